@@ -1,0 +1,168 @@
+"""Recover a bundle whose recorder was cut off (crash, power loss, ``kill -9``).
+
+Everything the recorder had written is kept: the video is cut back to its last whole
+fragment (at most the last ~2 s are lost), corrupt or half-written lines of the append-only
+streams are dropped, grabs whose frames did not reach the video are dropped from the frame
+index, and the manifest is rebuilt from the streams.  Originals of rewritten files are kept
+beside them with a ``.before-recover`` suffix (the video's incomplete tail is
+undecodable on its own and is cut off).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import av
+
+from annotator.bundle import schema
+from annotator.bundle.jsonl import JsonlReport, read_jsonl
+from annotator.bundle.mp4 import repair_fragmented_mp4
+from annotator.errors import BundleError
+
+
+def needs_recovery(manifest: dict[str, Any]) -> bool:
+    return manifest.get("status") == schema.STATUS_RECORDING
+
+
+def video_pts(path: Path) -> list[int]:
+    """Presentation times of every packet in the video (demux only, no decoding)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return []
+    try:
+        with av.open(str(path)) as c:
+            if not c.streams.video:
+                return []
+            s = c.streams.video[0]
+            return sorted(p.pts for p in c.demux(s) if p.pts is not None)
+    except (av.error.FFmpegError, OSError):
+        return []
+
+
+def _rewrite_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    if path.exists():
+        backup = path.with_name(path.name + ".before-recover")
+        if not backup.exists():
+            shutil.copy2(path, backup)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
+    """Recover ``folder`` in place and return its new manifest."""
+    from annotator.workspace import write_json_atomic
+
+    manifest = schema.read_manifest(folder)
+    if not needs_recovery(manifest) and not force:
+        return manifest
+    video = folder / manifest.get("video", {}).get("file", schema.VIDEO)
+    if video.is_file():
+        # The bytes cut are an incomplete fragment: undecodable on their own.
+        scan = repair_fragmented_mp4(video) if video.stat().st_size else None
+        truncated = 0 if scan is None else scan.size - scan.good_end
+    else:
+        scan, truncated = None, 0
+    pts_in_video = video_pts(video)
+    pts_set = set(pts_in_video)
+    last_pts = pts_in_video[-1] if pts_in_video else -1
+
+    reports: dict[str, JsonlReport] = {}
+
+    def load(name: str) -> list[dict[str, Any]]:
+        rep = JsonlReport(name)
+        rows = list(read_jsonl(folder / name, rep))
+        reports[name] = rep
+        if rep.bad_lines or rep.truncated_tail:
+            _rewrite_jsonl(folder / name, rows)
+        return rows
+
+    frames = load(schema.FRAMES)
+    events = load(schema.EVENTS)
+    load(schema.WINDOWS)
+
+    # Grabs whose frame never reached the video are lost; an unchanged grab shown by an
+    # earlier frame survives if that frame did.
+    kept = [f for f in frames if f.get("pts") is not None and f["pts"] in pts_set
+            and f["pts"] <= last_pts]
+    frames_lost = len(frames) - len(kept)
+    if frames_lost:
+        _rewrite_jsonl(folder / schema.FRAMES, kept)
+
+    # Pauses from the pause/resume markers.
+    pauses: list[dict[str, Any]] = []
+    open_pause: dict[str, Any] | None = None
+    for e in events:
+        if e.get("kind") == "pause":
+            open_pause = {"start_us": e["t"], "end_us": None, "reason": e.get("reason")}
+        elif e.get("kind") == "resume" and open_pause is not None:
+            open_pause["end_us"] = e["t"]
+            pauses.append(open_pause)
+            open_pause = None
+    last_t = max([f["t"] for f in kept] + [e.get("t", 0) for e in events] + [0])
+    if open_pause is not None:
+        open_pause["end_us"] = last_t
+        pauses.append(open_pause)
+
+    by_kind: dict[str, int] = {}
+    for e in events:
+        by_kind[e.get("kind", "?")] = by_kind.get(e.get("kind", "?"), 0) + 1
+    paused_us = sum(p["end_us"] - p["start_us"] for p in pauses)
+    secs = max((last_t - paused_us) / 1e6, 1e-9)
+    started = manifest.get("started_utc")
+    ended = None
+    if started:
+        try:
+            ended = (_dt.datetime.fromisoformat(started)
+                     + _dt.timedelta(microseconds=last_t)).isoformat(timespec="microseconds")
+        except ValueError:
+            ended = None
+    manifest.update(
+        {
+            "status": schema.STATUS_RECOVERED,
+            "ended_utc": ended,
+            "duration_us": last_t,
+            "pauses": pauses,
+            "stop_reason": manifest.get("stop_reason") or "interrupted (recovered)",
+            "stats": {
+                "grabs": len(kept),
+                "frames_stored": sum(1 for f in kept if f.get("stored")),
+                "fps_achieved": round(len(kept) / secs, 3),
+                "dropped_deadlines": None,
+                "encoder_dropped": None,
+                "events": len(events),
+                "events_by_kind": dict(sorted(by_kind.items())),
+            },
+            "recovery": {
+                "recovered_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+                "video_fragments": None if scan is None else scan.fragments,
+                "video_bytes_cut": truncated,
+                "frames_lost": frames_lost,
+                "last_frame_us": last_pts if last_pts >= 0 else None,
+                "corrupt_lines_dropped": {
+                    k: len(r.bad_lines) + int(r.truncated_tail) for k, r in reports.items()
+                },
+            },
+        }
+    )
+    manifest.setdefault("capture", {})["fps_achieved"] = manifest["stats"]["fps_achieved"]
+    if not pts_in_video:
+        manifest.setdefault("problems", []).append(
+            "No video frame survived: the recording was cut off before its first fragment."
+        )
+    try:
+        write_json_atomic(folder / schema.MANIFEST, manifest)
+    except OSError as exc:
+        raise BundleError(
+            f"Could not write the recovered manifest in {folder}: {exc}.",
+            "Free some disk space and run `annotator recover` again.",
+        ) from exc
+    return manifest

@@ -1,0 +1,104 @@
+"""H.264 encoding of captured frames with PyAV, variable frame rate, crash-tolerant.
+
+Choices (see docs/bundle-format.md, "video"):
+- Fragmented MP4 (``empty_moov`` + 0.5 s fragments): a crash loses at most the fragment
+  being written; everything before it stays decodable after ``annotator recover``.  Short
+  fragments bound the loss instead of frequent keyframes, which cost about 8x the size.
+- Each frame's pts is its capture time in microseconds (time base 1/1000000), so the video
+  is variable frame rate and unchanged screens need not be stored.
+- No B-frames: with B-frames, fragmented MP4 shifts every pts by the reorder delay; without
+  them the pts read back equal the capture times exactly.
+- ``rc-lookahead=5`` keeps x264's output delay at 6 frames so that the recorder can push
+  the last changed frame out of the encoder with a few cheap repeated frames (keep-alive).
+"""
+
+from __future__ import annotations
+
+import fractions
+import os
+from pathlib import Path
+
+import av
+import numpy as np
+
+TIME_BASE = fractions.Fraction(1, 1_000_000)
+FRAG_DURATION_US = 500_000
+ENCODER_DELAY_FRAMES = 6
+
+
+class VideoEncoder:
+    def __init__(
+        self,
+        path: Path,
+        width: int,
+        height: int,
+        *,
+        fps: float,
+        preset: str = "veryfast",
+        crf: int = 23,
+        gop: int = 150,
+    ) -> None:
+        if width % 2 or height % 2:
+            raise ValueError("width and height must be even for yuv420p")
+        self.path = path
+        self.width, self.height = width, height
+        self.settings = {
+            "codec": "h264",
+            "encoder": "libx264",
+            "preset": preset,
+            "crf": crf,
+            "gop_frames": gop,
+            "bframes": 0,
+            "rc_lookahead": 5,
+            "pix_fmt": "yuv420p",
+            "container": "mp4 (fragmented: empty_moov, default_base_moof)",
+            "frag_duration_us": FRAG_DURATION_US,
+            "time_base": "1/1000000",
+            "width": width,
+            "height": height,
+        }
+        # Create the file first so it is readable by the contributor only (FFmpeg keeps the mode).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        self._out = av.open(
+            str(path),
+            "w",
+            format="mp4",
+            options={
+                "movflags": "empty_moov+default_base_moof",
+                "frag_duration": str(FRAG_DURATION_US),
+            },
+        )
+        self._stream = self._out.add_stream("libx264", rate=max(1, round(fps)))
+        self._stream.width = width
+        self._stream.height = height
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.time_base = TIME_BASE
+        self._stream.codec_context.time_base = TIME_BASE
+        self._stream.options = {
+            "preset": preset,
+            "crf": str(crf),
+            "g": str(gop),
+            "x264-params": "bframes=0:rc-lookahead=5",
+        }
+        self.frames = 0
+        self.bytes_hint = 0
+        self._last_pts = -1
+
+    def encode_i420(self, yuv: np.ndarray, pts_us: int) -> None:
+        """Encode one frame given as an I420 plane stack (H*3/2, W) at ``pts_us``."""
+        if pts_us <= self._last_pts:
+            pts_us = self._last_pts + 1  # pts must increase strictly
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
+        frame.pts = pts_us
+        frame.time_base = TIME_BASE
+        for packet in self._stream.encode(frame):
+            self._out.mux(packet)
+        self._last_pts = pts_us
+        self.frames += 1
+
+    def close(self) -> None:
+        try:
+            for packet in self._stream.encode(None):
+                self._out.mux(packet)
+        finally:
+            self._out.close()

@@ -1,0 +1,60 @@
+"""Screen grabs on X11 with mss (MIT-SHM): about 3 ms for a 1080p grab on one core."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from annotator.capture.interfaces import Display, Rect
+
+
+def list_displays() -> list[Display]:
+    import mss
+
+    with mss.MSS() as sct:
+        return [
+            Display(str(i), m["left"], m["top"], m["width"], m["height"], 1.0)
+            for i, m in enumerate(sct.monitors)
+            if i > 0
+        ]
+
+
+def virtual_screen() -> Rect:
+    import mss
+
+    with mss.MSS() as sct:
+        m = sct.monitors[0]
+        return Rect(m["left"], m["top"], m["width"], m["height"])
+
+
+class MssGrabber:
+    """Grabs a fixed region; create and use it in one thread (Xlib is not thread-safe)."""
+
+    def __init__(self, region: Rect) -> None:
+        import mss
+
+        self.region = region
+        self._sct = mss.MSS()
+        self._mon = {
+            "left": region.x,
+            "top": region.y,
+            "width": region.width,
+            "height": region.height,
+        }
+
+    def displays(self) -> list[Display]:
+        return [
+            Display(str(i), m["left"], m["top"], m["width"], m["height"], 1.0)
+            for i, m in enumerate(self._sct.monitors)
+            if i > 0
+        ]
+
+    def grab(self) -> tuple[bytearray, np.ndarray]:
+        """The raw BGRA bytes and a writable (H, W, 4) view of them (no copy).
+
+        Comparing the bytearrays of two grabs is a memcmp (under 1 ms at 1080p)."""
+        shot = self._sct.grab(self._mon)
+        raw = shot.raw
+        return raw, np.frombuffer(raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+
+    def close(self) -> None:
+        self._sct.close()

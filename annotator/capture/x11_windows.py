@@ -1,0 +1,127 @@
+"""Window focus and visible windows on X11 through python-xlib.
+
+With a window manager, the focused window is the root's _NET_ACTIVE_WINDOW; without one
+(bare Xvfb) it is XGetInputFocus.  Visible windows are the viewable top-level windows, in
+stacking order, each with its title (_NET_WM_NAME or WM_NAME) and application (WM_CLASS).
+"""
+
+from __future__ import annotations
+
+from Xlib import X, Xatom, display, error
+
+from annotator.capture.interfaces import Rect, WindowInfo
+
+
+class X11Windows:
+    """Use from one thread: it owns its own connection to the X server."""
+
+    def __init__(self, display_name: str | None = None) -> None:
+        self._d = display.Display(display_name)
+        self._root = self._d.screen().root
+        self._NET_ACTIVE_WINDOW = self._d.intern_atom("_NET_ACTIVE_WINDOW")
+        self._NET_WM_NAME = self._d.intern_atom("_NET_WM_NAME")
+        self._NET_WM_PID = self._d.intern_atom("_NET_WM_PID")
+        self._UTF8 = self._d.intern_atom("UTF8_STRING")
+
+    def close(self) -> None:
+        self._d.close()
+
+    # -- properties ---------------------------------------------------------------
+    def _title(self, w) -> str:
+        try:
+            p = w.get_full_property(self._NET_WM_NAME, self._UTF8)
+            if p and p.value:
+                v = p.value
+                return v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+            p = w.get_full_property(Xatom.WM_NAME, X.AnyPropertyType)
+            if p and p.value:
+                v = p.value
+                return v.decode("latin-1", "replace") if isinstance(v, bytes) else str(v)
+        except error.XError:
+            pass
+        return ""
+
+    def _app(self, w) -> str:
+        try:
+            cls = w.get_wm_class()
+            if cls:
+                return cls[1] or cls[0] or ""
+        except error.XError:
+            pass
+        return ""
+
+    def _pid(self, w) -> int | None:
+        try:
+            p = w.get_full_property(self._NET_WM_PID, Xatom.CARDINAL)
+            if p and len(p.value):
+                return int(p.value[0])
+        except error.XError:
+            pass
+        return None
+
+    def _rect(self, w) -> Rect | None:
+        try:
+            g = w.get_geometry()
+            t = w.translate_coords(self._root, 0, 0)
+            return Rect(-t.x, -t.y, g.width, g.height)
+        except error.XError:
+            return None
+
+    def _client(self, w):
+        """The window carrying the title: ``w`` itself or, under a reparenting window
+        manager, its first titled descendant."""
+        if self._title(w) or self._app(w):
+            return w
+        try:
+            for child in w.query_tree().children:
+                found = self._client(child)
+                if found is not None:
+                    return found
+        except error.XError:
+            pass
+        return None
+
+    def _info(self, w) -> WindowInfo | None:
+        c = self._client(w)
+        if c is None:
+            return None
+        return WindowInfo(c.id, self._title(c), self._app(c), self._rect(w), self._pid(c))
+
+    # -- queries --------------------------------------------------------------------
+    def focused(self) -> WindowInfo | None:
+        try:
+            p = self._root.get_full_property(self._NET_ACTIVE_WINDOW, X.AnyPropertyType)
+            if p and len(p.value) and p.value[0]:
+                w = self._d.create_resource_object("window", int(p.value[0]))
+                return self._info(w)
+            focus = self._d.get_input_focus().focus
+            if isinstance(focus, int) or focus in (X.NONE, X.PointerRoot):
+                return None
+            # Climb to the top-level window (a child of the root).
+            w = focus
+            while True:
+                tree = w.query_tree()
+                if tree.parent == 0 or tree.parent.id == self._root.id:
+                    break
+                w = tree.parent
+            return self._info(w)
+        except error.XError:
+            return None
+
+    def visible(self) -> list[WindowInfo]:
+        out: list[WindowInfo] = []
+        try:
+            children = self._root.query_tree().children
+        except error.XError:
+            return out
+        for w in children:
+            try:
+                attrs = w.get_attributes()
+            except error.XError:
+                continue
+            if attrs.map_state != X.IsViewable or attrs.win_class == X.InputOnly:
+                continue
+            info = self._info(w)
+            if info is not None:
+                out.append(info)
+        return out

@@ -1,0 +1,201 @@
+"""``annotator``: the command-line entry point.
+
+With no command it opens the app on the local workspace.  Every command reports bad input
+with a message that says what was wrong and what to do, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from annotator import __version__
+from annotator.errors import AnnotatorError
+
+
+def _region(text: str):
+    from annotator.capture.interfaces import Rect
+
+    parts = text.replace(" ", "").split(",")
+    try:
+        x, y, w, h = (int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a region: give X,Y,W,H in pixels, for example 0,0,1280,720"
+        ) from None
+    return Rect(x, y, w, h)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="annotator",
+        description="Record, edit, redact and label computer-use demonstrations, with consent. "
+        "Without a command, opens the app on your local workspace.",
+    )
+    p.add_argument("--version", action="version", version=f"annotator {__version__}")
+    p.add_argument("--workspace", metavar="DIR",
+                   help="workspace folder (default: $ANNOTATOR_HOME or your user data folder)")
+    sub = p.add_subparsers(dest="command")
+
+    r = sub.add_parser("record", help="record the screen, mouse, keyboard and window titles")
+    r.add_argument("--out", metavar="DIR", type=Path,
+                   help="bundle folder to create (default: a new folder in the workspace)")
+    r.add_argument("--fps", type=_positive_float, default=30.0, help="capture rate (default 30)")
+    g = r.add_mutually_exclusive_group()
+    g.add_argument("--screen", type=int, metavar="N", help="record screen N (1 = first)")
+    g.add_argument("--region", type=_region, metavar="X,Y,W,H", help="record this rectangle")
+    r.add_argument("--duration", type=_positive_float, metavar="S",
+                   help="stop after S seconds of recording (pauses excluded)")
+    r.add_argument("--no-control", action="store_true",
+                   help="record without the control window, until --duration, Ctrl+C or SIGTERM")
+    r.add_argument("--yes", action="store_true",
+                   help="acknowledge what a recording captures (asked once per workspace)")
+    r.add_argument("--force", action="store_true", help="record into a non-empty --out folder")
+    r.add_argument("--preset", default="veryfast",
+                   help="x264 preset (default veryfast; ultrafast for full-motion content)")
+    r.add_argument("--crf", type=int, default=23, help="x264 quality, lower is better (default 23)")
+    r.add_argument("--deny", action="append", default=[], metavar="TEXT",
+                   help="also black out and pause on windows whose title or app contains TEXT")
+
+    i = sub.add_parser("inspect", help="describe a recording and the problems found in it")
+    i.add_argument("dir", type=Path)
+    i.add_argument("--json", action="store_true", help="print JSON (keys in docs/bundle-format.md)")
+
+    rc = sub.add_parser("recover", help="recover a recording cut off by a crash")
+    rc.add_argument("dir", type=Path)
+    return p
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from annotator.capture.denylist import DenyList
+    from annotator.capture.platform import require_x11
+    from annotator.workspace import Workspace
+
+    ws = Workspace.open(args.workspace)
+    if not args.no_control:
+        from annotator.ui.recorder_control import run_recorder_control
+
+        return run_recorder_control(ws, args)
+    ack = ws.require_acknowledgement(yes=args.yes)
+    require_x11()
+    from annotator.capture.recorder import RecordConfig, Recorder
+
+    out = args.out or ws.new_recording_dir()
+    config = RecordConfig(
+        out_dir=out, fps=args.fps, screen=args.screen, region=args.region,
+        duration_s=args.duration, preset=args.preset, crf=args.crf,
+        deny=DenyList(extra=tuple(args.deny)), acknowledgement=ack, force=args.force,
+    )
+    lock = ws.lock_recorder()
+    lock.acquire()
+    try:
+        rec = Recorder(config)
+        stop_reason: list[str] = []
+
+        def on_signal(signum: int, _frame: object) -> None:
+            stop_reason.append("interrupted (Ctrl+C)" if signum == signal.SIGINT else "terminated")
+            rec._request_stop(stop_reason[-1])
+
+        signal.signal(signal.SIGINT, on_signal)
+        signal.signal(signal.SIGTERM, on_signal)
+        rec.start()
+        print(f"Recording to {out} ({rec.region.width}x{rec.region.height} at {args.fps:g} fps). "
+              "Press Ctrl+C to stop.", file=sys.stderr, flush=True)
+        while not rec.wait(0.5):
+            pass
+        manifest = rec.stop(stop_reason[-1] if stop_reason else "stopped")
+    finally:
+        lock.release()
+    stats = manifest.get("stats", {})
+    print(
+        f"Saved {out}: {manifest['duration_us'] / 1e6:.1f} s, {stats.get('frames_stored')} frames, "
+        f"{stats.get('events')} events ({manifest.get('stop_reason')}).",
+        file=sys.stderr,
+    )
+    for problem in manifest.get("problems", []):
+        print(f"  problem: {problem}", file=sys.stderr)
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from annotator.bundle.inspect import format_report, inspect_bundle
+
+    report = inspect_bundle(args.dir)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from annotator.bundle.recover import recover
+    from annotator.bundle.schema import read_manifest
+
+    before = read_manifest(args.dir)
+    if before.get("status") != "recording":
+        print(f"{args.dir} was finalized ({before.get('status')}): nothing to recover.")
+        return 0
+    m = recover(args.dir)
+    rec = m.get("recovery", {})
+    print(
+        f"Recovered {args.dir}: {m['duration_us'] / 1e6:.1f} s, "
+        f"{m['stats']['frames_stored']} frames, {m['stats']['events']} events; "
+        f"last frame at {(rec.get('last_frame_us') or 0) / 1e6:.2f} s, "
+        f"{rec.get('frames_lost')} grab(s) lost."
+    )
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from annotator.ui.app import run_app
+
+    return run_app(args.workspace)
+
+
+# Commands that live in their own modules: each defines add_parser(subparsers) and run(args).
+COMMAND_MODULES: list[str] = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    import importlib
+
+    os.umask(0o077)  # everything annotator writes is for the contributor's eyes only
+    parser = build_parser()
+    handlers = {
+        "record": cmd_record,
+        "inspect": cmd_inspect,
+        "recover": cmd_recover,
+        None: cmd_app,
+    }
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name in COMMAND_MODULES:
+        mod = importlib.import_module(name)
+        handlers[mod.add_parser(sub)] = mod.run
+    args = parser.parse_args(argv)
+    try:
+        return handlers[args.command](args)
+    except AnnotatorError as exc:
+        print(f"annotator: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,220 @@
+"""The contributor's local workspace: where recordings and settings live.
+
+Resolution order: an explicit path (``--workspace``), then ``$ANNOTATOR_HOME``, then the
+platform's user data folder.  The workspace and everything in it are readable by the
+contributor's own account only (mode 0700 folders, 0600 files).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import fcntl
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from annotator.errors import AcknowledgementRequired, AlreadyRecording, OutputFolderError
+
+ACK_FILE = "acknowledgement.json"
+ACK_VERSION = 1
+
+# What a recording captures, shown to the contributor before the first recording.
+CAPTURE_DISCLOSURE = (
+    "While you record, annotator captures:\n"
+    "  - the screen (or the screen or region you choose), as video;\n"
+    "  - mouse movements, clicks and scrolling;\n"
+    "  - every key you press, including the characters typed;\n"
+    "  - the title and application of the window that has focus.\n"
+    "Nothing is captured while recording is paused or stopped, windows on your deny-list\n"
+    "are blacked out, and nothing leaves this computer until you review, redact and\n"
+    "consent to submit a recording."
+)
+
+
+def default_workspace_path() -> Path:
+    env = os.environ.get("ANNOTATOR_HOME")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("annotator", appauthor=False))
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) with mode 0700, or explain why it cannot be used."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
+    except PermissionError as exc:
+        raise OutputFolderError(
+            f"Cannot create or use the folder {path}: permission denied.",
+            "Choose a folder your account can write to.",
+        ) from exc
+    except OSError as exc:
+        raise OutputFolderError(
+            f"Cannot create or use the folder {path}: {exc.strerror or exc}.",
+            "Choose a folder on a writable disk.",
+        ) from exc
+    check_writable(path)
+    return path
+
+
+def check_writable(path: Path) -> None:
+    """Prove that ``path`` accepts a new file (permissions alone lie when running as root)."""
+    probe = path / f".write-test-{os.getpid()}"
+    try:
+        with open(probe, "wb") as fh:
+            fh.write(b"x")
+            fh.flush()
+            os.fsync(fh.fileno())
+        probe.unlink()
+    except OSError as exc:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+        raise OutputFolderError(
+            f"The folder {path} is not writable ({exc.strerror or exc}).",
+            "Choose another folder with --out, or fix its permissions or free some space.",
+        ) from exc
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    """Write JSON so that readers see either the old or the new file, never half of one."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    payload = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.write(b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    try:
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+@dataclass
+class Workspace:
+    root: Path
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> Workspace:
+        root = Path(path).expanduser() if path else default_workspace_path()
+        ensure_private_dir(root)
+        ws = cls(root.resolve())
+        ensure_private_dir(ws.recordings_dir)
+        return ws
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.root / "recordings"
+
+    def new_recording_dir(self, when: _dt.datetime | None = None) -> Path:
+        when = when or _dt.datetime.now()
+        base = when.strftime("rec-%Y%m%d-%H%M%S")
+        candidate = self.recordings_dir / base
+        n = 2
+        while candidate.exists():
+            candidate = self.recordings_dir / f"{base}-{n}"
+            n += 1
+        return candidate
+
+    def recordings(self) -> list[Path]:
+        if not self.recordings_dir.is_dir():
+            return []
+        return sorted(
+            (p for p in self.recordings_dir.iterdir() if (p / "manifest.json").is_file()),
+            reverse=True,
+        )
+
+    # -- first-run acknowledgement -------------------------------------------------
+    def acknowledgement(self) -> dict | None:
+        path = self.root / ACK_FILE
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("version") != ACK_VERSION:
+            return None
+        return data
+
+    def acknowledge(self, method: str) -> dict:
+        data = {
+            "version": ACK_VERSION,
+            "acknowledged_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            "method": method,
+            "disclosure": CAPTURE_DISCLOSURE,
+        }
+        write_json_atomic(self.root / ACK_FILE, data)
+        return data
+
+    def require_acknowledgement(self, *, yes: bool, method: str = "cli --yes") -> dict:
+        ack = self.acknowledgement()
+        if ack is not None:
+            return ack
+        if yes:
+            return self.acknowledge(method)
+        raise AcknowledgementRequired(
+            "Recording has not been acknowledged on this workspace yet.\n\n" + CAPTURE_DISCLOSURE,
+            "Run again with --yes to acknowledge this, or start the recorder from the app.",
+        )
+
+    # -- one recorder at a time ----------------------------------------------------
+    def lock_recorder(self) -> RecorderLock:
+        return RecorderLock(self.root / "recorder.lock")
+
+
+class RecorderLock:
+    """An advisory lock held while a recorder runs; released by the OS if the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = ""
+            try:
+                other = os.read(fd, 200).decode("utf-8", "replace").strip()
+            except OSError:
+                pass
+            os.close(fd)
+            raise AlreadyRecording(
+                "Another recording is already running on this workspace"
+                + (f" ({other})." if other else "."),
+                "Stop the other recording first (its control window, or Ctrl+C in its terminal).",
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> RecorderLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
