@@ -1,7 +1,8 @@
 """H.264 encoding of captured frames with PyAV, variable frame rate, crash-tolerant.
 
 Choices (see docs/bundle-format.md, "video"):
-- Fragmented MP4 (``empty_moov`` + 0.5 s fragments): a crash loses at most the fragment
+- Fragmented MP4 (``delay_moov`` + 0.5 s fragments; with ``empty_moov`` the muxer would
+  shift every pts so that the first is 0, and pts would no longer equal capture times): a crash loses at most the fragment
   being written; everything before it stays decodable after ``annotator recover``.  Short
   fragments bound the loss instead of frequent keyframes, which cost about 8x the size.
 - Each frame's pts is its capture time in microseconds (time base 1/1000000), so the video
@@ -51,7 +52,7 @@ class VideoEncoder:
             "bframes": 0,
             "rc_lookahead": 5,
             "pix_fmt": "yuv420p",
-            "container": "mp4 (fragmented: empty_moov, default_base_moof)",
+            "container": "mp4 (fragmented: delay_moov, default_base_moof)",
             "frag_duration_us": FRAG_DURATION_US,
             "time_base": "1/1000000",
             "width": width,
@@ -64,8 +65,14 @@ class VideoEncoder:
             "w",
             format="mp4",
             options={
-                "movflags": "empty_moov+default_base_moof",
+                "movflags": "delay_moov+default_base_moof",
                 "frag_duration": str(FRAG_DURATION_US),
+                # The edit list that keeps the first pts is in movie time units: make them µs
+                # too, or every pts is off by the first pts' sub-millisecond part.
+                "movie_timescale": "1000000",
+                # Hand each finished fragment to the OS at once; FFmpeg's I/O buffer would
+                # otherwise hold up to 256 KB, many seconds of a quiet screen.
+                "flush_packets": "1",
             },
         )
         self._stream = self._out.add_stream("libx264", rate=max(1, round(fps)))

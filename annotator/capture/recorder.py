@@ -71,6 +71,11 @@ class RecordConfig:
     deny: DenyList = field(default_factory=DenyList)
     acknowledgement: dict[str, Any] | None = None
     force: bool = False
+    # Below disk_stop_bytes free, the recording stops cleanly; the reserve file is deleted on
+    # a full disk so that the bundle can still be finalized.
+    disk_warn_bytes: int = DISK_WARN_BYTES
+    disk_stop_bytes: int = DISK_STOP_BYTES
+    reserve_bytes: int = RESERVE_BYTES
 
 
 @dataclass
@@ -167,6 +172,7 @@ class Recorder:
         input_source: Any = None,
         window_source_factory: Callable[[], Any] | None = None,
         grabber_factory: Callable[[Rect], Any] | None = None,
+        masker_factory: Callable[[Callable[[Any], Any]], Any] | None = None,
         displays: list[Display] | None = None,
         virtual: Rect | None = None,
         session: str = "x11",
@@ -188,10 +194,12 @@ class Recorder:
             input_source = PynputInput()
         self._input = input_source
         if window_source_factory is None:
-            from annotator.capture.x11_windows import X11Windows
+            from annotator.capture.x11_windows import X11DenyMasker, X11Windows
 
             window_source_factory = X11Windows
+            masker_factory = X11DenyMasker
         self._window_factory = window_source_factory
+        self._masker_factory = masker_factory
         if grabber_factory is None:
             from annotator.capture.x11_screen import MssGrabber
 
@@ -209,6 +217,7 @@ class Recorder:
         self._stop_event = threading.Event()
         self._stop_ns: int | None = None
         self._done = threading.Event()
+        self._finalizing = False
         self._t0_ns = 0
         self._paused_ns = 0
         self._pause_started_ns: int | None = None
@@ -234,14 +243,14 @@ class Recorder:
         self._reserve = self.out / ".reserve"
         try:
             with open(self._reserve, "wb") as fh:
-                fh.write(b"\0" * RESERVE_BYTES)
+                fh.write(b"\0" * self.config.reserve_bytes)
         except OSError as exc:
             raise OutputFolderError(
                 f"Cannot write to {self.out}: {exc.strerror or exc}.",
                 "Free some disk space or choose another folder with --out.",
             ) from exc
         free = shutil.disk_usage(self.out).free
-        if free < DISK_STOP_BYTES:
+        if free < self.config.disk_stop_bytes:
             raise OutputFolderError(
                 f"Only {free // (1024 * 1024)} MB are free on the disk of {self.out}.",
                 "Free some disk space or record to another disk with --out.",
@@ -438,12 +447,13 @@ class Recorder:
         mods = set(raw.get("mods") or ())
         for combo, action in ((HOTKEY_PAUSE, "pause"), (HOTKEY_STOP, "stop")):
             if key == combo[-1] and mods == set(combo[:-1]):
-                self._suppressed_keys.add(key)
+                # Neither the key nor the releases of its modifiers are recorded.
+                self._suppressed_keys.update(combo)
                 if action == "pause":
                     self.toggle_pause()
                 else:
-                    threading.Thread(target=self.stop, args=("stopped with the hotkey",),
-                                     daemon=True).start()
+                    # The owner (CLI loop or control window) sees wait() return and stops.
+                    self._request_stop("stopped with the hotkey")
                 if self.on_hotkey:
                     self.on_hotkey(action)
                 return True
@@ -457,6 +467,18 @@ class Recorder:
             self._problem(f"Screen capture could not start: {exc}")
             self._request_stop("screen capture failed")
             return
+        masker = None
+        if self._masker_factory is not None:
+            try:
+                masker = self._masker_factory(self.config.deny.match)
+            except Exception as exc:
+                # Fail closed: without window information, record nothing.
+                self._problem(f"Cannot see which windows are on screen ({exc}); "
+                              "the recording was stopped to protect deny-listed windows.")
+                self._request_stop("window check failed")
+                grabber.close()
+                self._queue.put(None)
+                return
         interval_ns = int(1e9 / self.config.fps)
         next_ns = time.monotonic_ns()
         prev_raw: bytearray | None = None
@@ -478,6 +500,10 @@ class Recorder:
                 if self._state != "recording":
                     prev_raw = None  # the screen after a pause is new content
                     continue
+                # Deny-listed windows are located right before each grab, never from a
+                # stale list (a window that just appeared must not leak into one frame).
+                if masker is not None:
+                    self._masks = masker.rects()
                 raw, img = grabber.grab()
                 t_ns = time.monotonic_ns()  # after the grab: the image predates this stamp
                 masks = self._current_masks(region)
@@ -529,6 +555,8 @@ class Recorder:
             self._request_stop("screen capture failed")
         finally:
             grabber.close()
+            if masker is not None:
+                masker.close()
             self._queue.put(None)
 
     def _current_masks(self, region: Rect) -> list[Rect]:
@@ -601,13 +629,14 @@ class Recorder:
                     for w in (self._events, self._frames, self._windows):
                         w.flush()
                     free = shutil.disk_usage(self.out).free
-                    if free < DISK_STOP_BYTES:
+                    if free < self.config.disk_stop_bytes:
                         self._problem("The disk is almost full: the recording was stopped "
                                       "and saved.")
                         self._free_reserve()
                         self._request_stop("disk full")
-                    elif free < DISK_WARN_BYTES:
-                        self._problem(f"Disk space is low: {free // (1024 * 1024)} MB left.")
+                    elif free < self.config.disk_warn_bytes:
+                        self._problem(f"Disk space is low: under "
+                                      f"{self.config.disk_warn_bytes // (1024 * 1024)} MB free.")
                 except OSError as exc:
                     if _is_disk_full(exc):
                         self._problem("The disk is full: the recording was stopped and saved.")
@@ -646,11 +675,6 @@ class Recorder:
             self._auto_paused = True
         elif not denied and self._state == "paused" and self._auto_paused:
             self.resume()
-        masks = []
-        for w in windows.visible():
-            if w.rect is not None and self.config.deny.match(w):
-                masks.append(w.rect)
-        self._masks = masks
         if is_own:
             return last
         return key if self._state == "recording" else last
@@ -671,10 +695,16 @@ class Recorder:
             pass
 
     def _finalize(self) -> None:
+        # Exactly one caller finalizes (closing the encoder twice would crash FFmpeg);
+        # any other caller waits for it to finish.
         with self._lock:
-            if self._done.is_set():
-                return
+            first = not self._finalizing
+            self._finalizing = True
             self._stop_event.set()
+        if not first:
+            self._done.wait()
+            return
+        with self._lock:
             self._state = "stopped"
         self._input.stop()
         for th in self._threads:

@@ -125,3 +125,58 @@ class X11Windows:
             if info is not None:
                 out.append(info)
         return out
+
+
+class X11DenyMasker:
+    """Rectangles of visible deny-listed windows, checked on every frame by the capture thread.
+
+    Cheap enough per frame (two round trips when nothing changed): a new, mapped or raised
+    window changes the root's child list and triggers a full re-check at once, and known
+    deny-listed windows have their geometry re-read each time, so a frame is never grabbed
+    with a stale mask.  Titles are re-checked in full every ``full_every`` calls.
+    """
+
+    def __init__(self, match, display_name: str | None = None, full_every: int = 10) -> None:
+        self._w = X11Windows(display_name)
+        self._match = match
+        self._children: tuple[int, ...] | None = None
+        self._denied: list = []
+        self._calls = 0
+        self._full_every = full_every
+
+    def close(self) -> None:
+        self._w.close()
+
+    def rects(self) -> list[Rect]:
+        w = self._w
+        self._calls += 1
+        try:
+            children = w._root.query_tree().children
+        except error.XError:
+            return []
+        ids = tuple(c.id for c in children)
+        if ids != self._children or self._calls % self._full_every == 0:
+            self._children = ids
+            denied = []
+            for c in children:
+                try:
+                    attrs = c.get_attributes()
+                except error.XError:
+                    continue
+                if attrs.map_state != X.IsViewable or attrs.win_class == X.InputOnly:
+                    continue
+                info = w._info(c)
+                if info is not None and self._match(info):
+                    denied.append(c)
+            self._denied = denied
+        out = []
+        for c in self._denied:
+            try:
+                if c.get_attributes().map_state != X.IsViewable:
+                    continue
+            except error.XError:
+                continue
+            r = w._rect(c)
+            if r is not None:
+                out.append(r)
+        return out

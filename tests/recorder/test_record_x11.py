@@ -1,0 +1,194 @@
+"""The recorder under a real X server (Xvfb), driven by xdotool, with real mss, pynput and
+PyAV.  Nothing here is mocked."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annotator.bundle import Bundle
+from annotator.bundle.inspect import inspect_bundle
+from tests.apps.click_app import COLOURS
+from tests.apps.marker_app import read_marker
+from tests.conftest import start_annotator, wait_for_file
+from tests.videoutil import decode_all, nearest_colour
+
+pytestmark = pytest.mark.x11
+
+APP_X, APP_Y, APP_W, APP_H = 100, 100, 800, 600
+# The click pad fills the top 3/5 of the window (see tests/apps/click_app.py).
+PAD_H = 300
+
+
+def record_env(xserver, tmp_path: Path) -> dict[str, str]:
+    env = xserver.env
+    env["ANNOTATOR_HOME"] = str(tmp_path / "ws")
+    return env
+
+
+def start_recording(xserver, tmp_path: Path, out: Path, *extra: str) -> subprocess.Popen:
+    proc = start_annotator(["record", "--no-control", "--yes", "--out", str(out), *extra],
+                           record_env(xserver, tmp_path))
+    wait_for_file(out / "manifest.json")
+    time.sleep(0.8)  # listeners up, first frames grabbed
+    return proc
+
+
+def stop_recording(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    return err
+
+
+def test_scripted_input_is_captured_exactly_once(xserver, start_app, tmp_path):
+    app = start_app("tests.apps.click_app", "--geometry", f"{APP_X},{APP_Y},{APP_W},{APP_H}")
+    out = tmp_path / "rec"
+    proc = start_recording(xserver, tmp_path, out)
+    clicks = [(300, 200, "1", "left"), (520, 240, "3", "right"), (700, 300, "2", "middle"),
+              (250, 330, "1", "left")]
+    for x, y, b, _ in clicks:
+        xserver.xdotool("mousemove", str(x), str(y), "click", b)
+        time.sleep(0.25)
+    # Focus the line edit and type, with shifted characters and a correction.
+    xserver.xdotool("mousemove", "400", str(APP_Y + PAD_H + 20), "click", "1")
+    time.sleep(0.2)
+    xserver.xdotool("type", "--delay", "40", "Quarterly Report!")
+    xserver.xdotool("key", "BackSpace", "Return", "ctrl+s")
+    scroll_at = (400, APP_Y + 500)
+    xserver.xdotool("mousemove", *map(str, scroll_at), "click", "5", "click", "5", "click", "5",
+                    "click", "4", "click", "4")
+    time.sleep(0.5)
+    stop_recording(proc)
+    app.close()
+
+    b = Bundle.open(out)
+    assert b.status == "complete"
+    ev = b.events
+    downs = [e for e in ev if e["kind"] == "mouse_down"]
+    ups = [e for e in ev if e["kind"] == "mouse_up"]
+    expected = [(x, y, name) for x, y, _, name in clicks] + [(400, APP_Y + PAD_H + 20, "left")]
+    assert [(e["x"], e["y"], e["button"]) for e in downs] == expected
+    assert [(e["x"], e["y"], e["button"]) for e in ups] == expected
+    # Each down precedes its up.
+    for d, u in zip(downs, ups, strict=True):
+        assert d["t"] <= u["t"] and d["id"] < u["id"]
+
+    key_downs = [e for e in ev if e["kind"] == "key_down"]
+    typed = "".join(e["char"] for e in key_downs if e["char"] and not (set(e["mods"]) & {"ctrl"}))
+    assert typed == "Quarterly Report!"
+    names = [e["key"] for e in key_downs if e["key"] in ("backspace", "enter")]
+    assert names == ["backspace", "enter"]
+    ctrl_s = [e for e in key_downs if e["key"] == "s" and e["mods"] == ["ctrl"]]
+    assert len(ctrl_s) == 1
+    # Every key down has exactly one key up.
+    assert len([e for e in ev if e["kind"] == "key_up"]) == len(key_downs)
+
+    scrolls = [e for e in ev if e["kind"] == "scroll"]
+    assert [e["dy"] for e in scrolls] == [1, 1, 1, -1, -1]  # dy > 0 means down
+    assert all((e["x"], e["y"]) == scroll_at and e["dx"] == 0 for e in scrolls)
+
+    # Window focus was recorded with the app's title.
+    assert any(w["title"] == "Click test" for w in b.windows)
+    report = inspect_bundle(out)
+    assert report["problems"] == []
+    assert report["fps_achieved"] > 20
+    # The app saw the same presses.
+    assert sum(1 for line in app.lines if line.startswith("press")) == len(expected)
+
+
+def pad_colour(rgb: np.ndarray) -> int:
+    # A patch of the pad away from the counter text.
+    patch = rgb[APP_Y + 20:APP_Y + 40, APP_X + 20:APP_X + 40].reshape(-1, 3).mean(axis=0)
+    return nearest_colour(patch, COLOURS)
+
+
+def test_alignment_every_click_frame_before_and_after(xserver, start_app, tmp_path):
+    app = start_app("tests.apps.click_app", "--geometry", f"{APP_X},{APP_Y},{APP_W},{APP_H}")
+    out = tmp_path / "rec"
+    proc = start_recording(xserver, tmp_path, out)
+    rng = np.random.default_rng(7)
+    n_clicks = 14
+    for _ in range(n_clicks):
+        x = int(rng.integers(APP_X + 100, APP_X + APP_W - 100))
+        y = int(rng.integers(APP_Y + 60, APP_Y + PAD_H - 20))
+        xserver.xdotool("mousemove", str(x), str(y), "click", "1")
+        time.sleep(float(rng.uniform(0.15, 0.5)))
+    time.sleep(0.4)
+    stop_recording(proc)
+    app.close()
+
+    b = Bundle.open(out)
+    frames = b.frames
+    colours = decode_all(b.video_path, pad_colour)
+    assert set(frames.pts[frames.stored]) <= set(colours), "index pts missing from the video"
+    interval_us = 1e6 / b.manifest["capture"]["fps_requested"]
+    downs = [e for e in b.events if e["kind"] == "mouse_down"]
+    assert len(downs) == n_clicks
+    errors = []
+    for n, e in enumerate(downs, start=1):
+        t = e["t"]
+        before = frames.last_before(t)
+        assert before is not None
+        assert colours[int(frames.pts[before])] == (n - 1) % len(COLOURS), (
+            f"click {n}: the last frame before the click does not show the state before it")
+        # A frame captured no later than two frame intervals after the click shows the new state.
+        after = [i for i in range(before + 1, len(frames))
+                 if frames.t[i] <= t + 2 * interval_us
+                 and colours[int(frames.pts[i])] == n % len(COLOURS)]
+        assert after, f"click {n}: no frame within two frame intervals shows the new state"
+        errors.append((int(frames.t[after[0]]) - t) / 1000)
+    assert max(errors) <= 2 * interval_us / 1000
+
+
+def test_kill_9_is_recovered_to_within_2_s(xserver, start_app, tmp_path):
+    mx, my = 50, 800
+    start_app("tests.apps.marker_app", "--geometry", f"{mx},{my},900,200")
+    out = tmp_path / "rec"
+    proc = start_recording(xserver, tmp_path, out)
+    time.sleep(4)
+    killed_ms = int(time.monotonic() * 1000) & 0xFFFFFFFF
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert json.loads((out / "manifest.json").read_text())["status"] == "recording"
+
+    res = subprocess.run(
+        [str(Path(os.sys.executable)), "-m", "annotator", "recover", str(out)],
+        env=record_env(xserver, tmp_path), capture_output=True, text=True, timeout=120,
+    )
+    assert res.returncode == 0, res.stderr
+    b = Bundle.open(out)
+    assert b.status == "recovered"
+    markers = decode_all(b.video_path, lambda rgb: read_marker(rgb, mx, my))
+    assert markers, "the recovered video has no frames"
+    last = markers[max(markers)]
+    lag_ms = (killed_ms - last) & 0xFFFFFFFF
+    assert lag_ms <= 2000, f"the recovered video ends {lag_ms} ms before the kill"
+    # Everything in the index is in the video, and inspect finds a readable bundle.
+    assert set(b.frames.pts[b.frames.stored]) <= set(markers)
+    report = inspect_bundle(out)
+    assert report["status"] == "recovered"
+    assert report["frames_stored"] > 0
+
+
+def test_second_recorder_is_refused(xserver, tmp_path):
+    out1, out2 = tmp_path / "a", tmp_path / "b"
+    proc = start_recording(xserver, tmp_path, out1)
+    try:
+        res = subprocess.run(
+            [str(Path(os.sys.executable)), "-m", "annotator", "record", "--no-control", "--yes",
+             "--out", str(out2), "--duration", "1"],
+            env=record_env(xserver, tmp_path), capture_output=True, text=True, timeout=60,
+        )
+        assert res.returncode == 2
+        assert "already running" in res.stderr
+        assert not (out2 / "manifest.json").exists()
+    finally:
+        stop_recording(proc)
