@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     rc = sub.add_parser("recover", help="recover a recording cut off by a crash")
     rc.add_argument("dir", type=Path)
+
+    e = sub.add_parser("edit", help="open a recording in the editor")
+    e.add_argument("dir", type=Path)
+
+    sub.add_parser("demo", help="make a sample recording in the workspace (no screen needed) "
+                   "and open it in the editor")
     return p
 
 
@@ -161,6 +167,21 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edit(args: argparse.Namespace) -> int:
+    from annotator.bundle.schema import read_manifest
+
+    read_manifest(args.dir)  # a clear error before any window opens
+    from annotator.ui.app import run_editor
+
+    return run_editor(args.workspace, args.dir)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from annotator.ui.app import run_demo
+
+    return run_demo(args.workspace)
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from annotator.ui.app import run_app
 
@@ -180,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
         "record": cmd_record,
         "inspect": cmd_inspect,
         "recover": cmd_recover,
+        "edit": cmd_edit,
+        "demo": cmd_demo,
         None: cmd_app,
     }
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

@@ -1,0 +1,1 @@
+"""Media access over bundles: frame-accurate decoding, frame caches, rendering (Qt-free)."""

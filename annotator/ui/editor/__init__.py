@@ -1,0 +1,1 @@
+"""The editor window: video, timeline, steps and task, over the Qt-free edit session."""

@@ -1,0 +1,755 @@
+"""The editor window: review, trim and label every step of one recording.
+
+Everything it changes goes through the Qt-free ``EditSession`` (edits as data, saved after
+every change, undo in the core); the window only turns commands into calls and refreshes
+from the session's one change notification.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+from PyQt6.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.bundle import Bundle
+from annotator.bundle.recover import needs_recovery, recover
+from annotator.edits import OUTCOMES, EditSession
+from annotator.edits.errors import EditError
+from annotator.errors import AnnotatorError
+from annotator.jobs import Progress
+from annotator.media.framecache import build_frame_cache, read_cached
+from annotator.steps import load_or_derive
+from annotator.ui.editor.frames import FrameLoader
+from annotator.ui.editor.timeline import TimelineWidget
+from annotator.ui.editor.video_view import VideoView
+
+SHORTCUTS = [
+    ("Space", "Play / pause"),
+    ("J / K / L", "Shuttle: reverse, stop, forward (press again to go faster)"),
+    ("Left / Right", "One frame back / forward"),
+    ("Shift+Left / Shift+Right", "Previous / next step"),
+    ("I / O", "Set the in / out point at the playhead (trim)"),
+    ("C", "Start a cut at the playhead; press again to cut to the playhead"),
+    ("Enter", "Edit the selected step's instruction"),
+    ("Delete", "Delete the selected step"),
+    ("M", "Merge the selected step with the next one"),
+    ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"),
+    ("P", "Preview as reviewer (kept ranges only)"),
+    ("F1", "This list"),
+]
+
+_NAMES = {"click": "Click", "double_click": "Double-click", "triple_click": "Triple-click",
+          "right_click": "Right-click", "middle_click": "Middle-click", "drag": "Drag",
+          "scroll": "Scroll", "type": "Type", "key": "Press", "hotkey": "Hotkey",
+          "wait": "Wait", "terminate": "End"}
+
+
+def fmt_time(us: int) -> str:
+    s = max(0, us) / 1e6
+    return f"{int(s // 60):02d}:{s % 60:06.3f}"
+
+
+def summary(step, source) -> str:
+    """A readable one-line summary: "Click (812, 440) in 'Invoice - LibreOffice Calc'"."""
+    name = _NAMES.get(step.type, step.type)
+    what = ""
+    t = step.type
+    if source is not None:
+        if t in ("click", "double_click", "triple_click", "right_click", "middle_click"):
+            what = f" ({source.x}, {source.y})"
+        elif t == "drag" and source.path:
+            end = source.path[-1]
+            what = f" ({source.x}, {source.y}) → ({end['x']}, {end['y']})"
+        elif t == "scroll":
+            dy = source.scroll_dy or 0
+            what = f" {'down' if dy > 0 else 'up'} {abs(dy)} at ({source.x}, {source.y})"
+        elif t in ("key", "hotkey"):
+            what = " " + "+".join(source.keys or [])
+        elif t == "wait":
+            what = f" {(source.duration_us or 0) / 1e6:.1f} s"
+    if t == "type":
+        text = step.text or ""
+        what = f" “{text if len(text) <= 40 else text[:39] + '…'}”"
+    window = getattr(source, "window_title", None) if source is not None else None
+    return f"{name}{what}" + (f" in '{window}'" if window else "")
+
+
+class EditorWindow(QMainWindow):
+    cache_progress = pyqtSignal(int, int)
+    cache_done = pyqtSignal()
+
+    def __init__(self, folder: str | Path) -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self.notes: list[str] = []
+        manifest = Bundle.open(self.folder).manifest  # clear error if not a bundle
+        if needs_recovery(manifest):
+            recover(self.folder)
+            self.notes.append("This recording had been cut off (a crash or a kill); it was "
+                              "recovered up to its last saved fragment.")
+        self.bundle = Bundle.open(self.folder)
+        self.doc = load_or_derive(self.folder)
+        self.steps = list(self.doc.steps)
+        self.session = EditSession.open(self.folder, steps=self.steps)
+        self.notes.extend(self.session.messages)
+        self.notes.extend(self.bundle.warnings)
+        frames = self.bundle.frames
+        self.stored_pts = [int(p) for p in frames.pts[frames.stored]]
+        self.duration_us = max(self.bundle.duration_us,
+                               self.stored_pts[-1] if self.stored_pts else 0, 1)
+        self.video_ok = self.bundle.video_path.is_file() and bool(self.stored_pts)
+        if not self.video_ok:
+            self.notes.append("The video of this recording is missing or empty: steps and "
+                              "labels can be edited, frames cannot be shown.")
+        self.playhead = self.stored_pts[0] if self.stored_pts else 0
+        self.preview = False
+        self.speed = 0.0  # playback rate: 0 stopped, 1 normal, negative reverse
+        self.cut_start: int | None = None
+        self._last_tick = 0.0
+        self._refreshing = False
+        self._selected_id: str | None = None
+
+        self.setWindowTitle(f"annotator — {self.folder.name}")
+        self.resize(1500, 900)
+        self._build()
+        self._build_menus()
+        self._build_shortcuts()
+
+        self.loader = FrameLoader(self.folder, self.bundle.video_path)
+        self.loader.frame_ready.connect(self._on_frame)
+        self.loader.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        self._play_timer = QTimer(self)
+        self._play_timer.setInterval(33)
+        self._play_timer.timeout.connect(self._tick)
+        self._unsubscribe = self.session.subscribe(self._on_change)
+        self.refresh()
+        self.seek(self.playhead)
+        self._start_cache()
+        if self.session.read_only:
+            self.notes.append("This recording's folder is read-only: you can look, but "
+                              "changes cannot be saved.")
+        if self.notes:
+            QTimer.singleShot(0, lambda: QMessageBox.information(
+                self, "About this recording", "\n\n".join(self.notes)))
+
+    # -- layout --------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.view = VideoView()
+        if not self.video_ok:
+            self.view.message = "No video to show"
+        self.timeline = TimelineWidget()
+        self.timeline.seek.connect(self.seek)
+        self.timeline.trim_dragged.connect(self._trim_dragged)
+        self.play_btn = QPushButton("▶ Play")
+        self.play_btn.setObjectName("play")
+        self.play_btn.clicked.connect(self.toggle_play)
+        self.time_label = QLabel()
+        self.time_label.setObjectName("time")
+        self.in_btn = QPushButton("Set in (I)")
+        self.out_btn = QPushButton("Set out (O)")
+        self.clear_trim_btn = QPushButton("Clear trim")
+        self.cut_btn = QPushButton("Cut… (C)")
+        self.preview_box = QCheckBox("Preview as reviewer (P)")
+        self.preview_box.setObjectName("preview")
+        self.in_btn.clicked.connect(self.set_in)
+        self.out_btn.clicked.connect(self.set_out)
+        self.clear_trim_btn.clicked.connect(lambda: self._do(self.session.clear_trim))
+        self.cut_btn.clicked.connect(self.cut_mark)
+        self.preview_box.toggled.connect(self.set_preview)
+        transport = QHBoxLayout()
+        for w in (self.play_btn, self.time_label):
+            transport.addWidget(w)
+        transport.addStretch(1)
+        for w in (self.in_btn, self.out_btn, self.clear_trim_btn, self.cut_btn, self.preview_box):
+            transport.addWidget(w)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.view, 1)
+        lv.addWidget(self.timeline)
+        lv.addLayout(transport)
+
+        self.step_list = QListWidget()
+        self.step_list.setObjectName("steps")
+        self.step_list.setIconSize(QSize(128, 72))
+        self.step_list.currentItemChanged.connect(self._on_select)
+        self.instruction = QLineEdit()
+        self.instruction.setObjectName("instruction")
+        self.instruction.setPlaceholderText("What this step does, in your words")
+        self.instruction.editingFinished.connect(self._commit_instruction)
+        self.thought = QPlainTextEdit()
+        self.thought.setObjectName("thought")
+        self.thought.setPlaceholderText("Why (optional)")
+        self.thought.setFixedHeight(54)
+        self.mistake = QCheckBox("Mistake")
+        self.redundant = QCheckBox("Redundant")
+        self.mistake.toggled.connect(lambda v: self._label_flag("mistake", v))
+        self.redundant.toggled.connect(lambda v: self._label_flag("redundant", v))
+        self.delete_btn = QPushButton("Delete step")
+        self.merge_btn = QPushButton("Merge with next")
+        self.split_at = QSpinBox()
+        self.split_at.setMinimum(1)
+        self.split_btn = QPushButton("Split typing at")
+        self.restore_btn = QPushButton("Restore")
+        self.delete_btn.clicked.connect(self.delete_step)
+        self.merge_btn.clicked.connect(self.merge_next)
+        self.split_btn.clicked.connect(self.split_typing)
+        self.restore_btn.clicked.connect(self.restore_step)
+        step_box = QGroupBox("Step")
+        sf = QFormLayout(step_box)
+        sf.addRow("Instruction", self.instruction)
+        sf.addRow("Thought", self.thought)
+        flags = QHBoxLayout()
+        flags.addWidget(self.mistake)
+        flags.addWidget(self.redundant)
+        flags.addStretch(1)
+        sf.addRow(flags)
+        ops = QHBoxLayout()
+        for w in (self.delete_btn, self.merge_btn, self.split_btn, self.split_at,
+                  self.restore_btn):
+            ops.addWidget(w)
+        sf.addRow(ops)
+
+        self.goal = QPlainTextEdit()
+        self.goal.setObjectName("goal")
+        self.goal.setPlaceholderText("The task, in your words")
+        self.goal.setFixedHeight(54)
+        self.outcome = QComboBox()
+        self.outcome.setObjectName("outcome")
+        self.outcome.addItem("(not set)", None)
+        for o in OUTCOMES:
+            self.outcome.addItem(o, o)
+        self.apps = QLineEdit()
+        self.apps.setPlaceholderText("Applications, comma separated")
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText("Tags, comma separated")
+        self.difficulty = QSpinBox()
+        self.difficulty.setRange(0, 5)
+        self.difficulty.setSpecialValueText("(not set)")
+        self.outcome.currentIndexChanged.connect(self._commit_outcome)
+        self.apps.editingFinished.connect(self._commit_apps)
+        self.tags.editingFinished.connect(self._commit_tags)
+        self.difficulty.valueChanged.connect(self._commit_difficulty)
+        self.goal.installEventFilter(self)
+        self.thought.installEventFilter(self)
+        task_box = QGroupBox("Task")
+        tf = QFormLayout(task_box)
+        tf.addRow("Goal", self.goal)
+        tf.addRow("Outcome", self.outcome)
+        tf.addRow("Applications", self.apps)
+        tf.addRow("Tags", self.tags)
+        tf.addRow("Difficulty", self.difficulty)
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.steps_label = QLabel()
+        rv.addWidget(self.steps_label)
+        rv.addWidget(self.step_list, 1)
+        rv.addWidget(step_box)
+        rv.addWidget(task_box)
+
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([950, 550])
+        self.setCentralWidget(split)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("Caching step frames %p%")
+        self.cancel_btn = QPushButton("Cancel")
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_btn)
+        self.progress.hide()
+        self.cancel_btn.hide()
+
+    def _build_menus(self) -> None:
+        m = self.menuBar()
+        file = m.addMenu("&File")
+        close = QAction("&Close", self)
+        close.setShortcut(QKeySequence.StandardKey.Close)
+        close.triggered.connect(self.close)
+        file.addAction(close)
+        edit = m.addMenu("&Edit")
+        self.undo_action = QAction("Undo", self)
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.undo_action.triggered.connect(lambda: self._do(self.session.undo))
+        self.redo_action = QAction("Redo", self)
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.triggered.connect(lambda: self._do(self.session.redo))
+        edit.addAction(self.undo_action)
+        edit.addAction(self.redo_action)
+        edit.addSeparator()
+        cut_pauses = QAction("Cut all pauses", self)
+        cut_pauses.triggered.connect(lambda: self._do(self.session.cut_pauses))
+        edit.addAction(cut_pauses)
+        view = m.addMenu("&View")
+        prev = QAction("Preview as reviewer", self)
+        prev.setCheckable(True)
+        prev.toggled.connect(self.preview_box.setChecked)
+        self.preview_box.toggled.connect(prev.setChecked)
+        view.addAction(prev)
+        helpm = m.addMenu("&Help")
+        keys = QAction("Keyboard shortcuts", self)
+        keys.setShortcut(QKeySequence("F1"))
+        keys.triggered.connect(self.show_shortcuts)
+        helpm.addAction(keys)
+
+    def _build_shortcuts(self) -> None:
+        # Single-key shortcuts apply when no text field has focus (typing stays typing).
+        def add(key: str, fn) -> None:
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WindowShortcut)
+            sc.activated.connect(lambda: None if self._typing() else fn())
+
+        add("Space", self.toggle_play)
+        add("J", lambda: self.shuttle(-1))
+        add("K", lambda: self.shuttle(0))
+        add("L", lambda: self.shuttle(1))
+        add("Left", lambda: self.step_frame(-1))
+        add("Right", lambda: self.step_frame(1))
+        add("Shift+Left", lambda: self.jump_step(-1))
+        add("Shift+Right", lambda: self.jump_step(1))
+        add("I", self.set_in)
+        add("O", self.set_out)
+        add("C", self.cut_mark)
+        add("M", self.merge_next)
+        add("P", lambda: self.preview_box.setChecked(not self.preview_box.isChecked()))
+        add("Delete", self.delete_step)
+        add("Return", self.focus_instruction)
+
+    def _typing(self) -> bool:
+        w = self.focusWidget()
+        return isinstance(w, (QLineEdit, QPlainTextEdit, QSpinBox))
+
+    # -- session ---------------------------------------------------------------------------------
+    def _do(self, fn, *args):
+        """Run a session command; report errors without losing anything."""
+        try:
+            return fn(*args)
+        except (EditError, AnnotatorError) as exc:
+            QMessageBox.warning(self, "Not done", str(exc))
+        except ValueError as exc:
+            self.statusBar().showMessage(str(exc), 6000)
+        return None
+
+    def _on_change(self, change) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild every view from the session (one refresh path for every change)."""
+        self._refreshing = True
+        try:
+            res = self.session.result
+            edits = self.session.edits
+            tl = res.timeline
+            self.undo_action.setText(self.session.undo_text() or "Undo")
+            self.redo_action.setText(self.session.redo_text() or "Redo")
+            self.undo_action.setEnabled(self.session.can_undo)
+            self.redo_action.setEnabled(self.session.can_redo)
+            self.timeline.set_model(
+                duration_us=self.duration_us,
+                steps=[(s.orig_t_start_us, s.kept, s.id == self._selected_id)
+                       for s in res.all_steps],
+                pauses=[(p["start_us"], p["end_us"]) for p in self.bundle.manifest["pauses"]],
+                removed=[(r.start_us, r.end_us) for r in tl.removed_ranges],
+                trim_in=edits.trim_in_us, trim_out=edits.trim_out_us)
+            shown = res.steps if self.preview else res.all_steps
+            self.step_list.blockSignals(True)
+            self.step_list.clear()
+            by_id = {s.id: s for s in self.steps}
+            current_row = -1
+            for s in shown:
+                source = by_id.get(s.source_ids[0]) if s.source_ids else None
+                n = f"{s.index + 1}. " if s.index is not None else "– "
+                text = n + summary(s, source)
+                if s.label.instruction:
+                    text += f"\n    {s.label.instruction}"
+                flags = [f for f, on in (("mistake", s.label.mistake),
+                                         ("redundant", s.label.redundant)) if on]
+                if not s.kept:
+                    flags.append(s.status)
+                if flags:
+                    text += f"   [{', '.join(flags)}]"
+                item = QListWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, s.id)
+                icon = self._thumb(source)
+                if icon is not None:
+                    item.setIcon(icon)
+                if not s.kept:
+                    item.setForeground(Qt.GlobalColor.gray)
+                self.step_list.addItem(item)
+                if s.id == self._selected_id:
+                    current_row = self.step_list.count() - 1
+            if current_row >= 0:
+                self.step_list.setCurrentRow(current_row)
+            self.step_list.blockSignals(False)
+            kept = len(res.steps)
+            orphans = len(res.orphans)
+            self.steps_label.setText(
+                f"<b>{kept}</b> step(s) kept of {len(res.all_steps)}"
+                + (f" — {orphans} edit(s) refer to steps that no longer exist" if orphans else "")
+                + f" — result {fmt_time(tl.result_duration_us)}")
+            task = edits.task
+            if self.goal.toPlainText() != task.goal and not self.goal.hasFocus():
+                self.goal.setPlainText(task.goal)
+            self.outcome.setCurrentIndex(max(0, self.outcome.findData(task.outcome)))
+            self.apps.setText(", ".join(task.applications))
+            self.tags.setText(", ".join(task.tags))
+            self.difficulty.setValue(task.difficulty or 0)
+            self._fill_step_panel()
+            self._update_time()
+        finally:
+            self._refreshing = False
+
+    def _thumb(self, source) -> QIcon | None:
+        if source is None or source.obs_pts is None:
+            return None
+        rgb = self._thumb_cache.get(source.obs_pts) if hasattr(self, "_thumb_cache") else None
+        if rgb is None:
+            full = read_cached(self.folder, source.obs_pts)
+            if full is None:
+                return None
+            step = max(1, full.shape[1] // 128)
+            rgb = np.ascontiguousarray(full[::step, ::step])
+            self.__dict__.setdefault("_thumb_cache", {})[source.obs_pts] = rgb
+        h, w, _ = rgb.shape
+        img = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        return QIcon(QPixmap.fromImage(img))
+
+    # -- selection and step panel ------------------------------------------------------------
+    def selected(self):
+        if self._selected_id is None:
+            return None
+        return self.session.result.get(self._selected_id)
+
+    def _on_select(self, item, _prev=None) -> None:
+        if item is None:
+            return
+        self._selected_id = item.data(Qt.ItemDataRole.UserRole)
+        self.session.break_coalescing()
+        s = self.selected()
+        if s is not None:
+            self.seek(self._obs_pts(s))
+        self._fill_step_panel()
+        self.timeline.set_model(duration_us=self.duration_us,
+                                steps=[(x.orig_t_start_us, x.kept, x.id == self._selected_id)
+                                       for x in self.session.result.all_steps],
+                                pauses=self.timeline.pauses, removed=self.timeline.removed,
+                                trim_in=self.timeline.trim_in, trim_out=self.timeline.trim_out)
+
+    def _obs_pts(self, s) -> int:
+        src = next((x for x in self.steps if s.source_ids and x.id == s.source_ids[0]), None)
+        if src is not None and src.obs_pts is not None:
+            return int(src.obs_pts)
+        return s.orig_t_start_us
+
+    def select_step(self, step_id: str) -> None:
+        for i in range(self.step_list.count()):
+            if self.step_list.item(i).data(Qt.ItemDataRole.UserRole) == step_id:
+                self.step_list.setCurrentRow(i)
+                return
+
+    def _fill_step_panel(self) -> None:
+        s = self.selected()
+        on = s is not None
+        for w in (self.instruction, self.thought, self.mistake, self.redundant, self.delete_btn,
+                  self.merge_btn, self.restore_btn):
+            w.setEnabled(on)
+        is_type = on and s.type == "type" and len(s.text or "") > 1
+        self.split_btn.setEnabled(bool(is_type))
+        self.split_at.setEnabled(bool(is_type))
+        if not on:
+            return
+        was = self._refreshing
+        self._refreshing = True
+        if not self.instruction.hasFocus():
+            self.instruction.setText(s.label.instruction)
+        if not self.thought.hasFocus():
+            self.thought.setPlainText(s.label.thought)
+        self.mistake.setChecked(s.label.mistake)
+        self.redundant.setChecked(s.label.redundant)
+        if is_type:
+            self.split_at.setMaximum(len(s.text) - 1)
+        self.restore_btn.setEnabled(s.status == "deleted")
+        self._refreshing = was
+
+    def focus_instruction(self) -> None:
+        if self.selected() is not None:
+            self.instruction.setFocus()
+            self.instruction.selectAll()
+
+    def _commit_instruction(self) -> None:
+        s = self.selected()
+        if s is not None and self.instruction.text() != s.label.instruction:
+            self._do(self.session.set_instruction, s.id, self.instruction.text())
+
+    def _commit_thought(self) -> None:
+        s = self.selected()
+        if s is not None and self.thought.toPlainText() != s.label.thought:
+            self._do(self.session.set_thought, s.id, self.thought.toPlainText())
+
+    def _label_flag(self, which: str, value: bool) -> None:
+        s = self.selected()
+        if self._refreshing or s is None:
+            return
+        fn = self.session.set_mistake if which == "mistake" else self.session.set_redundant
+        if getattr(s.label, which) != value:
+            self._do(fn, s.id, value)
+
+    def delete_step(self) -> None:
+        s = self.selected()
+        if s is not None and s.kept:
+            self._do(self.session.delete_step, s.id)
+
+    def restore_step(self) -> None:
+        s = self.selected()
+        if s is not None:
+            self._do(self.session.restore_step, s.id)
+
+    def merge_next(self) -> None:
+        s = self.selected()
+        if s is None:
+            return
+        kept = self.session.result.steps
+        ids = [x.id for x in kept]
+        if s.id in ids and ids.index(s.id) + 1 < len(ids):
+            self._do(self.session.merge_steps, s.id, ids[ids.index(s.id) + 1])
+
+    def split_typing(self) -> None:
+        s = self.selected()
+        if s is not None and s.type == "type":
+            self._do(self.session.split_typing, s.id, self.split_at.value(),
+                     self.bundle.events)
+
+    # -- task panel ------------------------------------------------------------------------------
+    def _commit_goal(self) -> None:
+        if self.goal.toPlainText() != self.session.edits.task.goal:
+            self._do(self.session.set_goal, self.goal.toPlainText())
+
+    def _commit_outcome(self) -> None:
+        if not self._refreshing and self.outcome.currentData() != self.session.edits.task.outcome:
+            self._do(self.session.set_outcome, self.outcome.currentData())
+
+    @staticmethod
+    def _split_list(text: str) -> list[str]:
+        return [x.strip() for x in text.split(",") if x.strip()]
+
+    def _commit_apps(self) -> None:
+        apps = self._split_list(self.apps.text())
+        if tuple(apps) != tuple(self.session.edits.task.applications):
+            self._do(self.session.set_applications, apps)
+
+    def _commit_tags(self) -> None:
+        tags = self._split_list(self.tags.text())
+        if tuple(tags) != tuple(self.session.edits.task.tags):
+            self._do(self.session.set_tags, tags)
+
+    def _commit_difficulty(self, value: int) -> None:
+        if not self._refreshing and (value or None) != self.session.edits.task.difficulty:
+            self._do(self.session.set_difficulty, value or None)
+
+    def eventFilter(self, obj, ev) -> bool:  # noqa: N802 (Qt API)
+        # Multi-line fields have no editingFinished: commit when focus leaves them.
+        if ev.type() == QEvent.Type.FocusOut:
+            if obj is self.goal:
+                self._commit_goal()
+            elif obj is self.thought:
+                self._commit_thought()
+        return super().eventFilter(obj, ev)
+
+    def _commit_texts(self) -> None:
+        """Multi-line fields commit when focus leaves them (and before closing)."""
+        self._commit_goal()
+        self._commit_thought()
+        self._commit_instruction()
+
+    # -- playback and navigation ---------------------------------------------------------------
+    def seek(self, t_us: int) -> None:
+        t_us = int(min(max(0, t_us), self.duration_us))
+        if self.preview:
+            tl = self.session.result.timeline
+            if not tl.is_kept(t_us) and tl.kept:
+                r = tl.to_result_clamped(t_us)
+                t_us = tl.to_original(min(r, tl.result_duration_us))
+        self.playhead = t_us
+        self.timeline.set_playhead(t_us)
+        self._update_time()
+        if self.video_ok:
+            self.loader.request(t_us)
+
+    def _on_frame(self, requested: int, pts: int, rgb) -> None:
+        self.view.show_frame(pts, rgb)
+
+    def _update_time(self) -> None:
+        tl = self.session.result.timeline
+        if self.preview:
+            r = tl.to_result_clamped(self.playhead)
+            self.time_label.setText(f"{fmt_time(r)} / {fmt_time(tl.result_duration_us)} "
+                                    "(as submitted)")
+        else:
+            self.time_label.setText(f"{fmt_time(self.playhead)} / {fmt_time(self.duration_us)}")
+
+    def toggle_play(self) -> None:
+        self.shuttle(0 if self.speed else 1)
+
+    def shuttle(self, direction: int) -> None:
+        if direction == 0:
+            self.speed = 0.0
+        elif direction > 0:
+            self.speed = 1.0 if self.speed <= 0 else min(8.0, self.speed * 2)
+        else:
+            self.speed = -1.0 if self.speed >= 0 else max(-8.0, self.speed * 2)
+        if self.speed:
+            self._last_tick = time.monotonic()
+            self._play_timer.start()
+            self.play_btn.setText("❚❚ Pause")
+        else:
+            self._play_timer.stop()
+            self.play_btn.setText("▶ Play")
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        dt = int((now - self._last_tick) * 1e6 * self.speed)
+        self._last_tick = now
+        t = self.playhead + dt
+        if self.preview:
+            tl = self.session.result.timeline
+            if not tl.is_kept(t):
+                nxt = [s for s, _ in tl.kept if s > self.playhead]
+                t = nxt[0] if (nxt and self.speed > 0) else t
+        if t >= self.duration_us or t <= 0:
+            t = min(max(t, 0), self.duration_us)
+            self.shuttle(0)
+        self.seek(t)
+
+    def step_frame(self, direction: int) -> None:
+        if not self.stored_pts:
+            return
+        i = bisect.bisect_right(self.stored_pts, self.playhead) - 1
+        i = min(max(i + direction, 0), len(self.stored_pts) - 1)
+        self.seek(self.stored_pts[i])
+
+    def jump_step(self, direction: int) -> None:
+        steps = [s for s in (self.session.result.steps if self.preview
+                             else self.session.result.all_steps)]
+        if not steps:
+            return
+        ids = [s.id for s in steps]
+        if self._selected_id in ids:
+            i = ids.index(self._selected_id) + direction
+        else:
+            starts = [s.orig_t_start_us for s in steps]
+            i = bisect.bisect_right(starts, self.playhead) - (1 if direction < 0 else 0)
+        i = min(max(i, 0), len(steps) - 1)
+        self.select_step(steps[i].id)
+
+    def set_preview(self, on: bool) -> None:
+        self.preview = on
+        self.refresh()
+        self.seek(self.playhead)
+
+    # -- trim and cut ----------------------------------------------------------------------------
+    def set_in(self) -> None:
+        self._do(self.session.set_in_point, self.playhead)
+
+    def set_out(self) -> None:
+        self._do(self.session.set_out_point, self.playhead)
+
+    def _trim_dragged(self, which: str, t: int) -> None:
+        fn = self.session.set_in_point if which == "in" else self.session.set_out_point
+        self._do(fn, t)
+
+    def cut_mark(self) -> None:
+        if self.cut_start is None:
+            self.cut_start = self.playhead
+            self.statusBar().showMessage(
+                f"Cut starts at {fmt_time(self.playhead)}: move to where it ends and press C "
+                "again (Esc cancels).", 10000)
+            return
+        a, b = sorted((self.cut_start, self.playhead))
+        self.cut_start = None
+        if b > a:
+            self._do(self.session.cut, a, b)
+
+    # -- background frame cache ------------------------------------------------------------------
+    def _start_cache(self) -> None:
+        if not self.video_ok:
+            return
+        pts = sorted({int(s.obs_pts) for s in self.steps if s.obs_pts is not None}
+                     | {int(s.result_pts) for s in self.steps if s.result_pts is not None})
+        self._cache_progress = Progress(lambda d, t, m: self.cache_progress.emit(d, t))
+        self.cancel_btn.clicked.connect(self._cache_progress.cancel)
+        self.cache_progress.connect(self._on_cache_progress)
+        self.cache_done.connect(self._on_cache_done)
+        self.progress.show()
+        self.cancel_btn.show()
+
+        def run() -> None:
+            try:
+                build_frame_cache(self.folder, self.bundle.video_path, pts, self._cache_progress)
+            except Exception:  # the cache is an optimization: seeking still works without it
+                pass
+            self.cache_done.emit()
+
+        self._cache_thread = threading.Thread(target=run, name="annotator-cache", daemon=True)
+        self._cache_thread.start()
+
+    def _on_cache_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+
+    def _on_cache_done(self) -> None:
+        self.progress.hide()
+        self.cancel_btn.hide()
+        self.refresh()  # thumbnails
+
+    def wait_for_cache(self, timeout: float = 60) -> None:
+        thread = getattr(self, "_cache_thread", None)
+        if thread is not None:
+            thread.join(timeout)
+
+    # -- help and closing --------------------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
+                       for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def closeEvent(self, ev) -> None:  # noqa: N802
+        self._commit_texts()
+        self._play_timer.stop()
+        progress = getattr(self, "_cache_progress", None)
+        if progress is not None:
+            progress.cancel()
+        self.loader.close()
+        try:
+            self._unsubscribe()
+            self.session.close()
+        except AnnotatorError as exc:
+            QMessageBox.warning(self, "Closing", str(exc))
+        super().closeEvent(ev)
