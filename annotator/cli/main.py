@@ -189,7 +189,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 # Commands that live in their own modules: each defines add_parser(subparsers) and run(args).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["annotator.cli.steps_cmd"]
 
 
 def main(argv: list[str] | None = None) -> int:

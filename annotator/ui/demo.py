@@ -54,10 +54,10 @@ _SHIFTED = {'!': '1', '@': '2', '#': '3', '$': '4', '%': '5', '^': '6', '&': '7'
 class SampleBooks(QWidget):
     """The sample application: a small invoicing window that looks like a real one."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int = WIDTH, height: int = HEIGHT) -> None:
         super().__init__()
         self.setWindowTitle(TITLE)
-        self.setFixedSize(WIDTH, HEIGHT)
+        self.setFixedSize(width, height)
         pal = self.palette()
         pal.setColor(QPalette.ColorRole.Window, QColor(246, 247, 249))
         self.setPalette(pal)
@@ -120,15 +120,17 @@ class _Clock:
 class DemoRecorder:
     """Drives the sample window and writes what a recorder would have written."""
 
-    def __init__(self, out: Path, ack: dict | None) -> None:
+    def __init__(self, out: Path, ack: dict | None, width: int = WIDTH,
+                 height: int = HEIGHT) -> None:
         self.out = out
+        self.width, self.height = width, height
         out.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self.win = SampleBooks()
+        self.win = SampleBooks(width, height)
         self.win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.win.show()
         QApplication.processEvents()
         self.clock = _Clock()
-        self.enc = VideoEncoder(out / schema.VIDEO, WIDTH, HEIGHT, fps=FPS)
+        self.enc = VideoEncoder(out / schema.VIDEO, width, height, fps=FPS)
         self.events = JsonlWriter(out / schema.EVENTS)
         self.frames = JsonlWriter(out / schema.FRAMES)
         self.windows = JsonlWriter(out / schema.WINDOWS)
@@ -137,12 +139,12 @@ class DemoRecorder:
         self.last_grab_t = 0
         self.last_raw: bytes | None = None
         self.last_stored = -1
-        self.mouse = (640, 400)
+        self.mouse = (width // 2, height // 2)
         self.focus: QWidget | None = None
         self.started = _dt.datetime.now(_dt.UTC)
         self.ack = ack
         self.windows.write({"t": 100_000, "kind": "focus", "title": TITLE, "app": APP,
-                            "window_id": 1, "box": [0, 0, WIDTH, HEIGHT]})
+                            "window_id": 1, "box": [0, 0, width, height]})
         self._grab(force=True)
 
     # -- frames -----------------------------------------------------------------------
@@ -162,7 +164,7 @@ class DemoRecorder:
         ptr = img.constBits()
         ptr.setsize(img.sizeInBytes())
         bgra = np.frombuffer(ptr, np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
-        bgra = np.ascontiguousarray(bgra[:HEIGHT, :WIDTH])
+        bgra = np.ascontiguousarray(bgra[:self.height, :self.width])
         raw = bgra.tobytes()
         changed = raw != self.last_raw or force
         if changed:
@@ -313,10 +315,11 @@ class DemoRecorder:
             "ended_utc": (self.started + _dt.timedelta(microseconds=duration)).isoformat(
                 timespec="microseconds"),
             "duration_us": duration,
-            "displays": [{"id": "1", "origin_x": 0, "origin_y": 0, "width_px": WIDTH,
-                          "height_px": HEIGHT, "scale": 1.0, "captured": True}],
+            "displays": [{"id": "1", "origin_x": 0, "origin_y": 0, "width_px": self.width,
+                          "height_px": self.height, "scale": 1.0, "captured": True}],
             "capture": {"display_id": "1",
-                        "region": {"x": 0, "y": 0, "width": WIDTH, "height": HEIGHT},
+                        "region": {"x": 0, "y": 0, "width": self.width,
+                                   "height": self.height},
                         "scale": 1.0, "fps_requested": FPS, "fps_achieved": FPS,
                         "cursor": False},
             "video": {"file": schema.VIDEO, **self.enc.settings},

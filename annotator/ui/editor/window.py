@@ -16,6 +16,7 @@ import numpy as np
 from PyQt6.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PyQt6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -153,9 +154,8 @@ class EditorWindow(QMainWindow):
         if self.session.read_only:
             self.notes.append("This recording's folder is read-only: you can look, but "
                               "changes cannot be saved.")
-        if self.notes:
-            QTimer.singleShot(0, lambda: QMessageBox.information(
-                self, "About this recording", "\n\n".join(self.notes)))
+        self.banner.setText("\n".join(f"• {n}" for n in self.notes))
+        self.banner_box.setVisible(bool(self.notes))
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -278,7 +278,25 @@ class EditorWindow(QMainWindow):
         split.addWidget(left)
         split.addWidget(right)
         split.setSizes([950, 550])
-        self.setCentralWidget(split)
+        # Messages about this recording (recovered, corrupt edits set aside, read-only...):
+        # shown in the window, never a modal box that blocks work.
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setWordWrap(True)
+        dismiss = QPushButton("Dismiss")
+        self.banner_box = QWidget()
+        self.banner_box.setStyleSheet("QWidget { background: #fff4c2; color: #3a3000; }")
+        bl = QHBoxLayout(self.banner_box)
+        bl.addWidget(self.banner, 1)
+        bl.addWidget(dismiss)
+        dismiss.clicked.connect(self.banner_box.hide)
+        self.banner_box.hide()
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addWidget(self.banner_box)
+        cl.addWidget(split, 1)
+        self.setCentralWidget(central)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("Caching step frames %p%")
@@ -321,11 +339,17 @@ class EditorWindow(QMainWindow):
         helpm.addAction(keys)
 
     def _build_shortcuts(self) -> None:
-        # Single-key shortcuts apply when no text field has focus (typing stays typing).
+        # Single-key shortcuts are switched off while a text field has focus, so that typing
+        # a J or pressing Enter in a field stays typing (a live shortcut would eat the key).
+        self._shortcuts: list[QShortcut] = []
+
         def add(key: str, fn) -> None:
             sc = QShortcut(QKeySequence(key), self)
             sc.setContext(Qt.ShortcutContext.WindowShortcut)
-            sc.activated.connect(lambda: None if self._typing() else fn())
+            sc.activated.connect(fn)
+            self._shortcuts.append(sc)
+
+        QApplication.instance().focusChanged.connect(self._focus_changed)
 
         add("Space", self.toggle_play)
         add("J", lambda: self.shuttle(-1))
@@ -343,9 +367,10 @@ class EditorWindow(QMainWindow):
         add("Delete", self.delete_step)
         add("Return", self.focus_instruction)
 
-    def _typing(self) -> bool:
-        w = self.focusWidget()
-        return isinstance(w, (QLineEdit, QPlainTextEdit, QSpinBox))
+    def _focus_changed(self, _old, new) -> None:
+        typing = isinstance(new, (QLineEdit, QPlainTextEdit, QSpinBox, QComboBox))
+        for sc in self._shortcuts:
+            sc.setEnabled(not typing)
 
     # -- session ---------------------------------------------------------------------------------
     def _do(self, fn, *args):
@@ -747,6 +772,7 @@ class EditorWindow(QMainWindow):
         if progress is not None:
             progress.cancel()
         self.loader.close()
+        QApplication.instance().focusChanged.disconnect(self._focus_changed)
         try:
             self._unsubscribe()
             self.session.close()
