@@ -28,6 +28,7 @@ from typing import Any
 
 from annotator.bundle.schema import read_manifest
 from annotator.edits import commands as cmd
+from annotator.edits import redactions as red
 from annotator.edits.apply import ApplyResult, apply_edits
 from annotator.edits.commands import Change, Command
 from annotator.edits.errors import EditError, EditsFileError, EditsReadOnlyError
@@ -74,8 +75,12 @@ class EditSession:
             raise
         if duration_us is None and isinstance(manifest.get("duration_us"), int):
             duration_us = manifest["duration_us"]
-        return cls(store, history, steps=steps, duration_us=duration_us,
-                   pauses=manifest.get("pauses") or (), messages=messages)
+        session = cls(store, history, steps=steps, duration_us=duration_us,
+                      pauses=manifest.get("pauses") or (), messages=messages)
+        region = (manifest.get("capture") or {}).get("region") or {}
+        if region.get("width") and region.get("height"):
+            session.frame_size = (int(region["width"]), int(region["height"]))
+        return session
 
     # -- state ------------------------------------------------------------------------
     @property
@@ -330,6 +335,57 @@ class EditSession:
         return self.execute(cmd.set_difficulty(self.edits, difficulty))
 
     # -- closing ---------------------------------------------------------------------------
+    # -- redactions (see annotator/edits/redactions.py) -----------------------------------------
+    frame_size: tuple[int, int] | None = None
+    last_notes: list[str] = []
+
+    def _red(self, built) -> Change:
+        cmd, notes = built if isinstance(built, tuple) else (built, [])
+        change = self.execute(cmd)
+        self.last_notes = list(notes)
+        return change
+
+    def add_box(self, rect, t_start_us: int, t_end_us: int, **kw: Any) -> Change:
+        return self._red(red.add_box(self.edits, rect, t_start_us, t_end_us,
+                                     size=self.frame_size, duration_us=self.duration_us, **kw))
+
+    def update_box(self, rid: str, **fields: Any) -> Change:
+        return self._red(red.update_box(self.edits, rid, size=self.frame_size,
+                                        duration_us=self.duration_us, **fields))
+
+    def remove_redaction(self, rid: str) -> Change:
+        return self._red(red.remove(self.edits, rid))
+
+    def mask_text(self, step_id: str, start: int = 0, end: int | None = None) -> Change:
+        text = self._step_text(step_id)
+        return self._red(red.mask_text(self.edits, step_id, text, start, end))
+
+    def mask_title(self, title: str) -> Change:
+        return self._red(red.mask_title(self.edits, title))
+
+    def mask_keys(self, step_id: str) -> Change:
+        return self._red(red.mask_keys(self.edits, step_id))
+
+    def accept_suggestions(self, suggestions: Iterable[Any]) -> Change:
+        texts = {getattr(s, "id", None) or s.get("id"): (getattr(s, "text", None)
+                 if not isinstance(s, Mapping) else s.get("text")) or ""
+                 for s in (self._steps or [])}
+        return self._red(red.accept_suggestions(self.edits, suggestions, size=self.frame_size,
+                                                duration_us=self.duration_us,
+                                                step_texts=texts))
+
+    def reject_suggestions(self, suggestion_ids: Iterable[str]) -> Change:
+        return self._red(red.decide(self.edits, suggestion_ids, "rejected"))
+
+    def _step_text(self, step_id: str) -> str:
+        for s in self._steps or []:
+            sid = s.get("id") if isinstance(s, Mapping) else getattr(s, "id", None)
+            if sid == step_id:
+                text = s.get("text") if isinstance(s, Mapping) else getattr(s, "text", None)
+                if text:
+                    return text
+        raise EditError(f"Step {step_id!r} has no typed text to mask.")
+
     def flush(self) -> None:
         """Save again if an earlier save failed; raises EditsSaveError if it still fails."""
         if self.store.dirty and not self.read_only:
