@@ -2,13 +2,15 @@
 typing, and a list scrolls.  Used by the recorder's integration and alignment tests.
 
 Run: python -m tests.apps.click_app --geometry X,Y,W,H
-Prints "ready" on stdout once shown, then one line per press: "press N BUTTON X Y".
+Prints "ready" on stdout once shown, then one line per press: "press N BUTTON X Y T", T being
+the monotonic clock (ns) right after the new state was painted.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QPainter
@@ -38,8 +40,10 @@ class Pad(QWidget):
     def mousePressEvent(self, ev) -> None:  # noqa: N802 (Qt API)
         self.count += 1
         self.repaint()  # paint now: the change must reach the screen at once
+        painted_ns = time.monotonic_ns()
         p = ev.position()
-        print(f"press {self.count} {ev.button().name} {int(p.x())} {int(p.y())}", flush=True)
+        print(f"press {self.count} {ev.button().name} {int(p.x())} {int(p.y())} {painted_ns}",
+              flush=True)
 
     def paintEvent(self, ev) -> None:  # noqa: N802
         qp = QPainter(self)

@@ -132,6 +132,12 @@ def test_alignment_every_click_frame_before_and_after(xserver, start_app, tmp_pa
     interval_us = 1e6 / b.manifest["capture"]["fps_requested"]
     downs = [e for e in b.events if e["kind"] == "mouse_down"]
     assert len(downs) == n_clicks
+    # When the app had painted each new state, on the recording's clock: on a loaded machine
+    # the app itself can be late, which is not the recorder's error.
+    t0_ns = b.manifest["clock"]["start_monotonic_ns"]
+    painted = [(int(line.split()[5]) - t0_ns) // 1000 for line in app.lines
+               if line.startswith("press")]
+    assert len(painted) == n_clicks
     errors = []
     for n, e in enumerate(downs, start=1):
         t = e["t"]
@@ -140,11 +146,13 @@ def test_alignment_every_click_frame_before_and_after(xserver, start_app, tmp_pa
         assert colours[int(frames.pts[before])] == (n - 1) % len(COLOURS), (
             f"click {n}: the last frame before the click does not show the state before it")
         # A frame captured no later than two frame intervals after the click shows the new state.
+        changed_at = max(t, painted[n - 1])
         after = [i for i in range(before + 1, len(frames))
-                 if frames.t[i] <= t + 2 * interval_us
+                 if frames.t[i] <= changed_at + 2 * interval_us
                  and colours[int(frames.pts[i])] == n % len(COLOURS)]
-        assert after, f"click {n}: no frame within two frame intervals shows the new state"
-        errors.append((int(frames.t[after[0]]) - t) / 1000)
+        assert after, (f"click {n}: no frame within two frame intervals of the change shows "
+                       f"the new state (painted {(painted[n - 1] - t) / 1000:.1f} ms after)")
+        errors.append((int(frames.t[after[0]]) - changed_at) / 1000)
     assert max(errors) <= 2 * interval_us / 1000
 
 
