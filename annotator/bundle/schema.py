@@ -20,6 +20,7 @@ VIDEO = "video.mp4"
 FRAMES = "frames.jsonl"
 EVENTS = "events.jsonl"
 WINDOWS = "windows.jsonl"
+ELEMENTS = "elements.jsonl"  # optional: accessibility hits and focus (docs/bundle-format.md)
 
 STATUS_RECORDING = "recording"  # being written, or cut off by a crash (see recover)
 STATUS_COMPLETE = "complete"
@@ -86,4 +87,9 @@ def upgrade_manifest(data: dict[str, Any]) -> dict[str, Any]:
         raise BundleError(f"Unknown bundle schema version {version}.")
     data.setdefault("pauses", [])
     data.setdefault("problems", [])
+    # Bundles recorded before accessibility capture: focus unknown, nothing masked.
+    data.setdefault("a11y", {"available": False,
+                             "reason": "not recorded (made before accessibility capture)",
+                             "focus_source": "none", "password_masking": False,
+                             "elements_file": None})
     return data

@@ -8,6 +8,11 @@ Threads, and why:
   deny-list), flushes the append-only streams, and checks health (input listeners alive,
   frames arriving, disk space).
 - pynput's own listener threads: their callbacks only stamp, convert and queue.
+- a11y (annotator/capture/a11y.py, when an accessibility bus exists): hit tests of presses
+  and keyboard focus over AT-SPI.  While it runs, every event waits in a short FIFO (about
+  30 ms, until the worker has caught up) before it is written, so that a key typed right
+  after a click or Tab is judged by the focus that click or Tab caused: keys typed into a
+  password field are written masked, and the field is blacked out of frames.
 
 While paused nothing is read into the bundle: the capture thread does not grab and the input
 callbacks return at once.  One monotonic clock stamps frames and events; times in the bundle
@@ -18,12 +23,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import errno
+import os
 import platform
 import queue
 import shutil
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +45,7 @@ from annotator.bundle.jsonl import JsonlWriter
 from annotator.bundle.mp4 import repair_fragmented_mp4
 from annotator.capture.denylist import DenyList
 from annotator.capture.encoder import VideoEncoder
-from annotator.capture.interfaces import Display, Rect
+from annotator.capture.interfaces import Display, Rect, WindowInfo
 from annotator.errors import AnnotatorError, OutputFolderError
 from annotator.workspace import check_writable, ensure_private_dir, write_json_atomic
 
@@ -48,6 +55,9 @@ RESERVE_BYTES = 4 * 1024 * 1024
 KEEPALIVE_INTERVAL_S = 0.15
 KEEPALIVE_WINDOW_S = 1.6
 FRAMES_STALL_S = 2.0
+# A key released up to this long after a masked press is masked too (its name could differ
+# from the press's: "!" down, "1" up once shift is let go first).
+MASKED_HELD_S = 2.0
 
 # Global hotkeys (X11 key names as pynput reports them).
 HOTKEY_PAUSE = ("ctrl", "alt", "p")
@@ -76,6 +86,8 @@ class RecordConfig:
     disk_warn_bytes: int = DISK_WARN_BYTES
     disk_stop_bytes: int = DISK_STOP_BYTES
     reserve_bytes: int = RESERVE_BYTES
+    # Accessibility (AT-SPI): the element under each press, focus, password masking.
+    a11y: bool = True
 
 
 @dataclass
@@ -142,7 +154,8 @@ def prepare_output_dir(path: Path, force: bool) -> None:
                 "Choose a new folder with --out, or add --force to record into it anyway "
                 "(files of an earlier recording there will be replaced).",
             )
-        for name in (schema.MANIFEST, schema.VIDEO, schema.FRAMES, schema.EVENTS, schema.WINDOWS):
+        for name in (schema.MANIFEST, schema.VIDEO, schema.FRAMES, schema.EVENTS, schema.WINDOWS,
+                     schema.ELEMENTS):
             try:
                 (path / name).unlink()
             except FileNotFoundError:
@@ -176,6 +189,7 @@ class Recorder:
         displays: list[Display] | None = None,
         virtual: Rect | None = None,
         session: str = "x11",
+        a11y_factory: Callable[[], Any] | None = None,
     ) -> None:
         self.config = config
         self.own_windows = own_windows or (lambda: [])
@@ -236,6 +250,16 @@ class Recorder:
         self._encoder: VideoEncoder | None = None
         self._manifest: dict[str, Any] = {}
         self._events_by_kind: dict[str, int] = {}
+        # Accessibility: the worker (None when unavailable), events waiting for their key
+        # decision (id, t_ns, record; in id order), masked presses not yet released.
+        self._a11y_factory = a11y_factory
+        self._a11y: Any = None
+        self._a11y_info: dict[str, Any] = {}
+        self._elements: JsonlWriter | None = None
+        self._pending: deque[tuple[int, int, dict[str, Any]]] = deque()
+        self._commit_lock = threading.Lock()
+        self._masked_held: list[tuple[int, str | None]] = []
+        self._masked_keys = 0
 
     # -- public API ---------------------------------------------------------------
     def start(self) -> None:
@@ -269,6 +293,7 @@ class Recorder:
             crf=self.config.crf,
             gop=self.config.gop,
         )
+        self._start_a11y()
         self._manifest = {
             "schema_version": schema.SCHEMA_VERSION,
             "id": str(uuid.uuid4()),
@@ -300,8 +325,13 @@ class Recorder:
             "deny_list": list(self.config.deny.all),
             "hotkeys": {"pause_resume": hotkey_label(HOTKEY_PAUSE),
                         "stop": hotkey_label(HOTKEY_STOP)},
+            "a11y": dict(self._a11y_info),
         }
-        write_json_atomic(self.out / schema.MANIFEST, self._manifest)
+        try:
+            write_json_atomic(self.out / schema.MANIFEST, self._manifest)
+        except BaseException:
+            self._stop_a11y()
+            raise
         self._state = "recording"
         self._input.start(self._on_input)
         if not self._input.alive():
@@ -335,6 +365,9 @@ class Recorder:
             self._pause_reason = None
             self._auto_paused = False
             self._write_event({"kind": "resume"}, now)
+        if self._a11y is not None:
+            # Focus changes while paused were not written: say where focus is now.
+            self._on_a11y_focus(now, self._a11y.timeline.current_focus(), resumed=True)
 
     def _close_pause(self, now: int) -> None:
         start = self._pause_started_ns or now
@@ -399,13 +432,18 @@ class Recorder:
             if text not in self._problems:
                 self._problems.append(text)
 
-    def _write_event(self, record: dict[str, Any], t_ns: int) -> None:
-        # Caller holds no lock or self._lock (RLock): ids are assigned in order.
+    def _write_event(self, record: dict[str, Any], t_ns: int) -> int:
+        # Caller holds no lock or self._lock (RLock): ids are assigned in order.  With
+        # accessibility, events wait in self._pending (in id order) for _commit_pending.
         with self._lock:
             self._event_id += 1
             kind = record["kind"]
             self._events_by_kind[kind] = self._events_by_kind.get(kind, 0) + 1
-            self._events.write({"id": self._event_id, "t": self._us(t_ns), **record})
+            if self._a11y is not None:
+                self._pending.append((self._event_id, t_ns, record))
+            else:
+                self._events.write({"id": self._event_id, "t": self._us(t_ns), **record})
+            return self._event_id
 
     def _on_input(self, raw: dict[str, Any]) -> None:
         """Called on pynput's threads: keep it short."""
@@ -428,10 +466,17 @@ class Recorder:
                 return
             if kind == "scroll" and any(r.contains(x, y) for r in self._own_rects):
                 return
-        if "x" in raw:
+        root_xy = (raw["x"], raw["y"]) if "x" in raw else None
+        if root_xy is not None:
             raw["x"] = raw["x"] - self.region.x
             raw["y"] = raw["y"] - self.region.y
-        self._write_event(raw, t_ns)
+        eid = self._write_event(raw, t_ns)
+        if self._a11y is not None:
+            if kind == "mouse_down" and root_xy is not None:
+                # Queued to the a11y worker: never a D-Bus call on pynput's thread.
+                self._a11y.request_hit(eid, t_ns, root_xy[0], root_xy[1], self._on_a11y_hit)
+            elif kind == "key_down" and raw.get("key") == "tab":
+                self._a11y.note_focus_key(t_ns)  # keys after it wait for the focus it moves
 
     def _check_hotkey(self, raw: dict[str, Any]) -> bool:
         """True if the event belongs to one of our hotkeys (and so is not recorded)."""
@@ -458,6 +503,142 @@ class Recorder:
                     self.on_hotkey(action)
                 return True
         return False
+
+    # accessibility -------------------------------------------------------------------
+    def _start_a11y(self) -> None:
+        """Start the AT-SPI worker if this session has an accessibility bus; record in the
+        manifest whether it does (and so whether focus, and password masking, are known)."""
+        from annotator.capture import a11y
+
+        info: dict[str, Any]
+        worker = None
+        if not self.config.a11y:
+            status = a11y.unavailable("turned off for this recording")
+        elif self._a11y_factory is None and (self._session != "x11"
+                                             or platform.system() != "Linux"):
+            status = a11y.unavailable(f"no AT-SPI on {self._session}")
+        else:
+            try:
+                if self._a11y_factory is not None:
+                    worker = self._a11y_factory()
+                else:
+                    worker = a11y.AtspiWorker(own_pid=os.getpid())
+                worker.on_focus = self._on_a11y_focus
+                worker.on_problem = self._problem
+                status = worker.start()
+            except Exception as exc:
+                status = a11y.unavailable(f"accessibility could not start: {exc}")
+            if not status.available and worker is not None:
+                worker.stop()
+                worker = None
+        info = status.as_dict()
+        info["password_masking"] = status.available
+        info["elements_file"] = schema.ELEMENTS if status.available else None
+        if status.available:
+            info["key_buffer_ms"] = a11y.KEY_BUFFER_NS // 1_000_000
+            self._elements = JsonlWriter(self.out / schema.ELEMENTS)
+        self._a11y_info = info
+        self._a11y = worker
+
+    def _stop_a11y(self) -> None:
+        if self._a11y is not None:
+            try:
+                self._a11y.stop()
+            except Exception:
+                pass
+
+    def _finish_a11y(self) -> None:
+        """At stop: decide and write every held event with the worker caught up, then stop
+        the worker (which restores the accessibility setting it changed)."""
+        worker = self._a11y
+        if worker is None:
+            return
+        with self._lock:
+            last = max((worker.timeline.horizon(t) for _, t, r in self._pending
+                        if r["kind"] in ("key_down", "key_up")), default=0)
+        worker.wait_synced(max(last, time.monotonic_ns()), timeout=1.0)
+        self._commit_pending(force=True)
+        self._stop_a11y()
+        self._commit_pending(force=True)
+        self._a11y_info.update({
+            "hits": worker.hits,
+            "hits_none": worker.hits_none,
+            "focus_changes": worker.focus_changes,
+            "masked_keys": self._masked_keys,
+            "connection_lost": worker.lost,
+        })
+
+    def _commit_pending(self, force: bool = False) -> None:
+        """Write held events in order, up to the first key that cannot be decided yet."""
+        worker = self._a11y
+        if worker is None:
+            return
+        with self._commit_lock, self._lock:
+            now = time.monotonic_ns()
+            while self._pending:
+                eid, t_ns, rec = self._pending[0]
+                if rec["kind"] in ("key_down", "key_up"):
+                    masked = worker.decide(t_ns, now, force=force)
+                    if masked is None:
+                        break
+                    rec = self._mask_key(rec, masked, t_ns)
+                self._pending.popleft()
+                self._events.write({"id": eid, "t": self._us(t_ns), **rec})
+
+    def _mask_key(self, rec: dict[str, Any], masked: bool, t_ns: int) -> dict[str, Any]:
+        from annotator.capture.x11_input import mask_key_event
+
+        key = rec.get("key")
+        if rec["kind"] == "key_down":
+            if not masked:
+                return rec
+            self._masked_held.append((t_ns, key))
+        else:
+            # The release of a masked press is masked too, even once focus has moved on.
+            keep_ns = int(MASKED_HELD_S * 1e9)
+            self._masked_held = [(t, k) for t, k in self._masked_held if t_ns - t < keep_ns]
+            same = next((i for i, (_, k) in enumerate(self._masked_held) if k == key), None)
+            if same is not None:
+                del self._masked_held[same]
+                masked = True
+            elif self._masked_held:
+                masked = True  # its name may differ from its press's (shift let go first)
+            if not masked:
+                return rec
+        self._masked_keys += 1
+        return mask_key_event(rec)
+
+    def _element_record(self, el: Any) -> dict[str, Any]:
+        from annotator.capture.a11y import none_element
+
+        if el.source == "atspi" or el.window is not None:
+            win = el.window or WindowInfo(0, "", "", None)
+            probe = WindowInfo(0, f"{win.title}\n{el.name or ''}", f"{win.app}\n{el.app or ''}",
+                               None)
+            if self.config.deny.match(probe):
+                el = none_element("a deny-listed window")
+        return el.to_record(self.region.x, self.region.y)
+
+    def _on_a11y_hit(self, event_id: int, t_ns: int, el: Any) -> None:
+        """On the a11y worker's thread: the element under a recorded press."""
+        if self._elements is None:
+            return
+        self._elements.write({"kind": "hit", "event_id": event_id, "t": self._us(t_ns),
+                              **self._element_record(el)})
+
+    def _on_a11y_focus(self, t_ns: int, el: Any, resumed: bool = False) -> None:
+        """On the a11y worker's thread: keyboard focus moved (None: to nowhere known)."""
+        if self._elements is None or self._state != "recording":
+            return  # nothing is read into the bundle while paused
+        if el is None:
+            reason = "focus unknown" if resumed else "focus left the accessible element"
+            rec: dict[str, Any] = {"source": "none", "reason": reason}
+        else:
+            rec = self._element_record(el)
+            rec.pop("latency_us", None)
+        if resumed:
+            rec["resumed"] = True
+        self._elements.write({"kind": "focus", "t": self._us(t_ns), **rec})
 
     # capture thread ----------------------------------------------------------------
     def _capture_loop(self) -> None:
@@ -506,6 +687,10 @@ class Recorder:
                     self._masks = masker.rects()
                 raw, img = grabber.grab()
                 t_ns = time.monotonic_ns()  # after the grab: the image predates this stamp
+                if self._state != "recording":
+                    # Paused during the grab: its stamp would fall inside the pause.
+                    prev_raw = None
+                    continue
                 masks = self._current_masks(region)
                 for m in masks:
                     img[m.y:m.y + m.height, m.x:m.x + m.width] = 0
@@ -562,7 +747,8 @@ class Recorder:
     def _current_masks(self, region: Rect) -> list[Rect]:
         """Rectangles to black out, in frame coordinates."""
         out = []
-        for r in (*self._masks, *self._own_rects):
+        password = self._a11y.password_rects() if self._a11y is not None else []
+        for r in (*self._masks, *self._own_rects, *password):
             hit = region.intersect(r)
             if hit is not None:
                 out.append(Rect(hit.x - region.x, hit.y - region.y, hit.width, hit.height))
@@ -604,6 +790,7 @@ class Recorder:
         last_flush = 0.0
         while not self._stop_event.wait(0.1):
             now_ns = time.monotonic_ns()
+            self._commit_pending()
             # Own windows: masked and their clicks dropped.
             try:
                 self._own_rects = list(self.own_windows())
@@ -626,8 +813,9 @@ class Recorder:
             if time.monotonic() - last_flush >= 0.5:
                 last_flush = time.monotonic()
                 try:
-                    for w in (self._events, self._frames, self._windows):
-                        w.flush()
+                    for w in (self._events, self._frames, self._windows, self._elements):
+                        if w is not None:
+                            w.flush()
                     free = shutil.disk_usage(self.out).free
                     if free < self.config.disk_stop_bytes:
                         self._problem("The disk is almost full: the recording was stopped "
@@ -710,6 +898,7 @@ class Recorder:
         for th in self._threads:
             if th is not threading.current_thread():
                 th.join(timeout=30)
+        self._finish_a11y()
         enc_error = None
         if self._encoder is not None:
             try:
@@ -717,7 +906,9 @@ class Recorder:
             except Exception as exc:
                 enc_error = exc
         self._free_reserve()
-        for w in (self._events, self._frames, self._windows):
+        for w in (self._events, self._frames, self._windows, self._elements):
+            if w is None:
+                continue
             try:
                 w.close()
             except OSError as exc:
@@ -750,6 +941,7 @@ class Recorder:
             }
         )
         self._manifest["capture"]["fps_achieved"] = self._manifest["stats"]["fps_achieved"]
+        self._manifest["a11y"] = dict(self._a11y_info)
         try:
             write_json_atomic(self.out / schema.MANIFEST, self._manifest)
         except OSError as exc:

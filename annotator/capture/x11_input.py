@@ -42,6 +42,31 @@ KEY_RENAMES = {
     "page_down": "pagedown",
 }
 
+# Masked keys (typed into a password field, see annotator/capture/a11y.py) keep only what says
+# nothing about the secret's characters: these non-printing keys keep their name (Enter submits,
+# Tab moves on, Backspace edits: useful for steps); every other key, shift, altgr and caps lock
+# included (they give away case and symbols), becomes MASKED_KEY.  No char and no keysym (vk)
+# is ever kept.
+MASKED_KEY = "masked"
+KEEP_NAME_WHEN_MASKED = frozenset({
+    "enter", "tab", "escape", "backspace", "delete", "insert", "up", "down", "left", "right",
+    "home", "end", "pageup", "pagedown", "ctrl", "alt", "cmd",
+})
+_REVEALING_MODS = frozenset({"shift", "altgr"})
+
+
+def mask_key_event(record: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a key event with nothing left that tells which character was typed."""
+    out = dict(record)
+    key = record.get("key")
+    out["key"] = key if key in KEEP_NAME_WHEN_MASKED else MASKED_KEY
+    out["char"] = None
+    out["vk"] = None
+    out["mods"] = [m for m in record.get("mods") or () if m not in _REVEALING_MODS]
+    out["masked"] = True
+    return out
+
+
 # Keypad keysyms that pynput reports without a character.
 _KEYPAD = {65456 + i: str(i) for i in range(10)}
 _KEYPAD.update({65450: "*", 65451: "+", 65453: "-", 65454: ".", 65455: "/"})
