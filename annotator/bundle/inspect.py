@@ -31,6 +31,9 @@ def inspect_bundle(path: str | Path) -> dict[str, Any]:
     pauses = m.get("pauses", [])
     paused_us = sum(max(0, (p.get("end_us") or 0) - (p.get("start_us") or 0)) for p in pauses)
     recorded_s = max((duration_us - paused_us) / 1e6, 0.0)
+    # Grabs per second from the first grab (capture starts shortly after t=0) to the end.
+    first_us = int(frames.t[0]) if len(frames) else 0
+    capture_s = max((duration_us - first_us - paused_us) / 1e6, 0.0)
     stats = m.get("stats") or {}
     fps_req = float(m.get("capture", {}).get("fps_requested") or 0)
 
@@ -81,7 +84,7 @@ def inspect_bundle(path: str | Path) -> dict[str, Any]:
         "recorded_s": round(recorded_s, 3),
         "size": {"width": b.size[0], "height": b.size[1]},
         "fps_requested": fps_req,
-        "fps_achieved": round(len(frames) / recorded_s, 3) if recorded_s else 0.0,
+        "fps_achieved": round(len(frames) / capture_s, 3) if capture_s > 0 else 0.0,
         "grabs": len(frames),
         "frames_stored": int(frames.stored.sum()),
         "frames_changed": int(frames.changed.sum()),

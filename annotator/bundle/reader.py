@@ -108,6 +108,16 @@ class Bundle:
         return self._read(schema.WINDOWS)
 
     @cached_property
+    def elements(self) -> list[dict[str, Any]]:
+        """Accessibility records: the element under each click (``hit``, keyed by the press's
+        ``event_id``) and focus changes.  Empty for bundles recorded without them."""
+        return self._read(schema.ELEMENTS)
+
+    def hits_by_event(self) -> dict[int, dict[str, Any]]:
+        return {int(e["event_id"]): e for e in self.elements
+                if e.get("kind") == "hit" and isinstance(e.get("event_id"), int)}
+
+    @cached_property
     def frames(self) -> FrameIndex:
         rows = self._read(schema.FRAMES)
         if not rows:

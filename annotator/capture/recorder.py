@@ -230,6 +230,7 @@ class Recorder:
         self._stop_reason: str | None = None
         self._stop_event = threading.Event()
         self._stop_ns: int | None = None
+        self._first_grab_ns: int | None = None
         self._done = threading.Event()
         self._finalizing = False
         self._t0_ns = 0
@@ -691,6 +692,10 @@ class Recorder:
                     # Paused during the grab: its stamp would fall inside the pause.
                     prev_raw = None
                     continue
+                if self._stop_ns is not None and t_ns > self._stop_ns:
+                    break  # stopped during the grab: nothing after the stop belongs in it
+                if self._first_grab_ns is None:
+                    self._first_grab_ns = t_ns
                 masks = self._current_masks(region)
                 for m in masks:
                     img[m.y:m.y + m.height, m.x:m.x + m.width] = 0
@@ -920,7 +925,10 @@ class Recorder:
                 self._problem("The disk is full: the recording was stopped and saved.")
         ended = _dt.datetime.now(_dt.UTC)
         duration_us = self._us(self._stop_ns or time.monotonic_ns())
-        secs = max(duration_us / 1e6 - self._paused_ns / 1e9, 1e-9)
+        # The achieved rate counts from the first grab (capture starts a little after t=0,
+        # once the encoder and listeners are up) to the stop, pauses excluded.
+        first_us = self._us(self._first_grab_ns) if self._first_grab_ns else 0
+        secs = max((duration_us - first_us) / 1e6 - self._paused_ns / 1e9, 1e-9)
         self._manifest.update(
             {
                 "status": schema.STATUS_COMPLETE,
