@@ -110,7 +110,7 @@ class _Draft:
     """A step being built."""
 
     __slots__ = ("type", "t_start", "t_last", "t_anchor", "anchor", "ids", "x", "y", "button",
-                 "path", "dx", "dy", "text", "keys", "repeat", "flags", "click_t")
+                 "path", "dx", "dy", "text", "keys", "repeat", "flags", "click_t", "masked")
 
     def __init__(self, kind: str, t: int, anchor: int) -> None:
         self.type = kind
@@ -130,6 +130,7 @@ class _Draft:
         self.repeat = 1
         self.flags: list[str] = []
         self.click_t: int | None = None  # last mouse press before a keyboard step
+        self.masked = False  # typed into a password field (text holds placeholders)
 
     def add(self, event_id: int, t: int) -> None:
         self.ids.append(event_id)
@@ -175,6 +176,9 @@ class _ClickSeq:
         self.y = y
         self.t_down = t_down
         self.mods = mods
+
+
+MASK_CHAR = "\u2022"  # shown for each key typed into a password field
 
 
 def canonical_key(name: Any) -> str:
@@ -494,6 +498,9 @@ class _Deriver:
         char = e.get("char")
         self.scroll = None
         self.clickseq = None
+        masked = bool(e.get("masked")) and name == "masked"
+        if masked:
+            char = MASK_CHAR  # a key typed into a password field: never its character
         if not command and isinstance(char, str) and len(char) == 1 and char.isprintable():
             # Typing.  pynput applies shift but not caps lock on X11: fold it in here.
             if self.caps_on and char.isalpha():
@@ -508,6 +515,8 @@ class _Deriver:
             else:
                 b.add(eid, t)
             b.text.append(char)
+            if masked:
+                b.masked = True
             self.keys_down[name] = b
             return
         b = self.burst
@@ -549,6 +558,11 @@ class _Deriver:
                 self.dropped[DROP_LONE_MODIFIER].append(eid)
             return
         if name not in self.keys_down:
+            if name == "masked" and self.burst is not None:
+                # Masked keys share one name, so overlapping presses cannot be paired by
+                # name: the release belongs to the burst they typed into.
+                self.burst.add(eid, t)
+                return
             self.dropped[DROP_ORPHAN_RELEASE].append(eid)
             return
         d = self.keys_down.pop(name)
@@ -640,6 +654,7 @@ class _Deriver:
                        display_id=self.display_id, scale=self.scale, flags=list(d.flags))
             if d.type == m.TYPE:
                 s.text = "".join(d.text or [])
+                s.masked = d.masked
                 if not s.text:
                     s.flags.append(m.FLAG_EMPTY_TEXT)
             elif d.type in (m.KEY, m.HOTKEY):

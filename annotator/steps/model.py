@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Bump whenever a rule or threshold change can change the steps derived from the same input.
-DERIVATION_VERSION = 1
+DERIVATION_VERSION = 2  # 2: masked keys as placeholder characters, targets of mouse steps
 
 CLICK = "click"
 DOUBLE_CLICK = "double_click"
@@ -89,6 +89,8 @@ class Step:
     result_pts: int | None = None
     result_grab: int | None = None
     flags: list[str] = field(default_factory=list)
+    target: dict[str, Any] | None = None  # element under a mouse step (accessibility)
+    masked: bool = False  # typing that went into a password field: text is placeholders
 
     def __post_init__(self) -> None:
         if not self.id:

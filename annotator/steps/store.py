@@ -120,6 +120,29 @@ def _screen(b: Bundle) -> dict[str, Any]:
     }
 
 
+MOUSE_TARGET_TYPES = frozenset({m.CLICK, m.DOUBLE_CLICK, m.TRIPLE_CLICK, m.RIGHT_CLICK,
+                                m.MIDDLE_CLICK, m.DRAG})
+
+
+def _attach_targets(b: Bundle, steps: list[m.Step]) -> None:
+    """Each mouse step's target: the element under its press, as the recorder's
+    accessibility worker found it (formats.md ``target``), or why there is none."""
+    a11y = b.manifest.get("a11y") or {}
+    hits = b.hits_by_event()
+    for s in steps:
+        if s.type not in MOUSE_TARGET_TYPES:
+            continue
+        hit = hits.get(s.anchor_event_id) if s.anchor_event_id is not None else None
+        if hit is None:
+            reason = (a11y.get("reason") or "no accessibility information was recorded"
+                      if not a11y.get("available") else "no element was found under the click")
+            s.target = {"source": "none", "reason": reason}
+            continue
+        s.target = {k: hit.get(k) for k in ("source", "role", "role_name", "name", "box",
+                                             "app", "toolkit", "reason") if k in hit}
+        s.target["window_title"] = s.window_title
+
+
 def derive_bundle(bundle: Bundle | str | Path, *, params: Params | None = None,
                   outcome: str | None = None) -> StepsDocument:
     """Derive the steps of a bundle and pair each with its frames.
@@ -157,6 +180,7 @@ def derive_bundle(bundle: Bundle | str | Path, *, params: Params | None = None,
     pauses = [p["start_us"] for p in b.manifest.get("pauses") or []
               if isinstance(p, dict) and isinstance(p.get("start_us"), int)]
     pair_frames(steps, t, pts, changed, params, pauses + der.breaks)
+    _attach_targets(b, steps)
 
     warnings = events_report.warnings + b.warnings + frames_report.warnings
     if b.status == schema.STATUS_RECORDING:

@@ -289,3 +289,23 @@ def test_steps_carry_display_and_scale(derive):
     step = doc.steps[0]
     assert (step.display_id, step.scale) == (":0.0", 1.0)
     assert doc.screen["width"] == 800 and doc.screen["height"] == 600
+
+
+def test_masked_keys_become_placeholders_and_pair_their_releases():
+    from annotator.steps.derive import MASK_CHAR, derive_events
+
+    ev = [{"id": 1, "t": 1000, "kind": "mouse_down", "x": 10, "y": 10, "button": "left"},
+          {"id": 2, "t": 1100, "kind": "mouse_up", "x": 10, "y": 10, "button": "left"}]
+    t = 200_000
+    for i in range(4):  # overlapping presses: down, down, up, up...
+        ev.append({"id": 3 + 2 * i, "t": t + i * 50_000, "kind": "key_down", "key": "masked",
+                   "char": None, "vk": None, "mods": [], "masked": True})
+    for i in range(4):
+        ev.append({"id": 4 + 2 * i, "t": t + 250_000 + i * 1000, "kind": "key_up",
+                   "key": "masked", "char": None, "vk": None, "mods": [], "masked": True})
+    der = derive_events(ev, width=100, height=100)
+    kinds = [s.type for s in der.steps]
+    assert kinds == ["click", "type"]
+    typed = der.steps[1]
+    assert typed.text == MASK_CHAR * 4 and typed.masked
+    assert sorted(typed.raw_event_ids) == list(range(3, 11))
