@@ -19,6 +19,7 @@ import platformdirs
 from annotator.errors import AcknowledgementRequired, AlreadyRecording, OutputFolderError
 
 ACK_FILE = "acknowledgement.json"
+PREFS_FILE = "preferences.json"
 ACK_VERSION = 1
 
 # What a recording captures, shown to the contributor before the first recording.
@@ -173,6 +174,25 @@ class Workspace:
             "Recording has not been acknowledged on this workspace yet.\n\n" + CAPTURE_DISCLOSURE,
             "Run again with --yes to acknowledge this, or start the recorder from the app.",
         )
+
+    # -- preferences ------------------------------------------------------------------
+    def preferences(self) -> dict:
+        try:
+            data = json.loads((self.root / PREFS_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def set_preference(self, key: str, value: object) -> None:
+        prefs = self.preferences()
+        prefs[key] = value
+        write_json_atomic(self.root / PREFS_FILE, prefs)
+
+    def personal_deny_list(self) -> list[str]:
+        """The contributor's own identifiers (name, e-mail, address...), looked for in every
+        recording; set once in the preferences, kept only in the workspace."""
+        items = self.preferences().get("personal_deny_list") or []
+        return [str(x) for x in items if str(x).strip()]
 
     # -- one recorder at a time ----------------------------------------------------
     def lock_recorder(self) -> RecorderLock:

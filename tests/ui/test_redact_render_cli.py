@@ -1,0 +1,39 @@
+"""The redaction pipeline from the command line, on the demo recording: suggestions found
+offline, accepted, burned in, leak-checked."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from annotator.media.video import VideoReader
+from tests.conftest import run_annotator
+
+
+def test_suggest_accept_render_and_leak_check(demo, tmp_path):
+    env = dict(os.environ, ANNOTATOR_HOME=str(tmp_path / "ws"))
+    res = run_annotator(["redact", str(demo), "--suggest", "--accept-all"], env, timeout=600)
+    assert res.returncode == 0, res.stderr
+    sugg = json.loads((demo / "suggestions.json").read_text())["suggestions"]
+    assert {(s["kind"], s["source"]) for s in sugg} >= {("email", "ocr"), ("email", "typed_text")}
+    assert "jane.doe" not in (demo / "suggestions.json").read_text()  # no secret at rest
+    edits = json.loads((demo / "edits.json").read_text())
+    reds = edits["edits"]["redactions"] if "edits" in edits else edits["redactions"]
+    assert {r["kind"] for r in reds} == {"box", "text"}
+
+    out = tmp_path / "rendered.mp4"
+    res = run_annotator(["render", str(demo), "--out", str(out), "--json"], env, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    report = json.loads(res.stdout)
+    assert report["leak_check"]["status"] == "passed"
+    with VideoReader(out) as r:
+        pts = r.all_pts()
+        assert pts[0] == 0
+        box = next(x for x in reds if x["kind"] == "box")
+        x, y, w, h = box["rect"]
+        f = r.frame_at(pts[-1])
+        assert f.rgb[y + 2:y + h - 2, x + 2:x + w - 2].max() <= 20  # solid black
+
+    # A render into the recording's own folder is refused, with nothing written there.
+    res = run_annotator(["render", str(demo), "--out", str(demo / "video.mp4")], env)
+    assert res.returncode == 2 and "What to do" in res.stderr
