@@ -193,6 +193,17 @@ COMMAND_MODULES: list[str] = [
     "annotator.cli.steps_cmd",
     "annotator.cli.redact_cmd",
     "annotator.cli.render_cmd",
+    "annotator.cli.db_cmd",
+    "annotator.cli.users_cmd",
+    "annotator.cli.terms_cmd",
+    "annotator.cli.tasks_cmd",
+    "annotator.cli.submit_cmd",
+    "annotator.cli.submissions_cmd",
+    "annotator.cli.review_cmd",
+    "annotator.cli.withdraw_cmd",
+    "annotator.cli.rates_cmd",
+    "annotator.cli.payouts_cmd",
+    "annotator.cli.mydata_cmd",
 ]
 
 

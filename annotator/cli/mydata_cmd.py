@@ -1,0 +1,26 @@
+"""``annotator my-data --out DIR``: everything the store holds about you, as files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from annotator.cli import store_common as c
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> str:
+    p = subparsers.add_parser(
+        "my-data", help="download everything the store holds about you, as files")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR",
+                   help="a new or empty folder")
+    c.add_user_option(p)
+    return "my-data"
+
+
+def run(args: argparse.Namespace) -> int:
+    svc = c.services(args)
+    with svc.store:
+        actor = c.sign_in(svc, args)
+        out = svc.download_my_data(actor=actor, out_dir=args.out)
+        print(f"Your data is in {out} (see README.txt there).")
+    return 0

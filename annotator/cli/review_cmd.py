@@ -1,0 +1,190 @@
+"""``annotator review list|claim|release|show|comment|approve|request-changes|reject``."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from annotator.cli import store_common as c
+
+
+def _seconds(text: str) -> int:
+    """``12.5`` or ``1:02.5`` -> microseconds."""
+    m = re.fullmatch(r"(?:(\d+):)?(\d+(?:\.\d+)?)", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time (S, S.S or M:SS.S)")
+    return round((int(m.group(1) or 0) * 60 + float(m.group(2))) * 1e6)
+
+
+def _range(text: str) -> tuple[int, int]:
+    parts = text.split("-")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time range START-END")
+    return _seconds(parts[0]), _seconds(parts[1])
+
+
+def _comment_options(p: argparse.ArgumentParser, *, required: bool = False) -> None:
+    g = p.add_argument_group("comments (repeat any of them)")
+    g.add_argument("--comment", action="append", default=[], metavar="TEXT",
+                   help="a comment on the whole submission")
+    g.add_argument("--on-step", action="append", default=[], nargs=2, metavar=("N", "TEXT"),
+                   help="a comment pinned to step N (0 = first)")
+    g.add_argument("--on-range", action="append", default=[], nargs=2,
+                   metavar=("START-END", "TEXT"),
+                   help="a comment pinned to a time range of the video, in seconds or M:SS")
+
+
+def _comments(args: argparse.Namespace) -> list:
+    from annotator.errors import AnnotatorError
+    from annotator.workflow.service import CommentIn
+
+    out = [CommentIn(body=t) for t in args.comment]
+    for n, text in args.on_step:
+        try:
+            out.append(CommentIn(body=text, step_index=int(n)))
+        except ValueError:
+            raise AnnotatorError(f"--on-step {n!r}: not a step number.") from None
+    for rng, text in args.on_range:
+        try:
+            start, end = _range(rng)
+        except argparse.ArgumentTypeError as exc:
+            raise AnnotatorError(f"--on-range: {exc}.", "Give START-END, e.g. 12.5-14 or "
+                                 "1:02-1:10.") from None
+        out.append(CommentIn(body=text, t_start_us=start, t_end_us=end))
+    return out
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> str:
+    p = subparsers.add_parser("review", help="the review queue: claim, approve, request "
+                              "changes, reject (reviewers and admins)")
+    sub = p.add_subparsers(dest="review_command", required=True, metavar="COMMAND")
+    ls = sub.add_parser("list", help="one page of the queue, oldest first")
+    ls.add_argument("--state", action="append", default=[],
+                    choices=("draft", "submitted", "in_review", "approved", "changes_requested",
+                             "rejected", "superseded"),
+                    help="states to show (repeat; default: submitted and in_review)")
+    ls.add_argument("--task", type=int, metavar="ID")
+    ls.add_argument("--contributor", metavar="PSEUDONYM")
+    ls.add_argument("--claimed-by", metavar="PSEUDONYM", help="or 'me'")
+    ls.add_argument("--claimable", action="store_true",
+                    help="only what can be claimed now (waiting, or its claim expired)")
+    ls.add_argument("--app", metavar="APP", help="tasks using this application")
+    ls.add_argument("--text", help="words in the goal")
+    ls.add_argument("--own", action="store_true", help="include your own submissions")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--offset", type=int, default=0)
+    c.add_user_option(ls)
+    c.add_json_option(ls)
+    cl = sub.add_parser("claim", help="claim a submission (or --next) for review")
+    g = cl.add_mutually_exclusive_group(required=True)
+    g.add_argument("id", type=int, nargs="?")
+    g.add_argument("--next", action="store_true", help="the oldest one you may review")
+    cl.add_argument("--task", type=int, metavar="ID", help="with --next: of this task")
+    c.add_user_option(cl)
+    c.add_json_option(cl)
+    rl = sub.add_parser("release", help="give your claim back to the queue")
+    rl.add_argument("id", type=int)
+    c.add_user_option(rl)
+    sh = sub.add_parser("show", help="a submission with its steps' comments and history")
+    sh.add_argument("id", type=int)
+    c.add_user_option(sh)
+    c.add_json_option(sh)
+    cm = sub.add_parser("comment", help="add comments to a submission you claimed")
+    cm.add_argument("id", type=int)
+    _comment_options(cm)
+    c.add_user_option(cm)
+    ap = sub.add_parser("approve", help="approve a claimed submission")
+    ap.add_argument("id", type=int)
+    ap.add_argument("--quality", type=int, required=True, choices=range(1, 6), metavar="1-5",
+                    help="1 = usable ... 5 = exemplary")
+    ap.add_argument("--note")
+    c.add_user_option(ap)
+    rc = sub.add_parser("request-changes", help="send a claimed submission back to its "
+                        "author with comments")
+    rc.add_argument("id", type=int)
+    rc.add_argument("--reason", help="a summary (default: the number of comments)")
+    _comment_options(rc)
+    c.add_user_option(rc)
+    rj = sub.add_parser("reject", help="reject a claimed submission, with a reason")
+    rj.add_argument("id", type=int)
+    rj.add_argument("--reason", required=True)
+    c.add_user_option(rj)
+    return "review"
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotator.workflow.service import QueueFilter
+    from annotator.workflow.states import QUEUE_STATES, State
+
+    svc = c.services(args)
+    with svc.store:
+        actor = c.sign_in(svc, args)
+        cmd = args.review_command
+        if cmd == "list":
+            f = QueueFilter(
+                states=tuple(State(s) for s in args.state) or QUEUE_STATES, task_id=args.task,
+                contributor=args.contributor, claimed_by=args.claimed_by,
+                claimable=args.claimable, application=args.app, text=args.text,
+                include_own=args.own,
+            )
+            items = svc.list_queue(actor=actor, filters=f, limit=args.limit, offset=args.offset)
+            if args.json:
+                c.print_json(items)
+                return 0
+            print(c.table(("id", "v", "state", "submitted", "contributor", "length", "steps",
+                           "task", "claimed by", "goal"), [
+                (i.id, i.version, i.state.value, c.when(i.submitted_at), i.contributor,
+                 c.duration(i.duration_us), i.step_count,
+                 c.clip(i.task_title, 20) if i.task_id else "-",
+                 f"{i.claimed_by} until {c.when(i.lock_expires_at)[11:]}" if i.claimed_by
+                 else "", c.clip(i.goal, 40)) for i in items]))
+            return 0
+        if cmd == "claim":
+            if args.next:
+                info = svc.claim_next(actor=actor, filters=QueueFilter(task_id=args.task))
+                if info is None:
+                    print("Nothing to claim: the queue has nothing you may review.")
+                    return 1
+            else:
+                info = svc.claim(actor=actor, submission_id=args.id)
+            if args.json:
+                c.print_json(info)
+            else:
+                print(f"Claimed submission #{info.id} until {c.when(info.lock_expires_at)} UTC: "
+                      f"{c.clip(info.goal, 60)}")
+            return 0
+        if cmd == "release":
+            info = svc.release(actor=actor, submission_id=args.id)
+            print(f"Submission #{info.id} is back in the queue.")
+        elif cmd == "show":
+            from annotator.cli.submissions_cmd import format_detail
+
+            d = svc.get_submission(actor=actor, submission_id=args.id)
+            if args.json:
+                c.print_json(d)
+            else:
+                print(format_detail(d))
+        elif cmd == "comment":
+            comments = _comments(args)
+            if not comments:
+                from annotator.errors import AnnotatorError
+
+                raise AnnotatorError("No comment given.",
+                                     "Add --comment TEXT, --on-step N TEXT or --on-range S-E TEXT.")
+            for cm in comments:
+                svc.add_comment(actor=actor, submission_id=args.id, comment=cm)
+            print(f"{len(comments)} comment(s) added to submission #{args.id}.")
+        elif cmd == "approve":
+            svc.approve(actor=actor, submission_id=args.id, quality=args.quality,
+                        note=args.note)
+            print(f"Submission #{args.id} approved (quality {args.quality}).")
+        elif cmd == "request-changes":
+            comments = _comments(args)
+            svc.request_changes(actor=actor, submission_id=args.id, comments=comments,
+                                reason=args.reason)
+            print(f"Submission #{args.id} sent back to its author with {len(comments)} "
+                  "comment(s).")
+        elif cmd == "reject":
+            svc.reject(actor=actor, submission_id=args.id, reason=args.reason)
+            print(f"Submission #{args.id} rejected.")
+    return 0

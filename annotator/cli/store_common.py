@@ -1,0 +1,150 @@
+"""Shared by the store commands (db, users, terms, tasks, submit, submissions, review,
+withdraw, rates, payouts, my-data): opening the store, signing in, printing tables.
+
+Signing in: ``--user NAME`` (or ``$ANNOTATOR_USER``) and the passphrase from
+``$ANNOTATOR_PASSPHRASE`` or a prompt.  The store is the workspace's own SQLite database unless
+``$ANNOTATOR_DATABASE_URL`` names another one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from annotator.errors import AnnotatorError
+
+ENV_USER = "ANNOTATOR_USER"
+ENV_PASSPHRASE = "ANNOTATOR_PASSPHRASE"
+ENV_NEW_PASSPHRASE = "ANNOTATOR_NEW_PASSPHRASE"
+
+
+def add_user_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", metavar="NAME", default=None,
+                   help=f"sign in as NAME (default ${ENV_USER}); the passphrase comes from "
+                   f"${ENV_PASSPHRASE} or is asked for")
+
+
+def add_json_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def open_store(args: argparse.Namespace, *, migrate: str = "auto"):
+    from annotator.store import open_store as _open
+    from annotator.workspace import Workspace
+
+    ws = Workspace.open(getattr(args, "workspace", None))
+    return _open(workspace_root=ws.root, migrate=migrate)
+
+
+def services(args: argparse.Namespace):
+    from annotator.workflow.service import Services
+
+    return Services(open_store(args))
+
+
+def prompt_secret(prompt: str, *, env: str, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise AnnotatorError(
+            f"No passphrase: ${env} is not set and there is no terminal to ask on.",
+            f"Set ${env}, or run the command in a terminal.",
+        )
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Type it again: ") != first:
+        raise AnnotatorError("The two passphrases differ.", "Run the command again.")
+    return first
+
+
+def sign_in(svc: Any, args: argparse.Namespace):
+    name = getattr(args, "user", None) or os.environ.get(ENV_USER)
+    if not name:
+        raise AnnotatorError(
+            "This command needs to know who you are.",
+            f"Add --user NAME (or set ${ENV_USER}); the passphrase comes from "
+            f"${ENV_PASSPHRASE} or is asked for.",
+        )
+    actor = svc.sign_in(name=name, passphrase=prompt_secret(f"Passphrase for {name}: ",
+                                                             env=ENV_PASSPHRASE))
+    if actor.must_change_passphrase:
+        print(f"annotator: note: {name} still has the passphrase an admin set; change it with "
+              f"`annotator users passwd --user {name}`.", file=sys.stderr)
+    return actor
+
+
+def confirm(question: str, *, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise AnnotatorError(f"{question} Not confirmed: there is no terminal to ask on.",
+                             "Add --yes to confirm.")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise AnnotatorError("Cancelled: nothing was changed.")
+
+
+# -- formatting --------------------------------------------------------------------------------
+def when(value: dt.datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def duration(us: int | None) -> str:
+    if us is None:
+        return "-"
+    s = us / 1e6
+    return f"{int(s // 60)}:{s % 60:04.1f}"
+
+
+def money(cents: int | None, currency: str = "") -> str:
+    if cents is None:
+        return "-"
+    sign = "-" if cents < 0 else ""
+    cents = abs(int(cents))
+    return f"{sign}{cents // 100}.{cents % 100:02d}" + (f" {currency}" if currency else "")
+
+
+def clip(text: str | None, width: int) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(c) for c in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _plain(o: Any) -> Any:
+    if hasattr(o, "_asdict"):  # named tuples
+        return o._asdict()
+    if is_dataclass(o) and not isinstance(o, type):
+        return asdict(o)
+    return o
+
+
+def _default(o: Any) -> Any:
+    if hasattr(o, "_asdict"):
+        return o._asdict()
+    if isinstance(o, dt.datetime):
+        return o.isoformat()
+    if is_dataclass(o) and not isinstance(o, type):
+        return asdict(o)
+    if isinstance(o, tuple | set | frozenset):
+        return list(o)
+    return str(o)
+
+
+def print_json(data: Any) -> None:
+    data = [_plain(d) for d in data] if isinstance(data, list) else _plain(data)
+    print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_default))

@@ -1,0 +1,91 @@
+"""``annotator submissions [list|show ID|send ID]``: your own submissions, their states and
+the reviewers' comments."""
+
+from __future__ import annotations
+
+import argparse
+
+from annotator.cli import store_common as c
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> str:
+    p = subparsers.add_parser("submissions",
+                              help="your submissions: status, reviewers' comments, drafts")
+    sub = p.add_subparsers(dest="submissions_command", metavar="COMMAND")
+    ls = sub.add_parser("list", help="list your submissions (the default)")
+    c.add_user_option(ls)
+    c.add_json_option(ls)
+    sh = sub.add_parser("show", help="one submission: files, history, comments, consent")
+    sh.add_argument("id", type=int)
+    c.add_user_option(sh)
+    c.add_json_option(sh)
+    se = sub.add_parser("send", help="send a draft to the review queue")
+    se.add_argument("id", type=int)
+    c.add_user_option(se)
+    c.add_user_option(p)
+    c.add_json_option(p)
+    return "submissions"
+
+
+def format_detail(d) -> str:
+    i = d.info
+    lines = [
+        f"Submission #{i.id} (version {i.version}"
+        + (f", after #{i.previous_id}" if i.previous_id else "") + f"): {i.state.value}",
+        f"  contributor {i.contributor}; task {('#' + str(i.task_id)) if i.task_id else '-'}"
+        f" {i.task_title or ''}".rstrip(),
+        f"  goal: {i.goal or '-'}",
+        f"  {c.duration(i.duration_us)}, {i.step_count} step(s), {i.total_bytes / 1e6:.1f} MB; "
+        f"manifest {i.manifest_sha256[:16]}…",
+        f"  consent {d.consent.record_id} ({d.consent.status}) to terms "
+        f"{d.consent.terms_version}, given {c.when(d.consent.given_at)} UTC",
+    ]
+    if i.claimed_by:
+        lines.append(f"  claimed by {i.claimed_by} until {c.when(i.lock_expires_at)} UTC")
+    if i.reviewer:
+        lines.append(f"  decided by {i.reviewer} {c.when(i.decided_at)} UTC"
+                     + (f", quality {i.quality}" if i.quality else "")
+                     + (f": {i.decision_reason}" if i.decision_reason else ""))
+    if d.comments:
+        lines.append("  comments:")
+        for cm in d.comments:
+            pin = ("" if cm.step_index is None else f"step {cm.step_index} ") + (
+                "" if cm.t_start_us is None else
+                f"{c.duration(cm.t_start_us)}-{c.duration(cm.t_end_us)} ")
+            lines.append(f"    v{cm.version} {pin or 'general '}({cm.author}): {cm.body}")
+    lines.append("  history:")
+    for h in d.history:
+        lines.append(f"    {c.when(h.at)}  #{h.submission_id} {h.action}: "
+                     f"{h.from_state or '-'} -> {h.to_state} by {h.actor or 'system'}"
+                     + (f" ({h.reason})" if h.reason else ""))
+    if d.files:
+        lines.append(f"  files: {len(d.files)} ("
+                     + ", ".join(sorted({f.role for f in d.files})) + ")")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    svc = c.services(args)
+    with svc.store:
+        actor = c.sign_in(svc, args)
+        cmd = args.submissions_command or "list"
+        if cmd == "list":
+            subs = svc.my_submissions(actor=actor)
+            if args.json:
+                c.print_json(subs)
+            else:
+                print(c.table(("id", "v", "state", "submitted", "length", "steps", "quality",
+                               "goal"), [
+                    (s.id, s.version, s.state.value, c.when(s.submitted_at),
+                     c.duration(s.duration_us), s.step_count, s.quality or "",
+                     c.clip(s.goal, 40)) for s in subs]))
+        elif cmd == "show":
+            d = svc.get_submission(actor=actor, submission_id=args.id)
+            if args.json:
+                c.print_json(d)
+            else:
+                print(format_detail(d))
+        else:
+            i = svc.submit(actor=actor, submission_id=args.id)
+            print(f"Submission #{i.id} sent to the review queue.")
+    return 0

@@ -1,0 +1,250 @@
+"""Payouts per month (pandas).
+
+- An item is an approved submission.  Its amount is its approved minutes times the
+  per-minute rate, plus the task's own pay when the submission answers a published task that
+  has one, else the per-task rate; the rates are those in effect when it was approved.
+  Cents are rounded half up, per item.
+- An open month's report lists every approved submission that is not withdrawn, was approved
+  before the month's end and was not paid yet (so late approvals and unclosed earlier months
+  roll into the next month that is closed).
+- Closing a month (only once it is over) records those items as paid, per contributor; a
+  closed month's report is read from what was recorded and never changes.  An item withdrawn
+  after it was paid stays paid and is flagged ``withdrawn_after_payment``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from annotator.store import models as m
+from annotator.workflow.errors import ClosedMonth, Conflict, InvalidInput
+from annotator.workflow.states import State
+
+ITEM_COLUMNS = [
+    "month", "contributor", "submission_id", "version", "task_id", "approved_at",
+    "approved_minutes", "minute_cents", "task_cents", "amount_cents", "currency",
+    "paid", "withdrawn_after_payment", "no_rate",
+]
+SUMMARY_COLUMNS = ["contributor", "items", "approved_minutes", "amount_cents", "currency",
+                   "withdrawn_after_payment"]
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class PayoutReport:
+    month: str
+    closed: bool
+    closed_at: dt.datetime | None
+    items: pd.DataFrame  # one row per approved submission (ITEM_COLUMNS)
+    summary: pd.DataFrame  # one row per contributor (SUMMARY_COLUMNS)
+
+    @property
+    def total_cents(self) -> int:
+        return int(self.items["amount_cents"].sum()) if len(self.items) else 0
+
+    def to_csv(self, path: str | Path) -> Path:
+        """The items, one row per approved submission, with the contributor's pseudonym (no
+        payee details: those are never exported)."""
+        path = Path(path)
+        self.items.to_csv(path, index=False)
+        return path
+
+
+def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
+    mt = _MONTH.match(month or "")
+    if not mt:
+        raise InvalidInput(f"{month!r} is not a month.", "Give it as YYYY-MM, e.g. 2026-11.")
+    y, mo = int(mt.group(1)), int(mt.group(2))
+    start = dt.datetime(y, mo, 1, tzinfo=dt.UTC)
+    end = dt.datetime(y + (mo == 12), 1 if mo == 12 else mo + 1, 1, tzinfo=dt.UTC)
+    return start, end
+
+
+def _amounts(duration_us: int, minute_rate: int, task_cents: int) -> tuple[int, int, int]:
+    minute_cents = (duration_us * minute_rate + 30_000_000) // 60_000_000
+    return minute_cents, task_cents, minute_cents + task_cents
+
+
+def _open_items(s: Session, month: str, end: dt.datetime) -> pd.DataFrame:
+    t = m.Submission
+    paid = sa.select(m.PayoutItem.submission_id)
+    rows = s.execute(
+        sa.select(t.id, t.version, m.User.pseudonym, t.task_id, m.Task.pay_cents,
+                  t.decided_at, t.duration_us)
+        .join(m.User, m.User.id == t.contributor_id)
+        .outerjoin(m.Task, m.Task.id == t.task_id)
+        .where(t.state == State.APPROVED.value, t.decided_at < end, t.id.not_in(paid))
+        .order_by(m.User.pseudonym, t.decided_at, t.id)
+    ).all()
+    rates = s.execute(sa.select(m.Rate).order_by(m.Rate.effective_from.desc(),
+                                                 m.Rate.id.desc())).scalars().all()
+    records = []
+    for sid, version, who, task_id, task_pay, approved_at, duration_us in rows:
+        rate = next((r for r in rates if r.effective_from <= approved_at), None)
+        if rate is None:
+            minute_c, task_c, amount = 0, 0, 0
+            currency = rates[0].currency if rates else ""
+        else:
+            per_task = task_pay if task_pay is not None else rate.per_approved_task_cents
+            minute_c, task_c, amount = _amounts(duration_us, rate.per_approved_minute_cents,
+                                                per_task)
+            currency = rate.currency
+        records.append({
+            "month": month, "contributor": who, "submission_id": sid, "version": version,
+            "task_id": task_id, "approved_at": approved_at,
+            "approved_minutes": round(duration_us / 60e6, 3), "minute_cents": minute_c,
+            "task_cents": task_c, "amount_cents": amount, "currency": currency,
+            "paid": False, "withdrawn_after_payment": False, "no_rate": rate is None,
+            "duration_us": duration_us,
+        })
+    return pd.DataFrame.from_records(records, columns=[*ITEM_COLUMNS, "duration_us"])
+
+
+def _closed_items(s: Session, month: str) -> pd.DataFrame:
+    t = m.Submission
+    rows = s.execute(
+        sa.select(m.Payout.contributor_pseudonym, m.PayoutItem.submission_id, t.version,
+                  t.task_id, m.PayoutItem.approved_at, m.PayoutItem.duration_us,
+                  m.PayoutItem.minute_cents, m.PayoutItem.task_cents,
+                  m.PayoutItem.amount_cents, m.Payout.currency, t.withdrawn_at)
+        .join(m.Payout, m.Payout.id == m.PayoutItem.payout_id)
+        .join(t, t.id == m.PayoutItem.submission_id)
+        .where(m.Payout.month == month)
+        .order_by(m.Payout.contributor_pseudonym, m.PayoutItem.approved_at,
+                  m.PayoutItem.submission_id)
+    ).all()
+    records = [{
+        "month": month, "contributor": who, "submission_id": sid, "version": version,
+        "task_id": task_id, "approved_at": approved_at,
+        "approved_minutes": round(duration_us / 60e6, 3), "minute_cents": mc,
+        "task_cents": tc, "amount_cents": amount, "currency": currency, "paid": True,
+        "withdrawn_after_payment": withdrawn_at is not None, "no_rate": False,
+        "duration_us": duration_us,
+    } for (who, sid, version, task_id, approved_at, duration_us, mc, tc, amount, currency,
+           withdrawn_at) in rows]
+    return pd.DataFrame.from_records(records, columns=[*ITEM_COLUMNS, "duration_us"])
+
+
+def _summary(items: pd.DataFrame) -> pd.DataFrame:
+    if items.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    g = items.groupby("contributor", sort=True)
+    out = pd.DataFrame({
+        "items": g["submission_id"].count(),
+        "approved_minutes": (g["duration_us"].sum() / 60e6).round(3),
+        "amount_cents": g["amount_cents"].sum().astype("int64"),
+        "currency": g["currency"].first(),
+        "withdrawn_after_payment": g["withdrawn_after_payment"].sum().astype("int64"),
+    }).reset_index()
+    return out[SUMMARY_COLUMNS]
+
+
+def report(s: Session, *, month: str, now: dt.datetime) -> PayoutReport:
+    _start, end = month_bounds(month)
+    closed = s.get(m.PayoutMonth, month)
+    items = _closed_items(s, month) if closed else _open_items(s, month, end)
+    summary = _summary(items)
+    return PayoutReport(month, closed is not None, closed.closed_at if closed else None,
+                        items.drop(columns="duration_us"), summary)
+
+
+def close(s: Session, *, month: str, now: dt.datetime, admin_id: int) -> PayoutReport:
+    _start, end = month_bounds(month)
+    if end > now:
+        raise Conflict(f"Month {month} is not over yet (it ends {end:%Y-%m-%d} UTC).",
+                       "Close a month once it has ended; its report can be seen at any time.")
+    if s.get(m.PayoutMonth, month) is not None:
+        raise ClosedMonth(f"Month {month} was closed already; a closed month never changes.",
+                          f"See what was paid with `annotator payouts --month {month}`.")
+    later = s.execute(sa.select(sa.func.max(m.PayoutMonth.month))).scalar()
+    if later and later > month:
+        raise ClosedMonth(f"Month {later} is closed already; {month} comes before it.",
+                          "Items of earlier months were paid with the next closed month.")
+    items = _open_items(s, month, end)
+    if bool(items["no_rate"].any()) if len(items) else False:
+        missing = items[items["no_rate"]]["submission_id"].tolist()
+        raise Conflict(
+            f"No rate was in effect when submission(s) {', '.join(map(str, missing[:10]))} "
+            "were approved.", "Set rates that start early enough (annotator rates set).")
+    try:
+        with s.begin_nested():
+            s.add(m.PayoutMonth(month=month, closed_at=now, closed_by_id=admin_id))
+            s.flush()
+    except sa.exc.IntegrityError:
+        raise ClosedMonth(f"Month {month} was closed already.") from None
+    users = dict(s.execute(sa.select(m.User.pseudonym, m.User.id)).all())
+    for who, group in items.groupby("contributor", sort=True):
+        payout = m.Payout(month=month, contributor_id=users[who], contributor_pseudonym=who,
+                          item_count=len(group),
+                          approved_us=int(group["duration_us"].sum()),
+                          amount_cents=int(group["amount_cents"].sum()),
+                          currency=str(group["currency"].iloc[0]), paid_at=now)
+        s.add(payout)
+        s.flush()
+        s.execute(sa.insert(m.PayoutItem), [{
+            "payout_id": payout.id, "submission_id": int(r.submission_id),
+            "approved_at": r.approved_at.to_pydatetime() if hasattr(r.approved_at,
+                                                                    "to_pydatetime")
+            else r.approved_at,
+            "duration_us": int(r.duration_us), "minute_cents": int(r.minute_cents),
+            "task_cents": int(r.task_cents), "amount_cents": int(r.amount_cents),
+        } for r in group.itertuples()])
+    s.flush()
+    return report(s, month=month, now=now)
+
+
+# -- the admin's charts -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkStats:
+    approved_minutes_per_week: pd.DataFrame  # week (Monday, UTC), approved, minutes
+    queue_size_per_day: pd.DataFrame  # day (UTC), waiting (submitted + in review at day's end)
+    rejection_reasons: pd.DataFrame  # reason, count
+
+
+QUEUE = {"submitted", "in_review"}
+
+
+def work_stats(s: Session, *, since: dt.datetime, now: dt.datetime) -> WorkStats:
+    t = m.Submission
+    approved = pd.DataFrame(s.execute(
+        sa.select(t.decided_at, t.duration_us).where(
+            t.state == State.APPROVED.value, t.decided_at >= since)).all(),
+        columns=["decided_at", "duration_us"])
+    if approved.empty:
+        weekly = pd.DataFrame(columns=["week", "approved", "minutes"])
+    else:
+        at = pd.to_datetime(approved["decided_at"], utc=True)
+        approved["week"] = (at - pd.to_timedelta(at.dt.day_of_week, unit="D")).dt.normalize()
+        weekly = approved.groupby("week").agg(
+            approved=("duration_us", "size"), minutes=("duration_us", "sum")).reset_index()
+        weekly["minutes"] = (weekly["minutes"] / 60e6).round(1)
+    # Queue size: +1 when a submission enters the queue, -1 when it leaves, from the audit log.
+    moves = pd.DataFrame(s.execute(
+        sa.select(m.Transition.at, m.Transition.from_state, m.Transition.to_state)
+        .order_by(m.Transition.id)).all(), columns=["at", "from_state", "to_state"])
+    if moves.empty:
+        daily = pd.DataFrame(columns=["day", "waiting"])
+    else:
+        delta = (moves["to_state"].isin(QUEUE).astype(int)
+                 - moves["from_state"].isin(QUEUE).astype(int))
+        moves["day"] = pd.to_datetime(moves["at"], utc=True).dt.normalize()
+        per_day = delta.groupby(moves["day"]).sum().cumsum()
+        days = pd.date_range(max(per_day.index.min(), pd.Timestamp(since).normalize()),
+                             pd.Timestamp(now).normalize(), freq="D")
+        daily = per_day.reindex(per_day.index.union(days)).ffill().fillna(0)
+        daily = daily[daily.index >= days[0]] if len(days) else daily
+        daily = daily.astype("int64").rename("waiting").rename_axis("day").reset_index()
+    reasons = pd.DataFrame(s.execute(
+        sa.select(t.decision_reason, sa.func.count()).where(
+            t.state == State.REJECTED.value, t.decided_at >= since)
+        .group_by(t.decision_reason).order_by(sa.func.count().desc(), t.decision_reason)).all(),
+        columns=["reason", "count"])
+    return WorkStats(weekly, daily, reasons)
+

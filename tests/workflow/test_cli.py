@@ -1,0 +1,152 @@
+"""The store commands end to end, through ``annotator.cli.main`` (with the command modules this
+work adds), on the workspace's SQLite database and on PostgreSQL via $ANNOTATOR_DATABASE_URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+
+import pandas as pd
+import pytest
+
+from annotator.cli import main as cli_main
+from annotator.workflow import package as P
+from annotator.workflow.terms import DEFAULT_TERMS_TEXT, terms_sha256
+from tests.workflow.helpers import SUMMARY
+
+MODULES = [f"annotator.cli.{n}" for n in (
+    "db_cmd", "users_cmd", "terms_cmd", "tasks_cmd", "submit_cmd", "submissions_cmd",
+    "review_cmd", "withdraw_cmd", "payouts_cmd", "rates_cmd", "mydata_cmd")]
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path, capsys, backend, pg_cluster_if_needed):
+    umask = os.umask(0o077)
+    os.umask(umask)  # main() sets 0o077 for the process: put the caller's back afterwards
+    monkeypatch.setattr(cli_main, "COMMAND_MODULES", MODULES)
+    monkeypatch.delenv("ANNOTATOR_DATABASE_URL", raising=False)
+    if backend == "postgresql":
+        monkeypatch.setenv("ANNOTATOR_DATABASE_URL", pg_cluster_if_needed)
+    ws = tmp_path / "ws"
+
+    def run(*argv: str, user: str | None = None, pw: str | None = None, new_pw: str | None = None,
+            expect: int = 0) -> str:
+        for var, value in (("ANNOTATOR_PASSPHRASE", pw), ("ANNOTATOR_NEW_PASSPHRASE", new_pw)):
+            if value is None:
+                monkeypatch.delenv(var, raising=False)
+            else:
+                monkeypatch.setenv(var, value)
+        args = ["--workspace", str(ws), *argv] + (["--user", user] if user else [])
+        try:
+            code = cli_main.main(args)
+        except SystemExit as exc:  # argparse refusing an argument
+            code = exc.code
+        out, err = capsys.readouterr()
+        assert code == expect, f"{argv}: exit {code}\n{out}\n{err}"
+        return out + err
+
+    run.ws = ws
+    yield run
+    os.umask(umask)
+
+
+@pytest.fixture
+def pg_cluster_if_needed(backend, request):
+    if backend != "postgresql":
+        yield None
+        return
+    from tests.store.db_fixtures import shared_cluster
+
+    cluster = shared_cluster(request.config)
+    name = f"cli{os.getpid()}_{id(request)}"
+    url = cluster.create_database(name)
+    yield url
+    cluster.drop_database(name)
+
+
+def package(folder, *, contributor: str, seed: str) -> None:
+    folder.mkdir(parents=True)
+    (folder / "video.mp4").write_bytes(os.urandom(2048) + seed.encode())
+    (folder / "frames").mkdir()
+    (folder / "frames" / "0000.png").write_bytes(os.urandom(256))
+    (folder / "steps.json").write_text(json.dumps({"steps": [{}, {}, {}, {}], "s": seed}))
+    (folder / "task.json").write_text("{}")
+    (folder / "redactions.json").write_text("{}")
+    sha = P.write_manifest(folder, goal="Rename the report", outcome="success",
+                           summary=SUMMARY)
+    P.write_consent(folder, P.consent_record(
+        contributor=contributor, terms_version="1",
+        terms_sha256=terms_sha256(DEFAULT_TERMS_TEXT), manifest_sha256=sha,
+        method="cli test"))
+
+
+def test_the_whole_flow(cli, tmp_path) -> None:
+    assert "upgraded from an empty database" in cli("db", "upgrade")
+    assert "up to date" in cli("db", "status")
+    boss = "boss passphrase!"
+    assert "Admin boss" in cli("users", "setup", "--name", "boss", pw=boss)
+    out = cli("users", "add", "ana", "--role", "contributor", user="boss", pw=boss)
+    ana_pw = re.search(r"first sign-in\): (\S+)", out).group(1)
+    out = cli("users", "add", "rev", "--role", "reviewer", user="boss", pw=boss)
+    rev_pw = re.search(r"first sign-in\): (\S+)", out).group(1)
+    assert "must change passphrase" in cli("users", "list", user="boss", pw=boss)
+    cli("users", "passwd", user="ana", pw=ana_pw, new_pw="ana's own passphrase")
+    ana_pw = "ana's own passphrase"
+    users = json.loads(cli("users", "list", "--json", user="boss", pw=boss))
+    ana = next(u["pseudonym"] for u in users if u["name"] == "ana")
+
+    package(tmp_path / "p1", contributor=ana, seed="1")
+    out = cli("submit", str(tmp_path / "p1"), user="ana", pw=ana_pw)
+    sid = int(re.search(r"Submission #(\d+)", out).group(1))
+    assert "submitted" in out
+    assert f"{sid}" in cli("review", "list", user="rev", pw=rev_pw)
+    out = cli("review", "list", user="ana", pw=ana_pw, expect=2)
+    assert "Only reviewers and admins see the review queue" in out
+    assert f"#{sid}" in cli("review", "claim", "--next", user="rev", pw=rev_pw)
+    cli("review", "request-changes", str(sid), "--on-step", "1", "Label is wrong",
+        "--on-range", "0:01-0:02.5", "Cut this pause", user="rev", pw=rev_pw)
+    shown = cli("submissions", "show", str(sid), user="ana", pw=ana_pw)
+    assert "changes_requested" in shown and "step 1" in shown and "Cut this pause" in shown
+
+    package(tmp_path / "p2", contributor=ana, seed="2")
+    out = cli("submit", str(tmp_path / "p2"), "--resubmit-of", str(sid), user="ana", pw=ana_pw)
+    sid2 = int(re.search(r"Submission #(\d+)", out).group(1))
+    cli("review", "claim", str(sid2), user="rev", pw=rev_pw)
+    out = cli("review", "approve", str(sid2), "--quality", "6", user="rev", pw=rev_pw,
+              expect=2)
+    assert "invalid choice" in out
+    cli("review", "approve", str(sid2), "--quality", "5", user="rev", pw=rev_pw)
+    mine = json.loads(cli("submissions", "--json", user="ana", pw=ana_pw))
+    assert [(s["id"], s["state"]) for s in mine] == [(sid, "superseded"), (sid2, "approved")]
+
+    cli("rates", "set", "--per-minute", "100", "--per-task", "50", "--from", "2020-01-01",
+        user="boss", pw=boss)
+    month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
+    csv = tmp_path / "payouts.csv"
+    out = cli("payouts", "--month", month, "--csv", str(csv), user="boss", pw=boss)
+    assert ana in out and "2.00 EUR" in out  # 1.5 min * 1.00 + 0.50
+    assert list(pd.read_csv(csv)["submission_id"]) == [sid2]
+    out = cli("payouts", "--month", month, "--close", "--yes", user="boss", pw=boss, expect=2)
+    assert "not over yet" in out
+
+    out = cli("review", "reject", "999", "--reason", "x", user="rev", pw=rev_pw, expect=2)
+    assert "There is no submission #999" in out and "What to do:" in out
+    out = cli("withdraw", str(sid2), user="ana", pw=ana_pw, expect=2)
+    assert "--yes" in out  # no terminal to confirm on
+    assert "Withdrawn: #" in cli("withdraw", str(sid2), "--yes", user="ana", pw=ana_pw)
+    assert "0 blob(s) referenced" in cli("db", "check")
+    cli("my-data", "--out", str(tmp_path / "mine"), user="ana", pw=ana_pw)
+    assert (tmp_path / "mine" / "consent_records.json").is_file()
+    out = cli("users", "list", user="ana", pw="wrong passphrase", expect=2)
+    assert "Cannot sign in as 'ana'" in out
+    out = cli("users", "list", expect=2)
+    assert "--user NAME" in out
+
+
+def test_unreachable_database(cli, monkeypatch) -> None:
+    monkeypatch.setenv("ANNOTATOR_DATABASE_URL", "postgresql://u:pw@127.0.0.1:1/db")
+    out = cli("review", "list", user="rev", pw="x", expect=2)
+    assert "Cannot reach the database postgresql+psycopg://u:***@127.0.0.1:1/db" in out
+    assert "recordings are untouched" in out

@@ -1,0 +1,125 @@
+"""Set-up, sign-in (Argon2id), invitations, resets, roles, payee details, terms, tasks."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from annotator.store import models as m
+from annotator.workflow.auth import DEFAULT_HASHER, Passphrases
+from annotator.workflow.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SetupError,
+)
+from annotator.workflow.terms import DEFAULT_TERMS_TEXT, terms_sha256
+
+
+def test_setup_and_sign_in(svc) -> None:
+    assert not svc.is_set_up()
+    with pytest.raises(SetupError, match="no users"):
+        svc.sign_in(name="admin", passphrase="whatever passphrase")
+    admin = svc.setup_first_admin(name="admin", passphrase="admin passphrase")
+    assert admin.role == "admin" and admin.pseudonym.startswith("a-")
+    terms = svc.get_terms()
+    assert (terms.version, terms.sha256) == ("1", terms_sha256(DEFAULT_TERMS_TEXT))
+    with pytest.raises(SetupError, match="set up already"):
+        svc.setup_first_admin(name="other", passphrase="admin passphrase")
+    assert svc.sign_in(name="admin", passphrase="admin passphrase") == admin
+    for name, pw in (("admin", "wrong passphrase"), ("nobody", "admin passphrase")):
+        with pytest.raises(AuthenticationFailed) as ei:
+            svc.sign_in(name=name, passphrase=pw)
+        assert "wrong user name or passphrase" in ei.value.message
+    with svc.store.read() as s:
+        stored = s.execute(sa.select(m.User.passphrase_hash)).scalar_one()
+    assert stored.startswith("$argon2id$") and "admin passphrase" not in stored
+
+
+def test_invite_reset_change_disable(world) -> None:
+    svc, w = world.svc, world
+    with pytest.raises(PermissionDenied):
+        svc.invite_user(actor=w.rev, name="eve", role="admin")
+    with pytest.raises(Conflict):
+        svc.invite_user(actor=w.admin, name="ana", role="contributor")
+    for bad in ("eve@example.com", "E", "-x", "a b", "x" * 40):
+        with pytest.raises(InvalidInput):
+            svc.invite_user(actor=w.admin, name=bad, role="contributor")
+    with pytest.raises(InvalidInput):
+        svc.invite_user(actor=w.admin, name="eve", role="owner")
+    inv = svc.invite_user(actor=w.admin, name="eve", role="reviewer")
+    eve = svc.sign_in(name="eve", passphrase=inv.passphrase)
+    assert eve.must_change_passphrase and eve.role == "reviewer"
+    with pytest.raises(AuthenticationFailed):
+        svc.change_passphrase(actor=eve, current="not it at all", new="eve's own passphrase")
+    eve = svc.change_passphrase(actor=eve, current=inv.passphrase, new="eve's own passphrase")
+    assert not eve.must_change_passphrase
+    assert svc.sign_in(name="eve", passphrase="eve's own passphrase") == eve
+    with pytest.raises(InvalidInput):
+        svc.change_passphrase(actor=eve, current="eve's own passphrase", new="short")
+    new = svc.reset_passphrase(actor=w.admin, name="eve")
+    with pytest.raises(AuthenticationFailed):
+        svc.sign_in(name="eve", passphrase="eve's own passphrase")
+    assert svc.sign_in(name="eve", passphrase=new).must_change_passphrase
+    with pytest.raises(NotFound):
+        svc.reset_passphrase(actor=w.admin, name="nobody")
+    svc.set_disabled(actor=w.admin, name="eve")
+    with pytest.raises(AuthenticationFailed):
+        svc.sign_in(name="eve", passphrase=new)
+    with pytest.raises(Conflict):
+        svc.set_disabled(actor=w.admin, name="admin")
+    names = [u.name for u in svc.list_users(actor=w.admin)]
+    assert names == ["admin", "ana", "bob", "rev", "rita", "admin2", "eve"]
+    with pytest.raises(PermissionDenied):
+        svc.list_users(actor=w.ana)
+
+
+def test_no_email_or_host_in_user_rows(world) -> None:
+    with world.svc.store.read() as s:
+        for u in s.execute(sa.select(m.User)).scalars():
+            assert "@" not in (u.name or "") and "@" not in u.pseudonym
+
+
+def test_payee_details_are_kept_apart(world) -> None:
+    svc, w = world.svc, world
+    svc.set_payee(actor=w.ana, legal_name="Ana Example", payment_details="IBAN XX00")
+    assert svc.get_payee(actor=w.ana)["legal_name"] == "Ana Example"
+    assert svc.get_payee(actor=w.admin, name="ana")["payment_details"] == "IBAN XX00"
+    with pytest.raises(PermissionDenied):
+        svc.get_payee(actor=w.bob, name="ana")
+    with pytest.raises(PermissionDenied):
+        svc.set_payee(actor=w.bob, name="ana", legal_name="x", payment_details="y")
+
+
+def test_terms_and_tasks(world) -> None:
+    svc, w = world.svc, world
+    with pytest.raises(PermissionDenied):
+        svc.publish_terms(actor=w.rev, version="2", text="new terms")
+    t2 = svc.publish_terms(actor=w.admin, version="2", text="Version two of the terms.")
+    assert svc.get_terms().version == "2" and svc.get_terms(version="1").version == "1"
+    assert t2.sha256 == terms_sha256("Version two of the terms.")
+    with pytest.raises(Conflict, match="never changes"):
+        svc.publish_terms(actor=w.admin, version="2", text="changed")
+    with pytest.raises(NotFound):
+        svc.get_terms(version="9")
+    assert [t.version for t in svc.list_terms()] == ["1", "2"]
+    task = svc.publish_task(actor=w.admin, title="Calc", goal="Sum a column",
+                            applications=["LibreOffice Calc", " "], difficulty="hard",
+                            pay_cents=250)
+    assert task.applications == ("LibreOffice Calc",)
+    assert [t.id for t in svc.list_tasks(actor=w.ana)] == [task.id]
+    with pytest.raises(InvalidInput):
+        svc.publish_task(actor=w.admin, title="x", goal="y", applications=[],
+                         difficulty="extreme")
+    with pytest.raises(PermissionDenied):
+        svc.publish_task(actor=w.ana, title="x", goal="y", applications=[])
+    svc.close_task(actor=w.admin, task_id=task.id)
+    assert svc.list_tasks(actor=w.ana) == []
+    assert len(svc.list_tasks(actor=w.ana, include_closed=True)) == 1
+
+
+def test_default_hasher_is_owasp_argon2id() -> None:
+    digest = Passphrases(DEFAULT_HASHER).hash("a passphrase")
+    assert digest.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
