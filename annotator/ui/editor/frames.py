@@ -19,7 +19,9 @@ from annotator.media.video import VideoReader
 
 
 class FrameLoader(QObject):
-    frame_ready = pyqtSignal(int, int, object)  # requested pts, frame pts, RGB ndarray
+    # pts are µs: 64-bit, since a plain int signal argument is a C++ int and wraps past
+    # 2**31 µs (35 min 47 s into a recording).
+    frame_ready = pyqtSignal("qint64", "qint64", object)  # requested pts, frame pts, RGB
     failed = pyqtSignal(str)
 
     def __init__(self, bundle: Path, video: Path) -> None:
