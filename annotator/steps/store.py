@@ -48,6 +48,10 @@ class StepsDocument:
     warnings: list[str]
     steps: list[m.Step] = field(default_factory=list)
     format_version: int = FORMAT_VERSION
+    # Not stored: the frame index ``(t, pts, stored, changed)`` this document was just
+    # derived from (None when read from steps.json), so that a caller that needs it too
+    # (the editor) does not read an hour of grabs a second time.
+    frame_index: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
 
     @property
     def outdated(self) -> bool:
@@ -160,7 +164,7 @@ def derive_bundle(bundle: Bundle | str | Path, *, params: Params | None = None,
     # The same rows and warnings as b.events and b.frames, read about 2.5x faster.
     events, events_report = read_events(b.path / schema.EVENTS)
     windows = b.windows
-    t, pts, _stored, changed, frames_report = read_frame_arrays(b.path / schema.FRAMES)
+    t, pts, stored, changed, frames_report = read_frame_arrays(b.path / schema.FRAMES)
     der = derive_events(events, width=screen["width"], height=screen["height"],
                         windows=windows, params=params, display_id=screen["display_id"],
                         scale=screen["scale"])
@@ -214,6 +218,7 @@ def derive_bundle(bundle: Bundle | str | Path, *, params: Params | None = None,
         dropped=der.dropped,
         warnings=warnings,
         steps=steps,
+        frame_index=(t, pts, stored, changed),
     )
 
 
