@@ -1,0 +1,206 @@
+"""The detectors, table-driven: what each must find, and hard negatives it must leave."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+import annotator.redaction.detect as d
+from annotator.redaction.detect import Detector, detect, iban_valid, looks_random, luhn_valid
+
+# (text, kind, the exact matched text)
+POSITIVES = [
+    # e-mail
+    ("write to jane.doe@example.com today", d.EMAIL, "jane.doe@example.com"),
+    ("<j_smith+billing@mail.example.co.uk>", d.EMAIL, "j_smith+billing@mail.example.co.uk"),
+    # phone numbers, international and national forms
+    ("call +44 20 7946 0958 now", d.PHONE, "+44 20 7946 0958"),
+    ("+1 (415) 555-0132", d.PHONE, "+1 (415) 555-0132"),
+    ("+49 (0)89 1234 5678", d.PHONE, "+49 (0)89 1234 5678"),
+    ("+81 3-1234-5678", d.PHONE, "+81 3-1234-5678"),
+    ("(212) 555-0187", d.PHONE, "(212) 555-0187"),
+    ("office 212.555.0199.", d.PHONE, "212.555.0199"),
+    ("mobile 07700 900123", d.PHONE, "07700 900123"),
+    ("01 23 45 67 89", d.PHONE, "01 23 45 67 89"),
+    ("Phone: 2125550143", d.PHONE, "2125550143"),
+    # cards: Luhn-valid, with spaces, dashes or none
+    ("card 4111 1111 1111 1111 exp 12/27", d.CARD, "4111 1111 1111 1111"),
+    ("5500-0000-0000-0004", d.CARD, "5500-0000-0000-0004"),
+    ("amex 3782 822463 10005", d.CARD, "3782 822463 10005"),
+    ("6011000990139424", d.CARD, "6011000990139424"),
+    # IBANs: mod-97-valid, grouped or not
+    ("IBAN DE89 3704 0044 0532 0130 00 EUR", d.IBAN, "DE89 3704 0044 0532 0130 00"),
+    ("GB82WEST12345698765432", d.IBAN, "GB82WEST12345698765432"),
+    ("FR14 2004 1010 0505 0001 3M02 606", d.IBAN, "FR14 2004 1010 0505 0001 3M02 606"),
+    # IP addresses
+    ("inet 192.168.1.24/24", d.IPV4, "192.168.1.24"),
+    ("server 10.0.0.1.", d.IPV4, "10.0.0.1"),
+    ("inet6 2001:db8:85a3::8a2e:370:7334/64", d.IPV6, "2001:db8:85a3::8a2e:370:7334"),
+    ("fe80::1ff:fe23:4567:890a", d.IPV6, "fe80::1ff:fe23:4567:890a"),
+    # national ids
+    ("SSN 219-09-9990", d.NATIONAL_ID, "219-09-9990"),
+    ("ssn: 123 45 6780", d.NATIONAL_ID, "123 45 6780"),
+    ("NI number JG 10 34 56 A", d.NATIONAL_ID, "JG 10 34 56 A"),
+    ("AB123456C", d.NATIONAL_ID, "AB123456C"),
+    ("DNI 12345678Z", d.NATIONAL_ID, "12345678Z"),
+    # API keys and tokens
+    ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", d.API_KEY, "AKIAIOSFODNN7EXAMPLE"),
+    ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", d.API_KEY,
+     "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+    ("github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789abcdefghijk",
+     d.API_KEY,
+     "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789abcdefghijk"),
+    ("OPENAI_API_KEY=sk-proj-Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF", d.API_KEY,
+     "sk-proj-Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF"),
+    ("xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", d.API_KEY,
+     "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"),
+    ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.4pcPyMD09olPSyXnrXCjTwXyr4",
+     d.JWT, "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.4pcPyMD09olPSyXnrXCjTwXyr4"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----",
+     d.PRIVATE_KEY,
+     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY-----"),
+    # high entropy, and values after a password/key label
+    ("see wJalrXUtnFEMI7K7MDENGbPxRfiCY2q9 above", d.SECRET,
+     "wJalrXUtnFEMI7K7MDENGbPxRfiCY2q9"),
+    ("password: hunter2!x", d.CREDENTIAL, "hunter2!x"),
+    ("api_key=3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d", d.CREDENTIAL,
+     "3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"),
+    # URLs carrying credentials or tokens
+    ("DATABASE_URL=postgres://admin:S3cr3t@db.example.com:5432/app", d.URL_CREDENTIALS,
+     "postgres://admin:S3cr3t@db.example.com:5432/app"),
+    ("GET https://api.example.com/v1/export?page=2&access_token=abcd1234efgh5678.", d.URL_TOKEN,
+     "https://api.example.com/v1/export?page=2&access_token=abcd1234efgh5678"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "matched"), POSITIVES)
+def test_positives(text: str, kind: str, matched: str) -> None:
+    spans = detect(text)
+    got = [(s.kind, s.text) for s in spans]
+    assert (kind, matched) in got, got
+    for s in spans:
+        assert text[s.start:s.end] == s.text
+        assert 0 < s.score <= 1 and s.reason
+
+
+HARD_NEGATIVES = [
+    "commit b6589fc6ab0dc82cf12099d1c2d40ab994e8410c",  # SHA-1
+    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",  # SHA-256
+    "image sha256:5f9c4ab08cac7457e9111a30e4664920607ea2c115a1433d7be98e97e64244ca",
+    "request 116cf1bb-de28-4d28-997e-0eb54a41580e completed",  # UUID
+    "v2.14.0-rc1", "version 10.0.19045.3570", "Python 3.11.2", "5.15.0-91-generic",
+    "1.2.3.4-beta", "release 4.2.1.0",
+    "ORD-2024-118842", "PO 4500012345", "INV-10023", "#100234", "707-6567282-7147533",
+    "Case 48213377", "1Z999AA10123456784",
+    "2024-05-17", "17/05/2024", "05/06/2024", "17.05.2024", "May 17, 2024",
+    "2024-03-13T19:13:55Z", "14:32:07",
+    "$1,249.99", "€ 89,00", "£194.21", "1,234,567.00 USD", "-1969.49",
+    "42%", "4.2 MB", "8080/tcp", "ISBN 978-3-16-148410-0",
+    "getUserAccountSettings", "AbstractSingletonProxyFactoryBean", "MAX_RETRY_ATTEMPTS",
+    "ECDHE-RSA-AES128-GCM-SHA256", "Microsoft.AspNetCore.Authentication.JwtBearer",
+    "/usr/lib/x86_64-linux-gnu/libssl.so.3", "src/components/CheckoutFormContainer.tsx",
+    "arn:aws:iam::123456789012:role/ReadOnly", "us-east-1", "i-0abc12de34f567890",
+    "Keep this key secret and rotate it every ninety days.",
+    "Password: ********", "token: <redacted>",
+    "1234 5678 9012 3456",  # not Luhn-valid
+    "4111 1111 1111 1112",  # Luhn fails
+    "DE89 3704 0044 0532 0130 01",  # mod-97 fails
+    "000-12-3456", "666-12-3456", "123-00-4567", "078-05-1120",  # invalid SSNs
+    "GB 12 34 56 A", "BG123456A", "QQ 12 34 56 C",  # invalid NINO prefixes
+    "192.168.1.256", "10:48:11",
+]
+
+
+@pytest.mark.parametrize("text", HARD_NEGATIVES)
+def test_hard_negatives(text: str) -> None:
+    assert detect(text) == []
+    assert detect(text, ocr=True) == []
+
+
+@pytest.mark.parametrize(("digits", "ok"), [
+    ("4111111111111111", True), ("4111111111111112", False), ("79927398713", True),
+    ("79927398710", False), ("378282246310005", True), ("0", False), ("12a4", False),
+])
+def test_luhn(digits: str, ok: bool) -> None:
+    assert luhn_valid(digits) is ok
+
+
+@pytest.mark.parametrize(("iban", "ok"), [
+    ("DE89370400440532013000", True), ("DE89 3704 0044 0532 0130 00", True),
+    ("GB82WEST12345698765432", True), ("NL91ABNA0417164300", True),
+    ("DE89370400440532013001", False),  # check digits wrong
+    ("DE8937040044053201300", False),  # too short for DE
+    ("XX89370400440532013000", False),  # no such country
+    ("GB82WEST1234569876543X", False),
+])
+def test_iban_validity(iban: str, ok: bool) -> None:
+    assert iban_valid(iban) is ok
+
+
+def test_random_strings_are_secrets_and_words_are_not() -> None:
+    rng = random.Random(4)
+    alphabet = string.ascii_letters + string.digits
+    hits = sum(looks_random("".join(rng.choice(alphabet) for _ in range(32)))
+               for _ in range(500))
+    assert hits >= 0.97 * 500
+    for word in ["ThisIsAVeryLongCamelCaseIdentifier2", "hello_world_this_is_python_3",
+                 "a" * 40, "0123456789abcdef0123456789abcdef"]:
+        assert not looks_random(word)
+
+
+def test_deny_list_is_case_and_whitespace_tolerant() -> None:
+    det = Detector(["Marguerite Okonkwo", "14 Larkspur Crescent, Aberdeen AB10 6RT",
+                    "m.okonkwo@example.net"])
+    text = ("Regards, MARGUERITE   okonkwo\n14 Larkspur Crescent\nAberdeen AB10 6RT "
+            "<M.Okonkwo@Example.NET>")
+    got = [s.text for s in det.detect(text) if s.kind == d.DENY_LIST]
+    assert "MARGUERITE   okonkwo" in got
+    assert "M.Okonkwo@Example.NET" in got
+    assert any("Larkspur" in g for g in got) and any("AB10 6RT" in g for g in got)
+    # OCR splits and confuses letters: still found.
+    assert [s.kind for s in det.detect("Marguer ite 0konkwo", ocr=True)] == [d.DENY_LIST]
+    # Not inside longer words.
+    assert det.detect("MargueriteOkonkwoX") == []
+
+
+@pytest.mark.parametrize(("ocr_text", "kind"), [
+    ("card 4111 1111 1111 11l1", d.CARD),  # l for 1, checked by Luhn
+    ("IBAN 1E29 AIBK 9311 5212 3456 78", d.IBAN),  # 1 for I in the country code
+    ("jane.doe @example.com", d.EMAIL),  # space inserted around @
+    ("https: //hooks.example.io/v1/export ?page=2&apikey=KQY98eSPoiN488WxXBKo9wFvBkcB",
+     d.URL_TOKEN),
+    ("mongodb: //deploy: LLCfjG6IpxB@git .example.org:27017/admin", d.URL_CREDENTIALS),
+    ("inet6 2001:0db8:b1f9:283£:578a:d0dc: 6de1:b5b1/64", d.IPV6),
+    ("Tax ID BO5-62-4627", d.NATIONAL_ID),  # B/O read for 8/0
+    ("sk-proj—k2KH4T7GnfS3NCxM82 7cvEGjeD2KEWSUzgtiHk", d.API_KEY),  # em dash, split
+])
+def test_ocr_noise(ocr_text: str, kind: str) -> None:
+    spans = detect(ocr_text, ocr=True)
+    assert kind in [s.kind for s in spans], spans
+    for s in spans:
+        assert ocr_text[s.start:s.end] == s.text
+
+
+def test_ocr_split_token_is_covered_whole() -> None:
+    text = "key sk-proj-k2KH4T7GnfS3NCxM82 7cvEGjeD2KEWSUzgtiHk (rotated)"
+    spans = detect(text, ocr=True)
+    assert any(s.text == "sk-proj-k2KH4T7GnfS3NCxM82 7cvEGjeD2KEWSUzgtiHk" for s in spans)
+
+
+def test_spans_index_the_original_text() -> None:
+    text = "a\nb jane.doe @example.com c\nIBAN DE89 3704 0044 0532 0130 00"
+    for s in detect(text, ocr=True):
+        assert text[s.start:s.end] == s.text
+
+
+def test_same_detectors_on_typed_text_and_titles() -> None:
+    assert [s.kind for s in detect("jane.doe@example.com")] == [d.EMAIL]
+    assert [s.kind for s in detect("Inbox - jane.doe@example.com - Mail")] == [d.EMAIL]
+    assert detect("Invoice 2041 - Sample Books") == []
+
+
+def test_kinds_can_be_restricted() -> None:
+    det = Detector(kinds=[d.EMAIL])
+    assert [s.kind for s in det.detect("jane@example.com 4111 1111 1111 1111")] == [d.EMAIL]

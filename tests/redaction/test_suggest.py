@@ -1,0 +1,301 @@
+"""Redaction suggestions: on images, across the frames of a recording, on typed text and
+window titles, and on the demo recording."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from annotator.jobs import Cancelled, Progress
+from annotator.redaction.detect import DENY_LIST, EMAIL, Detector
+from annotator.redaction.ocr import OcrOptions, TesseractMissing, ocr_image
+from annotator.redaction.suggest import (
+    SOURCE_OCR,
+    SOURCE_TITLE,
+    SOURCE_TYPED,
+    Suggestion,
+    hits_from_words,
+    suggest_for_bundle,
+    suggest_for_image,
+)
+
+from .helpers import DARK, LIGHT, covered, render, write_bundle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCREEN = [
+    (40, 30, "Customer record", 22),
+    (40, 80, "E-mail", 14), (220, 80, "alice.smith@example.org", 14),
+    (40, 120, "Card", 14), (220, 120, "4111 1111 1111 1111", 14),
+    (40, 160, "IBAN", 14), (220, 160, "DE89 3704 0044 0532 0130 00", 14),
+    (40, 200, "Server", 14), (220, 200, "192.168.20.14", 14),
+    (40, 240, "Order", 14), (220, 240, "ORD-2024-118842", 14),
+    (40, 280, "Commit", 14), (220, 280, "b6589fc6ab0dc82cf12099d1c2d40ab994e8410c", 14),
+    (40, 320, "Version", 14), (220, 320, "v2.14.0-rc1", 14),
+    (40, 360, "Name", 14), (220, 360, "Marguerite Okonkwo", 14),
+]
+SECRETS = {"alice.smith@example.org", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00",
+           "192.168.20.14", "Marguerite Okonkwo"}
+
+
+@pytest.mark.tesseract
+@pytest.mark.parametrize("theme", [LIGHT, DARK], ids=["light", "dark"])
+def test_image_suggestions_cover_the_secrets_and_nothing_else(qapp, theme) -> None:
+    img, placed = render((960, 400), SCREEN, theme)
+    hits = suggest_for_image(img, deny_list=["Marguerite Okonkwo"])
+    rects = [list(h.rect) for h in hits]
+    for p in placed:
+        c = covered(p.box, rects)
+        if p.text in SECRETS:
+            assert c >= 0.98, (p.text, c, hits)
+        else:
+            assert c == 0, (p.text, c)
+    kinds = {h.kind for h in hits}
+    assert {EMAIL, DENY_LIST, "card", "iban", "ipv4"} <= kinds
+
+
+@pytest.mark.tesseract
+def test_boxes_are_padded_clamped_and_one_per_line(qapp) -> None:
+    img, placed = render((500, 120), [(0, 0, "jane.doe@example.com", 16),
+                                      (10, 60, "tel +44 20 7946 0958", 16)])
+    words = ocr_image(img)
+    hits = hits_from_words(words, Detector(), pad=3, size=(500, 120))
+    email = next(h for h in hits if h.kind == EMAIL)
+    assert email.rect[0] == 0 and email.rect[1] == 0  # clamped at the frame's edge
+    phone = next(h for h in hits if h.kind == "phone")
+    x, y, w, h = placed[1].box
+    _, tel = render((500, 120), [(10, 60, "tel", 16)])
+    tel_right = tel[0].box[0] + tel[0].box[2]
+    assert phone.rect[0] >= tel_right  # "tel" itself is not covered...
+    assert covered(placed[1].box, [list(phone.rect)]) < 1  # ...so the line is not whole
+    assert phone.rect[3] <= h + 8  # one line high, padded
+
+
+def _frame(items, size=(960, 540)):
+    img, placed = render(size, items)
+    return img, {p.text: p.box for p in placed}
+
+
+@pytest.mark.tesseract
+def test_a_box_follows_its_text_across_frames(qapp, tmp_path) -> None:
+    email = "alice.smith@example.org"
+    order = [(40, 200, "Order", 18), (200, 200, "ORD-2024-118842", 18)]
+    status = [(40, 400, "Status: saving the record now", 18)]
+    a, boxes_a = _frame([(40, 100, "Contact:", 18), (200, 100, email, 18)] + order)
+    b, _ = _frame([(40, 100, "Contact:", 18), (200, 100, email, 18)] + order + status)
+    c, _ = _frame([(40, 100, "Contact:", 18), (200, 100, "(none)", 18)] + order + status)
+    d, boxes_d = _frame([(40, 100, "Contact:", 18), (200, 100, "(none)", 18)] + order
+                        + [(40, 300, "Moved:", 18), (200, 300, email, 18)])
+    bundle = write_bundle(tmp_path / "b", [(100_000, a), (1_000_000, b), (2_000_000, c),
+                                           (3_000_000, d)], duration_us=4_000_000)
+    stats: dict = {}
+    sugg = suggest_for_bundle(bundle, steps=[], stats=stats)
+    ocr_s = sorted((s for s in sugg if s.source == SOURCE_OCR), key=lambda s: s.t_start_us)
+    assert [s.kind for s in ocr_s] == [EMAIL, EMAIL], sugg
+    first, second = ocr_s
+    # Seen on the first frame, carried over the second (nothing changed under it), gone on
+    # the third: it covers up to just before the third.
+    assert first.t_start_us == 100_000 and first.t_end_us == 1_999_999
+    assert first.first_seen_us == 100_000
+    assert covered(boxes_a[email], [first.rect]) >= 0.98
+    # The moved text is another box, from the frame it appeared on to the end.
+    assert second.t_start_us == 3_000_000 and second.t_end_us == 4_000_000
+    assert second.rect[1] > first.rect[1] + 150
+    assert covered(boxes_d[email], [second.rect]) >= 0.98
+    # Only what changed was read again: the whole first frame, then bands.
+    assert stats["readings"] == 4
+    assert stats["ocr_px"] < 2 * stats["frame_px"]
+
+
+@pytest.mark.tesseract
+def test_unchanged_text_read_again_keeps_one_suggestion(qapp, tmp_path) -> None:
+    items = [(40, 100, "Card 4111 1111 1111 1111", 18)]
+    f0, _ = _frame(items)
+    frames = [(100_000 + i * 700_000, f0.copy()) for i in range(4)]
+    for i, (_, img) in enumerate(frames):
+        img[300:330, 40:40 + 60 * (i + 1)] = 90  # a growing bar elsewhere: changes
+    bundle = write_bundle(tmp_path / "b", frames)
+    sugg = [s for s in suggest_for_bundle(bundle, steps=[]) if s.source == SOURCE_OCR]
+    assert len(sugg) == 1
+    assert sugg[0].t_start_us == 100_000 and sugg[0].t_end_us >= frames[-1][0]
+
+
+def test_typed_text_and_window_titles(tmp_path, qapp) -> None:
+    from annotator.steps.model import Step
+
+    img, _ = _frame([(40, 100, "nothing to see", 18)])
+    windows = [{"t": 0, "kind": "focus", "title": "Inbox - bob@example.net - Mail", "app": "mail",
+                "window_id": 1, "box": None},
+               {"t": 2_000_000, "kind": "focus", "title": "Editor", "app": "ed",
+                "window_id": 2, "box": None}]
+    bundle = write_bundle(tmp_path / "b", [(100_000, img)], windows=windows,
+                          duration_us=5_000_000)
+    steps = [Step(type="type", t_start_us=500_000, t_end_us=1_500_000, anchor_event_id=3,
+                  text="my card is 4111-1111-1111-1111 ok"),
+             Step(type="click", t_start_us=1_600_000, t_end_us=1_700_000, anchor_event_id=9)]
+    sugg = suggest_for_bundle(bundle, steps=steps, ocr=False)
+    typed = [s for s in sugg if s.source == SOURCE_TYPED]
+    titles = [s for s in sugg if s.source == SOURCE_TITLE]
+    assert [(s.kind, s.text, s.span, s.step_id, s.t_start_us, s.t_end_us) for s in typed] == [
+        ("card", "4111-1111-1111-1111", (11, 30), steps[0].id, 500_000, 1_500_000)]
+    assert [(s.kind, s.text, s.span, s.t_start_us, s.t_end_us) for s in titles] == [
+        (EMAIL, "bob@example.net", (8, 23), 0, 1_999_999)]
+    assert all(s.rect is None for s in typed + titles)
+
+
+def test_suggestions_keep_the_text_local(tmp_path, qapp) -> None:
+    from annotator.steps.model import Step
+
+    img, _ = _frame([(40, 100, "x", 18)])
+    bundle = write_bundle(tmp_path / "b", [(100_000, img)])
+    steps = [Step(type="type", t_start_us=1, t_end_us=2, anchor_event_id=1,
+                  text="jane.doe@example.com")]
+    a = suggest_for_bundle(bundle, steps=steps, ocr=False)
+    b = suggest_for_bundle(bundle, steps=steps, ocr=False)
+    assert [s.id for s in a] == [s.id for s in b]  # stable
+    s = a[0]
+    assert "jane" not in repr(s) and "jane" not in json.dumps(s.to_dict())
+    assert "jane" not in s.id
+    assert s.to_dict(include_text=True)["text"] == "jane.doe@example.com"
+
+
+def test_missing_tesseract_blocks_ocr_only(tmp_path, qapp, monkeypatch) -> None:
+    from annotator.redaction import ocr
+
+    img, _ = _frame([(40, 100, "x", 18)])
+    bundle = write_bundle(tmp_path / "b", [(100_000, img)],
+                          windows=[{"t": 0, "kind": "focus", "title": "a@example.com"}])
+    monkeypatch.setattr(ocr.shutil, "which", lambda _n: None)
+    ocr.find_tesseract.cache_clear()
+    try:
+        with pytest.raises(TesseractMissing, match="apt-get install tesseract-ocr"):
+            suggest_for_bundle(bundle, steps=[])
+        titles = suggest_for_bundle(bundle, steps=[], ocr=False)
+        assert [s.kind for s in titles] == [EMAIL]
+    finally:
+        ocr.find_tesseract.cache_clear()
+
+
+@pytest.mark.tesseract
+def test_progress_and_cancel(tmp_path, qapp) -> None:
+    frames = []
+    for i in range(6):
+        img, _ = _frame([(40, 100 + 40 * i, f"line {i} jane{i}@example.com", 16)])
+        frames.append((100_000 + i * 600_000, img))
+    bundle = write_bundle(tmp_path / "b", frames)
+    seen: list[tuple[int, int]] = []
+    p = Progress(lambda done, total, _m: seen.append((done, total)))
+    suggest_for_bundle(bundle, steps=[], progress=p)
+    assert seen[-1] == (6, 6)
+
+    p2 = Progress(lambda done, _t, _m: p2.cancel() if done >= 2 else None)
+    with pytest.raises(Cancelled):
+        suggest_for_bundle(bundle, steps=[], progress=p2)
+
+
+# -- the demo recording --------------------------------------------------------------------------
+
+@pytest.mark.tesseract
+def test_demo_recording_email_is_covered_in_frames_and_typed_text(demo_bundle) -> None:
+    from annotator.bundle.reader import Bundle
+    from annotator.media.video import VideoReader
+
+    sugg = suggest_for_bundle(demo_bundle)
+    typed = [s for s in sugg if s.source == SOURCE_TYPED and s.kind == EMAIL]
+    assert [s.text for s in typed] == ["jane.doe@example.com"]
+    screen = [s for s in sugg if s.source == SOURCE_OCR and s.kind == EMAIL]
+    assert screen, sugg
+    # From when typing started to the end of the recording (the e-mail stays in the form).
+    b = Bundle.open(demo_bundle)
+    assert min(s.t_start_us for s in screen) <= typed[0].t_start_us
+    assert max(s.t_end_us for s in screen) >= b.duration_us
+    # Leak check: fill the suggested boxes on a frame while typing and on the last frame,
+    # read them again: no e-mail address is left, partial or whole.
+    stored = sorted(int(p) for p in b.frames.pts[b.frames.stored])
+    mid = next(p for p in stored if p > (typed[0].t_start_us + typed[0].t_end_us) // 2)
+    det = Detector()
+    with VideoReader(b.video_path) as r:
+        for pts in (mid, stored[-1]):
+            rgb = r.frame_at(pts).rgb.copy()
+            before = [h for h in suggest_for_image(rgb) if h.kind == EMAIL]
+            for s in sugg:
+                if s.rect is not None and s.t_start_us <= pts <= s.t_end_us:
+                    x, y, w, h = s.rect
+                    rgb[y:y + h, x:x + w] = 0
+            words = ocr_image(rgb)
+            text = " ".join(w.text for w in words)
+            assert "jane" not in text and "example" not in text, text
+            assert not [h for h in hits_from_words(words, det) if h.kind == EMAIL]
+            if pts == stored[-1]:
+                assert before  # the last frame did show it before the fill
+
+
+@pytest.mark.tesseract
+def test_demo_recording_steps_are_derived_when_missing(demo_bundle) -> None:
+    sugg = suggest_for_bundle(demo_bundle, deny_list=["Acme Corporation"], ocr=False)
+    assert {(s.source, s.kind, s.text) for s in sugg} == {
+        (SOURCE_TYPED, EMAIL, "jane.doe@example.com"),
+        (SOURCE_TYPED, DENY_LIST, "Acme Corporation")}
+    assert all(isinstance(s, Suggestion) and s.step_id for s in sugg)
+
+
+NO_NET_SCRIPT = r"""
+import json, socket, sys
+# Any attempt to open a connection is a failure of the test, even if unshare -n let it fail
+# on its own.
+def refuse(*a, **k):
+    raise SystemExit("network use attempted")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+from annotator.redaction.suggest import suggest_for_bundle
+sugg = suggest_for_bundle(sys.argv[1], deny_list=["Acme Corporation"])
+print(json.dumps([s.to_dict() for s in sugg]))
+"""
+
+
+@pytest.mark.tesseract
+def test_pipeline_runs_with_no_network(demo_bundle) -> None:
+    unshare = shutil.which("unshare")
+    if unshare is None or os.geteuid() != 0:
+        pytest.skip("needs unshare and root to run without a network namespace")
+    probe = subprocess.run([unshare, "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"unshare -n is not permitted here: {probe.stderr.decode().strip()}")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([unshare, "-n", sys.executable, "-c", NO_NET_SCRIPT, str(demo_bundle)],
+                         capture_output=True, text=True, env=env, timeout=600, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert {(s["source"], s["kind"]) for s in got} >= {
+        (SOURCE_OCR, EMAIL), (SOURCE_TYPED, EMAIL), (SOURCE_TYPED, DENY_LIST)}
+    assert all("text" not in s for s in got)
+
+
+def test_ocr_options_are_offline_and_single_threaded(monkeypatch) -> None:
+    from annotator.redaction import ocr
+
+    seen = {}
+
+    def fake_run(cmd, **kw):
+        seen["cmd"], seen["env"] = cmd, kw["env"]
+
+        class P:
+            returncode = 0
+            stdout = b"level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
+            stderr = b""
+        return P()
+
+    monkeypatch.setattr(ocr.subprocess, "run", fake_run)
+    monkeypatch.setattr(ocr, "find_tesseract", lambda: "/usr/bin/tesseract")
+    img = np.zeros((60, 200, 3), np.uint8)
+    img[20:30, 20:180:3] = 255
+    ocr.ocr_image(img, OcrOptions(workers=1))
+    assert seen["env"]["OMP_THREAD_LIMIT"] == "1"
+    assert seen["cmd"][1:3] == ["stdin", "stdout"] and seen["cmd"][-1] == "tsv"
