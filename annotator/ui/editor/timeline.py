@@ -3,7 +3,7 @@ and the playhead.  Click or drag to seek; drag the in/out handles to trim."""
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtCore import QLineF, QPointF, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
@@ -11,8 +11,9 @@ HANDLE_PX = 7
 
 
 class TimelineWidget(QWidget):
-    seek = pyqtSignal(int)  # original time, µs
-    trim_dragged = pyqtSignal(str, int)  # "in" or "out", original time, µs
+    # qint64: a plain int is a 32-bit C++ int, which overflows past 35 min in µs.
+    seek = pyqtSignal("qint64")  # original time, µs
+    trim_dragged = pyqtSignal(str, "qint64")  # "in" or "out", original time, µs
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,13 +59,19 @@ class TimelineWidget(QWidget):
         for a, b in self.pauses:  # pauses: amber band at the bottom
             p.fillRect(QRectF(self._x(a) - 1, track.bottom() - 5, max(3, self._x(b) - self._x(a)),
                               5), QColor(230, 160, 30))
+        # Step markers, drawn in one call per style (thousands of markers on long recordings:
+        # one drawLine each would cost tens of ms per repaint).
+        groups: dict[tuple[bool, bool], list[QLineF]] = {}
+        y0, y1 = track.top() + 3, track.bottom() - 7
         for t, kept, selected in self.steps:
             x = self._x(t)
+            groups.setdefault((kept, selected), []).append(QLineF(x, y0, x, y1))
+        for (kept, selected), lines in groups.items():
             colour = QColor(255, 255, 255) if kept else QColor(150, 150, 150)
             if selected:
                 colour = QColor(255, 210, 60)
             p.setPen(QPen(colour, 2 if selected else 1))
-            p.drawLine(QPointF(x, track.top() + 3), QPointF(x, track.bottom() - 7))
+            p.drawLines(lines)
         for _which, t in (("in", self.trim_in), ("out", self.trim_out)):
             if t is None:
                 continue
