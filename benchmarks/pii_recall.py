@@ -894,6 +894,30 @@ def presidio_worker(job: Path) -> None:
                    "lemma=lower component", "score_threshold": 0}}))
 
 
+def interleaved_speed(frames: list[np.ndarray], deny: list[str], workers: int, workdir: Path,
+                      blocks: int, per_block: int) -> dict[str, Any]:
+    """Time both engines in alternating blocks (ours, presidio, ours, presidio...) over the
+    same frames (spread over the whole set).  Presidio's process start is not counted."""
+    step = max(1, len(frames) // max(1, blocks * per_block))
+    picked = frames[::step][:blocks * per_block]
+    acc: dict[str, dict[str, list[float]]] = {"annotator": {"wall": [], "cpu": []},
+                                              "presidio": {"wall": [], "cpu": []}}
+    for b in range(blocks):
+        chunk = picked[b * per_block:(b + 1) * per_block]
+        if not chunk:
+            break
+        r = run_ours(chunk, deny, workers)
+        acc["annotator"]["wall"] += r["wall_s"]
+        acc["annotator"]["cpu"] += r["cpu_s"]
+        sub = workdir / f"speed-{b}"
+        sub.mkdir(exist_ok=True)
+        p = run_presidio(chunk, deny, sub)
+        acc["presidio"]["wall"] += p["wall_s"]
+        acc["presidio"]["cpu"] += p["cpu_s"]
+    return {n: {"frames": len(v["wall"]), "s_per_frame_wall": statistics.mean(v["wall"]),
+                "cpu_s_per_frame": statistics.mean(v["cpu"])} for n, v in acc.items() if v["wall"]}
+
+
 # -- report ------------------------------------------------------------------------------------
 
 TARGETS = {"pii_14px_up": 0.99, "pii_12px": 0.95, "deny_list": 1.0, "clean_all": 0.05,
@@ -956,6 +980,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="Tesseract processes per frame (ours)")
     ap.add_argument("--ocr", action="append", default=[], metavar="KEY=VALUE",
                     help="override an OcrOptions field (experiments), e.g. scale=2")
+    ap.add_argument("--speed-blocks", type=int, default=0, metavar="K",
+                    help="then time both engines again in K alternating blocks (A B A B...) "
+                         "on the same frames, so that the load of a shared machine affects "
+                         "both alike")
+    ap.add_argument("--speed-frames", type=int, default=10, metavar="N",
+                    help="frames per block of --speed-blocks")
     ap.add_argument("--presidio-worker", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = ap.parse_args(argv)
@@ -985,6 +1015,10 @@ def main(argv: list[str] | None = None) -> int:
                 runs["presidio"] = run_presidio(frames, corpora.deny, Path(tmp))
             else:
                 ap.error(f"unknown engine {e}")
+        speed = None
+        if args.speed_blocks and "presidio" in engines and "ours" in engines:
+            speed = interleaved_speed(frames, corpora.deny, args.workers, Path(tmp),
+                                      args.speed_blocks, args.speed_frames)
     if "presidio" in runs:
         # Presidio fills the OCR word boxes exactly; ours are padded by a few pixels (as
         # privacy.md asks).  Score Presidio padded the same way too, so that the difference
@@ -999,6 +1033,11 @@ def main(argv: list[str] | None = None) -> int:
     summaries = [summarize(n, runs[n], scores[n]) for n in runs]
     print()
     print_report(summaries, scores)
+    if speed:
+        print("\n  speed, alternating blocks on the same frames (same machine load for both):")
+        for name, v in speed.items():
+            print(f"  {name:10s} {v['s_per_frame_wall']:.2f} s/frame wall, "
+                  f"{v['cpu_s_per_frame']:.2f} CPU s/frame ({v['frames']} frames)")
     items = [it for s in screens for it in s.items]
     result = {
         "benchmark": "pii_recall", "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -1012,6 +1051,7 @@ def main(argv: list[str] | None = None) -> int:
         "coverage_rule": {"pii_found_if_covered": COVER_PII, "clean_suggested_if_covered": COVER_CLEAN},
         "targets": TARGETS,
         "summary": summaries,
+        "speed_interleaved": speed,
         "engines": {n: {"config": runs[n].get("config"), "rates": scores[n]["rates"],
                         "misses": scores[n]["misses"][:200],
                         "false_positives": scores[n]["false_positives"][:200]}

@@ -8,12 +8,21 @@ kinds (phone numbers, national ids) 0.6-0.85; the high-entropy fallback 0.6.  Re
 suggests every span whatever its score: a label is a hint, never a reason to leave a span out
 (privacy.md section 1, "entity labels are unreliable").
 
-OCR text (``ocr=True``) first goes through a normalisation that undoes cheap OCR noise with a
-map back to the original offsets: dashes read as em/en dashes, "£"/"¢" read for "f"/"c" inside
-hex runs, spaces inserted around "@", "://", "?" and inside IPv6 addresses; tokens that OCR
-split with a space are joined again when the pieces both look random (see ``_continue``).
-Digits read as letters (O/0, I/l/1, S/5, B/8) are tried only where a checksum decides (card
-numbers, IBANs), so they cannot add false positives beyond the checksum's own rate.
+OCR text (``ocr=True``) is handled with cheap, measured tolerance (benchmarks/pii_recall.py):
+
+- a normalisation with a map back to the original offsets: em/en dashes, "£"/"¢" read for
+  "f"/"c" in hex runs, "|" for "l", "@" for a dotted zero, spaces OCR put inside e-mail
+  addresses, URLs (after a scheme, pieces that end or start with / . : ? & = @ are joined),
+  IPv4 and IPv6 addresses and split phone groups, grid-line specks glued to values;
+- a second pass over the same text with letters read for digits (O/0, I/l/1, S/5, B/8, G/6)
+  turned back into digits inside tokens that are half digits already; its spans only add
+  where the first pass found nothing;
+- letter/digit confusions in card numbers and IBANs are undone only where the Luhn or mod-97
+  check then decides (IBANs: per the country's BBAN format, at most 3 ambiguous positions
+  changed), so they add no false positives beyond the checksum's own rate;
+- token-like spans (keys, JWTs, secrets, URLs with tokens) extend over the pieces around
+  them that OCR split off (see ``Detector._continue``); random strings split into pieces
+  are checked joined.
 
 High-entropy strings (kind ``secret``), the rule:
 
@@ -520,7 +529,7 @@ class Detector:
             out += [Span(m.start(), m.end(), EMAIL, 0.95, m.group(), "e-mail address")
                     for m in _EMAIL.finditer(text)]
         if URL_CREDENTIALS in k or URL_TOKEN in k:
-            out += self._urls(text)
+            out += self._urls(text, ocr)
         if CARD in k:
             out += self._cards(text, ocr)
         if IBAN in k:
@@ -565,15 +574,30 @@ class Detector:
                     for m in pat.finditer(text)]
         return out
 
-    def _urls(self, text: str) -> list[Span]:
+    def _urls(self, text: str, ocr: bool = False) -> list[Span]:
         out = []
         for m in _URL.finditer(text):
             url = m.group().rstrip(".,;:!?)]}>")
             end = m.start() + len(url)
-            if URL_CREDENTIALS in self.kinds and _URL_CRED.match(url):
+            if ocr and "?" in url:
+                # OCR reads "_" as a space now and then ("&api key=..."): the query may go on
+                # in the next pieces.
+                pieces = []
+                pos = end
+                while len(pieces) < 4:
+                    nm = _NEXT_PIECE.match(text, pos)
+                    if not nm:
+                        break
+                    pieces.append((nm.group(1), nm.end(1)))
+                    pos = nm.end(1)
+                end = _take_pieces(pieces, end)
+                url = text[m.start():end]
+            joined = url.replace(" ", "")
+            if URL_CREDENTIALS in self.kinds and _URL_CRED.match(joined):
                 out.append(Span(m.start(), end, URL_CREDENTIALS, 0.95, url,
                                 "URL with a user name and password"))
-            elif URL_TOKEN in self.kinds and _TOKEN_PARAMS.search(url):
+            elif URL_TOKEN in self.kinds and (_TOKEN_PARAMS.search(joined) or any(
+                    looks_random(v) for v in re.findall(r"=([A-Za-z0-9_\-]{20,})", joined))):
                 out.append(Span(m.start(), end, URL_TOKEN, 0.9, url,
                                 "URL carrying a token or signature"))
         return out
@@ -629,7 +653,8 @@ class Detector:
         for m in _PHONE_NATIONAL.finditer(text):
             raw = m.group()
             # Part of a longer run of digit groups (an account number...): not a phone.
-            if _phone_digits(raw) > 12 or re.search(r"\d[ \-]$", text[max(0, m.start() - 2):m.start()]):
+            before = text[max(0, m.start() - 2):m.start()]
+            if _phone_digits(raw) > 12 or re.search(r"\d[ \-]$", before):
                 continue
             n = _phone_digits(raw)
             if 9 <= n <= 12 and re.search(r"[ \-/]", raw) and not _DATE_LIKE.fullmatch(raw):
