@@ -194,26 +194,22 @@ class Store:
         return self.url.get_backend_name()
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """A read-write transaction (committed at the end, rolled back on an exception)."""
+    def _transaction(self, factory: sessionmaker) -> Iterator[Session]:
         try:
-            with self._sessions() as session, session.begin():
+            with factory() as session, session.begin():
                 yield session
         except sa.exc.OperationalError as exc:
             if _is_connection_error(exc):
                 raise unavailable(self.url, exc) from exc
             raise
 
-    @contextlib.contextmanager
-    def read(self) -> Iterator[Session]:
+    def write(self) -> contextlib.AbstractContextManager[Session]:
+        """A read-write transaction (committed at the end, rolled back on an exception)."""
+        return self._transaction(self._sessions)
+
+    def read(self) -> contextlib.AbstractContextManager[Session]:
         """A read transaction (SQLite: no write lock is taken)."""
-        try:
-            with self._read_sessions() as session, session.begin():
-                yield session
-        except sa.exc.OperationalError as exc:
-            if _is_connection_error(exc):
-                raise unavailable(self.url, exc) from exc
-            raise
+        return self._transaction(self._read_sessions)
 
     @contextlib.contextmanager
     def connect(self, *, write: bool) -> Iterator[Connection]:
