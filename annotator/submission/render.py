@@ -27,6 +27,9 @@ class RenderPlanFromEdits:
     # on this machine; a submission carries only their keyed hashes.
     redacted_strings: list[str] = field(default_factory=list)
     masked_step_texts: dict[str, str] = field(default_factory=dict)  # step id -> exported text
+    # Leak-check items the contributor accepted as not sensitive ({"text", "detector"}); they
+    # travel with the submission so later checks (export) do not flag them again.
+    allow_list: list[dict[str, str]] = field(default_factory=list)
 
 
 def plan_from_edits(folder: str | Path) -> RenderPlanFromEdits:
