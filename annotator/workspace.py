@@ -11,16 +11,29 @@ import datetime as _dt
 import fcntl
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
-from annotator.errors import AcknowledgementRequired, AlreadyRecording, OutputFolderError
+from annotator.errors import (
+    AcknowledgementRequired,
+    AlreadyRecording,
+    AnnotatorError,
+    OutputFolderError,
+)
 
 ACK_FILE = "acknowledgement.json"
 PREFS_FILE = "preferences.json"
 ACK_VERSION = 1
+KEY_FILE = "submission.key"  # the workspace's HMAC key for keyed hashes of redacted strings
+KEY_BYTES = 32
+RETENTION_PREF = "raw_retention"
+# What happens to a raw local recording once its submission is approved: ask each time
+# (default), delete it, or keep it.  The store never holds anything raw in any case.
+RETENTION_CHOICES = ("ask", "delete", "keep")
+RETENTION_BY_RECORDING = "retention"  # {recording folder: choice}, set at consent
 
 # What a recording captures, shown to the contributor before the first recording.
 CAPTURE_DISCLOSURE = (
@@ -99,8 +112,22 @@ def write_json_atomic(path: Path, data: object) -> None:
         except OSError:
             pass
         raise
+    _fsync_dir(path.parent)
+
+
+def _path_keys(path: str | os.PathLike[str]) -> list[str]:
+    """A recording folder as preference keys: resolved first, then as given."""
+    p = Path(path)
     try:
-        dfd = os.open(path.parent, os.O_RDONLY)
+        resolved = str(p.resolve())
+    except OSError:
+        resolved = str(p.absolute())
+    return list(dict.fromkeys([resolved, str(p)]))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dfd)
         finally:
@@ -124,6 +151,11 @@ class Workspace:
     @property
     def recordings_dir(self) -> Path:
         return self.root / "recordings"
+
+    @property
+    def packages_dir(self) -> Path:
+        """Where submission packages are prepared (rendered output only, never raw)."""
+        return self.root / "packages"
 
     def new_recording_dir(self, when: _dt.datetime | None = None) -> Path:
         when = when or _dt.datetime.now()
@@ -187,6 +219,99 @@ class Workspace:
         prefs = self.preferences()
         prefs[key] = value
         write_json_atomic(self.root / PREFS_FILE, prefs)
+
+    def retention(self) -> str:
+        """``ask`` (default), ``delete`` or ``keep``: what to do with a raw recording once
+        its submission is approved.  An unknown stored value reads as ``ask``."""
+        value = self.preferences().get(RETENTION_PREF)
+        return value if value in RETENTION_CHOICES else "ask"
+
+    def set_retention(self, choice: str) -> None:
+        if choice not in RETENTION_CHOICES:
+            raise AnnotatorError(
+                f"{choice!r} is not a retention choice.",
+                f"Choose one of: {', '.join(RETENTION_CHOICES)}.",
+            )
+        self.set_preference(RETENTION_PREF, choice)
+
+    def retention_for(self, recording: str | os.PathLike[str]) -> str:
+        """The choice made for one recording (when it was submitted), else the workspace's
+        default (``retention()``)."""
+        per = self.preferences().get(RETENTION_BY_RECORDING)
+        if isinstance(per, dict):
+            want = _path_keys(recording)[0]
+            for key, choice in per.items():  # stored as given or resolved: compare resolved
+                if choice in RETENTION_CHOICES and _path_keys(key)[0] == want:
+                    return choice
+        return self.retention()
+
+    def set_retention_for(self, recording: str | os.PathLike[str], choice: str) -> None:
+        if choice not in RETENTION_CHOICES:
+            raise AnnotatorError(
+                f"{choice!r} is not a retention choice.",
+                f"Choose one of: {', '.join(RETENTION_CHOICES)}.",
+            )
+        per = self.preferences().get(RETENTION_BY_RECORDING)
+        per = dict(per) if isinstance(per, dict) else {}
+        per[_path_keys(recording)[0]] = choice
+        self.set_preference(RETENTION_BY_RECORDING, per)
+
+    # -- the keyed-hash key -------------------------------------------------------------
+    @property
+    def key_path(self) -> Path:
+        return self.root / KEY_FILE
+
+    def submission_key(self) -> bytes:
+        """The workspace's secret key for keyed hashes (HMAC-SHA256) of redacted strings:
+        32 random bytes made on first use, mode 0600, never leaving this workspace.
+
+        Created with a hard link from a fsynced temporary file, so two processes racing to
+        create it both end up with the one that won, and a crash never leaves a short key.
+        """
+        path = self.key_path
+        key = self._read_key(path)
+        if key is not None:
+            return key
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(KEY_BYTES))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)  # fails if another process made it first: use theirs
+            except FileExistsError:
+                pass
+            _fsync_dir(path.parent)
+        finally:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+        key = self._read_key(path)
+        if key is None:
+            raise AnnotatorError(f"The workspace key {path} could not be created.",
+                                 "Check that the workspace folder is writable.")
+        return key
+
+    @staticmethod
+    def _read_key(path: Path) -> bytes | None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise AnnotatorError(f"The workspace key {path} cannot be read: "
+                                 f"{exc.strerror or exc}.",
+                                 "Fix the file's permissions (it should be yours, mode 0600).") \
+                from exc
+        if len(data) != KEY_BYTES:
+            raise AnnotatorError(
+                f"The workspace key {path} is damaged ({len(data)} bytes, not {KEY_BYTES}).",
+                "Restore it from a backup.  Deleting it makes a new key: keyed hashes in "
+                "earlier submissions can then no longer be matched.")
+        return data
 
     def personal_deny_list(self) -> list[str]:
         """The contributor's own identifiers (name, e-mail, address...), looked for in every
