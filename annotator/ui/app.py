@@ -10,14 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PyQt6.QtCore import QSize, Qt
-from PyQt6.QtGui import QIcon, QImage, QPixmap
+from PyQt6.QtGui import QAction, QIcon, QImage, QPixmap
 from PyQt6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMainWindow,
-    QMessageBox,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -78,13 +78,33 @@ def _steps_count(folder: Path) -> str:
     return "—" if doc is None else str(len(doc.steps))
 
 
+def _submitted(folder: Path) -> list[int]:
+    try:
+        from annotator.submission.builder import recorded_submissions
+
+        return [s["submission_id"] for s in recorded_submissions(folder)]
+    except (AnnotatorError, OSError):
+        return []
+
+
 class LibraryWindow(QMainWindow):
-    def __init__(self, ws: Workspace) -> None:
+    """The recordings of this workspace, and (once signed in to the workspace's store) the
+    workflow views: Tasks, My submissions, Review and Admin, shown by role."""
+
+    def __init__(self, ws: Workspace, *, services=None, database_url: str | None = None,
+                 open_store: bool = True, auto_sign_in: bool = True) -> None:
         super().__init__()
+        from annotator.ui.workflow.common import Banner, Session
+
         self.ws = ws
         self.editors: list = []
+        self.dialogs: list = []
+        self.sign_in_dialog = None
+        self.auto_sign_in = auto_sign_in
+        self._after_sign_in = None
+        self.session = Session(ws, services=services, database_url=database_url)
         self.setWindowTitle("annotator — library")
-        self.resize(1100, 680)
+        self.resize(1280, 800)
         self.record_btn = QPushButton("● Record")
         self.record_btn.setObjectName("record")
         self.record_btn.setStyleSheet("QPushButton { font-weight: bold; color: #b00000; }")
@@ -92,13 +112,18 @@ class LibraryWindow(QMainWindow):
         self.demo_btn.setObjectName("demo")
         self.open_btn = QPushButton("Open in editor")
         self.open_btn.setObjectName("open")
+        self.submit_btn = QPushButton("Submit…")
+        self.submit_btn.setObjectName("submitRecording")
+        self.submit_btn.setToolTip("Check, render, consent and send the selected recording "
+                                   "for review")
         self.refresh_btn = QPushButton("Refresh")
         header = QHBoxLayout()
         title = QLabel(f"<b>Recordings</b> in {ws.root}")
         title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         header.addWidget(title)
         header.addStretch(1)
-        for b in (self.refresh_btn, self.demo_btn, self.open_btn, self.record_btn):
+        for b in (self.refresh_btn, self.demo_btn, self.open_btn, self.submit_btn,
+                  self.record_btn):
             header.addWidget(b)
 
         self.table = QTableWidget(0, 6)
@@ -120,19 +145,245 @@ class LibraryWindow(QMainWindow):
         split.addWidget(self.details)
         split.setSizes([460, 180])
 
-        central = QWidget()
-        lay = QVBoxLayout(central)
+        recordings = QWidget()
+        lay = QVBoxLayout(recordings)
         lay.addLayout(header)
         lay.addWidget(split)
-        self.setCentralWidget(central)
+        self._build_workflow(recordings, Banner)
         self.record_btn.clicked.connect(self.open_recorder)
-        self.demo_btn.clicked.connect(self.make_demo)
+        self.demo_btn.clicked.connect(lambda: self.make_demo())
         self.open_btn.clicked.connect(self.open_selected)
+        self.submit_btn.clicked.connect(self.submit_selected)
         self.refresh_btn.clicked.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._show_details)
         self.table.itemDoubleClicked.connect(lambda _item: self.open_selected())
         self._control = None
+        self._next_task = None
         self.refresh()
+        self._session_changed()
+        if open_store:
+            self.session.open_store()
+
+    # -- the workflow views ----------------------------------------------------------------
+    def _build_workflow(self, recordings: QWidget, banner_cls) -> None:
+        from PyQt6.QtWidgets import QTabWidget, QToolButton
+
+        from annotator.ui.workflow.admin_view import AdminView
+        from annotator.ui.workflow.review_view import ReviewView
+        from annotator.ui.workflow.submissions_view import SubmissionsView, TasksView
+
+        s = self.session
+        self.banner = banner_cls()
+        self.user_btn = QToolButton()
+        self.user_btn.setObjectName("user")
+        self.user_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.user_btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.user_menu = QMenu(self)
+        self.switch_action = QAction("Switch user…", self)
+        self.switch_action.triggered.connect(lambda: self.show_sign_in())
+        self.passwd_action = QAction("Change passphrase…", self)
+        self.passwd_action.triggered.connect(self.change_passphrase)
+        self.sign_out_action = QAction("Sign out", self)
+        self.sign_out_action.triggered.connect(self.sign_out)
+        for a in (self.switch_action, self.passwd_action, self.sign_out_action):
+            self.user_menu.addAction(a)
+        self.user_btn.setMenu(self.user_menu)
+        self.store_label = QLabel()
+        self.store_label.setObjectName("storeState")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("<b>annotator</b>"))
+        top.addWidget(self.store_label, 1)
+        top.addWidget(self.user_btn)
+
+        self.tasks_view = TasksView(s)
+        self.submissions_view = SubmissionsView(s)
+        self.review_view = ReviewView(s)
+        self.admin_view = AdminView(s)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.addTab(recordings, "Recordings")
+        self.tabs.addTab(self.tasks_view, "Tasks")
+        self.tabs.addTab(self.submissions_view, "My submissions")
+        self.tabs.addTab(self.review_view, "Review")
+        self.tabs.addTab(self.admin_view, "Admin")
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.addLayout(top)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
+
+        s.changed.connect(self._session_changed)
+        s.store_failed.connect(self._store_failed)
+        s.data_changed.connect(self.refresh)
+        self.submissions_view.resubmit_requested.connect(
+            lambda folder, sid: self.submit_recording(folder, resubmit_of=sid))
+        self.submissions_view.open_recording.connect(self.open_editor)
+        self.submissions_view.account_deleted.connect(self._account_deleted)
+        self.tasks_view.record_for.connect(self.record_for_task)
+        self.tasks_view.demo_for.connect(lambda t: self.make_demo(task=t))
+
+    def tab(self, name: str) -> QWidget:
+        for i in range(self.tabs.count()):
+            if self.tabs.tabText(i) == name:
+                return self.tabs.widget(i)
+        raise KeyError(name)
+
+    def show_tab(self, name: str) -> None:
+        self.tabs.setCurrentWidget(self.tab(name))
+
+    def _session_changed(self) -> None:
+        s = self.session
+        role = s.role
+        visible = {"Recordings": True, "Tasks": role is not None,
+                   "My submissions": role is not None,
+                   "Review": role in ("reviewer", "admin"), "Admin": role == "admin"}
+        for i in range(self.tabs.count()):
+            self.tabs.setTabVisible(i, visible.get(self.tabs.tabText(i), True))
+        if s.actor is not None:
+            self.user_btn.setText(f"Signed in as {s.actor.name} ({role}) ▾")
+            for a in (self.passwd_action, self.sign_out_action):
+                a.setEnabled(True)
+        else:
+            self.user_btn.setText("Sign in ▾" if s.ready else "Not connected ▾")
+            for a in (self.passwd_action, self.sign_out_action):
+                a.setEnabled(False)
+        self.switch_action.setText("Switch user…" if s.actor is not None else "Sign in…")
+        self.switch_action.setEnabled(s.ready)
+        if s.ready:
+            url = getattr(getattr(s.services, "store", None), "url", None)
+            try:
+                name = url.render_as_string(hide_password=True) if url is not None else ""
+            except Exception:  # noqa: BLE001 (display only)
+                name = str(url)
+            self.store_label.setText(f"<small>store: {name}</small>")
+            if self.banner.kind == "error" and s.error is None:
+                self.banner.hide()
+            if s.actor is None and self.auto_sign_in and self.sign_in_dialog is None:
+                self.show_sign_in()
+        else:
+            self.store_label.setText("<small>store: connecting…</small>" if s.error is None
+                                     else "<small>store: unreachable</small>")
+
+    def _store_failed(self, exc: BaseException) -> None:
+        from annotator.ui.workflow.common import error_text
+
+        self._session_changed()
+        self.banner.show_message(
+            "The review store cannot be reached, so signing in, submitting and reviewing "
+            "are not available right now. Your local recordings are untouched and you can "
+            "keep recording and editing.\n" + error_text(exc), "error",
+            [("Retry", self.session.open_store)])
+
+    def show_sign_in(self, then=None):
+        """The sign-in dialog (window-modal, not blocking): set-up on an empty store,
+        sign-in otherwise; signing in as someone else is how users switch."""
+        from annotator.ui.workflow.sign_in import SignInDialog
+
+        if not self.session.ready:
+            self.banner.show_message("Not connected to the store yet.", "warn",
+                                     [("Retry", self.session.open_store)])
+            return None
+        self._after_sign_in = then
+        name = ""
+        dlg = SignInDialog(self.session.services, self, name=name)
+        self.sign_in_dialog = dlg
+        dlg.accepted.connect(lambda: self._signed_in(dlg))
+        dlg.finished.connect(lambda _r: self._dialog_closed(dlg))
+        dlg.open()
+        return dlg
+
+    def _dialog_closed(self, dlg) -> None:
+        if self.sign_in_dialog is dlg:
+            self.sign_in_dialog = None
+
+    def _signed_in(self, dlg) -> None:
+        self.session.set_actor(dlg.actor)
+        role = self.session.role
+        self.banner.show_message(f"Signed in as {dlg.actor.name} ({role}, "
+                                 f"{dlg.actor.pseudonym}).", "ok")
+        self.show_tab({"admin": "Admin", "reviewer": "Review"}.get(role, "My submissions"))
+        then, self._after_sign_in = self._after_sign_in, None
+        if then is not None:
+            then()
+
+    def sign_out(self) -> None:
+        self.session.sign_out()
+        self.show_tab("Recordings")
+        self.banner.show_message("Signed out.", "info", [("Sign in", self.show_sign_in)])
+
+    def change_passphrase(self):
+        from annotator.ui.workflow.sign_in import SignInDialog
+
+        actor = self.session.actor
+        if actor is None:
+            return None
+        dlg = SignInDialog(self.session.services, self, name=actor.name, actor=actor,
+                           mode="change_own")
+        dlg.accepted.connect(lambda: (self.session.set_actor(dlg.actor),
+                                      self.banner.show_message("Passphrase changed.", "ok")))
+        self.dialogs.append(dlg)
+        dlg.open()
+        return dlg
+
+    def _account_deleted(self) -> None:
+        self.session.sign_out()
+        self.show_tab("Recordings")
+        self.banner.show_message("Your account was deleted and everything you submitted was "
+                                 "withdrawn. Your local recordings are still here.", "ok")
+
+    # -- submitting ------------------------------------------------------------------------
+    def submit_selected(self) -> None:
+        path = self.selected_path()
+        if path is None:
+            self.banner.show_message("Select the recording to submit.", "info")
+            return
+        self.submit_recording(path)
+
+    def submit_recording(self, folder: Path, *, resubmit_of: int | None = None):
+        """The consent dialog for ``folder`` (after signing in if needed)."""
+        from annotator.ui.workflow.consent_dialog import ConsentDialog
+
+        if not self.session.ready:
+            self._store_failed(self.session.error) if self.session.error else \
+                self.banner.show_message("Still connecting to the store…", "info")
+            return None
+        if self.session.actor is None:
+            self.show_sign_in(then=lambda: self.submit_recording(folder,
+                                                                 resubmit_of=resubmit_of))
+            return None
+        task_id = (self.ws.preferences().get("recording_tasks") or {}).get(str(Path(folder)))
+        dlg = ConsentDialog(self.session, folder, self, resubmit_of=resubmit_of,
+                            task_id=task_id if isinstance(task_id, int) else None)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dlg.submitted.connect(lambda info: self.submissions_view.select(info.id))
+        self.dialogs.append(dlg)
+        dlg.destroyed.connect(lambda *_: self.dialogs.remove(dlg) if dlg in self.dialogs
+                              else None)
+        dlg.show()
+        return dlg
+
+    # -- tasks -----------------------------------------------------------------------------
+    def apply_task(self, folder: Path, task) -> None:
+        """The picked task's goal fills the recording's task panel (if it has no goal yet)
+        and its id goes with the recording's submission."""
+        from annotator.edits import EditSession
+        from annotator.steps import load_or_derive
+
+        try:
+            doc = load_or_derive(folder)
+            with EditSession.open(folder, steps=doc.steps) as session:
+                if not session.edits.task.goal.strip():
+                    session.set_goal(task.goal)
+        except AnnotatorError as exc:
+            self.banner.show_error(exc, "The task's goal could not be filled in.")
+        tasks = dict(self.ws.preferences().get("recording_tasks") or {})
+        tasks[str(folder)] = task.id
+        self.ws.set_preference("recording_tasks", tasks)
+
+    def record_for_task(self, task) -> None:
+        self._next_task = task
+        self.open_recorder()
 
     def refresh(self) -> None:
         rows = []
@@ -151,6 +402,9 @@ class LibraryWindow(QMainWindow):
             status = m.get("status", "")
             if (path / "edits.json").is_file():
                 status += ", edited"
+            subs = _submitted(path)
+            if subs:
+                status += ", submitted " + ", ".join(f"#{n}" for n in subs)
             rows.append((path, library_thumbnail(path), started,
                          _fmt_duration(m.get("duration_us")), _steps_count(path), status))
         self.table.setRowCount(len(rows))
@@ -194,7 +448,7 @@ class LibraryWindow(QMainWindow):
         try:
             win = EditorWindow(path)
         except AnnotatorError as exc:
-            QMessageBox.warning(self, "Cannot open this recording", str(exc))
+            self.banner.show_error(exc, "Cannot open this recording.")
             return None
         win.destroyed.connect(lambda *_: self.refresh())
         win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -202,7 +456,7 @@ class LibraryWindow(QMainWindow):
         win.show()
         return win
 
-    def make_demo(self):
+    def make_demo(self, task=None):
         from annotator.ui.demo import make_demo
 
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -210,7 +464,10 @@ class LibraryWindow(QMainWindow):
             path = make_demo(self.ws)
         finally:
             QApplication.restoreOverrideCursor()
+        if task is not None:
+            self.apply_task(path, task)
         self.refresh()
+        self.show_tab("Recordings")
         return self.open_editor(path)
 
     def open_recorder(self) -> None:
@@ -228,10 +485,15 @@ class LibraryWindow(QMainWindow):
 
     def _recording_finished(self, manifest) -> None:
         self.showNormal()
+        task, self._next_task = self._next_task, None
+        out = getattr(self._control, "out", None)
+        if task is not None and out is not None and Path(out).is_dir():
+            self.apply_task(Path(out), task)
         self.refresh()
+        self.show_tab("Recordings")
         if manifest and manifest.get("problems"):
-            QMessageBox.warning(self, "Recording saved with problems",
-                                "\n".join(manifest["problems"]))
+            self.banner.show_message("Recording saved with problems:\n"
+                                     + "\n".join(manifest["problems"]), "warn")
 
 
 def _app() -> QApplication:

@@ -1,0 +1,300 @@
+"""Shared pieces of the workflow views: the signed-in session, background jobs, the in-window
+banner, and formatting.
+
+Every slow call (opening the store, rendering, ingesting, extracting a video, writing a
+download) runs on a worker thread through ``Job``; results come back through queued Qt
+signals.  Errors are shown in a ``Banner`` inside the window, never in a modal message box
+(a modal box inside a slot blocks offscreen tests and hides the window's state).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PyQt6 import sip
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from annotator.errors import AnnotatorError
+from annotator.jobs import Cancelled, Progress
+
+STATE_LABELS = {
+    "draft": "Draft (not sent)",
+    "submitted": "Waiting for review",
+    "in_review": "In review",
+    "approved": "Approved",
+    "changes_requested": "Changes requested",
+    "rejected": "Rejected",
+    "superseded": "Superseded by a newer version",
+    "withdrawn": "Withdrawn (content deleted)",
+}
+STATE_COLOURS = {
+    "approved": "#1b7a2e", "changes_requested": "#b26a00", "rejected": "#b00020",
+    "withdrawn": "#777777", "superseded": "#777777", "in_review": "#1a5fb4",
+    "submitted": "#1a5fb4", "draft": "#555555",
+}
+
+
+def when(value: dt.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def duration(us: int | None) -> str:
+    if us is None:
+        return "—"
+    s = max(0, us) / 1e6
+    return f"{int(s // 60)}:{s % 60:04.1f}"
+
+
+def money(cents: int | None, currency: str = "") -> str:
+    if cents is None:
+        return "—"
+    sign = "-" if cents < 0 else ""
+    cents = abs(int(cents))
+    return f"{sign}{cents // 100}.{cents % 100:02d}" + (f" {currency}" if currency else "")
+
+
+def error_text(exc: BaseException) -> str:
+    """An error as the user should read it: the message and what to do."""
+    if isinstance(exc, AnnotatorError):
+        return exc.message + (f"\nWhat to do: {exc.hint}" if exc.hint else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Job(QObject):
+    """Run ``fn`` on a worker thread.  If ``fn`` takes a ``progress`` keyword it gets a
+    ``Progress`` token (``cancel()`` sets it; the function stops at its next check)."""
+
+    progress = pyqtSignal(int, int, str)
+    done = pyqtSignal(object)
+    failed = pyqtSignal(object)  # the exception
+    cancelled = pyqtSignal()
+    _running: set[Job] = set()  # keeps jobs alive until they finish
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, name: str = "annotator-job",
+                 **kwargs: Any) -> None:
+        super().__init__()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.token = Progress(lambda d, t, m: self.progress.emit(int(d), int(t), m))
+        try:
+            self._wants_progress = "progress" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            self._wants_progress = False
+        self.finished_event = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> Job:
+        Job._running.add(self)
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.finished_event.wait(timeout)
+
+    def _run(self) -> None:
+        kw = dict(self.kwargs)
+        if self._wants_progress:
+            kw["progress"] = self.token
+        try:
+            self.result = self.fn(*self.args, **kw)
+        except Cancelled:
+            self.finished_event.set()
+            self.cancelled.emit()
+        except BaseException as exc:  # noqa: BLE001 (shown to the user, never lost)
+            self.error = exc
+            self.finished_event.set()
+            self.failed.emit(exc)
+        else:
+            self.finished_event.set()
+            self.done.emit(self.result)
+        finally:
+            Job._running.discard(self)
+
+
+def run_job(fn: Callable[..., Any], *args: Any, owner: QObject | None = None,
+            on_done: Callable[[Any], None] | None = None,
+            on_error: Callable[[BaseException], None] | None = None,
+            on_progress: Callable[[int, int, str], None] | None = None,
+            on_cancel: Callable[[], None] | None = None, **kwargs: Any) -> Job:
+    """Start ``fn`` on a worker thread; the callbacks run on the UI thread, and not at all
+    once ``owner`` (the widget they update) was deleted: a window closed while its job runs
+    must not get a late call on a dead widget."""
+    job = Job(fn, *args, **kwargs)
+
+    def guard(cb: Callable[..., None]) -> Callable[..., None]:
+        if owner is None:
+            return cb
+        return lambda *a: None if sip.isdeleted(owner) else cb(*a)
+
+    for signal, cb in ((job.done, on_done), (job.failed, on_error),
+                       (job.progress, on_progress), (job.cancelled, on_cancel)):
+        if cb is not None:
+            signal.connect(guard(cb))
+    return job.start()
+
+
+class Banner(QFrame):
+    """A message inside the window: info, success or error, with optional action buttons."""
+
+    STYLES = {
+        "info": "background:#e8f0fe;border:1px solid #a8c0f0;color:#102a55;",
+        "ok": "background:#e6f4ea;border:1px solid #9cd3a8;color:#0d3d1a;",
+        "warn": "background:#fff4e5;border:1px solid #f0c36d;color:#4d3000;",
+        "error": "background:#fdecea;border:1px solid #f1a19a;color:#5f1010;",
+    }
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._lay = QHBoxLayout(self)
+        self._lay.setContentsMargins(10, 6, 6, 6)
+        self._lay.addWidget(self.label, 1)
+        self._buttons: list[QPushButton] = []
+        self.kind = "info"
+        self.close_btn = QPushButton("✕")
+        self.close_btn.setFlat(True)
+        self.close_btn.setFixedWidth(28)
+        self.close_btn.setToolTip("Hide this message")
+        self.close_btn.clicked.connect(self.hide)
+        self._lay.addWidget(self.close_btn)
+        self.hide()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def show_message(self, text: str, kind: str = "info",
+                     actions: list[tuple[str, Callable[[], None]]] | None = None) -> None:
+        self.kind = kind
+        self.setStyleSheet(f"QFrame#banner {{{self.STYLES.get(kind, '')} border-radius:4px;}}")
+        self.label.setText(text)
+        for b in self._buttons:
+            self._lay.removeWidget(b)
+            b.deleteLater()
+        self._buttons = []
+        for label, fn in actions or []:
+            b = QPushButton(label)
+            b.clicked.connect(lambda _checked=False, fn=fn: fn())  # never pass `checked` on
+            self._lay.insertWidget(self._lay.count() - 1, b)
+            self._buttons.append(b)
+        self.show()
+
+    def show_error(self, exc: BaseException | str, prefix: str = "") -> None:
+        text = exc if isinstance(exc, str) else error_text(exc)
+        self.show_message((prefix + "\n" if prefix else "") + text, "error")
+
+    def button(self, label: str) -> QPushButton | None:
+        return next((b for b in self._buttons if b.text() == label), None)
+
+
+class Session(QObject):
+    """The store, its services and the signed-in user, shared by every view of one window.
+
+    Views listen to ``changed`` (someone signed in or out, or the store was opened) and
+    ``data_changed`` (a submission, a review or a setting changed: lists refresh)."""
+
+    changed = pyqtSignal()
+    data_changed = pyqtSignal()
+    store_failed = pyqtSignal(object)  # the exception
+
+    def __init__(self, workspace: Any, *, services: Any = None,
+                 database_url: str | None = None) -> None:
+        super().__init__()
+        self.ws = workspace
+        self.database_url = database_url
+        self.services = services
+        self.actor = None
+        self.error: BaseException | None = None
+        self._opening: Job | None = None
+
+    # -- the store -------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        return self.services is not None
+
+    def open_store(self) -> Job | None:
+        """Open the workspace's store on a worker thread (a server may take its connect
+        timeout to answer)."""
+        if self.services is not None:
+            self.changed.emit()
+            return None
+        if self._opening is not None and not self._opening.finished_event.is_set():
+            return self._opening
+
+        def work() -> Any:
+            from annotator.store import open_store
+            from annotator.workflow.service import Services
+
+            store = open_store(workspace_root=self.ws.root, database_url=self.database_url)
+            return Services(store)
+
+        self._opening = run_job(work, owner=self, on_done=self._opened, on_error=self._failed)
+        return self._opening
+
+    def _opened(self, services: Any) -> None:
+        self.services = services
+        self.error = None
+        self.changed.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error = exc
+        self.store_failed.emit(exc)
+
+    # -- the user --------------------------------------------------------------------------
+    def set_actor(self, actor: Any) -> None:
+        self.actor = actor
+        self.changed.emit()
+
+    def sign_out(self) -> None:
+        self.actor = None
+        self.changed.emit()
+
+    @property
+    def role(self) -> str | None:
+        return None if self.actor is None else str(self.actor.role)
+
+    def touched(self) -> None:
+        self.data_changed.emit()
+
+
+def local_submissions(ws: Any) -> dict[str, str]:
+    """Which local recording each submission came from ({submission id: folder}), kept in
+    the workspace's preferences so that "Resubmit" can reopen the right recording."""
+    out: dict[str, str] = {}
+    try:  # what the builder recorded in each recording (also for `annotator` CLI submits)
+        from annotator.submission.builder import recorded_submissions
+
+        for folder in ws.recordings():
+            try:
+                for entry in recorded_submissions(folder):
+                    out[str(entry["submission_id"])] = str(folder)
+            except AnnotatorError:
+                continue
+    except OSError:
+        pass
+    data = ws.preferences().get("submitted_recordings") or {}
+    if isinstance(data, dict):
+        out.update({str(k): str(v) for k, v in data.items()})
+    return out
+
+
+def remember_submission(ws: Any, submission_id: int, folder: Path, retention: str) -> None:
+    data = local_submissions(ws)
+    data[str(submission_id)] = str(folder)
+    ws.set_preference("submitted_recordings", data)
+    ret = ws.preferences().get("retention") or {}
+    ret = dict(ret) if isinstance(ret, dict) else {}
+    ret[str(folder)] = retention
+    ws.set_preference("retention", ret)

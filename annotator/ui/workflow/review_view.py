@@ -1,0 +1,599 @@
+"""The reviewer's view: the queue with filters, playback of the rendered submission with its
+steps and labels (read-only), comments pinned to a step or a moment, and the decision:
+approve with a quality score, request changes, reject with a reason, all on the keyboard.
+
+Every rule (who may claim, the claim's lock, comments needed, quality 1-5) is the core's
+(``annotator.workflow.states``): the view only calls the services and shows their errors in
+its banner.  Comments typed before deciding are kept as drafts in the view and sent with
+the decision (a request for changes needs at least one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeySequence, QShortcut
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.errors import AnnotatorError
+from annotator.ui.workflow.common import STATE_LABELS, Banner, Session, duration, when
+from annotator.ui.workflow.player import SubmissionPlayback
+
+SHORTCUTS = [
+    ("N", "Claim the next waiting submission"),
+    ("Space", "Play / pause"),
+    ("1 … 5", "Quality score"),
+    ("A", "Approve (needs a quality score)"),
+    ("C", "Request changes (needs a comment)"),
+    ("R", "Reject (needs a reason)"),
+    ("Ctrl+Enter", "Add the comment as a draft"),
+]
+COLUMNS = ["#", "Task", "Goal", "Contributor", "Duration", "Steps", "State", "Claimed by",
+           "Submitted"]
+STATE_FILTERS = [("Open (waiting + in review)", ("submitted", "in_review")),
+                 ("Waiting", ("submitted",)), ("In review", ("in_review",)),
+                 ("Decided", ("approved", "changes_requested", "rejected")),
+                 ("All", ("submitted", "in_review", "approved", "changes_requested",
+                          "rejected", "superseded", "draft"))]
+
+
+class ReviewView(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setObjectName("reviewView")
+        self.items: list[Any] = []
+        self.current: Any = None  # SubmissionDetail of the selected submission
+        self.drafts: list[Any] = []  # CommentIn not sent yet
+        self.quality: int | None = None
+        self.banner = Banner()
+        self._build()
+        self._build_shortcuts()
+        session.changed.connect(self.refresh)
+        session.data_changed.connect(self.refresh)
+
+    # -- layout --------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.state_filter = QComboBox()
+        self.state_filter.setObjectName("stateFilter")
+        for label, _states in STATE_FILTERS:
+            self.state_filter.addItem(label)
+        self.task_filter = QComboBox()
+        self.task_filter.setObjectName("taskFilter")
+        self.text_filter = QLineEdit()
+        self.text_filter.setPlaceholderText("search the goal…")
+        self.mine = QCheckBox("Claimed by me")
+        self.refresh_btn = QPushButton("Refresh")
+        filters = QHBoxLayout()
+        for w in (QLabel("Show"), self.state_filter, QLabel("Task"), self.task_filter,
+                  self.text_filter, self.mine, self.refresh_btn):
+            filters.addWidget(w)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("queue")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.counts = QLabel()
+        self.claim_btn = QPushButton("Claim")
+        self.claim_btn.setObjectName("claim")
+        self.next_btn = QPushButton("Claim next (N)")
+        self.next_btn.setObjectName("claimNext")
+        self.release_btn = QPushButton("Release")
+        qrow = QHBoxLayout()
+        qrow.addWidget(self.counts, 1)
+        for b in (self.release_btn, self.claim_btn, self.next_btn):
+            qrow.addWidget(b)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addLayout(filters)
+        ll.addWidget(self.table, 1)
+        ll.addLayout(qrow)
+
+        # The selected submission.
+        self.header = QLabel("Select a submission in the queue.")
+        self.header.setObjectName("header")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.playback = SubmissionPlayback()
+        self.playback.failed.connect(lambda msg: self.banner.show_error(msg))
+        self.playback.loaded.connect(self._loaded)
+        self.task_box = QLabel()
+        self.task_box.setObjectName("taskLabels")
+        self.task_box.setWordWrap(True)
+        self.task_box.setTextFormat(Qt.TextFormat.RichText)
+        self.task_box.setAlignment(Qt.AlignmentFlag.AlignTop)
+        steps_box = QGroupBox("Steps and labels (read-only)")
+        sl = QVBoxLayout(steps_box)
+        sl.addWidget(self.task_box)
+        sl.addWidget(self.playback.steps, 1)
+
+        self.comments = QListWidget()
+        self.comments.setObjectName("comments")
+        self.comments.setWordWrap(True)
+        self.pin = QComboBox()
+        self.pin.setObjectName("pin")
+        self.pin.addItems(["the selected step", "the current moment", "the whole submission"])
+        self.comment_edit = QPlainTextEdit()
+        self.comment_edit.setObjectName("commentEdit")
+        self.comment_edit.setPlaceholderText("A comment for the contributor…")
+        self.comment_edit.setFixedHeight(60)
+        self.add_comment_btn = QPushButton("Add comment")
+        self.add_comment_btn.setObjectName("addComment")
+        crow = QHBoxLayout()
+        crow.addWidget(QLabel("On"))
+        crow.addWidget(self.pin, 1)
+        crow.addWidget(self.add_comment_btn)
+        cbox = QGroupBox("Comments")
+        cl = QVBoxLayout(cbox)
+        cl.addWidget(self.comments, 1)
+        cl.addWidget(self.comment_edit)
+        cl.addLayout(crow)
+
+        self.quality_group = QButtonGroup(self)
+        qrow2 = QHBoxLayout()
+        qrow2.addWidget(QLabel("Quality"))
+        self.quality_buttons: list[QPushButton] = []
+        for q in range(1, 6):
+            b = QPushButton(str(q))
+            b.setCheckable(True)
+            b.setFixedWidth(34)
+            b.setObjectName(f"quality{q}")
+            b.setToolTip(f"Quality {q} of 5 (key {q})")
+            self.quality_group.addButton(b, q)
+            self.quality_buttons.append(b)
+            qrow2.addWidget(b)
+        qrow2.addStretch(1)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("reason")
+        self.reason.setPlaceholderText("reason (needed to reject; optional note otherwise)")
+        self.approve_btn = QPushButton("Approve (A)")
+        self.approve_btn.setObjectName("approve")
+        self.approve_btn.setStyleSheet("QPushButton{color:#1b7a2e;font-weight:bold;}")
+        self.changes_btn = QPushButton("Request changes (C)")
+        self.changes_btn.setObjectName("requestChanges")
+        self.changes_btn.setStyleSheet("QPushButton{color:#b26a00;font-weight:bold;}")
+        self.reject_btn = QPushButton("Reject (R)")
+        self.reject_btn.setObjectName("reject")
+        self.reject_btn.setStyleSheet("QPushButton{color:#b00020;font-weight:bold;}")
+        drow = QHBoxLayout()
+        for b in (self.approve_btn, self.changes_btn, self.reject_btn):
+            drow.addWidget(b)
+        keys = "   ".join(f"<b>{k}</b> {v.split(' (')[0].lower()}" for k, v in SHORTCUTS)
+        self.keys_label = QLabel(f"<small>Keys: {keys}</small>")
+        self.keys_label.setObjectName("shortcuts")
+        self.keys_label.setWordWrap(True)
+        dbox = QGroupBox("Decision")
+        dl = QVBoxLayout(dbox)
+        dl.addLayout(qrow2)
+        dl.addWidget(self.reason)
+        dl.addLayout(drow)
+        dl.addWidget(self.keys_label)
+
+        side = QWidget()
+        sdl = QVBoxLayout(side)
+        sdl.setContentsMargins(0, 0, 0, 0)
+        sdl.addWidget(steps_box, 3)
+        sdl.addWidget(cbox, 2)
+        sdl.addWidget(dbox)
+        centre = QSplitter(Qt.Orientation.Horizontal)
+        centre.addWidget(self.playback.player)
+        centre.addWidget(side)
+        centre.setSizes([640, 420])
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.header)
+        rl.addWidget(centre, 1)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([220, 560])
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+
+        self.state_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.task_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.text_filter.returnPressed.connect(self.refresh)
+        self.mine.toggled.connect(lambda _b: self.refresh())
+        self.refresh_btn.clicked.connect(self.refresh)
+        self.table.itemSelectionChanged.connect(self._selected)
+        self.claim_btn.clicked.connect(self.claim)
+        self.next_btn.clicked.connect(self.claim_next)
+        self.release_btn.clicked.connect(self.release)
+        self.add_comment_btn.clicked.connect(self.add_comment)
+        self.quality_group.idClicked.connect(self.set_quality)
+        self.approve_btn.clicked.connect(self.approve)
+        self.changes_btn.clicked.connect(self.request_changes)
+        self.reject_btn.clicked.connect(self.reject)
+        self._update_buttons()
+
+    def _build_shortcuts(self) -> None:
+        # Single keys are off while a text field has focus: typing an "a" in a comment must
+        # stay typing, never approve.
+        self._shortcuts: list[QShortcut] = []
+
+        def add(key: str, fn) -> None:
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(fn)
+            self._shortcuts.append(sc)
+
+        add("A", self.approve)
+        add("C", self.request_changes)
+        add("R", self.reject)
+        add("N", self.claim_next)
+        add("Space", self.playback.player.toggle)
+        for q in range(1, 6):
+            add(str(q), lambda q=q: self.set_quality(q))
+        send = QShortcut(QKeySequence("Ctrl+Return"), self.comment_edit)
+        send.activated.connect(self.add_comment)
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old, new) -> None:
+        typing = isinstance(new, QLineEdit | QPlainTextEdit | QSpinBox)
+        for sc in self._shortcuts:
+            sc.setEnabled(not typing)
+
+    # -- data ---------------------------------------------------------------------------------
+    @property
+    def svc(self) -> Any:
+        return self.session.services
+
+    @property
+    def actor(self) -> Any:
+        return self.session.actor
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AnnotatorError as exc:
+            self.banner.show_error(exc)
+            return None
+
+    def filters(self) -> Any:
+        from annotator.workflow.service import QueueFilter
+        from annotator.workflow.states import State
+
+        states = STATE_FILTERS[max(0, self.state_filter.currentIndex())][1]
+        task = self.task_filter.currentData()
+        return QueueFilter(states=tuple(State(s) for s in states),
+                           task_id=task if isinstance(task, int) else None,
+                           text=self.text_filter.text().strip() or None,
+                           claimed_by="me" if self.mine.isChecked() else None)
+
+    def refresh(self) -> None:
+        if self.svc is None or self.actor is None or self.session.role not in ("reviewer",
+                                                                                "admin"):
+            self.table.setRowCount(0)
+            return
+        self._refresh_tasks()
+        items = self._call(self.svc.list_queue, actor=self.actor, filters=self.filters(),
+                           limit=200)
+        if items is None:
+            return
+        keep = self.current.info.id if self.current is not None else None
+        self.items = list(items)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.items))
+        select = -1
+        for r, it in enumerate(self.items):
+            cells = [str(it.id) + (f" v{it.version}" if it.version > 1 else ""),
+                     it.task_title or "—", it.goal or "", it.contributor,
+                     duration(it.duration_us), str(it.step_count),
+                     STATE_LABELS.get(str(it.state), str(it.state)),
+                     it.claimed_by or "", when(it.submitted_at)]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, it.id)
+                self.table.setItem(r, c, item)
+            if it.id == keep:
+                select = r
+        self.table.blockSignals(False)
+        counts = self._call(self.svc.queue_counts, actor=self.actor) or {}
+        self.counts.setText("Queue: " + ", ".join(
+            f"{STATE_LABELS.get(k, k).lower()} {v}" for k, v in sorted(counts.items()) if v)
+            if counts else "The queue is empty.")
+        if select >= 0:
+            self.table.selectRow(select)
+        self._update_buttons()
+
+    def _refresh_tasks(self) -> None:
+        tasks = self._call(self.svc.list_tasks, actor=self.actor, include_closed=True) or []
+        current = self.task_filter.currentData()
+        self.task_filter.blockSignals(True)
+        self.task_filter.clear()
+        self.task_filter.addItem("any task", None)
+        for t in tasks:
+            self.task_filter.addItem(f"#{t.id} {t.title}", t.id)
+        i = self.task_filter.findData(current)
+        self.task_filter.setCurrentIndex(max(0, i))
+        self.task_filter.blockSignals(False)
+
+    def selected_id(self) -> int | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+
+    def _selected(self) -> None:
+        sid = self.selected_id()
+        if sid is None:
+            return
+        if self.current is not None and self.current.info.id == sid:
+            self.show_submission(sid, reload_video=False)
+        else:
+            self.show_submission(sid)
+
+    def show_submission(self, sid: int, *, reload_video: bool = True) -> None:
+        detail = self._call(self.svc.get_submission, actor=self.actor, submission_id=sid)
+        if detail is None:
+            return
+        if self.current is None or self.current.info.id != sid:
+            self.drafts = []
+            self.quality = None
+            self._clear_quality()
+            self.reason.clear()
+        self.current = detail
+        info = detail.info
+        task = (f"answers task <b>#{info.task_id} {info.task_title}</b>" if info.task_id
+                else "no published task (the contributor's own goal)")
+        lock = ""
+        if info.claimed_by:
+            lock = f" — claimed by <b>{info.claimed_by}</b> until {when(info.lock_expires_at)}"
+        self.header.setText(
+            f"<b>#{info.id}</b> version {info.version} by {info.contributor}, {task}<br>"
+            f"Goal: <i>{(info.goal or '').replace('<', '&lt;')}</i><br>"
+            f"{STATE_LABELS.get(str(info.state), str(info.state))}{lock}; "
+            f"{duration(info.duration_us)}, {info.step_count} steps, "
+            f"submitted {when(info.submitted_at)}")
+        self._show_comments()
+        if reload_video:
+            self.task_box.setText("")
+            self.playback.load(self.svc, self.actor, sid)
+        self._update_buttons()
+
+    def _loaded(self, result: dict[str, Any]) -> None:
+        task = result.get("task") or {}
+        bits = []
+        for key in ("goal", "outcome", "applications", "tags", "difficulty"):
+            v = task.get(key)
+            if v in (None, "", []):
+                continue
+            v = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+            bits.append(f"<b>{key.capitalize()}</b>: {v.replace('<', '&lt;')}")
+        self.task_box.setText("<br>".join(bits) or "<i>No task labels in the package.</i>")
+
+    def _show_comments(self) -> None:
+        self.comments.clear()
+        if self.current is None:
+            return
+        for c in self.current.comments:
+            self.comments.addItem(QListWidgetItem(
+                f"v{c.version} · {c.author} · {_pin_text(c)}: {c.body}"))
+        for c in self.drafts:
+            item = QListWidgetItem(f"draft · {_pin_text(c)}: {c.body}")
+            item.setForeground(Qt.GlobalColor.darkYellow)
+            self.comments.addItem(item)
+
+    def _mine(self) -> bool:
+        info = self.current.info if self.current is not None else None
+        return (info is not None and str(info.state) == "in_review"
+                and info.claimed_by == self.actor.pseudonym)
+
+    def _update_buttons(self) -> None:
+        mine = self.current is not None and self.actor is not None and self._mine()
+        claimable = (self.current is not None
+                     and str(self.current.info.state) in ("submitted", "in_review")
+                     and not mine)
+        self.claim_btn.setEnabled(claimable)
+        self.release_btn.setEnabled(mine)
+        for w in (self.approve_btn, self.changes_btn, self.reject_btn, self.add_comment_btn,
+                  *self.quality_buttons):
+            w.setEnabled(mine)
+
+    # -- actions -------------------------------------------------------------------------------
+    def _after(self, info: Any, message: str) -> None:
+        if info is None:
+            return
+        self.banner.show_message(message, "ok")
+        self.current = None
+        self.session.touched()  # every view refreshes (the queue among them)
+        self.show_submission(info.id, reload_video=False)
+        self.playback.player.stop()
+
+    def claim(self) -> None:
+        sid = self.selected_id()
+        if sid is None:
+            return self.banner.show_error("Select a submission in the queue first.")
+        info = self._call(self.svc.claim, actor=self.actor, submission_id=sid)
+        if info is not None:
+            self.banner.show_message(f"You hold #{sid} until {when(info.lock_expires_at)}.",
+                                     "ok")
+            self.session.touched()
+            self.show_submission(sid, reload_video=False)
+        return None
+
+    def claim_next(self) -> None:
+        if self.svc is None or self.actor is None:
+            return
+        task = self.task_filter.currentData()
+        from annotator.workflow.service import QueueFilter
+
+        f = QueueFilter(task_id=task if isinstance(task, int) else None)
+        info = self._call(self.svc.claim_next, actor=self.actor, filters=f)
+        if info is None:
+            if not self.banner.isVisible() or self.banner.kind != "error":
+                self.banner.show_message("Nothing is waiting for review.", "info")
+            return
+        self.banner.show_message(f"You hold #{info.id} until {when(info.lock_expires_at)}.",
+                                 "ok")
+        self.current = None
+        self.session.touched()
+        self.show_submission(info.id)
+        for r, it in enumerate(self.items):
+            if it.id == info.id:
+                self.table.blockSignals(True)
+                self.table.selectRow(r)
+                self.table.blockSignals(False)
+
+    def release(self) -> None:
+        if self.current is None:
+            return
+        info = self._call(self.svc.release, actor=self.actor, submission_id=self.current.info.id)
+        self._after(info, f"#{self.current.info.id} is back in the queue.")
+
+    def set_quality(self, q: int) -> None:
+        if not self.quality_buttons[0].isEnabled():
+            return
+        self.quality = q
+        self.quality_buttons[q - 1].setChecked(True)
+
+    def _clear_quality(self) -> None:
+        self.quality_group.setExclusive(False)
+        for b in self.quality_buttons:
+            b.setChecked(False)
+        self.quality_group.setExclusive(True)
+
+    def pending_comment(self) -> Any:
+        """The comment in the editor, pinned as chosen (None if the editor is empty)."""
+        from annotator.workflow.service import CommentIn
+
+        body = self.comment_edit.toPlainText().strip()
+        if not body:
+            return None
+        pin = self.pin.currentIndex()
+        step = self.playback.selected_step()
+        if pin == 0 and step is not None:
+            return CommentIn(body, step_index=step.index, step_id=step.id)
+        if pin == 0:
+            self.banner.show_error("Select the step the comment is about (or pin it to the "
+                                   "current moment or the whole submission).")
+            return False
+        if pin == 1:
+            t = self.playback.player.position
+            return CommentIn(body, t_start_us=t, t_end_us=t)
+        return CommentIn(body)
+
+    def add_comment(self) -> None:
+        if not self._mine():
+            return self.banner.show_error("Claim the submission before commenting on it.")
+        c = self.pending_comment()
+        if c is None:
+            return self.banner.show_error("Type the comment first.")
+        if c is False:
+            return None
+        self.drafts.append(c)
+        self.comment_edit.clear()
+        self._show_comments()
+        self.banner.show_message(
+            f"Comment added as a draft ({len(self.drafts)}); it is sent with your decision.",
+            "info")
+        return None
+
+    def _take_editor_comment(self) -> bool:
+        c = self.pending_comment()
+        if c is False:
+            return False
+        if c is not None:
+            self.drafts.append(c)
+            self.comment_edit.clear()
+        return True
+
+    def _send_drafts(self, sid: int) -> bool:
+        while self.drafts:
+            if self._call(self.svc.add_comment, actor=self.actor, submission_id=sid,
+                          comment=self.drafts[0]) is None:
+                return False
+            self.drafts.pop(0)
+        return True
+
+    def approve(self) -> None:
+        if not self._mine():
+            return None
+        if self.quality is None:
+            return self.banner.show_error("Choose a quality score first: keys 1 to 5.")
+        if not self._take_editor_comment():
+            return None
+        sid = self.current.info.id
+        if not self._send_drafts(sid):
+            return None
+        info = self._call(self.svc.approve, actor=self.actor, submission_id=sid,
+                          quality=self.quality, note=self.reason.text().strip() or None)
+        self._after(info, f"#{sid} approved with quality {self.quality}.")
+        return None
+
+    def request_changes(self) -> None:
+        if not self._mine():
+            return None
+        if not self._take_editor_comment():
+            return None
+        if not self.drafts:
+            self.comment_edit.setFocus()
+            return self.banner.show_error(
+                "Say what to change: add a comment (on a step, a moment or the whole "
+                "submission) before requesting changes.")
+        sid = self.current.info.id
+        info = self._call(self.svc.request_changes, actor=self.actor, submission_id=sid,
+                          comments=list(self.drafts),
+                          reason=self.reason.text().strip() or None)
+        if info is not None:
+            n = len(self.drafts)
+            self.drafts = []
+            self._after(info, f"Changes requested on #{sid} ({n} comment(s)); it went back "
+                              f"to {info.contributor}.")
+        return None
+
+    def reject(self) -> None:
+        if not self._mine():
+            return None
+        reason = self.reason.text().strip()
+        if not reason:
+            self.reason.setFocus()
+            return self.banner.show_error("Give a reason for rejecting it (the contributor "
+                                          "sees it, and it counts in the admin's figures).")
+        if not self._take_editor_comment():
+            return None
+        sid = self.current.info.id
+        if not self._send_drafts(sid):
+            return None
+        info = self._call(self.svc.reject, actor=self.actor, submission_id=sid, reason=reason)
+        self._after(info, f"#{sid} rejected: {reason}")
+        return None
+
+
+def _pin_text(c: Any) -> str:
+    if getattr(c, "step_index", None) is not None:
+        return f"step {c.step_index + 1}"
+    if getattr(c, "t_start_us", None) is not None:
+        return f"at {duration(c.t_start_us)}"
+    return "whole submission"
