@@ -14,6 +14,10 @@ Entries (all carry a unique ``id`` and a ``kind``):
 - ``decision``: the contributor's decision on a suggestion they did not accept as a box or
   mask: ``rejected`` (not a secret) — kept so the suggestion is not offered again and, when
   the leak check later finds the same text, it is the contributor's recorded choice.
+- ``allow``: an item of the leak check accepted as not sensitive: ``text`` (as read on
+  screen) and ``detector`` (its kind, or ``"*"`` for any); the leak check passes items whose
+  text matches (``annotator.redaction.leakscan``), and the entries travel with the
+  submission.
 
 A redaction that refers to a step removed since stays on its time range and is flagged by
 ``orphaned_redactions``.
@@ -30,7 +34,8 @@ from annotator.edits.errors import EditError
 from annotator.edits.model import EditList, clone
 
 PLACEHOLDER = "<redacted>"
-KINDS = ("box", "text", "title", "keys", "decision")
+KINDS = ("box", "text", "title", "keys", "decision", "allow")
+ANY_DETECTOR = "*"
 
 
 def _new_id() -> str:
@@ -180,6 +185,43 @@ def decide(edits: EditList, suggestion_ids: Iterable[str], decision: str) -> Com
         raise EditError("Those suggestions were already decided.")
     return Command("Reject suggestion" if len(ops) == 1 else f"Reject {len(ops)} suggestions",
                    ops)
+
+
+def _allow_key(text: str, detector: str) -> tuple[str, str]:
+    return " ".join(text.casefold().split()), detector or ANY_DETECTOR
+
+
+def allow(edits: EditList, text: str, detector: str | None = None) -> Command:
+    """Accept a leak-check item as not sensitive (``detector`` None: whatever found it)."""
+    text = str(text or "").strip()
+    detector = str(detector or ANY_DETECTOR)
+    key = _allow_key(text, detector)
+    if not key[0]:
+        raise EditError("There is no text to accept as not sensitive.",
+                        "Give the text exactly as the leak check shows it.")
+    for r in edits.data["redactions"]:
+        if r.get("kind") == "allow" and _allow_key(r.get("text", ""),
+                                                   r.get("detector") or "") in (
+                key, (key[0], ANY_DETECTOR)):
+            raise EditError("That text is already accepted as not sensitive.")
+    entry = {"id": _new_id(), "kind": "allow", "text": text, "detector": detector}
+    n = len(edits.data["redactions"])
+    return Command("Accept as not sensitive", [Op(("redactions", n), ABSENT, entry)])
+
+
+def remove_allow(edits: EditList, rid: str) -> Command:
+    i = _index(edits, rid)
+    entry = edits.data["redactions"][i]
+    if entry.get("kind") != "allow":
+        raise EditError(f"{rid!r} is not an accepted leak-check item.")
+    return Command("Withdraw acceptance", [Op(("redactions", i), entry, ABSENT)])
+
+
+def allow_list(edits: EditList) -> list[dict[str, str]]:
+    """The accepted items: ``{"id", "text", "detector"}``."""
+    return [{"id": r["id"], "text": r.get("text", ""),
+             "detector": r.get("detector") or ANY_DETECTOR}
+            for r in edits.data["redactions"] if r.get("kind") == "allow"]
 
 
 def decided_suggestions(edits: EditList) -> dict[str, str]:

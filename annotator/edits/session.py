@@ -377,6 +377,12 @@ class EditSession:
     def reject_suggestions(self, suggestion_ids: Iterable[str]) -> Change:
         return self._red(red.decide(self.edits, suggestion_ids, "rejected"))
 
+    def allow_leak_item(self, text: str, detector: str | None = None) -> Change:
+        return self._red(red.allow(self.edits, text, detector))
+
+    def remove_allow(self, rid: str) -> Change:
+        return self._red(red.remove_allow(self.edits, rid))
+
     def _step_text(self, step_id: str) -> str:
         for s in self._steps or []:
             sid = s.get("id") if isinstance(s, Mapping) else getattr(s, "id", None)

@@ -15,7 +15,9 @@ Run after ``render.render_video`` on the file it wrote.  Built-in checks:
 - ``source_bytes``: no sampled run of bytes of the original video stream occurs in the
   output (the renderer never copies packets: this guards against a future shortcut).
 
-More checks (OCR of the rendered frames, secret detectors...) plug in by name: either
+More checks plug in by name (the OCR scan of the rendered frames for secrets and redacted
+strings is one: ``annotator.redaction.leakscan``, which ``render_for_submission`` requires):
+either
 ``register_check(name, fn)`` once at import of the module that provides them, or
 ``extra_checks={name: fn}`` per call.  A check is ``fn(ctx: LeakCheckContext) ->
 CheckResult``.  ``require=[names]`` lists checks that must run: one that is not available is
@@ -87,19 +89,35 @@ class BoxFailure:
                 f"max deviation {self.max_deviation}")
 
 
+def _item_dict(f: Any, include_text: bool) -> Any:
+    if not hasattr(f, "to_dict"):
+        return f
+    try:
+        return f.to_dict(include_text=include_text)
+    except TypeError:  # a failure without text to hide
+        return f.to_dict()
+
+
 @dataclass
 class CheckResult:
     name: str
     status: str  # PASSED, FAILED or NOT_CHECKED
     summary: str
-    failures: list[Any] = field(default_factory=list)
+    failures: list[Any] = field(default_factory=list)  # what blocks
     details: dict[str, Any] = field(default_factory=dict)
+    # Findings a contributor can act on, allowed ones included (text checks: LeakItem-like
+    # objects with ``to_dict(include_text=...)``, ``description`` and ``allowed``).
+    items: list[Any] = field(default_factory=list)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "status": self.status, "summary": self.summary,
-                "failures": [f.to_dict() if hasattr(f, "to_dict") else f
-                             for f in self.failures],
-                "details": self.details}
+    def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
+        """``include_text``: the text read on screen, for the contributor's eyes only (the
+        default leaves it out, so the report can travel or be logged)."""
+        d = {"name": self.name, "status": self.status, "summary": self.summary,
+             "failures": [_item_dict(f, include_text) for f in self.failures],
+             "details": self.details}
+        if self.items:
+            d["items"] = [_item_dict(i, include_text) for i in self.items]
+        return d
 
 
 @dataclass
@@ -121,9 +139,38 @@ class LeakCheckResult:
     def check(self, name: str) -> CheckResult | None:
         return next((c for c in self.checks if c.name == name), None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, include_text: bool = False) -> dict[str, Any]:
         return {"output": str(self.output), "status": self.status, "passed": self.passed,
-                "checks": [c.to_dict() for c in self.checks]}
+                "checks": [c.to_dict(include_text=include_text) for c in self.checks]}
+
+    @property
+    def items(self) -> list[Any]:
+        """Every finding of the text checks (allowed ones included)."""
+        return [i for c in self.checks for i in c.items]
+
+    def ui_items(self, *, include_text: bool = True) -> list[dict[str, Any]]:
+        """Everything to show the contributor, one dict each, blocking first: ``check``,
+        ``description`` (a sentence), ``blocking``, ``acceptable`` (True: it can be accepted
+        as not sensitive, with ``text`` and ``detector`` for the allow entry), ``allowed``.
+
+        A check that failed without items (a box not filled, metadata...) or did not run is
+        one entry that cannot be accepted: it must be fixed (or Tesseract installed)."""
+        out: list[dict[str, Any]] = []
+        for c in self.checks:
+            for i in c.items:
+                d = dict(_item_dict(i, include_text))
+                d.setdefault("check", c.name)
+                d["blocking"] = not d.get("allowed", False)
+                out.append(d)
+            if c.status != PASSED and not c.items:
+                fails = [str(f) for f in c.failures[:10]] or [c.summary]
+                for f in fails:
+                    out.append({"check": c.name, "status": c.status, "blocking": True,
+                                "acceptable": False, "allowed": False,
+                                "description": f if c.failures else
+                                f"{c.name.replace('_', ' ')}: {c.summary}"})
+        out.sort(key=lambda d: not d["blocking"])
+        return out
 
     def __str__(self) -> str:
         lines = [f"Leak check of {self.output}: {self.status.replace('_', ' ')}"]
@@ -145,6 +192,8 @@ class LeakCheckContext:
     redacted_strings: Sequence[str] = ()  # for text checks (OCR of the output)
     options: dict[str, Any] = field(default_factory=dict)
     edge_tolerance: int = EDGE_TOLERANCE
+    # Items the contributor accepted as not sensitive: {"text", "detector", "id"?}.
+    allow_list: Sequence[Mapping[str, Any]] = ()
 
     def frames(self) -> Iterator[OutputFrame]:
         return iter_output_frames(self.output, self.plan.result_duration_us)
@@ -482,6 +531,7 @@ def check_render(output: str | Path, bundle_dir: str | Path,
                  extra_checks: Mapping[str, CheckFn] | None = None,
                  require: Iterable[str] = (),
                  redacted_strings: Sequence[str] = (),
+                 allow_list: Sequence[Mapping[str, Any]] = (),
                  options: dict[str, Any] | None = None,
                  progress: Progress | None = None) -> LeakCheckResult:
     """Check a rendered file against the boxes it must hide (the full list, as given).
@@ -502,7 +552,7 @@ def check_render(output: str | Path, bundle_dir: str | Path,
                                                     f"{output} does not exist")])
     ctx = LeakCheckContext(output, plan, tuple(int(c) for c in fill), int(tolerance),
                            progress, tuple(redacted_strings), dict(options or {}),
-                           int(edge_tolerance))
+                           int(edge_tolerance), tuple(allow_list))
     todo: dict[str, CheckFn] = {n: f for n, f in BUILTIN_CHECKS.items()
                                 if checks is None or n in checks}
     todo.update(_REGISTRY)

@@ -384,7 +384,8 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     tmp.mkdir(mode=0o700)
     try:
         progress.check()
-        render, check, plan = render_for_submission(bundle, tmp / "video.mp4", progress)
+        render, check, plan = render_for_submission(
+            bundle, tmp / "video.mp4", progress, deny_list=workspace.personal_deny_list())
         progress.check()
         if _edits_sha256(bundle) != loaded.edits_sha256:
             raise SubmissionError(

@@ -5,17 +5,21 @@ shared by ``annotator render``, the editor and (later) the submission package.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from annotator.edits import EditSession
-from annotator.edits.redactions import masked_text
+from annotator.edits.redactions import allow_list, masked_text, orphaned_redactions
 from annotator.jobs import Progress
 from annotator.media.leakcheck import LeakCheckResult, check_render
 from annotator.media.render import RenderResult, render_video
+from annotator.redaction.leakscan import OCR_CHECK, check_ocr_text
+from annotator.redaction.ocr import OcrOptions
 from annotator.steps import load_or_derive
 
 
@@ -27,9 +31,29 @@ class RenderPlanFromEdits:
     # on this machine; a submission carries only their keyed hashes.
     redacted_strings: list[str] = field(default_factory=list)
     masked_step_texts: dict[str, str] = field(default_factory=dict)  # step id -> exported text
-    # Leak-check items the contributor accepted as not sensitive ({"text", "detector"}); they
-    # travel with the submission so later checks (export) do not flag them again.
+    # Leak-check items the contributor accepted as not sensitive ({"id", "text", "detector"};
+    # detector "*": any); they travel with the submission so later checks (export) do not
+    # flag them again.
     allow_list: list[dict[str, str]] = field(default_factory=list)
+    # Kept steps' observation times on the result clock: the OCR leak scan reads the output
+    # frame shown at each.
+    observation_us: list[int] = field(default_factory=list)
+    # Redactions that name a step that no longer exists: kept on their time range (boxes) and
+    # flagged; a text mask of a vanished step can no longer be looked for.
+    orphaned: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        out = []
+        for r in self.orphaned:
+            if r.get("kind") == "box":
+                out.append(f"Redaction {r['id']} refers to a step removed since: it is kept on "
+                           f"its time range ({r['t_start_us'] / 1e6:.3f}-"
+                           f"{r['t_end_us'] / 1e6:.3f} s of the recording). Check it.")
+            else:
+                out.append(f"Redaction {r['id']} ({r.get('kind')}) refers to a step removed "
+                           "since: check it in the editor.")
+        return out
 
 
 def plan_from_edits(folder: str | Path) -> RenderPlanFromEdits:
@@ -44,6 +68,16 @@ def plan_from_edits(folder: str | Path) -> RenderPlanFromEdits:
                   "label": r.get("label") or r.get("detector") or "manual"}
                  for r in reds if r.get("kind") == "box"]
         by_id = {s.id: s for s in doc.steps}
+        result = session.result
+        obs: set[int] = set()
+        for rs in result.steps:  # kept steps (merged steps keep their first step's id)
+            step = by_id.get(rs.id.split("@", 1)[0])
+            if step is not None and step.obs_pts is not None:
+                r = session.timeline.to_result(int(step.obs_pts))
+                if r is not None:
+                    obs.add(int(r))
+        alive = set(by_id) | {s.id for s in result.all_steps}
+        orphaned = orphaned_redactions(edits, alive)
         strings: list[str] = []
         masked: dict[str, str] = {}
         text_masks: dict[str, list[dict[str, Any]]] = {}
@@ -61,7 +95,8 @@ def plan_from_edits(folder: str | Path) -> RenderPlanFromEdits:
                 if piece.strip():
                     strings.append(piece)
             masked[sid] = masked_text(step.text, masks)
-        return RenderPlanFromEdits(kept, boxes, sorted(set(strings)), masked)
+        return RenderPlanFromEdits(kept, boxes, sorted(set(strings)), masked,
+                                   allow_list(edits), sorted(obs), orphaned)
     finally:
         session.close(force=True)
 
@@ -73,10 +108,29 @@ def keyed_hash(key: bytes, text: str) -> str:
 
 
 def render_for_submission(folder: str | Path, out: str | Path,
-                          progress: Progress | None = None
+                          progress: Progress | None = None, *,
+                          deny_list: Iterable[str] = (),
+                          ocr_options: OcrOptions | None = None,
                           ) -> tuple[RenderResult, LeakCheckResult, RenderPlanFromEdits]:
+    """Render the kept ranges with every box burned in, then the whole leak check: the
+    built-in checks plus the OCR scan of the output (``leakscan``, required: without
+    Tesseract the result is "not checked" and does not pass).  ``deny_list``: the
+    contributor's own identifiers (Workspace.personal_deny_list), also looked for."""
     plan = plan_from_edits(folder)
     result = render_video(folder, out, plan.kept_ranges, plan.boxes, progress=progress)
-    check = check_render(out, folder, plan.kept_ranges, plan.boxes,
-                         redacted_strings=plan.redacted_strings, progress=progress)
+    options: dict[str, Any] = {"deny_list": list(deny_list),
+                               "observation_us": plan.observation_us}
+    if ocr_options is not None:
+        options["ocr_options"] = ocr_options
+    try:
+        check = check_render(out, folder, plan.kept_ranges, plan.boxes,
+                             redacted_strings=plan.redacted_strings,
+                             allow_list=plan.allow_list,
+                             extra_checks={OCR_CHECK: check_ocr_text}, require=[OCR_CHECK],
+                             options=options, progress=progress)
+    except BaseException:
+        # Interrupted before it was checked: no output that looks finished is left.
+        with contextlib.suppress(OSError):
+            Path(out).unlink()
+        raise
     return result, check, plan
