@@ -204,6 +204,10 @@ COMMAND_MODULES: list[str] = [
     "annotator.cli.rates_cmd",
     "annotator.cli.payouts_cmd",
     "annotator.cli.mydata_cmd",
+    "annotator.cli.serve_cmd",
+    "annotator.cli.server_up_cmd",
+    "annotator.cli.remote_cmd",
+    "annotator.cli.export_cmd",
 ]
 
 

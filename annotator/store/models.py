@@ -391,3 +391,7 @@ class PayoutItem(Base):
     minute_cents: Mapped[int]
     task_cents: Mapped[int]
     amount_cents: Mapped[int]
+
+
+# The team server's tables (tokens, uploads, jobs) share this metadata.
+from annotator.store import server_models  # noqa: E402, F401

@@ -1,0 +1,106 @@
+"""``annotator remote login|logout|status|submit|send|list|withdraw``: team mode on the
+command line (a workspace signed in to a team server; docs/server.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from annotator.cli import store_common as c
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> str:
+    p = subparsers.add_parser(
+        "remote", help="work against a team server: sign in, submit, send what is waiting",
+        description="Team mode: the workspace signs in to a team server (the token is kept "
+        "in the OS keyring), packages are uploaded resumably, and work that cannot be sent "
+        "stays in the workspace's outbox until `annotator remote send`.")
+    sub = p.add_subparsers(dest="remote_what", required=True)
+    lg = sub.add_parser("login", help="sign in to a server and keep the token")
+    lg.add_argument("url", help="the server, e.g. https://annotator.example.org")
+    c.add_user_option(lg)
+    sub.add_parser("logout", help="revoke this workspace's token and forget the server")
+    st = sub.add_parser("status", help="who you are on the server, and what waits to be sent")
+    c.add_json_option(st)
+    sm = sub.add_parser("submit", help="send a package folder to the server")
+    sm.add_argument("dir", type=Path)
+    sm.add_argument("--draft", action="store_true", help="keep it as a draft")
+    sm.add_argument("--resubmit-of", type=int, metavar="ID")
+    c.add_json_option(sm)
+    sub.add_parser("send", help="send the packages waiting in the outbox")
+    ls = sub.add_parser("list", help="your submissions on the server")
+    c.add_json_option(ls)
+    wd = sub.add_parser("withdraw", help="withdraw a submission on the server")
+    wd.add_argument("id", type=int)
+    wd.add_argument("--yes", action="store_true")
+    return "remote"
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotator.remote import team
+    from annotator.workspace import Workspace
+
+    root = Workspace.open(getattr(args, "workspace", None)).root
+    what = args.remote_what
+    if what == "login":
+        name = args.user or os.environ.get(c.ENV_USER)
+        if not name:
+            from annotator.errors import AnnotatorError
+
+            raise AnnotatorError("Whom to sign in as?", "Add --user NAME.")
+        settings = team.TeamSettings(args.url.rstrip("/"), name)
+        svc = team.remote_services(root, settings)
+        with svc.store:
+            actor = svc.sign_in(name=name, passphrase=c.prompt_secret(
+                f"Passphrase for {name} on {settings.server}: ", env=c.ENV_PASSPHRASE))
+        team.save_settings(root, settings)
+        if svc.last_warning:
+            print(f"annotator: note: {svc.last_warning}", file=sys.stderr)
+        print(f"Signed in to {settings.server} as {actor.name} ({actor.pseudonym}, "
+              f"{actor.role}).")
+        return 0
+    svc = team.remote_services(root)
+    with svc.store:
+        if what == "logout":
+            svc.sign_out()
+            team.save_settings(root, None)
+            print("Signed out; the token is revoked.")
+        elif what == "status":
+            me = svc.whoami()
+            pending = svc.outbox.pending()
+            if args.json:
+                from annotator.remote.upload import describe
+
+                c.print_json({"server": svc.server, "user": me,
+                              "pending": [describe(p) for p in pending]})
+            else:
+                print(f"{svc.server}: {me.name} ({me.pseudonym}, {me.role}); "
+                      f"{len(pending)} package(s) waiting to be sent.")
+        elif what == "submit":
+            info = svc.ingest_package(folder=args.dir, submit=not args.draft,
+                                      previous_id=args.resubmit_of)
+            if args.json:
+                c.print_json(info)
+            else:
+                print(f"Submission #{info.id} is {info.state}.")
+        elif what == "send":
+            results = svc.send_pending()
+            for r in results:
+                print(f"Submission #{r.id} is {r.state}." if not isinstance(r, Exception)
+                      else f"Refused: {r}")
+            if not results:
+                print("Nothing waits to be sent.")
+        elif what == "list":
+            subs = svc.my_submissions()
+            if args.json:
+                c.print_json(subs)
+            else:
+                print(c.table(["id", "state", "goal"],
+                              [(s.id, s.state, c.clip(s.goal, 50)) for s in subs]))
+        elif what == "withdraw":
+            c.confirm(f"Withdraw submission #{args.id} (every version of it)?", yes=args.yes)
+            r = svc.withdraw(submission_id=args.id)
+            print(f"Withdrawn: {', '.join(f'#{i}' for i in r.submission_ids) or 'nothing'}.")
+    return 0

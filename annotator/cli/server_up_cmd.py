@@ -1,0 +1,51 @@
+"""``annotator server-up``: the whole team set-up on this machine, for a trial."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> str:
+    p = subparsers.add_parser(
+        "server-up", help="start a team server on this machine for a trial (until Ctrl+C)",
+        description="Starts PostgreSQL, Redis, SeaweedFS (weed mini), the API, a job worker "
+        "and the reconciler on 127.0.0.1, creates the first admin, and stops everything on "
+        "Ctrl+C. A trial keeps nothing: every byte is deleted at the end. For a real "
+        "deployment see docs/server.md.")
+    p.add_argument("--port", type=int, default=8080, help="the API's port (default 8080)")
+    p.add_argument("--admin", default="admin", help="the first admin's sign-in name")
+    p.add_argument("--workers", type=int, default=1, help="job workers (default 1)")
+    p.add_argument("--api-workers", type=int, default=2, help="API processes (default 2)")
+    return "server-up"
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotator.server.launcher import TeamSetup
+
+    t0 = time.monotonic()
+    print("Starting PostgreSQL, Redis, SeaweedFS, the API and a worker...", flush=True)
+    setup = TeamSetup(api_port=args.port, api_workers=args.api_workers, workers=args.workers)
+    setup.start(admin=args.admin, admin_passphrase=os.environ.get("ANNOTATOR_PASSPHRASE"))
+    try:
+        print(f"Team server ready in {time.monotonic() - t0:.1f} s at {setup.url}\n"
+              f"  API description: {setup.url}/v1/docs\n"
+              f"  first admin: {args.admin}"
+              + ("" if os.environ.get("ANNOTATOR_PASSPHRASE") else
+                 f", passphrase (shown once): {setup.admin_passphrase}") + "\n"
+              f"  sign in: annotator remote login {setup.url} --user {args.admin}\n"
+              f"  logs: {setup.folder / 'logs'}\n"
+              "Ctrl+C stops everything and deletes the trial's data.", flush=True)
+        while all(p.alive() for p in setup.procs if hasattr(p, "alive")
+                  and p.__class__.__name__ != "PgCluster"):
+            time.sleep(1)
+        print("annotator: error: a service of the trial stopped; see the logs above.",
+              file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    finally:
+        setup.stop()

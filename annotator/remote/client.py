@@ -1,0 +1,361 @@
+"""``RemoteServices``: the operations of ``annotator.workflow.service.Services``, over HTTP.
+
+Same method names, keyword-only arguments and result types (``SubmissionInfo``,
+``QueueItem``, ``SubmissionDetail``...), and the same exceptions (``NotFound``,
+``PermissionDenied``, ``ForbiddenTransition``...), so the desktop views and the CLI can work
+on either.  The ``actor`` arguments are accepted for that reason and ignored: on a server,
+the access token says who acts.
+
+``sign_in`` trades the passphrase for a personal access token (kept by ``TokenStore``: the
+OS keyring, or a file only the user can read).  ``ingest_package`` sends the package through
+the resumable upload of ``annotator.remote.upload``; if the server cannot be reached, the
+package stays in the outbox and ``send_pending`` sends it later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+
+from annotator.remote.http import Api, ServerUnavailable, parse
+from annotator.remote.upload import Outbox, UploadState, send
+from annotator.workflow.errors import NotFound
+from annotator.workflow.service import (
+    Actor,
+    CommentIn,
+    CommentInfo,
+    Invitation,
+    QueueFilter,
+    QueueItem,
+    RateInfo,
+    SubmissionDetail,
+    SubmissionInfo,
+    TaskInfo,
+    TermsInfo,
+    UserInfo,
+    WithdrawResult,
+)
+
+
+class _NoStore:
+    """``with svc.store:`` works as with the embedded services (closes the connection)."""
+
+    def __init__(self, owner: RemoteServices) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> _NoStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.owner.close()
+
+
+class RemoteServices:
+    def __init__(self, server: str, *, token: str | None = None,
+                 outbox: str | os.PathLike[str] | None = None,
+                 tokens: Any = None, user: str | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 upload_threads: int = 4) -> None:
+        self.server = server.rstrip("/")
+        self.tokens = tokens  # a TokenStore, or None
+        self.user = user
+        if token is None and tokens is not None and user:
+            token = tokens.load(self.server, user)
+        self.api = Api(self.server, token, transport=transport)
+        self.outbox = Outbox(outbox) if outbox is not None else None
+        self.upload_threads = upload_threads
+        self.store = _NoStore(self)
+        self.last_warning: str | None = None
+
+    def close(self) -> None:
+        self.api.close()
+
+    def _get(self, path: str, **params: Any) -> Any:
+        return self.api.request("GET", path, params={k: v for k, v in params.items()
+                                                     if v is not None})
+
+    def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.api.request("POST", path, json=body or {})
+
+    # -- users and tokens --------------------------------------------------------------------
+    def sign_in(self, *, name: str, passphrase: str, scope: str = "full",
+                token_name: str = "annotator") -> Actor:
+        r = self.api.request("POST", "/v1/auth/token", auth=False, json={
+            "name": name, "passphrase": passphrase, "scope": scope, "token_name": token_name})
+        self.api.token = r["token"]
+        self.user = name
+        if self.tokens is not None:
+            saved = self.tokens.save(self.server, name, r["token"])
+            self.last_warning = saved.warning
+        return parse(Actor, r["user"])
+
+    def sign_out(self) -> None:
+        self.api.request("DELETE", "/v1/auth/token")
+        if self.tokens is not None and self.user:
+            self.tokens.delete(self.server, self.user)
+        self.api.token = None
+
+    def whoami(self) -> Actor:
+        return parse(Actor, self._get("/v1/me")["user"])
+
+    def is_set_up(self) -> bool:
+        return True
+
+    def invite_user(self, *, actor: Actor | None = None, name: str, role: str,
+                    passphrase: str | None = None) -> Invitation:
+        return parse(Invitation, self._post("/v1/users", {"name": name, "role": str(role)}))
+
+    def reset_passphrase(self, *, actor: Actor | None = None, name: str,
+                         passphrase: str | None = None) -> str:
+        return self._post(f"/v1/users/{name}/reset")["passphrase"]
+
+    def change_passphrase(self, *, actor: Actor | None = None, current: str, new: str
+                          ) -> Actor:
+        return parse(Actor, self._post("/v1/me/passphrase",
+                                       {"current": current, "new": new})["user"])
+
+    def set_disabled(self, *, actor: Actor | None = None, name: str, disabled: bool = True
+                     ) -> UserInfo:
+        return parse(UserInfo, self._post(f"/v1/users/{name}/"
+                                          + ("disable" if disabled else "enable")))
+
+    def list_users(self, *, actor: Actor | None = None, include_deleted: bool = False
+                   ) -> list[UserInfo]:
+        return parse(list[UserInfo], self._get("/v1/users", include_deleted=include_deleted))
+
+    def set_payee(self, *, actor: Actor | None = None, legal_name: str, payment_details: str,
+                  name: str | None = None) -> Any:
+        path = f"/v1/users/{name}/payee" if name else "/v1/me/payee"
+        return self.api.request("PUT", path, json={"legal_name": legal_name,
+                                                   "payment_details": payment_details})
+
+    def get_payee(self, *, actor: Actor | None = None, name: str | None = None) -> Any:
+        return self._get("/v1/me/payee")
+
+    # -- terms, tasks, rates, payouts ------------------------------------------------------------
+    def get_terms(self, *, version: str | None = None) -> TermsInfo:
+        return parse(TermsInfo, self._get(f"/v1/terms/{version or 'current'}"))
+
+    def list_terms(self) -> list[TermsInfo]:
+        return parse(list[TermsInfo], self._get("/v1/terms"))
+
+    def publish_terms(self, *, actor: Actor | None = None, version: str, text: str
+                      ) -> TermsInfo:
+        return parse(TermsInfo, self._post("/v1/terms", {"version": version, "text": text}))
+
+    def list_tasks(self, *, actor: Actor | None = None, include_closed: bool = False
+                   ) -> list[TaskInfo]:
+        return parse(list[TaskInfo], self._get("/v1/tasks", include_closed=include_closed))
+
+    def publish_task(self, *, actor: Actor | None = None, title: str, goal: str,
+                     applications: Sequence[str] = (), difficulty: str = "medium",
+                     pay_cents: int | None = None) -> TaskInfo:
+        return parse(TaskInfo, self._post("/v1/tasks", {
+            "title": title, "goal": goal, "applications": list(applications),
+            "difficulty": difficulty, "pay_cents": pay_cents}))
+
+    def close_task(self, *, actor: Actor | None = None, task_id: int) -> TaskInfo:
+        return parse(TaskInfo, self._post(f"/v1/tasks/{task_id}/close"))
+
+    def set_rates(self, *, actor: Actor | None = None, per_approved_minute_cents: int,
+                  per_approved_task_cents: int, currency: str = "EUR",
+                  effective_from: dt.datetime | None = None) -> RateInfo:
+        return parse(RateInfo, self._post("/v1/rates", {
+            "per_approved_minute_cents": per_approved_minute_cents,
+            "per_approved_task_cents": per_approved_task_cents, "currency": currency,
+            "effective_from": effective_from.isoformat() if effective_from else None}))
+
+    def list_rates(self, *, actor: Actor | None = None) -> list[RateInfo]:
+        return parse(list[RateInfo], self._get("/v1/rates"))
+
+    def payouts(self, *, actor: Actor | None = None, month: str) -> dict[str, Any]:
+        """The month's report as JSON (items and summary as lists of rows)."""
+        return self._get(f"/v1/payouts/{month}")
+
+    def close_month(self, *, actor: Actor | None = None, month: str) -> dict[str, Any]:
+        return self._post(f"/v1/payouts/{month}/close")
+
+    # -- submission ----------------------------------------------------------------------------------
+    def ingest_package(self, *, actor: Actor | None = None, folder: str | os.PathLike[str],
+                       submit: bool = True, previous_id: int | None = None,
+                       timeout: float = 600) -> SubmissionInfo:
+        """Check the package here, send it (resumably) and wait for the server's
+        verification.  If the server cannot be reached the package stays in the outbox
+        (``ServerUnavailable``; ``send_pending`` sends it later)."""
+        if self.outbox is None:
+            raise ValueError("RemoteServices needs an outbox folder to send packages")
+        st = self.outbox.prepare(folder, server=self.server, submit=submit,
+                                 previous_id=previous_id)
+        return self._send(st, timeout)
+
+    def _send(self, st: UploadState, timeout: float) -> SubmissionInfo:
+        assert self.outbox is not None
+        st = send(self.api, self.outbox, st, threads=self.upload_threads, timeout=timeout)
+        info = self.get_submission(submission_id=st.submission_id).info
+        self.outbox.forget(st)
+        return info
+
+    def send_pending(self, *, timeout: float = 600) -> list[SubmissionInfo | Exception]:
+        """Send every package waiting in the outbox; one result (or error) per package."""
+        assert self.outbox is not None
+        out: list[SubmissionInfo | Exception] = []
+        for st in self.outbox.pending():
+            try:
+                out.append(self._send(st, timeout))
+            except ServerUnavailable:
+                raise
+            except Exception as exc:  # noqa: BLE001 - reported per package
+                out.append(exc)
+        return out
+
+    def submit(self, *, actor: Actor | None = None, submission_id: int) -> SubmissionInfo:
+        return parse(SubmissionInfo, self._post(f"/v1/submissions/{submission_id}/submit"))
+
+    def my_submissions(self, *, actor: Actor | None = None, include_withdrawn: bool = True
+                       ) -> list[SubmissionInfo]:
+        return parse(list[SubmissionInfo], self._get(
+            "/v1/submissions", include_withdrawn=include_withdrawn))
+
+    def get_submission(self, *, actor: Actor | None = None, submission_id: int
+                       ) -> SubmissionDetail:
+        return parse(SubmissionDetail, self._get(f"/v1/submissions/{submission_id}"))
+
+    def checks(self, *, submission_id: int) -> dict[str, Any]:
+        """The server's checks of a submission (``{"ocr": {state, result}}``)."""
+        return self._get(f"/v1/submissions/{submission_id}/checks")
+
+    def file_url(self, *, submission_id: int, path: str) -> dict[str, Any]:
+        return self._get(f"/v1/submissions/{submission_id}/files/{path}")
+
+    def open_file(self, *, actor: Actor | None = None, submission_id: int, path: str
+                  ) -> BinaryIO:
+        """The file's bytes, fetched through a short-lived URL and checked against their
+        SHA-256 (into a temporary file)."""
+        import hashlib
+        import tempfile
+
+        f = self.file_url(submission_id=submission_id, path=path)
+        out = tempfile.TemporaryFile()
+        h = hashlib.sha256()
+        with httpx.stream("GET", f["url"], timeout=120) as r:
+            if r.status_code != 200:
+                raise NotFound(f"The file {path} of submission #{submission_id} cannot be "
+                               f"fetched (HTTP {r.status_code}).")
+            for chunk in r.iter_bytes(1 << 20):
+                h.update(chunk)
+                out.write(chunk)
+        if h.hexdigest() != f["sha256"]:
+            raise ServerUnavailable(f"The file {path} arrived damaged (hash mismatch).",
+                                    "Try again.")
+        out.seek(0)
+        return out  # type: ignore[return-value]
+
+    # -- review ------------------------------------------------------------------------------------
+    def list_queue(self, *, actor: Actor | None = None, filters: QueueFilter | None = None,
+                   limit: int = 50, offset: int = 0) -> list[QueueItem]:
+        params: dict[str, Any] = {"limit": limit, "offset": offset}
+        f = filters
+        if f is not None:
+            params.update({
+                "state": [str(s) for s in f.states], "task_id": f.task_id,
+                "contributor": f.contributor, "claimed_by": f.claimed_by,
+                "claimable": f.claimable or None, "application": f.application,
+                "text": f.text, "include_own": f.include_own or None})
+        return parse(list[QueueItem], self._get("/v1/queue", **params))
+
+    def queue_counts(self, *, actor: Actor | None = None) -> dict[str, int]:
+        return self._get("/v1/queue/counts")
+
+    def claim(self, *, actor: Actor | None = None, submission_id: int) -> SubmissionInfo:
+        return parse(SubmissionInfo, self._post(f"/v1/submissions/{submission_id}/claim"))
+
+    def claim_next(self, *, actor: Actor | None = None, filters: QueueFilter | None = None
+                   ) -> SubmissionInfo | None:
+        r = self._post("/v1/queue/claim-next",
+                       {"task_id": filters.task_id} if filters and filters.task_id else {})
+        return None if r is None else parse(SubmissionInfo, r)
+
+    def release(self, *, actor: Actor | None = None, submission_id: int) -> SubmissionInfo:
+        return parse(SubmissionInfo, self._post(f"/v1/submissions/{submission_id}/release"))
+
+    def add_comment(self, *, actor: Actor | None = None, submission_id: int,
+                    comment: CommentIn) -> CommentInfo:
+        return parse(CommentInfo, self._post(f"/v1/submissions/{submission_id}/comments",
+                                             _comment(comment)))
+
+    def approve(self, *, actor: Actor | None = None, submission_id: int, quality: int,
+                note: str | None = None) -> SubmissionInfo:
+        return parse(SubmissionInfo, self._post(f"/v1/submissions/{submission_id}/approve",
+                                                {"quality": quality, "note": note}))
+
+    def request_changes(self, *, actor: Actor | None = None, submission_id: int,
+                        comments: Sequence[CommentIn], reason: str | None = None
+                        ) -> SubmissionInfo:
+        return parse(SubmissionInfo, self._post(
+            f"/v1/submissions/{submission_id}/request-changes",
+            {"comments": [_comment(c) for c in comments], "reason": reason}))
+
+    def reject(self, *, actor: Actor | None = None, submission_id: int, reason: str
+               ) -> SubmissionInfo:
+        return parse(SubmissionInfo, self._post(f"/v1/submissions/{submission_id}/reject",
+                                                {"reason": reason}))
+
+    # -- withdrawal and exports ---------------------------------------------------------------------
+    def withdraw(self, *, actor: Actor | None = None, submission_id: int) -> WithdrawResult:
+        return parse(WithdrawResult, self._post(f"/v1/submissions/{submission_id}/withdraw"))
+
+    def withdraw_everything(self, *, actor: Actor | None = None, delete_account: bool = False
+                            ) -> WithdrawResult:
+        return parse(WithdrawResult, self._post("/v1/me/withdraw-all",
+                                                {"delete_account": delete_account}))
+
+    def tombstones(self, *, actor: Actor | None = None, since: dt.datetime | None = None
+                   ) -> list[dict[str, Any]]:
+        return self._get("/v1/tombstones", since=since.isoformat() if since else None)
+
+    def start_export(self) -> str:
+        return self._post("/v1/exports")["id"]
+
+    def get_export(self, export_id: str, *, wait: float = 120) -> dict[str, Any]:
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            r = self._get(f"/v1/exports/{export_id}")
+            if r["state"] in ("done", "failed") or time.monotonic() > deadline:
+                return r
+            time.sleep(0.3)
+
+    def download_export(self, export: dict[str, Any], out_dir: str | os.PathLike[str]) -> Path:
+        """Fetch every file of an export into ``out_dir/<submission id>/<path>``, each
+        checked against its SHA-256."""
+        import hashlib
+
+        out = Path(out_dir)
+        for sub in export["submissions"]:
+            for f in sub["files"]:
+                dest = out / str(sub["id"]) / f["path"]
+                if not dest.resolve().is_relative_to(out.resolve()):
+                    raise NotFound(f"Refusing the path {f['path']!r}.")
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                h = hashlib.sha256()
+                with httpx.stream("GET", f["url"], timeout=120) as r, open(dest, "wb") as fh:
+                    r.raise_for_status()
+                    for chunk in r.iter_bytes(1 << 20):
+                        h.update(chunk)
+                        fh.write(chunk)
+                if h.hexdigest() != f["sha256"]:
+                    raise ServerUnavailable(f"{f['path']} arrived damaged.", "Try again.")
+        return out
+
+
+def _comment(c: CommentIn) -> dict[str, Any]:
+    return {"body": c.body, "step_index": c.step_index, "step_id": c.step_id,
+            "t_start_us": c.t_start_us, "t_end_us": c.t_end_us}
+
+

@@ -1,0 +1,131 @@
+"""The whole team set-up, started once per test session on 127.0.0.1: PostgreSQL (the store
+tests' throwaway cluster, a database copied from its migrated template), Debian's
+redis-server, SeaweedFS ``weed mini`` with an identity, the API under Uvicorn (2 workers) and
+an RQ worker.  Each test gets fresh users (unique names) on the shared server."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+import secrets
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from annotator.server.config import ServerConfig
+from annotator.server.processes import ApiProcess, RedisProcess, SeaweedProcess, WorkerProcess
+from annotator.store import open_store
+from annotator.workflow.auth import Passphrases
+from annotator.workflow.service import Services
+from tests.store.db_fixtures import FAST_HASHER, shared_cluster
+
+_names = itertools.count(1)
+
+
+@dataclasses.dataclass
+class Team:
+    cfg: ServerConfig
+    url: str
+    folder: Path
+    redis: RedisProcess
+    weed: SeaweedProcess
+    api: ApiProcess
+    workers: list[WorkerProcess]
+    admin_token: str
+    svc: Services  # direct access to the same database, for set-up and checks
+
+    def http(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+    def new_user(self, role: str = "contributor") -> tuple[str, str, str]:
+        """(name, passphrase, token) of a fresh user."""
+        name = f"{role[0]}{next(_names)}x{secrets.token_hex(2)}"
+        with self.http(self.admin_token) as h:
+            r = h.post("/v1/users", json={"name": name, "role": role})
+            assert r.status_code == 201, r.text
+            pw = r.json()["passphrase"]
+            r = h.post("/v1/auth/token", json={"name": name, "passphrase": pw})
+            assert r.status_code == 201, r.text
+        return name, pw, r.json()["token"]
+
+    def start_worker(self) -> WorkerProcess:
+        w = WorkerProcess(self.folder / "logs", self.cfg.env(), tag=str(len(self.workers)))
+        w.start()
+        self.workers.append(w)
+        return w
+
+
+@pytest.fixture(scope="session")
+def team(request, tmp_path_factory) -> Team:
+    t0 = time.monotonic()
+    folder = Path(tempfile.mkdtemp(prefix="annotator-team-"))
+    procs: list = []
+
+    def stop_all() -> None:
+        for p in reversed(procs):
+            p.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    request.addfinalizer(stop_all)
+    # PostgreSQL, Redis and SeaweedFS start side by side (the machine is slow and loaded).
+    with ThreadPoolExecutor(3) as pool:
+        f_pg = pool.submit(lambda: shared_cluster(request.config).create_database(
+            "team", template="tmpl"))
+        f_redis = pool.submit(lambda: RedisProcess(folder / "redis").start())
+        f_weed = pool.submit(lambda: SeaweedProcess(folder / "weed").start())
+        for f in (f_redis, f_weed):
+            with contextlib.suppress(Exception):
+                procs.append(f.result())
+        db_url, redis, weed = f_pg.result(), f_redis.result(), f_weed.result()
+    steps = {"pg+redis+weed": time.monotonic() - t0}
+    cfg = ServerConfig(
+        database_url=db_url, s3_endpoint=weed.endpoint, s3_access_key=weed.access_key,
+        s3_secret_key=weed.secret_key, redis_url=redis.url, s3_bucket=weed.bucket,
+        max_package_bytes=64 << 20, part_size=5 << 20, download_url_ttl_s=3,
+        login_rate="8/minute", upload_rate="200/minute", heartbeat_s=0.5,
+        stale_after_s=3.0, work_dir=str(folder / "work"))
+    (folder / "work").mkdir()
+    store = open_store(database_url=db_url, blobs=_s3_blobs(cfg), migrate="check")
+    request.addfinalizer(store.dispose)
+    svc = Services(store, passphrases=Passphrases(FAST_HASHER))
+    svc.setup_first_admin(name="admin", passphrase="admin passphrase")
+    api = ApiProcess(folder / "logs", cfg.env(), workers=2)
+    procs.append(api)
+    team = Team(cfg, api.url, folder, redis, weed, api, [], "", svc)
+    procs.append(_Workers(team))
+    team.start_worker()  # while the API starts
+    api.start()
+    team.url = api.url
+    steps["api"] = time.monotonic() - t0
+    try:
+        with team.http() as h:
+            r = h.post("/v1/auth/token", json={"name": "admin", "passphrase": "admin passphrase"})
+    except httpx.TransportError as exc:
+        pytest.fail(f"the API does not answer: {exc}\n{api.log_tail()}")
+    assert r.status_code == 201, r.text
+    team.admin_token = r.json()["token"]
+    steps["ready"] = time.monotonic() - t0
+    print(f"\nteam set-up at {api.url}: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()))
+    return team
+
+
+class _Workers:
+    def __init__(self, team: Team) -> None:
+        self.team = team
+
+    def stop(self) -> None:
+        for w in self.team.workers:
+            w.stop()
+
+
+def _s3_blobs(cfg: ServerConfig):
+    from annotator.server.objects import ObjectStore, S3BlobStore
+
+    return S3BlobStore(ObjectStore(cfg))

@@ -1,0 +1,84 @@
+"""``RemoteServices`` offers the operations of ``Services`` with the same results and errors:
+admin set-up, review with comments, a resubmission, approval, payouts, withdrawal."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from annotator.workflow.errors import (
+    ForbiddenTransition,
+    NotFound,
+    OwnSubmission,
+    PermissionDenied,
+)
+from annotator.workflow.service import CommentIn, QueueFilter, QueueItem, SubmissionInfo
+from annotator.workflow.states import State
+from tests.server.helpers import client, package, pseudonym
+
+
+def test_the_workflow_through_remote_services(team, tmp_path) -> None:
+    admin = client(team, team.admin_token, tmp_path)
+    rate = admin.set_rates(per_approved_minute_cents=100, per_approved_task_cents=50,
+                           effective_from=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    assert rate.currency == "EUR" and rate in admin.list_rates()
+    task = admin.publish_task(title="Rename", goal="Rename a file", applications=["Files"],
+                              difficulty="easy", pay_cents=250)
+    assert task.id and task.applications == ("Files",)
+    inv = admin.invite_user(name=f"ana{task.id}", role="contributor")
+    assert inv.user.role == "contributor" and inv.passphrase
+    assert f"ana{task.id}" in [u.name for u in admin.list_users()]
+
+    _c, _p, ctok = team.new_user("contributor")
+    _r, _p, rtok = team.new_user("reviewer")
+    ana, rev = client(team, ctok, tmp_path), client(team, rtok, tmp_path)
+    me = pseudonym(team, ctok)
+    sub = ana.ingest_package(folder=package(team, tmp_path, me, task_id=task.id))
+    assert isinstance(sub, SubmissionInfo) and sub.task_id == task.id
+
+    with pytest.raises(PermissionDenied):  # a contributor does not review
+        ana.claim(submission_id=sub.id)
+    with pytest.raises(ForbiddenTransition):  # not claimed yet
+        rev.approve(submission_id=sub.id, quality=3)
+    page = rev.list_queue(filters=QueueFilter(task_id=task.id))
+    assert [q.id for q in page] == [sub.id] and isinstance(page[0], QueueItem)
+    assert page[0].state is State.SUBMITTED
+    claimed = rev.claim_next(filters=QueueFilter(task_id=task.id))
+    assert claimed.id == sub.id and claimed.claimed_by == pseudonym(team, rtok)
+    c = rev.add_comment(submission_id=sub.id, comment=CommentIn("blurry", step_index=1))
+    assert c.step_index == 1
+    back = rev.request_changes(submission_id=sub.id,
+                               comments=[CommentIn("redo step 2", step_index=1)])
+    assert back.state is State.CHANGES_REQUESTED
+    detail = ana.get_submission(submission_id=sub.id)
+    assert [x.body for x in detail.comments] == ["blurry", "redo step 2"]
+    assert detail.history[-1].action == "request_changes"
+
+    v2 = ana.ingest_package(folder=package(team, tmp_path, me, task_id=task.id),
+                            previous_id=sub.id)
+    assert v2.version == 2 and v2.previous_id == sub.id and v2.state is State.SUBMITTED
+    rev.claim(submission_id=v2.id)
+    done = rev.approve(submission_id=v2.id, quality=5)
+    assert done.state is State.APPROVED and done.quality == 5
+
+    month = done.decided_at.strftime("%Y-%m")
+    report = admin.payouts(month=month)
+    mine = [i for i in report["items"] if i["submission_id"] == v2.id]
+    assert mine and mine[0]["task_cents"] == 250  # the task's own pay
+    assert mine[0]["amount_cents"] == 250 + mine[0]["minute_cents"] > 250
+
+    with pytest.raises(NotFound):  # nobody else's submission
+        client(team, team.new_user()[2], tmp_path).get_submission(submission_id=v2.id)
+    with pytest.raises(OwnSubmission):
+        admin_sub = admin.ingest_package(folder=package(
+            team, tmp_path, pseudonym(team, team.admin_token)))
+        admin.claim(submission_id=admin_sub.id)
+
+    r = ana.withdraw(submission_id=v2.id)
+    assert set(r.submission_ids) == {sub.id, v2.id}
+    assert ana.get_submission(submission_id=v2.id).info.state is State.WITHDRAWN
+    tombs = admin.tombstones(since=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+    assert {sub.id, v2.id} <= {t["submission_id"] for t in tombs}
+    counts = rev.queue_counts()
+    assert counts["withdrawn"] >= 2
