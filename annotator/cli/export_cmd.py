@@ -1,0 +1,253 @@
+"""``annotator export``: training sets from the approved, consented submissions.
+
+    annotator export --out exports/NAME --format FORMAT [--dialect D] [--filter EXPR]
+                     [--split by-contributor:0.9,0.05,0.05] [--image-format png|webp|jpeg]
+                     [--max-side PX] [--force] [--skip-bad]
+    annotator export --refresh exports/NAME
+    annotator export --withdrawn-since YYYY-MM-DD [--json]
+    annotator export --check DIR
+
+Exporting, refreshing and listing withdrawals need an admin (``--user``).  Exit status: 0;
+1 when submissions were skipped as unreadable (unless ``--skip-bad``) or ``--check`` found
+problems; 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+from annotator.cli import store_common as c
+
+ENV_KEY = "ANNOTATOR_REDACTION_KEY_FILE"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
+    return v
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> str:
+    from annotator.export.chatsft import DIALECTS
+    from annotator.export.run import FORMAT_NAMES
+
+    p = subparsers.add_parser(
+        "export", help="export approved submissions as a training set",
+        description="Export the approved submissions whose consent is valid, not withdrawn, "
+        "and whose package still matches its hashes. Formats: " + ", ".join(FORMAT_NAMES)
+        + "; chat-sft dialects: " + ", ".join(DIALECTS) + ". See exports/README.md.",
+    )
+    mode = p.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--out", type=Path, metavar="DIR", help="the export folder to create")
+    mode.add_argument("--refresh", type=Path, metavar="DIR",
+                      help="rewrite an export without the submissions withdrawn since")
+    mode.add_argument("--withdrawn-since", metavar="DATE",
+                      help="list the episode ids withdrawn since DATE (YYYY-MM-DD or ISO time)")
+    mode.add_argument("--check", type=Path, metavar="DIR", help="validate an export folder")
+    p.add_argument("--format", metavar="FORMAT", help=", ".join(FORMAT_NAMES))
+    p.add_argument("--dialect", metavar="D", help="chat-sft: " + ", ".join(DIALECTS))
+    p.add_argument("--filter", metavar="EXPR",
+                   help="e.g. \"application = firefox and quality >= 4\" (fields: task, "
+                   "application, date, contributor, reviewer, quality, tags)")
+    p.add_argument("--split", metavar="SPEC", help="by-contributor:TRAIN,VAL,TEST fractions")
+    p.add_argument("--image-format", default="png", metavar="png|webp|jpeg",
+                   help="observation image format (default png)")
+    p.add_argument("--max-side", type=_positive_int, metavar="PX",
+                   help="scale images down to at most PX on the long side")
+    p.add_argument("--force", action="store_true", help="replace an existing export folder")
+    p.add_argument("--skip-bad", action="store_true",
+                   help="exit 0 even if unreadable submissions were skipped")
+    p.add_argument("--redaction-key", type=Path, metavar="FILE",
+                   help="the contributors' workspace key (submission.key) to check exported "
+                   "text for redacted strings (default: this workspace's key, if it has one; "
+                   f"or ${ENV_KEY})")
+    c.add_json_option(p)
+    c.add_user_option(p)
+    return "export"
+
+
+def _key(args: argparse.Namespace) -> tuple[bytes | None, str]:
+    import os
+
+    from annotator.errors import AnnotatorError
+    from annotator.workspace import KEY_FILE, default_workspace_path
+
+    path = args.redaction_key or (Path(os.environ[ENV_KEY]) if os.environ.get(ENV_KEY) else None)
+    if path is None:
+        # This workspace's key, if it has one (a single-machine set-up); looked up without
+        # creating anything.
+        root = Path(args.workspace).expanduser() if args.workspace else default_workspace_path()
+        ws_key = root / KEY_FILE
+        if ws_key.is_file():
+            path = ws_key
+    if path is None:
+        return None, "no key"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise AnnotatorError(f"Cannot read the redaction key {path}: {exc.strerror or exc}.",
+                             "Give the workspace's submission.key with --redaction-key.") \
+            from None
+    if len(data) < 16:
+        raise AnnotatorError(f"{path} is not a redaction key ({len(data)} bytes).",
+                             "Give the workspace's submission.key with --redaction-key.")
+    return data, str(path)
+
+
+def _progress():
+    from annotator.jobs import Progress
+
+    start = time.monotonic()
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def show(done: int, total: int, msg: str) -> None:
+        now = time.monotonic()
+        if not total or (now - last[0] < 0.2 and done < total):
+            return
+        last[0] = now
+        rate = done / max(now - start, 1e-6)
+        width = 30
+        fill = int(width * done / total)
+        line = (f"{msg}: [{'#' * fill}{'.' * (width - fill)}] {done}/{total} "
+                f"({rate:.1f} steps/s)")
+        if tty:
+            print("\r" + line, end="" if done < total else "\n", file=sys.stderr, flush=True)
+        elif done == total:
+            print(line, file=sys.stderr, flush=True)
+
+    return Progress(show)
+
+
+def _admin(svc, args: argparse.Namespace):
+    from annotator.errors import AnnotatorError
+
+    actor = c.sign_in(svc, args)
+    if getattr(actor.role, "value", actor.role) != "admin":
+        raise AnnotatorError(f"Only admins can export training sets; you ({actor.pseudonym}) "
+                             f"are a {getattr(actor.role, 'value', actor.role)}.",
+                             "Ask an admin to run the export.")
+    return actor
+
+
+def _since(text: str) -> dt.datetime:
+    from annotator.errors import AnnotatorError
+
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise AnnotatorError(f"--withdrawn-since {text!r} is not a date.",
+                             "Write YYYY-MM-DD or an ISO 8601 time.") from None
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+
+
+def run(args: argparse.Namespace) -> int:
+    from annotator.errors import AnnotatorError
+    from annotator.export import check_export
+    from annotator.export.run import ExportRequest, refresh_export, run_export
+
+    if args.check is not None:
+        if not args.check.is_dir():
+            raise AnnotatorError(f"{args.check} is not a folder.", "Give an export folder.")
+        key, where = _key(args)
+        report = check_export(args.check, key=key)
+        if args.json:
+            print(json.dumps({"ok": report.ok, "problems": [p.__dict__ for p in report.problems],
+                              "notes": report.notes, "checked": dict(report.checked)},
+                             indent=2))
+        else:
+            print(report.text())
+        return 0 if report.ok else 1
+
+    def warn(msg: str) -> None:
+        print(f"\nannotator: warning: {msg}", file=sys.stderr)
+
+    if args.withdrawn_since is not None:
+        from annotator.export.source import withdrawn_since
+
+        since = _since(args.withdrawn_since)
+        svc = c.services(args)
+        with svc.store:
+            _admin(svc, args)
+            rows = withdrawn_since(svc.store, since)
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            for r in rows:
+                print(f"{r['episode_id']}  submission #{r['submission_id']}  "
+                      f"withdrawn {r['withdrawn_at']}")
+            print(f"{len(rows)} episode(s) withdrawn since {since.isoformat()}.",
+                  file=sys.stderr)
+        return 0
+
+    key, _where = _key(args)
+    if args.refresh is not None:
+        svc = c.services(args)
+        with svc.store:
+            _admin(svc, args)
+            result, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
+                                             skip_bad=args.skip_bad, progress=_progress(),
+                                             warn=warn)
+        print(f"Refreshed {result.out}: {result.episodes} episode(s), {result.steps} step(s); "
+              f"removed {len(removed)} withdrawn episode(s).")
+        for r in removed:
+            print(f"  removed {r['episode_id']} (submission #{r['submission_id']}, {r['why']}"
+                  + (f" at {r['withdrawn_at']}" if r.get("withdrawn_at") else "") + ")")
+        return _finish(result, args)
+
+    if args.format is None:
+        raise AnnotatorError("--out needs a --format.",
+                             "Formats: canonical, opencua, chat-sft, computer-use, webdataset.")
+    req = ExportRequest(out=args.out, format=args.format, dialect=args.dialect,
+                        filter=args.filter, split=args.split, image_format=args.image_format,
+                        max_side=args.max_side, force=args.force, skip_bad=args.skip_bad,
+                        redaction_key=key)
+    from annotator.export.run import validate_request
+
+    validate_request(req)  # bad arguments before asking for a passphrase
+    svc = c.services(args)
+    with svc.store:
+        _admin(svc, args)
+        result = run_export(svc.store, req, progress=_progress(), warn=warn)
+    return _finish(result, args)
+
+
+def _finish(result, args: argparse.Namespace) -> int:
+    counts = result.manifest["counts"]
+    if args.json:
+        print(json.dumps({"out": str(result.out), "counts": counts,
+                          "skipped": result.skipped, "check": result.check.ok,
+                          "notes": result.check.notes}, indent=2))
+    else:
+        acts = ", ".join(f"{k} {v}" for k, v in sorted(counts["by_action_type"].items()))
+        splits = ", ".join(f"{k} {v['episodes']}/{v['steps']}"
+                           for k, v in counts["by_split"].items())
+        print(f"Exported {result.out}: {result.episodes} episode(s), {result.steps} step(s) "
+              f"({acts}); splits (episodes/steps): {splits}.")
+        if counts.get("unsupported"):
+            print("  left out (the target cannot express them): "
+                  + ", ".join(f"{k} {v}" for k, v in counts["unsupported"].items()))
+        if counts.get("dropped"):
+            print("  dropped: " + ", ".join(f"{k} {v}" for k, v in counts["dropped"].items()))
+        print("Checks: " + result.check.text().splitlines()[-1])
+        for n in result.check.notes:
+            print(f"  {n}")
+    if result.skipped:
+        print(f"annotator: {len(result.skipped)} submission(s) were skipped as unreadable:",
+              file=sys.stderr)
+        for s in result.skipped:
+            print(f"  #{s['submission_id']}: {s['reason']}", file=sys.stderr)
+        if not args.skip_bad:
+            print("The export was written without them. What to do: run `annotator db check`;"
+                  " add --skip-bad to accept this.", file=sys.stderr)
+            return 1
+    return 0

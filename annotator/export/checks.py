@@ -1,0 +1,716 @@
+"""Validation of an export (formats.md section 5): run after every export and by
+``annotator export --check DIR``.  Every problem names the file and the rule.
+
+Rules (the names printed):
+
+- ``manifest``: manifest.json parses, names a known format, lists the episodes.
+- ``sha256sums``: every file is listed in SHA256SUMS with its hash, and nothing else is there.
+- ``schema``: the exact Arrow schema (canonical), the keys of each JSON record; each action
+  has its required fields (text for type, keys for key, a non-zero scroll, a path of at least
+  2 points for drag, one terminate and only last).
+- ``image``: the observation exists, decodes, has the recorded size and SHA-256.
+- ``order``: ``step_index`` is 0..n-1, timestamps are monotonic, ``t_end >= t_start``.
+- ``observation-before-action``: ``obs_ts_ms < t_start_ms``; in transcripts, the screenshot
+  of a step is given before its action.
+- ``coordinates``: every point (paths included) lies in ``[0, w) x [0, h)`` of its own image;
+  normalized values in [0, 1], grid values integers in [0, 999], smart-resized pixels inside
+  the recomputed size.
+- ``round-trip``: action strings parse back (``ast``) to calls that format to the same string;
+  keys are in the dialect's vocabulary.
+- ``redacted-string``: no n-gram (1-12 words) of a text field has the keyed hash of a string
+  the contributor redacted (redactions.json: HMAC-SHA256 of the case-folded, stripped string
+  with the workspace key).  The key stays in the contributor's workspace: without it this rule
+  cannot run, and the report says so.
+- ``pii``: no text field holds a personal-data or secret pattern (annotator.redaction.detect)
+  except items the contributor accepted as not sensitive (the allow-list).
+- ``splits``: no contributor is in two splits; every episode of the manifest is present.
+- ``provenance``: license, consent id and outcome are present.
+- ``chat``: the ``<image>`` count equals the number of images.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tarfile
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from annotator.export import actions as A
+
+RULES = ("manifest", "sha256sums", "schema", "image", "order", "observation-before-action",
+         "coordinates", "round-trip", "redacted-string", "pii", "splits", "provenance", "chat")
+SKIP_TEXT_KEYS = {"image", "images", "url", "image_url", "id", "episode_id", "task_id",
+                  "tool_use_id", "call_id", "obs_sha256", "obs_image", "step_id", "type",
+                  "action", "name", "role", "media_type", "status", "obs_display_id",
+                  "action_type", "button", "split", "dialect", "code"}
+MAX_NGRAM = 12
+
+
+@dataclass
+class Problem:
+    file: str
+    rule: str
+    message: str
+    level: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.level.upper()} {self.file}: [{self.rule}] {self.message}"
+
+
+@dataclass
+class Report:
+    folder: Path
+    deep: bool = True  # decode every image (--check); else read headers (after an export)
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.level == "error" for p in self.problems)
+
+    def add(self, file: str, rule: str, message: str, level: str = "error") -> None:
+        self.problems.append(Problem(file, rule, message, level))
+
+    def text(self, limit: int | None = None) -> str:
+        errors = [p for p in self.problems if p.level == "error"]
+        warns = [p for p in self.problems if p.level != "error"]
+        lines = [str(p) for p in (errors + warns)[: limit or None]]
+        more = len(errors) + len(warns) - len(lines)
+        if more > 0:
+            lines.append(f"... and {more} more")
+        lines += [f"note: {n}" for n in self.notes]
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(self.checked.items()))
+        lines.append(f"{'OK' if self.ok else 'FAILED'}: {len(errors)} error(s), "
+                     f"{len(warns)} warning(s); checked {counts}.")
+        return "\n".join(lines)
+
+
+# -- text rules --------------------------------------------------------------------------------
+class TextRules:
+    """The redacted-string and pii rules, per episode (each has its own hashes and allow-list)."""
+
+    def __init__(self, report: Report, manifest: dict[str, Any], key: bytes | None) -> None:
+        from annotator.redaction.detect import Detector
+
+        self.report, self.key = report, key
+        self.detector = Detector()
+        self.hashes: dict[str, set[str]] = {}
+        self.allow: dict[str, set[str]] = {}
+        key_id = _key_id(key) if key is not None else None
+        other_key = []
+        for e in manifest.get("episodes") or []:
+            red = e.get("redaction") or {}
+            hashes = set(red.get("keyed_hashes") or [])
+            if key is not None and hashes and red.get("key_id") not in (None, key_id):
+                other_key.append(e["episode_id"])
+                hashes = set()  # made with another workspace's key: cannot be checked here
+            self.hashes[e["episode_id"]] = hashes
+            self.allow[e["episode_id"]] = {_fold(a["text"]) for a in red.get("allow_list") or []
+                                           if isinstance(a, dict) and a.get("text")}
+        n = sum(len(h) for h in self.hashes.values())
+        if key is None:
+            report.notes.append(
+                f"redacted-string: NOT checked ({n} keyed hash(es) in the manifest): the key "
+                "stays in the contributor's workspace; give --redaction-key FILE to check")
+        else:
+            report.notes.append(f"redacted-string: every text field's 1-{MAX_NGRAM}-word "
+                                f"n-grams checked against {n} keyed hash(es) with the key")
+            if other_key:
+                report.notes.append(f"redacted-string: NOT checked for {len(other_key)} "
+                                    "episode(s) whose hashes were made with another key "
+                                    "(another contributor's workspace)")
+        report.notes.append("pii: every text field scanned with annotator.redaction.detect, "
+                            "allow-listed items excepted")
+
+    def check(self, file: str, episode_id: str, where: str, text: str) -> None:
+        if not text:
+            return
+        self.report.checked["text fields"] += 1
+        if self.key is not None and self.hashes.get(episode_id):
+            from annotator.submission.render import keyed_hash
+
+            hashes = self.hashes[episode_id]
+            words = text.split()
+            seen = set()
+            for i in range(len(words)):
+                for j in range(i + 1, min(len(words), i + MAX_NGRAM) + 1):
+                    gram = " ".join(words[i:j])
+                    if gram in seen:
+                        continue
+                    seen.add(gram)
+                    if keyed_hash(self.key, gram) in hashes:
+                        self.report.add(file, "redacted-string", f"{where}: holds a string the "
+                                        "contributor redacted (its keyed hash matches)")
+                        return
+        allow = self.allow.get(episode_id, set())
+        for span in self.detector.detect(text):
+            if _fold(span.text) in allow or any(_fold(span.text) in a or a in _fold(span.text)
+                                                for a in allow if a):
+                continue
+            self.report.add(file, "pii", f"{where}: {span.kind} pattern "
+                            f"{_clip(span.text)!r}")
+
+    def walk(self, file: str, episode_id: str, where: str, obj: Any) -> None:
+        if isinstance(obj, str):
+            self.check(file, episode_id, where, obj)
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                if k in SKIP_TEXT_KEYS and not isinstance(v, dict | list):
+                    continue
+                self.walk(file, episode_id, f"{where}.{k}", v)
+        elif isinstance(obj, list):
+            for i, v in enumerate(obj):
+                self.walk(file, episode_id, f"{where}[{i}]", v)
+
+
+def _key_id(key: bytes) -> str:
+    import hmac
+
+    # As annotator.submission.builder names the key that made a package's hashes.
+    return hmac.new(key, b"annotator key id", hashlib.sha256).hexdigest()[:16]
+
+
+def _fold(s: str) -> str:
+    return s.strip().casefold()
+
+
+def _clip(s: str, n: int = 6) -> str:
+    # Name the pattern without printing the personal data it may be.
+    return s[:2] + "…" if len(s) > n else "…"
+
+
+def screen_episode(episode_id: str, goal: str, rows: list[dict[str, Any]],
+                   redaction: dict[str, Any], key: bytes | None) -> list[str]:
+    """The redacted-string and pii rules on a submission's own text, before it is exported:
+    a submission that would fail them is skipped (and named) rather than failing the
+    whole export."""
+    report = Report(Path("."))
+    rules = TextRules(report, {"episodes": [{"episode_id": episode_id,
+                                             "redaction": redaction}]}, key)
+    rules.check("task.json", episode_id, "the goal", goal)
+    for row in rows:
+        where = f"step {row['step_index']}"
+        for f in STEP_TEXT:
+            rules.walk("steps.json", episode_id, f"{where} {f}", row.get(f))
+        rules.walk("steps.json", episode_id, f"{where} target",
+                   {k: v for k, v in (row.get("target") or {}).items()
+                    if k in ("name", "window_title", "url")})
+    return [f"{p.file} {p.message} [{p.rule}]" for p in report.problems if p.level == "error"]
+
+
+# -- images ------------------------------------------------------------------------------------
+def decode(data: bytes | None, deep: bool = True
+           ) -> tuple[tuple[int, int] | None, str | None, str | None]:
+    """(size, error, sha256) of an image: fully decoded (every pixel) when ``deep``, else
+    its header read."""
+    if data is None:
+        return None, "the image is missing", None
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            if deep:
+                im.load()
+            return im.size, None, sha
+    except Exception as exc:  # noqa: BLE001 - any decoder failure is the finding
+        return None, f"the image does not decode ({exc})", sha
+
+
+_POOL: list[ThreadPoolExecutor] = []
+
+
+def decode_many(datas: list[bytes | None], deep: bool = True) -> list[Any]:
+    """Decode in threads (Pillow releases the GIL): the check reads every image again."""
+    if len(datas) < 4 or not deep:
+        return [decode(d, deep) for d in datas]
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))))
+    return list(_POOL[0].map(decode, datas))
+
+
+def check_image(report: Report, file: str, where: str, data: bytes | None,
+                width: int | None = None, height: int | None = None,
+                sha256: str | None = None, decoded: Any = None) -> tuple[int, int] | None:
+    report.checked["images"] += 1
+    size, error, sha = decoded if decoded is not None else decode(data, report.deep)
+    if data is None:
+        report.add(file, "image", f"{where}: the image is missing")
+        return None
+    if sha256 is not None and sha != sha256:
+        report.add(file, "image", f"{where}: the image does not match its obs_sha256")
+    if error is not None:
+        report.add(file, "image", f"{where}: {error}")
+        return None
+    if width is not None and (size[0], size[1]) != (width, height):
+        report.add(file, "image", f"{where}: the image is {size[0]}x{size[1]}, the row says "
+                   f"{width}x{height}")
+    return size
+
+
+# -- canonical rows (canonical and webdataset) ------------------------------------------------
+def _pt_inside(x: Any, y: Any, w: int, h: int) -> bool:
+    return x is not None and y is not None and 0 <= x < w and 0 <= y < h
+
+
+def check_step_row(report: Report, file: str, row: dict[str, Any], w: int, h: int) -> None:
+    where = f"episode {row.get('episode_id')} step {row.get('step_index')}"
+    t = row.get("action_type")
+    report.checked["steps"] += 1
+    if t not in A_TYPES:
+        report.add(file, "schema", f"{where}: unknown action_type {t!r}")
+        return
+    if t == "type" and not row.get("text"):
+        report.add(file, "schema", f"{where}: a type step without text")
+    if t == "key" and not row.get("keys"):
+        report.add(file, "schema", f"{where}: a key step without keys")
+    if t == "scroll" and not (row.get("scroll_dx") or row.get("scroll_dy")):
+        report.add(file, "schema", f"{where}: a scroll of (0, 0)")
+    if t == "drag" and len(row.get("path") or []) < 2:
+        report.add(file, "schema", f"{where}: a drag with fewer than 2 path points")
+    if t in POINT_TYPES and not _pt_inside(row.get("x"), row.get("y"), w, h):
+        report.add(file, "coordinates", f"{where}: ({row.get('x')}, {row.get('y')}) is outside "
+                   f"[0, {w}) x [0, {h})")
+    for p in row.get("path") or []:
+        if not _pt_inside(p.get("x"), p.get("y"), w, h):
+            report.add(file, "coordinates", f"{where}: path point ({p.get('x')}, {p.get('y')}) "
+                       f"is outside [0, {w}) x [0, {h})")
+            break
+    bbox = (row.get("target") or {}).get("bbox_px")
+    if bbox and row.get("x") is not None and t in A_CLICKS:
+        x0, y0, x1, y1 = bbox
+        if not (x0 - 1 <= row["x"] <= x1 + 1 and y0 - 1 <= row["y"] <= y1 + 1):
+            report.add(file, "coordinates", f"{where}: the point lies outside target.bbox_px "
+                       f"{bbox}", level="warning")
+    obs, t0, t1 = row.get("obs_ts_ms"), row.get("t_start_ms"), row.get("t_end_ms")
+    if obs is None or t0 is None or not obs < t0:
+        report.add(file, "observation-before-action", f"{where}: obs_ts_ms {obs} is not "
+                   f"before t_start_ms {t0}")
+    elif t0 - obs > 3000:
+        report.add(file, "observation-before-action", f"{where}: the observation is "
+                   f"{(t0 - obs) / 1000:.1f} s older than the action", level="warning")
+    if t0 is not None and t1 is not None and t1 < t0:
+        report.add(file, "order", f"{where}: t_end_ms {t1} < t_start_ms {t0}")
+
+
+A_CLICKS = {"click", "double_click", "triple_click", "right_click", "middle_click"}
+POINT_TYPES = A_CLICKS | {"mouse_move", "drag", "scroll", "long_press", "swipe"}
+A_TYPES = {"click", "double_click", "triple_click", "right_click", "middle_click", "mouse_move",
+           "drag", "scroll", "type", "key", "wait", "long_press", "swipe", "open_app",
+           "navigate_back", "navigate_home", "answer", "terminate"}
+STEP_TEXT = ("text", "keys", "low_level_instruction", "thought", "observation_desc",
+             "reflection")
+
+
+class EpisodeOrder:
+    """Per episode: contiguous step_index, monotonic times, one terminate, last."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.state: dict[str, dict[str, Any]] = {}
+
+    def see(self, file: str, row: dict[str, Any]) -> None:
+        ep = row.get("episode_id")
+        st = self.state.setdefault(ep, {"next": 0, "t": None, "terminate": None, "n": 0,
+                                        "file": file})
+        where = f"episode {ep} step {row.get('step_index')}"
+        if row.get("step_index") != st["next"]:
+            self.report.add(file, "order", f"{where}: step_index is not contiguous (expected "
+                            f"{st['next']})")
+        st["next"] = (row.get("step_index") or 0) + 1
+        t0 = row.get("t_start_ms")
+        if st["t"] is not None and t0 is not None and t0 < st["t"]:
+            self.report.add(file, "order", f"{where}: t_start_ms goes back in time")
+        st["t"] = t0
+        if st["terminate"] is not None:
+            self.report.add(file, "schema", f"{where}: a step after terminate")
+        if row.get("action_type") == "terminate":
+            st["terminate"] = row.get("step_index")
+        st["n"] += 1
+
+
+# -- the checks --------------------------------------------------------------------------------
+def load_manifest(folder: Path, report: Report) -> dict[str, Any] | None:
+    p = folder / "manifest.json"
+    try:
+        m = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        report.add("manifest.json", "manifest", f"cannot be read ({exc})")
+        return None
+    if not isinstance(m, dict) or m.get("format") != "annotator-export" \
+            or not isinstance(m.get("episodes"), list):
+        report.add("manifest.json", "manifest", "is not an annotator export manifest")
+        return None
+    return m
+
+
+def check_sums(folder: Path, report: Report) -> None:
+    p = folder / "SHA256SUMS"
+    try:
+        lines = p.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        report.add("SHA256SUMS", "sha256sums", f"cannot be read ({exc})")
+        return
+    listed: dict[str, str] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        sha, _, rel = line.partition("  ")
+        listed[rel] = sha
+    present = {q.relative_to(folder).as_posix() for q in folder.rglob("*") if q.is_file()}
+    present -= {"manifest.json", "SHA256SUMS"}
+    for rel in sorted(set(listed) - present):
+        report.add(rel, "sha256sums", "is listed in SHA256SUMS but missing")
+    for rel in sorted(present - set(listed)):
+        report.add(rel, "sha256sums", "is not listed in SHA256SUMS")
+    for rel in sorted(present & set(listed)):
+        h = hashlib.sha256()
+        with open(folder / rel, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+        report.checked["files"] += 1
+        if h.hexdigest() != listed[rel]:
+            report.add(rel, "sha256sums", "does not match its SHA-256 in SHA256SUMS")
+
+
+def check_export(folder: str | Path, *, key: bytes | None = None, deep: bool = True
+                 ) -> Report:
+    """Every rule on an export folder.  ``deep=False`` (right after an export, whose images
+    were just encoded from decoded pixels) checks each image's SHA-256 and header size but
+    does not decode its pixels again; ``annotator export --check`` decodes them all."""
+    folder = Path(folder)
+    report = Report(folder, deep=deep)
+    if not deep:
+        report.notes.append("image: SHA-256 and header size of every image (just encoded "
+                            "from decoded frames); `annotator export --check` decodes every "
+                            "pixel")
+    manifest = load_manifest(folder, report)
+    if manifest is None:
+        return report
+    check_sums(folder, report)
+    text = TextRules(report, manifest, key)
+    fmt = (manifest.get("export") or {}).get("format")
+    fn = {"canonical": _canonical, "opencua": _opencua, "chat-sft": _chat,
+          "computer-use": _computer_use, "webdataset": _webdataset}.get(fmt)
+    if fn is None:
+        report.add("manifest.json", "manifest", f"unknown format {fmt!r}")
+        return report
+    seen = fn(folder, manifest, report, text)
+    _splits(manifest, report, seen)
+    return report
+
+
+def _splits(manifest: dict[str, Any], report: Report, seen: set[str] | None) -> None:
+    where: dict[str, set[str]] = defaultdict(set)
+    for e in manifest["episodes"]:
+        where[e.get("contributor")].add(e.get("split"))
+        for k in ("consent_record_id", "manifest_sha256", "submission_id"):
+            if not e.get(k):
+                report.add("manifest.json", "provenance", f"episode {e.get('episode_id')} has "
+                           f"no {k}")
+    for c, splits in sorted(where.items()):
+        if len(splits) > 1:
+            report.add("manifest.json", "splits", f"contributor {c} is in several splits: "
+                       f"{', '.join(sorted(splits))}")
+    if seen is not None:
+        listed = {e["episode_id"] for e in manifest["episodes"]}
+        for ep in sorted(listed - seen):
+            report.add("manifest.json", "splits", f"episode {ep} is in the manifest but not in "
+                       "the data")
+        for ep in sorted(seen - listed):
+            report.add("manifest.json", "splits", f"episode {ep} is in the data but not in the "
+                       "manifest")
+
+
+def _canonical(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+    import pyarrow.parquet as pq
+
+    from annotator.export.schema import EPISODES, STEPS
+
+    seen: set[str] = set()
+    order = EpisodeOrder(report)
+    split_of = {e["episode_id"]: e["split"] for e in manifest["episodes"]}
+    for p in sorted((folder / "data" / "steps").glob("*.parquet")):
+        rel = p.relative_to(folder).as_posix()
+        try:
+            # Row group by row group, buffered: iter_batches would read far more at once.
+            pf = pq.ParquetFile(p, buffer_size=1 << 20)
+        except Exception as exc:  # noqa: BLE001
+            report.add(rel, "schema", f"is not a readable Parquet file ({exc})")
+            continue
+        if not pf.schema_arrow.remove_metadata().equals(STEPS):
+            report.add(rel, "schema", "the steps schema differs from the canonical schema")
+            continue
+        for g in range(pf.metadata.num_row_groups):
+            rows = pf.read_row_group(g).to_pylist()
+            decoded = decode_many([(r.get("obs_image") or {}).get("bytes") for r in rows],
+                                  report.deep)
+            for row, dec in zip(rows, decoded, strict=True):
+                ep = row["episode_id"]
+                seen.add(ep)
+                if split_of.get(ep) and not rel.startswith(f"data/steps/{split_of[ep]}-"):
+                    report.add(rel, "splits", f"episode {ep} is in the wrong split's file")
+                img = row.get("obs_image") or {}
+                size = check_image(report, rel, f"episode {ep} step {row['step_index']}",
+                                   img.get("bytes"), row.get("obs_width"),
+                                   row.get("obs_height"), row.get("obs_sha256"), decoded=dec)
+                order.see(rel, row)
+                if size:
+                    check_step_row(report, rel, row, size[0], size[1])
+                for f in STEP_TEXT:
+                    text.walk(rel, ep, f"episode {ep} step {row['step_index']} {f}", row.get(f))
+                text.walk(rel, ep, f"episode {ep} step {row['step_index']} target",
+                          {k: v for k, v in (row.get("target") or {}).items()
+                           if k in ("name", "window_title", "url")})
+    _terminate_last(report, order)
+    for p in sorted((folder / "data" / "episodes").glob("*.parquet")):
+        rel = p.relative_to(folder).as_posix()
+        t = pq.read_table(p)
+        if not t.schema.remove_metadata().equals(EPISODES):
+            report.add(rel, "schema", "the episodes schema differs from the canonical schema")
+            continue
+        for e in t.to_pylist():
+            for k in ("license", "consent_id", "outcome"):
+                if not e.get(k):
+                    report.add(rel, "provenance", f"episode {e['episode_id']} has no {k}")
+            st = order.state.get(e["episode_id"])
+            if st is None or st["n"] != e["step_count"]:
+                report.add(rel, "schema", f"episode {e['episode_id']}: step_count "
+                           f"{e['step_count']} but {st['n'] if st else 0} step rows")
+            text.walk(rel, e["episode_id"], f"episode {e['episode_id']} task_instruction",
+                      e.get("task_instruction"))
+    for f in ("README.md", "croissant.json"):
+        if not (folder / f).is_file():
+            report.add(f, "schema", "is missing")
+    return seen
+
+
+def _terminate_last(report: Report, order: EpisodeOrder) -> None:
+    for ep, st in order.state.items():
+        if st["terminate"] is not None and st["terminate"] != st["next"] - 1:
+            report.add(st["file"], "schema", f"episode {ep}: terminate is not the last step")
+
+
+def _read(folder: Path, rel: str) -> bytes | None:
+    p = folder / rel
+    if ".." in Path(rel).parts or not p.is_file():
+        return None
+    return p.read_bytes()
+
+
+def _jsonl(folder: Path, pattern: str, report: Report) -> Iterator[tuple[str, int, Any]]:
+    for p in sorted(folder.glob(pattern)):
+        rel = p.relative_to(folder).as_posix()
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                yield rel, n, json.loads(line)
+            except ValueError as exc:
+                report.add(rel, "schema", f"line {n} is not JSON ({exc})")
+
+
+_OPENCUA_KEYS = {"task_id", "instruction", "traj", "task_completed", "alignment_score",
+                 "efficiency_score", "task_difficulty", "reason", "actual_task",
+                 "natural_language_task"}
+
+
+def _opencua(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+    seen: set[str] = set()
+    for rel, n, rec in _jsonl(folder, "*.jsonl", report):
+        if not isinstance(rec, dict) or set(rec) != _OPENCUA_KEYS:
+            report.add(rel, "schema", f"line {n}: not an AgentNet trajectory (keys)")
+            continue
+        ep = rec["task_id"]
+        seen.add(ep)
+        text.walk(rel, ep, f"line {n} instruction", rec.get("instruction"))
+        for i, st in enumerate(rec["traj"]):
+            where = f"line {n} traj[{i}]"
+            if st.get("index") != i:
+                report.add(rel, "order", f"{where}: index {st.get('index')} is not {i}")
+            size = check_image(report, rel, where, _read(folder, f"images/{st.get('image')}"))
+            v = st.get("value") or {}
+            code = v.get("code") or ""
+            if size:
+                for msg in A.check_pyautogui(code, A.Space("norm", *size)):
+                    rule = "coordinates" if "outside" in msg else "round-trip"
+                    report.add(rel, rule, f"{where}: {msg}")
+            report.checked["steps"] += 1
+            text.walk(rel, ep, where, {k: v.get(k) for k in ("observation", "thought",
+                                                             "action", "reflection")})
+            text.check(rel, ep, f"{where} code", code)
+    return seen
+
+
+def _chat(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+    from annotator.export.chatsft import MAX_PIXELS, MIN_PIXELS
+
+    dialect = (manifest.get("export") or {}).get("dialect") or "aguvis"
+    seen: set[str] = set()
+    last: dict[str, int] = {}
+    for rel, n, rec in _jsonl(folder, "data/*.jsonl", report):
+        if not isinstance(rec, dict) or not isinstance(rec.get("messages"), list) \
+                or not isinstance(rec.get("images"), list):
+            report.add(rel, "schema", f"line {n}: no messages and images")
+            continue
+        ep = rec.get("episode_id")
+        seen.add(ep)
+        where = f"line {n} ({rec.get('id')})"
+        if rec.get("step_index", -1) <= last.get(ep, -1):
+            report.add(rel, "order", f"{where}: steps of the episode out of order")
+        last[ep] = rec.get("step_index", -1)
+        count = sum(str(m.get("content")).count("<image>") for m in rec["messages"])
+        if count != len(rec["images"]):
+            report.add(rel, "chat", f"{where}: {count} <image> tag(s) for "
+                       f"{len(rec['images'])} image(s)")
+        roles = [m.get("role") for m in rec["messages"]]
+        if roles != ["system", "user", "assistant"]:
+            report.add(rel, "schema", f"{where}: roles are {roles}")
+            continue
+        size = None
+        for im in rec["images"]:
+            size = check_image(report, rel, where, _read(folder, im))
+        assistant = rec["messages"][2]["content"]
+        m = re.search(r"\nAction: (.*)\Z", assistant, re.S)
+        if m is None:
+            report.add(rel, "schema", f"{where}: the assistant turn has no 'Action: '")
+            continue
+        act = m.group(1)
+        report.checked["steps"] += 1
+        if size:
+            w, h = size
+            if dialect == "uitars-1000":
+                problems = A.check_uitars(act, A.Space("grid", w, h))
+            elif dialect in ("opencua-qwen25", "uitars15"):
+                rh, rw = A.smart_resize(h, w, 28, MIN_PIXELS, MAX_PIXELS)
+                problems = A.check_pyautogui(act, A.Space("abs", w, h, rw, rh))
+            else:
+                problems = A.check_pyautogui(act, A.Space("norm", w, h))
+            for msg in problems:
+                rule = "coordinates" if "outside" in msg or "not a point" in msg else "round-trip"
+                report.add(rel, rule, f"{where}: {msg}")
+        text.walk(rel, ep, where, [rec["messages"][1]["content"], assistant[: m.start()]])
+        text.check(rel, ep, f"{where} action", act)
+    return seen
+
+
+def _computer_use(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+    seen: set[str] = set()
+    for rel, n, rec in _jsonl(folder, "anthropic/*.jsonl", report):
+        ep = rec.get("episode_id")
+        seen.add(ep)
+        tool = (rec.get("tools") or [{}])[0]
+        w, h = tool.get("display_width_px"), tool.get("display_height_px")
+        pending = None  # the id of the last tool_use not yet answered
+        shown = False
+        for i, msg in enumerate(rec.get("messages") or []):
+            for block in msg.get("content") or []:
+                where = f"line {n} messages[{i}]"
+                if block.get("type") == "tool_use":
+                    inp = block.get("input") or {}
+                    if inp.get("action") != "screenshot":
+                        report.checked["steps"] += 1
+                        if not shown:
+                            report.add(rel, "observation-before-action", f"{where}: an action "
+                                       "with no screenshot given since the last one")
+                        shown = False
+                    for k in ("coordinate", "start_coordinate"):
+                        if k in inp and not _pt_inside(*inp[k], w, h):
+                            report.add(rel, "coordinates", f"{where}: {k} {inp[k]} is outside "
+                                       f"the {w}x{h} display")
+                    if inp.get("action") == "key":
+                        for combo in str(inp.get("text", "")).split():
+                            for k in combo.split("+"):
+                                if not A.xdotool_valid(k):
+                                    report.add(rel, "round-trip", f"{where}: {k!r} is not an "
+                                               "xdotool key name")
+                    pending = block.get("id")
+                    text.walk(rel, ep, where, {"text": inp.get("text")})
+                elif block.get("type") == "tool_result":
+                    if block.get("tool_use_id") != pending:
+                        report.add(rel, "order", f"{where}: a tool_result for "
+                                   f"{block.get('tool_use_id')} answers no pending call")
+                    for c in block.get("content") or []:
+                        url = ((c.get("source") or {}).get("url")) or ""
+                        size = check_image(report, rel, where, _read(folder, url))
+                        if size and (size[0] > w or size[1] > h):
+                            report.add(rel, "image", f"{where}: the screenshot is "
+                                       f"{size[0]}x{size[1]}, larger than the display")
+                    shown = True
+                elif block.get("type") == "text":
+                    text.check(rel, ep, where, block.get("text") or "")
+    for rel, n, rec in _jsonl(folder, "openai/*.jsonl", report):
+        ep = rec.get("episode_id")
+        tool = (rec.get("tools") or [{}])[0]
+        w, h = tool.get("display_width"), tool.get("display_height")
+        shown = False
+        for i, item in enumerate(rec.get("input") or []):
+            where = f"line {n} input[{i}]"
+            if item.get("type") == "computer_call":
+                act = item.get("action") or {}
+                if act.get("type") != "screenshot":
+                    if not shown:
+                        report.add(rel, "observation-before-action", f"{where}: an action "
+                                   "with no screenshot given since the last one")
+                    shown = False
+                pts = [(act["x"], act["y"])] if "x" in act else []
+                pts += [(p["x"], p["y"]) for p in act.get("path") or []]
+                for x, y in pts:
+                    if not _pt_inside(x, y, w, h):
+                        report.add(rel, "coordinates", f"{where}: ({x}, {y}) is outside the "
+                                   f"{w}x{h} display")
+                for k in act.get("keys") or []:
+                    if not A.openai_valid(k):
+                        report.add(rel, "round-trip", f"{where}: {k!r} is not an OpenAI key")
+                text.walk(rel, ep, where, {"text": act.get("text")})
+            elif item.get("type") == "computer_call_output":
+                url = (item.get("output") or {}).get("image_url") or ""
+                if _read(folder, url) is None:
+                    report.add(rel, "image", f"{where}: {url} is missing")
+                shown = True
+            elif item.get("type") == "message":
+                text.walk(rel, ep, where, item.get("content"))
+    return seen
+
+
+def _webdataset(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+    seen: set[str] = set()
+    order = EpisodeOrder(report)
+    for p in sorted((folder / "shards").glob("*.tar")):
+        rel = p.relative_to(folder).as_posix()
+        samples: dict[str, dict[str, bytes]] = {}
+        try:
+            with tarfile.open(p) as t:
+                for member in t:
+                    key, _, ext = member.name.partition(".")
+                    fh = t.extractfile(member)
+                    samples.setdefault(key, {})[ext] = fh.read() if fh else b""
+        except (tarfile.TarError, OSError) as exc:
+            report.add(rel, "schema", f"is not a readable tar file ({exc})")
+            continue
+        for key in sorted(samples):
+            parts = samples[key]
+            if "json" not in parts or len(parts) != 2:
+                report.add(rel, "schema", f"sample {key}: needs an image and a .json")
+                continue
+            row = json.loads(parts["json"])
+            ext = next(e for e in parts if e != "json")
+            seen.add(row.get("episode_id"))
+            size = check_image(report, rel, f"sample {key}", parts[ext], row.get("obs_width"),
+                               row.get("obs_height"), row.get("obs_sha256"))
+            order.see(rel, row)
+            if size:
+                check_step_row(report, rel, row, size[0], size[1])
+            for f in STEP_TEXT:
+                text.walk(rel, row.get("episode_id"), f"sample {key} {f}", row.get(f))
+    _terminate_last(report, order)
+    return seen

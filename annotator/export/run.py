@@ -1,0 +1,503 @@
+"""Run an export: select, split, write into a temporary sibling folder, check, rename.
+
+Nothing half-written ever looks complete: the files go into ``.<NAME>.tmp-<pid>`` beside the
+destination, which is synced and renamed only after every file is written and the checks
+pass (a full disk, a crash or a failed check leave at most that temporary folder, removed on
+the way out when possible).  An existing destination is replaced only with ``force`` or on a
+refresh, and only at that final rename.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import shutil
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator import __version__
+from annotator.export import checks
+from annotator.export.base import Context, Writer
+from annotator.export.canonical import CanonicalWriter
+from annotator.export.chatsft import DIALECTS, ChatSFTWriter
+from annotator.export.computeruse import ComputerUseWriter
+from annotator.export.errors import BadSubmission, CheckFailed, ExportError
+from annotator.export.filter import compile_filter
+from annotator.export.images import (
+    FORMATS,
+    PNG_SETTINGS,
+    WEBP_SETTINGS,
+    Encoded,
+    ImageError,
+    encode_frame,
+    strip_png,
+)
+from annotator.export.opencua import OpenCUAWriter
+from annotator.export.source import BlobReader, SourceEpisode, approved_episodes
+from annotator.export.splits import SplitSpec, assign, parse_split
+from annotator.export.steps import SCHEMA_VERSION, canonical_steps, episode_row, scale_step
+from annotator.export.wds import WebDatasetWriter
+from annotator.jobs import Progress
+from annotator.store import Store
+
+WRITERS: dict[str, type[Writer]] = {
+    "canonical": CanonicalWriter,
+    "opencua": OpenCUAWriter,
+    "chat-sft": ChatSFTWriter,
+    "computer-use": ComputerUseWriter,
+    "webdataset": WebDatasetWriter,
+}
+FORMAT_NAMES = tuple(WRITERS)
+MANIFEST = "manifest.json"
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+WHOLE_EPISODE_STEPS = 100  # longer episodes are verified first, then streamed
+SUMS = "SHA256SUMS"
+
+
+@dataclass
+class ExportRequest:
+    out: Path
+    format: str
+    dialect: str | None = None
+    filter: str | None = None
+    split: str | None = None
+    image_format: str = "png"
+    max_side: int | None = None
+    force: bool = False
+    skip_bad: bool = False
+    redaction_key: bytes | None = None
+    # set by refresh: only these submissions, in these splits
+    only_ids: set[int] | None = None
+    fixed_splits: dict[int, str] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    replace: bool = False
+    recorded_filter: str | None = None  # refresh: the filter the export was first made with
+
+
+@dataclass
+class ExportResult:
+    out: Path
+    episodes: int
+    steps: int
+    by_action: dict[str, int]
+    skipped: list[dict[str, Any]]
+    check: checks.Report
+    manifest: dict[str, Any]
+
+
+def validate_request(req: ExportRequest) -> None:
+    if req.format not in WRITERS:
+        raise ExportError(f"Unknown export format {req.format!r}.",
+                          "Known formats: " + ", ".join(FORMAT_NAMES) + ".")
+    if req.format == "chat-sft":
+        if req.dialect is None:
+            raise ExportError("chat-sft needs a --dialect.",
+                              "Known dialects: " + ", ".join(DIALECTS) + ".")
+        if req.dialect not in DIALECTS:
+            raise ExportError(f"Unknown chat-sft dialect {req.dialect!r}.",
+                              "Known dialects: " + ", ".join(DIALECTS) + ".")
+    elif req.dialect is not None:
+        raise ExportError(f"--dialect is for --format chat-sft, not {req.format}.",
+                          "Leave --dialect out, or use --format chat-sft.")
+    if req.image_format not in FORMATS:
+        raise ExportError(f"Unknown image format {req.image_format!r}.",
+                          "Known image formats: " + ", ".join(FORMATS) + ".")
+    if req.max_side is not None and req.max_side < 64:
+        raise ExportError(f"--max-side {req.max_side} is too small.",
+                          "Give at least 64 pixels, or leave it out to keep the frames' size.")
+    compile_filter(req.filter)
+    parse_split(req.split)
+
+
+def temp_sibling(out: Path) -> Path:
+    return out.parent / f".{out.name}.tmp-{os.getpid()}"
+
+
+def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = None,
+               warn: Callable[[str], None] = lambda s: None,
+               now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+               ) -> ExportResult:
+    validate_request(req)
+    out = req.out
+    if out.exists() and not (req.force or req.replace):
+        raise ExportError(f"{out} exists already.",
+                          "Choose another --out, add --force to replace it, or use "
+                          f"`annotator export --refresh {out}` to update it.")
+    if out.exists() and not (out / MANIFEST).is_file() and any(out.iterdir()):
+        raise ExportError(f"{out} exists and is not an export (no {MANIFEST}).",
+                          "Choose another --out: only an export folder is ever replaced.")
+    accept = compile_filter(req.filter)
+    spec = parse_split(req.split)
+    reader = BlobReader(store)
+    skipped: list[dict[str, Any]] = []
+    dropped: Counter = Counter()
+
+    def bad(exc: BadSubmission) -> None:
+        skipped.append({"submission_id": exc.submission_id, "reason": exc.message})
+        warn(f"skipped {exc.message}")
+
+    # 1. Select.
+    chosen: list[tuple[SourceEpisode, list[dict[str, Any]]]] = []
+    for ep in approved_episodes(store, only_ids=req.only_ids):
+        try:
+            reader.load(ep)
+        except BadSubmission as exc:
+            if accept(ep.filter_row()):
+                bad(exc)
+            continue
+        if not accept(ep.filter_row()):
+            continue
+        try:
+            rows = canonical_steps(ep, dropped)
+        except BadSubmission as exc:
+            bad(exc)
+            continue
+        if not rows:
+            continue
+        found = checks.screen_episode(ep.episode_id, ep.goal, rows, _redaction(
+            ep.redactions_doc), req.redaction_key)
+        if found:
+            bad(BadSubmission(ep.submission_id, "its text holds what must not be exported: "
+                              + "; ".join(found[:3])
+                              + (f" and {len(found) - 3} more" if len(found) > 3 else ""),
+                              "Ask the contributor to redact it (or accept it as not "
+                              "sensitive) and submit again."))
+            continue
+        chosen.append((ep, rows))
+    if not chosen:
+        if skipped:
+            raise ExportError(f"Every submission that matched is unreadable ({len(skipped)}); "
+                              "nothing was written.", "Run `annotator db check`.")
+        what = f"the filter {req.filter!r}" if req.filter else "the selection"
+        raise ExportError(f"No approved submission with valid consent matches {what}: "
+                          "nothing was written.",
+                          "Loosen --filter, or approve submissions first (annotator review).")
+
+    # 2. Split by contributor.
+    weights = Counter()
+    for ep, rows in chosen:
+        weights[ep.contributor] += len(rows)
+    by_contrib = assign(spec, weights)
+
+    def split_of(ep: SourceEpisode) -> str:
+        if req.fixed_splits and ep.submission_id in req.fixed_splits:
+            return req.fixed_splits[ep.submission_id]
+        return by_contrib[ep.contributor]
+
+    # 3. Write.
+    tmp = temp_sibling(out)
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        return _write(store, req, spec, tmp, out, chosen, split_of, reader, skipped, bad,
+                      progress, now, dropped)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _write(store, req: ExportRequest, spec: SplitSpec, tmp: Path, out: Path, chosen,
+           split_of, reader: BlobReader, skipped, bad, progress, now,
+           dropped: Counter) -> ExportResult:
+    ctx = Context(out=tmp, name=out.name, image_format=req.image_format,
+                  max_side=req.max_side, dialect=req.dialect)
+    writer = WRITERS[req.format](ctx)
+    writer.begin()
+    total = sum(len(r) for _, r in chosen)
+    done = 0
+    by_action: Counter = Counter()
+    episodes: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    fit = writer.fit
+
+    def encode_one(ep: SourceEpisode, row: dict[str, Any]) -> tuple[Encoded, str]:
+        f = ep.files[row["_frame"]]
+        data = reader.read(ep, f)  # SHA-256 checked
+        try:
+            img = encode_frame(data, req.image_format, max_side=req.max_side, fit=fit)
+        except ImageError as exc:
+            raise BadSubmission(ep.submission_id, f"{f.path} is not a readable frame "
+                                f"({exc}).") from None
+        return img, hashlib.sha256(img.data).hexdigest()
+
+    def verify_one(ep: SourceEpisode, row: dict[str, Any]) -> None:
+        f = ep.files[row["_frame"]]
+        try:
+            strip_png(reader.read(ep, f))
+        except ImageError as exc:
+            raise BadSubmission(ep.submission_id, f"{f.path} is not a readable PNG "
+                                f"({exc}).") from None
+
+    pool = ThreadPoolExecutor(max_workers=WORKERS)  # Pillow and hashlib release the GIL
+    try:
+        for ep, rows in chosen:
+            # Every frame is read, checked and encoded (short episodes) or verified (long
+            # ones) before any of the episode is written, so a bad blob skips the episode.
+            try:
+                if len(rows) <= WHOLE_EPISODE_STEPS:
+                    futures = [pool.submit(encode_one, ep, r) for r in rows]
+                    try:
+                        stream: Iterator[tuple[Encoded, str]] = iter(
+                            [fu.result() for fu in futures])
+                    finally:
+                        for fu in futures:
+                            fu.cancel()
+                else:
+                    list(pool.map(lambda r, ep=ep: verify_one(ep, r), rows))
+                    stream = _windowed(pool, lambda r, ep=ep: encode_one(ep, r), rows)
+            except BadSubmission as exc:
+                bad(exc)
+                done += len(rows)
+                continue
+            done = _write_episode(ep, rows, stream, writer, split_of, by_action, episodes,
+                                  entries, progress, done, total)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    if not episodes:
+        raise ExportError("Every submission that matched is unreadable; nothing was written.",
+                          "Run `annotator db check`; the skipped submissions are named above.")
+    writer.finish(episodes)
+    manifest = {
+        "format": "annotator-export", "format_version": 1,
+        "tool": "annotator", "tool_version": __version__, "schema_version": SCHEMA_VERSION,
+        "created_utc": now().isoformat(timespec="seconds"),
+        "export": {"format": req.format, "dialect": req.dialect, "filter": req.recorded_filter or req.filter,
+                   "split": spec.describe(), "image_format": req.image_format,
+                   "max_side": req.max_side,
+                   "image_settings": {"png": "source bytes kept at the source size, else "
+                                      + str(PNG_SETTINGS), "webp": WEBP_SETTINGS,
+                                      "jpeg": {"quality": 90, "subsampling": "4:4:4"}
+                                      }[req.image_format]},
+        "options": ctx.options,
+        "counts": {"episodes": len(episodes), "steps": sum(e["steps"] for e in entries),
+                   "by_action_type": dict(sorted(by_action.items())),
+                   "by_split": _by_split(entries),
+                   "unsupported": dict(sorted(ctx.unsupported.items())),
+                   "dropped": dict(sorted(dropped.items()))},
+        "episodes": entries,
+        "skipped": skipped,
+        "refreshes": req.history,
+    }
+    write_manifest(tmp, manifest)
+    write_sums(tmp)
+    report = checks.check_export(tmp, key=req.redaction_key, deep=False)
+    if not report.ok:
+        raise CheckFailed("The export failed its checks; nothing was written:\n"
+                          + report.text(limit=20),
+                          "This is a bug or damaged input: report it with the lines above.")
+    _sync(tmp)
+    publish(tmp, out)
+    return ExportResult(out, len(episodes), manifest["counts"]["steps"],
+                        dict(by_action), skipped, report, manifest)
+
+
+def _windowed(pool: ThreadPoolExecutor, fn: Callable[[Any], Any], items: list[Any],
+              window: int | None = None) -> Iterator[Any]:
+    """``fn`` over ``items`` in the pool, in order, with at most ``window`` in flight (so a
+    long episode never holds all its images in memory)."""
+    window = window or 2 * WORKERS
+    pending: deque = deque()
+    it = iter(items)
+    for item in it:
+        pending.append(pool.submit(fn, item))
+        if len(pending) >= window:
+            break
+    while pending:
+        yield pending.popleft().result()
+        nxt = next(it, None)
+        if nxt is not None:
+            pending.append(pool.submit(fn, nxt))
+
+
+def _write_episode(ep: SourceEpisode, rows: list[dict[str, Any]],
+                   stream: Iterator[tuple[Encoded, str]], writer: Writer, split_of,
+                   by_action: Counter, episodes: list[dict[str, Any]],
+                   entries: list[dict[str, Any]], progress: Progress | None, done: int,
+                   total: int) -> int:
+    split = split_of(ep)
+    displays: dict[str, dict[str, Any]] = {}
+    episode = episode_row(ep, rows, split, [])
+    writer.start_episode(ep, episode)
+    scale = float((ep.steps_doc.get("screen") or ep.steps_doc.get("frame") or {})
+                  .get("scale") or 1.0)
+    for row, (img, sha) in zip(rows, stream, strict=True):
+        row = dict(row)
+        row["path"] = [dict(p) for p in row["path"]] if row["path"] else row["path"]
+        row["target"] = dict(row["target"]) if row["target"] else None
+        scale_step(row, img.sx, img.sy)
+        row["episode_id"] = ep.episode_id
+        row["obs_width"], row["obs_height"] = img.width, img.height
+        row["obs_sha256"] = sha
+        disp = row["obs_display_id"]
+        displays.setdefault(disp, {"id": disp, "origin_x": 0, "origin_y": 0,
+                                   "width_px": img.src_width, "height_px": img.src_height,
+                                   "scale": scale})
+        writer.step(row, img)
+        by_action[row["action_type"]] += 1
+        done += 1
+        if progress is not None:
+            progress.check()
+            progress.report(done, total, "Exporting steps")
+    episode["displays"] = list(displays.values())
+    writer.end_episode()
+    episodes.append(episode)
+    entries.append({
+        "episode_id": ep.episode_id, "submission_id": ep.submission_id,
+        "version": ep.version, "consent_record_id": ep.consent_record_id,
+        "consent_sha256": ep.consent_sha256, "manifest_sha256": ep.manifest_sha256,
+        "contributor": ep.contributor, "reviewer": ep.reviewer, "quality": ep.quality,
+        "split": split, "steps": len(rows), "redaction": _redaction(ep.redactions_doc),
+    })
+    return done
+
+
+def _redaction(red: dict[str, Any]) -> dict[str, Any]:
+    kh = red.get("keyed_hashes")
+    key_id = None
+    if isinstance(kh, dict):  # builder: {algorithm, normalization, key_id, hashes}
+        key_id = kh.get("key_id")
+        kh = kh.get("hashes")
+    return {"keyed_hashes": sorted(str(h) for h in kh or [] if isinstance(h, str)),
+            "key_id": key_id, "allow_list": _allow_list(red)}
+
+
+def _allow_list(red: dict[str, Any]) -> list[dict[str, str]]:
+    out = []
+    for item in red.get("allow_list") or []:
+        if isinstance(item, dict) and isinstance(item.get("text"), str):
+            out.append({"text": item["text"], "detector": str(item.get("detector") or "")})
+        elif isinstance(item, str):
+            out.append({"text": item, "detector": ""})
+    return sorted(out, key=lambda d: (d["text"], d["detector"]))
+
+
+def _by_split(entries: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        s = out.setdefault(e["split"], {"episodes": 0, "steps": 0, "contributors": set()})
+        s["episodes"] += 1
+        s["steps"] += e["steps"]
+        s["contributors"].add(e["contributor"])
+    return {k: {"episodes": v["episodes"], "steps": v["steps"],
+                "contributors": len(v["contributors"])} for k, v in sorted(out.items())}
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    import json
+
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True,
+                                              ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_sums(folder: Path) -> None:
+    """SHA256SUMS of every file but the manifest (whose creation time varies) and itself."""
+    lines = []
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_file() and rel not in (MANIFEST, SUMS):
+            lines.append(f"{_sha_file(p)}  {rel}")
+    (folder / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _sha_file(p: Path) -> str:
+    h = hashlib.sha256()
+    with open(p, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sync(folder: Path) -> None:
+    """Flush every written file to disk before the rename makes the export visible."""
+    for p in folder.rglob("*"):
+        if p.is_file():
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for d in [folder, *[p for p in folder.rglob("*") if p.is_dir()]]:
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def publish(tmp: Path, out: Path) -> None:
+    """Rename the finished temporary folder to ``out``, replacing an old export last."""
+    old = None
+    if out.exists():
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.replace(out, old)
+    os.replace(tmp, out)
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_export_manifest(folder: Path) -> dict[str, Any]:
+    import json
+
+    p = folder / MANIFEST
+    try:
+        m = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExportError(f"{folder} is not an export: there is no {MANIFEST}.",
+                          "Give the folder an `annotator export --out` wrote.") from None
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"{p} cannot be read ({exc}).",
+                          "The export is damaged: make it again with --force.") from None
+    if not isinstance(m, dict) or m.get("format") != "annotator-export":
+        raise ExportError(f"{p} is not an annotator export manifest.")
+    return m
+
+
+def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = None,
+                   skip_bad: bool = False, progress: Progress | None = None,
+                   warn: Callable[[str], None] = lambda s: None,
+                   now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
+                   ) -> tuple[ExportResult, list[dict[str, Any]]]:
+    """Rewrite an export without the submissions withdrawn (or no longer exportable) since it
+    was made, with the same options and splits; returns the result and what was removed."""
+    old = read_export_manifest(folder)
+    opts = old.get("export") or {}
+    episodes = old.get("episodes") or []
+    ids = {int(e["submission_id"]) for e in episodes}
+    still = {ep.submission_id for ep in approved_episodes(store, only_ids=ids)}
+    at = now()
+    from annotator.export.source import withdrawn_since
+
+    when = {t["submission_id"]: t["withdrawn_at"] for t in withdrawn_since(store, None)}
+    removed = [{"episode_id": e["episode_id"], "submission_id": e["submission_id"],
+                "consent_record_id": e["consent_record_id"],
+                "withdrawn_at": when.get(e["submission_id"]),
+                "why": "withdrawn" if e["submission_id"] in when
+                else "no longer approved with valid consent"}
+               for e in episodes if int(e["submission_id"]) not in still]
+    if not still:
+        raise ExportError(f"Every episode of {folder} was withdrawn or is no longer "
+                          "exportable: there is nothing left to export.",
+                          f"Delete {folder} and every copy of it.")
+    history = list(old.get("refreshes") or [])
+    history.append({"at": at.isoformat(timespec="seconds"), "removed": removed})
+    req = ExportRequest(
+        out=folder, format=opts.get("format"), dialect=opts.get("dialect"),
+        filter=opts.get("filter"), split=opts.get("split"),
+        image_format=opts.get("image_format") or "png", max_side=opts.get("max_side"),
+        skip_bad=skip_bad, redaction_key=redaction_key, only_ids=still,
+        fixed_splits={int(e["submission_id"]): e["split"] for e in episodes},
+        history=history, replace=True, recorded_filter=opts.get("filter"))
+    # The filter chose these episodes when the export was made; it is not applied again.
+    req.filter = None
+    return run_export(store, req, progress=progress, warn=warn, now=now), removed
