@@ -7,15 +7,20 @@ generated once and cached under benchmarks/out/.  The benchmark works on a fresh
 (the small files copied, the video hard-linked), so every run starts with no steps.json,
 no edits and no frame cache.
 
-Measured in three editor sessions, each in a fresh process as a user's would be (Qt
+Measured in four editor sessions, each in a fresh process as a user's would be (Qt
 offscreen), then the reference in the parent:
 
 1. Time until the editor is interactive: ``EditorWindow(folder)`` constructed and shown, the
    step list filled, and the first frame shown (``view.pts`` set, then painted); also the
    main thread's CPU time, which other jobs on the machine disturb less than wall time:
-   - session 1, cold: no steps.json, no frame cache (steps are derived and written);
+   - session 1, cold: no steps.json, no frame cache (steps are derived; steps.json is
+     written on a worker thread once the first frame is shown);
    - session 2, warm: steps.json present, no frame cache;
-   - session 3, warm + cache: steps.json and the complete frame cache present.
+   - session 3, warm + cache: steps.json and the complete frame cache present;
+   - session 4, warm without the index of stored frame pts the editor keeps in cache/
+     (as after deleting cache/): that index is read from frames.jsonl on a worker thread.
+   Session 1 removes the frame cache (cache/frames, cache/thumbs) after its seeks; the small
+   frame index (cache/stored-pts.npz) stays, as it would on a user's disk.
 2. Seek to 200 random steps (seeded): select the step's row in the step list (what a click
    does), then process Qt events until ``view.pts`` equals the step's observation pts (and
    until painted).  Every 10th frame shown is fingerprinted (SHA-256 of its RGB pixels) and
@@ -178,10 +183,11 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
     rss = RssSampler()
     rss.set_phase("import")
     t0 = time.perf_counter()
-    from PyQt6.QtCore import Qt, QTimer, qInstallMessageHandler
+    from PyQt6.QtCore import QTimer, qInstallMessageHandler
     from PyQt6.QtWidgets import QApplication
 
-    from annotator.media.framecache import CACHE_DIR
+    from annotator.media.framecache import CACHE_DIR, THUMBS_DIR
+    from annotator.ui.editor.frames import INDEX_FILE
     from annotator.ui.editor.window import EditorWindow
     res: dict[str, Any] = {"import_s": round(time.perf_counter() - t0, 3)}
     app = QApplication.instance() or QApplication([])
@@ -236,9 +242,8 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
         """[row, observation pts] of ``seeks`` random steps, no two neighbours alike."""
         rows = []
         for row in range(win.step_list.count()):
-            step = win.session.result.get(win.step_list.item(row).data(Qt.ItemDataRole.UserRole))
-            src = next((x for x in win.steps if step.source_ids
-                        and x.id == step.source_ids[0]), None)
+            step = win.session.result.get(win.step_list.step_id(row))
+            src = win._steps_by_id.get(step.source_ids[0]) if step.source_ids else None
             if src is not None and src.obs_pts is not None:
                 rows.append([row, win._obs_pts(step)])
         out = random.Random(seed).sample(rows, min(seeks, len(rows)))
@@ -288,6 +293,8 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
         drain(0.3)
 
     cache = work / CACHE_DIR
+    if phase == "no index":
+        (work / INDEX_FILE).unlink(missing_ok=True)
     win, res["open"] = open_editor(phase)
     if phase == "cold":
         # Seeks with no frame cache: its build cancelled (the Cancel button), files removed.
@@ -295,7 +302,10 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
         win.wait_for_cache(120)
         drain(0.5)  # the cache-done refresh
         res["cache_files_removed"] = len(list(cache.glob("*.png"))) if cache.is_dir() else 0
-        shutil.rmtree(work / "cache", ignore_errors=True)
+        # The frame cache (frames and thumbnails) goes; the small index of stored pts the
+        # editor keeps beside it stays, as it would for a user (session 4 opens without it).
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(work / THUMBS_DIR, ignore_errors=True)
         res["picked"] = sample_rows(win)
         res["seeks"] = measure_seeks(win, res["picked"], "before cache")
     elif phase == "warm":
@@ -324,7 +334,7 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
               f"{res['cache_build']['mb']:.0f} MB; longest UI stall meanwhile "
               f"{stall * 1000:.0f} ms", flush=True)
         res["seeks"] = measure_seeks(win, picked or [], "after cache")
-    else:
+    elif phase == "cached":
         # What every seek and edit pays on the UI thread besides the frame itself.
         rss.set_phase("repaints")
 
@@ -339,7 +349,8 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
         res["ui_costs_ms"] = {"refresh (after every edit)": med_ms(win.refresh, 5),
                               "timeline repaint (every seek)": med_ms(win.timeline.repaint),
                               "video view repaint": med_ms(win.view.repaint),
-                              "step list repaint": med_ms(win.step_list.repaint)}
+                              "step list repaint": med_ms(win.step_list.repaint),
+                              "step list relayout": med_ms(win.step_list.doItemsLayout)}
         print("  UI thread costs: " + ", ".join(
             f"{k} {v:.0f} ms" for k, v in res["ui_costs_ms"].items()), flush=True)
     close_editor(win)
@@ -394,11 +405,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print("session 3 (fresh process): warm open with the frame cache", flush=True)
     cached = in_child(editor_session, "cached", *common, None, args.seeks, args.seed,
                       args.profile, stamp)
+    print("session 4 (fresh process): warm open without the kept frame index", flush=True)
+    no_index = in_child(editor_session, "no index", *common, None, args.seeks, args.seed,
+                        args.profile, stamp)
     results.update({
-        "sessions": {"cold": cold, "warm": warm, "cached": cached},
+        "sessions": {"cold": cold, "warm": warm, "cached": cached, "no index": no_index},
         "import_s": cold["import_s"],
         "open_cold": cold["open"], "open_warm": warm["open"],
-        "open_warm_cached": cached["open"],
+        "open_warm_cached": cached["open"], "open_warm_no_index": no_index["open"],
         "seek_steps": [{"row": r, "obs_pts": p} for r, p in picked],
         "seeks_before_cache": cold["seeks"], "seeks_after_cache": warm["seeks"],
         "cache_build": warm["cache_build"], "ui_costs_ms": cached["ui_costs_ms"],
@@ -470,6 +484,8 @@ def report(res: dict[str, Any]) -> None:
         ("open, warm (steps.json)", res["open_warm"]["interactive_s"], "s", OPEN_TARGET_S, True),
         ("open, warm (steps.json + frame cache)", res["open_warm_cached"]["interactive_s"], "s",
          OPEN_TARGET_S, True),
+        ("open, warm, frame index not kept", res["open_warm_no_index"]["interactive_s"], "s",
+         OPEN_TARGET_S, True),
         ("seek p95, after the frame cache", a["p95_ms"], "ms", SEEK_P95_TARGET_MS, True),
         ("seek p95, before the frame cache", b["p95_ms"], "ms", SEEK_P95_TARGET_MS, False),
         ("peak RSS of an editor session", peak, "MB", RSS_TARGET_MB, True),
@@ -504,15 +520,15 @@ def report(res: dict[str, Any]) -> None:
     print(f"pixels: {res['seeks_before_cache']['pixels_verified'] + res['seeks_after_cache']['pixels_verified']} "
           f"seeks compared with a fresh VideoReader decode, "
           f"{res['seeks_before_cache']['pixel_mismatches'] + res['seeks_after_cache']['pixel_mismatches']} mismatches")
-    o = [res[k] for k in ("open_cold", "open_warm", "open_warm_cached")]
-    print("open, main-thread CPU time (cold / warm / warm+cache): "
+    o = [res[k] for k in ("open_cold", "open_warm", "open_warm_cached", "open_warm_no_index")]
+    print("open, main-thread CPU time (cold / warm / warm+cache / no index): "
           + " / ".join(f"{x['main_thread_cpu_s']:.2f} s" for x in o)
           + "; constructed in " + " / ".join(f"{x['constructed_s']:.2f} s" for x in o))
     print("UI thread costs: " + ", ".join(f"{k} {v:.0f} ms"
                                          for k, v in res["ui_costs_ms"].items()))
     m = res["memory"]["peak_rss_mb_by_session"]
     print(f"peak RSS by session (MB): cold {m['cold']:.0f}, warm + cache build {m['warm']:.0f}, "
-          f"warm+cache {m['cached']:.0f}")
+          f"warm+cache {m['cached']:.0f}, no index {m['no index']:.0f}")
     print(f"load average at start / end: {res['machine']['loadavg_at_start'][0]:.1f} / "
           f"{res['machine']['loadavg_at_end'][0]:.1f} on {res['machine']['cpus']} CPUs "
           "(other jobs on the machine slow every figure)")

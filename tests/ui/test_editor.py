@@ -6,8 +6,10 @@ import json
 
 import numpy as np
 from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QApplication
 
 from annotator.media.video import VideoReader
+from annotator.ui.editor.step_list import OBS_ROLE
 from annotator.ui.editor.window import EditorWindow
 
 
@@ -29,11 +31,11 @@ def test_steps_are_listed_and_the_view_shows_the_exact_observation_frame(qtbot, 
     win = open_editor(qtbot, demo)
     res = win.session.result
     assert win.step_list.count() == len(res.all_steps) >= 10
-    first = win.step_list.item(1).text()
+    first = win.step_list.text(1)
     assert "Type “Acme Corporation” in 'Invoice 2041 - Sample Books'" in first
     for row in (0, 4, win.step_list.count() - 1):
         win.step_list.setCurrentRow(row)
-        step = res.get(win.step_list.item(row).data(Qt.ItemDataRole.UserRole))
+        step = res.get(win.step_list.step_id(row))
         want = win._obs_pts(step)
         qtbot.waitUntil(lambda w=want: win.view.pts == w, timeout=5000)
         with VideoReader(demo / "video.mp4") as r:
@@ -150,4 +152,64 @@ def test_corrupt_edit_file_opens_last_good_state_with_a_message(qtbot, demo):
     assert "edits" in win.banner.text().lower()
     assert win.session.edits.task.goal in ("first goal", "second goal")
     assert list(demo.glob("edits.json.corrupt*"))
+    win.close()
+
+
+def test_step_list_rows_follow_edits_and_thumbnails_load_lazily(qtbot, demo):
+    win = open_editor(qtbot, demo)
+    lst, model = win.step_list, win.step_model
+    assert lst.uniformItemSizes()  # rows are never measured one by one
+    # Thumbnails: read from the frame cache for the rows painted, not for every step.
+    lst.viewport().repaint()
+    qtbot.waitUntil(lambda: len(model.thumbs) > 0, timeout=5000)
+    shown = {model.index(r).data(OBS_ROLE) for r in range(model.rowCount())
+             if lst.visualRect(model.index(r)).intersects(lst.viewport().rect())}
+    assert set(model.thumbs) <= shown
+    # An instruction written with Enter and a flag show in the row at once.
+    step = win.session.result.all_steps[3]
+    win.select_step(step.id)
+    win.instruction.setFocus()
+    win.instruction.setText("check the e-mail")
+    qtbot.keyClick(win.instruction, Qt.Key.Key_Return)
+    win.mistake.setChecked(True)
+    row = model.row_of(step.id)
+    assert "\n    check the e-mail" in lst.text(row) and "[mistake]" in lst.text(row)
+    assert lst.currentRow() == row and win._selected_id == step.id
+    # Deleting reshapes the list only in preview; the selection survives the refresh.
+    win.delete_step()
+    assert "deleted" in lst.text(row) and lst.currentRow() == row
+    assert model.data(model.index(row), Qt.ItemDataRole.ForegroundRole) is not None
+    # Up/Down in the list move the selection and the video with it.
+    lst.setFocus()
+    qtbot.keyClick(lst, Qt.Key.Key_Down)
+    nxt = win.session.result.all_steps[4]
+    assert win._selected_id == nxt.id
+    qtbot.waitUntil(lambda: win.view.pts == win._obs_pts(nxt), timeout=5000)
+    # Enter in the list goes to the selected step's instruction.
+    qtbot.keyClick(lst, Qt.Key.Key_Return)
+    assert win.instruction.hasFocus() or QApplication.focusWidget() is win.instruction
+    win.close()
+
+
+def test_first_open_writes_steps_and_frame_index_after_the_first_frame(qtbot, demo):
+    from annotator.steps.store import read_steps
+    from annotator.ui.editor.frames import INDEX_FILE
+
+    (demo / "steps.json").unlink(missing_ok=True)
+    win = open_editor(qtbot, demo)  # derived: written once the first frame is shown
+    ids = [s.id for s in win.steps]
+    stored = list(win.stored_pts)
+    win.close()
+    assert [s.id for s in read_steps(demo).steps] == ids
+    assert (demo / INDEX_FILE).is_file()
+    # Without the kept index: the window opens on the first step's frame, reads the index
+    # on a worker thread, then frame stepping works as before; the index is kept again.
+    (demo / INDEX_FILE).unlink()
+    win = open_editor(qtbot, demo)
+    assert win.view.pts == min(s.obs_pts for s in win.steps if s.obs_pts is not None)
+    qtbot.waitUntil(lambda: win.stored_pts == stored, timeout=10_000)
+    before = win.playhead
+    win.step_frame(1)
+    assert win.playhead in stored and win.playhead > before
+    assert (demo / INDEX_FILE).is_file()
     win.close()

@@ -7,15 +7,68 @@ The step-frame cache (exact PNGs) answers first; the decoder handles everything 
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from annotator.bundle import schema
 from annotator.errors import AnnotatorError
 from annotator.media.framecache import read_cached
 from annotator.media.video import VideoReader
+from annotator.steps.fastread import read_frame_arrays
+
+# The pts of every stored frame, kept beside the frame cache: reading them from an hour's
+# frames.jsonl (100,000 lines) costs about 0.4 s, loading this file about 1 ms.  Derived
+# data like the rest of cache/: keyed by frames.jsonl's size and mtime, deleted at will.
+INDEX_FILE = "cache/stored-pts.npz"
+
+
+def _index_key(folder: Path) -> np.ndarray | None:
+    try:
+        st = (folder / schema.FRAMES).stat()
+    except OSError:
+        return None
+    return np.array([st.st_size, st.st_mtime_ns], np.int64)
+
+
+def read_stored_pts_cached(folder: Path) -> list[int] | None:
+    """The stored frames' pts from the index file, or None if it is missing or stale."""
+    key = _index_key(folder)
+    try:
+        with np.load(folder / INDEX_FILE) as z:
+            if key is None or not np.array_equal(z["key"], key):
+                return None
+            return z["pts"].tolist()
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def write_stored_pts(folder: Path, pts: list[int]) -> None:
+    """Keep the index for the next open (atomic; a read-only folder just goes without)."""
+    key = _index_key(folder)
+    if key is None:
+        return
+    target = folder / INDEX_FILE
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.savez(f, key=key, pts=np.asarray(pts, np.int64))
+        os.replace(tmp, target)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
+def read_stored_pts(folder: Path) -> list[int]:
+    """The stored frames' pts, in time order, read from frames.jsonl (slow on long
+    recordings: the window does this on a worker thread), and kept for the next open."""
+    _t, pts, stored, _changed, _report = read_frame_arrays(folder / schema.FRAMES)
+    out = pts[stored].tolist()
+    write_stored_pts(folder, out)
+    return out
 
 
 class FrameLoader(QObject):

@@ -12,8 +12,8 @@ import threading
 import time
 from pathlib import Path
 
-from PyQt6.QtCore import QEvent, QSize, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PyQt6.QtCore import QEvent, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QAction, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -23,8 +23,6 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
@@ -37,19 +35,26 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.bundle import Bundle, schema
+from annotator.bundle import Bundle
 from annotator.bundle.recover import needs_recovery, recover
 from annotator.edits import OUTCOMES, EditSession
 from annotator.edits.errors import EditError
 from annotator.errors import AnnotatorError
 from annotator.jobs import Progress
-from annotator.media.framecache import build_frame_cache, thumb_path
-from annotator.steps import load_or_derive
-from annotator.steps.fastread import read_frame_arrays
-from annotator.ui.editor.frames import FrameLoader
+from annotator.media.framecache import build_frame_cache
+from annotator.steps import Params, StepsError
+from annotator.steps.store import derive_bundle, read_steps, write_steps
+from annotator.ui.editor.frames import (
+    FrameLoader,
+    read_stored_pts,
+    read_stored_pts_cached,
+    write_stored_pts,
+)
 from annotator.ui.editor.redaction_mixin import RedactionMixin
 from annotator.ui.editor.redaction_view import RedactionVideoView
+from annotator.ui.editor.step_list import StepListModel, StepListView
 from annotator.ui.editor.timeline import TimelineWidget
+from annotator.ui.workflow.submit import open_submit
 
 SHORTCUTS = [
     ("Space", "Play / pause"),
@@ -108,6 +113,7 @@ class EditorWindow(QMainWindow, RedactionMixin):
     cache_done = pyqtSignal()
     redaction_job_done = pyqtSignal(str, object)  # job name, result or exception
     redaction_job_progress = pyqtSignal(int, int, str)
+    frame_index_ready = pyqtSignal(object)  # list of stored pts, or an exception
 
     def __init__(self, folder: str | Path) -> None:
         super().__init__()
@@ -119,36 +125,43 @@ class EditorWindow(QMainWindow, RedactionMixin):
             self.notes.append("This recording had been cut off (a crash or a kill); it was "
                               "recovered up to its last saved fragment.")
         self.bundle = Bundle.open(self.folder)
-        self.doc = load_or_derive(self.folder)
+        self.doc, self._steps_to_write = self._load_steps()
         self.steps = list(self.doc.steps)
         self._steps_by_id = {x.id: x for x in self.steps}
         self.session = EditSession.open(self.folder, steps=self.steps)
         self.notes.extend(self.session.messages)
         self.notes.extend(self.bundle.warnings)
-        # The frame index: the one the steps were just derived from, else read with the steps'
-        # fast reader (the same rows as Bundle.frames, in a third of the time).
+        # The pts of the stored frames (frame stepping, the exact frame at a time): the index
+        # the steps were just derived from, else the copy kept in the cache, else read from
+        # frames.jsonl on a worker thread (0.4 s for an hour) while the window opens.
+        stored: list[int] | None
         if self.doc.frame_index is not None:
-            _t, pts, stored, _changed = self.doc.frame_index
+            _t, pts, mask, _changed = self.doc.frame_index
+            stored = pts[mask].tolist()
+            write_stored_pts(self.folder, stored)
         else:
-            _t, pts, stored, _changed, _report = read_frame_arrays(self.folder / schema.FRAMES)
-        self.stored_pts = pts[stored].tolist()
+            stored = read_stored_pts_cached(self.folder)
+        self.stored_pts: list[int] = stored or []
         self.duration_us = max(self.bundle.duration_us,
                                self.stored_pts[-1] if self.stored_pts else 0, 1)
-        self.video_ok = self.bundle.video_path.is_file() and bool(self.stored_pts)
+        self.video_ok = self.bundle.video_path.is_file() and (stored is None
+                                                              or bool(self.stored_pts))
         if not self.video_ok:
-            self.notes.append("The video of this recording is missing or empty: steps and "
-                              "labels can be edited, frames cannot be shown.")
+            self.notes.append(self._no_video_note())
         self.playhead = self.stored_pts[0] if self.stored_pts else 0
+        if stored is None:  # until the index is read: the first step's frame, a stored one
+            self.playhead = min((int(s.obs_pts) for s in self.steps if s.obs_pts is not None),
+                                default=0)
         self.preview = False
         self.speed = 0.0  # playback rate: 0 stopped, 1 normal, negative reverse
         self.cut_start: int | None = None
         self._last_tick = 0.0
         self._refreshing = False
+        self._syncing_list = False  # the window itself is moving the list's current row
         self._selected_id: str | None = None
 
         self.setWindowTitle(f"annotator — {self.folder.name}")
         self.resize(1500, 900)
-        self._thumb_icons: dict[int, QIcon] = {}
         self._build()
         self._build_menus()
         self._build_shortcuts()
@@ -156,18 +169,75 @@ class EditorWindow(QMainWindow, RedactionMixin):
         self.loader = FrameLoader(self.folder, self.bundle.video_path)
         self.loader.frame_ready.connect(self._on_frame)
         self.loader.failed.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        # Thumbnails of rows a seek scrolled into view load once the user pauses (0.12 s
+        # after a frame is shown), not between the seek and its frame, nor during a burst of
+        # seeks (arrow key held down), when they would slow each frame on two cores.
+        self._thumbs_timer = QTimer(self)
+        self._thumbs_timer.setSingleShot(True)
+        self._thumbs_timer.setInterval(120)
+        self._thumbs_timer.timeout.connect(self.step_model.loader.release)
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(33)
         self._play_timer.timeout.connect(self._tick)
         self._unsubscribe = self.session.subscribe(self._on_change)
         self.refresh()
         self.seek(self.playhead)
+        self._index_pending = stored is None
+        if self._index_pending:
+            self.frame_index_ready.connect(self._on_frame_index)
+        self._background_started = False
         self._start_cache()
+        # Background work (the frame cache, writing steps.json, reading the frame index if it
+        # was not kept) starts once the first frame is shown, so that it does not slow the
+        # opening; at the latest after a second.
+        QTimer.singleShot(1000 if self.video_ok else 100, self._start_background)
         if self.session.read_only:
             self.notes.append("This recording's folder is read-only: you can look, but "
                               "changes cannot be saved.")
         self.banner.setText("\n".join(f"• {n}" for n in self.notes))
         self.banner_box.setVisible(bool(self.notes))
+
+    def _load_steps(self):
+        """The stored steps if they are current (as ``load_or_derive`` decides), else derived
+        again.  Derived steps are written after the first frame is shown (encoding an hour's
+        steps.json takes 0.4 s), or not at all when the stored file is damaged or newer."""
+        try:
+            doc = read_steps(self.folder)
+        except StepsError as exc:
+            self.notes.append(f"{exc.message} The steps were derived again for this session "
+                              "and the file was left as it is.")
+            return derive_bundle(self.folder), None
+        if (doc is not None and not doc.outdated and doc.params == Params().as_dict()
+                and doc.outcome is None):
+            return doc, None
+        doc = derive_bundle(self.folder)
+        return doc, doc
+
+    def _start_background(self) -> None:
+        if self._background_started:
+            return
+        self._background_started = True
+        if self._index_pending:
+            threading.Thread(target=self._read_frame_index, name="annotator-frame-index",
+                             daemon=True).start()
+        if getattr(self, "_cache_thread", None) is not None:
+            self._cache_thread.start()
+        self._write_steps_later()
+
+    def _write_steps_later(self) -> None:
+        doc, self._steps_to_write = self._steps_to_write, None
+        if doc is None:
+            return
+
+        def run() -> None:
+            try:
+                write_steps(self.folder, doc)
+            except StepsError:
+                pass  # a read-only folder: derived again next time, the banner says why
+
+        self._steps_thread = threading.Thread(target=run, name="annotator-steps-write",
+                                              daemon=True)
+        self._steps_thread.start()
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -206,10 +276,9 @@ class EditorWindow(QMainWindow, RedactionMixin):
         lv.addWidget(self.timeline)
         lv.addLayout(transport)
 
-        self.step_list = QListWidget()
-        self.step_list.setObjectName("steps")
-        self.step_list.setIconSize(QSize(128, 72))
-        self.step_list.currentItemChanged.connect(self._on_select)
+        self.step_model = StepListModel(self.folder, summary, self)
+        self.step_list = StepListView(self.step_model)
+        self.step_list.current_step_changed.connect(self._on_select)
         self.instruction = QLineEdit()
         self.instruction.setObjectName("instruction")
         self.instruction.setPlaceholderText("What this step does, in your words")
@@ -348,6 +417,9 @@ class EditorWindow(QMainWindow, RedactionMixin):
         find = QAction("Find redaction &suggestions", self)
         find.triggered.connect(self.find_suggestions)
         file.addAction(find)
+        submit = QAction("S&ubmit…", self)  # consent and send for review (ui/workflow)
+        submit.triggered.connect(lambda: open_submit(self.folder))
+        file.addAction(submit)
         file.addSeparator()
         close = QAction("&Close", self)
         close.setShortcut(QKeySequence.StandardKey.Close)
@@ -444,43 +516,15 @@ class EditorWindow(QMainWindow, RedactionMixin):
             self.redo_action.setText(self.session.redo_text() or "Redo")
             self.undo_action.setEnabled(self.session.can_undo)
             self.redo_action.setEnabled(self.session.can_redo)
+            selected = self.selected()
             self.timeline.set_model(
                 duration_us=self.duration_us,
-                steps=[(s.orig_t_start_us, s.kept, s.id == self._selected_id)
-                       for s in res.all_steps],
+                steps=[(s.orig_t_start_us, s.kept) for s in res.all_steps],
                 pauses=[(p["start_us"], p["end_us"]) for p in self.bundle.manifest["pauses"]],
                 removed=[(r.start_us, r.end_us) for r in tl.removed_ranges],
-                trim_in=edits.trim_in_us, trim_out=edits.trim_out_us)
-            shown = res.steps if self.preview else res.all_steps
-            self.step_list.blockSignals(True)
-            self.step_list.clear()
-            by_id = {s.id: s for s in self.steps}
-            current_row = -1
-            for s in shown:
-                source = by_id.get(s.source_ids[0]) if s.source_ids else None
-                n = f"{s.index + 1}. " if s.index is not None else "– "
-                text = n + summary(s, source)
-                if s.label.instruction:
-                    text += f"\n    {s.label.instruction}"
-                flags = [f for f, on in (("mistake", s.label.mistake),
-                                         ("redundant", s.label.redundant)) if on]
-                if not s.kept:
-                    flags.append(s.status)
-                if flags:
-                    text += f"   [{', '.join(flags)}]"
-                item = QListWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, s.id)
-                icon = self._thumb(source)
-                if icon is not None:
-                    item.setIcon(icon)
-                if not s.kept:
-                    item.setForeground(Qt.GlobalColor.gray)
-                self.step_list.addItem(item)
-                if s.id == self._selected_id:
-                    current_row = self.step_list.count() - 1
-            if current_row >= 0:
-                self.step_list.setCurrentRow(current_row)
-            self.step_list.blockSignals(False)
+                trim_in=edits.trim_in_us, trim_out=edits.trim_out_us,
+                selected_us=selected.orig_t_start_us if selected is not None else None)
+            self._fill_step_list(res.steps if self.preview else res.all_steps)
             kept = len(res.steps)
             orphans = len(res.orphans)
             self.steps_label.setText(
@@ -500,19 +544,22 @@ class EditorWindow(QMainWindow, RedactionMixin):
         finally:
             self._refreshing = False
 
-    def _thumb(self, source) -> QIcon | None:
-        """The step's thumbnail: the frame cache's small thumbnail file, never the full frame
-        (~10-40 ms to read at 1080p).  A QIcon made from a file name reads it only when its
-        row is first painted, so listing thousands of steps reads none."""
-        if source is None or source.obs_pts is None:
-            return None
-        icon = self._thumb_icons.get(source.obs_pts)
-        if icon is None:
-            path = thumb_path(self.folder, source.obs_pts)
-            if not path.is_file():
-                return None
-            icon = self._thumb_icons[source.obs_pts] = QIcon(str(path))
-        return icon
+    def _fill_step_list(self, shown: list) -> None:
+        """Rows of the step list: repainted in place when only labels changed, else reset
+        (the selection and the scroll position are kept)."""
+        view = self.step_list
+        bar = view.verticalScrollBar()
+        scroll = bar.value()
+        self._syncing_list = True
+        try:
+            reset = self.step_model.set_steps(shown, self._steps_by_id)
+            row = self.step_model.row_of(self._selected_id)
+            if reset or view.currentRow() != row:
+                view.setCurrentRow(row)
+            if reset:
+                bar.setValue(scroll)
+        finally:
+            self._syncing_list = False
 
     # -- selection and step panel ------------------------------------------------------------
     def selected(self):
@@ -520,20 +567,16 @@ class EditorWindow(QMainWindow, RedactionMixin):
             return None
         return self.session.result.get(self._selected_id)
 
-    def _on_select(self, item, _prev=None) -> None:
-        if item is None:
+    def _on_select(self, row: int) -> None:
+        if row < 0 or self._syncing_list:
             return
-        self._selected_id = item.data(Qt.ItemDataRole.UserRole)
+        self._selected_id = self.step_list.step_id(row)
         self.session.break_coalescing()
         s = self.selected()
         if s is not None:
-            self.seek(self._obs_pts(s))
+            self.seek(self._obs_pts(s))  # first: the frame is fetched while the rest updates
+        self.timeline.set_selected(s.orig_t_start_us if s is not None else None)
         self._fill_step_panel()
-        self.timeline.set_model(duration_us=self.duration_us,
-                                steps=[(x.orig_t_start_us, x.kept, x.id == self._selected_id)
-                                       for x in self.session.result.all_steps],
-                                pauses=self.timeline.pauses, removed=self.timeline.removed,
-                                trim_in=self.timeline.trim_in, trim_out=self.timeline.trim_out)
 
     def _obs_pts(self, s) -> int:
         ids = s.source_ids  # a property that builds a tuple: once, not once per step
@@ -543,10 +586,9 @@ class EditorWindow(QMainWindow, RedactionMixin):
         return s.orig_t_start_us
 
     def select_step(self, step_id: str) -> None:
-        for i in range(self.step_list.count()):
-            if self.step_list.item(i).data(Qt.ItemDataRole.UserRole) == step_id:
-                self.step_list.setCurrentRow(i)
-                return
+        row = self.step_model.row_of(step_id)
+        if row >= 0:
+            self.step_list.setCurrentRow(row)
 
     def _fill_step_panel(self) -> None:
         s = self.selected()
@@ -678,10 +720,61 @@ class EditorWindow(QMainWindow, RedactionMixin):
         if hasattr(self, "rpanel"):
             self._update_overlay()
         if self.video_ok:
+            self.step_model.loader.hold()  # the frame first, thumbnails after
             self.loader.request(t_us)
 
     def _on_frame(self, requested: int, pts: int, rgb) -> None:
         self.view.show_frame(pts, rgb)
+        self._thumbs_timer.start()  # thumbnails load once seeking pauses
+        if not self._background_started:
+            self._start_background()
+        # The exact frame recorded for this time is the last stored one at or before it; if
+        # the video gave an earlier one, the video ends early (truncated) or is damaged here.
+        i = bisect.bisect_right(self.stored_pts, requested) - 1
+        if i >= 0 and pts < self.stored_pts[i]:
+            self.view.set_notice(
+                f"The video has no frame at {fmt_time(self.stored_pts[i])} (it is cut short "
+                f"or damaged): showing the last one it has, at {fmt_time(pts)}.")
+            if not getattr(self, "_told_frames_missing", False):
+                self._told_frames_missing = True
+                self.notes.append(
+                    f"Some frames are missing from the video (the first seen: "
+                    f"{fmt_time(self.stored_pts[i])}); it may have been cut short. Steps and "
+                    "labels can still be edited; those frames cannot be shown.")
+                self.banner.setText("\n".join(f"• {n}" for n in self.notes))
+                self.banner_box.show()
+        else:
+            self.view.set_notice("")
+
+    # -- the frame index, when it was not at hand -------------------------------------------------
+    def _read_frame_index(self) -> None:
+        try:
+            result = read_stored_pts(self.folder)
+        except Exception as exc:  # reported in the window's banner
+            result = exc
+        self.frame_index_ready.emit(result)
+
+    def _no_video_note(self) -> str:
+        return ("The video of this recording is missing or empty: steps and labels can be "
+                "edited, frames cannot be shown.")
+
+    def _on_frame_index(self, result) -> None:
+        if isinstance(result, BaseException):
+            self._tell(f"The frame index (frames.jsonl) could not be read: {result}. Frame "
+                       "stepping is off; steps can still be edited.")
+            return
+        self._index_pending = False
+        self.stored_pts = result
+        self.duration_us = max(self.duration_us, result[-1] if result else 0)
+        if not result and self.video_ok:
+            self.video_ok = False
+            self.view.message = "No video to show"
+            self.view.update()
+            self._tell(self._no_video_note())
+            return
+        self.timeline.duration_us = self.duration_us
+        if self.view.pts is None and result and self.playhead < result[0]:
+            self.seek(result[0])  # nothing shown yet: the first frame
 
     def _update_time(self) -> None:
         tl = self.session.result.timeline
@@ -794,26 +887,33 @@ class EditorWindow(QMainWindow, RedactionMixin):
                 pass
             self.cache_done.emit()
 
+        # Started by _start_background, once the window shows its first frame.
         self._cache_thread = threading.Thread(target=run, name="annotator-cache", daemon=True)
-        self._cache_thread.start()
 
     def _on_cache_progress(self, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
+        now = time.monotonic()
+        if now - getattr(self, "_thumbs_asked", 0.0) > 1.0:  # rows on screen: their thumbs
+            self._thumbs_asked = now
+            self.step_model.thumbs_may_have_appeared()
 
     def _on_cache_done(self) -> None:
         self.progress.hide()
         self.cancel_btn.hide()
-        # Rebuild the list for its thumbnails only if the build made some it lacks (a cache
-        # that was complete already makes none: no refresh while the window opens).
-        if any(s.obs_pts is not None and s.obs_pts not in self._thumb_icons
-               and thumb_path(self.folder, s.obs_pts).is_file() for s in self.steps):
-            self.refresh()
+        self.step_model.thumbs_may_have_appeared()
 
     def wait_for_cache(self, timeout: float = 60) -> None:
+        """Wait until the background frame cache is built (tests, benchmarks)."""
         thread = getattr(self, "_cache_thread", None)
-        if thread is not None:
-            thread.join(timeout)
+        if thread is None:
+            return
+        end = time.monotonic() + timeout
+        while not self._background_started and time.monotonic() < end:
+            QApplication.processEvents()  # the first frame starts it
+            time.sleep(0.005)
+        if thread.ident is not None:  # started (not if the window closed first)
+            thread.join(max(0.0, end - time.monotonic()))
 
     # -- help and closing --------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
@@ -828,6 +928,12 @@ class EditorWindow(QMainWindow, RedactionMixin):
         if progress is not None:
             progress.cancel()
         self.loader.close()
+        self.step_model.loader.close()
+        self._background_started = True  # nothing new starts while closing
+        self._write_steps_later()  # never shown a frame: write them now
+        steps_thread = getattr(self, "_steps_thread", None)
+        if steps_thread is not None:
+            steps_thread.join(30)
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         try:
             self._unsubscribe()
