@@ -4,6 +4,11 @@ withdraw, rates, payouts, my-data): opening the store, signing in, printing tabl
 Signing in: ``--user NAME`` (or ``$ANNOTATOR_USER``) and the passphrase from
 ``$ANNOTATOR_PASSPHRASE`` or a prompt.  The store is the workspace's own SQLite database unless
 ``$ANNOTATOR_DATABASE_URL`` names another one.
+
+Team mode: a workspace signed in to a team server (``annotator remote login``) works against
+it instead (``RemoteServices``: the same methods); the token in the keyring says who acts, so
+no passphrase is asked while it is valid.  ``$ANNOTATOR_DATABASE_URL`` still wins (an admin on
+the server's machine).
 """
 
 from __future__ import annotations
@@ -46,7 +51,29 @@ def open_store(args: argparse.Namespace, *, migrate: str = "auto"):
 def services(args: argparse.Namespace):
     from annotator.workflow.service import Services
 
+    team = team_settings(args)
+    if team is not None:
+        from annotator.remote import team as team_mod
+        from annotator.workspace import Workspace
+
+        root = Workspace.open(getattr(args, "workspace", None)).root
+        return team_mod.remote_services(root, team)
     return Services(open_store(args))
+
+
+def team_settings(args: argparse.Namespace):
+    """The team server this workspace is signed in to, unless a database is named."""
+    from annotator.store import ENV_DATABASE_URL
+
+    if os.environ.get(ENV_DATABASE_URL):
+        return None
+    from annotator.remote import team as team_mod
+    from annotator.workspace import Workspace
+
+    root = Workspace.open(getattr(args, "workspace", None)).root
+    if not (root / "team" / "settings.json").is_file():
+        return None
+    return team_mod.load_settings(root)
 
 
 def prompt_secret(prompt: str, *, env: str, confirm: bool = False) -> str:
@@ -66,6 +93,17 @@ def prompt_secret(prompt: str, *, env: str, confirm: bool = False) -> str:
 
 def sign_in(svc: Any, args: argparse.Namespace):
     name = getattr(args, "user", None) or os.environ.get(ENV_USER)
+    remote = getattr(getattr(svc, "api", None), "token", None) is not None
+    if remote and (not name or name == getattr(svc, "user", None)):
+        from annotator.workflow.errors import AuthenticationFailed
+
+        try:
+            return svc.whoami()  # the workspace's token: no passphrase needed
+        except AuthenticationFailed:
+            name = name or svc.user  # expired or revoked: sign in again below
+            svc.api.token = None
+    elif getattr(svc, "api", None) is not None and not name:
+        name = svc.user  # the workspace's server user, whose token is gone: sign in again
     if not name:
         raise AnnotatorError(
             "This command needs to know who you are.",

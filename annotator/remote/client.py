@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 
 import httpx
 
+from annotator.errors import AnnotatorError
 from annotator.remote.http import Api, ServerUnavailable, parse
 from annotator.remote.upload import Outbox, UploadState, send
 from annotator.workflow.errors import NotFound
@@ -42,17 +43,44 @@ from annotator.workflow.service import (
 )
 
 
+class _ServerName:
+    """What ``store.url`` gives for display (``render_as_string`` like an SQLAlchemy URL)."""
+
+    def __init__(self, server: str) -> None:
+        self.server = server
+
+    def render_as_string(self, hide_password: bool = True) -> str:
+        return self.server
+
+    def __str__(self) -> str:
+        return self.server
+
+
+class NotOnServer(AnnotatorError, AttributeError):
+    """An operation of the embedded ``Services`` that the team server does not offer (an
+    ``AttributeError`` too, so ``hasattr`` and ``getattr(..., default)`` still work)."""
+
+
 class _NoStore:
     """``with svc.store:`` works as with the embedded services (closes the connection)."""
 
     def __init__(self, owner: RemoteServices) -> None:
         self.owner = owner
+        self.url = _ServerName(owner.server)
 
     def __enter__(self) -> _NoStore:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.owner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise NotOnServer("This command works on a store directly, and this workspace works "
+                          f"against the team server {self.owner.server}.",
+                          "Run it on the server's machine with $ANNOTATOR_DATABASE_URL set, "
+                          "or use the server's API (exports: POST /v1/exports).")
 
 
 class RemoteServices:
@@ -74,6 +102,21 @@ class RemoteServices:
 
     def close(self) -> None:
         self.api.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise NotOnServer(f"“{name}” is not available when working against the team server "
+                          f"{self.__dict__.get('server', '')}.",
+                          "Ask an admin of the server, or use the server's own tools.")
+
+    def now(self) -> dt.datetime:
+        """This computer's clock, in UTC (the server stamps what it records itself)."""
+        return dt.datetime.now(dt.UTC)
+
+    def health(self) -> dict[str, Any]:
+        """The server's own check (no token needed); ``ServerUnavailable`` if it is down."""
+        return self.api.request("GET", "/v1/health", auth=False)
 
     def _get(self, path: str, **params: Any) -> Any:
         return self.api.request("GET", path, params={k: v for k, v in params.items()

@@ -35,6 +35,10 @@ from annotator.workspace import Workspace
 THUMB = "cache/library-thumb.png"
 
 
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
 def _fmt_duration(us: int | None) -> str:
     s = int((us or 0) / 1e6)
     return f"{s // 60}:{s % 60:02d}"
@@ -102,7 +106,12 @@ class LibraryWindow(QMainWindow):
         self.sign_in_dialog = None
         self.auto_sign_in = auto_sign_in
         self._after_sign_in = None
-        self.session = Session(ws, services=services, database_url=database_url)
+        team = None
+        if services is None and (ws.root / "team" / "settings.json").is_file():
+            from annotator.remote.team import load_settings
+
+            team = load_settings(ws.root)  # the workspace works against a team server
+        self.session = Session(ws, services=services, database_url=database_url, team=team)
         self.setWindowTitle("annotator — library")
         self.resize(1280, 800)
         self.record_btn = QPushButton("● Record")
@@ -190,10 +199,25 @@ class LibraryWindow(QMainWindow):
         self.user_btn.setMenu(self.user_menu)
         self.store_label = QLabel()
         self.store_label.setObjectName("storeState")
+        self.store_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Team mode: packages consented to but not yet accepted by the server.
+        self.pending_btn = QPushButton()
+        self.pending_btn.setObjectName("sendPending")
+        self.pending_btn.setToolTip("Send the packages waiting on this computer to the team "
+                                    "server (also retried every 30 s)")
+        self.pending_btn.clicked.connect(lambda: self.send_pending())
+        self.pending_btn.hide()
         top = QHBoxLayout()
         top.addWidget(QLabel("<b>annotator</b>"))
         top.addWidget(self.store_label, 1)
+        top.addWidget(self.pending_btn)
         top.addWidget(self.user_btn)
+        from PyQt6.QtCore import QTimer
+
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setInterval(30_000)
+        self.retry_timer.timeout.connect(self._retry_team)
+        self.retry_timer.start()
 
         self.tasks_view = TasksView(s)
         self.submissions_view = SubmissionsView(s)
@@ -215,6 +239,7 @@ class LibraryWindow(QMainWindow):
 
         s.changed.connect(self._session_changed)
         s.store_failed.connect(self._store_failed)
+        s.pending_changed.connect(self._pending_changed)
         s.data_changed.connect(self.refresh)
         self.submissions_view.resubmit_requested.connect(
             lambda folder, sid: self.submit_recording(folder, resubmit_of=sid))
@@ -240,8 +265,11 @@ class LibraryWindow(QMainWindow):
                    "Review": role in ("reviewer", "admin"), "Admin": role == "admin"}
         for i in range(self.tabs.count()):
             self.tabs.setTabVisible(i, visible.get(self.tabs.tabText(i), True))
+        team = s.team
         if s.actor is not None:
             self.user_btn.setText(f"Signed in as {s.actor.name} ({role}) ▾")
+            self.setWindowTitle(f"annotator — library — {s.actor.name}"
+                                + (f" on {team.server}" if team is not None else ""))
             for a in (self.passwd_action, self.sign_out_action):
                 a.setEnabled(True)
         else:
@@ -249,26 +277,42 @@ class LibraryWindow(QMainWindow):
             for a in (self.passwd_action, self.sign_out_action):
                 a.setEnabled(False)
         self.switch_action.setText("Switch user…" if s.actor is not None else "Sign in…")
-        self.switch_action.setEnabled(s.ready)
+        if s.actor is None:
+            self.setWindowTitle("annotator — library")
+        self.switch_action.setEnabled(s.ready or team is not None or s.error is not None)
         if s.ready:
-            url = getattr(getattr(s.services, "store", None), "url", None)
-            try:
-                name = url.render_as_string(hide_password=True) if url is not None else ""
-            except Exception:  # noqa: BLE001 (display only)
-                name = str(url)
-            self.store_label.setText(f"<small>store: {name}</small>")
+            if team is not None:
+                self.store_label.setText(
+                    "<span style='background:#1a5fb4;color:white;padding:2px 6px;"
+                    "border-radius:3px'>&nbsp;Team server&nbsp;</span>&nbsp;"
+                    f"<b>{_html(team.server)}</b>")
+            else:
+                self.store_label.setText(f"<small>This computer · store: {_html(s.where)}"
+                                         "</small>")
             if self.banner.kind == "error" and s.error is None:
                 self.banner.hide()
             if s.actor is None and self.auto_sign_in and self.sign_in_dialog is None:
                 self.show_sign_in()
         else:
-            self.store_label.setText("<small>store: connecting…</small>" if s.error is None
-                                     else "<small>store: unreachable</small>")
+            what = f"team server {_html(team.server)}" if team is not None else "store"
+            self.store_label.setText(f"<small>{what}: connecting…</small>" if s.error is None
+                                     else f"<small>{what}: unreachable</small>")
+        self._pending_changed(s.pending_count())
 
     def _store_failed(self, exc: BaseException) -> None:
         from annotator.ui.workflow.common import error_text
 
         self._session_changed()
+        if self.session.team is not None:
+            reason = exc.message if isinstance(exc, AnnotatorError) else str(exc)
+            self.banner.show_message(
+                f"{reason}\nSigning in, submitting and reviewing wait until the team server "
+                "is back (retried every 30 s). Your local recordings are untouched: keep "
+                "recording and editing, and submit once it is back.",
+                "error",
+                [("Retry", self.session.open_store),
+                 ("Work on this computer", self.work_locally)])
+            return
         self.banner.show_message(
             "The review store cannot be reached, so signing in, submitting and reviewing "
             "are not available right now. Your local recordings are untouched and you can "
@@ -280,13 +324,17 @@ class LibraryWindow(QMainWindow):
         sign-in otherwise; signing in as someone else is how users switch."""
         from annotator.ui.workflow.sign_in import SignInDialog
 
-        if not self.session.ready:
+        s = self.session
+        if not s.ready and s.error is None and s.team is None:
             self.banner.show_message("Not connected to the store yet.", "warn",
-                                     [("Retry", self.session.open_store)])
+                                     [("Retry", s.open_store)])
             return None
         self._after_sign_in = then
-        name = ""
-        dlg = SignInDialog(self.session.services, self, name=name)
+        # Signed out of (or not yet back on) a server: its user name is filled in.
+        name = s.team.user if s.team is not None and s.actor is None else ""
+        # Not connected (a server that is down): the dialog can still switch to another
+        # server or to this computer.
+        dlg = SignInDialog(s.services, self, name=name, workspace=self.ws, team=s.team)
         self.sign_in_dialog = dlg
         dlg.accepted.connect(lambda: self._signed_in(dlg))
         dlg.finished.connect(lambda _r: self._dialog_closed(dlg))
@@ -298,19 +346,94 @@ class LibraryWindow(QMainWindow):
             self.sign_in_dialog = None
 
     def _signed_in(self, dlg) -> None:
-        self.session.set_actor(dlg.actor)
+        if dlg.actor is None:  # "This computer" while on a server: reopen the local store
+            self.work_locally()
+            return
+        if dlg.services is not self.session.services or dlg.team != self.session.team:
+            self.session.use(dlg.services, dlg.actor, dlg.team)
+            if dlg.team is not None:
+                self.send_pending(quiet=True)
+        else:
+            self.session.set_actor(dlg.actor)
         role = self.session.role
+        where = f" on {dlg.team.server}" if dlg.team is not None else ""
         self.banner.show_message(f"Signed in as {dlg.actor.name} ({role}, "
-                                 f"{dlg.actor.pseudonym}).", "ok")
+                                 f"{dlg.actor.pseudonym}){where}."
+                                 + (f"\n{dlg.warning}" if dlg.warning else ""), "ok")
         self.show_tab({"admin": "Admin", "reviewer": "Review"}.get(role, "My submissions"))
         then, self._after_sign_in = self._after_sign_in, None
         if then is not None:
             then()
 
     def sign_out(self) -> None:
+        if self.session.team is not None and self.session.services is not None:
+            from annotator.ui.workflow.common import run_job
+
+            # Revoke the token on the server and forget it here (in the background).
+            run_job(self.session.services.sign_out, owner=self, on_error=lambda exc: (
+                self.banner.show_error(exc, "Signed out here; the server could not be told, "
+                                            "so the token stays valid until it expires.")))
         self.session.sign_out()
         self.show_tab("Recordings")
         self.banner.show_message("Signed out.", "info", [("Sign in", self.show_sign_in)])
+
+    # -- team mode -------------------------------------------------------------------------
+    def work_locally(self) -> None:
+        """Leave the team server: this computer's store, then the sign-in dialog."""
+        s = self.session
+
+        def ready() -> None:
+            if s.ready:
+                s.changed.disconnect(ready)
+                if s.actor is None and self.sign_in_dialog is None:
+                    self.show_sign_in()
+
+        s.changed.connect(ready)
+        self.banner.show_message("Working on this computer's store.", "info")
+        s.switch_to_local()
+
+    def _pending_changed(self, n: int) -> None:
+        team = self.session.team is not None
+        self.pending_btn.setVisible(team and n > 0)
+        self.pending_btn.setText(f"Send pending ({n})")
+
+    def send_pending(self, *, quiet: bool = False):
+        """Send what waits in the outbox; the result goes to the banner."""
+        s = self.session
+        if s.team is None or not s.ready or s.pending_count() == 0:
+            return None
+
+        def done(results) -> None:
+            sent = [r for r in results if not isinstance(r, Exception)]
+            refused = [r for r in results if isinstance(r, Exception)]
+            from annotator.ui.workflow.common import error_text
+
+            text = (f"Sent {len(sent)} waiting package(s): "
+                    + ", ".join(f"#{r.id}" for r in sent) + "." if sent else "")
+            if refused:
+                self.banner.show_message(
+                    (text + "\n" if text else "") + "Refused by the server:\n"
+                    + "\n".join(error_text(e) for e in refused), "error")
+            elif sent:
+                self.banner.show_message(text, "ok")
+
+        def failed(exc) -> None:
+            if not quiet:
+                self.banner.show_error(exc, "The waiting packages could not be sent yet.")
+
+        return s.send_pending(on_done=done, on_error=failed)
+
+    def _retry_team(self) -> None:
+        """Every 30 s in team mode: reconnect if the server was down, then send what
+        waits."""
+        s = self.session
+        if s.team is None:
+            return
+        if not s.ready:
+            if s.error is not None:
+                s.open_store()
+            return
+        self.send_pending(quiet=True)
 
     def change_passphrase(self):
         from annotator.ui.workflow.sign_in import SignInDialog

@@ -207,6 +207,10 @@ class AdminView(QWidget):
         return w
 
     def refresh_overview(self) -> None:
+        if not hasattr(self.svc, "work_stats"):  # a team server offers no statistics yet
+            self.figures.setText("The work overview is not available from the team server "
+                                 "yet; payouts, rates, users, tasks and terms are.")
+            return
         stats = self._call(self.svc.work_stats, actor=self.actor, weeks=self.weeks.value())
         if stats is None:
             return
@@ -340,7 +344,7 @@ class AdminView(QWidget):
 
     def show_payouts(self) -> None:
         month = self.month.text().strip()
-        rep = self._call(self.svc.payouts, actor=self.actor, month=month)
+        rep = _report(self._call(self.svc.payouts, actor=self.actor, month=month))
         if rep is None:
             return
         self.report = rep
@@ -371,7 +375,7 @@ class AdminView(QWidget):
 
     def close_month(self) -> None:
         month = self.month.text().strip()
-        rep = self._call(self.svc.close_month, actor=self.actor, month=month)
+        rep = _report(self._call(self.svc.close_month, actor=self.actor, month=month))
         if rep is not None:
             self.banner.show_message(f"{month} closed: {len(rep.summary)} payout(s), "
                                      f"{money(rep.total_cents)} in all.", "ok")
@@ -643,3 +647,18 @@ class AdminView(QWidget):
             self.new_terms_text.clear()
             self.banner.show_message(f"Terms version {t.version} published.", "ok")
             self.refresh_terms()
+
+
+def _report(rep: Any) -> Any:
+    """The team server's payout report (JSON rows) as the ``PayoutReport`` the embedded
+    services return."""
+    if not isinstance(rep, dict):
+        return rep
+    from annotator.workflow.payouts import ITEM_COLUMNS, SUMMARY_COLUMNS, PayoutReport
+
+    closed_at = rep.get("closed_at")
+    return PayoutReport(
+        month=rep["month"], closed=bool(rep["closed"]),
+        closed_at=dt.datetime.fromisoformat(closed_at) if closed_at else None,
+        items=pd.DataFrame(rep.get("items") or [], columns=ITEM_COLUMNS),
+        summary=pd.DataFrame(rep.get("summary") or [], columns=SUMMARY_COLUMNS))

@@ -209,15 +209,32 @@ class Session(QObject):
     data_changed = pyqtSignal()
     store_failed = pyqtSignal(object)  # the exception
 
+    pending_changed = pyqtSignal(int)  # team mode: packages waiting in the outbox
+
     def __init__(self, workspace: Any, *, services: Any = None,
-                 database_url: str | None = None) -> None:
+                 database_url: str | None = None, team: Any = None) -> None:
         super().__init__()
         self.ws = workspace
         self.database_url = database_url
         self.services = services
+        # Team mode: a ``TeamSettings`` (server URL and user); the services are then a
+        # ``RemoteServices`` with the same methods, and the token is in the keyring.
+        self.team = team
         self.actor = None
         self.error: BaseException | None = None
         self._opening: Job | None = None
+        self._sending: Job | None = None
+
+    @property
+    def where(self) -> str:
+        """Where the work goes, for the window: the server URL or the local store."""
+        if self.team is not None:
+            return self.team.server
+        url = getattr(getattr(self.services, "store", None), "url", None)
+        try:
+            return url.render_as_string(hide_password=True) if url is not None else ""
+        except Exception:  # noqa: BLE001 (display only)
+            return str(url)
 
     # -- the store -------------------------------------------------------------------------
     @property
@@ -233,20 +250,98 @@ class Session(QObject):
         if self._opening is not None and not self._opening.finished_event.is_set():
             return self._opening
 
+        team = self.team
+
         def work() -> Any:
+            if team is not None:
+                return _open_team(self.ws.root, team)
             from annotator.store import open_store
             from annotator.workflow.service import Services
 
             store = open_store(workspace_root=self.ws.root, database_url=self.database_url)
-            return Services(store)
+            return Services(store), None
 
         self._opening = run_job(work, owner=self, on_done=self._opened, on_error=self._failed)
         return self._opening
 
-    def _opened(self, services: Any) -> None:
+    def _opened(self, result: Any) -> None:
+        services, actor = result
         self.services = services
         self.error = None
+        if actor is not None:  # team mode, with a valid token in the keyring
+            self.actor = actor
         self.changed.emit()
+        if self.team is not None:
+            self.pending_changed.emit(self.pending_count())
+
+    # -- team mode -------------------------------------------------------------------------
+    def use(self, services: Any, actor: Any, team: Any) -> None:
+        """Switch to other services (the team server or this computer's store), signed in
+        as ``actor``; ``team`` is the ``TeamSettings`` or None for this computer.  Saved in
+        the workspace so the next start works against the same place."""
+        from annotator.remote import team as team_mod
+
+        old = self.services
+        if old is not None and old is not services and hasattr(old, "close"):
+            try:
+                old.close()
+            except Exception:  # noqa: BLE001 (closing what is no longer used)
+                pass
+        self.services, self.actor, self.team, self.error = services, actor, team, None
+        team_mod.save_settings(self.ws.root, team)
+        self.changed.emit()
+        if team is not None:
+            self.pending_changed.emit(self.pending_count())
+
+    def switch_to_local(self) -> Job | None:
+        """Work against this computer's store again (the server's token stays in the
+        keyring until signed out there)."""
+        from annotator.remote import team as team_mod
+
+        if self.services is not None and self.team is not None:
+            try:
+                self.services.close()
+            except Exception:  # noqa: BLE001
+                pass
+        self.services, self.actor, self.team, self.error = None, None, None, None
+        team_mod.save_settings(self.ws.root, None)
+        self.changed.emit()
+        return self.open_store()
+
+    def pending_count(self) -> int:
+        """Packages consented to but not yet accepted by the team server."""
+        outbox = getattr(self.services, "outbox", None) if self.team is not None else None
+        if outbox is None:
+            return 0
+        try:
+            return len(outbox.pending())
+        except (OSError, ValueError, TypeError):
+            return 0
+
+    def send_pending(self, on_done: Callable[[Any], None] | None = None,
+                     on_error: Callable[[BaseException], None] | None = None) -> Job | None:
+        """Send what waits in the outbox (on a worker thread); one send at a time."""
+        if self.team is None or self.services is None:
+            return None
+        if self._sending is not None and not self._sending.finished_event.is_set():
+            return self._sending
+        svc = self.services
+
+        def done(results: Any) -> None:
+            self.pending_changed.emit(self.pending_count())
+            if results:
+                self.data_changed.emit()
+            if on_done is not None:
+                on_done(results)
+
+        def failed(exc: BaseException) -> None:
+            self.pending_changed.emit(self.pending_count())
+            if on_error is not None:
+                on_error(exc)
+
+        self._sending = run_job(_send_pending, svc, self.ws, owner=self, on_done=done,
+                                on_error=failed)
+        return self._sending
 
     def _failed(self, exc: BaseException) -> None:
         self.error = exc
@@ -267,6 +362,58 @@ class Session(QObject):
 
     def touched(self) -> None:
         self.data_changed.emit()
+
+
+def _open_team(root: Any, team: Any) -> tuple[Any, Any]:
+    """The team server's services and, if the keyring holds a token that still works, who
+    it belongs to (so the app does not ask for the passphrase again)."""
+    from annotator.remote import team as team_mod
+    from annotator.workflow.errors import AuthenticationFailed
+
+    svc = team_mod.remote_services(root, team)
+    svc.health()  # ServerUnavailable (with the reason) if it is down
+    if svc.api.token is None:
+        return svc, None
+    try:
+        return svc, svc.whoami()
+    except AuthenticationFailed:  # expired or revoked: sign in again
+        svc.api.token = None
+        return svc, None
+
+
+def _send_pending(svc: Any, ws: Any) -> list[Any]:
+    """Send the outbox; each accepted package is recorded in its recording, as a direct
+    submit would have been."""
+    states = {st.manifest_sha256: st for st in svc.outbox.pending()}
+    results = svc.send_pending()
+    for r in results:
+        if isinstance(r, Exception):
+            continue
+        st = states.get(getattr(r, "manifest_sha256", None))
+        if st is not None:
+            _record_sent(ws, r, Path(st.folder), svc.server)
+    return results
+
+
+def _record_sent(ws: Any, info: Any, package_folder: Path, server: str) -> None:
+    """A package sent later: note its submission in the recording it was made from (the
+    package folder's manifest names it), so "Resubmit" finds the recording."""
+    from annotator.submission.builder import record_submission
+
+    matches = [Path(f) for f in ws.recordings()
+               if package_folder.name.startswith(Path(f).name + "-")]
+    if not matches:
+        return
+    pkg_dir = max(matches, key=lambda f: len(f.name))  # default_package_dir's naming
+    record_submission(pkg_dir, {
+        "submission_id": info.id, "lineage": info.lineage, "version": info.version,
+        "previous_id": info.previous_id, "manifest_sha256": info.manifest_sha256,
+        "package_folder": str(package_folder),
+        "submitted_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "state": getattr(info.state, "value", str(info.state)), "store": server})
+    data = local_submissions(ws)
+    data[str(info.id)] = str(pkg_dir)
+    ws.set_preference("submitted_recordings", data)
 
 
 def local_submissions(ws: Any) -> dict[str, str]:

@@ -399,7 +399,10 @@ class ConsentDialog(QDialog):
         self.banner.hide()
         self._sending = True
         self.progress.setRange(0, 0)
-        self.progress_label.setText("Sending to the store…")
+        self.progress_label.setText(
+            f"Sending to the team server {self.session.team.server}…"
+            if self.session.team is not None else "Sending to the store…")
+        self._pending_before = self.session.pending_count()
         svc, actor = self.session.services, self.session.actor
         version = self.terms.version if self.terms is not None else None
         self.job = run_job(builder.consent_and_submit, self.prepared, services=svc, owner=self,
@@ -413,6 +416,22 @@ class ConsentDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress_label.setText("")
+        from annotator.remote.http import ServerUnavailable
+
+        if isinstance(exc, ServerUnavailable) and \
+                self.session.pending_count() > getattr(self, "_pending_before", 0):
+            # The package (with its consent) is in the outbox: it is sent when the server is
+            # back, by "Send pending" or the window's retry.
+            self.session.pending_changed.emit(self.session.pending_count())
+            self.banner.show_message(
+                "Consented, but the team server cannot be reached right now: the package "
+                "waits on this computer and is sent when the server is back (“Send "
+                "pending”, or automatically every 30 s).\n" + error_text(exc), "warn")
+            self.progress_label.setText("Waiting to be sent.")
+            self.consent.setEnabled(False)
+            self.submit_btn.setEnabled(False)
+            self.close_btn.setText("Done")
+            return
         self.banner.show_error(exc, "Not submitted: nothing was stored.")
         self._update()
 
