@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+# The team server set-up (PostgreSQL, Redis, SeaweedFS, API, worker): one per session.
+pytest_plugins = ["tests.teamsetup"]
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -15,7 +15,6 @@ import pytest
 from annotator.remote import team as team_mod
 from annotator.ui.workflow.consent_dialog import ConsentDialog
 from annotator.workflow.states import State
-from tests.server.conftest import team  # noqa: F401 - the session's team set-up
 from tests.server.helpers import package
 from tests.ui.test_consent_flow import _error, label, wait_prepared
 from tests.ui.workflow_helpers import library, workspace_store
@@ -23,23 +22,6 @@ from tests.ui.workflow_helpers import library, workspace_store
 pytestmark = pytest.mark.slow
 
 DEAD = "http://127.0.0.1:9"  # the discard port: nothing listens there
-
-
-@pytest.fixture(scope="session")
-def team_server(request):
-    """The team set-up of tests/server: the one already started in this session if the
-    server tests ran first (pytest keeps one instance per fixture definition, and a second
-    one would clash on the database name), else started here."""
-    fm = request._fixturemanager  # private: where pytest keeps the definitions
-    defs = list(getattr(fm, "_arg2fixturedefs", {}).get("team", ()))
-    for attr in ("_arg2node2fixturedefs", "_arg2nodeid2fixturedefs"):
-        for seq in getattr(fm, attr, {}).get("team", {}).values():
-            defs.extend(seq)
-    for fd in defs:
-        cached = getattr(fd, "cached_result", None)
-        if cached is not None and cached[2] is None:
-            return cached[0]
-    return request.getfixturevalue("team")
 
 
 @pytest.fixture
@@ -76,9 +58,9 @@ def sign_in_to_server(qtbot, win, url: str, name: str, pw: str, new_pw: str):
 
 
 def test_two_desktops_submit_review_resubmit_approve_export(
-        qtbot, team_server, demo, tmp_path, tmp_path_factory, keyring_file, capsys,
+        qtbot, team, demo, tmp_path, tmp_path_factory, keyring_file, capsys,
         monkeypatch):
-    t = team_server
+    t = team
     base = tmp_path_factory.getbasetemp()
     c_name, c_pw, _ = t.new_user("contributor")
     r_name, r_pw, _ = t.new_user("reviewer")

@@ -1,4 +1,6 @@
-"""The whole team set-up, started once per test session on 127.0.0.1: PostgreSQL (the store
+"""The ``team`` fixture: the whole team set-up, started once per test session on 127.0.0.1
+(registered as a plugin in tests/conftest.py, so tests/server and tests/ui share one
+instance): PostgreSQL (the store
 tests' throwaway cluster, a database copied from its migrated template), Debian's
 redis-server, SeaweedFS ``weed mini`` with an identity, the API under Uvicorn (2 workers) and
 an RQ worker.  Each test gets fresh users (unique names) on the shared server."""
