@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import signal
 import sys
 import time
 
@@ -22,14 +24,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     return "server-up"
 
 
+_STORE_ENV = ("DATABASE_URL", "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "REDIS_URL",
+              "S3_BUCKET", "S3_REGION")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     from annotator.server.launcher import TeamSetup
 
     t0 = time.monotonic()
     print("Starting PostgreSQL, Redis, SeaweedFS, the API and a worker...", flush=True)
     setup = TeamSetup(api_port=args.port, api_workers=args.api_workers, workers=args.workers)
-    setup.start(admin=args.admin, admin_passphrase=os.environ.get("ANNOTATOR_PASSPHRASE"))
+    # Ctrl+C, `kill` and a closed terminal all stop every service and delete the trial (a
+    # background start may inherit SIGINT ignored: take it back).
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
     try:
+        setup.start(admin=args.admin, admin_passphrase=os.environ.get("ANNOTATOR_PASSPHRASE"))
         print(f"Team server ready in {time.monotonic() - t0:.1f} s at {setup.url}\n"
               f"  API description: {setup.url}/v1/docs\n"
               f"  first admin: {args.admin}"
@@ -37,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
                  f", passphrase (shown once): {setup.admin_passphrase}") + "\n"
               f"  sign in: annotator remote login {setup.url} --user {args.admin}\n"
               f"  logs: {setup.folder / 'logs'}\n"
+              "  store-level commands on this machine (annotator export, annotator db) use the\n"
+              "  team's database and object store with this environment:\n"
+              + "".join(f"    export {k}={shlex.quote(v)}\n" for k, v in sorted(
+                  setup.cfg.env().items()) if k.endswith(_STORE_ENV)) +
               "Ctrl+C stops everything and deletes the trial's data.", flush=True)
         while all(p.alive() for p in setup.procs if hasattr(p, "alive")
                   and p.__class__.__name__ != "PgCluster"):

@@ -44,6 +44,15 @@ def open_store(args: argparse.Namespace, *, migrate: str = "auto"):
     from annotator.store import open_store as _open
     from annotator.workspace import Workspace
 
+    if os.environ.get("ANNOTATOR_S3_ENDPOINT") and os.environ.get("ANNOTATOR_DATABASE_URL"):
+        # On a team server's host (its environment, docs/server.md): the server's database
+        # and object store, so store-level commands (export, db) work on the team's data.
+        from annotator.server.config import ServerConfig
+        from annotator.server.objects import ObjectStore, S3BlobStore
+
+        cfg = ServerConfig.from_env()
+        return _open(database_url=cfg.database_url, blobs=S3BlobStore(ObjectStore(cfg)),
+                     migrate="check" if migrate == "auto" else migrate)
     ws = Workspace.open(getattr(args, "workspace", None))
     return _open(workspace_root=ws.root, migrate=migrate)
 
