@@ -55,3 +55,11 @@ def test_draw_box_mask_text_accept_and_render(qtbot, demo, tmp_path):
     assert win.last_leak_check.passed, str(win.last_leak_check)
     assert out.is_file()
     win.close()
+
+
+def test_accepted_leak_items_are_listed_with_their_text():
+    from annotator.ui.editor.redaction_panel import describe
+
+    line = describe({"kind": "allow", "text": "support@example.com", "detector": "email"})
+    assert "support@example.com" in line and "email" in line and "not sensitive" in line
+    assert "any detector" in describe({"kind": "allow", "text": "ACME", "detector": "*"})

@@ -37,6 +37,10 @@ def describe(r: dict) -> str:
         return "✎ window title → <redacted>"
     if kind == "keys":
         return "✎ keys of a step → <redacted>"
+    if kind == "allow":
+        det = r.get("detector") or "*"
+        what = "any detector" if det == "*" else det
+        return f"✓ accepted as not sensitive ({what}): {r.get('text', '')}"
     return ""
 
 
