@@ -204,3 +204,34 @@ def test_same_detectors_on_typed_text_and_titles() -> None:
 def test_kinds_can_be_restricted() -> None:
     det = Detector(kinds=[d.EMAIL])
     assert [s.kind for s in det.detect("jane@example.com 4111 1111 1111 1111")] == [d.EMAIL]
+
+
+@pytest.mark.parametrize(("ocr_text", "kind"), [
+    ("FRS55 8046 3950 232C WH7L UNSS A97", d.IBAN),  # extra character, S for 9
+    ("to CH5090708751785996288 by", d.IBAN),  # one look-alike digit, mod 97 decides
+    ("AB 05 99 334A", d.NATIONAL_ID),  # UK NI number with one extra character
+    ("RAG11634D", d.NATIONAL_ID),
+    ("is AKAIAH6QPYHZYIZDFRFRP.", d.API_KEY),  # AWS key id with a doubled letter
+    ("4248-3351 -5689-6981", d.CARD),  # split before a hyphen, still four groups
+    ("max-+ billing@initech.dev", d.EMAIL),
+    ("smith, k@post.example.ch", d.EMAIL),
+    ("jane-berg@example-net", d.EMAIL),
+    ("Kowalski.t@northwind. fr", d.EMAIL),
+    ("oscar_jensen/5@fabrikam.de", d.EMAIL),
+    ("https; //api.example.com/callback?page=2&apikey=GkMaIGhvF", d.URL_TOKEN),
+    ("cCYSbuXNRgTYbXEXYOgqhap84196q6we", d.SECRET),
+])
+def test_more_ocr_misreadings(ocr_text: str, kind: str) -> None:
+    assert kind in [s.kind for s in detect(ocr_text, ocr=True)]
+
+
+@pytest.mark.parametrize("ocr_text", [
+    "Order AB1234567C", "at bob@x. then", "AbstractSingletonProxyFactoryBean",
+])
+def test_ocr_tolerance_keeps_hard_negatives_clean(ocr_text: str) -> None:
+    assert detect(ocr_text, ocr=True) == []
+
+
+def test_ssn_before_a_negative_amount_is_not_a_card() -> None:
+    kinds = [s.kind for s in detect("299-25-3158 -1969.49", ocr=True)]
+    assert d.CARD not in kinds and d.NATIONAL_ID in kinds
