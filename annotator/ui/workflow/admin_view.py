@@ -47,8 +47,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.errors import AnnotatorError
-from annotator.ui.workflow.common import Banner, Session, money, when
+from annotator.ui.workflow.common import Banner, Session, SessionView, money, when
 
 
 def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
@@ -130,7 +129,7 @@ def _reset(chart: QChart) -> None:
         chart.removeAxis(ax)
 
 
-class AdminView(QWidget):
+class AdminView(SessionView, QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -151,20 +150,6 @@ class AdminView(QWidget):
         session.changed.connect(self.refresh)
         session.data_changed.connect(self.refresh)
 
-    @property
-    def svc(self) -> Any:
-        return self.session.services
-
-    @property
-    def actor(self) -> Any:
-        return self.session.actor
-
-    def _call(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AnnotatorError as exc:
-            self.banner.show_error(exc)
-            return None
 
     def refresh(self) -> None:
         if self.svc is None or self.actor is None or self.session.role != "admin":

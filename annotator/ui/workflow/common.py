@@ -199,6 +199,29 @@ class Banner(QFrame):
         return next((b for b in self._buttons if b.text() == label), None)
 
 
+class SessionView:
+    """For the workflow views: the session's services and user, and calls whose errors go to
+    the view's banner (``self.session`` and ``self.banner`` are set by the view)."""
+
+    session: Session
+    banner: Banner
+
+    @property
+    def svc(self) -> Any:
+        return self.session.services
+
+    @property
+    def actor(self) -> Any:
+        return self.session.actor
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except AnnotatorError as exc:
+            self.banner.show_error(exc)
+            return None
+
+
 class Session(QObject):
     """The store, its services and the signed-in user, shared by every view of one window.
 

@@ -37,8 +37,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.errors import AnnotatorError
-from annotator.ui.workflow.common import STATE_LABELS, Banner, Session, duration, when
+from annotator.ui.workflow.common import STATE_LABELS, Banner, Session, SessionView, duration, when
 from annotator.ui.workflow.player import SubmissionPlayback
 
 SHORTCUTS = [
@@ -59,7 +58,7 @@ STATE_FILTERS = [("Open (waiting + in review)", ("submitted", "in_review")),
                           "rejected", "superseded", "draft"))]
 
 
-class ReviewView(QWidget):
+class ReviewView(SessionView, QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
@@ -265,20 +264,6 @@ class ReviewView(QWidget):
             sc.setEnabled(not typing)
 
     # -- data ---------------------------------------------------------------------------------
-    @property
-    def svc(self) -> Any:
-        return self.session.services
-
-    @property
-    def actor(self) -> Any:
-        return self.session.actor
-
-    def _call(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AnnotatorError as exc:
-            self.banner.show_error(exc)
-            return None
 
     def filters(self) -> Any:
         from annotator.workflow.service import QueueFilter

@@ -40,6 +40,7 @@ from annotator.ui.workflow.common import (
     STATE_LABELS,
     Banner,
     Session,
+    SessionView,
     duration,
     local_submissions,
     run_job,
@@ -54,7 +55,7 @@ def _esc(text: str | None) -> str:
     return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class SubmissionsView(QWidget):
+class SubmissionsView(SessionView, QWidget):
     """My submissions.  ``resubmit_requested(folder, submission_id)`` and
     ``open_recording(folder)`` are handled by the main window (consent dialog, editor)."""
 
@@ -136,20 +137,6 @@ class SubmissionsView(QWidget):
         session.data_changed.connect(self.refresh)
         self._update_buttons()
 
-    @property
-    def svc(self) -> Any:
-        return self.session.services
-
-    @property
-    def actor(self) -> Any:
-        return self.session.actor
-
-    def _call(self, fn, *args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except AnnotatorError as exc:
-            self.banner.show_error(exc)
-            return None
 
     # -- listing -------------------------------------------------------------------------------
     def refresh(self) -> None:
