@@ -27,13 +27,11 @@ from PyQt6.QtCharts import (
 from PyQt6.QtCore import QDateTime, Qt
 from PyQt6.QtGui import QColor, QPainter
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -47,22 +45,14 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.ui.workflow.common import Banner, Session, SessionView, money, when
-
-
-def _table(headers: list[str], stretch: int | None = None) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.verticalHeader().hide()
-    hh = t.horizontalHeader()
-    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    hh.setStretchLastSection(True)
-    if stretch is not None:
-        hh.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return t
+from annotator.ui.workflow.common import (
+    Banner,
+    Session,
+    SessionView,
+    money,
+    read_only_table,
+    when,
+)
 
 
 def _fill(t: QTableWidget, rows: list[list[Any]]) -> None:
@@ -309,10 +299,10 @@ class AdminView(SessionView, QWidget):
         row.addWidget(self.payout_state, 1)
         row.addWidget(self.csv_path)
         row.addWidget(self.csv_btn)
-        self.summary_table = _table(["Contributor", "Items", "Approved minutes", "Amount",
+        self.summary_table = read_only_table(["Contributor", "Items", "Approved minutes", "Amount",
                                      "Withdrawn after payment"])
         self.summary_table.setObjectName("payoutSummary")
-        self.items_table = _table(["Contributor", "Submission", "Version", "Task", "Approved",
+        self.items_table = read_only_table(["Contributor", "Submission", "Version", "Task", "Approved",
                                    "Minutes", "Per-minute", "Task pay", "Amount", "Paid"])
         self.items_table.setObjectName("payoutItems")
         lay = QVBoxLayout(w)
@@ -385,7 +375,7 @@ class AdminView(SessionView, QWidget):
     # -- rates ---------------------------------------------------------------------------------
     def _rates(self) -> QWidget:
         w = QWidget()
-        self.rates_table = _table(["From", "Per approved minute", "Per approved task",
+        self.rates_table = read_only_table(["From", "Per approved minute", "Per approved task",
                                    "Currency", "Set"])
         self.per_minute = QSpinBox()
         self.per_minute.setRange(0, 1_000_000)
@@ -429,7 +419,7 @@ class AdminView(SessionView, QWidget):
     # -- users ---------------------------------------------------------------------------------
     def _users(self) -> QWidget:
         w = QWidget()
-        self.users_table = _table(["Name", "Pseudonym", "Role", "Created", "Disabled",
+        self.users_table = read_only_table(["Name", "Pseudonym", "Role", "Created", "Disabled",
                                    "Must change passphrase"])
         self.users_table.setObjectName("users")
         self.new_name = QLineEdit()
@@ -508,7 +498,7 @@ class AdminView(SessionView, QWidget):
     # -- tasks ---------------------------------------------------------------------------------
     def _tasks(self) -> QWidget:
         w = QWidget()
-        self.tasks_table = _table(["#", "Title", "Goal", "Applications", "Difficulty", "Pay",
+        self.tasks_table = read_only_table(["#", "Title", "Goal", "Applications", "Difficulty", "Pay",
                                    "Published", "Closed"], stretch=2)
         self.tasks_table.setObjectName("adminTasks")
         self.task_title = QLineEdit()

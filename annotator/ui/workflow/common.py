@@ -18,7 +18,16 @@ from typing import Any
 
 from PyQt6 import sip
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
-from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QWidget,
+)
 
 from annotator.errors import AnnotatorError
 from annotator.jobs import Cancelled, Progress
@@ -197,6 +206,23 @@ class Banner(QFrame):
 
     def button(self, label: str) -> QPushButton | None:
         return next((b for b in self._buttons if b.text() == label), None)
+
+
+def read_only_table(headers: list[str], stretch: int | None = None, *,
+                    stretch_last: bool = True) -> QTableWidget:
+    """A table of rows to select, not to edit, sized to its contents."""
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.verticalHeader().hide()
+    hh = t.horizontalHeader()
+    hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    hh.setStretchLastSection(stretch_last)
+    if stretch is not None:
+        hh.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return t
 
 
 class SessionView:

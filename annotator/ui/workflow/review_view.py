@@ -15,14 +15,12 @@ from typing import Any
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QButtonGroup,
     QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -31,13 +29,20 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from annotator.ui.workflow.common import STATE_LABELS, Banner, Session, SessionView, duration, when
+from annotator.ui.workflow.common import (
+    STATE_LABELS,
+    Banner,
+    Session,
+    SessionView,
+    duration,
+    read_only_table,
+    when,
+)
 from annotator.ui.workflow.player import SubmissionPlayback
 
 SHORTCUTS = [
@@ -89,16 +94,8 @@ class ReviewView(SessionView, QWidget):
         for w in (QLabel("Show"), self.state_filter, QLabel("Task"), self.task_filter,
                   self.text_filter, self.mine, self.refresh_btn):
             filters.addWidget(w)
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = read_only_table(COLUMNS, 2, stretch_last=False)
         self.table.setObjectName("queue")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.counts = QLabel()
         self.claim_btn = QPushButton("Claim")
         self.claim_btn.setObjectName("claim")

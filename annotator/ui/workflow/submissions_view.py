@@ -16,18 +16,15 @@ from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
@@ -43,6 +40,7 @@ from annotator.ui.workflow.common import (
     SessionView,
     duration,
     local_submissions,
+    read_only_table,
     run_job,
     when,
 )
@@ -70,16 +68,8 @@ class SubmissionsView(SessionView, QWidget):
         self.items: list[Any] = []
         self.detail: Any = None
         self.banner = Banner()
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = read_only_table(COLUMNS, 3, stretch_last=False)
         self.table.setObjectName("mySubmissions")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        hh = self.table.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        hh.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.details = QTextBrowser()
         self.details.setObjectName("details")
         self.details.setPlaceholderText("Select a submission to see its comments and history.")
