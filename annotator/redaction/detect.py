@@ -619,15 +619,7 @@ class Detector:
             if ocr and "?" in url:
                 # OCR reads "_" as a space now and then ("&api key=..."): the query may go on
                 # in the next pieces.
-                pieces = []
-                pos = end
-                while len(pieces) < 4:
-                    nm = _NEXT_PIECE.match(text, pos)
-                    if not nm:
-                        break
-                    pieces.append((nm.group(1), nm.end(1)))
-                    pos = nm.end(1)
-                end = _take_pieces(pieces, end)
+                end = _take_pieces(_following_pieces(text, end, 4), end)
                 url = text[m.start():end]
             joined = url.replace(" ", "")
             if URL_CREDENTIALS in self.kinds and _URL_CRED.match(joined):
@@ -868,15 +860,7 @@ class Detector:
         if span.kind in (URL_TOKEN, URL_CREDENTIALS) or (
                 span.kind == CREDENTIAL and any(c in span.text for c in "/?&")):
             start, end = _extend_url(text, start, end)
-            pieces = []
-            pos = end
-            while len(pieces) < 6:
-                m = _NEXT_PIECE.match(text, pos)
-                if not m:
-                    break
-                pieces.append((m.group(1), m.end(1)))
-                pos = m.end(1)
-            end = _take_pieces(pieces, end)
+            end = _take_pieces(_following_pieces(text, end, 6), end)
             if (start, end) == (span.start, span.end):
                 return span
             return Span(start, end, span.kind, span.score, text[start:end], span.reason)
@@ -930,6 +914,18 @@ def _piece_kind(piece: str) -> str:
             return "plain"
         return "strong"
     return "strong"
+
+
+def _following_pieces(text: str, pos: int, limit: int) -> list[tuple[str, int]]:
+    """Up to ``limit`` pieces (text, end) that follow ``pos``, for ``_take_pieces``."""
+    pieces: list[tuple[str, int]] = []
+    while len(pieces) < limit:
+        m = _NEXT_PIECE.match(text, pos)
+        if not m:
+            break
+        pieces.append((m.group(1), m.end(1)))
+        pos = m.end(1)
+    return pieces
 
 
 def _take_pieces(pieces: list[tuple[str, int]], edge: int) -> int:
