@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 
 from annotator.capture.interfaces import Display, Rect
+from annotator.errors import PlatformNotSupported
+
+
+def open_mss():
+    """An mss instance; a connection the X server refuses is retried briefly (a loaded
+    server can turn a new client away for a moment) and then reported clearly."""
+    import mss
+    from mss.exception import ScreenShotError
+
+    for attempt in range(4):
+        try:
+            return mss.MSS()
+        except ScreenShotError as exc:
+            last = exc
+            time.sleep(0.25 * (attempt + 1))
+    display = os.environ.get("DISPLAY", "")
+    raise PlatformNotSupported(
+        f"Cannot grab the screen of the X display {display!r}: {last}.",
+        "Check that the X server is running, that DISPLAY is right and that it accepts "
+        "more clients, then record again.",
+    ) from last
 
 
 def list_displays() -> list[Display]:
-    import mss
-
-    with mss.MSS() as sct:
+    with open_mss() as sct:
         return [
             Display(str(i), m["left"], m["top"], m["width"], m["height"], 1.0)
             for i, m in enumerate(sct.monitors)
@@ -19,9 +41,7 @@ def list_displays() -> list[Display]:
 
 
 def virtual_screen() -> Rect:
-    import mss
-
-    with mss.MSS() as sct:
+    with open_mss() as sct:
         m = sct.monitors[0]
         return Rect(m["left"], m["top"], m["width"], m["height"])
 
@@ -30,10 +50,8 @@ class MssGrabber:
     """Grabs a fixed region; create and use it in one thread (Xlib is not thread-safe)."""
 
     def __init__(self, region: Rect) -> None:
-        import mss
-
         self.region = region
-        self._sct = mss.MSS()
+        self._sct = open_mss()
         self._mon = {
             "left": region.x,
             "top": region.y,

@@ -41,6 +41,17 @@ def test_wayland_without_x_says_capture_is_not_supported(tmp_path):
     assert "Wayland" in res.stderr and "not supported" in res.stderr
 
 
+def test_a_display_that_refuses_screen_grabs_is_a_clear_error(monkeypatch):
+    from annotator.capture.x11_screen import open_mss
+    from annotator.errors import PlatformNotSupported
+
+    monkeypatch.setenv("DISPLAY", ":4711")  # no server listens there
+    with pytest.raises(PlatformNotSupported) as err:
+        open_mss()
+    assert "Cannot grab the screen" in str(err.value) and ":4711" in str(err.value)
+    assert "DISPLAY" in err.value.hint
+
+
 def test_acknowledgement_is_required_once(tmp_path):
     res = run_annotator(["record", "--no-control", "--out", str(tmp_path / "r")],
                         env_without_display(tmp_path))
