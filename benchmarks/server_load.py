@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing
 import os
 import shutil
 import sys
@@ -62,6 +63,48 @@ def make_package(folder: Path, pseudonym: str, terms, size: int) -> Path:
     return folder
 
 
+def reviewers_main(url: str, tokens: list[str], stop, out, think_s: float) -> None:
+    """In a child process: each reviewer pages through the queue, claims the next submission
+    and releases it, until ``stop``; the samples go back through ``out``."""
+    samples: list[tuple[float, str, float, float]] = []
+    lock = threading.Lock()
+
+    def own_ms(r: httpx.Response) -> float:
+        h = r.headers.get("server-timing", "")
+        return float(h.split("dur=")[1]) if "dur=" in h else float("nan")
+
+    def reviewer(token: str) -> None:
+        with httpx.Client(base_url=url, timeout=60,
+                          headers={"Authorization": f"Bearer {token}"}) as h:
+            offset = 0
+            while not stop.is_set():
+                t0 = time.monotonic()
+                r = h.get("/v1/queue", params={"limit": 50, "offset": offset})
+                t1 = time.monotonic()
+                r.raise_for_status()
+                offset = 0 if len(r.json()) < 50 else offset + 50
+                t2 = time.monotonic()
+                c = h.post("/v1/queue/claim-next", json={})
+                t3 = time.monotonic()
+                c.raise_for_status()
+                got = [(t0, "queue_page", t1 - t0, own_ms(r)),
+                       (t2, "claim_next", t3 - t2, own_ms(c))]
+                if c.status_code == 200:
+                    t4 = time.monotonic()
+                    h.post(f"/v1/submissions/{c.json()['id']}/release").raise_for_status()
+                    got.append((t4, "release", time.monotonic() - t4, float("nan")))
+                with lock:
+                    samples.extend(got)
+                time.sleep(think_s)
+
+    threads = [threading.Thread(target=reviewer, args=(tok,), daemon=True) for tok in tokens]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    out.put(samples)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--contributors", type=int, default=50)
@@ -72,6 +115,10 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="parallel parts per upload")
     ap.add_argument("--quiet-s", type=float, default=10,
                     help="seconds of reviewers alone (no upload) before the uploads")
+    ap.add_argument("--think-s", type=float, default=0.05,
+                    help="each reviewer's pause between a page+claim and the next")
+    ap.add_argument("--uploader-nice", type=int, default=10,
+                    help="CPU niceness of the simulated contributors' upload threads")
     ap.add_argument("--api-workers", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2, help="verification workers")
     args = ap.parse_args()
@@ -151,62 +198,29 @@ def run(args, setup: TeamSetup, tmp: Path, size: int, info: dict) -> int:
             list(pool.map(ref_upload, range(args.contributors)))
         return time.monotonic() - t
 
-    # -- reviewers page and claim during both phases (both uploads compete with them) ----------
-    stop = threading.Event()
-    lat: dict[str, list[float]] = {"queue_page": [], "claim_next": [], "release": []}
-    # Per phase, and the API's own time (its Server-Timing header) apart from the wait for a
-    # CPU on this loaded machine.
-    by_phase: dict[str, dict[str, list[float]]] = {}
-    app_ms: dict[str, list[float]] = {"queue_page": [], "claim_next": []}
-    phase = ["quiet"]
-    lock = threading.Lock()
-
-    def app_time(r: httpx.Response) -> float:
-        h = r.headers.get("server-timing", "")
-        return float(h.split("dur=")[1]) if "dur=" in h else float("nan")
-
-    def reviewer(token: str) -> None:
-        with httpx.Client(base_url=setup.url, timeout=60,
-                          headers={"Authorization": f"Bearer {token}"}) as h:
-            offset = 0
-            while not stop.is_set():
-                t = time.perf_counter()
-                r = h.get("/v1/queue", params={"limit": 50, "offset": offset})
-                d = time.perf_counter() - t
-                r.raise_for_status()
-                offset = 0 if len(r.json()) < 50 else offset + 50
-                t = time.perf_counter()
-                c = h.post("/v1/queue/claim-next", json={})
-                d2 = time.perf_counter() - t
-                c.raise_for_status()
-                with lock:
-                    lat["queue_page"].append(d)
-                    lat["claim_next"].append(d2)
-                    ph = by_phase.setdefault(phase[0], {"queue_page": [], "claim_next": []})
-                    ph["queue_page"].append(d)
-                    ph["claim_next"].append(d2)
-                    app_ms["queue_page"].append(app_time(r))
-                    app_ms["claim_next"].append(app_time(c))
-                if c.status_code == 200:
-                    t = time.perf_counter()
-                    h.post(f"/v1/submissions/{c.json()['id']}/release").raise_for_status()
-                    with lock:
-                        lat["release"].append(time.perf_counter() - t)
-                time.sleep(0.05)
-
+    # -- reviewers page and claim during every phase, from their own process -----------------
+    # They are people on other machines: their own process at normal priority keeps the
+    # uploaders' threads (this process, lowered below) from adding GIL and CPU waits to the
+    # latencies measured.  Each sample: (monotonic time, kind, seconds, the API's own ms).
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    samples_q = ctx.Queue()
+    phases: list[tuple[str, float]] = [("quiet", time.monotonic())]
+    rev_proc = ctx.Process(target=reviewers_main, daemon=True, args=(
+        setup.url, [tok for tok, _p in reviewers], stop, samples_q, args.think_s))
     sampler = TreeSampler(setup.api.proc.pid, interval=0.2).start()
-    rev_threads = [threading.Thread(target=reviewer, args=(tok,), daemon=True)
-                   for tok, _p in reviewers]
-    for th in rev_threads:
-        th.start()
+    rev_proc.start()
+    # The simulated contributors stand for other machines too: their uploads (threads made
+    # from here on) run at lower priority so that they do not take the server's CPU.
+    os.nice(args.uploader_nice)
     print("reviewers alone for a few seconds...", flush=True)
     time.sleep(args.quiet_s)
-    phase[0] = "reference"
+    phases.append(("reference", time.monotonic()))
     print("reference: plain boto3 multipart uploads...", flush=True)
     ref_s = timed_reference()
     for i in range(args.contributors):
         objs.delete(f"reference/{i}.tar")
-    phase[0] = "ours"
+    phases.append(("ours", time.monotonic()))
     print("ours: presigned multipart uploads through the API...", flush=True)
     t = time.monotonic()
 
@@ -216,7 +230,7 @@ def run(args, setup: TeamSetup, tmp: Path, size: int, info: dict) -> int:
     with ThreadPoolExecutor(args.contributors) as pool:
         list(pool.map(upload, range(args.contributors)))
     ours_s = time.monotonic() - t
-    phase[0] = "verification"
+    phases.append(("verification", time.monotonic()))
     print("waiting for the verification of every package...", flush=True)
     t = time.monotonic()
     accepted = 0
@@ -224,15 +238,25 @@ def run(args, setup: TeamSetup, tmp: Path, size: int, info: dict) -> int:
         send(clients[i].api, clients[i].outbox, st, wait=True, timeout=3600)
         accepted += st.state == "accepted"
     verify_s = time.monotonic() - t
-    phase[0] = "reference2"
+    phases.append(("reference2", time.monotonic()))
     print("reference again (after)...", flush=True)
     ref2_s = timed_reference()
     for i in range(args.contributors):
         objs.delete(f"reference/{i}.tar")
     stop.set()
-    for th in rev_threads:
-        th.join(30)
+    samples = samples_q.get(timeout=120)
+    rev_proc.join(30)
     sampler.stop()
+    lat: dict[str, list[float]] = {"queue_page": [], "claim_next": [], "release": []}
+    by_phase: dict[str, dict[str, list[float]]] = {}
+    app_ms: dict[str, list[float]] = {"queue_page": [], "claim_next": []}
+    for t, kind, d, own in samples:
+        lat[kind].append(d)
+        if kind == "release":
+            continue
+        name = next(n for n, start in reversed(phases) if t >= start)
+        by_phase.setdefault(name, {"queue_page": [], "claim_next": []})[kind].append(d)
+        app_ms[kind].append(own)
 
     # Intact: verified file by file by the server; fetch a sample back and compare.
     sample_ok = 0
@@ -249,8 +273,11 @@ def run(args, setup: TeamSetup, tmp: Path, size: int, info: dict) -> int:
     res = {
         "machine": info, "contributors": args.contributors, "package_mb": size / 2**20,
         "reviewers": args.reviewers, "threads_per_upload": args.threads,
-        "note": "reviewers page and claim during the reference and our uploads; "
-                "verification jobs run while our uploads go on (they start at each complete)",
+        "note": "reviewers page and claim during the reference and our uploads, from their "
+                "own process; the uploading threads run at nice "
+                f"{args.uploader_nice} (they stand for other machines); verification jobs run "
+                "while our uploads go on (they start at each complete)",
+        "reviewer_think_s": args.think_s, "uploader_nice": args.uploader_nice,
         "api_workers": args.api_workers, "verify_workers": args.workers,
         "total_mb": mb,
         "reference_s": [ref_s, ref2_s], "ours_s": ours_s,

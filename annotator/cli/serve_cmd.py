@@ -8,6 +8,7 @@ Configured by environment variables only (docs/server.md, "Configuration"):
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> str:
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         from annotator.server.jobs import QUEUES
 
+        os.nice(cfg.worker_nice)  # batch work yields the CPU to the API's requests
         conn = Redis.from_url(cfg.redis_url)
         Worker(list(QUEUES), connection=conn).work(logging_level="WARNING")
         return 0

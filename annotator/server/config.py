@@ -41,6 +41,9 @@ class ServerConfig:
     abandon_after_s: float = 7 * 24 * 3600.0
     reconcile_every_s: float = 60.0
     work_dir: str = ""  # where workers unpack packages (default: the system's temp folder)
+    # Job workers (hashing, OCR, exports) lower their CPU priority by this much, so the API's
+    # short requests are served first where they share a host.
+    worker_nice: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ServerConfig:
@@ -69,6 +72,10 @@ class ServerConfig:
         part = int(num("PART_SIZE", cls.part_size))
         if part < 5 * MiB:
             raise ConfigError(f"{PREFIX}PART_SIZE must be at least 5 MiB (an S3 rule).")
+        raw_nice = env.get(PREFIX + "WORKER_NICE") or str(cls.worker_nice)
+        if not raw_nice.isdigit() or int(raw_nice) > 19:
+            raise ConfigError(f"{PREFIX}WORKER_NICE={raw_nice!r} is not a niceness from 0 to 19.",
+                              "Use 0 to keep job workers at normal priority, up to 19.")
         return cls(
             database_url=env[PREFIX + "DATABASE_URL"],
             s3_endpoint=env[PREFIX + "S3_ENDPOINT"],
@@ -89,6 +96,7 @@ class ServerConfig:
             abandon_after_s=num("ABANDON_AFTER_S", cls.abandon_after_s, float),
             reconcile_every_s=num("RECONCILE_EVERY_S", cls.reconcile_every_s, float),
             work_dir=env.get(PREFIX + "WORK_DIR", ""),
+            worker_nice=int(raw_nice),
         )
 
     def env(self) -> dict[str, str]:
@@ -113,4 +121,5 @@ class ServerConfig:
             PREFIX + "ABANDON_AFTER_S": str(self.abandon_after_s),
             PREFIX + "RECONCILE_EVERY_S": str(self.reconcile_every_s),
             PREFIX + "WORK_DIR": self.work_dir,
+            PREFIX + "WORKER_NICE": str(self.worker_nice),
         }
