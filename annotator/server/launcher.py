@@ -33,13 +33,16 @@ from annotator.server.processes import (
 class TeamSetup:
     def __init__(self, *, folder: str | Path | None = None, api_port: int = 0,
                  api_workers: int = 2, workers: int = 1, reconciler: bool = True,
-                 **overrides: Any) -> None:
+                 durable: bool = True, **overrides: Any) -> None:
         self.folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="annotator-up-"))
         self._own_folder = folder is None
         self.api_port = api_port
         self.api_workers = api_workers
         self.n_workers = workers
         self.with_reconciler = reconciler
+        # PostgreSQL commits with fsync on, as a deployment runs it, so that a trial and the
+        # benchmark see real commit latency; ``durable=False`` trades that for speed.
+        self.durable = durable
         self.overrides = overrides
         self.procs: list[Any] = []
         self.pg = None
@@ -54,7 +57,7 @@ class TeamSetup:
 
         try:
             with ThreadPoolExecutor(3) as pool:
-                f_pg = pool.submit(lambda: PgCluster().start())
+                f_pg = pool.submit(lambda: PgCluster(fast=not self.durable).start())
                 f_redis = pool.submit(lambda: RedisProcess(self.folder / "redis").start())
                 f_weed = pool.submit(lambda: SeaweedProcess(self.folder / "seaweedfs").start())
                 for f in (f_pg, f_redis, f_weed):
