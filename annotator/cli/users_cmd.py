@@ -1,4 +1,4 @@
-"""``annotator users setup|add|list|reset|disable|enable|passwd|payee``."""
+"""``annotator users setup|add|list|role|reset|disable|enable|passwd|payee``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     r = sub.add_parser("reset", help="set a new passphrase for a user (printed once)")
     r.add_argument("name")
     c.add_user_option(r)
+    ro = sub.add_parser("role", help="change a user's role (effective at their next request)")
+    ro.add_argument("name")
+    ro.add_argument("role", choices=("contributor", "reviewer", "admin"))
+    c.add_user_option(ro)
     for verb in ("disable", "enable"):
         d = sub.add_parser(verb, help=f"{verb} a user's account")
         d.add_argument("name")
@@ -74,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
             secret = svc.reset_passphrase(actor=actor, name=args.name)
             print(f"New passphrase for {args.name} (shown once; they change it at next "
                   f"sign-in): {secret}")
+        elif cmd == "role":
+            u = svc.set_role(actor=actor, name=args.name, role=args.role)
+            print(f"{u.name} ({u.pseudonym}) is now a {u.role}.")
         elif cmd in ("disable", "enable"):
             u = svc.set_disabled(actor=actor, name=args.name, disabled=cmd == "disable")
             print(f"{u.name} ({u.pseudonym}) {cmd}d.")

@@ -38,6 +38,7 @@ from annotator.workflow.service import (
     SubmissionInfo,
     TaskInfo,
     TermsInfo,
+    TransitionInfo,
     UserInfo,
     WithdrawResult,
 )
@@ -162,6 +163,10 @@ class RemoteServices:
         return parse(Actor, self._post("/v1/me/passphrase",
                                        {"current": current, "new": new})["user"])
 
+    def set_role(self, *, actor: Actor | None = None, name: str, role: str) -> UserInfo:
+        return parse(UserInfo, self.api.request("PUT", f"/v1/users/{name}/role",
+                                                json={"role": str(getattr(role, "value", role))}))
+
     def set_disabled(self, *, actor: Actor | None = None, name: str, disabled: bool = True
                      ) -> UserInfo:
         return parse(UserInfo, self._post(f"/v1/users/{name}/"
@@ -267,6 +272,28 @@ class RemoteServices:
     def get_submission(self, *, actor: Actor | None = None, submission_id: int
                        ) -> SubmissionDetail:
         return parse(SubmissionDetail, self._get(f"/v1/submissions/{submission_id}"))
+
+    def history(self, *, actor: Actor | None = None, submission_id: int
+                ) -> list[TransitionInfo]:
+        return [parse(TransitionInfo, t)
+                for t in self._get(f"/v1/submissions/{submission_id}/history")]
+
+    def work_stats(self, *, actor: Actor | None = None, weeks: int = 12):
+        """The admin's charts, as the same DataFrames as locally."""
+        from annotator.workflow.payouts import stats_from_json
+
+        return stats_from_json(self._get("/v1/stats", weeks=weeks))
+
+    def download_my_data(self, *, actor: Actor | None = None,
+                         out_dir: str | os.PathLike[str]) -> Path:
+        """Everything the server holds about you, into a new folder: the same files as a
+        local workspace writes, each submission file checked against its SHA-256."""
+        from annotator.workflow.mydata import check_empty, write_my_data
+
+        out = check_empty(out_dir)
+        return write_my_data(out, self._get("/v1/me/data"),
+                             lambda sid, path, _sha: self.open_file(submission_id=sid,
+                                                                    path=path))
 
     def checks(self, *, submission_id: int) -> dict[str, Any]:
         """The server's checks of a submission (``{"ocr": {state, result}}``)."""

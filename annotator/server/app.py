@@ -240,6 +240,12 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
         return plain(c.svc.set_payee(actor=me.actor, legal_name=legal_name,
                                      payment_details=payment_details))
 
+    @app.get("/v1/me/data", tags=["auth"])
+    def my_data(me: Me, c: C) -> dict[str, Any]:
+        """Everything the server holds about the caller (the files are listed: fetch each
+        through ``/v1/submissions/{sid}/files/{path}``)."""
+        return JSONResponse(plain(c.svc.my_data(actor=me.actor)))
+
     @app.post("/v1/me/withdraw-all", tags=["withdrawal"])
     def withdraw_all(me: Me, c: C, delete_account: Annotated[bool, Body(embed=True)] = False
                      ) -> dict[str, Any]:
@@ -264,6 +270,11 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
     def reset(name: str, me: Me, c: C) -> dict[str, Any]:
         pw = c.svc.reset_passphrase(actor=me.actor, name=name)
         return {"name": name, "passphrase": pw}
+
+    @app.put("/v1/users/{name}/role", tags=["admin"])
+    def set_role(name: str, me: Me, c: C, role: Annotated[str, Body(embed=True)]
+                 ) -> dict[str, Any]:
+        return plain(c.svc.set_role(actor=me.actor, name=name, role=role))
 
     @app.post("/v1/users/{name}/disable", tags=["admin"])
     def disable(name: str, me: Me, c: C) -> dict[str, Any]:
@@ -519,6 +530,10 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
                 "url": c.objects.presign_get(accepted_key(f.sha256), ttl,
                                              filename=f.path.rsplit("/", 1)[-1])}
 
+    @app.get("/v1/submissions/{sid}/history", tags=["submissions"])
+    def history(sid: int, me: Me, c: C) -> list[dict[str, Any]]:
+        return JSONResponse(plain(c.svc.history(actor=me.actor, submission_id=sid)))
+
     @app.get("/v1/submissions/{sid}/checks", tags=["submissions"])
     def checks(sid: int, me: Me, c: C) -> dict[str, Any]:
         """The server's own checks of an accepted submission (the OCR leak check)."""
@@ -569,6 +584,15 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
         if include_own:
             kw["include_own"] = True
         return QueueFilter(**kw) if kw else None
+
+    @app.get("/v1/stats", tags=["admin"])
+    def stats(me: Me, c: C, weeks: Annotated[int, Query(ge=1, le=520)] = 12
+              ) -> dict[str, Any]:
+        """The admin's charts: approved minutes per week, queue size per day, rejection
+        reasons (tables of columns and rows; ``times`` names the UTC time columns)."""
+        from annotator.workflow.payouts import stats_to_json  # pandas: only when asked
+
+        return JSONResponse(stats_to_json(c.svc.work_stats(actor=me.actor, weeks=weeks)))
 
     @app.get("/v1/queue/counts", tags=["review"])
     def queue_counts(me: Me, c: C) -> dict[str, int]:

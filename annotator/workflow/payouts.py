@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -209,6 +210,32 @@ class WorkStats:
 
 
 QUEUE = {"submitted", "in_review"}
+
+
+def stats_to_json(st: WorkStats) -> dict[str, Any]:
+    """The figures as JSON (for the team server): per table its columns, which of them are
+    UTC times, and its rows."""
+    out: dict[str, Any] = {}
+    for f in fields(WorkStats):
+        df: pd.DataFrame = getattr(st, f.name)
+        times = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
+        rows = [[v.isoformat() if c in times else (v.item() if hasattr(v, "item") else v)
+                 for c, v in zip(df.columns, r, strict=True)]
+                for r in df.itertuples(index=False, name=None)]
+        out[f.name] = {"columns": [str(c) for c in df.columns], "times": times, "rows": rows}
+    return out
+
+
+def stats_from_json(d: dict[str, Any]) -> WorkStats:
+    """``stats_to_json``'s inverse: the same DataFrames (times as UTC datetimes)."""
+    frames = {}
+    for f in fields(WorkStats):
+        t = d.get(f.name) or {}
+        df = pd.DataFrame(t.get("rows") or [], columns=t.get("columns") or [])
+        for c in t.get("times") or []:
+            df[c] = pd.to_datetime(df[c], utc=True)
+        frames[f.name] = df
+    return WorkStats(**frames)
 
 
 def work_stats(s: Session, *, since: dt.datetime, now: dt.datetime) -> WorkStats:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -590,6 +589,40 @@ class Services:
             raise NotFound(f"There is no user named {name!r}.",
                            "List the users with `annotator users list`.")
         return user
+
+    def set_role(self, *, actor: Actor, name: str, role: str | Role) -> UserInfo:
+        """Make a user a contributor, reviewer or admin, effective at their next request.
+        Nobody changes their own role (so an admin always remains), and the claims of a
+        reviewer who becomes a contributor go back to the queue."""
+        try:
+            new = Role(role)
+        except ValueError:
+            raise InvalidInput(f"{role!r} is not a role.",
+                               f"Roles: {', '.join(r.value for r in Role)}.") from None
+        with self.store.write() as s:
+            admin = self._require(s, actor, Role.ADMIN, doing="change users' roles")
+            user = self._by_name(s, name)
+            if user.id == admin.id:
+                raise Conflict("You cannot change your own role.", "Ask another admin to.")
+            if user.deleted_at is not None:
+                raise Conflict(f"The account {name!r} was deleted.")
+            if new not in sm.REVIEWERS:
+                self._return_claims(s, user, self.now(), by=admin.id,
+                                    reason=f"reviewer became a {new.value}")
+            user.role = new.value
+            return self._user_info(user)
+
+    def _return_claims(self, s: Session, user: m.User, now: dt.datetime, *, by: int,
+                       reason: str) -> None:
+        """The submissions ``user`` holds as a reviewer go back to the queue."""
+        for sub in s.execute(sa.select(m.Submission).where(
+                m.Submission.claimed_by_id == user.id).with_for_update()).scalars():
+            self._log(s, sub.id, Action.RELEASE.value, State(sub.state), State.SUBMITTED,
+                      by, now, reason)
+            sub.state = State.SUBMITTED.value
+            sub.claimed_by_id = None
+            sub.lock_expires_at = None
+            sub.updated_at = now
 
     def _keep_an_admin(self, s: Session, *, but: int) -> None:
         others = s.execute(
@@ -1184,15 +1217,8 @@ class Services:
                 user.passphrase_hash = None
                 user.disabled_at = user.disabled_at or now
                 user.deleted_at = now
-                # Claims the user held as a reviewer go back to the queue.
-                for sub in s.execute(sa.select(m.Submission).where(
-                        m.Submission.claimed_by_id == user.id).with_for_update()).scalars():
-                    self._log(s, sub.id, Action.RELEASE.value, State(sub.state),
-                              State.SUBMITTED, user.id, now, "reviewer's account deleted")
-                    sub.state = State.SUBMITTED.value
-                    sub.claimed_by_id = None
-                    sub.lock_expires_at = None
-                    sub.updated_at = now
+                self._return_claims(s, user, now, by=user.id,
+                                    reason="reviewer's account deleted")
             return WithdrawResult(tuple(ids), deleted, (), delete_account)
 
     # ---- reading ---------------------------------------------------------------------------------
@@ -1444,12 +1470,9 @@ class Services:
             return work_stats(s, since=now - dt.timedelta(weeks=weeks), now=now)
 
     # ---- download my data ----------------------------------------------------------------------
-    def download_my_data(self, *, actor: Actor, out_dir: str | os.PathLike[str]) -> Path:
-        """Write everything the store holds about the actor into a new folder, as files."""
-        out = Path(out_dir)
-        if out.exists() and any(out.iterdir()):
-            raise Conflict(f"{out} is not empty.", "Choose a new or empty folder.")
-        files: list[tuple[int, str, str]] = []
+    def my_data(self, *, actor: Actor) -> dict[str, Any]:
+        """Everything the store holds about the actor, as data (``annotator.workflow.mydata``
+        writes it out as files, with the submissions' files)."""
         with self.store.read() as s:
             user = self._user(s, actor)
             account = {
@@ -1484,13 +1507,11 @@ class Services:
                                  for c in s.execute(sa.select(m.Comment).where(
                                      m.Comment.submission_id == info.id)
                                      .order_by(m.Comment.id)).scalars()]
-                d["files"] = []
-                for f in s.execute(sa.select(m.SubmissionBlob).where(
-                        m.SubmissionBlob.submission_id == info.id)
-                        .order_by(m.SubmissionBlob.path)).scalars():
-                    d["files"].append({"path": f.path, "role": f.role, "sha256": f.sha256,
-                                       "size": f.size})
-                    files.append((info.id, f.path, f.sha256))
+                d["files"] = [{"path": f.path, "role": f.role, "sha256": f.sha256,
+                               "size": f.size}
+                              for f in s.execute(sa.select(m.SubmissionBlob).where(
+                                  m.SubmissionBlob.submission_id == info.id)
+                                  .order_by(m.SubmissionBlob.path)).scalars()]
                 subs.append(d)
             tombs = [_tombstone_dict(tb) for tb in s.execute(
                 sa.select(m.Tombstone).where(
@@ -1502,35 +1523,17 @@ class Services:
                        for p in s.execute(sa.select(m.Payout).where(
                            m.Payout.contributor_id == user.id)
                            .order_by(m.Payout.month)).scalars()]
-        out.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _dump(out / "account.json", account)
-        _dump(out / "payee.json", payee_d)
-        _dump(out / "consent_records.json", consents)
-        _dump(out / "submissions.json", subs)
-        _dump(out / "withdrawn.json", tombs)
-        _dump(out / "payouts.json", payouts)
-        (out / "terms").mkdir(mode=0o700)
-        for version, text in terms.items():
-            (out / "terms" / f"{_safe(version)}.txt").write_text(text, encoding="utf-8")
-        for sid, path, sha in files:
-            dest = out / "submissions" / str(sid) / path
-            dest.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with self.blobs.open(sha) as src, open(dest, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 20)
-        (out / "README.txt").write_text(
-            "Everything the annotator store holds about you, as of "
-            f"{self.now():%Y-%m-%d %H:%M} UTC.\n\n"
-            "account.json         your account (the passphrase is stored only as a hash)\n"
-            "payee.json           your payment details, if you gave any\n"
-            "consent_records.json every consent you gave, and its withdrawal\n"
-            "terms/               the text of each terms version you consented to\n"
-            "submissions.json     your submissions: states, history, reviewers' comments\n"
-            "submissions/ID/      the files of each submission that was not withdrawn\n"
-            "withdrawn.json       what is left of withdrawn submissions (ids, hashes, times)\n"
-            "payouts.json         what you were paid, per month\n",
-            encoding="utf-8",
-        )
-        return out
+        return {"as_of": self.now(), "account": account, "payee": payee_d,
+                "consent_records": consents, "terms": terms, "submissions": subs,
+                "withdrawn": tombs, "payouts": payouts}
+
+    def download_my_data(self, *, actor: Actor, out_dir: str | os.PathLike[str]) -> Path:
+        """Write everything the store holds about the actor into a new folder, as files."""
+        from annotator.workflow.mydata import check_empty, write_my_data
+
+        out = check_empty(out_dir)
+        return write_my_data(out, self.my_data(actor=actor),
+                             lambda _sid, _path, sha: self.blobs.open(sha))
 
 
 def _tombstone_dict(tb: m.Tombstone) -> dict[str, Any]:
@@ -1539,23 +1542,4 @@ def _tombstone_dict(tb: m.Tombstone) -> dict[str, Any]:
             "manifest_sha256": tb.manifest_sha256, "blob_sha256s": list(tb.blob_sha256s),
             "blobs_deleted": tb.blobs_deleted, "state_before": tb.state_before,
             "cause": tb.cause, "withdrawn_at": tb.withdrawn_at}
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, dt.datetime):
-        return o.isoformat()
-    if isinstance(o, tuple | set | frozenset):
-        return list(o)
-    return str(o)
-
-
-def _dump(path: Path, data: Any) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=True, ensure_ascii=False, default=_json_default)
-        fh.write("\n")
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name) or "_"
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from annotator.workflow.errors import (
+    Conflict,
     ForbiddenTransition,
     NotFound,
     OwnSubmission,
@@ -30,8 +32,8 @@ def test_the_workflow_through_remote_services(team, tmp_path) -> None:
     assert inv.user.role == "contributor" and inv.passphrase
     assert f"ana{task.id}" in [u.name for u in admin.list_users()]
 
-    _c, _p, ctok = team.new_user("contributor")
-    _r, _p, rtok = team.new_user("reviewer")
+    cname, cpw, ctok = team.new_user("contributor")
+    rname, rpw, rtok = team.new_user("reviewer")
     ana, rev = client(team, ctok, tmp_path), client(team, rtok, tmp_path)
     me = pseudonym(team, ctok)
     sub = ana.ingest_package(folder=package(team, tmp_path, me, task_id=task.id))
@@ -67,6 +69,40 @@ def test_the_workflow_through_remote_services(team, tmp_path) -> None:
     mine = [i for i in report["items"] if i["submission_id"] == v2.id]
     assert mine and mine[0]["task_cents"] == 250  # the task's own pay
     assert mine[0]["amount_cents"] == 250 + mine[0]["minute_cents"] > 250
+
+    # History, the charts and "download my data" give what the same services give locally.
+    ana_here = team.svc.sign_in(name=cname, passphrase=cpw)
+    rev_here = team.svc.sign_in(name=rname, passphrase=rpw)
+    hist = ana.history(submission_id=v2.id)
+    assert [h.action for h in hist][-1] == "approve"
+    assert hist == team.svc.history(actor=ana_here, submission_id=v2.id)
+    there, here = rev.work_stats(weeks=4), team.svc.work_stats(actor=rev_here, weeks=4)
+    for name in ("approved_minutes_per_week", "queue_size_per_day", "rejection_reasons"):
+        pd.testing.assert_frame_equal(getattr(there, name), getattr(here, name),
+                                      check_dtype=False)
+    assert there.approved_minutes_per_week["approved"].sum() >= 1
+    mine = ana.download_my_data(out_dir=tmp_path / "mine-remote")
+    local = team.svc.download_my_data(actor=ana_here, out_dir=tmp_path / "mine-local")
+    files = sorted(str(f.relative_to(mine)) for f in mine.rglob("*") if f.is_file())
+    assert files == sorted(str(f.relative_to(local)) for f in local.rglob("*") if f.is_file())
+    assert f"submissions/{v2.id}/steps.json" in files
+    for f in files:
+        if f != "README.txt":  # says when it was written
+            assert (mine / f).read_bytes() == (local / f).read_bytes(), f
+    with pytest.raises(Conflict):  # never into a folder that holds something
+        ana.download_my_data(out_dir=mine)
+    with pytest.raises(PermissionDenied):  # a contributor sees no charts
+        ana.work_stats()
+
+    # A role change through the server holds from the user's next request on.
+    pname, _pw, ptok = team.new_user("contributor")
+    promoted = client(team, ptok, tmp_path)
+    with pytest.raises(PermissionDenied):
+        promoted.list_queue()
+    assert admin.set_role(name=pname, role="reviewer").role == "reviewer"
+    assert isinstance(promoted.list_queue(), list)
+    with pytest.raises(PermissionDenied):
+        ana.set_role(name=pname, role="admin")
 
     with pytest.raises(NotFound):  # nobody else's submission
         client(team, team.new_user()[2], tmp_path).get_submission(submission_id=v2.id)

@@ -179,8 +179,12 @@ def test_two_desktops_submit_review_resubmit_approve_export(
     sv.select(second.id)
     assert "Approved" in sv.details.toPlainText()
     assert srv_c.get_submission(submission_id=second.id).info.state is State.APPROVED
-    # Not offered by the server: disabled with the reason, rather than failing on click.
-    assert not sv.download_btn.isEnabled() and "team server" in sv.download_btn.toolTip()
+    # Download my data, from the server: the approved version's files come along.
+    sv.out_dir.setText(str(tmp_path / "my-data"))
+    job = sv.download()
+    assert job.wait(60)
+    qtbot.waitUntil(lambda: "Your data" in sv.banner.text(), timeout=10000)
+    assert (tmp_path / "my-data" / "submissions" / str(second.id) / "steps.json").is_file()
 
     # The server's export lists the approved version (and not the superseded one).
     with _admin(t) as admin:

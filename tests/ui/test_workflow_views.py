@@ -11,6 +11,7 @@ import re
 
 import pytest
 from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QPushButton
 
 from annotator.workflow.errors import NotFound
 from annotator.workflow.states import State
@@ -344,6 +345,17 @@ def test_admin_charts_payouts_rates_and_tasks(qtbot, world, tmp_path):
     view.reset_btn.click()
     secret = re.search(r"<b>(.+?)</b>", view.banner.text()).group(1)
     assert svc.sign_in(name="bob", passphrase=secret).must_change_passphrase
+    # Change a role: bob the contributor becomes a reviewer; nobody changes their own.
+    view.role_choice.setCurrentText("reviewer")
+    view.role_btn.click()
+    assert "bob is now a reviewer" in view.banner.text()
+    assert [u.role for u in svc.list_users(actor=world.admin) if u.name == "bob"] == ["reviewer"]
+    assert view.users_table.item(rows.index("bob"), 2).text() == "reviewer"
+    view.users_table.selectRow(rows.index("admin"))
+    view.role_btn.click()
+    assert view.banner.kind == "error" and "your own role" in view.banner.text()
+    assert not any(b.isVisible() for b in view.banner.findChildren(QPushButton)
+                   if b is not view.banner.close_btn)  # the month's "Yes, close it" is gone
 
 
 # -- the database unreachable --------------------------------------------------------------------

@@ -143,6 +143,12 @@ def test_the_whole_flow(cli, tmp_path) -> None:
     assert "Cannot sign in as 'ana'" in out
     out = cli("users", "list", expect=2)
     assert "--user NAME" in out
+    assert "ana (" in cli("users", "role", "ana", "reviewer", user="boss", pw=boss)
+    assert cli("review", "list", user="ana", pw=ana_pw) is not None  # a reviewer now
+    out = cli("users", "role", "boss", "contributor", user="boss", pw=boss, expect=2)
+    assert "your own role" in out
+    out = cli("users", "role", "ana", "admin", user="rev", pw=rev_pw, expect=2)
+    assert "admin" in out.lower()
 
 
 def test_unreachable_database(cli, monkeypatch) -> None:

@@ -15,6 +15,7 @@ from annotator.workflow.errors import (
     PermissionDenied,
     SetupError,
 )
+from annotator.workflow.states import State
 from annotator.workflow.terms import DEFAULT_TERMS_TEXT, terms_sha256
 
 
@@ -123,3 +124,38 @@ def test_terms_and_tasks(world) -> None:
 def test_default_hasher_is_owasp_argon2id() -> None:
     digest = Passphrases(DEFAULT_HASHER).hash("a passphrase")
     assert digest.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_role_changes(world) -> None:
+    svc, w = world.svc, world
+    held = w.in_state(State.IN_REVIEW)  # claimed by rev
+    assert svc.get_submission(actor=w.rev, submission_id=held.id).info.claimed_by
+    with pytest.raises(PermissionDenied):  # only admins change roles
+        svc.set_role(actor=w.rev, name="ana", role="reviewer")
+    with pytest.raises(InvalidInput, match="not a role"):
+        svc.set_role(actor=w.admin, name="ana", role="owner")
+    with pytest.raises(NotFound):
+        svc.set_role(actor=w.admin, name="nobody", role="reviewer")
+    with pytest.raises(Conflict, match="your own role"):
+        svc.set_role(actor=w.admin, name="admin", role="reviewer")
+
+    # A contributor becomes a reviewer: at once able to claim (not their own work).
+    waiting = w.submit(w.ana)
+    assert svc.set_role(actor=w.admin, name="bob", role="reviewer").role == "reviewer"
+    got = svc.claim_next(actor=w.bob)
+    assert got is not None and got.id == waiting.id
+
+    # A reviewer becomes a contributor: their claims go back to the queue, logged.
+    assert svc.set_role(actor=w.admin, name="rev", role="contributor").role == "contributor"
+    back = svc.get_submission(actor=w.admin, submission_id=held.id)
+    assert back.info.state is State.SUBMITTED and back.info.claimed_by is None
+    assert back.history[-1].action == "release"
+    assert "became a contributor" in back.history[-1].reason
+    with pytest.raises(PermissionDenied):
+        svc.claim_next(actor=w.rev)
+
+    # An admin made a reviewer loses the admin's powers at once.
+    svc.set_role(actor=w.admin, name="admin2", role="reviewer")
+    with pytest.raises(PermissionDenied):
+        svc.set_role(actor=w.admin2, name="admin", role="reviewer")
+    assert [u.role for u in svc.list_users(actor=w.admin) if u.name == "admin2"] == ["reviewer"]

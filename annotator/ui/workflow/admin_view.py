@@ -1,5 +1,5 @@
 """The admin's view: the work at a glance (charts), payouts per month (close, CSV), rates,
-terms versions, users (invite, reset passphrase, disable) and tasks.
+terms versions, users (invite, role, reset passphrase, disable) and tasks.
 
 Charts are Qt Charts over ``Services.work_stats`` (pandas DataFrames computed in the core).
 Every action calls the services; errors go to the banner.
@@ -182,10 +182,6 @@ class AdminView(SessionView, QWidget):
         return w
 
     def refresh_overview(self) -> None:
-        if not hasattr(self.svc, "work_stats"):  # a team server offers no statistics yet
-            self.figures.setText("The work overview is not available from the team server "
-                                 "yet; payouts, rates, users, tasks and terms are.")
-            return
         stats = self._call(self.svc.work_stats, actor=self.actor, weeks=self.weeks.value())
         if stats is None:
             return
@@ -433,10 +429,19 @@ class AdminView(SessionView, QWidget):
         self.reset_btn = QPushButton("Reset passphrase")
         self.reset_btn.setObjectName("resetPassphrase")
         self.disable_btn = QPushButton("Disable / enable")
+        self.role_choice = QComboBox()
+        self.role_choice.setObjectName("roleChoice")
+        self.role_choice.addItems(["contributor", "reviewer", "admin"])
+        self.role_btn = QPushButton("Set role")
+        self.role_btn.setObjectName("setRole")
+        self.role_btn.setToolTip("Give the selected user the role chosen on the left; a "
+                                 "reviewer who becomes a contributor gives back their claims.")
         row = QHBoxLayout()
         for x in (QLabel("New user"), self.new_name, self.new_role, self.invite_btn):
             row.addWidget(x)
         row.addStretch(1)
+        row.addWidget(self.role_choice)
+        row.addWidget(self.role_btn)
         row.addWidget(self.reset_btn)
         row.addWidget(self.disable_btn)
         lay = QVBoxLayout(w)
@@ -446,6 +451,7 @@ class AdminView(SessionView, QWidget):
         self.new_name.returnPressed.connect(self.invite)
         self.reset_btn.clicked.connect(self.reset_passphrase)
         self.disable_btn.clicked.connect(self.toggle_disabled)
+        self.role_btn.clicked.connect(self.set_role)
         self.users: list[Any] = []
         return w
 
@@ -482,6 +488,16 @@ class AdminView(SessionView, QWidget):
         if secret is not None:
             self.banner.show_message(f"New passphrase for {u.name}, shown once: <b>{secret}</b>"
                                      " — they choose their own at next sign-in.", "ok")
+            self.refresh_users()
+
+    def set_role(self) -> None:
+        u = self._selected_user()
+        if u is None:
+            return
+        role = self.role_choice.currentText()
+        res = self._call(self.svc.set_role, actor=self.actor, name=u.name, role=role)
+        if res is not None:
+            self.banner.show_message(f"{u.name} is now a {res.role}.", "ok")
             self.refresh_users()
 
     def toggle_disabled(self) -> None:

@@ -191,6 +191,7 @@ class Banner(QFrame):
         self.label.setText(text)
         for b in self._buttons:
             self._lay.removeWidget(b)
+            b.hide()  # at once: deleteLater waits for the event loop
             b.deleteLater()
         self._buttons = []
         for label, fn in actions or []:

@@ -258,12 +258,6 @@ class SubmissionsView(SessionView, QWidget):
         signed = self.actor is not None and self.svc is not None
         for b in (self.download_btn, self.delete_all_btn, self.choose_btn):
             b.setEnabled(signed)
-        if signed and not hasattr(self.svc, "download_my_data"):
-            # A team server offers no "download my data" yet: say so instead of failing.
-            for b in (self.download_btn, self.choose_btn):
-                b.setEnabled(False)
-            self.download_btn.setToolTip("Not available from the team server yet: ask its "
-                                         "admin for a copy of your data.")
 
     # -- resubmission --------------------------------------------------------------------------
     def _folder(self) -> Path | None:
