@@ -35,6 +35,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     wd = sub.add_parser("withdraw", help="withdraw a submission on the server")
     wd.add_argument("id", type=int)
     wd.add_argument("--yes", action="store_true")
+    ex = sub.add_parser("export", help="make a training set on the server and fetch it "
+                        "(admins; the options of `annotator export`)")
+    ex.add_argument("--out", type=Path, required=True, help="the folder to unpack it into")
+    ex.add_argument("--format", required=True)
+    ex.add_argument("--dialect")
+    ex.add_argument("--filter")
+    ex.add_argument("--split")
+    ex.add_argument("--image-format", default="png")
+    ex.add_argument("--max-side", type=int)
+    ex.add_argument("--force", action="store_true", help="replace --out if it exists")
+    ex.add_argument("--wait", type=float, default=3600, metavar="S",
+                    help="how long to wait for the server's job (default 3600 s)")
     return "remote"
 
 
@@ -99,6 +111,26 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(c.table(["id", "state", "goal"],
                               [(s.id, s.state, c.clip(s.goal, 50)) for s in subs]))
+        elif what == "export":
+            from annotator.export.errors import ExportError
+            from annotator.remote.client import download_dataset
+
+            if args.out.exists() and not args.force:  # before the server does the work
+                raise ExportError(f"{args.out} exists already.",
+                                  "Choose another --out, or add --force.")
+            export_id = svc.start_export(format=args.format, dialect=args.dialect,
+                                         filter=args.filter, split=args.split,
+                                         image_format=args.image_format,
+                                         max_side=args.max_side, name=args.out.name)
+            print(f"Export {export_id} queued on {svc.server}; waiting...", file=sys.stderr)
+            exp = svc.get_export(export_id, wait=args.wait)
+            out = download_dataset(exp, args.out, force=args.force)
+            ds = exp["dataset"]
+            print(f"{out}: {ds['episodes']} episode(s), {ds['steps']} step(s), made on the "
+                  f"server and checked ({ds['check'].splitlines()[-1]}).")
+            for sk in ds.get("skipped") or []:
+                print(f"annotator: skipped submission #{sk['submission_id']}: {sk['reason']}",
+                      file=sys.stderr)
         elif what == "withdraw":
             c.confirm(f"Withdraw submission #{args.id} (every version of it)?", yes=args.yes)
             r = svc.withdraw(submission_id=args.id)

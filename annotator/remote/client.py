@@ -388,8 +388,12 @@ class RemoteServices:
                    ) -> list[dict[str, Any]]:
         return self._get("/v1/tombstones", since=since.isoformat() if since else None)
 
-    def start_export(self) -> str:
-        return self._post("/v1/exports")["id"]
+    def start_export(self, **options: Any) -> str:
+        """Queue an export on the server; with ``format=...`` (and ``dialect``, ``filter``,
+        ``split``, ``image_format``, ``max_side``, as for ``annotator export``) the server
+        also makes the training set."""
+        return self._post("/v1/exports", {k: v for k, v in options.items()
+                                          if v is not None})["id"]
 
     def get_export(self, export_id: str, *, wait: float = 120) -> dict[str, Any]:
         import time
@@ -422,6 +426,56 @@ class RemoteServices:
                 if h.hexdigest() != f["sha256"]:
                     raise ServerUnavailable(f"{f['path']} arrived damaged.", "Try again.")
         return out
+
+
+def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,
+                     force: bool = False) -> Path:
+    """Fetch the training set an export job made (``export["dataset"]``), check its SHA-256
+    and unpack it into ``out``: through a temporary folder renamed at the end, so that a
+    failure leaves nothing that looks complete; an existing ``out`` only with ``force``."""
+    import hashlib
+    import shutil
+    import tarfile
+    import tempfile
+
+    from annotator.export.errors import ExportError
+
+    ds = export.get("dataset")
+    if export.get("state") != "done":
+        raise ExportError(f"The export is {export.get('state')}: {export.get('error') or ''}"
+                          .rstrip(": "), "Wait for it, or start a new one.")
+    if not ds or "url" not in ds:
+        raise ExportError((ds or {}).get("message") or "This export has no training set.",
+                          "Start an export with a format: `annotator remote export "
+                          "--format ...`.")
+    out = Path(out)
+    if out.exists() and not force:
+        raise ExportError(f"{out} exists already.", "Choose another --out, or add --force.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        archive = tmp / "dataset.tar"
+        h = hashlib.sha256()
+        with httpx.stream("GET", ds["url"], timeout=120) as r, open(archive, "wb") as fh:
+            if r.status_code != 200:
+                raise ServerUnavailable(f"The export could not be fetched (HTTP "
+                                        f"{r.status_code}).", "Fetch it again.")
+            for chunk in r.iter_bytes(1 << 20):
+                h.update(chunk)
+                fh.write(chunk)
+        if h.hexdigest() != ds["sha256"]:
+            raise ServerUnavailable("The export arrived damaged (its SHA-256 differs).",
+                                    "Fetch it again.")
+        data = tmp / "data"
+        with tarfile.open(archive) as tf:
+            tf.extractall(data, filter="data")  # PEP 706: no links out, no absolute paths
+        archive.unlink()
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(data, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
 
 
 def _comment(c: CommentIn) -> dict[str, Any]:

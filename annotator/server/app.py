@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import time
 from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -656,13 +657,18 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
 
     # -- exports ------------------------------------------------------------------------------------
     @app.post("/v1/exports", tags=["exports"], status_code=202)
-    def start_export(me: Me, c: C) -> dict[str, Any]:
+    def start_export(me: Me, c: C, body: Annotated[dict[str, Any] | None, Body()] = None
+                     ) -> dict[str, Any]:
+        """Queue an export.  Without a body: the approved submissions' files, listed.  With
+        ``{"format": ..., "dialect", "filter", "split", "image_format", "max_side"}`` (the
+        options of ``annotator export``): also the training set, made on the server."""
         authz.require_role(me, Role.ADMIN, doing="export")
+        params = _export_params(body or {})
         export_id = new_export_id()
         now = c.svc.now()
         with c.store.write() as s:
             record_job(s, job_id=f"export-{export_id}", kind="export", ref=export_id, now=now,
-                       created_by=me.actor.user_id)
+                       created_by=me.actor.user_id, params=params or None)
         try:
             c.queue.enqueue(f"export-{export_id}", "export")
         except QueueUnavailable as exc:
@@ -684,6 +690,17 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
             withdrawn = set(s.execute(sa.select(sa.literal_column("submission_id")).select_from(
                 sa.table("tombstones"))).scalars())
         ttl = cfg.download_url_ttl_s
+        ds = job.result.get("dataset")
+        if ds is not None:
+            gone = sorted(set(ds["submission_ids"]) & withdrawn)
+            if gone:  # made before a withdrawal: never handed out again
+                c.objects.delete(ds["key"])
+                out["dataset"] = {"withdrawn_since": gone, "params": ds["params"],
+                                  "message": "Submissions in this export were withdrawn "
+                                  "since it was made: start a new export."}
+            else:
+                out["dataset"] = dict(ds, url=c.objects.presign_get(
+                    ds["key"], ttl, filename=f"export-{export_id}.tar"))
         subs = []
         for sub in job.result["submissions"]:
             if sub["id"] in withdrawn:
@@ -694,6 +711,31 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
         out.update(created_at=job.result["created_at"], expires_in=ttl, submissions=subs,
                    withdrawn_submission_ids=sorted(withdrawn))
         return out
+
+    def _export_params(body: dict[str, Any]) -> dict[str, Any]:
+        from annotator.export.run import ExportRequest, validate_request
+        from annotator.server.jobs import EXPORT_NAME, EXPORT_PARAMS
+
+        unknown = sorted(set(body) - {*EXPORT_PARAMS, "name"})
+        if unknown:
+            raise we.InvalidInput(f"Unknown export option(s): {', '.join(unknown)}.",
+                                  f"Options: {', '.join(EXPORT_PARAMS)}, name.")
+        params = {k: v for k, v in body.items() if v is not None}
+        if not params:
+            return {}
+        if "format" not in params:
+            raise we.InvalidInput("An export with options needs a format.")
+        name = params.get("name")
+        if name is not None and not (isinstance(name, str) and EXPORT_NAME.fullmatch(name)):
+            raise we.InvalidInput(f"{name!r} cannot name an export.",
+                                  "Use letters, digits, '.', '_' and '-' (up to 64).")
+        try:
+            req = ExportRequest(out=Path("unused"), **{k: v for k, v in params.items()
+                                                       if k != "name"})
+            validate_request(req)
+        except TypeError:
+            raise we.InvalidInput("Export options are strings (max_side a number).") from None
+        return params
 
     @app.middleware("http")
     async def _timing(request: Request, call_next):  # noqa: ANN001

@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -42,7 +43,7 @@ import sqlalchemy as sa
 
 from annotator.errors import AnnotatorError
 from annotator.server.config import ServerConfig
-from annotator.server.objects import INCOMING, ObjectStore, S3BlobStore
+from annotator.server.objects import EXPORTS, INCOMING, ObjectStore, S3BlobStore
 from annotator.store import models as m
 from annotator.store.db import Store, open_store
 from annotator.store.errors import StoreUnavailable
@@ -129,12 +130,12 @@ class JobQueue:
 
 
 def record_job(s: Any, *, job_id: str, kind: str, ref: str, now: dt.datetime,
-               created_by: int | None = None) -> Job:
+               created_by: int | None = None, params: dict[str, Any] | None = None) -> Job:
     """The job's row (created once; a finished job stays finished)."""
     job = s.get(Job, job_id)
     if job is None:
         job = Job(id=job_id, kind=kind, ref=ref, state="queued", attempts=0,
-                  created_by_id=created_by, created_at=now, updated_at=now)
+                  created_by_id=created_by, created_at=now, updated_at=now, params=params)
         s.add(job)
         s.flush()
     return job
@@ -190,7 +191,9 @@ def run_job(job_id: str) -> dict[str, Any] | None:
         _finish(ctx, job_id, "queued", error=traceback.format_exc(limit=3))  # retried later
         raise
     except Exception as exc:
-        _finish(ctx, job_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        # Our own errors say what was wrong and what to do; others are named.
+        _finish(ctx, job_id, "failed", error=str(exc) if isinstance(exc, AnnotatorError)
+                else f"{type(exc).__name__}: {exc}")
         raise
     finally:
         stop.set()
@@ -374,12 +377,20 @@ def unpack(archive: Path, folder: Path, *, max_bytes: int) -> None:
 
 
 # -- exports ---------------------------------------------------------------------------------------
+EXPORT_PARAMS = ("format", "dialect", "filter", "split", "image_format", "max_side")
+# "name": the dataset's folder name (it appears in its card and croissant.json)
+EXPORT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
+
+
 def export_submissions(ctx: WorkerContext, export_id: str) -> dict[str, Any]:
     """The approved, not withdrawn submissions with their files (hashes and sizes); download
-    URLs are signed when the export is fetched, for what is still not withdrawn then."""
+    URLs are signed when the export is fetched, for what is still not withdrawn then.  With
+    a ``format`` among the job's parameters, also the training set itself (``annotator
+    export`` run here, on the server's store), stored as one tar archive."""
     with ctx.store.read() as s:
         job = s.get(Job, f"export-{export_id}")
         admin = _actor(s, job.created_by_id)
+        params = dict(job.params or {})
     subs = []
     offset = 0
     while True:
@@ -399,9 +410,44 @@ def export_submissions(ctx: WorkerContext, export_id: str) -> dict[str, Any]:
             break
         offset += 500
     tombs = ctx.svc.tombstones(actor=admin)
-    return {"export_id": export_id, "created_at": utcnow().isoformat(),
-            "submissions": subs,
-            "withdrawn_submission_ids": [t["submission_id"] for t in tombs]}
+    result = {"export_id": export_id, "created_at": utcnow().isoformat(),
+              "submissions": subs,
+              "withdrawn_submission_ids": [t["submission_id"] for t in tombs]}
+    if params.get("format"):
+        result["dataset"] = build_dataset(ctx, export_id, params)
+    return result
+
+
+def build_dataset(ctx: WorkerContext, export_id: str, params: dict[str, Any]
+                  ) -> dict[str, Any]:
+    """Run the export into a scratch folder, pack it (sorted names, no owners or times: the
+    same store and parameters give the same bytes) and store it under ``exports/``."""
+    from annotator.export.run import ExportRequest, run_export
+    from annotator.store.blobs import sha256_file
+
+    work = Path(tempfile.mkdtemp(prefix="annotator-export-", dir=ctx.cfg.work_dir or None))
+    try:
+        out = work / (params.get("name") or f"export-{export_id}")
+        req = ExportRequest(out=out, skip_bad=True,
+                            **{k: params[k] for k in EXPORT_PARAMS if params.get(k) is not None})
+        res = run_export(ctx.store, req)
+        archive = work / "dataset.tar"
+        with tarfile.open(archive, "w", format=tarfile.PAX_FORMAT) as tf:
+            for f in sorted(p for p in out.rglob("*") if p.is_file()):
+                info = tarfile.TarInfo(f.relative_to(out).as_posix())
+                info.size, info.mode, info.mtime = f.stat().st_size, 0o644, 0
+                with open(f, "rb") as fh:
+                    tf.addfile(info, fh)
+        sha, size = sha256_file(archive)
+        key = f"{EXPORTS}{export_id}/dataset.tar"
+        ctx.objects.upload(str(archive), key)
+        return {"key": key, "sha256": sha, "size": size, "episodes": res.episodes,
+                "steps": res.steps, "params": params,
+                "submission_ids": sorted(int(e["submission_id"])
+                                         for e in res.manifest["episodes"]),
+                "skipped": res.skipped, "check": res.check.text(limit=5)}
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # -- reconciler and reaper ----------------------------------------------------------------------

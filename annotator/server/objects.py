@@ -41,6 +41,7 @@ from annotator.store.errors import BlobError, BlobHashMismatch, BlobMissing, Sto
 INCOMING = "incoming/"
 STAGING = "staging/"
 ACCEPTED = "accepted/blobs/"
+EXPORTS = "exports/"  # datasets the server's export jobs made from accepted blobs
 
 
 class ObjectStoreUnavailable(StoreUnavailable):
@@ -196,8 +197,15 @@ class ObjectStore:
         except (ClientError, BotoCoreError) as exc:
             raise self._fail(exc, "listing objects") from exc
 
+    def upload(self, path: str, key: str) -> None:
+        try:
+            self.s3.upload_file(path, self.bucket, key, Config=self.transfer)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._fail(exc, "storing an export") from exc
+
     def presign_get(self, key: str, ttl_s: int, *, filename: str | None = None) -> str:
-        if not key.startswith(ACCEPTED):  # reviewers and exports read verified bytes only
+        # Reviewers and exports read verified bytes only: accepted files, server-made exports.
+        if not key.startswith((ACCEPTED, EXPORTS)):
             raise BlobMissing("Only accepted objects can be downloaded.")
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if filename:

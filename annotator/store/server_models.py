@@ -87,3 +87,4 @@ class Job(Base):
     heartbeat_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text())
     result: Mapped[dict[str, Any] | None]
+    params: Mapped[dict[str, Any] | None]  # what the job was asked to do (revision 0004)
