@@ -698,6 +698,9 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
                 out["dataset"] = {"withdrawn_since": gone, "params": ds["params"],
                                   "message": "Submissions in this export were withdrawn "
                                   "since it was made: start a new export."}
+            elif c.objects.head_size(ds["key"]) is None:  # the reaper deleted it
+                out["dataset"] = {"params": ds["params"], "message": "This export's archive "
+                                  "was deleted as too old: start a new export."}
             else:
                 out["dataset"] = dict(ds, url=c.objects.presign_get(
                     ds["key"], ttl, filename=f"export-{export_id}.tar"))

@@ -487,7 +487,7 @@ def reconcile(ctx: WorkerContext, *, now: dt.datetime | None = None) -> dict[str
 def reap(ctx: WorkerContext, *, now: dt.datetime | None = None,
          older_than_s: float | None = None) -> dict[str, int]:
     """Abort multipart uploads older than ``abandon_after_s`` (their rows become
-    ``aborted``) and purge stale staging objects."""
+    ``aborted``), purge stale staging objects and delete server-made exports as old."""
     now = now or utcnow()
     age = ctx.cfg.abandon_after_s if older_than_s is None else older_than_s
     cutoff = now - dt.timedelta(seconds=age)
@@ -508,7 +508,13 @@ def reap(ctx: WorkerContext, *, now: dt.datetime | None = None,
             state="aborted", error="abandoned: aborted by the reaper", updated_at=now,
             finished_at=now))
     purged = ctx.svc.blobs.purge_staging(older_than_s=max(age, 3600.0))
-    return {"aborted": aborted, "staging_purged": purged}
+    # Training sets made on the server are fetched within days; older ones are deleted.
+    exports = 0
+    for key, modified in list(ctx.objects.list_keys(EXPORTS)):
+        if modified <= cutoff:
+            ctx.objects.delete(key)
+            exports += 1
+    return {"aborted": aborted, "staging_purged": purged, "exports_deleted": exports}
 
 
 def reconcile_forever(cfg: ServerConfig) -> None:

@@ -109,3 +109,14 @@ def test_export_on_the_server_matches_a_local_export(team, tmp_path, capsys, mon
     assert "url" not in after["dataset"] and ds["key"] not in bucket_keys(team)
     with pytest.raises(ExportError, match="withdrawn"):
         download_dataset(after, tmp_path / "again")
+
+    # The reaper deletes exports as old as abandoned uploads; fetching one then says so.
+    from annotator.server import jobs
+
+    late = admin.start_export(format="opencua", filter=only_mine)
+    assert admin.get_export(late, wait=120)["dataset"]["episodes"] == 1
+    assert jobs.reap(jobs.context(team.cfg), older_than_s=0)["exports_deleted"] >= 1
+    gone = admin.get_export(late, wait=5)
+    assert "too old" in gone["dataset"]["message"] and "url" not in gone["dataset"]
+    with pytest.raises(ExportError, match="too old"):
+        download_dataset(gone, tmp_path / "late")
