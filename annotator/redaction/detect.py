@@ -31,6 +31,19 @@ OCR text (``ocr=True``) is handled with cheap, measured tolerance (benchmarks/pi
 - token-like spans (keys, JWTs, secrets, URLs with tokens) extend over the pieces around
   them that OCR split off (see ``Detector._continue``); random strings split into pieces
   are checked joined.
+- readings of Tesseract 5.5 (measured on the same benchmark, 200 screens): a tab (a column
+  gap) is never removed as a stray space inside a number; e-mail local parts split
+  ("kenji1 991@", "mateo +billing@") and ".com,au"; an IBAN whose country code lost its
+  first letter ("E08 AIBK ..." - the whole IBAN must pass mod 97 as read); a secret's URL
+  parameter glued to the value before it ("page=2Gapi_key=") or with "#" for "=", "«" for
+  "&", "é"/"€" for the "@" after a URL's password, a query piece after a space; IPv6 with
+  ";" for ":" and a tab where "::" was; UK NI numbers with the suffix read as 4/8/€ or lost
+  (spaced form only) and J read as ] ) |; IPv4 with commas for dots (not amounts), or one
+  octet over 255 where a label, prefix length or port says address; a vowel-less
+  fragment ending a token's cell ("... jd"); "@" for 0 in numbers ("555-@128"), a space
+  after any dot of a domain ("globex.com. au"), "-~" in Slack tokens, an SSN with one
+  space lost ("191 145391", valid area, group and serial); IBANs with "S" for 9 in the
+  check digits and ")" or "]" for J or I.
 
 High-entropy strings (kind ``secret``), the rule:
 
@@ -133,6 +146,13 @@ IBAN_LENGTHS = {
     "SD": 18, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "SO": 23, "ST": 25, "SV": 28, "TL": 23,
     "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20, "YE": 30,
 }
+
+
+def _by_second_letter() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for c in sorted(IBAN_LENGTHS):
+        out.setdefault(c[1], []).append(c)
+    return out
 
 
 def iban_valid(iban: str) -> bool:
@@ -241,6 +261,7 @@ _SPACE_FIXES = [
     re.compile(r"(?<=[A-Za-z0-9._%+-])\s(?=@[A-Za-z0-9])"),  # "jane.doe @example.com"
     re.compile(r"(?<=[A-Za-z0-9._%+-]@)\s(?=[A-Za-z0-9])"),  # "jane.doe@ example.com"
     re.compile(r"(?<=[A-Za-z]:)\s(?=//)"),  # "https: //host"
+    re.compile(r"(?i)(?<=\bhttps)\s(?=:\s?//)|(?<=\bhttp)\s(?=:\s?//)"),  # "https ://host"
     re.compile(r"(?<=://)\s(?=\S)"),  # "https:// host"
     re.compile(r"(?<=[\w/])\s(?=\?[\w-]+=)"),  # "/export ?page=2"
     re.compile(r"(?<=[\w-])\s(?=\.[A-Za-z]{2,}\b)"),  # "git .example.org"
@@ -254,9 +275,16 @@ _SPACE_FIXES = [
     re.compile(r"(?<=[a-z0-9]),\s(?=[A-Za-z0-9]{1,2}@[A-Za-z0-9])"),  # "smith, k@x.io" (a dot)
     re.compile(r"(?<=[A-Za-z0-9][.+_\-])\s(?=[A-Za-z0-9._%+\-]{0,40}@[A-Za-z0-9])"),  # "costa. i@x.com"
     re.compile(r"(?<=[0-9A-Fa-f]:)\s(?=:[0-9A-Fa-f])"),  # ": :" in IPv6
-    re.compile(r"(?<=\d{3}[-.]\d{3}[-.]\d)\s(?=\d{3}(?!\w))"),  # "646-555-0 146"
-    re.compile(r"(?<=\d{3}[-.]\d{3}[-.]\d{2})\s(?=\d{2}(?!\w))"),
-    re.compile(r"(?<=\d{3}[-.]\d{3}[-.]\d{3})\s(?=\d(?!\w))"),
+    # "646-555-0 146": one space only; a tab is a column gap ("10.136.167.7<tab>237 15 5674"
+    # is an address and an SSN in two cells, not one number).
+    re.compile(r"(?<=\d{3}[-.]\d{3}[-.]\d) (?=\d{3}(?!\w))"),
+    re.compile(r"(?<=\d{3}[-.]\d{3}[-.]\d{2}) (?=\d{2}(?!\w))"),
+    re.compile(r"(?<=\d{3}[-.]\d{3}[-.]\d{3}) (?=\d(?!\w))"),
+    # Local parts of e-mail addresses split by OCR: "kenji1 991@x.com", "mateo +billing@x.net",
+    # "oscar+t billing@x.io".
+    re.compile(r"(?<=[A-Za-z]\d) (?=\d[A-Za-z0-9._%+-]{0,40} ?@[A-Za-z0-9-]+\.[A-Za-z])"),
+    re.compile(r"(?<=[A-Za-z0-9]) (?=\+[A-Za-z0-9._%-]{1,40} ?@[A-Za-z0-9-]+\.[A-Za-z])"),
+    re.compile(r"(?<=[A-Za-z0-9]\+[A-Za-z]) (?=[A-Za-z0-9._%+-]{1,40} ?@[A-Za-z0-9-]+\.[A-Za-z])"),
 ]
 _CHAR_FIXES = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2012": "-", "\u2010": "-",
                              "\u2011": "-", "\u00a0": " ", "\u2019": "'", "\u00ab": '"',
@@ -271,7 +299,8 @@ _IPV6_NOISY = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-flIOo@]{0,4}:){3,7}[0-9A-Fa-fl
 _IPV6_FIX = str.maketrans({"l": "1", "I": "1", "O": "0", "o": "0", "@": "0"})
 # A slashed or dotted zero read as "@" inside a token that is no e-mail address (no dot
 # after it): "a@eb", "DeD4@wqk".
-_AT_AS_ZERO = re.compile(r"(?<=[A-Za-z0-9:])@(?=[A-Za-z0-9:]|$)(?!\S*\.)|(?<=\d)@(?=\.\d)")
+_AT_AS_ZERO = re.compile(r"(?<=[A-Za-z0-9:])@(?=[A-Za-z0-9:]|$)(?!\S*\.)|(?<=\d)@(?=\.\d)"
+                         r"|(?<=\d\.)@(?=\.\d)|(?<=\d-)@(?=\d)")  # "203.@.113", "555-@128"
 
 
 def _fix_ipv6(m: re.Match[str]) -> str:
@@ -289,7 +318,7 @@ def _fix_ipv6(m: re.Match[str]) -> str:
 _IPV4_SPACED = re.compile(r"(?<![\w.])\d{1,3}(?:\. ?\d{1,3}){3}(?![\w]|\.\d)")
 _IPV6_SPACED = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-flIO@]{0,4} ?: ?){3,7}[0-9A-Fa-flIO@]{1,4}(?![\w:])")
 # More OCR misreadings of e-mail addresses and URLs (benchmarks/pii_recall.py, 12-22 px):
-_DOMAIN_SPLIT = re.compile(r"@[A-Za-z0-9-]{1,63}\.( )(?:[a-z]{2}|com|net|org|io|dev|info|app|edu"
+_DOMAIN_SPLIT = re.compile(r"@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,3}\.( )(?:[a-z]{2}|com|net|org|io|dev|info|app|edu"
                            r"|gov|biz)(?![\w.@-])")  # "northwind. fr"
 _CARD_SPLIT = re.compile(r"(?<![\w.-])\d{4}(?:-\d{4}){0,2}( )-\d{4}(?:-\d{4}){0,2}(?![\w-]|[.,]\d)")
 _SCHEME_SEMI = re.compile(r"(?i)(?<![A-Za-z0-9])https?;(?= ?/ ?/)")  # "https; //host"
@@ -300,20 +329,33 @@ _SLASH_IN_LOCAL = re.compile(  # "jensen/5@x.de": a 7 read as a slash, in an e-m
     r"(?<=[A-Za-z0-9])/(?=[A-Za-z0-9._%+-]*@[A-Za-z0-9-]+\.[A-Za-z]{2,})")
 _QUERY_DASH = re.compile(  # "?api_key-abc": "=" read as "-" after a secret's parameter name
     r"(?i)[?&](?:api_key|apikey|token|sig)-(?=\w)")
+_AMP_AS_GUILLEMET = re.compile(r"(?<=[A-Za-z0-9=])\u00ab(?=[A-Za-z_]{2,20}=)")  # "id=4471«secret="
+# "postgres://sofia:zQikrArYFrGémq.example.io": the "@" after a URL's user and password read
+# as "é" or "€".
+_URL_AT_MISREAD = re.compile(r"(?i)(?<![A-Za-z0-9])[a-z][a-z0-9+.\-]{1,20}://[^\s/@:]{1,40}:"
+                             r"[^\s/@]{3,60}?[é€](?=[A-Za-z0-9])")
+_TLD_COMMA = re.compile(  # "kenji@globex.com,au": a comma for the dot before a country code
+    r"(?<=@)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.(?:com|net|org|co|ac|gov|edu|or|ne)"
+    r",(?=[a-z]{2}(?![\w.@-]))")
 _SCHEME = re.compile(r"(?i)(?<![A-Za-z0-9])[a-z][a-z0-9+.\-]{1,20}: ?/ ?/?")
 _URL_JOIN_CHARS = "/.:?&=@#%"
+
+
+_PATH_QUERY = re.compile(r"/[^\t\n]*\?[^\t\n]*=")  # a path and a query, in one cell
 
 
 def _url_gaps(text: str, pos: int) -> list[int]:
     """Offsets of the single spaces OCR put inside the URL whose scheme ends at ``pos``: a
     space goes when the piece before it ends, or the piece after it starts, with one of
-    / . : ? & = @ # % (at most 6 of them)."""
+    / . : ? & = @ # %, or when the piece after it goes on with the query (a parameter:
+    "447 1&key=...", after a path) (at most 6 of them); a tab only before a path with a
+    query ("example.net<tab>/download?page=2")."""
     gaps: list[int] = []
     start0 = pos
     while len(gaps) < 6:
         m = re.compile(r"\S*").match(text, pos)
         end = m.end() if m else pos
-        if end >= len(text) or text[end] != " " or end + 1 >= len(text):
+        if end >= len(text) or text[end] not in " \t" or end + 1 >= len(text):
             break
         nxt = text[end + 1]
         if nxt.isspace():
@@ -321,8 +363,11 @@ def _url_gaps(text: str, pos: int) -> list[int]:
         prev = text[end - 1] if end > 0 else ""
         m2 = re.compile(r"\S*").match(text, end + 1)
         nxt_piece = m2.group() if m2 else ""
+        if text[end] == "\t" and not _PATH_QUERY.match(text, end + 1):
+            break  # a column gap, unless a path and query follow ("host<tab>/a/b?c=d")
         creds = "@" in nxt_piece and "@" not in text[start0:end] and ":" in text[start0:end]
-        if prev in _URL_JOIN_CHARS or nxt in _URL_JOIN_CHARS or creds:
+        query = re.match(r"[\w.%\-?]*[&=]", nxt_piece) is not None and "/" in text[start0:end]
+        if prev in _URL_JOIN_CHARS or nxt in _URL_JOIN_CHARS or creds or query:
             gaps.append(end)
             pos = end + 1
         else:
@@ -330,9 +375,22 @@ def _url_gaps(text: str, pos: int) -> list[int]:
     return gaps
 
 
+_AMOUNT = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{1,2}|\d{1,3}(?:\.\d{3})+,\d{1,2}")
+
+
+def _fix_ipv4_commas(m: re.Match[str]) -> str:
+    """Commas OCR read for the dots of an IPv4 address ("75.198,54,16"): at least one dot
+    left, and not an amount with thousands separators ("1,200,100.50")."""
+    cand = m.group()
+    if "." not in cand or _AMOUNT.fullmatch(cand):
+        return cand
+    return cand.replace(",", ".")
+
+
 def normalize_ocr(text: str) -> tuple[str, list[int]]:
     """Undo cheap OCR noise.  Returns the normalised text and, for each of its characters,
     the offset of the original character it comes from (plus one final entry, ``len(text)``)."""
+    text = _AMP_AS_GUILLEMET.sub("&", text)
     text = text.translate(_CHAR_FIXES)
     text = _SCHEME_SEMI.sub(lambda m: m.group()[:-1] + ":", text)
     text = _HEXISH_FIX.sub(lambda m: "f" if m.group() == "£" else "c", text)
@@ -373,12 +431,13 @@ def normalize_ocr(text: str) -> tuple[str, list[int]]:
     norm = _HEXISH_FIX.sub(lambda m: "f" if m.group() == "£" else "c", norm)
     norm = _POUND_AS_F.sub("f", norm)
     norm = _IPV6_NOISY.sub(_fix_ipv6, norm)
+    norm = _TLD_COMMA.sub(lambda m: m.group()[:-1] + ".", norm)
     norm = _TLD_HYPHEN.sub(lambda m: m.group()[:-len(m.group(1)) - 1] + "." + m.group(1), norm)
+    norm = _URL_AT_MISREAD.sub(lambda m: m.group()[:-1] + "@", norm)
     norm = _AT_AS_ZERO.sub("0", norm)
     norm = _SLASH_IN_LOCAL.sub("7", norm)
     norm = _QUERY_DASH.sub(lambda m: m.group()[:-1] + "=", norm)
-    norm = _IPV4_COMMA.sub(
-        lambda m: m.group().replace(",", ".") if m.group().count(".") >= 2 else m.group(), norm)
+    norm = _IPV4_COMMA.sub(_fix_ipv4_commas, norm)
     return norm, index
 
 
@@ -445,25 +504,41 @@ _CARD = re.compile(r"(?<![\w\-.,/])\d(?:[ \-]?\d){12,48}(?![\w\-]|[.,/]\d)")
 _CARD_NOISY = re.compile(r"(?<![\w\-.,/])[\dOoIl|](?:[ \-]?[\dOoIl|]){12,48}(?![\w\-]|[.,/]\d)")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 
-_IBAN = re.compile(r"(?<![A-Za-z0-9])(?=([A-Z0-9]{2}[0-9OISZBGDT]{2}(?: ?[A-Z0-9!|\]]){11,31}))")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])(?=([A-Z0-9]{2}[0-9OISZBGDT]{2}(?: ?[A-Z0-9!|\])]){11,31}))")
+# The country code's first letter lost by OCR ("E08 AIBK 4414 ..." for "IE08 AIBK 4414 ..."):
+# a first group of three.
+_IBAN_CUT = re.compile(r"(?<![A-Za-z0-9])(?=([A-Z][0-9]{2} [A-Z0-9]{4}(?: ?[A-Z0-9]){7,27}))")
+_IBAN_BY_SECOND = _by_second_letter()
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.])({_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET})(?![\w\-]|\.\d)")
+_ADDRESS_BEFORE = re.compile(r"(?i)\b(?:url|dsn|inet|addr|address|host|server|ip|peer|"
+                             r"gateway|dns|UP)\W{0,3}$")
+_ADDRESS_AFTER = re.compile(r"/\d{1,2}\b|:\d{2,5}\b")
+_IPV4_SHAPE = re.compile(r"(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w\-]|\.\d)")
 _VERSION_BEFORE = re.compile(r"(?i)\b(?:v|version|ver\.?|build|release)\s*$")
 _IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|"
                    rf"{_OCTET}(?:\.{_OCTET}){{3}})?(?![\w:])")
 
-_IPV6_LOOSE = re.compile(r"(?<![\w:.])[0-9A-Za-z@£¢]{1,5}(?: ?: ?:? ?[0-9A-Za-z@£¢]{1,5}){4,7}"
-                         r"(?![\w:])")
+# Groups joined by colons, OCR'd with ";" for ":", "?" or "!" for a last "7"/"1", and a
+# tab next to a colon where "::" left a wide gap ("8d14:\t:1e8b", "ba8b:\tTaf :d137").
+_IPV6_LOOSE = re.compile(r"(?<![\w:.])[0-9A-Za-z@£¢€]{1,5}[?!]?"
+                         r"(?:(?:[ \t]?[:;]){1,2}[ \t]?[0-9A-Za-z@£¢€]{1,5}[?!]?){4,7}(?![\w:])")
 _AWS_NOISY = re.compile(r"(?<![A-Za-z0-9])A(?:[KS]A?[IT1lL]{1,2}A|[KS]1A)(?: ?[A-Z0-9)\]|]){14,18}"
                         r"[a-z]?(?![A-Za-z0-9])")  # "AKAIA...", "...B6OXx": a doubled glyph
 _SSN = re.compile(r"(?<![\w\-])(\d{3})([\- ])(\d{2})\2(\d{4})(?![\w\-]|[.,]\d)")
+_SSN_JOINED = re.compile(r"(?<![\w\-.,/])\d{3} \d{6}(?![\w\-]|[.,/]\d)")
 _SSN_LABELLED = re.compile(r"(?i)\b(?:ssn|social security(?: n(?:o|umber)\.?)?|itin|tin)\b"
                            r"[^\n\d]{0,10}(\d{9})\b")
 _NINO = re.compile(r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?"
                    r"(\d{2})\s?([A-D])(?![A-Za-z0-9])")
-_NINO_NOISY = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9]{2}) ?((?:[0-9OoIlSZBG] ?){6,7})([A-Da-d])"
-                         r"(?![A-Za-z0-9])")
+_NINO_NOISY = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9|\])]{2}) ?((?:[0-9OoIlSZBG] ?){6,7})"
+                         r"([A-Da-d])(?![A-Za-z0-9])")
+# The suffix letter read as a look-alike ("4" for A, "8" for B, "€" for C) or lost: only in
+# the spaced form "AB 12 34 56", where the digits cannot be read otherwise.
+_NINO_TAIL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z\])]|[|\]][A-Za-z]) (\d\d) ?(\d\d) ?(\d\d)[ .]?"
+                        r"(?:([48€])|(?=[\t\n]|$))(?![A-Za-z0-9€])")
+_NINO_SUFFIX = {"4": "A", "8": "B", "€": "C"}
 _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 _SIN = re.compile(r"(?<![\w\-])(\d{3})([\- ])(\d{3})\2(\d{3})(?![\w\-])")
 _SIN_CONTEXT = re.compile(r"(?i)\b(?:sin|social insurance)\b[^\n]{0,20}$")
@@ -480,7 +555,7 @@ _TOKENS: list[tuple[re.Pattern[str], str, float]] = [
     (re.compile(r"(?<![A-Za-z0-9])sk-(?: ?(?:proj|svcacct|admin|ant) ?-(?:api\d\d-)?)? ?"
                 r"[A-Za-z0-9_\-]{12,200}"), "OpenAI-style secret key", 0.95),
     (re.compile(r"(?<![A-Za-z0-9])[rsp]k_(?:live|test)_[A-Za-z0-9]{16,120}"), "Stripe key", 0.95),
-    (re.compile(r"(?<![A-Za-z0-9])[xX][oO0][xX][abposrABPOSR](?: ?-+ ?[A-Za-z0-9]{1,64}){2,6}"),
+    (re.compile(r"(?<![A-Za-z0-9])[xX][oO0][xX][abposrABPOSR](?: ?-[-~]* ?[A-Za-z0-9]{1,64}){2,6}"),
      "Slack token", 0.97),
     (re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_\-]{35}"), "Google API key", 0.95),
     (re.compile(r"(?<![A-Za-z0-9])glpat-[0-9A-Za-z_\-]{20}"), "GitLab token", 0.95),
@@ -500,6 +575,14 @@ _CREDENTIAL = re.compile(
     r"(?P<value>[^\s\"',;]{6,})")
 _MASKED = re.compile(r"[*•●·xX#.\-]+")
 _URL = re.compile(r"(?i)\b[a-z][a-z0-9+.\-]{1,20}:/{1,2}[^\s<>\"'`]+")
+# A secret's parameter glued to the value before it: OCR dropped or misread the "&"
+# ("page=2Gapi_key=...", "id=4471l«secret=..."), or read "=" as "#" (then the value must
+# mix digits and capitals: not a page anchor).  Only names that are secrets whatever their
+# position, and a value of 8 characters or more.
+_TOKEN_PARAMS_GLUED = re.compile(
+    r"(?i)\?\S*?(?:api_?key|access_?token|refresh_?token|auth_?token|private_?token|"
+    r"client_?secret|secret|signature|password)"
+    r"(?:=[^&\s]{8,}|#(?=[^&\s]*\d)(?=[^&\s]*[A-Z])[^&\s]{8,})")  # "#": a token, no anchor
 _URL_CRED = re.compile(r"(?i)^[a-z][a-z0-9+.\-]{1,20}:/{1,2}[^\s/@:]+:[^\s/@]+@")
 _TOKEN_PARAMS = re.compile(
     r"(?i)[?&#;](?:access_token|refresh_token|id_token|token|auth|authorization|api_key|apikey|"
@@ -574,13 +657,13 @@ class Detector:
         if PHONE in k:
             out += self._phones(text)
         if IPV4 in k:
-            out += self._ipv4(text)
+            out += self._ipv4(text, ocr)
         if IPV6 in k:
             out += self._ipv6(text)
         if NATIONAL_ID in k:
             out += self._national_ids(text)
             if ocr:
-                out += self._nino_noisy(text)
+                out += self._nino_noisy(text) + self._nino_tail(text) + self._ssn_joined(text)
         if IPV6 in k and ocr:
             out += self._ipv6_noisy(text)
         if API_KEY in k and ocr:
@@ -625,7 +708,9 @@ class Detector:
             if URL_CREDENTIALS in self.kinds and _URL_CRED.match(joined):
                 out.append(Span(m.start(), end, URL_CREDENTIALS, 0.95, url,
                                 "URL with a user name and password"))
-            elif URL_TOKEN in self.kinds and (_TOKEN_PARAMS.search(joined) or any(
+            elif URL_TOKEN in self.kinds and (
+                    _TOKEN_PARAMS.search(joined) or (ocr and _TOKEN_PARAMS_GLUED.search(joined))
+                    or any(
                     looks_random(v) for v in re.findall(r"=([A-Za-z0-9_\-]{20,})", joined))):
                 out.append(Span(m.start(), end, URL_TOKEN, 0.9, url,
                                 "URL carrying a token or signature"))
@@ -662,6 +747,22 @@ class Detector:
                 n, fixed = got
                 out.append(Span(m.start(), m.start() + n, IBAN, 0.98 if not fixed else 0.9,
                                 raw[:n], "IBAN (mod-97 valid)"))
+        for m in _IBAN_CUT.finditer(text):
+            # Each country whose code ends with the letter read; the whole IBAN must then
+            # pass mod 97 as read (no further fixes: they would multiply the guesses).
+            raw = m.group(1)
+            for country in _IBAN_BY_SECOND.get(raw[0], ()):
+                compact = country[0] + raw.replace(" ", "")
+                n = IBAN_LENGTHS[country]
+                if len(compact) < n or not iban_valid(compact[:n]) or \
+                        not _bban_ok(country, compact[4:n]):
+                    continue
+                end = _nth_char_end(raw, n - 1)
+                if end < len(raw) and raw[end] != " ":
+                    continue  # the IBAN must end at a group's end
+                out.append(Span(m.start(), m.start() + end, IBAN, 0.85, raw[:end],
+                                "IBAN (mod-97 valid, country code cut by OCR)"))
+                break
         return out
 
     def _phones(self, text: str) -> list[Span]:
@@ -696,13 +797,24 @@ class Detector:
                                 "number after a phone label"))
         return out
 
-    def _ipv4(self, text: str) -> list[Span]:
+    def _ipv4(self, text: str, ocr: bool = False) -> list[Span]:
         out = []
         for m in _IPV4.finditer(text):
             before = text[max(0, m.start() - 10):m.start()]
             if _VERSION_BEFORE.search(before):
                 continue
             out.append(Span(m.start(), m.end(), IPV4, 0.85, m.group(), "IPv4 address"))
+        if ocr:
+            # One octet over 255 where the context says address (a label such as "url:",
+            # "inet", "server" before it, a prefix length or a port after it): OCR read a 0
+            # as 6 or 8 ("inet 263.8.113.87/24").  Bare, it may be any number.
+            for m in _IPV4_SHAPE.finditer(text):
+                if sum(int(o) > 255 for o in m.group().split(".")) != 1:
+                    continue
+                if not (_ADDRESS_BEFORE.search(text[max(0, m.start() - 16):m.start()])
+                        or _ADDRESS_AFTER.match(text, m.end())):
+                    continue
+                out.append(Span(m.start(), m.end(), IPV4, 0.6, m.group(), "IPv4 address (OCR)"))
         return out
 
     def _ipv6(self, text: str) -> list[Span]:
@@ -722,7 +834,7 @@ class Detector:
         """UK NI numbers with letters and digits confused by OCR ("2K114212D", "JWO0 72 17A")."""
         out = []
         for m in _NINO_NOISY.finditer(text):
-            pre = "".join(_AS_LETTER.get(c, c) for c in m.group(1).upper())
+            pre = _nino_prefix(m.group(1))
             digits = "".join(_AS_NUMBER.get(c.upper(), c) for c in m.group(2).replace(" ", ""))
             if not (pre.isalpha() and digits.isdigit()) or pre in _NINO_BAD_PREFIX:
                 continue
@@ -740,15 +852,44 @@ class Detector:
                             "UK National Insurance number (OCR)"))
         return out
 
+    def _ssn_joined(self, text: str) -> list[Span]:
+        """US SSNs in the spaced form with one space lost by OCR ("191 145391"), valid area,
+        group and serial."""
+        out = []
+        for m in _SSN_JOINED.finditer(text):
+            digits = m.group().replace(" ", "")
+            area, group, serial = int(digits[:3]), int(digits[3:5]), int(digits[5:])
+            if area in (0, 666) or area >= 900 or group == 0 or serial == 0 or \
+                    digits in _SSN_INVALID:
+                continue
+            out.append(Span(m.start(), m.end(), NATIONAL_ID, 0.55, m.group(),
+                            "US social security number (OCR)"))
+        return out
+
+    def _nino_tail(self, text: str) -> list[Span]:
+        """UK NI numbers in the spaced form whose suffix letter OCR read as a digit or lost
+        ("RP 01 42 728", "AN 69 92 44")."""
+        out = []
+        for m in _NINO_TAIL.finditer(text):
+            suffix = _NINO_SUFFIX[m.group(5)] if m.group(5) else "A"  # any valid letter
+            pre = _nino_prefix(m.group(1))
+            if pre in _NINO_BAD_PREFIX or not _NINO.fullmatch(
+                    pre + m.group(2) + m.group(3) + m.group(4) + suffix):
+                continue
+            out.append(Span(m.start(), m.end(), NATIONAL_ID, 0.6, m.group(),
+                            "UK National Insurance number (OCR, suffix misread)"))
+        return out
+
     def _ipv6_noisy(self, text: str) -> list[Span]:
         """IPv6-looking runs that OCR damaged (a dotted zero read as 6, G or @): five or more
-        groups of 1-4 characters joined by colons, 80 % of the characters hexadecimal."""
+        groups of 1-4 characters joined by colons (three at least; the others may be read
+        as ";"), 80 % of the characters hexadecimal."""
         out = []
         for m in _IPV6_LOOSE.finditer(text):
             cand = m.group()
-            groups = [g for g in re.split(r"\s?:+\s?", cand) if g]
+            groups = [g for g in re.split(r"[\s:;]+", cand) if g]
             body = "".join(groups)
-            if len(groups) < 5 or not any(c.isdigit() for c in body):
+            if len(groups) < 5 or not any(c.isdigit() for c in body) or cand.count(":") < 3:
                 continue
             if sum(c in "0123456789abcdefABCDEF" for c in body) < 0.8 * len(body):
                 continue
@@ -880,6 +1021,11 @@ class Detector:
             pieces.append((m.group(1), m.end(1)))
             pos = m.end(1)
         end = _take_pieces(pieces, end)
+        # A last short fragment with no vowel, ending the cell or line ("...EFA1eHM jd",
+        # "...FUDcK] Llqx"): the token's tail, not a word.
+        tail = _TAIL_FRAGMENT.match(text, end)
+        if tail:
+            end = tail.end()
         # Backwards.
         pieces = []
         pos = start
@@ -896,6 +1042,7 @@ class Detector:
 
 
 _NEXT_PIECE = re.compile(r" (\S+)")
+_TAIL_FRAGMENT = re.compile(r" [B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz]{1,4}(?=[\t\n]|$)")
 _PREV_PIECE = re.compile(r"(?:^|(?<=[\s]))(\S+) $")
 _PUNCT = ".,;:!?()[]{}<>\"'`"
 
@@ -1050,7 +1197,15 @@ def _expand_format(fmt: str) -> str:
 def _iban_fix(cand: str) -> str | None:
     """An IBAN that passes the mod-97 check from ``cand`` as OCR read it, undoing letter/digit
     confusions where the country's BBAN format says which one a position holds, trying the
-    ambiguous letter-or-digit positions (fewest changes first, at most 3), or None."""
+    ambiguous letter-or-digit positions (fewest changes first, at most 3), or None.  An "S"
+    in the check digits is tried as 5, then as 9 ("IES8AIBK..." for "IE98AIBK...")."""
+    got = _iban_fix_body(cand)
+    if got is None and "S" in cand[2:4]:
+        got = _iban_fix_body(cand[:2] + cand[2:4].replace("S", "9") + cand[4:])
+    return got
+
+
+def _iban_fix_body(cand: str) -> str | None:
     country = "".join(_AS_LETTER.get(c, c) for c in cand[:2])
     fmt = _BBAN_FORMATS.get(country)
     n = IBAN_LENGTHS.get(country)
@@ -1072,11 +1227,15 @@ def _iban_fix(cand: str) -> str | None:
             if ch in _MORE_TWINS and _MORE_TWINS[ch].isdigit():
                 amb.append((i, _MORE_TWINS[ch]))
         elif cls == "a":
-            body[i] = _AS_LETTER.get(ch, ch)
+            body[i] = _AS_LETTER.get(ch, ch.replace(")", "J"))
             if not body[i].isalpha():
                 return None
+            if ch in "])":  # a J, or an I ("BOF]" for "BOFI")
+                amb.append((i, "I"))
         else:
-            body[i] = {"]": "J", "|": "I", "!": "I"}.get(ch, ch)
+            body[i] = {"]": "J", ")": "J", "|": "I", "!": "I"}.get(ch, ch)
+            if ch in "])":
+                amb.append((i, "I"))
             if body[i] in _TWINS:
                 amb.append((i, _TWINS[body[i]]))
             if body[i] in _MORE_TWINS:
@@ -1106,6 +1265,36 @@ def _iban_fix(cand: str) -> str | None:
             if iban_valid(head + alt):
                 return head + alt
     return None
+
+
+def _bban_ok(country: str, bban: str) -> bool:
+    """``bban`` has the letters and digits where the country's format puts them."""
+    fmt = _BBAN_FORMATS.get(country)
+    if not fmt:
+        return True
+    classes = _expand_format(fmt)
+    return len(classes) == len(bban) and all(
+        (c.isdigit() if k == "n" else c.isalpha() if k == "a" else c.isalnum())
+        for c, k in zip(bban, classes, strict=True))
+
+
+def _nino_prefix(raw: str) -> str:
+    """The two letters of an NI number's prefix as OCR read them ("K]", "M)", "|W")."""
+    pre = "".join(_AS_LETTER.get(c, c) for c in raw.upper().replace(")", "J"))
+    if pre[:1] == "I":  # no prefix starts with I: a J read as | or I
+        pre = "J" + pre[1:]
+    return pre
+
+
+def _nth_char_end(raw: str, n: int) -> int:
+    """The offset in ``raw`` just after its ``n``-th character that is not a space."""
+    seen = 0
+    for i, ch in enumerate(raw):
+        if ch != " ":
+            seen += 1
+            if seen == n:
+                return i + 1
+    return len(raw)
 
 
 def _iban_match(raw: str) -> tuple[int, bool] | None:

@@ -1,11 +1,21 @@
-"""Offline OCR of screen frames with the Debian ``tesseract`` binary.
+"""Offline OCR of screen frames with Tesseract, run in-process through tesserocr.
 
-Tesseract runs as a subprocess (TSV output, the image on stdin as PGM), always with
-``OMP_THREAD_LIMIT=1``: its OpenMP threading oversubscribes small machines and is about 3x
-slower on 2 cores (privacy.md section 2).  Parallelism comes from cutting a frame into
-horizontal bands at blank rows (never through a line of text) and running one process per
-band, ``workers`` at a time.  Nothing is downloaded: Tesseract reads its installed models
-(``tesseract-ocr-eng``) and opens no socket.
+The engine is libtesseract (5.5 in the tesserocr wheel from PyPI) reading the language data
+the distribution installs (``tesseract-ocr-eng``: /usr/share/tesseract-ocr/5/tessdata, or
+``TESSDATA_PREFIX``).  Each ``PyTessBaseAPI`` loads its model once and is kept between calls
+in a small pool, one per worker thread, never used by two threads at once; tesserocr
+releases the GIL while Tesseract recognises, so ``workers`` threads use as many cores.
+Parallelism comes from cutting a frame into horizontal bands at blank rows (never through a
+line of text).  OpenMP stays at one thread (``OMP_THREAD_LIMIT=1``): it oversubscribes small
+machines (privacy.md section 2).  Nothing is downloaded and no socket is opened.
+
+Before, the ``tesseract`` program (5.3) ran as a subprocess per band: every start
+reloaded the model (0.15-0.25 CPU s, two to four starts per frame).  In-process, OCR of
+the same 1080p frames of benchmarks/pii_recall.py, the two engines alternating in blocks
+on a loaded machine (load 3-4 on 2 cores): 1.63 CPU s and 1.75 s wall per frame instead
+of 2.78 and 2.54 (0.59x CPU, 0.69x wall).  Tesseract 5.5 reads some long tokens and
+OCR-damaged values differently from 5.3 (a token boxed in pieces with wide gaps: see
+``_close_ink_gaps``; the detectors' OCR tolerance was extended for the rest).
 
 Preprocessing for screen text (measured on benchmarks/pii_recall.py, see its README
 figures):
@@ -28,8 +38,9 @@ reads 12 px text clearly better than 1x for about 15 % more time (recognition, n
 image size, dominates Tesseract's time on screens full of text); page segmentation mode 11
 (sparse text) finds more short UI strings than 3 (automatic) and is no slower.
 
-Time: a whole frame is about 2.5-3.5 CPU s, nearly all of it Tesseract's recognition, so
-two cores give at best about half that in wall time.
+Time: a whole 1080p frame is about 1.7-1.9 CPU s (it was 2.5-3.6 with a process per band),
+nearly all of it Tesseract's recognition, so two cores give at best about half that in
+wall time.
 
 Tried and not kept: skipping blank regions (after flattening and rule removal the image
 Tesseract gets is already white outside the text, and its time follows the text, not the
@@ -45,14 +56,16 @@ few percent of the value.
 from __future__ import annotations
 
 import bisect
-import csv
-import io
 import os
-import shutil
-import subprocess
+import queue
 import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -69,7 +82,7 @@ class OcrError(AnnotatorError):
 
 
 class TesseractMissing(OcrError):
-    """The ``tesseract`` program is not installed."""
+    """Tesseract's language data is not installed (``tesseract-ocr-eng``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,54 +116,78 @@ class OcrOptions:
     flatten: bool = True  # local polarity and background flattening (module docstring)
     contrast: int = 40  # flattening: local contrast (grey levels) that becomes full black
     remove_rules: bool = True  # erase box frames and grid lines
-    workers: int = 2  # Tesseract processes at once, one per band of the frame
+    workers: int = 2  # threads recognising at once (one engine each), one band each
     min_band_height: int = 160  # px of the source image; bands are cut at blank rows
     timeout_s: float = 120.0
     extra_config: tuple[tuple[str, str], ...] = field(default_factory=tuple)
 
 
-@lru_cache(maxsize=1)
-def find_tesseract() -> str:
-    """Path of the ``tesseract`` program, or TesseractMissing with the install hint."""
-    path = shutil.which("tesseract")
-    if path is None:
-        raise TesseractMissing("Automatic redaction suggestions need Tesseract OCR, which is "
-                               "not installed.", INSTALL_HINT)
-    return path
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                 "/usr/share/tessdata")  # Debian/Ubuntu (5.x, 4.x) and Fedora/Arch
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["OMP_THREAD_LIMIT"] = "1"
-    return env
-
-
-@lru_cache(maxsize=4)
-def tesseract_version() -> str:
-    """``tesseract 5.3.0`` or similar (raises TesseractMissing)."""
-    exe = find_tesseract()
+def _has_models(folder: Path) -> bool:
     try:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30,
-                             env=_env())
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise OcrError(f"Tesseract ({exe}) cannot be run: {exc}.", INSTALL_HINT) from exc
-    text = (out.stdout or out.stderr).strip()
+        return any(folder.glob("*.traineddata"))
+    except OSError:
+        return False
+
+
+def find_tesseract() -> str:
+    """The tessdata folder holding Tesseract's language data (``TESSDATA_PREFIX`` if set, else
+    the distribution's folder), ending in ``/``.  Raises TesseractMissing with the install
+    hint if there is none, OcrError if the engine (the tesserocr package, a dependency of
+    annotator) cannot be loaded.
+
+    Looked up on each call (a few stat calls): data installed while the app runs is found."""
+    prefix = os.environ.get("TESSDATA_PREFIX")
+    if prefix:
+        # Tesseract 4+ wants the tessdata folder itself, 3.x its parent: accept both.
+        candidates = [Path(prefix), Path(prefix) / "tessdata"]
+    else:
+        candidates = [Path(d) for d in TESSDATA_DIRS]
+    for folder in candidates:
+        if _has_models(folder):
+            _tesserocr()
+            return str(folder) + "/"
+    where = (f"TESSDATA_PREFIX={prefix} holds no Tesseract language data (*.traineddata)"
+             if prefix else "its language data is not installed")
+    raise TesseractMissing("Automatic redaction suggestions need Tesseract OCR, and "
+                           f"{where}.", INSTALL_HINT)
+
+
+def _tesserocr() -> Any:
+    """The tesserocr module (OcrError if it cannot be loaded)."""
+    # Tesseract built with OpenMP starts a team of threads per recognition, which
+    # oversubscribes small machines and is about 3x slower on 2 cores (privacy.md section 2);
+    # we get our parallelism from threads instead.  libgomp reads the limit once, when it is
+    # loaded, so it must be in the environment before the first import.  (The PyPI wheel is
+    # built without OpenMP; this covers a tesserocr built against the distribution's
+    # OpenMP libtesseract.)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    try:
+        import tesserocr
+    except ImportError as exc:
+        raise OcrError(f"The OCR engine (the Python package tesserocr) cannot be loaded: {exc}.",
+                       "Reinstall annotator's dependencies (`pip install tesserocr`). "
+                       "Manual redaction works without it.") from exc
+    return tesserocr
+
+
+@lru_cache(maxsize=1)
+def tesseract_version() -> str:
+    """``tesseract 5.5.4`` or similar: the libtesseract tesserocr runs (raises OcrError)."""
+    text = str(_tesserocr().tesseract_version()).strip()
     return text.splitlines()[0] if text else "tesseract (unknown version)"
 
 
-@lru_cache(maxsize=8)
 def check_language(lang: str = "eng") -> None:
-    """Raise OcrError if Tesseract lacks the language data ``lang``."""
-    exe = find_tesseract()
-    try:
-        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=30,
-                             env=_env())
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise OcrError(f"Tesseract ({exe}) cannot be run: {exc}.", INSTALL_HINT) from exc
-    langs = {ln.strip() for ln in (out.stdout + out.stderr).splitlines()[1:]}
+    """Raise TesseractMissing without any language data, OcrError without ``lang``'s."""
+    folder = Path(find_tesseract())
     for part in lang.split("+"):
-        if part not in langs:
-            raise OcrError(f"Tesseract has no language data for {part!r}.",
+        part = part.lstrip("~")
+        if not part or not (folder / f"{part}.traineddata").is_file():
+            raise OcrError(f"Tesseract has no language data for {part!r} in {folder}.",
                            f"Install it with `apt-get install tesseract-ocr-{part}`.")
 
 
@@ -270,19 +307,82 @@ def bands(gray: np.ndarray, n: int, min_height: int) -> list[tuple[int, int]]:
 
 # -- running Tesseract ---------------------------------------------------------------------------
 
-def _pgm(gray: np.ndarray) -> bytes:
+# Engines (tesserocr.PyTessBaseAPI, one loaded model each) kept between calls, per
+# configuration.  An engine is used by one thread at a time: ``_engines`` takes idle ones
+# out of the pool for one call and puts them back after it.
+_POOL: dict[tuple, list[Any]] = {}
+_POOL_LOCK = threading.Lock()
+_INIT_LOCK = threading.Lock()
+_POOL_MAX = 8  # idle engines kept per configuration (each holds its model: ~14 MB for eng)
+
+
+def _config(options: OcrOptions, tessdata: str) -> tuple:
+    return (tessdata, options.lang, options.psm, tuple(options.extra_config))
+
+
+def _new_engine(key: tuple) -> Any:
+    tessdata, lang, psm, extra = key
+    tesserocr = _tesserocr()
+    # As the CLI was run: no inverted-line retries (preprocessing already gives dark on
+    # light), then the caller's settings.  Given to Init, so init-only ones work too.
+    variables = {"tessedit_do_invert": "0", **{k: str(v) for k, v in extra}}
+    try:
+        with _INIT_LOCK:  # tesserocr: set parameters before parallel native work
+            return tesserocr.PyTessBaseAPI(path=tessdata, lang=lang, psm=psm,
+                                           variables=variables)
+    except RuntimeError as exc:
+        raise OcrError(f"Tesseract cannot load its language data {lang!r} from {tessdata}: "
+                       f"{exc}.", f"Install it with `apt-get install tesseract-ocr-{lang}`."
+                       ) from exc
+
+
+@contextmanager
+def _engines(options: OcrOptions, n: int) -> Iterator[queue.SimpleQueue]:
+    """``n`` engines for ``options``, each to be used by one thread at a time: get one from
+    the queue, put it back when done.  Created (the first time) before any runs."""
+    tessdata = find_tesseract()
+    check_language(options.lang)
+    key = _config(options, tessdata)
+    got: list[Any] = []
+    try:
+        with _POOL_LOCK:
+            idle = _POOL.setdefault(key, [])
+            while idle and len(got) < n:
+                got.append(idle.pop())
+        while len(got) < n:
+            got.append(_new_engine(key))
+        q: queue.SimpleQueue = queue.SimpleQueue()
+        for api in got:
+            q.put(api)
+        yield q
+    finally:
+        with _POOL_LOCK:
+            idle = _POOL.setdefault(key, [])
+            keep = max(0, _POOL_MAX - len(idle))
+            idle.extend(got[:keep])
+        for api in got[keep:]:
+            api.End()
+
+
+def recognise(api: Any, gray: np.ndarray, options: OcrOptions) -> list[Word]:
+    """Tesseract's words for one preprocessed greyscale image, read by ``api`` (an engine of
+    ``_engines``: the GIL is released while it recognises)."""
+    gray = np.ascontiguousarray(gray)
     h, w = gray.shape
-    return b"P5\n%d %d\n255\n" % (w, h) + np.ascontiguousarray(gray).tobytes()
+    data = gray.tobytes()  # Tesseract keeps a pointer to it until the next image
+    api.SetImageBytes(data, w, h, 1, w)
+    if not api.Recognize(timeout=max(1, int(options.timeout_s * 1000))):
+        raise OcrError(f"Tesseract failed or took more than {options.timeout_s:.0f} s on one "
+                       "image.", "Try again; if it keeps happening, report the frame.")
+    return _parse_tsv(api.GetTSVText(0))
 
 
 def _parse_tsv(tsv: str, block_offset: int = 0) -> list[Word]:
-    """Words of Tesseract's TSV, in the pixels of the image it was given."""
+    """Words of Tesseract's TSV (with or without its header line), in the pixels of the
+    image it was given."""
     words = []
-    reader = csv.reader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
-    header = next(reader, None)
-    if not header or header[0] != "level":
-        return words
-    for row in reader:
+    for line in tsv.splitlines():
+        row = line.split("\t")
         if len(row) < 12 or row[0] != "5":
             continue
         text = row[11].strip()
@@ -298,37 +398,8 @@ def _parse_tsv(tsv: str, block_offset: int = 0) -> list[Word]:
     return words
 
 
-def _command(options: OcrOptions) -> list[str]:
-    cmd = [find_tesseract(), "stdin", "stdout", "-l", options.lang, "--psm", str(options.psm),
-           "-c", "tessedit_do_invert=0"]
-    for k, v in options.extra_config:
-        cmd += ["-c", f"{k}={v}"]
-    return cmd + ["tsv"]
-
-
-def run_tesseract(gray: np.ndarray, options: OcrOptions) -> str:
-    """Tesseract's TSV for one preprocessed greyscale image."""
-    try:
-        proc = subprocess.run(_command(options), input=_pgm(gray), capture_output=True,
-                              timeout=options.timeout_s, env=_env())
-    except FileNotFoundError as exc:
-        find_tesseract.cache_clear()
-        raise TesseractMissing("Tesseract OCR is not installed.", INSTALL_HINT) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise OcrError(f"Tesseract took more than {options.timeout_s:.0f} s on one image.",
-                       "Try again; if it keeps happening, report the frame.") from exc
-    if proc.returncode != 0:
-        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        msg = err[-1] if err else f"exit status {proc.returncode}"
-        if "Failed loading language" in "\n".join(err) or "Error opening data file" in "\n".join(err):
-            raise OcrError(f"Tesseract has no language data for {options.lang!r}: {msg}",
-                           f"Install it with `apt-get install tesseract-ocr-{options.lang}`.")
-        raise OcrError(f"Tesseract failed: {msg}")
-    return proc.stdout.decode("utf-8", "replace")
-
-
 GAP = 40  # px of white between the images stacked into one Tesseract run
-MAX_PART = 12_000  # px: the tallest image given to one Tesseract process
+MAX_PART = 12_000  # px: the tallest image given to one Tesseract run
 
 
 def ocr_batch(images: list[np.ndarray], options: OcrOptions | None = None,
@@ -336,14 +407,14 @@ def ocr_batch(images: list[np.ndarray], options: OcrOptions | None = None,
               cancel: threading.Event | None = None) -> list[list[Word]]:
     """OCR several images at once: each is preprocessed, they are stacked into one tall
     image with white gaps, and that is cut at blank rows into parts (as many as
-    ``workers``, balanced by ink; more if taller than ``MAX_PART``) that run as parallel
-    Tesseract processes.  One process start (about 0.1-0.3 s: it loads the model) serves
-    many images, which is what makes reading the small changed regions of many frames
-    affordable.
+    ``workers``, balanced by ink; more if taller than ``MAX_PART``) that are recognised on
+    ``workers`` threads, each with an engine of its own kept loaded between calls.  One
+    recognition run serves many images, which is what makes reading the small changed
+    regions of many frames affordable.
 
     Returns, per image, its words with boxes in the image's pixels plus its offset.
     Raises TesseractMissing (with the install hint) or OcrError; annotator.jobs.Cancelled
-    once ``cancel`` is set (between Tesseract runs).
+    once ``cancel`` is set (checked before each part).
     """
     options = options or OcrOptions()
     find_tesseract()
@@ -372,43 +443,50 @@ def ocr_batch(images: list[np.ndarray], options: OcrOptions | None = None,
     n_parts = max(options.workers, -(-height // MAX_PART))
     cuts = bands(canvas, n_parts, int(options.min_band_height * s))
     results: list[list[Word] | BaseException | None] = [None] * len(cuts)
+    n_threads = max(1, min(options.workers, len(cuts)))
 
-    def work(k: int) -> None:
-        y0, y1 = cuts[k]
-        if cancel is not None and cancel.is_set():
-            results[k] = Cancelled()
-            return
-        try:
-            words = _parse_tsv(run_tesseract(canvas[y0:y1], options), block_offset=k * 100_000)
-            results[k] = [replace(w, y=w.y + y0) for w in words]
-        except BaseException as exc:  # noqa: BLE001 - re-raised below in the caller
-            results[k] = exc
+    with _engines(options, n_threads) as engines:
+        def work(k: int) -> None:
+            y0, y1 = cuts[k]
+            if cancel is not None and cancel.is_set():
+                results[k] = Cancelled()
+                return
+            api = engines.get()
+            try:
+                words = recognise(api, canvas[y0:y1], options)
+                results[k] = [replace(w, y=w.y + y0, block=w.block + k * 100_000)
+                              for w in words]
+            except BaseException as exc:  # noqa: BLE001 - re-raised below in the caller
+                results[k] = exc
+            finally:
+                engines.put(api)
 
-    if len(cuts) == 1:
-        work(0)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
-            list(pool.map(work, range(len(cuts))))
+        if n_threads == 1:
+            for k in range(len(cuts)):
+                work(k)
+                if isinstance(results[k], BaseException):
+                    break
+        else:
+            with ThreadPoolExecutor(max_workers=n_threads) as pool:
+                list(pool.map(work, range(len(cuts))))
     starts = [p[0] for p in placed]
     ink = canvas < 128
     for r in results:
         if isinstance(r, BaseException):
             raise r
-        for w in r or []:
-            w = _grow_to_ink(ink, w)
-            k = bisect.bisect_right(starts, w.y + w.h // 2) - 1
-            if k < 0:
-                continue
-            y0, y1, i = placed[k]
-            dx, dy = offsets[i]
-            x0 = int(np.floor(w.x / s)) + dx
-            top = int(np.floor((w.y - y0) / s)) + dy
-            x1 = int(np.ceil((w.x + w.w) / s)) + dx
-            bot = int(np.ceil((w.y + w.h - y0) / s)) + dy
-            out[i].append(replace(w, x=x0, y=top, w=max(1, x1 - x0), h=max(1, bot - top),
-                                  block=w.block + k * 1_000_000))
+    found = _close_ink_gaps(ink, [_grow_to_ink(ink, w) for r in results for w in r or []])
+    for w in found:
+        k = bisect.bisect_right(starts, w.y + w.h // 2) - 1
+        if k < 0:
+            continue
+        y0, y1, i = placed[k]
+        dx, dy = offsets[i]
+        x0 = int(np.floor(w.x / s)) + dx
+        top = int(np.floor((w.y - y0) / s)) + dy
+        x1 = int(np.ceil((w.x + w.w) / s)) + dx
+        bot = int(np.ceil((w.y + w.h - y0) / s)) + dy
+        out[i].append(replace(w, x=x0, y=top, w=max(1, x1 - x0), h=max(1, bot - top),
+                              block=w.block + k * 1_000_000))
     return [clamp_overlaps(ws) for ws in out]
 
 
@@ -429,6 +507,41 @@ def _grow_to_ink(ink: np.ndarray, w: Word) -> Word:
     if grow_r == 0 and grow_l == 0:
         return w
     return replace(w, x=x0 - grow_l, w=w.w + grow_l + grow_r)
+
+
+def _close_ink_gaps(ink: np.ndarray, words: list[Word]) -> list[Word]:
+    """Tesseract 5.5 sometimes boxes a word of a run of text without spaces ("...BNN3Ivhllt8B...")
+    as pieces with wide gaps between their boxes, over ink it did box (a lone "I", then
+    "vh11t" squeezed into a third of its width): the gap then reads as a column gap and the
+    token is cut in two.  Between two words of one Tesseract line, if the columns between
+    their boxes hold ink with no blank run as wide as a space (0.3 of the line's height; a
+    word space is about 0.4 of it and more, letters are closer), the first box is widened
+    to the second."""
+    by_line: dict[tuple[int, int, int], list[int]] = {}
+    for i, w in enumerate(words):
+        by_line.setdefault(w.line_id, []).append(i)
+    out = list(words)
+    for idx in by_line.values():
+        if len(idx) < 2:
+            continue
+        idx.sort(key=lambda i: words[i].x)
+        hgt = sorted(words[i].h for i in idx)[len(idx) // 2]
+        space = max(3, int(0.3 * hgt))
+        for a, b in zip(idx, idx[1:], strict=False):
+            wa, wb = out[a], words[b]
+            x0, x1 = wa.x + wa.w, wb.x
+            if x1 - x0 <= space:
+                continue
+            top, bot = min(wa.y, wb.y), max(wa.y + wa.h, wb.y + wb.h)
+            cols = ink[max(0, top):bot, x0:x1].any(axis=0)
+            if not cols.any():
+                continue
+            # Longest run of blank columns.
+            edges = np.diff(np.concatenate(([0], (~cols).astype(np.int8), [0])))
+            runs = np.flatnonzero(edges == -1) - np.flatnonzero(edges == 1)
+            if runs.size == 0 or int(runs.max()) < space:
+                out[a] = replace(wa, w=x1 - wa.x)
+    return out
 
 
 def ocr_image(img: np.ndarray, options: OcrOptions | None = None, *,

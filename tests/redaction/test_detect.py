@@ -235,3 +235,112 @@ def test_ocr_tolerance_keeps_hard_negatives_clean(ocr_text: str) -> None:
 def test_ssn_before_a_negative_amount_is_not_a_card() -> None:
     kinds = [s.kind for s in detect("299-25-3158 -1969.49", ocr=True)]
     assert d.CARD not in kinds and d.NATIONAL_ID in kinds
+
+
+# OCR readings of Tesseract 5.5 on benchmarks/pii_recall.py screens that were missed, each
+# with the value that must be covered whole.
+@pytest.mark.parametrize(("ocr_text", "kind", "value"), [
+    # Cells: a tab is a column gap, never joined as a space inside a phone number.
+    ("ORD-2022-871368\tOct 9, 2018\t+33 1 29 29 60 54\t192.168.180.71\t30,312.40 USD",
+     d.IPV4, "192.168.180.71"),
+    ("15\t#953972\t21.06.2020\t10.136.167.7\t237 15 5674\t€ 3662,06", d.NATIONAL_ID,
+     "237 15 5674"),
+    # E-mail local parts split by OCR, a comma for the dot before a country code.
+    ("18.01.2023\tkenji1 991 @globex.com.au\t10.66.185.39", d.EMAIL, "kenji1 991 @globex.com.au"),
+    ("Feb 3, 2018\tchloe1 989@mail.example.com", d.EMAIL, "chloe1 989@mail.example.com"),
+    ("IE15BOFI11443159064371\tmateo +billing@example.net\t$71,732.29", d.EMAIL,
+     "mateo +billing@example.net"),
+    ("Oct 9, 2018\toscar+t billing@acme-corp.io\t2452", d.EMAIL, "oscar+t billing@acme-corp.io"),
+    ("History\tdsn;\tkenjil991@globex.com,au", d.EMAIL, "kenjil991@globex.com,au"),
+    # IBAN whose country code lost its first letter.
+    ("30\tE08 AIBK 4414 4008 9321 18\t$71,732.29", d.IBAN, "E08 AIBK 4414 4008 9321 18"),
+    # URLs: the "&" before a secret's parameter dropped or misread, "=" read as "#", a
+    # space inside the query.
+    ("download: https:/ffiles.example.net/callback?page=2Gapi key=scqyXwKoWuYTLQt? 7ADsiFmu",
+     d.URL_TOKEN, "https:/ffiles.example.net/callback?page=2Gapi key=scqyXwKoWuYTLQt? 7ADsiFmu"),
+    ("value: https://files.example.net/download/report .pdf?id=4471l«secret=20zs8aJf1lsIqc",
+     d.URL_TOKEN, "https://files.example.net/download/report .pdf?id=4471l«secret=20zs8aJf1lsIqc"),
+    ("url: https://hooks. example. io/v2/items7id=447 1&key=Z86xEbdu0tJ LEEAznhaLRjPc",
+     d.URL_TOKEN, "https://hooks. example. io/v2/items7id=447 1&key=Z86xEbdu0tJ LEEAznhaLRjPc"),
+    ("url: https: //hooks.example.io/v1/export?access_token#H2foci@6GLHQxukPDWhRSgJn",
+     d.URL_TOKEN, "https: //hooks.example.io/v1/export?access_token#H2foci@6GLHQxukPDWhRSgJn"),
+    # IPv4 with commas for dots.
+    ("Feb 3, 2018\t75.198,54,16\t565 23 3571", d.IPV4, "75.198,54,16"),
+    ("dsn; 10,92.55,219", d.IPV4, "10,92.55,219"),
+    ("token: https ://files.example.net/download/report .pdf?page=2&secret=T74YOm0E3m7cEmEZcFT",
+     d.URL_TOKEN, "https ://files.example.net/download/report .pdf?page=2&secret=T74YOm0E3m7cEmEZcFT"),
+    ("dsn: https: //files. example. net/cal lback?apikey=qADoVQ0ceE7aBng36ArBMJek", d.URL_TOKEN,
+     "https: //files. example. net/cal lback?apikey=qADoVQ0ceE7aBng36ArBMJek"),
+    ("value: https://files.example.net\t/download/report .pdf?page=2éapikey=VkNIVgF4oxDh6fwx",
+     d.URL_TOKEN, "https://files.example.net\t/download/report .pdf?page=2éapikey=VkNIVgF4oxDh6fwx"),
+    # IPv6 with ";" for ":" and a tab where "::" left a wide gap.
+    ("docker0\tUP\t59,54.216.2/24\t2a02:9519;11ba;ablc; :ba46:cbdb/64", d.IPV6,
+     "2a02:9519;11ba;ablc; :ba46:cbdb"),
+    ("ens3\tUP\t183.247.159.161/24\t2a02:2ee5:a3e8 :ba8b:\tTaf :d137/64", d.IPV6,
+     "2a02:2ee5:a3e8 :ba8b:\tTaf :d137"),
+    # UK NI numbers with the suffix read as a digit or lost, the prefix's J as ] ) or |.
+    ("\tRP 01 42 728\t£260.88", d.NATIONAL_ID, "RP 01 42 728"),
+    ("BEO8 3915 8304 9684\tGL 13 43 39€\t$71,732.29", d.NATIONAL_ID, "GL 13 43 39€"),
+    ("May 26, 2024\tMj 09 59 74.4\tFR29", d.NATIONAL_ID, "Mj 09 59 74.4"),
+    ("192.168.40.91\tAN 69 92 44\t$32,538.75", d.NATIONAL_ID, "AN 69 92 44"),
+    ("Dec 27, 2025\tK] 84 96 28D\t020 7946 0811", d.NATIONAL_ID, "K] 84 96 28D"),
+    ("NI number |W 26 66 63 A (for payroll).", d.NATIONAL_ID, "|W 26 66 63 A"),
+    # IPv4 with one octet over 255 (a 0 read as 6 or 8), "@" read as "é" or "€" in a URL.
+    ("25\turl:\t263.8.113.87", d.IPV4, "263.8.113.87"),
+    ("Server 10.215.262.77 is down", d.IPV4, "10.215.262.77"),
+    ("wlan0\tUP\t16.278.175.66/24\tfe80::1", d.IPV4, "16.278.175.66"),
+    ("url:\tpostgres://sofia:zQikrArYFrGémq.example.io:5432/orders", d.URL_CREDENTIALS,
+     "postgres://sofia:zQikrArYFrGémq.example.io:5432/orders"),
+    ("value: postgres: //root :BttSuQmDrM75€cache. internal .example.net :5432/orders",
+     d.URL_CREDENTIALS,
+     "postgres: //root :BttSuQmDrM75€cache. internal .example.net :5432/orders"),
+    # IBANs: "S" for 9 in the check digits, ")" or "]" for J or I.
+    ("2020-11-19\tIES8AIBK92877157428606\t75.198.54.16", d.IBAN, "IES8AIBK92877157428606"),
+    ("IBAN\t1E45 BOF] 8355 8200 1912 08\tNI number", d.IBAN, "1E45 BOF] 8355 8200 1912 08"),
+    ("+81 33789-0583\tFR43 0345 5749 583) MD28 NFGM 897\t€7661,29", d.IBAN,
+     "FR43 0345 5749 583) MD28 NFGM 897"),
+    # More: a space after a domain's dot, "@" for 0 in numbers, "-~" in a Slack token, "€"
+    # in an IPv6 group, an SSN with one space lost.
+    ("from priya+test@globex.com. au", d.EMAIL, "priya+test@globex.com. au"),
+    ("from +1-312-555-@128", d.PHONE, "+1-312-555-@128"),
+    ("wlan0\tUP\t203.@.113.236/24", d.IPV4, "203.@.113.236"),
+    ("Permissions\tXOXS -~ 236785207764 - 5217907392302 -Bbicz3GKbpzBPJow6wtix430\t10:48:11",
+     d.API_KEY, "XOXS -~ 236785207764 - 5217907392302 -Bbicz3GKbpzBPJow6wtix430"),
+    ("ens3\tUP\t183.247.159.161/24\t2001:db8:10ed: 86e9:90e6: :€27/64", d.IPV6,
+     "2001:db8:10ed: 86e9:90e6: :€27"),
+    ("178.234.161.176\t191 145391\t62,009.75 USD", d.NATIONAL_ID, "191 145391"),
+    # A random string's last fragment, alone before a cell's end.
+    ("Modified\t6SYONt 7mFczKGomKgbzunMDFEFA1eHM jd\t16.02.2024", d.SECRET,
+     "6SYONt 7mFczKGomKgbzunMDFEFA1eHM jd"),
+])
+def test_tesseract_5_5_misreadings_are_covered_whole(ocr_text: str, kind: str,
+                                                     value: str) -> None:
+    spans = detect(ocr_text, ocr=True)
+    assert (kind, value) in [(s.kind, s.text) for s in spans], spans
+    for s in spans:
+        assert ocr_text[s.start:s.end] == s.text
+
+
+@pytest.mark.parametrize("ocr_text", [
+    "1,200,100.50", "1.200.100,50 EUR",  # amounts, not IPv4 addresses with commas
+    "https://example.com/a?q=password#reset-form",  # an anchor, not "=" read as "#"
+    "see https://example.com/docs?page=2 and more",
+    "E08 AIBK 4414 4008 9321 19",  # no country makes it mod-97 valid
+    "mail bob@x.com, au revoir",
+    "token 6SYONt7mFczKGomKgbzunMDFEFA1eHM by",  # "by": a word after it, not its tail
+    "Name:\tJane\tAge:\t42\tCity:\tBern",  # labels and tabs, no address
+    "Case AB 12 34 56 78", "Room 12 34 56 8",  # no NI number: digits after the groups
+    "version 263.8.113.87", "999.999.1.1",  # a version; two octets over 255
+    "total 263.8.113.87 units",  # over 255 with nothing saying address
+    "https://example.com/café",
+    "Home\thttps://example.com\t/usr/bin/env?\tapi_key=abcdefgh12",  # columns, not one URL
+    "Zip 80331 1234", "Case 666 123456",  # ZIP+4; no SSN starts with 666
+])
+def test_tesseract_5_5_fixes_leave_look_alikes(ocr_text: str) -> None:
+    spans = detect(ocr_text, ocr=True)
+    covered = "".join(s.text for s in spans)
+    for word in ("1,200", "1.200", "password#reset", "page=2", "AIBK", "au revoir", "by",
+                 "Jane", "12 34 56", "263.8", "999.999", "café", "/usr/bin", "80331",
+                 "666 123456"):
+        if word in ocr_text:
+            assert word not in covered, spans

@@ -188,17 +188,15 @@ def test_without_tesseract_manual_redaction_works_and_the_check_fails_closed(
     folder, boxes = bundle
     with EditSession.open(folder, steps=[]) as s:
         s.add_box(_pad(boxes["Contact: " + EMAIL]), 0, 1_800_000)
-    bare = tmp_path / "bin"
-    bare.mkdir()
-    monkeypatch.setenv("PATH", str(bare))
-    find_tesseract.cache_clear()
+    empty = tmp_path / "no-tessdata"  # Tesseract's language data not installed
+    empty.mkdir()
+    monkeypatch.setenv("TESSDATA_PREFIX", str(empty))
     try:
         with pytest.raises(Exception, match="apt-get install tesseract-ocr"):
             find_tesseract()
         result, check, _ = render_for_submission(folder, tmp_path / "o.mp4")
     finally:
         monkeypatch.undo()
-        find_tesseract.cache_clear()
     assert result.frames_encoded == 4  # the render itself needs no Tesseract
     assert check.check("box_fill").status == leakcheck.PASSED
     ocr = check.check(leakscan.OCR_CHECK)
@@ -208,7 +206,7 @@ def test_without_tesseract_manual_redaction_works_and_the_check_fails_closed(
     (item,) = [i for i in check.ui_items() if i["blocking"]]
     assert not item["acceptable"] and "not installed" in item["description"]
     # The command line says the same and exits 1.
-    env = dict(os.environ, ANNOTATOR_HOME=str(tmp_path / "ws"), PATH=str(bare))
+    env = dict(os.environ, ANNOTATOR_HOME=str(tmp_path / "ws"), TESSDATA_PREFIX=str(empty))
     res = run_annotator(["render", str(folder), "--out", str(tmp_path / "o.mp4")], env)
     assert res.returncode == 1, res.stdout + res.stderr
     assert "not checked" in res.stdout and "sudo apt install tesseract-ocr" in res.stdout

@@ -1,10 +1,18 @@
-"""Tesseract OCR of rendered screen text: words and boxes, preprocessing, errors."""
+"""Tesseract OCR of rendered screen text: words and boxes, preprocessing, the engines kept
+between calls, errors."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from annotator.jobs import Cancelled
 from annotator.redaction import ocr
 from annotator.redaction.ocr import (
     INSTALL_HINT,
@@ -70,12 +78,12 @@ def test_batch_maps_boxes_to_each_image_and_offset(qapp) -> None:
     assert abs(wb.x - (pb[0].box[0] + 100)) <= 3 and abs(wb.y - (pb[0].box[1] + 300)) <= 3
 
 
+@pytest.mark.tesseract
 def test_flat_images_are_not_sent_to_tesseract(monkeypatch) -> None:
     def boom(*_a, **_k):
         raise AssertionError("tesseract ran on a flat image")
 
-    monkeypatch.setattr(ocr, "run_tesseract", boom)
-    monkeypatch.setattr(ocr, "find_tesseract", lambda: "/usr/bin/tesseract")
+    monkeypatch.setattr(ocr, "recognise", boom)
     assert ocr_image(np.full((100, 100, 3), 200, np.uint8)) == []
     assert ocr_batch([np.zeros((2, 2, 3), np.uint8)]) == [[]]
 
@@ -113,20 +121,39 @@ def test_bands_cut_at_blank_rows_with_balanced_ink() -> None:
     assert 400 <= cut <= 600
 
 
-def test_missing_tesseract_says_how_to_install(monkeypatch) -> None:
-    monkeypatch.setattr(ocr.shutil, "which", lambda _name: None)
-    ocr.find_tesseract.cache_clear()
-    try:
-        with pytest.raises(TesseractMissing) as err:
-            ocr_image(np.zeros((50, 50, 3), np.uint8))
-        assert "apt-get install tesseract-ocr tesseract-ocr-eng" in str(err.value)
-        assert err.value.hint == INSTALL_HINT
-    finally:
-        ocr.find_tesseract.cache_clear()
+def test_missing_language_data_says_how_to_install(monkeypatch, tmp_path) -> None:
+    # Tesseract's data not installed: TESSDATA_PREFIX names a folder without any.
+    monkeypatch.setenv("TESSDATA_PREFIX", str(tmp_path))
+    with pytest.raises(TesseractMissing) as err:
+        ocr_image(np.zeros((50, 50, 3), np.uint8))
+    assert "apt-get install tesseract-ocr tesseract-ocr-eng" in str(err.value)
+    assert err.value.hint == INSTALL_HINT
+    assert str(tmp_path) in str(err.value)
+    with pytest.raises(TesseractMissing):
+        ocr.check_language("eng")
+
+
+def test_missing_engine_says_how_to_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "tesserocr", None)  # ``import tesserocr`` fails
+    with pytest.raises(OcrError) as err:
+        ocr_image(np.zeros((50, 50, 3), np.uint8))
+    assert "tesserocr" in str(err.value) and "pip install tesserocr" in str(err.value)
 
 
 @pytest.mark.tesseract
-def test_missing_language_data_says_what_to_install(qapp) -> None:
+def test_tessdata_prefix_is_used(qapp, monkeypatch, tmp_path) -> None:
+    system = Path(ocr.find_tesseract())
+    (tmp_path / "tessdata").mkdir()
+    (tmp_path / "tessdata" / "eng.traineddata").symlink_to(system / "eng.traineddata")
+    img, _ = render((300, 60), [(10, 10, "hello 12345", 16)])
+    for prefix in (tmp_path / "tessdata", tmp_path):  # Tesseract 4+ and 3.x conventions
+        monkeypatch.setenv("TESSDATA_PREFIX", str(prefix))
+        assert ocr.find_tesseract() == str(tmp_path / "tessdata") + "/"
+        assert [w.text for w in ocr_image(img)] == ["hello", "12345"]
+
+
+@pytest.mark.tesseract
+def test_missing_language_says_what_to_install(qapp) -> None:
     img, _ = render((300, 60), [(10, 10, "hello 123", 16)])
     with pytest.raises(OcrError) as err:
         ocr_image(img, OcrOptions(lang="xqz"))
@@ -135,7 +162,89 @@ def test_missing_language_data_says_what_to_install(qapp) -> None:
 
 @pytest.mark.tesseract
 def test_version_and_language() -> None:
-    assert ocr.tesseract_version().startswith("tesseract")
+    assert ocr.tesseract_version().startswith("tesseract 5")
     ocr.check_language("eng")
     with pytest.raises(OcrError):
         ocr.check_language("xqz")
+
+
+@pytest.mark.tesseract
+def test_engines_are_kept_and_never_shared_between_threads(qapp) -> None:
+    imgs = [render((500, 140), [(10, 10 + 60 * j, f"row{j} value {i}{j}7731", 16)
+                                 for j in range(2)])[0] for i in range(4)]
+    opts = OcrOptions(workers=2, min_band_height=40)
+    key = ocr._config(opts, ocr.find_tesseract())
+    with ocr._POOL_LOCK:  # start from none (earlier tests may have left some)
+        for api in ocr._POOL.pop(key, []):
+            api.End()
+    expected = [[w.text for w in ocr_image(img, opts)] for img in imgs]
+    assert all(len(e) == 6 for e in expected), expected
+    kept = {id(a) for a in ocr._POOL[key]}
+    assert len(kept) == 2  # one loaded engine per worker, kept after the call
+    # Four callers at once, two threads each: every image still reads as alone.
+    got: list[list[str] | None] = [None] * len(imgs)
+
+    def run(i: int) -> None:
+        got[i] = [w.text for w in ocr_image(imgs[i], opts)]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(imgs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == expected
+    assert kept <= {id(a) for a in ocr._POOL[key]}  # the first two were used again
+    assert len(ocr._POOL[key]) <= ocr._POOL_MAX
+
+
+@pytest.mark.tesseract
+def test_cancel_and_timeout(qapp) -> None:
+    img, _ = render((900, 200), LINES)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(Cancelled):
+        ocr_batch([img], cancel=cancel)
+    busy = np.concatenate([img] * 6)
+    with pytest.raises(OcrError, match="took more than"):
+        ocr_batch([busy], OcrOptions(workers=1, timeout_s=0.001))
+
+
+def test_single_threaded_tesseract_is_set_before_it_loads() -> None:
+    code = ("import os, sys; from annotator.redaction import ocr; "
+            "assert 'tesserocr' not in sys.modules; ocr._tesserocr(); "
+            "print(os.environ['OMP_THREAD_LIMIT'])")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True,
+                         text=True, timeout=60)
+    assert out.stdout.strip() == "1", out.stderr
+    env["OMP_THREAD_LIMIT"] = "2"  # the user's own setting wins
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, capture_output=True,
+                         text=True, timeout=60)
+    assert out.stdout.strip() == "2", out.stderr
+
+
+def _w(text: str, x: int, w: int, y: int = 10, h: int = 20) -> ocr.Word:
+    return ocr.Word(text, x, y, w, h, 90.0, 1, 1, 1)
+
+
+def test_boxes_cut_inside_a_run_of_ink_are_closed_but_spaces_stay() -> None:
+    ink = np.zeros((40, 200), bool)
+    ink[12:28, 10:40] = True  # "BNN3I": boxed
+    for x in range(42, 60, 4):  # "vhll": letters 3 px apart that Tesseract boxed elsewhere
+        ink[12:28, x:x + 3] = True
+    ink[12:28, 62:90] = True  # "t8Bx": boxed
+    ink[12:28, 100:130] = True  # a word after a real space (10 px: half the height)
+    words = [_w("BNN3I", 10, 30), _w("t8Bx", 62, 28), _w("next", 100, 30)]
+    out = ocr._close_ink_gaps(ink, words)
+    assert (out[0].x, out[0].w) == (10, 52)  # widened to the next word: one token
+    assert out[1:] == words[1:]  # the space before "next" stays a gap
+    # A lone mark Tesseract dropped between two words, with spaces around it: unchanged.
+    ink2 = np.zeros((40, 200), bool)
+    ink2[12:28, 10:40] = ink2[12:28, 100:130] = True
+    ink2[12:28, 68:71] = True
+    words2 = [_w("left", 10, 30), _w("right", 100, 30)]
+    assert ocr._close_ink_gaps(ink2, words2) == words2
+    # Words of different lines are never joined.
+    other = [_w("BNN3I", 10, 30), ocr.Word("t8Bx", 62, 10, 28, 20, 90.0, 1, 1, 2)]
+    assert ocr._close_ink_gaps(ink, other) == other
