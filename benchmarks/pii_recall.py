@@ -977,7 +977,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--screens", type=int, default=200)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--engines", default="ours,presidio")
-    ap.add_argument("--workers", type=int, default=2, help="Tesseract processes per frame (ours)")
+    ap.add_argument("--workers", type=int, default=2, help="OCR threads per frame, one Tesseract engine each (ours)")
     ap.add_argument("--ocr", action="append", default=[], metavar="KEY=VALUE",
                     help="override an OcrOptions field (experiments), e.g. scale=2")
     ap.add_argument("--speed-blocks", type=int, default=0, metavar="K",
