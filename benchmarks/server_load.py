@@ -117,7 +117,7 @@ def main() -> int:
                     help="seconds of reviewers alone (no upload) before the uploads")
     ap.add_argument("--think-s", type=float, default=0.05,
                     help="each reviewer's pause between a page+claim and the next")
-    ap.add_argument("--uploader-nice", type=int, default=10,
+    ap.add_argument("--uploader-nice", type=int, default=0,
                     help="CPU niceness of the simulated contributors' upload threads")
     ap.add_argument("--api-workers", type=int, default=2)
     ap.add_argument("--workers", type=int, default=2, help="verification workers")
@@ -183,7 +183,10 @@ def run(args, setup: TeamSetup, tmp: Path, size: int, info: dict) -> int:
         os.link(st.archive, ref_files[-1])
 
     # -- reference: plain boto3 multipart uploads of the same archives -------------------------
-    objs = ObjectStore(setup.cfg)
+    # Long socket timeouts, as the app's own uploads have (httpx, 120 s): urllib3 sends a
+    # request body under the *connect* timeout (5 s in ObjectStore), and with 100 parts at
+    # once on 2 busy cores the store sometimes reads nothing from one for longer.
+    objs = ObjectStore(setup.cfg, connect_timeout=120, read_timeout=900)
     from boto3.s3.transfer import TransferConfig
 
     tc = TransferConfig(multipart_threshold=8 << 20, multipart_chunksize=setup.cfg.part_size,
@@ -210,8 +213,9 @@ def run(args, setup: TeamSetup, tmp: Path, size: int, info: dict) -> int:
         setup.url, [tok for tok, _p in reviewers], stop, samples_q, args.think_s))
     sampler = TreeSampler(setup.api.proc.pid, interval=0.2).start()
     rev_proc.start()
-    # The simulated contributors stand for other machines too: their uploads (threads made
-    # from here on) run at lower priority so that they do not take the server's CPU.
+    # Optionally lower the simulated contributors' priority (threads made from here on).  Off
+    # by default: at nice 10, 100 upload threads sharing one GIL starved each other until
+    # parts timed out (a client-side artefact, not the server's).
     os.nice(args.uploader_nice)
     print("reviewers alone for a few seconds...", flush=True)
     time.sleep(args.quiet_s)

@@ -29,10 +29,15 @@ class ProcessError(AnnotatorError):
     """A local service of the team set-up did not start."""
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(below: int = 65536) -> int:
+    """A free TCP port on loopback, under ``below``."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port < below:
+            return port
+    raise ProcessError(f"No free port under {below} on 127.0.0.1.")
 
 
 def _port_open(port: int) -> bool:
@@ -166,7 +171,8 @@ class SeaweedProcess(Proc):
                 "name": "annotator",
                 "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}, fh)
-        ports = {k: free_port() for k in (
+        # Under 55536: parts of weed dial a service's port + 10000 whatever it is told.
+        ports = {k: free_port(below=55536) for k in (
             "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
             "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port",
             "admin.port.grpc", "webdav.port", "debug.port")}

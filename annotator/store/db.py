@@ -262,6 +262,16 @@ class Store:
         self.dispose()
 
 
+def relaxed_commit(bind: Connection | Session) -> None:
+    """Let this transaction's commit return before its WAL record is on disk (PostgreSQL's
+    ``synchronous_commit``; SQLite: nothing).  Only for soft state whose loss in a crash is
+    harmless: a review claim, which expires anyway and then returns to the queue.  A crash
+    within the WAL writer's delay can lose such a commit; it cannot corrupt anything."""
+    dialect = bind.dialect if isinstance(bind, Connection) else bind.connection().dialect
+    if dialect.name == "postgresql":
+        bind.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def _is_connection_error(exc: sa.exc.OperationalError) -> bool:
     if exc.connection_invalidated:
         return True

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from annotator.store import models as m
 from annotator.store.blobs import StagedBlob, sha256_file
-from annotator.store.db import Store
+from annotator.store.db import Store, relaxed_commit
 from annotator.store.errors import BlobHashMismatch
 from annotator.store.fastsql import Prepared
 from annotator.store.refs import FileRef, add_refs, release_refs
@@ -982,6 +982,7 @@ class Services:
         """Take a submission for review (or renew your own claim): locked until the claim
         expires."""
         with self.store.connect(write=True) as s:
+            relaxed_commit(s)  # a claim is soft state: it expires anyway
             view = self._view(s, actor)
             sm.check_role(Action.CLAIM, view)
             found = _ROW_BY_ID[s.dialect.name == "postgresql"].first(s, {"sid": submission_id})
@@ -1016,6 +1017,7 @@ class Services:
         (PostgreSQL: ``FOR UPDATE SKIP LOCKED``; SQLite: a single writer)."""
         f = filters or QueueFilter()
         with self.store.connect(write=True) as conn:
+            relaxed_commit(conn)  # a claim is soft state: it expires anyway
             view = self._view(conn, actor)
             sm.check_role(Action.CLAIM, view)
             now = self.now()
@@ -1041,6 +1043,7 @@ class Services:
     def release(self, *, actor: Actor, submission_id: int) -> SubmissionInfo:
         """Give a claimed submission back to the queue."""
         with self.store.write() as s:
+            relaxed_commit(s)  # losing a release in a crash only leaves the claim to expire
             view = self._view(s, actor)
             sub = self._lock(s, submission_id, view, Action.RELEASE)
             now = self.now()

@@ -248,3 +248,25 @@ def test_write_transactions_take_the_sqlite_write_lock_at_once(tmp_path) -> None
         other.execute("BEGIN IMMEDIATE")
         other.rollback()
     store.dispose()
+
+
+def test_relaxed_commit_is_for_one_transaction_only(store) -> None:
+    import sqlalchemy as sa
+
+    from annotator.store.db import relaxed_commit
+
+    pg = store.engine.dialect.name == "postgresql"
+    show = sa.text("SHOW synchronous_commit")
+    if pg:
+        with store.connect(write=True) as conn:
+            default = conn.execute(show).scalar()
+    with store.connect(write=True) as conn:
+        if pg:  # (the test cluster runs with it off globally, for speed)
+            conn.execute(sa.text("SET LOCAL synchronous_commit TO on"))
+        relaxed_commit(conn)
+        if pg:
+            assert conn.execute(show).scalar() == "off"
+    with store.write() as s:  # the next transaction has the server's setting again
+        if pg:
+            assert s.execute(show).scalar() == default
+        relaxed_commit(s)  # a session works too (SQLite: nothing to do)
