@@ -42,9 +42,25 @@ def check_empty(out_dir: str | os.PathLike[str]) -> Path:
 
 def write_my_data(out: Path, data: dict[str, Any], open_file: OpenFile) -> Path:
     """Write ``data`` (``Services.my_data``'s dictionary, or its JSON) and every listed file
-    into ``out``, which ``check_empty`` has approved."""
+    into ``out``, which ``check_empty`` has approved: through a hidden sibling folder renamed
+    at the end, so that a failure half-way leaves nothing that looks complete."""
     out = check_empty(out)
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(mode=0o700)
+    try:
+        _write(tmp, data, open_file)
+        if out.exists():
+            out.rmdir()  # empty (checked above)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _write(out: Path, data: dict[str, Any], open_file: OpenFile) -> None:
     for name in ("account", "payee", "consent_records", "submissions", "withdrawn",
                  "payouts"):
         _dump(out / f"{name}.json", data.get(name))
@@ -68,7 +84,6 @@ def write_my_data(out: Path, data: dict[str, Any], open_file: OpenFile) -> Path:
     (out / "README.txt").write_text(
         f"Everything the annotator store holds about you, as of {stamp}.\n\n" + README,
         encoding="utf-8")
-    return out
 
 
 def _json_default(o: Any) -> Any:

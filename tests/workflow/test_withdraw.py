@@ -98,6 +98,16 @@ def test_withdraw_everything_and_delete_the_account(w, tmp_path) -> None:
         {k: v for k, v in account.items() if k != "passphrase"})
     with pytest.raises(Conflict):
         svc.download_my_data(actor=w.ana, out_dir=out)  # never writes into a full folder
+    # A file that cannot be read half-way: nothing is left that looks like a download.
+    from annotator.workflow.mydata import write_my_data
+
+    def broken(_sid, _path, _sha):
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError):
+        write_my_data(tmp_path / "half", svc.my_data(actor=w.ana), broken)
+    assert not (tmp_path / "half").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".half")]
 
     result = svc.withdraw_everything(actor=w.ana, delete_account=True)
     assert set(result.submission_ids) == {a.id, b.id} and result.account_deleted
