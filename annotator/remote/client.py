@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -306,20 +306,16 @@ class RemoteServices:
                   ) -> BinaryIO:
         """The file's bytes, fetched through a short-lived URL and checked against their
         SHA-256 (into a temporary file)."""
-        import hashlib
         import tempfile
 
-        f = self.file_url(submission_id=submission_id, path=path)
-        out = tempfile.TemporaryFile()
-        h = hashlib.sha256()
-        with httpx.stream("GET", f["url"], timeout=120) as r:
+        def refuse(r: httpx.Response) -> None:
             if r.status_code != 200:
                 raise NotFound(f"The file {path} of submission #{submission_id} cannot be "
                                f"fetched (HTTP {r.status_code}).")
-            for chunk in r.iter_bytes(1 << 20):
-                h.update(chunk)
-                out.write(chunk)
-        if h.hexdigest() != f["sha256"]:
+
+        f = self.file_url(submission_id=submission_id, path=path)
+        out = tempfile.TemporaryFile()
+        if _fetch(f["url"], out, refuse) != f["sha256"]:
             raise ServerUnavailable(f"The file {path} arrived damaged (hash mismatch).",
                                     "Try again.")
         out.seek(0)
@@ -408,8 +404,6 @@ class RemoteServices:
     def download_export(self, export: dict[str, Any], out_dir: str | os.PathLike[str]) -> Path:
         """Fetch every file of an export into ``out_dir/<submission id>/<path>``, each
         checked against its SHA-256."""
-        import hashlib
-
         out = Path(out_dir)
         for sub in export["submissions"]:
             for f in sub["files"]:
@@ -417,15 +411,25 @@ class RemoteServices:
                 if not dest.resolve().is_relative_to(out.resolve()):
                     raise NotFound(f"Refusing the path {f['path']!r}.")
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                h = hashlib.sha256()
-                with httpx.stream("GET", f["url"], timeout=120) as r, open(dest, "wb") as fh:
-                    r.raise_for_status()
-                    for chunk in r.iter_bytes(1 << 20):
-                        h.update(chunk)
-                        fh.write(chunk)
-                if h.hexdigest() != f["sha256"]:
+                with open(dest, "wb") as fh:
+                    sha = _fetch(f["url"], fh, httpx.Response.raise_for_status)
+                if sha != f["sha256"]:
                     raise ServerUnavailable(f"{f['path']} arrived damaged.", "Try again.")
         return out
+
+
+def _fetch(url: str, fh: BinaryIO, refuse: Callable[[httpx.Response], Any]) -> str:
+    """Stream a short-lived URL's body into ``fh`` and return its SHA-256; ``refuse`` raises
+    for an answer that is not the file (before anything is written)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with httpx.stream("GET", url, timeout=120) as r:
+        refuse(r)
+        for chunk in r.iter_bytes(1 << 20):
+            h.update(chunk)
+            fh.write(chunk)
+    return h.hexdigest()
 
 
 def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,
@@ -433,7 +437,6 @@ def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,
     """Fetch the training set an export job made (``export["dataset"]``), check its SHA-256
     and unpack it into ``out``: through a temporary folder renamed at the end, so that a
     failure leaves nothing that looks complete; an existing ``out`` only with ``force``."""
-    import hashlib
     import shutil
     import tarfile
     import tempfile
@@ -455,15 +458,15 @@ def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         archive = tmp / "dataset.tar"
-        h = hashlib.sha256()
-        with httpx.stream("GET", ds["url"], timeout=120) as r, open(archive, "wb") as fh:
+
+        def refuse(r: httpx.Response) -> None:
             if r.status_code != 200:
                 raise ServerUnavailable(f"The export could not be fetched (HTTP "
                                         f"{r.status_code}).", "Fetch it again.")
-            for chunk in r.iter_bytes(1 << 20):
-                h.update(chunk)
-                fh.write(chunk)
-        if h.hexdigest() != ds["sha256"]:
+
+        with open(archive, "wb") as fh:
+            sha = _fetch(ds["url"], fh, refuse)
+        if sha != ds["sha256"]:
             raise ServerUnavailable("The export arrived damaged (its SHA-256 differs).",
                                     "Fetch it again.")
         data = tmp / "data"

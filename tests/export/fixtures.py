@@ -229,3 +229,22 @@ def copy_world(src: ExportWorld, dst: Path) -> ExportWorld:
     _store, svc = open_world_store(dst, clock)
     return ExportWorld(dst, svc, clock, src.admin, src.rev, src.contributors,
                        list(src.approved), list(src.others), dict(src.steps_of))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file of an export, by its path inside it."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_export(a: dict[str, bytes], b: dict[str, bytes]) -> None:
+    """Two exports (``tree``s) hold the same files with the same bytes; only the manifest's
+    creation time may differ."""
+    assert set(a) == set(b)
+    for name in a:
+        if name == "manifest.json":
+            ma, mb = json.loads(a[name]), json.loads(b[name])
+            assert ma.pop("created_utc") and mb.pop("created_utc")
+            assert ma == mb
+        else:
+            assert a[name] == b[name], name

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from annotator.cli.main import main
 from annotator.export import check_export
 from annotator.export.run import write_sums
-from tests.export.fixtures import KEY, REDACTED
+from tests.export.fixtures import KEY, REDACTED, assert_same_export, tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,11 +26,6 @@ def cli(world, *args: str, monkeypatch, capsys) -> tuple[int, str, str]:
     code = main(["--workspace", str(world.root), *args])
     out = capsys.readouterr()
     return code, out.out, out.err
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_two_processes_give_identical_bytes(base_world, tmp_path):
@@ -49,14 +44,8 @@ def test_two_processes_give_identical_bytes(base_world, tmp_path):
         assert p.returncode == 0, p.stderr
         outs.append(tree(out))
     a, b = outs
-    assert set(a) == set(b) and len(a) > 5
-    for name in a:
-        if name == "manifest.json":
-            ma, mb = json.loads(a[name]), json.loads(b[name])
-            assert ma.pop("created_utc") and mb.pop("created_utc")
-            assert ma == mb
-        else:
-            assert a[name] == b[name], name
+    assert len(a) > 5
+    assert_same_export(a, b)
 
 
 def test_withdrawal_reaches_the_export(world, tmp_path, monkeypatch, capsys):
