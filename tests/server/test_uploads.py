@@ -31,6 +31,9 @@ def test_submit_review_export_withdraw(team, tmp_path) -> None:
     me = pseudonym(team, ctok)
     folder = package(team, tmp_path, me, big=7 << 20)  # two parts of 5 MiB
     ana = client(team, ctok, tmp_path)
+    # Another package with the same task.json, so that this test does not depend on what
+    # earlier tests left in the shared store (see the withdrawal below).
+    ana.ingest_package(folder=package(team, tmp_path, me))
     info = ana.ingest_package(folder=folder)
     assert info.state is State.SUBMITTED and info.contributor == me
     assert list(ana.outbox.root.iterdir()) == []  # accepted: nothing left to send
