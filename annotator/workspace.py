@@ -7,6 +7,7 @@ contributor's own account only (mode 0700 folders, 0600 files).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import fcntl
 import json
@@ -33,7 +34,15 @@ RETENTION_PREF = "raw_retention"
 # What happens to a raw local recording once its submission is approved: ask each time
 # (default), delete it, or keep it.  The store never holds anything raw in any case.
 RETENTION_CHOICES = ("ask", "delete", "keep")
+# Words earlier versions of the desktop app stored for the same choices; read as these and
+# rewritten on the next read of the preferences.
+RETENTION_ALIASES = {"yes": "delete", "no": "keep"}
 RETENTION_BY_RECORDING = "retention"  # {recording folder: choice}, set at consent
+# Recordings whose "delete" choice was stored before any face applied it (the command line
+# stored it and nothing acted on it): offered for deletion, never deleted without asking.
+RETENTION_CONFIRM = "retention_confirm"
+PREFS_VERSION_KEY = "preferences_version"
+PREFS_VERSION = 2
 
 # What a recording captures, shown to the contributor before the first recording.
 CAPTURE_DISCLOSURE = (
@@ -113,6 +122,26 @@ def write_json_atomic(path: Path, data: object) -> None:
             pass
         raise
     _fsync_dir(path.parent)
+
+
+def retention_word(word: object) -> str | None:
+    """A stored retention word in the one vocabulary (``ask``, ``delete``, ``keep``), the
+    desktop's old ``yes``/``no`` read as ``delete``/``keep``; None if it is not one."""
+    if not isinstance(word, str):
+        return None
+    word = word.strip().lower()
+    word = RETENTION_ALIASES.get(word, word)
+    return word if word in RETENTION_CHOICES else None
+
+
+def _valid_retention(choice: str) -> str:
+    word = choice.strip().lower() if isinstance(choice, str) else choice
+    if word not in RETENTION_CHOICES:
+        raise AnnotatorError(
+            f"{choice!r} is not a retention choice.",
+            f"Choose one of: {', '.join(RETENTION_CHOICES)}.",
+        )
+    return word
 
 
 def _path_keys(path: str | os.PathLike[str]) -> list[str]:
@@ -209,30 +238,69 @@ class Workspace:
 
     # -- preferences ------------------------------------------------------------------
     def preferences(self) -> dict:
+        """The workspace's preferences; a file written by an earlier version is migrated
+        (and rewritten) on the way."""
+        path = self.root / PREFS_FILE
         try:
-            data = json.loads((self.root / PREFS_FILE).read_text("utf-8"))
+            data = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        if data.get(PREFS_VERSION_KEY) != PREFS_VERSION:
+            data = self._migrate_preferences(data)
+            with contextlib.suppress(OSError):  # a read-only workspace still reads
+                write_json_atomic(path, data)
+        return data
 
     def set_preference(self, key: str, value: object) -> None:
         prefs = self.preferences()
         prefs[key] = value
+        prefs[PREFS_VERSION_KEY] = PREFS_VERSION
         write_json_atomic(self.root / PREFS_FILE, prefs)
+
+    def _migrate_preferences(self, data: dict) -> dict:
+        """Version 1 (no version key) to 2: retention choices in one vocabulary, keyed by
+        resolved folder; the desktop's "asked once, kept" list becomes the choice ``keep``;
+        a ``delete`` stored before anything applied it is to be confirmed first."""
+        data = dict(data)
+        if data.get(PREFS_VERSION_KEY) is None:
+            per: dict[str, str] = {}
+            confirm: set[str] = set()
+            old = data.get(RETENTION_BY_RECORDING)
+            for key, word in (old.items() if isinstance(old, dict) else ()):
+                choice = retention_word(word)
+                if choice is None:
+                    continue
+                folder = _path_keys(key)[0]
+                per[folder] = choice
+                if word == "delete":  # the command line's word, which nothing applied
+                    confirm.add(folder)
+            handled = data.pop("retention_handled", None)
+            for key in handled if isinstance(handled, list) else ():
+                per[_path_keys(str(key))[0]] = "keep"
+                confirm.discard(_path_keys(str(key))[0])
+            default = retention_word(data.get(RETENTION_PREF))
+            if default is None:
+                data.pop(RETENTION_PREF, None)
+            else:
+                data[RETENTION_PREF] = default
+                if data.get(RETENTION_PREF) == "delete":  # nothing applied it either
+                    confirm.update(str(f) for f in self.recordings()
+                                   if str(f) not in per and (f / "submissions.json").is_file())
+            data[RETENTION_BY_RECORDING] = per
+            if confirm:
+                data[RETENTION_CONFIRM] = sorted(confirm)
+        data[PREFS_VERSION_KEY] = PREFS_VERSION
+        return data
 
     def retention(self) -> str:
         """``ask`` (default), ``delete`` or ``keep``: what to do with a raw recording once
         its submission is approved.  An unknown stored value reads as ``ask``."""
-        value = self.preferences().get(RETENTION_PREF)
-        return value if value in RETENTION_CHOICES else "ask"
+        return retention_word(self.preferences().get(RETENTION_PREF)) or "ask"
 
     def set_retention(self, choice: str) -> None:
-        if choice not in RETENTION_CHOICES:
-            raise AnnotatorError(
-                f"{choice!r} is not a retention choice.",
-                f"Choose one of: {', '.join(RETENTION_CHOICES)}.",
-            )
-        self.set_preference(RETENTION_PREF, choice)
+        self.set_preference(RETENTION_PREF, _valid_retention(choice))
 
     def retention_for(self, recording: str | os.PathLike[str]) -> str:
         """The choice made for one recording (when it was submitted), else the workspace's
@@ -240,21 +308,47 @@ class Workspace:
         per = self.preferences().get(RETENTION_BY_RECORDING)
         if isinstance(per, dict):
             want = _path_keys(recording)[0]
-            for key, choice in per.items():  # stored as given or resolved: compare resolved
-                if choice in RETENTION_CHOICES and _path_keys(key)[0] == want:
+            for key, word in per.items():  # stored as given or resolved: compare resolved
+                choice = retention_word(word)
+                if choice is not None and _path_keys(key)[0] == want:
                     return choice
         return self.retention()
 
     def set_retention_for(self, recording: str | os.PathLike[str], choice: str) -> None:
-        if choice not in RETENTION_CHOICES:
-            raise AnnotatorError(
-                f"{choice!r} is not a retention choice.",
-                f"Choose one of: {', '.join(RETENTION_CHOICES)}.",
-            )
-        per = self.preferences().get(RETENTION_BY_RECORDING)
-        per = dict(per) if isinstance(per, dict) else {}
-        per[_path_keys(recording)[0]] = choice
-        self.set_preference(RETENTION_BY_RECORDING, per)
+        """Record the choice for one recording (replacing any earlier one, and any pending
+        confirmation of it)."""
+        choice = _valid_retention(choice)
+        prefs = self.preferences()
+        want = _path_keys(recording)[0]
+        per = prefs.get(RETENTION_BY_RECORDING)
+        per = {k: v for k, v in per.items() if _path_keys(k)[0] != want} \
+            if isinstance(per, dict) else {}
+        per[want] = choice
+        prefs[RETENTION_BY_RECORDING] = per
+        prefs[RETENTION_CONFIRM] = [f for f in prefs.get(RETENTION_CONFIRM) or []
+                                    if _path_keys(f)[0] != want]
+        prefs[PREFS_VERSION_KEY] = PREFS_VERSION
+        write_json_atomic(self.root / PREFS_FILE, prefs)
+
+    def retention_needs_confirmation(self, recording: str | os.PathLike[str]) -> bool:
+        """True if this recording's ``delete`` was chosen when nothing applied it: it is
+        offered for deletion instead of deleted."""
+        want = _path_keys(recording)[0]
+        return any(_path_keys(f)[0] == want
+                   for f in self.preferences().get(RETENTION_CONFIRM) or [])
+
+    def forget_retention(self, recording: str | os.PathLike[str]) -> None:
+        """Drop what is kept about a recording that no longer exists."""
+        prefs = self.preferences()
+        want = _path_keys(recording)[0]
+        per = prefs.get(RETENTION_BY_RECORDING)
+        if isinstance(per, dict):
+            prefs[RETENTION_BY_RECORDING] = {k: v for k, v in per.items()
+                                             if _path_keys(k)[0] != want}
+        prefs[RETENTION_CONFIRM] = [f for f in prefs.get(RETENTION_CONFIRM) or []
+                                    if _path_keys(f)[0] != want]
+        prefs[PREFS_VERSION_KEY] = PREFS_VERSION
+        write_json_atomic(self.root / PREFS_FILE, prefs)
 
     # -- the keyed-hash key -------------------------------------------------------------
     @property

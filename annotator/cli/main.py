@@ -199,6 +199,7 @@ COMMAND_MODULES: list[str] = [
     "annotator.cli.tasks_cmd",
     "annotator.cli.submit_cmd",
     "annotator.cli.submissions_cmd",
+    "annotator.cli.retention_cmd",
     "annotator.cli.review_cmd",
     "annotator.cli.withdraw_cmd",
     "annotator.cli.rates_cmd",

@@ -51,10 +51,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from annotator.cli.retention_cmd import report
     from annotator.remote import team
     from annotator.workspace import Workspace
 
-    root = Workspace.open(getattr(args, "workspace", None)).root
+    ws = Workspace.open(getattr(args, "workspace", None))
+    root = ws.root
     what = args.remote_what
     if what == "login":
         name = args.user or os.environ.get(c.ENV_USER)
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         elif what == "status":
             me = svc.whoami()
             pending = svc.outbox.pending()
+            report(ws, svc, None)
             if args.json:
                 from annotator.remote.upload import describe
 
@@ -98,14 +101,19 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"Submission #{info.id} is {info.state}.")
         elif what == "send":
-            results = svc.send_pending()
+            from annotator.submission.local import send_pending
+
+            results = send_pending(svc, ws)  # each accepted package noted in its recording
             for r in results:
                 print(f"Submission #{r.id} is {r.state}." if not isinstance(r, Exception)
                       else f"Refused: {r}")
             if not results:
                 print("Nothing waits to be sent.")
+            elif not all(isinstance(r, Exception) for r in results):
+                report(ws, svc, None)
         elif what == "list":
             subs = svc.my_submissions()
+            report(ws, svc, None, subs)
             if args.json:
                 c.print_json(subs)
             else:

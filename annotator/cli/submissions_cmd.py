@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
         cmd = args.submissions_command or "list"
         if cmd == "list":
             subs = svc.my_submissions(actor=actor)
+            _apply_retention(args, svc, actor, subs)
             if args.json:
                 c.print_json(subs)
             else:
@@ -81,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
                      c.clip(s.goal, 40)) for s in subs]))
         elif cmd == "show":
             d = svc.get_submission(actor=actor, submission_id=args.id)
+            _apply_retention(args, svc, actor, None)
             if args.json:
                 c.print_json(d)
             else:
@@ -89,3 +91,12 @@ def run(args: argparse.Namespace) -> int:
             i = svc.submit(actor=actor, submission_id=args.id)
             print(f"Submission #{i.id} sent to the review queue.")
     return 0
+
+
+def _apply_retention(args: argparse.Namespace, svc, actor, subs) -> None:
+    """The states are known: apply the raw-recording retention choices (as the desktop's
+    "My submissions" does), saying what was done on stderr."""
+    from annotator.cli.retention_cmd import report
+    from annotator.workspace import Workspace
+
+    report(Workspace.open(getattr(args, "workspace", None)), svc, actor, subs)

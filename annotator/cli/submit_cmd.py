@@ -185,12 +185,12 @@ def _submit_recording(args: argparse.Namespace) -> int:
         else:
             _ask_consent(terms.version, say)
             method = CLI_METHOD
+        if args.retention:  # made with the consent: kept even if the package waits to be sent
+            ws.set_retention_for(bundle, args.retention)
         info = consent_and_submit(prepared, services=svc, actor=actor,
                                   terms_version=terms.version,
                                   resubmit_of=args.resubmit_of, method=method,
                                   submit=not args.draft)
-        if args.retention:
-            ws.set_retention_for(bundle, args.retention)
         if args.json:
             c.print_json(info)
             return 0

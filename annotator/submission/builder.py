@@ -52,6 +52,12 @@ from annotator.media.render import render_stills, write_file_atomic
 from annotator.steps import load_or_derive
 from annotator.steps.thumbs import decode_frames
 from annotator.submission import stepsdoc
+from annotator.submission.local import (
+    SubmissionError,
+    record_submission,
+    recorded_submissions,
+    submission_entry,
+)
 from annotator.submission.render import keyed_hash, render_for_submission
 from annotator.workflow.errors import NotFound, PermissionDenied
 from annotator.workflow.package import (
@@ -68,16 +74,10 @@ from annotator.workspace import Workspace, ensure_private_dir, write_json_atomic
 TASK_FORMAT = "annotator-task"
 REDACTIONS_FORMAT = "annotator-redactions"
 FORMAT_VERSION = 1
-SUBMISSIONS_FILE = "submissions.json"  # in the bundle, beside edits.json
-SUBMISSIONS_FORMAT = "annotator-bundle-submissions"
 THUMB_MAX_SIDE = 320
 JPEG_QUALITY = 85
 DESKTOP_METHOD = "desktop app: explicit 'I consent' for this one demonstration"
 REDACTION_KINDS = ("box", "text", "title", "keys")
-
-
-class SubmissionError(AnnotatorError):
-    """A package cannot be prepared or submitted; nothing was stored."""
 
 
 class NotReady(SubmissionError):
@@ -543,15 +543,10 @@ def consent_and_submit(prepared: PreparedPackage, *, services: Any, actor: Any,
         with contextlib.suppress(OSError):
             (folder / CONSENT_NAME).unlink()
         raise
-    record_submission(prepared.bundle_dir, {
-        "submission_id": info.id, "lineage": info.lineage, "version": info.version,
-        "previous_id": info.previous_id, "manifest_sha256": info.manifest_sha256,
-        "package_id": prepared.package_id, "package_folder": str(folder),
-        "consent_record_id": record["record_id"], "terms_version": terms.version,
-        "submitted_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "state": getattr(info.state, "value", str(info.state)),
-        "store": _store_name(services),
-    })
+    record_submission(prepared.bundle_dir, submission_entry(
+        info, package_folder=folder, store=_store_name(services),
+        package_id=prepared.package_id, consent_record_id=record["record_id"],
+        terms_version=terms.version))
     return info
 
 
@@ -561,41 +556,6 @@ def _store_name(services: Any) -> str | None:
         return url.render_as_string(hide_password=True) if url is not None else None
     except Exception:  # noqa: BLE001 - a name for display only
         return None
-
-
-# -- the recording's record of its submissions -------------------------------------------------------
-def recorded_submissions(bundle_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The submissions made from this recording (oldest first), as recorded at consent;
-    their current state is the store's (``Services.get_submission``)."""
-    path = Path(bundle_dir) / SUBMISSIONS_FILE
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError) as exc:
-        raise SubmissionError(f"{path} cannot be read ({exc}).",
-                              "It lists this recording's submissions; the store still has "
-                              "them (`annotator submissions`).") from exc
-    subs = data.get("submissions") if isinstance(data, dict) else None
-    return [s for s in subs or [] if isinstance(s, dict) and isinstance(
-        s.get("submission_id"), int)]
-
-
-def record_submission(bundle_dir: str | os.PathLike[str], entry: dict[str, Any]) -> None:
-    """Add one submission to the bundle's ``submissions.json`` (written atomically).  The
-    submission is in the store already: a folder that cannot be written is not an error
-    (the store's list is the reference)."""
-    folder = Path(bundle_dir)
-    try:
-        subs = recorded_submissions(folder)
-    except SubmissionError:
-        subs = []
-    subs = [s for s in subs if s.get("submission_id") != entry["submission_id"]
-            or s.get("store") != entry.get("store")] + [entry]
-    with contextlib.suppress(OSError):
-        write_json_atomic(folder / SUBMISSIONS_FILE, {
-            "format": SUBMISSIONS_FORMAT, "format_version": FORMAT_VERSION,
-            "submissions": subs})
 
 
 def changes_requested(bundle_dir: str | os.PathLike[str], *, services: Any,

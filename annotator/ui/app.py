@@ -84,7 +84,7 @@ def _steps_count(folder: Path) -> str:
 
 def _submitted(folder: Path) -> list[int]:
     try:
-        from annotator.submission.builder import recorded_submissions
+        from annotator.submission.local import recorded_submissions
 
         return [s["submission_id"] for s in recorded_submissions(folder)]
     except (AnnotatorError, OSError):

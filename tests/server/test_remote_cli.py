@@ -9,6 +9,7 @@ import stat
 
 import pytest
 
+from annotator.remote.client import RemoteServices
 from tests.server.helpers import package, pseudonym
 
 
@@ -99,3 +100,46 @@ def test_a_wrong_passphrase_is_a_clear_error(team, tmp_path, capsys, monkeypatch
     cli = Cli(capsys, monkeypatch, tmp_path / "ws", name, "wrong passphrase!")
     code, _o, err = cli("remote", "login", team.url, check=False)
     assert code == 2 and "wrong user name or passphrase" in err
+
+
+def test_remote_send_records_each_package_in_its_recording_like_the_desktop(
+        team, tmp_path, capsys, monkeypatch, keyring_backend) -> None:
+    """A package left in the outbox (consented while the server was away) and sent later by
+    `annotator remote send` is noted in the recording it was made from, as the desktop's
+    "Send pending" does: "Resubmit" and retention find it; once approved, the recording's
+    retention choice is applied by the next command that lists the states."""
+    from annotator.remote import team as team_mod
+    from annotator.submission.local import local_submissions, recorded_submissions
+    from annotator.workspace import Workspace
+    from tests.workflow.helpers import make_package
+
+    keyring_backend("file")
+    name, pw, token = team.new_user("contributor")
+    ws = Workspace.open(tmp_path / "ws")
+    cli = Cli(capsys, monkeypatch, ws.root, name, pw)
+    cli("remote", "login", team.url)
+    rec = ws.recordings_dir / "rec-20260310-120000"
+    rec.mkdir()
+    (rec / "manifest.json").write_text("{}")
+    pkg = make_package(ws.packages_dir / f"{rec.name}-20260310-121500",
+                       contributor=pseudonym(team, token), svc=team.svc,
+                       seed=f"send-{tmp_path.name}")
+    ws.set_retention_for(rec, "delete")  # chosen with the consent
+    svc = team_mod.remote_services(ws.root)
+    svc.outbox.prepare(pkg, server=svc.server)
+    svc.close()
+
+    _c, out, _e = cli("remote", "send")
+    (entry,) = recorded_submissions(rec)
+    sid = entry["submission_id"]
+    assert f"Submission #{sid} is submitted" in out
+    assert entry["store"] == team.url and entry["package_folder"] == str(pkg)
+    assert local_submissions(ws)[str(sid)] == str(rec)
+
+    _rev, _rpw, rtoken = team.new_user("reviewer")
+    reviewer = RemoteServices(team.url, token=rtoken)
+    reviewer.claim(submission_id=sid)
+    reviewer.approve(submission_id=sid, quality=4)
+    reviewer.close()
+    _c, _o, err = cli("remote", "list")
+    assert not rec.exists() and "raw local recording was deleted" in err

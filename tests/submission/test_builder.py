@@ -21,7 +21,6 @@ from annotator.media import leakcheck
 from annotator.steps import load_or_derive
 from annotator.store import open_store
 from annotator.submission.builder import (
-    SUBMISSIONS_FILE,
     NotReady,
     SubmissionError,
     changes_requested,
@@ -32,6 +31,7 @@ from annotator.submission.builder import (
     prepare_package,
     recorded_submissions,
 )
+from annotator.submission.local import SUBMISSIONS_FILE
 from annotator.submission.render import keyed_hash
 from annotator.submission.retention import apply_retention, retention_status
 from annotator.workflow.auth import Passphrases
@@ -40,6 +40,7 @@ from annotator.workflow.package import consent_record, read_package, write_conse
 from annotator.workflow.service import CommentIn, Services
 from annotator.workflow.states import State
 from annotator.workspace import Workspace
+from tests.clirun import cli_runner
 from tests.conftest import ROOT
 from tests.store.db_fixtures import FAST_HASHER
 from tests.submission import search
@@ -404,26 +405,7 @@ def test_workspace_key_and_retention_preference(tmp_path):
 def cli(world, monkeypatch, capsys):
     """``annotator --workspace WS ARGS`` in this process, signed in as ana; stdin is not a
     terminal.  Returns (status, stdout, stderr)."""
-    monkeypatch.setenv("ANNOTATOR_USER", "ana")
-    monkeypatch.setenv("ANNOTATOR_PASSPHRASE", world.passphrases["ana"])
-    monkeypatch.delenv("ANNOTATOR_DATABASE_URL", raising=False)
-    umask = os.umask(0o077)
-    os.umask(umask)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        from annotator.cli.main import main
-
-        capsys.readouterr()
-        with open(os.devnull) as null:
-            monkeypatch.setattr(sys, "stdin", null)
-            try:
-                code = main(["--workspace", str(world.ws.root), *args])
-            finally:
-                os.umask(umask)
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return cli_runner(monkeypatch, capsys, world.ws.root, "ana", world.passphrases["ana"])
 
 
 def test_cli_submits_a_recording(bundle, recording, world, tmp_path, cli):

@@ -106,7 +106,7 @@ def test_record_consent_review_resubmit_approve_pay_withdraw(qtbot, demo, tmp_pa
     assert "Terms version 1" in dlg.terms_text.toPlainText()
     # Consent is explicit: never ticked for the contributor; Submit waits for it.
     assert not dlg.consent.isChecked() and not dlg.submit_btn.isEnabled()
-    dlg.retention_buttons["yes"].setChecked(True)
+    dlg.retention_buttons["delete"].setChecked(True)
     dlg.consent.setChecked(True)
     assert dlg.submit_btn.isEnabled()
     dlg.submit_btn.click()

@@ -412,31 +412,3 @@ def test_editor_submit_action_opens_the_consent_dialog(qtbot, demo, tmp_path,
     assert consent.job is None and consent.prepared is None
     consent.close()
     editor.close()
-
-
-def test_retention_ask_offers_to_delete_the_raw_recording_once_approved(qtbot, world, tmp_path):
-    from annotator.ui.workflow.common import remember_submission
-
-    sub = world.in_state(State.APPROVED)
-    raw = world.ws.recordings_dir / "rec-1"
-    raw.mkdir(parents=True)
-    (raw / "manifest.json").write_text("{}")
-    remember_submission(world.ws, sub.id, raw, "ask")
-    win = library(qtbot, world.ws, world.svc, world.ana)
-    win.show_tab("My submissions")
-    view = win.submissions_view
-    assert view.banner.isVisible() and "Delete its raw local recording" in view.banner.text()
-    view.banner.button("Keep it").click()
-    assert raw.is_dir() and not view.banner.isVisible()
-    view.refresh()  # asked once only
-    assert not view.banner.isVisible(), view.banner.text()
-    # "yes": deleted at once when it is approved.
-    other = world.in_state(State.IN_REVIEW)
-    raw2 = world.ws.recordings_dir / "rec-2"
-    raw2.mkdir()
-    remember_submission(world.ws, other.id, raw2, "yes")
-    view.refresh()
-    assert raw2.is_dir()  # not approved yet
-    world.svc.approve(actor=world.rev, submission_id=other.id, quality=3)
-    view.refresh()
-    assert not raw2.exists() and "was deleted" in view.banner.text()

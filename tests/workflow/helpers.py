@@ -67,6 +67,7 @@ class World:
     rita: Actor  # reviewer
     admin2: Actor
     _n: list[int] = field(default_factory=lambda: [0])
+    passphrases: dict[str, str] = field(default_factory=dict)  # {name: passphrase}
 
     def package(self, who: Actor | None = None, **kw: Any) -> Path:
         self._n[0] += 1
@@ -114,13 +115,16 @@ class World:
 
 def build_world(svc: Services, tmp: Path) -> World:
     admin = svc.setup_first_admin(name="admin", passphrase="admin passphrase")
+    passphrases = {"admin": "admin passphrase"}
 
     def invite(name: str, role: str) -> Actor:
         inv = svc.invite_user(actor=admin, name=name, role=role)
+        passphrases[name] = inv.passphrase
         return svc.sign_in(name=name, passphrase=inv.passphrase)
 
     return World(svc, tmp, admin, invite("ana", "contributor"), invite("bob", "contributor"),
-                 invite("rev", "reviewer"), invite("rita", "reviewer"), invite("admin2", "admin"))
+                 invite("rev", "reviewer"), invite("rita", "reviewer"), invite("admin2", "admin"),
+                 passphrases=passphrases)
 
 
 @pytest.fixture

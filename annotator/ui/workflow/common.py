@@ -13,7 +13,6 @@ import datetime as dt
 import inspect
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PyQt6 import sip
@@ -389,7 +388,9 @@ class Session(QObject):
             if on_error is not None:
                 on_error(exc)
 
-        self._sending = run_job(_send_pending, svc, self.ws, owner=self, on_done=done,
+        from annotator.submission.local import send_pending
+
+        self._sending = run_job(send_pending, svc, self.ws, owner=self, on_done=done,
                                 on_error=failed)
         return self._sending
 
@@ -429,69 +430,3 @@ def _open_team(root: Any, team: Any) -> tuple[Any, Any]:
     except AuthenticationFailed:  # expired or revoked: sign in again
         svc.api.token = None
         return svc, None
-
-
-def _send_pending(svc: Any, ws: Any) -> list[Any]:
-    """Send the outbox; each accepted package is recorded in its recording, as a direct
-    submit would have been."""
-    states = {st.manifest_sha256: st for st in svc.outbox.pending()}
-    results = svc.send_pending()
-    for r in results:
-        if isinstance(r, Exception):
-            continue
-        st = states.get(getattr(r, "manifest_sha256", None))
-        if st is not None:
-            _record_sent(ws, r, Path(st.folder), svc.server)
-    return results
-
-
-def _record_sent(ws: Any, info: Any, package_folder: Path, server: str) -> None:
-    """A package sent later: note its submission in the recording it was made from (the
-    package folder's manifest names it), so "Resubmit" finds the recording."""
-    from annotator.submission.builder import record_submission
-
-    matches = [Path(f) for f in ws.recordings()
-               if package_folder.name.startswith(Path(f).name + "-")]
-    if not matches:
-        return
-    pkg_dir = max(matches, key=lambda f: len(f.name))  # default_package_dir's naming
-    record_submission(pkg_dir, {
-        "submission_id": info.id, "lineage": info.lineage, "version": info.version,
-        "previous_id": info.previous_id, "manifest_sha256": info.manifest_sha256,
-        "package_folder": str(package_folder),
-        "submitted_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "state": getattr(info.state, "value", str(info.state)), "store": server})
-    data = local_submissions(ws)
-    data[str(info.id)] = str(pkg_dir)
-    ws.set_preference("submitted_recordings", data)
-
-
-def local_submissions(ws: Any) -> dict[str, str]:
-    """Which local recording each submission came from ({submission id: folder}), kept in
-    the workspace's preferences so that "Resubmit" can reopen the right recording."""
-    out: dict[str, str] = {}
-    try:  # what the builder recorded in each recording (also for `annotator` CLI submits)
-        from annotator.submission.builder import recorded_submissions
-
-        for folder in ws.recordings():
-            try:
-                for entry in recorded_submissions(folder):
-                    out[str(entry["submission_id"])] = str(folder)
-            except AnnotatorError:
-                continue
-    except OSError:
-        pass
-    data = ws.preferences().get("submitted_recordings") or {}
-    if isinstance(data, dict):
-        out.update({str(k): str(v) for k, v in data.items()})
-    return out
-
-
-def remember_submission(ws: Any, submission_id: int, folder: Path, retention: str) -> None:
-    data = local_submissions(ws)
-    data[str(submission_id)] = str(folder)
-    ws.set_preference("submitted_recordings", data)
-    ret = ws.preferences().get("retention") or {}
-    ret = dict(ret) if isinstance(ret, dict) else {}
-    ret[str(folder)] = retention
-    ws.set_preference("retention", ret)

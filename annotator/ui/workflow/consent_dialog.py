@@ -39,16 +39,17 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
+from annotator.submission.local import remember_submission
 from annotator.ui.workflow.common import (
     Banner,
     Session,
     error_text,
-    remember_submission,
     run_job,
 )
 from annotator.ui.workflow.player import Player
 
-RETENTION = [("yes", "Yes, delete it once approved"), ("no", "No, keep it"),
+# The core's words (annotator.workspace.RETENTION_CHOICES), as the contributor reads them.
+RETENTION = [("delete", "Yes, delete it once approved"), ("keep", "No, keep it"),
              ("ask", "Ask me when it is approved")]
 
 
@@ -176,9 +177,8 @@ class ConsentDialog(QDialog):
             self.retention.addButton(b)
             self.retention_buttons[key] = b
             rl.addWidget(b)
-        # The choice made for this recording before (a resubmission), else "ask".
-        prefs = self.session.ws.preferences().get("retention") or {}
-        chosen = prefs.get(str(self.bundle)) if isinstance(prefs, dict) else None
+        # The choice made for this recording before (a resubmission), else the default.
+        chosen = self.session.ws.retention_for(self.bundle)
         self.retention_buttons.get(chosen, self.retention_buttons["ask"]).setChecked(True)
 
         self.consent = QCheckBox()
@@ -394,6 +394,13 @@ class ConsentDialog(QDialog):
             return None
         from annotator.submission import builder
 
+        # The choice is made with the consent: kept even if the package waits in the outbox.
+        try:
+            self.session.ws.set_retention_for(self.bundle, self.retention_choice())
+        except (AnnotatorError, OSError) as exc:
+            self.banner.show_error(exc if isinstance(exc, AnnotatorError) else str(exc),
+                                   "Your choice about the raw recording cannot be saved.")
+            return None
         self.submit_btn.setEnabled(False)
         self.consent.setEnabled(False)
         self.banner.hide()
@@ -442,7 +449,7 @@ class ConsentDialog(QDialog):
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
         self.progress_label.setText("Submitted.")
-        remember_submission(self.session.ws, info.id, self.bundle, self.retention_choice())
+        remember_submission(self.session.ws, info.id, self.bundle)
         self.banner.show_message(
             f"Submitted as #{info.id} (version {info.version}): it is waiting for review. "
             "You can follow it, or withdraw it, under “My submissions”.", "ok")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,8 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
+from annotator.submission.local import local_submissions
+from annotator.submission.retention import apply_retention, keep_recording, review_retention
 from annotator.ui.workflow.common import (
     STATE_COLOURS,
     STATE_LABELS,
@@ -39,7 +40,6 @@ from annotator.ui.workflow.common import (
     Session,
     SessionView,
     duration,
-    local_submissions,
     read_only_table,
     run_job,
     when,
@@ -342,47 +342,39 @@ class SubmissionsView(SessionView, QWidget):
 
     # -- retention of the raw recording --------------------------------------------------------
     def _apply_retention(self) -> None:
-        """Delete (or offer to delete) the raw local recording of an approved submission, as
-        the contributor chose when consenting."""
-        ws = self.session.ws
-        prefs = ws.preferences()
-        retention = prefs.get("retention") or {}
-        handled = set(prefs.get("retention_handled") or [])
-        folders = local_submissions(ws)
-        for it in self.items:
-            folder = folders.get(str(it.id))
-            if str(it.state) != "approved" or not folder or folder in handled:
-                continue
-            choice = retention.get(folder, "no")
-            if not Path(folder).is_dir() or choice == "no":
-                continue
-            if choice == "yes":
-                self.delete_recording(folder, it.id)
-            elif choice == "ask":
-                self.banner.show_message(
-                    f"Submission #{it.id} was approved. Delete its raw local recording "
-                    f"({Path(folder).name})? The approved submission stays in the store.",
-                    "info", [("Delete it", lambda f=folder, i=it.id: self.delete_recording(f, i)),
-                             ("Keep it", lambda f=folder: self._mark_handled(f))])
-                return
-
-    def _mark_handled(self, folder: str) -> None:
-        ws = self.session.ws
-        handled = list(ws.preferences().get("retention_handled") or [])
-        if folder not in handled:
-            handled.append(folder)
-        ws.set_preference("retention_handled", handled)
-        self.banner.hide()
-
-    def delete_recording(self, folder: str, sid: int) -> None:
-        try:
-            shutil.rmtree(folder)
-        except OSError as exc:
-            self.banner.show_error(f"Could not delete {folder}: {exc}")
+        """Delete (or offer to delete) the raw local recordings of approved submissions, as
+        the contributor chose when consenting (the core's ``review_retention``, which the
+        command line calls too)."""
+        review = self._call(review_retention, self.session.ws, services=self.svc,
+                            actor=self.actor, submissions=self.items)
+        if review is None:
             return
-        self._mark_handled(folder)
-        self.banner.show_message(f"Submission #{sid} was approved; its raw local recording "
-                                 "was deleted, as you chose.", "ok")
+        if review.errors:
+            self.banner.show_error("\n".join(review.errors))
+            return
+        if review.to_ask:
+            st = review.to_ask[0]
+            self.banner.show_message(
+                st.text, "info",
+                [("Delete it", lambda f=st.folder: self.delete_recording(f)),
+                 ("Keep it", lambda f=st.folder: self.keep_recording(f))])
+        elif review.deleted:
+            self.banner.show_message(" ".join(r.message for r in review.deleted), "ok")
+
+    def keep_recording(self, folder: Path) -> None:
+        self._call(keep_recording, self.session.ws, folder)
+        self.banner.hide()
+        self._apply_retention()  # the next question, if any
+
+    def delete_recording(self, folder: Path) -> None:
+        res = self._call(apply_retention, folder, services=self.svc, actor=self.actor,
+                         workspace=self.session.ws, confirmed=True, submissions=self.items)
+        if res is None:
+            return
+        if not res.deleted:
+            self.banner.show_message(res.message, "warn")
+            return
+        self.banner.show_message(" ".join([res.message, *res.notes]), "ok")
 
 
 class TasksView(QWidget):
