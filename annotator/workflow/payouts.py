@@ -18,15 +18,20 @@ import datetime as dt
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from annotator.optional import lazy_module
 from annotator.store import models as m
 from annotator.workflow.errors import ClosedMonth, Conflict, InvalidInput
 from annotator.workflow.states import State
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # imported when payouts or charts run
 
 ITEM_COLUMNS = [
     "month", "contributor", "submission_id", "version", "task_id", "approved_at",

@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from PyQt6.QtCharts import (
     QBarCategoryAxis,
     QBarSeries,
@@ -45,6 +44,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.optional import lazy_module
 from annotator.ui.workflow.common import (
     Banner,
     Session,
@@ -53,6 +53,11 @@ from annotator.ui.workflow.common import (
     read_only_table,
     when,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    pd = lazy_module("pandas")  # imported when payouts or charts run
 
 
 def _fill(t: QTableWidget, rows: list[list[Any]]) -> None:
