@@ -83,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="make a sample recording in the workspace (no screen needed) "
                    "and open it in the editor")
+
+    c = sub.add_parser("check", help="check what this computer provides for recording, "
+                       "redaction and signing in, and what anything missing means")
+    c.add_argument("--json", action="store_true", help="print the checks as JSON")
     return p
 
 
@@ -182,6 +186,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.workspace)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from annotator.platformcheck import REQUIRED, format_report, problems, run_checks
+    from annotator.workspace import default_workspace_path
+
+    root = Path(args.workspace).expanduser() if args.workspace else default_workspace_path()
+    checks = run_checks(root)
+    if args.json:
+        print(json.dumps([c.as_dict() for c in checks], indent=2))
+    else:
+        print(format_report(checks))
+    return 1 if any(c.level == REQUIRED for c in problems(checks)) else 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from annotator.ui.app import run_app
 
@@ -212,10 +229,47 @@ COMMAND_MODULES: list[str] = [
 ]
 
 
-def main(argv: list[str] | None = None) -> int:
+def _command_token(argv: list[str]) -> str | None:
+    """The first word of ``argv`` that is not a main option (``--workspace DIR``): the
+    command, or None when the app itself is asked for."""
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--workspace":
+            i += 2
+            continue
+        if a.startswith("--workspace="):
+            i += 1
+            continue
+        return a
+    return None
+
+
+def _add_command_module(sub: argparse._SubParsersAction, name: str, handlers: dict,
+                        unavailable: dict) -> None:
+    """Register the commands of module ``name``.  A command whose module needs a component
+    this installation leaves out (the contributor app has no pyarrow, no server stack) is
+    still listed, and says so when used, instead of breaking every other command."""
     import importlib
 
+    from annotator.optional import explain
+
+    try:
+        mod = importlib.import_module(name)
+        handlers[mod.add_parser(sub)] = mod.run
+    except ImportError as exc:
+        err = explain(exc)
+        if err is None:
+            raise
+        command = name.rsplit(".", 1)[-1].removesuffix("_cmd").replace("_", "-")
+        if command not in sub.choices:  # else add_parser got as far as registering it
+            sub.add_parser(command, help="(not included in this installation)")
+        unavailable[command] = err
+
+
+def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # everything annotator writes is for the contributor's eyes only
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     handlers = {
         "record": cmd_record,
@@ -223,21 +277,36 @@ def main(argv: list[str] | None = None) -> int:
         "recover": cmd_recover,
         "edit": cmd_edit,
         "demo": cmd_demo,
+        "check": cmd_check,
         None: cmd_app,
     }
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name in COMMAND_MODULES:
-        mod = importlib.import_module(name)
-        handlers[mod.add_parser(sub)] = mod.run
+    # Opening the app needs none of the command modules: loading them (the store, the
+    # export formats...) would only delay the window.
+    command = _command_token(argv)
+    unavailable: dict[str, AnnotatorError] = {}
+    if command is not None:
+        for name in COMMAND_MODULES:
+            _add_command_module(sub, name, handlers, unavailable)
+    if command in unavailable:
+        print(f"annotator: error: {unavailable[command]}", file=sys.stderr)
+        return unavailable[command].exit_code
     args = parser.parse_args(argv)
     try:
         return handlers[args.command](args)
     except AnnotatorError as exc:
         print(f"annotator: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ImportError as exc:
+        from annotator.optional import explain
+
+        err = explain(exc)
+        if err is None:
+            raise
+        print(f"annotator: error: {err}", file=sys.stderr)
+        return err.exit_code
     except KeyboardInterrupt:
         return 130
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -619,17 +619,57 @@ class LibraryWindow(QMainWindow):
                                      + "\n".join(manifest["problems"]), "warn")
 
 
+ICON = Path(__file__).resolve().parent / "icons" / "annotator.svg"
+
+
 def _app() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("annotator")
+    app.setDesktopFileName("annotator")  # the menu entry the installer adds (its icon)
+    if ICON.is_file():
+        app.setWindowIcon(QIcon(str(ICON)))
     return app
 
 
-def run_app(workspace: str | None) -> int:
-    ws = Workspace.open(workspace)
-    app = _app()
+def _open_workspace(workspace: str | None) -> Workspace:
+    """The workspace, unless a newer annotator upgraded it: then say so (in a window too,
+    since the app may have been started from the menu) and open nothing."""
+    from annotator.compat import WorkspaceTooNew, check_workspace
+    from annotator.workspace import default_workspace_path
+
+    try:
+        check_workspace(Path(workspace).expanduser() if workspace else default_workspace_path())
+    except WorkspaceTooNew as exc:
+        from PyQt6.QtWidgets import QMessageBox
+
+        app = _app()  # kept referenced while the box is up
+        box = QMessageBox(QMessageBox.Icon.Critical, "annotator — workspace too new",
+                          exc.message, QMessageBox.StandardButton.Close)
+        box.setInformativeText(exc.hint or "")
+        box.exec()
+        del app
+        raise
+    return Workspace.open(workspace)
+
+
+def _library(ws: Workspace) -> LibraryWindow:
+    """The library window as the app opens it: with the platform checks, which run in the
+    background and show what this computer lacks above the tabs."""
+    from annotator.ui.platform_view import PlatformChecks
+
     win = LibraryWindow(ws)
+    lay = win.centralWidget().layout()
+    win.platform = PlatformChecks(
+        win, ws, lambda w: lay.insertWidget(lay.indexOf(win.banner) + 1, w))
     win.show()
+    win.platform.start()
+    return win
+
+
+def run_app(workspace: str | None) -> int:
+    ws = _open_workspace(workspace)
+    app = _app()
+    _library(ws)
     return app.exec()
 
 
@@ -646,10 +686,9 @@ def run_editor(workspace: str | None, folder: Path) -> int:
 
 
 def run_demo(workspace: str | None) -> int:
-    ws = Workspace.open(workspace)
+    ws = _open_workspace(workspace)
     app = _app()
-    lib = LibraryWindow(ws)
-    lib.show()
+    lib = _library(ws)
     if lib.make_demo() is None:
         return 2
     return app.exec()
