@@ -24,6 +24,7 @@ from annotator.errors import (
     AnnotatorError,
     OutputFolderError,
 )
+from annotator.fsutil import create_once, write_json_atomic
 
 ACK_FILE = "acknowledgement.json"
 PREFS_FILE = "preferences.json"
@@ -103,27 +104,6 @@ def check_writable(path: Path) -> None:
         ) from exc
 
 
-def write_json_atomic(path: Path, data: object) -> None:
-    """Write JSON so that readers see either the old or the new file, never half of one."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    payload = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.write(b"\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
 def retention_word(word: object) -> str | None:
     """A stored retention word in the one vocabulary (``ask``, ``delete``, ``keep``), the
     desktop's old ``yes``/``no`` read as ``delete``/``keep``; None if it is not one."""
@@ -152,17 +132,6 @@ def _path_keys(path: str | os.PathLike[str]) -> list[str]:
     except OSError:
         resolved = str(p.absolute())
     return list(dict.fromkeys([resolved, str(p)]))
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
 
 
 @dataclass
@@ -359,30 +328,14 @@ class Workspace:
         """The workspace's secret key for keyed hashes (HMAC-SHA256) of redacted strings:
         32 random bytes made on first use, mode 0600, never leaving this workspace.
 
-        Created with a hard link from a fsynced temporary file, so two processes racing to
-        create it both end up with the one that won, and a crash never leaves a short key.
+        Created with ``create_once``: two processes racing to create it both end up with the
+        one that won, and a crash never leaves a short key.
         """
         path = self.key_path
         key = self._read_key(path)
         if key is not None:
             return key
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(secrets.token_bytes(KEY_BYTES))
-                fh.flush()
-                os.fsync(fh.fileno())
-            try:
-                os.link(tmp, path)  # fails if another process made it first: use theirs
-            except FileExistsError:
-                pass
-            _fsync_dir(path.parent)
-        finally:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        create_once(path, secrets.token_bytes(KEY_BYTES))  # or another process made it
         key = self._read_key(path)
         if key is None:
             raise AnnotatorError(f"The workspace key {path} could not be created.",

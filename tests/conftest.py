@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-# The team server set-up (PostgreSQL, Redis, SeaweedFS, API, worker): one per session.
-pytest_plugins = ["tests.teamsetup"]
+# The team server set-up (PostgreSQL, Redis, SeaweedFS, API, worker): one per session; a
+# small tmpfs for full disks and read-only folders.
+pytest_plugins = ["tests.teamsetup", "tests.tmpfs"]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from annotator.bundle import schema
 from annotator.bundle.jsonl import JsonlReport, read_jsonl
 from annotator.bundle.mp4 import repair_fragmented_mp4
 from annotator.errors import BundleError
+from annotator.fsutil import atomic_file, write_json_atomic
 
 
 def needs_recovery(manifest: dict[str, Any]) -> bool:
@@ -48,18 +48,13 @@ def _rewrite_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
         backup = path.with_name(path.name + ".before-recover")
         if not backup.exists():
             shutil.copy2(path, backup)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_file(path) as fh:
         for r in rows:
             fh.write(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
     """Recover ``folder`` in place and return its new manifest."""
-    from annotator.workspace import write_json_atomic
 
     manifest = schema.read_manifest(folder)
     if not needs_recovery(manifest) and not force:

@@ -26,10 +26,11 @@ def add_parser(sub: argparse._SubParsersAction) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.edits import EditSession
+    from annotator.fsutil import write_json_atomic
     from annotator.jobs import Progress
     from annotator.redaction.suggest import suggest_for_bundle
     from annotator.steps import load_or_derive
-    from annotator.workspace import Workspace, write_json_atomic
+    from annotator.workspace import Workspace
 
     ws = Workspace.open(args.workspace)
     deny = [*ws.personal_deny_list(), *args.deny]

@@ -34,6 +34,7 @@ from annotator.edits.errors import (
 )
 from annotator.edits.history import UndoHistory
 from annotator.edits.model import EditList, check_version
+from annotator.fsutil import atomic_write, fsync_dir, leftover_temps, temp_sibling
 
 EDITS_FILE = "edits.json"
 BACKUP_FILE = EDITS_FILE + ".bak"
@@ -43,28 +44,6 @@ _READ_ONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 def _utc_stamp() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
-            raise
-    finally:
-        os.close(fd)
-
-
-def _write_synced(path: Path, payload: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        view = memoryview(payload)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -120,7 +99,7 @@ class EditStore:
         bits, so try it rather than trusting os.access)."""
         probe = self.folder / f".{EDITS_FILE}.probe-{os.getpid()}"
         try:
-            _write_synced(probe, b"")
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         except OSError as exc:
             _unlink_quietly(probe)
             return exc.strerror or str(exc)
@@ -166,7 +145,7 @@ class EditStore:
             n += 1
         try:
             os.replace(path, target)
-            _fsync_dir(self.folder)
+            fsync_dir(self.folder)
         except OSError as exc:
             messages.append(f"It could not be set aside ({exc.strerror or exc}).")
             return None
@@ -232,10 +211,12 @@ class EditStore:
         # Left by a save cut short by a crash; with the lock held, no live writer owns them.
         if self._lock_fd is None:
             return
-        for pattern in (f".{EDITS_FILE}.tmp-*", f".{BACKUP_FILE}.tmp-*",
+        for pattern in (f".{EDITS_FILE}.tmp-*", f".{BACKUP_FILE}.tmp-*",  # older versions'
                         f".{EDITS_FILE}.probe-*"):
             for path in self.folder.glob(pattern):
                 _unlink_quietly(path)
+        for path in leftover_temps(self.path) + leftover_temps(self.backup_path):
+            _unlink_quietly(path)
 
     def _load_backup(self, messages: list[str]) -> tuple[EditList, Any, dict[str, Any]] | None:
         if not self.backup_path.exists():
@@ -297,29 +278,20 @@ class EditStore:
         self.dirty = False
 
     def _write(self, payload: bytes) -> None:
-        pid = os.getpid()
-        tmp = self.folder / f".{EDITS_FILE}.tmp-{pid}"
-        try:
-            _write_synced(tmp, payload)
-            if self.path.exists():
-                self._rotate_backup(pid)
-            os.replace(tmp, self.path)
-        except BaseException:
-            _unlink_quietly(tmp)
-            raise
-        _fsync_dir(self.folder)
+        atomic_write(self.path, payload,
+                     before_replace=self._rotate_backup if self.path.exists() else None)
 
-    def _rotate_backup(self, pid: int) -> None:
-        # edits.json is about to be replaced: keep it as the last good state.
-        bak_tmp = self.folder / f".{BACKUP_FILE}.tmp-{pid}"
-        _unlink_quietly(bak_tmp)
+    def _rotate_backup(self) -> None:
+        # edits.json is about to be replaced: keep it as the last good state (a hard link
+        # needs no space; where there are none, FAT or some network file systems, a copy).
+        bak_tmp = temp_sibling(self.backup_path)
         try:
             os.link(self.path, bak_tmp)
         except OSError as exc:
             if exc.errno in _READ_ONLY_ERRNOS | {errno.ENOSPC, errno.EDQUOT}:
                 raise
-            # no hard links here (FAT, some network file systems): copy instead
-            _write_synced(bak_tmp, self.path.read_bytes())
+            atomic_write(self.backup_path, self.path.read_bytes())
+            return
         try:
             os.replace(bak_tmp, self.backup_path)
         except BaseException:

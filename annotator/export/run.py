@@ -42,6 +42,7 @@ from annotator.export.source import BlobReader, SourceEpisode, approved_episodes
 from annotator.export.splits import SplitSpec, assign, parse_split
 from annotator.export.steps import SCHEMA_VERSION, canonical_steps, episode_row, scale_step
 from annotator.export.wds import WebDatasetWriter
+from annotator.fsutil import publish_folder
 from annotator.jobs import Progress
 from annotator.store import Store
 
@@ -432,18 +433,7 @@ def _sync(folder: Path) -> None:
 
 def publish(tmp: Path, out: Path) -> None:
     """Rename the finished temporary folder to ``out``, replacing an old export last."""
-    old = None
-    if out.exists():
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.replace(out, old)
-    os.replace(tmp, out)
-    fd = os.open(out.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    publish_folder(tmp, out)
 
 
 def read_export_manifest(folder: Path) -> dict[str, Any]:

@@ -12,12 +12,12 @@ never decodes a full frame to show a thumbnail.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from annotator.fsutil import atomic_path
 from annotator.jobs import Progress
 from annotator.media.video import VideoReader
 
@@ -72,10 +72,12 @@ def read_thumb(bundle: Path, pts: int) -> np.ndarray | None:
 
 
 def _write_png(target: Path, rgb: np.ndarray) -> bool:
-    tmp = target.with_name(f".{target.name}.tmp.png")
-    if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), _PNG_PARAMS):
+    try:
+        with atomic_path(target, durable=False) as tmp:  # a cache: made again if lost
+            if not cv2.imwrite(str(tmp), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), _PNG_PARAMS):
+                raise OSError(f"OpenCV could not write {tmp}")
+    except OSError:
         return False
-    os.replace(tmp, target)
     return True
 
 

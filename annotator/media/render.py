@@ -41,12 +41,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import fractions
-import os
 import queue
 import struct
 import threading
 import time
-import uuid
 import zlib
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -62,6 +60,7 @@ from annotator.bundle import schema
 from annotator.bundle.reader import Bundle
 from annotator.edits.timeline import Timeline, normalize
 from annotator.errors import AnnotatorError, BundleError
+from annotator.fsutil import atomic_write, commit_temp, reserve_temp
 from annotator.jobs import Cancelled, Progress
 
 TIME_BASE = fractions.Fraction(1, 1_000_000)
@@ -410,25 +409,6 @@ def burn_rgb(rgb: np.ndarray, boxes: Iterable[AppliedBox], fill: tuple[int, int,
 
 
 # -- output files ------------------------------------------------------------------------------
-def _temp_beside(dest: Path) -> Path:
-    tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:12]}.partial")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    return tmp
-
-
-def _fsync_path(path: Path, directory: bool = False) -> None:
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _commit(tmp: Path, dest: Path) -> None:
-    _fsync_path(tmp)
-    os.replace(tmp, dest)
-    with contextlib.suppress(OSError):
-        _fsync_path(dest.parent, directory=True)
 
 
 def _check_dest(dest: Path, bundle_dir: Path) -> Path:
@@ -691,7 +671,7 @@ def render_video(bundle_dir: str | Path, dest: str | Path,
     src_pts = plan.source.pts
     total = sum(bisect_right(src_pts, k1) - bisect_right(src_pts, k0) + 1 for k0, k1 in tl.kept)
     progress.report(0, total, "Rendering")
-    tmp = _temp_beside(dest)
+    tmp = reserve_temp(dest)
     mux: _Muxer | None = None
     source: _Source | None = None
     last: tuple[np.ndarray, ...] | None = None
@@ -769,7 +749,7 @@ def render_video(bundle_dir: str | Path, dest: str | Path,
         mux = None
         _verify_output(tmp, muxed)
         progress.check()
-        _commit(tmp, dest)
+        commit_temp(tmp, dest)
     except BaseException as exc:
         # Unlink first: closing the muxer then cannot complete the file (its faststart pass
         # reopens it by name) and costs nothing.
@@ -855,17 +835,11 @@ def encode_png(rgb: np.ndarray) -> bytes:
 
 
 def write_file_atomic(dest: Path, payload: bytes) -> None:
-    tmp = _temp_beside(dest)
+    """``atomic_write``, with a full disk or a read-only folder said in render's words."""
     try:
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        disk = _disk_error(exc, dest) if isinstance(exc, OSError) else None
+        atomic_write(dest, payload)
+    except OSError as exc:
+        disk = _disk_error(exc, dest)
         if disk is not None:
             raise disk from exc
         raise

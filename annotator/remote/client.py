@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import httpx
 
 from annotator.errors import AnnotatorError
+from annotator.fsutil import publish_folder
 from annotator.remote.http import Api, ServerUnavailable, parse
 from annotator.remote.upload import Outbox, UploadState, send
 from annotator.workflow.errors import NotFound
@@ -473,9 +474,7 @@ def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,
         with tarfile.open(archive) as tf:
             tf.extractall(data, filter="data")  # PEP 706: no links out, no absolute paths
         archive.unlink()
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(data, out)
+        publish_folder(data, out)  # an older copy (--force) is replaced only now
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

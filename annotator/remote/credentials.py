@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from annotator.fsutil import write_json_atomic
+
 SERVICE = "annotator"
 
 
@@ -86,10 +88,4 @@ class TokenStore:
 
     def _write_file(self, data: dict[str, str]) -> None:
         self.fallback.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.fallback.with_name(f".{self.fallback.name}.tmp-{os.getpid()}")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.fallback)
+        write_json_atomic(self.fallback, data)

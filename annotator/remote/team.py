@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from annotator.errors import AnnotatorError
+from annotator.fsutil import write_json_atomic
 from annotator.remote.client import RemoteServices
 from annotator.remote.credentials import TokenStore
-from annotator.workspace import write_json_atomic
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 
+from annotator.fsutil import atomic_file, atomic_write
 from annotator.remote.http import KEPT, Api, ServerUnavailable
 from annotator.workflow.errors import NotFound, PackageError
 from annotator.workflow.package import CONSENT_NAME, MANIFEST_NAME, read_package
@@ -58,16 +59,6 @@ class UploadState:
     created_at: str = ""
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 class Outbox:
     """Packages waiting to be sent (or being sent) to one server: ``<sha>.tar`` and
     ``<sha>.json`` per package, in a folder only the user can read."""
@@ -80,8 +71,8 @@ class Outbox:
         return self.root / f"{sha}.json"
 
     def save(self, st: UploadState) -> None:
-        _write_atomic(self.state_path(st.manifest_sha256),
-                      json.dumps(dataclasses.asdict(st), indent=1).encode())
+        atomic_write(self.state_path(st.manifest_sha256),
+                     json.dumps(dataclasses.asdict(st), indent=1).encode())
 
     def load(self, sha: str) -> UploadState | None:
         try:
@@ -113,22 +104,17 @@ class Outbox:
                 and Path(existing.archive).exists() and existing.server == server:
             return existing
         archive = self.root / f"{pkg.manifest_sha256}.tar"
-        tmp = archive.with_name(f".{archive.name}.tmp-{os.getpid()}")
         names = [MANIFEST_NAME, CONSENT_NAME] + sorted(f.path for f in pkg.files)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            with tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tf:
-                for name in names:
-                    src = Path(folder) / name
-                    info = tarfile.TarInfo(name)
-                    info.size = src.stat().st_size
-                    info.mode = 0o644
-                    info.mtime = 0
-                    with open(src, "rb") as data:
-                        tf.addfile(info, data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, archive)
+        with atomic_file(archive) as fh, \
+                tarfile.open(fileobj=fh, mode="w", format=tarfile.PAX_FORMAT) as tf:
+            for name in names:
+                src = Path(folder) / name
+                info = tarfile.TarInfo(name)
+                info.size = src.stat().st_size
+                info.mode = 0o644
+                info.mtime = 0
+                with open(src, "rb") as data:
+                    tf.addfile(info, data)
         st = UploadState(server=server, folder=str(Path(folder).resolve()),
                          manifest_sha256=pkg.manifest_sha256, archive=str(archive),
                          size=archive.stat().st_size, submit=submit, previous_id=previous_id,

@@ -17,11 +17,11 @@ from typing import Any
 from annotator.bundle import schema
 from annotator.bundle.reader import Bundle
 from annotator.errors import AnnotatorError
+from annotator.fsutil import write_json_atomic
 from annotator.steps import model as m
 from annotator.steps.derive import DROP_CATEGORIES, Params, derive_events
 from annotator.steps.fastread import read_events, read_frame_arrays
 from annotator.steps.frames import observation_policy, pair_frames, result_policy
-from annotator.workspace import write_json_atomic
 
 STEPS_FILE = "steps.json"
 FORMAT_NAME = "annotator-steps"

@@ -9,12 +9,12 @@ The frame index's ``pts`` equal the video's pts exactly (docs/bundle-format.md),
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from annotator.fsutil import atomic_write
 from annotator.steps.store import StepsDocument, StepsError
 
 THUMBS_DIR = "thumbs"
@@ -108,13 +108,7 @@ def write_thumbnails(bundle_dir: str | Path, doc: StepsDocument, *, max_side: in
             ok, data = cv2.imencode(".jpg", img[:, :, ::-1],
                                     [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
             if ok:
-                _write_private(out[pts], data.tobytes())
+                atomic_write(out[pts], data.tobytes(), durable=False)  # a cache
     return {p: path for p, path in out.items() if path.is_file()}
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)

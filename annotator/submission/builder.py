@@ -46,6 +46,7 @@ from annotator.edits.apply import ApplyResult
 from annotator.edits.model import EditList
 from annotator.edits.redactions import PLACEHOLDER, orphaned_redactions
 from annotator.errors import AnnotatorError
+from annotator.fsutil import publish_folder, write_json_atomic
 from annotator.jobs import Progress
 from annotator.media.leakcheck import LeakCheckResult
 from annotator.media.render import render_stills, write_file_atomic
@@ -69,7 +70,7 @@ from annotator.workflow.package import (
     write_consent,
     write_manifest,
 )
-from annotator.workspace import Workspace, ensure_private_dir, write_json_atomic
+from annotator.workspace import Workspace, ensure_private_dir
 
 TASK_FORMAT = "annotator-task"
 REDACTIONS_FORMAT = "annotator-redactions"
@@ -454,7 +455,7 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         sha = write_manifest(tmp, goal=goal, outcome=task.outcome or "",
                              summary=summary, task_id=chosen, package_id=package_id)
         progress.check()
-        _commit_folder(tmp, out)
+        publish_folder(tmp, out)  # an earlier unconsented package there is replaced
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -469,35 +470,6 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         checklist=_checklist(loaded, check), manifest_sha256=sha, package_id=package_id,
         goal=goal, outcome=task.outcome, task_id=chosen, frame_size=(width, height),
         edits_sha256=loaded.edits_sha256, notes=list(render.notes))
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _commit_folder(tmp: Path, out: Path) -> None:
-    """Make the complete package appear at ``out`` in one rename (an earlier unconsented
-    package there is set aside first and deleted after)."""
-    for d in [p for p in tmp.rglob("*") if p.is_dir()] + [tmp]:
-        _fsync_dir(d)
-    old: Path | None = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:12]}")
-        os.rename(out, old)
-    try:
-        os.rename(tmp, out)
-    except BaseException:
-        if old is not None:
-            os.rename(old, out)
-        raise
-    _fsync_dir(out.parent)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # -- consent and submission -------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from annotator.errors import AnnotatorError
-from annotator.workspace import Workspace, write_json_atomic
+from annotator.fsutil import write_json_atomic
+from annotator.workspace import Workspace
 
 SUBMISSIONS_FILE = "submissions.json"  # in the bundle, beside edits.json
 SUBMISSIONS_FORMAT = "annotator-bundle-submissions"

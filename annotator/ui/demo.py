@@ -39,7 +39,8 @@ import annotator
 from annotator.bundle import schema
 from annotator.bundle.jsonl import JsonlWriter
 from annotator.capture.encoder import VideoEncoder
-from annotator.workspace import Workspace, write_json_atomic
+from annotator.fsutil import write_json_atomic
+from annotator.workspace import Workspace
 
 WIDTH, HEIGHT = 1280, 800
 FPS = 30

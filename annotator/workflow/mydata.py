@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from annotator.fsutil import publish_folder
 from annotator.workflow.errors import Conflict, InvalidInput
 
 README = (
@@ -53,7 +54,7 @@ def write_my_data(out: Path, data: dict[str, Any], open_file: OpenFile) -> Path:
         _write(tmp, data, open_file)
         if out.exists():
             out.rmdir()  # empty (checked above)
-        os.replace(tmp, out)
+        publish_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from annotator.fsutil import write_json_atomic
 from annotator.workflow.errors import (
     ConsentError,
     ManifestError,
@@ -428,18 +429,6 @@ def _hash_file(path: Path) -> tuple[str, int]:
     return h.hexdigest(), n
 
 
-def _write_json(path: Path, data: Any) -> bytes:
-    raw = (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-    return raw
-
-
 def write_manifest(
     folder: str | os.PathLike[str],
     *,
@@ -475,7 +464,7 @@ def write_manifest(
         "summary": dict(summary),
         "files": entries,
     }
-    return hashlib.sha256(_write_json(folder / MANIFEST_NAME, data)).hexdigest()
+    return hashlib.sha256(write_json_atomic(folder / MANIFEST_NAME, data)).hexdigest()
 
 
 def consent_record(
@@ -510,4 +499,4 @@ def consent_record(
 
 def write_consent(folder: str | os.PathLike[str], record: Mapping[str, Any]) -> str:
     """Write ``consent.json`` beside the manifest; returns its SHA-256."""
-    return hashlib.sha256(_write_json(Path(folder) / CONSENT_NAME, dict(record))).hexdigest()
+    return hashlib.sha256(write_json_atomic(Path(folder) / CONSENT_NAME, dict(record))).hexdigest()

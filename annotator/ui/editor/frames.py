@@ -7,7 +7,6 @@ The step-frame cache (exact PNGs) answers first; the decoder handles everything 
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from annotator.bundle import schema
 from annotator.errors import AnnotatorError
+from annotator.fsutil import atomic_file
 from annotator.media.framecache import read_cached
 from annotator.media.video import VideoReader
 from annotator.steps.fastread import read_frame_arrays
@@ -52,14 +52,12 @@ def write_stored_pts(folder: Path, pts: list[int]) -> None:
     if key is None:
         return
     target = folder / INDEX_FILE
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
+        with atomic_file(target, durable=False) as f:  # a cache: made again if lost
             np.savez(f, key=key, pts=np.asarray(pts, np.int64))
-        os.replace(tmp, target)
     except OSError:
-        tmp.unlink(missing_ok=True)
+        pass
 
 
 def read_stored_pts(folder: Path) -> list[int]:

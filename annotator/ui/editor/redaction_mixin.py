@@ -206,8 +206,9 @@ class RedactionMixin:
         self.banner_box.show()
 
     def find_suggestions(self) -> None:
+        from annotator.fsutil import write_json_atomic
         from annotator.redaction.suggest import suggest_for_bundle
-        from annotator.workspace import Workspace, write_json_atomic
+        from annotator.workspace import Workspace
 
         folder = self.folder
         deny = []
