@@ -3,13 +3,16 @@
     annotator export --out exports/NAME --format FORMAT [--dialect D] [--filter EXPR]
                      [--split by-contributor:0.9,0.05,0.05] [--image-format png|webp|jpeg]
                      [--max-side PX] [--force] [--skip-bad]
-    annotator export --refresh exports/NAME
+    annotator export --refresh exports/NAME [--withdrawn FILE]
+    annotator export --convert CANONICAL_DIR --out DIR --format FORMAT [--dialect D]
+                     [--image-format F] [--max-side PX] [--withdrawn FILE]
     annotator export --withdrawn-since YYYY-MM-DD [--json]
     annotator export --check DIR
 
-Exporting, refreshing and listing withdrawals need an admin (``--user``).  Exit status: 0;
-1 when submissions were skipped as unreadable (unless ``--skip-bad``) or ``--check`` found
-problems; 2 on bad input.
+Exporting, refreshing from the store and listing withdrawals need an admin (``--user``);
+converting a canonical export and refreshing with a withdrawal list (``--withdrawn``) need
+only the files.  Exit status: 0; 1 when submissions were skipped as unreadable (unless
+``--skip-bad``) or ``--check`` found problems; 2 on bad input.
 """
 
 from __future__ import annotations
@@ -46,21 +49,28 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
         "and whose package still matches its hashes. Formats: " + ", ".join(FORMAT_NAMES)
         + "; chat-sft dialects: " + ", ".join(DIALECTS) + ". See exports/README.md.",
     )
-    mode = p.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--out", type=Path, metavar="DIR", help="the export folder to create")
+    p.add_argument("--out", type=Path, metavar="DIR", help="the export folder to create")
+    mode = p.add_mutually_exclusive_group()
     mode.add_argument("--refresh", type=Path, metavar="DIR",
                       help="rewrite an export without the submissions withdrawn since")
     mode.add_argument("--withdrawn-since", metavar="DATE",
                       help="list the episode ids withdrawn since DATE (YYYY-MM-DD or ISO time)")
     mode.add_argument("--check", type=Path, metavar="DIR", help="validate an export folder")
+    mode.add_argument("--convert", type=Path, metavar="DIR",
+                      help="make --format (and --dialect) from the canonical export DIR "
+                      "alone, into --out (no store needed)")
     p.add_argument("--format", metavar="FORMAT", help=", ".join(FORMAT_NAMES))
     p.add_argument("--dialect", metavar="D", help="chat-sft: " + ", ".join(DIALECTS))
     p.add_argument("--filter", metavar="EXPR",
                    help="e.g. \"application = firefox and quality >= 4\" (fields: task, "
                    "application, date, contributor, reviewer, quality, tags)")
     p.add_argument("--split", metavar="SPEC", help="by-contributor:TRAIN,VAL,TEST fractions")
-    p.add_argument("--image-format", default="png", metavar="png|webp|jpeg",
-                   help="observation image format (default png)")
+    p.add_argument("--withdrawn", type=Path, metavar="FILE",
+                   help="a newer list of withdrawn episodes to leave out (--refresh, "
+                   "--convert): what --withdrawn-since --json prints, a newer manifest.json, "
+                   "or one episode id a line")
+    p.add_argument("--image-format", default=None, metavar="png|webp|jpeg",
+                   help="observation image format (default png; --convert: the source's)")
     p.add_argument("--max-side", type=_positive_int, metavar="PX",
                    help="scale images down to at most PX on the long side")
     p.add_argument("--force", action="store_true", help="replace an existing export folder")
@@ -150,10 +160,49 @@ def _since(text: str) -> dt.datetime:
     return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
 
 
+def _mode(args: argparse.Namespace) -> str:
+    """Which operation: exactly one of --out (alone), --convert (with --out), --refresh,
+    --withdrawn-since, --check."""
+    from annotator.errors import AnnotatorError as UsageError
+
+    modes = [m for m in ("convert", "refresh", "withdrawn_since", "check")
+             if getattr(args, m) is not None]
+    if not modes:
+        if args.out is None:
+            raise UsageError("Say what to do: --out DIR --format F (export), --convert DIR, "
+                             "--refresh DIR, --withdrawn-since DATE or --check DIR.")
+        return "export"
+    if modes[0] == "convert":
+        if args.out is None or args.format is None:
+            raise UsageError("--convert needs --out DIR and --format F.")
+        return "convert"
+    if args.out is not None:
+        raise UsageError(f"--out is for an export or --convert, not --{modes[0]}.")
+    if args.withdrawn is not None and modes[0] not in ("refresh",):
+        raise UsageError("--withdrawn is for --refresh or --convert.")
+    return modes[0]
+
+
 def run(args: argparse.Namespace) -> int:
     from annotator.errors import AnnotatorError
     from annotator.export import check_export
     from annotator.export.run import ExportRequest, refresh_export, run_export
+
+    mode = _mode(args)
+    newer = None
+    if args.withdrawn is not None:
+        from annotator.export.convert import read_withdrawn
+
+        newer = read_withdrawn(args.withdrawn)
+    if mode == "convert":
+        from annotator.export.convert import ConvertRequest, convert_export
+
+        key, _where = _key(args)
+        result = convert_export(ConvertRequest(
+            source=args.convert, out=args.out, format=args.format, dialect=args.dialect,
+            image_format=args.image_format, max_side=args.max_side, force=args.force,
+            withdrawn=newer, redaction_key=key), progress=_progress())
+        return _finish(result, args)
 
     if args.check is not None:
         if not args.check.is_dir():
@@ -191,12 +240,17 @@ def run(args: argparse.Namespace) -> int:
 
     key, _where = _key(args)
     if args.refresh is not None:
-        svc = c.services(args)
-        with svc.store:
-            _admin(svc, args)
-            result, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
-                                             skip_bad=args.skip_bad, progress=_progress(),
-                                             warn=warn)
+        if newer is not None:  # the files alone: no store, no sign-in
+            from annotator.export.convert import prune_export
+
+            result, removed = prune_export(args.refresh, newer, redaction_key=key)
+        else:
+            svc = c.services(args)
+            with svc.store:
+                _admin(svc, args)
+                result, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
+                                                 skip_bad=args.skip_bad,
+                                                 progress=_progress(), warn=warn)
         print(f"Refreshed {result.out}: {result.episodes} episode(s), {result.steps} step(s); "
               f"removed {len(removed)} withdrawn episode(s).")
         for r in removed:
@@ -208,7 +262,8 @@ def run(args: argparse.Namespace) -> int:
         raise AnnotatorError("--out needs a --format.",
                              "Formats: canonical, opencua, chat-sft, computer-use, webdataset.")
     req = ExportRequest(out=args.out, format=args.format, dialect=args.dialect,
-                        filter=args.filter, split=args.split, image_format=args.image_format,
+                        filter=args.filter, split=args.split,
+                        image_format=args.image_format or "png",
                         max_side=args.max_side, force=args.force, skip_bad=args.skip_bad,
                         redaction_key=key)
     from annotator.export.run import validate_request

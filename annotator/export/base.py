@@ -1,4 +1,7 @@
-"""What every format writer shares: the export context, file writing, JSON conventions."""
+"""What every format writer shares: the export context, file writing, JSON conventions.
+
+A writer turns canonical rows into one format's files; it never sees where the rows came
+from (the store, or a canonical export being converted)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from annotator.export.images import EXT, Encoded
-from annotator.export.source import SourceEpisode
 
 
 @dataclass
@@ -20,7 +22,10 @@ class Context:
     max_side: int | None = None
     dialect: str | None = None
     options: dict[str, Any] = field(default_factory=dict)  # what the manifest records
-    unsupported: Counter = field(default_factory=Counter)  # steps a target cannot express
+    # Steps a target cannot say (left out), and steps said with less than the canonical
+    # step holds (a UI-TARS scroll has a direction, not an amount): counted by reason.
+    unsupported: Counter = field(default_factory=Counter)
+    simplified: Counter = field(default_factory=Counter)
 
     @property
     def ext(self) -> str:
@@ -36,14 +41,23 @@ def image_name(episode_id: str, step_index: int, ext: str) -> str:
     return f"{episode_id}_{step_index:05d}.{ext}"
 
 
+def why(what: str, exc: Exception) -> str:
+    """A manifest counter's key: the target and step type, and the reason."""
+    detail = str(exc)
+    return what if not detail or what.endswith(":" + detail) else f"{what} ({detail})"
+
+
 class Writer:
     """One export format.  The runner calls ``begin``, then for each episode
     ``start_episode``, ``step`` for each step (in order), ``end_episode``; then ``finish``.
-    Rows hold canonical step fields with ``obs_*`` filled in for the exported image."""
+    Rows hold canonical step fields with ``obs_*`` filled in for the exported image;
+    episodes are canonical episode rows (with ``split`` and ``submission_id``)."""
 
     name = ""
     # The exported images must fit in this size (w, h), e.g. a computer-use display.
     fit: tuple[int, int] | None = None
+    # How to load the files, for the dataset card (Markdown).
+    loading = ""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -51,7 +65,7 @@ class Writer:
     def begin(self) -> None:
         pass
 
-    def start_episode(self, ep: SourceEpisode, episode: dict[str, Any]) -> None:
+    def start_episode(self, episode: dict[str, Any]) -> None:
         pass
 
     def step(self, row: dict[str, Any], img: Encoded) -> None:
@@ -63,6 +77,10 @@ class Writer:
     def finish(self, episodes: list[dict[str, Any]]) -> None:
         pass
 
+    def card_yaml(self, splits: list[str]) -> list[str]:
+        """Lines of the card's YAML front matter (``configs`` for ``load_dataset``)."""
+        return []
+
     # helpers
     def write_bytes(self, rel: str, data: bytes) -> None:
         p = self.ctx.out / rel
@@ -72,3 +90,7 @@ class Writer:
 
     def write_text(self, rel: str, text: str) -> None:
         self.write_bytes(rel, text.encode("utf-8"))
+
+
+def split_order(s: str) -> tuple[int, str]:
+    return ({"train": 0, "validation": 1, "test": 2}.get(s, 3), s)

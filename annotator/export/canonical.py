@@ -19,14 +19,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from annotator.export import croissant
-from annotator.export.base import Writer, image_name
+from annotator.export import cards, croissant
+from annotator.export.base import Writer, image_name, split_order
 from annotator.export.images import Encoded
-from annotator.export.schema import EPISODES, EPISODES_HF, STEPS, STEPS_HF
+from annotator.export.schema import EPISODE_FIELDS, EPISODES_HF, STEP_FIELDS, STEPS_HF
 
 ROWS_PER_GROUP = 64
 SHARD_BYTES = 512 << 20
-_STEP_FIELDS = [f.name for f in STEPS]
 
 
 def parquet_options() -> dict[str, Any]:
@@ -41,6 +40,15 @@ def parquet_options() -> dict[str, Any]:
 
 class CanonicalWriter(Writer):
     name = "canonical"
+    loading = """```python
+from datasets import load_dataset
+steps = load_dataset("parquet", data_files={"train": "data/steps/train-*.parquet"})
+# or, with this folder's card: load_dataset("<path of this folder>", "steps") (and
+# "episodes"); from inside it, load_dataset(os.getcwd(), "steps"): datasets names a
+# dataset after its folder, and "." has no name
+import mlcroissant as mlc
+records = mlc.Dataset(jsonld="croissant.json").records("steps")
+```"""
 
     def begin(self) -> None:
         self.buffers: dict[str, list[dict[str, Any]]] = {}
@@ -51,12 +59,12 @@ class CanonicalWriter(Writer):
         (self.ctx.out / "data" / "steps").mkdir(parents=True, exist_ok=True)
         (self.ctx.out / "data" / "episodes").mkdir(parents=True, exist_ok=True)
 
-    def start_episode(self, ep, episode: dict[str, Any]) -> None:
+    def start_episode(self, episode: dict[str, Any]) -> None:
         self.split = episode["split"]
 
     def step(self, row: dict[str, Any], img: Encoded) -> None:
         split = self.split
-        out = {k: row.get(k) for k in _STEP_FIELDS}
+        out = {k: row.get(k) for k in STEP_FIELDS}
         out["obs_image"] = {"bytes": img.data,
                             "path": image_name(row["episode_id"], row["step_index"],
                                                self.ctx.ext)}
@@ -91,65 +99,22 @@ class CanonicalWriter(Writer):
         for split in sorted(self.writers):
             self.writers[split].close()
         self.writers.clear()
-        splits = sorted({e["split"] for e in episodes}, key=_split_order)
+        splits = sorted({e["split"] for e in episodes}, key=split_order)
         for split in splits:
-            rows = [{k: e.get(k) for k in EPISODES.names} for e in episodes
+            rows = [{k: e.get(k) for k in EPISODE_FIELDS} for e in episodes
                     if e["split"] == split]
             pq.write_table(pa.Table.from_pylist(rows, schema=EPISODES_HF),
                            self.ctx.out / f"data/episodes/{split}.parquet",
                            compression="zstd")
-        self.write_text("README.md", dataset_card(self.ctx, episodes, splits))
-        self.write_text("croissant.json", croissant.document(self.ctx, episodes, splits))
+        self.write_text("croissant.json", croissant.document(
+            self.ctx, episodes, splits, licence=cards.licence(episodes),
+            withdrawal=cards.WITHDRAWAL))
 
-
-def _split_order(s: str) -> tuple[int, str]:
-    return ({"train": 0, "validation": 1, "test": 2}.get(s, 3), s)
-
-
-def dataset_card(ctx, episodes: list[dict[str, Any]], splits: list[str]) -> str:
-    steps = sum(e["step_count"] for e in episodes)
-    contributors = len({e["annotator"] for e in episodes})
-    lines = ["---", "configs:", "- config_name: steps", "  default: true", "  data_files:"]
-    for s in splits:
-        lines += [f"  - split: {s}", f"    path: data/steps/{s}-*.parquet"]
-    lines += ["- config_name: episodes", "  data_files:"]
-    for s in splits:
-        lines += [f"  - split: {s}", f"    path: data/episodes/{s}.parquet"]
-    lines += ["license: other", "task_categories:", "- image-text-to-text",
-              "tags:", "- computer-use", "- gui-agents", "- demonstrations", "---", ""]
-    body = f"""# {ctx.name}
-
-Computer-use demonstrations recorded, redacted and labelled by consenting contributors with
-annotator, and approved by a reviewer. {len(episodes)} episodes, {steps} steps, from
-{contributors} contributor(s), split by contributor (no contributor is in two splits).
-
-## Loading
-
-```python
-from datasets import load_dataset
-steps = load_dataset("parquet", data_files={{"train": "data/steps/train-*.parquet"}})
-# or: load_dataset("<this folder>", "steps"), load_dataset("<this folder>", "episodes")
-```
-
-`obs_image` is a Hugging Face `Image` (`struct{{bytes, path}}`, {ctx.image_format.upper()}):
-the observation frame, strictly before the action, from the submission's lossless step
-frames with every redaction burned in.
-
-## Fields
-
-See `exports/README.md` in annotator for every field of `steps` and `episodes` and where
-they differ from the recommended canonical schema. Coordinates (`x`, `y`, `path`,
-`target.bbox_px`) are pixels of `obs_image`; `scroll_dy > 0` is down.
-
-## Consent, withdrawal and personal data
-
-Every episode was given with the contributor's explicit consent (`episodes.consent_id` names
-the consent record) for the purposes and uses in `episodes.license`. A contributor can
-withdraw at any time: withdrawn episodes are removed from later refreshes of this export
-(`annotator export --refresh`), and users of this dataset must delete them too (the
-manifest.json of a refresh lists what was removed). Contributors appear only by pseudonym.
-Screens were redacted by the contributor before consenting (boxes burned into the frames,
-typed text masked, password-field typing never recorded), then checked for leaks; the
-exporter checks every text field again for personal-data patterns.
-"""
-    return "\n".join(lines) + body
+    def card_yaml(self, splits: list[str]) -> list[str]:
+        lines = ["configs:", "- config_name: steps", "  default: true", "  data_files:"]
+        for s in splits:
+            lines += [f"  - split: {s}", f"    path: data/steps/{s}-*.parquet"]
+        lines += ["- config_name: episodes", "  data_files:"]
+        for s in splits:
+            lines += [f"  - split: {s}", f"    path: data/episodes/{s}.parquet"]
+        return lines

@@ -15,8 +15,13 @@ Rules (the names printed):
 - ``coordinates``: every point (paths included) lies in ``[0, w) x [0, h)`` of its own image;
   normalized values in [0, 1], grid values integers in [0, 999], smart-resized pixels inside
   the recomputed size.
-- ``round-trip``: action strings parse back (``ast``) to calls that format to the same string;
-  keys are in the dialect's vocabulary.
+- ``grammar``: every action is read with its dialect's grammar (``annotator.export.actions``:
+  AgentNet PyAutoGUI, UI-TARS v1 or 1.5, the Anthropic tool's and OpenAI's actions), never by
+  writing the step again and comparing: anything outside the language (a name, argument,
+  quoting, key name or call sequence it does not have) is an error.
+- ``layout``: the dialect's conversation layout: keys, roles, system and user prompts,
+  where the images go; in transcripts, every call answered before the next.
+- ``card``: the dataset card (README.md) and the licence (LICENSE.md) are there.
 - ``redacted-string``: no n-gram (1-12 words) of a text field has the keyed hash of a string
   the contributor redacted (redactions.json: HMAC-SHA256 of the case-folded, stripped string
   with the workspace key).  The key stays in the contributor's workspace: without it this rule
@@ -26,11 +31,14 @@ Rules (the names printed):
 - ``splits``: no contributor is in two splits; every episode of the manifest is present.
 - ``provenance``: license, consent id and outcome are present.
 - ``chat``: the ``<image>`` count equals the number of images.
+- ``terminal``: an episode ends with its outcome in the dialect's terminal action (where the
+  dialect has one) and has no other.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -45,10 +53,16 @@ from typing import Any
 
 from PIL import Image
 
-from annotator.export import actions as A
+from annotator.export import prompts as T
+from annotator.export.actions import GrammarError, Space
+from annotator.export.actions import pyautogui as P
+from annotator.export.actions import tools as TL
+from annotator.export.actions import uitars as U
+from annotator.export.schema import ACTION_TYPES
 
 RULES = ("manifest", "sha256sums", "schema", "image", "order", "observation-before-action",
-         "coordinates", "round-trip", "redacted-string", "pii", "splits", "provenance", "chat")
+         "coordinates", "grammar", "layout", "card", "redacted-string", "pii", "splits",
+         "provenance", "chat", "terminal")
 SKIP_TEXT_KEYS = {"image", "images", "url", "image_url", "id", "episode_id", "task_id",
                   "tool_use_id", "call_id", "obs_sha256", "obs_image", "step_id", "type",
                   "action", "name", "role", "media_type", "status", "obs_display_id",
@@ -104,6 +118,8 @@ class TextRules:
         from annotator.redaction.detect import Detector
 
         self.report, self.key = report, key
+        self._keyed = hmac.new(key, digestmod=hashlib.sha256) if key is not None else None
+        self._seen: dict[str, set[str]] = {}
         self.detector = Detector()
         self.hashes: dict[str, set[str]] = {}
         self.allow: dict[str, set[str]] = {}
@@ -138,21 +154,21 @@ class TextRules:
             return
         self.report.checked["text fields"] += 1
         if self.key is not None and self.hashes.get(episode_id):
-            from annotator.submission.render import keyed_hash
-
             hashes = self.hashes[episode_id]
             words = text.split()
-            seen = set()
+            seen = self._seen.setdefault(episode_id, set())  # grams repeat across rows
             for i in range(len(words)):
                 for j in range(i + 1, min(len(words), i + MAX_NGRAM) + 1):
-                    gram = " ".join(words[i:j])
+                    gram = " ".join(words[i:j]).strip().casefold()
                     if gram in seen:
                         continue
-                    seen.add(gram)
-                    if keyed_hash(self.key, gram) in hashes:
+                    h = self._keyed.copy()  # = submission.render.keyed_hash(key, gram)
+                    h.update(gram.encode("utf-8"))
+                    if h.hexdigest() in hashes:
                         self.report.add(file, "redacted-string", f"{where}: holds a string the "
                                         "contributor redacted (its keyed hash matches)")
                         return
+                    seen.add(gram)
         allow = self.allow.get(episode_id, set())
         for span in self.detector.detect(text):
             if _fold(span.text) in allow or any(_fold(span.text) in a or a in _fold(span.text)
@@ -175,8 +191,6 @@ class TextRules:
 
 
 def _key_id(key: bytes) -> str:
-    import hmac
-
     # As annotator.submission.builder names the key that made a package's hashes.
     return hmac.new(key, b"annotator key id", hashlib.sha256).hexdigest()[:16]
 
@@ -304,9 +318,7 @@ def check_step_row(report: Report, file: str, row: dict[str, Any], w: int, h: in
 
 A_CLICKS = {"click", "double_click", "triple_click", "right_click", "middle_click"}
 POINT_TYPES = A_CLICKS | {"mouse_move", "drag", "scroll", "long_press", "swipe"}
-A_TYPES = {"click", "double_click", "triple_click", "right_click", "middle_click", "mouse_move",
-           "drag", "scroll", "type", "key", "wait", "long_press", "swipe", "open_app",
-           "navigate_back", "navigate_home", "answer", "terminate"}
+A_TYPES = set(ACTION_TYPES)
 STEP_TEXT = ("text", "keys", "low_level_instruction", "thought", "observation_desc",
              "reflection")
 
@@ -335,6 +347,7 @@ class EpisodeOrder:
             self.report.add(file, "schema", f"{where}: a step after terminate")
         if row.get("action_type") == "terminate":
             st["terminate"] = row.get("step_index")
+            st["status"] = row.get("terminal_status")
         st["n"] += 1
 
 
@@ -397,6 +410,9 @@ def check_export(folder: str | Path, *, key: bytes | None = None, deep: bool = T
     if manifest is None:
         return report
     check_sums(folder, report)
+    for f in ("README.md", "LICENSE.md"):
+        if not (folder / f).is_file():
+            report.add(f, "card", "is missing (every export carries its card and licence)")
     text = TextRules(report, manifest, key)
     fmt = (manifest.get("export") or {}).get("format")
     fn = {"canonical": _canonical, "opencua": _opencua, "chat-sft": _chat,
@@ -421,6 +437,7 @@ def _splits(manifest: dict[str, Any], report: Report, seen: set[str] | None) -> 
         if len(splits) > 1:
             report.add("manifest.json", "splits", f"contributor {c} is in several splits: "
                        f"{', '.join(sorted(splits))}")
+    gone = {w.get("episode_id") for w in manifest.get("withdrawn") or ()}
     if seen is not None:
         listed = {e["episode_id"] for e in manifest["episodes"]}
         for ep in sorted(listed - seen):
@@ -429,6 +446,9 @@ def _splits(manifest: dict[str, Any], report: Report, seen: set[str] | None) -> 
         for ep in sorted(seen - listed):
             report.add("manifest.json", "splits", f"episode {ep} is in the data but not in the "
                        "manifest")
+        for ep in sorted(seen & gone):
+            report.add("manifest.json", "provenance", f"episode {ep} is listed as withdrawn "
+                       "but is still in the data")
 
 
 def _canonical(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
@@ -486,11 +506,14 @@ def _canonical(folder: Path, manifest, report: Report, text: TextRules) -> set[s
             if st is None or st["n"] != e["step_count"]:
                 report.add(rel, "schema", f"episode {e['episode_id']}: step_count "
                            f"{e['step_count']} but {st['n'] if st else 0} step rows")
+            status = st and st.get("status")
+            if status and status != ("success" if e["outcome"] == "success" else "failure"):
+                report.add(rel, "terminal", f"episode {e['episode_id']}: outcome "
+                           f"{e['outcome']} but the terminal step says {status}")
             text.walk(rel, e["episode_id"], f"episode {e['episode_id']} task_instruction",
                       e.get("task_instruction"))
-    for f in ("README.md", "croissant.json"):
-        if not (folder / f).is_file():
-            report.add(f, "schema", "is missing")
+    if not (folder / "croissant.json").is_file():
+        report.add("croissant.json", "schema", "is missing")
     return seen
 
 
@@ -519,31 +542,71 @@ def _jsonl(folder: Path, pattern: str, report: Report) -> Iterator[tuple[str, in
                 report.add(rel, "schema", f"line {n} is not JSON ({exc})")
 
 
+def _grammar(report: Report, rel: str, where: str, fn, *args) -> Any:
+    """Read an action with its grammar; a problem is reported (coordinates or grammar)."""
+    report.checked["actions"] += 1
+    try:
+        return fn(*args)
+    except (GrammarError, SyntaxError, ValueError) as exc:
+        rule = "coordinates" if "outside" in str(exc) else "grammar"
+        report.add(rel, rule, f"{where}: {exc}")
+        return None
+
+
+class Terminal:
+    """Per episode: the terminal action is last and says the manifest's outcome."""
+
+    def __init__(self, report: Report, manifest: dict[str, Any]) -> None:
+        self.report = report
+        self.outcome = {e["episode_id"]: e.get("outcome") for e in manifest["episodes"]}
+
+    def see(self, rel: str, ep: str, where: str, status: str | None, last: bool) -> None:
+        if status is None:
+            return
+        if not last:
+            self.report.add(rel, "terminal", f"{where}: a terminal action before the end")
+        want = self.outcome.get(ep)
+        if want is not None and status != ("success" if want == "success" else "failure"):
+            self.report.add(rel, "terminal", f"{where}: ends with {status}, the outcome is "
+                            f"{want}")
+
+
 _OPENCUA_KEYS = {"task_id", "instruction", "traj", "task_completed", "alignment_score",
                  "efficiency_score", "task_difficulty", "reason", "actual_task",
                  "natural_language_task"}
+_VALUE_KEYS = {"code", "observation", "thought", "action", "last_step_correct",
+               "last_step_redundant", "reflection"}
 
 
 def _opencua(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
     seen: set[str] = set()
+    term = Terminal(report, manifest)
     for rel, n, rec in _jsonl(folder, "*.jsonl", report):
-        if not isinstance(rec, dict) or set(rec) != _OPENCUA_KEYS:
+        if not isinstance(rec, dict) or set(rec) != _OPENCUA_KEYS \
+                or not isinstance(rec["traj"], list):
             report.add(rel, "schema", f"line {n}: not an AgentNet trajectory (keys)")
             continue
         ep = rec["task_id"]
         seen.add(ep)
+        diff = rec["task_difficulty"]
+        if diff is not None and not (isinstance(diff, int) and 0 <= diff <= 10):
+            report.add(rel, "schema", f"line {n}: task_difficulty {diff!r} is not 0-10")
         text.walk(rel, ep, f"line {n} instruction", rec.get("instruction"))
         for i, st in enumerate(rec["traj"]):
             where = f"line {n} traj[{i}]"
-            if st.get("index") != i:
-                report.add(rel, "order", f"{where}: index {st.get('index')} is not {i}")
+            v = st.get("value") if isinstance(st, dict) else None
+            if not isinstance(v, dict) or set(v) != _VALUE_KEYS or st.get("index") != i:
+                report.add(rel, "schema", f"{where}: not an AgentNet step (index, image, "
+                           "value keys)")
+                continue
             size = check_image(report, rel, where, _read(folder, f"images/{st.get('image')}"))
-            v = st.get("value") or {}
             code = v.get("code") or ""
             if size:
-                for msg in A.check_pyautogui(code, A.Space("norm", *size)):
-                    rule = "coordinates" if "outside" in msg else "round-trip"
-                    report.add(rel, rule, f"{where}: {msg}")
+                calls = _grammar(report, rel, where, P.parse, code, Space("norm", *size),
+                                 "agentnet")
+                if calls:
+                    term.see(rel, ep, where, calls[0].status,
+                             i == len(rec["traj"]) - 1)
             report.checked["steps"] += 1
             text.walk(rel, ep, where, {k: v.get(k) for k in ("observation", "thought",
                                                              "action", "reflection")})
@@ -551,140 +614,287 @@ def _opencua(folder: Path, manifest, report: Report, text: TextRules) -> set[str
     return seen
 
 
+def _template(template: str, **groups: str) -> re.Pattern[str]:
+    """A regex matching ``template`` with each ``{name}`` a group of ``groups[name]``."""
+    out, pos = [], 0
+    for m in re.finditer(r"\{(\w+)\}", template):
+        out.append(re.escape(template[pos:m.start()]))
+        out.append(f"(?P<{m.group(1)}>{groups.get(m.group(1), '.*')})")
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("".join(out), re.S)
+
+
+_AGUVIS_HUMAN = _template("<image>" + T.AGUVIS_USER_INSTRUCTION)
+_OPENCUA_ANSWER = [(T.OPENCUA_L3_SYSTEM, _template(T.OPENCUA_STEP + T.OPENCUA_L3_RESPONSE)),
+                   (T.OPENCUA_L2_SYSTEM, _template(T.OPENCUA_STEP + T.OPENCUA_L2_RESPONSE)),
+                   (T.OPENCUA_L1_SYSTEM, _template(T.OPENCUA_STEP + T.OPENCUA_L1_RESPONSE))]
+_OPENCUA_USER = _template("<image>" + T.OPENCUA_INSTRUCTION)
+_UITARS_ANSWER = re.compile(r"(?:Thought: (?P<thought>.+?)\n)?Action: (?P<action>.+)", re.S)
+
+
 def _chat(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
-    from annotator.export.chatsft import MAX_PIXELS, MIN_PIXELS
+    from annotator.export.chatsft import AGUVIS_SYSTEM, GRIDS, UITARS_SYSTEM, uitars_prompt
 
     dialect = (manifest.get("export") or {}).get("dialect") or "aguvis"
+    grid = GRIDS.get(dialect)
+    if grid is None:
+        report.add("manifest.json", "manifest", f"unknown chat-sft dialect {dialect!r}")
+        return set()
     seen: set[str] = set()
     last: dict[str, int] = {}
+    term = Terminal(report, manifest)
+    steps_of = {e["episode_id"]: e["steps"] for e in manifest["episodes"]}
+    rows_of: dict[str, list[tuple[str, int, int, str | None]]] = defaultdict(list)
     for rel, n, rec in _jsonl(folder, "data/*.jsonl", report):
-        if not isinstance(rec, dict) or not isinstance(rec.get("messages"), list) \
-                or not isinstance(rec.get("images"), list):
-            report.add(rel, "schema", f"line {n}: no messages and images")
+        where = f"line {n} ({rec.get('id') if isinstance(rec, dict) else '?'})"
+        ep = rec.get("episode_id") if isinstance(rec, dict) else None
+        if not isinstance(ep, str) or not isinstance(rec.get("step_index"), int):
+            report.add(rel, "schema", f"{where}: no episode_id and step_index")
             continue
-        ep = rec.get("episode_id")
         seen.add(ep)
-        where = f"line {n} ({rec.get('id')})"
-        if rec.get("step_index", -1) <= last.get(ep, -1):
+        if rec["step_index"] <= last.get(ep, -1):
             report.add(rel, "order", f"{where}: steps of the episode out of order")
-        last[ep] = rec.get("step_index", -1)
-        count = sum(str(m.get("content")).count("<image>") for m in rec["messages"])
-        if count != len(rec["images"]):
-            report.add(rel, "chat", f"{where}: {count} <image> tag(s) for "
-                       f"{len(rec['images'])} image(s)")
-        roles = [m.get("role") for m in rec["messages"]]
-        if roles != ["system", "user", "assistant"]:
-            report.add(rel, "schema", f"{where}: roles are {roles}")
-            continue
-        size = None
-        for im in rec["images"]:
-            size = check_image(report, rel, where, _read(folder, im))
-        assistant = rec["messages"][2]["content"]
-        m = re.search(r"\nAction: (.*)\Z", assistant, re.S)
-        if m is None:
-            report.add(rel, "schema", f"{where}: the assistant turn has no 'Action: '")
-            continue
-        act = m.group(1)
+        last[ep] = rec["step_index"]
         report.checked["steps"] += 1
-        if size:
-            w, h = size
-            if dialect == "uitars-1000":
-                problems = A.check_uitars(act, A.Space("grid", w, h))
-            elif dialect in ("opencua-qwen25", "uitars15"):
-                rh, rw = A.smart_resize(h, w, 28, MIN_PIXELS, MAX_PIXELS)
-                problems = A.check_pyautogui(act, A.Space("abs", w, h, rw, rh))
+        if dialect == "aguvis":
+            images, texts = _aguvis_layout(report, rel, where, rec, AGUVIS_SYSTEM)
+        else:
+            images, texts = _messages_layout(report, rel, where, rec, dialect, UITARS_SYSTEM,
+                                             uitars_prompt)
+        if images is None:
+            continue
+        count = sum(t.count("<image>") for t in texts)
+        if count != len(images):
+            report.add(rel, "chat", f"{where}: {count} <image> tag(s) for {len(images)} "
+                       "image(s)")
+        size = None
+        for im in images:
+            size = check_image(report, rel, where, _read(folder, im))
+        action = texts[-1] if dialect == "aguvis" else None
+        if dialect == "opencua-qwen25":
+            action = _opencua_code(report, rel, where, rec)
+        elif dialect.startswith("uitars"):
+            m = _UITARS_ANSWER.fullmatch(texts[-1])
+            action = m.group("action") if m else None
+            if m is None:
+                report.add(rel, "layout", f"{where}: the answer is not 'Thought: ...\\n"
+                           "Action: ...'")
+        status = None
+        if size and action is not None:
+            space = grid.space(*size)
+            if dialect in ("aguvis", "opencua-qwen25"):
+                calls = _grammar(report, rel, where, P.parse, action, space,
+                                 "aguvis" if dialect == "aguvis" else "opencua")
+                status = calls[0].status if calls else None
             else:
-                problems = A.check_pyautogui(act, A.Space("norm", w, h))
-            for msg in problems:
-                rule = "coordinates" if "outside" in msg or "not a point" in msg else "round-trip"
-                report.add(rel, rule, f"{where}: {msg}")
-        text.walk(rel, ep, where, [rec["messages"][1]["content"], assistant[: m.start()]])
-        text.check(rel, ep, f"{where} action", act)
+                version = "v1" if dialect == "uitars-1000" else "v15"
+                acts = _grammar(report, rel, where, U.parse, action, version, space) or []
+                if any(a.name in ("finished", "call_user") for a in acts):
+                    status = "success" if acts[-1].name == "finished" else "failure"
+        rows_of[ep].append((rel, rec["step_index"], n, status))
+        text.walk(rel, ep, where, texts[1:])  # not the system prompt: upstream's text
+    for ep, rows in rows_of.items():
+        for k, (rel, idx, n, status) in enumerate(rows):
+            term.see(rel, ep, f"line {n}", status, last=idx == steps_of.get(ep, 0) - 1
+                     and k == len(rows) - 1)
     return seen
+
+
+def _aguvis_layout(report: Report, rel: str, where: str, rec: dict[str, Any], system: str
+                   ) -> tuple[list[str] | None, list[str]]:
+    conv = rec.get("conversations")
+    image = rec.get("image")
+    if not isinstance(conv, list) or not isinstance(image, str) or len(conv) < 3 or not all(
+            isinstance(c, dict) and isinstance(c.get("value"), str) for c in conv):
+        report.add(rel, "layout", f"{where}: not an AGUVIS row (image, conversations of "
+                   "{from, value})")
+        return None, []
+    froms = [c.get("from") for c in conv]
+    if froms not in (["system", "human", "gpt", "gpt"], ["system", "human", "gpt"]):
+        report.add(rel, "layout", f"{where}: turns are {froms}")
+        return None, []
+    if conv[0]["value"] != system:
+        report.add(rel, "layout", f"{where}: the system message is not AGUVIS's")
+    if not _AGUVIS_HUMAN.fullmatch(conv[1]["value"]):
+        report.add(rel, "layout", f"{where}: the human turn is not <image> + AGUVIS's "
+                   "user_instruction")
+    if len(conv) == 4 and (conv[2].get("recipient"), conv[2].get("end_turn")) != ("all", False):
+        report.add(rel, "layout", f"{where}: the inner monologue is not recipient all")
+    if (conv[-1].get("recipient"), conv[-1].get("end_turn")) != ("os", True):
+        report.add(rel, "layout", f"{where}: the code is not recipient os, end of turn")
+    return [f"images/{image}"], [c["value"] for c in conv]
+
+
+def _messages_layout(report: Report, rel: str, where: str, rec: dict[str, Any], dialect: str,
+                     uitars_system: str, uitars_prompt) -> tuple[list[str] | None, list[str]]:
+    msgs, images = rec.get("messages"), rec.get("images")
+    if not isinstance(msgs, list) or not isinstance(images, list) or len(msgs) < 3 or not all(
+            isinstance(m, dict) and isinstance(m.get("content"), str) for m in msgs):
+        report.add(rel, "layout", f"{where}: no messages of {{role, content}} and images")
+        return None, []
+    roles = [m.get("role") for m in msgs]
+    texts = [m["content"] for m in msgs]
+    if roles[0] != "system" or roles[-1] != "assistant" or roles[-2] != "user" \
+            or any(r not in ("user", "assistant") for r in roles[1:]):
+        report.add(rel, "layout", f"{where}: roles are {roles}")
+        return None, texts
+    if dialect == "opencua-qwen25":
+        if texts[0] not in {s for s, _ in _OPENCUA_ANSWER}:
+            report.add(rel, "layout", f"{where}: the system prompt is not OpenCUA's")
+        if not _OPENCUA_USER.fullmatch(texts[-2]):
+            report.add(rel, "layout", f"{where}: the last user turn is not <image> + "
+                       "OpenCUA's task instruction")
+    else:
+        if texts[0] != uitars_system or roles[1] != "user":
+            report.add(rel, "layout", f"{where}: not UI-TARS's system and first user turn")
+        else:
+            m = _template(uitars_prompt(dialect, "{instruction}")).fullmatch(texts[1])
+            if m is None:
+                report.add(rel, "layout", f"{where}: the first user turn is not the UI-TARS "
+                           "prompt and the task")
+            else:
+                texts[1] = m.group("instruction")  # the prompt itself is not the data
+        masks = [m.get("loss_mask") for m in msgs]
+        if masks != [0] * (len(msgs) - 1) + [1]:
+            report.add(rel, "layout", f"{where}: loss_mask is not 1 on the answer only")
+    return images, texts
+
+
+def _opencua_code(report: Report, rel: str, where: str, rec: dict[str, Any]) -> str | None:
+    system, answer = rec["messages"][0]["content"], rec["messages"][-1]["content"]
+    for sys_prompt, rx in _OPENCUA_ANSWER:
+        m = rx.fullmatch(answer)
+        if m and sys_prompt == system:
+            return m.group("code")
+    report.add(rel, "layout", f"{where}: the answer is not OpenCUA's '# Step n:' ... "
+               "'## Code:' for its system prompt")
+    return None
 
 
 def _computer_use(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
     seen: set[str] = set()
+    term = Terminal(report, manifest)
     for rel, n, rec in _jsonl(folder, "anthropic/*.jsonl", report):
         ep = rec.get("episode_id")
         seen.add(ep)
         tool = (rec.get("tools") or [{}])[0]
         w, h = tool.get("display_width_px"), tool.get("display_height_px")
-        pending = None  # the id of the last tool_use not yet answered
+        if tool.get("type") != "computer_20250124" or not (isinstance(w, int)
+                                                           and isinstance(h, int)):
+            report.add(rel, "layout", f"line {n}: no computer_20250124 tool with its display")
+            continue
+        msgs = rec.get("messages") or []
+        pending: list[str] = []
         shown = False
-        for i, msg in enumerate(rec.get("messages") or []):
-            for block in msg.get("content") or []:
-                where = f"line {n} messages[{i}]"
-                if block.get("type") == "tool_use":
-                    inp = block.get("input") or {}
-                    if inp.get("action") != "screenshot":
-                        report.checked["steps"] += 1
-                        if not shown:
-                            report.add(rel, "observation-before-action", f"{where}: an action "
-                                       "with no screenshot given since the last one")
-                        shown = False
-                    for k in ("coordinate", "start_coordinate"):
-                        if k in inp and not _pt_inside(*inp[k], w, h):
-                            report.add(rel, "coordinates", f"{where}: {k} {inp[k]} is outside "
-                                       f"the {w}x{h} display")
-                    if inp.get("action") == "key":
-                        for combo in str(inp.get("text", "")).split():
-                            for k in combo.split("+"):
-                                if not A.xdotool_valid(k):
-                                    report.add(rel, "round-trip", f"{where}: {k!r} is not an "
-                                               "xdotool key name")
-                    pending = block.get("id")
-                    text.walk(rel, ep, where, {"text": inp.get("text")})
-                elif block.get("type") == "tool_result":
-                    if block.get("tool_use_id") != pending:
-                        report.add(rel, "order", f"{where}: a tool_result for "
-                                   f"{block.get('tool_use_id')} answers no pending call")
-                    for c in block.get("content") or []:
+        for i, msg in enumerate(msgs):
+            where = f"line {n} messages[{i}]"
+            if msg.get("role") != ("user" if i % 2 == 0 else "assistant"):
+                report.add(rel, "layout", f"{where}: the roles do not alternate user, assistant")
+            blocks = msg.get("content") or []
+            results = [b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"]
+            if msg.get("role") == "user" and pending and results != pending:
+                report.add(rel, "layout", f"{where}: the tool results {results} do not answer "
+                           f"the calls {pending}")
+            if msg.get("role") == "user" and results:
+                pending = []
+            for b in blocks:
+                if b.get("type") == "tool_result":
+                    for c in b.get("content") or []:
                         url = ((c.get("source") or {}).get("url")) or ""
                         size = check_image(report, rel, where, _read(folder, url))
                         if size and (size[0] > w or size[1] > h):
                             report.add(rel, "image", f"{where}: the screenshot is "
                                        f"{size[0]}x{size[1]}, larger than the display")
-                    shown = True
-                elif block.get("type") == "text":
-                    text.check(rel, ep, where, block.get("text") or "")
+                        shown = True
+                elif b.get("type") == "tool_use":
+                    inp = b.get("input") or {}
+                    if inp.get("action") != "screenshot":
+                        report.checked["steps"] += 1
+                        if not shown:
+                            report.add(rel, "observation-before-action", f"{where}: an action "
+                                       "with no screenshot given since the last one")
+                    _grammar(report, rel, where, TL.check_anthropic, inp, w, h)
+                    pending.append(b.get("id"))
+                    text.walk(rel, ep, where, {"text": inp.get("text")})
+                elif b.get("type") == "text":
+                    text.check(rel, ep, where, b.get("text") or "")
+            if msg.get("role") == "assistant":
+                shown = False
+        closing = [b.get("text") for b in (msgs[-1].get("content") or [])
+                   if b.get("type") == "text"] if msgs else []
+        _closing(term, rel, ep, f"line {n}", closing)
     for rel, n, rec in _jsonl(folder, "openai/*.jsonl", report):
         ep = rec.get("episode_id")
         tool = (rec.get("tools") or [{}])[0]
         w, h = tool.get("display_width"), tool.get("display_height")
+        if tool.get("type") != "computer_use_preview" or not (isinstance(w, int)
+                                                              and isinstance(h, int)):
+            report.add(rel, "layout", f"line {n}: no computer_use_preview tool with its "
+                       "display")
+            continue
+        pending_call: str | None = None
         shown = False
-        for i, item in enumerate(rec.get("input") or []):
+        ids: set[str] = set()
+        items = rec.get("input") or []
+        for i, item in enumerate(items):
             where = f"line {n} input[{i}]"
-            if item.get("type") == "computer_call":
+            kind = item.get("type")
+            if kind == "computer_call":
                 act = item.get("action") or {}
+                if pending_call is not None:
+                    report.add(rel, "layout", f"{where}: a call before {pending_call} was "
+                               "answered")
+                for k in ("id", "call_id"):
+                    if not isinstance(item.get(k), str) or item[k] in ids:
+                        report.add(rel, "layout", f"{where}: {k} missing or not unique")
+                    ids.add(item.get(k))
+                if item.get("status") != "completed" or item.get("pending_safety_checks") != []:
+                    report.add(rel, "layout", f"{where}: not a completed call")
                 if act.get("type") != "screenshot":
+                    report.checked["steps"] += 1
                     if not shown:
                         report.add(rel, "observation-before-action", f"{where}: an action "
                                    "with no screenshot given since the last one")
                     shown = False
-                pts = [(act["x"], act["y"])] if "x" in act else []
-                pts += [(p["x"], p["y"]) for p in act.get("path") or []]
-                for x, y in pts:
-                    if not _pt_inside(x, y, w, h):
-                        report.add(rel, "coordinates", f"{where}: ({x}, {y}) is outside the "
-                                   f"{w}x{h} display")
-                for k in act.get("keys") or []:
-                    if not A.openai_valid(k):
-                        report.add(rel, "round-trip", f"{where}: {k!r} is not an OpenAI key")
+                _grammar(report, rel, where, TL.check_openai, act, w, h)
+                pending_call = item.get("call_id")
                 text.walk(rel, ep, where, {"text": act.get("text")})
-            elif item.get("type") == "computer_call_output":
-                url = (item.get("output") or {}).get("image_url") or ""
-                if _read(folder, url) is None:
+            elif kind == "computer_call_output":
+                if item.get("call_id") != pending_call:
+                    report.add(rel, "layout", f"{where}: output for {item.get('call_id')} "
+                               "answers no pending call")
+                pending_call = None
+                out = item.get("output") or {}
+                url = out.get("image_url") or ""
+                if out.get("type") != "computer_screenshot" or _read(folder, url) is None:
                     report.add(rel, "image", f"{where}: {url} is missing")
                 shown = True
-            elif item.get("type") == "message":
+            elif kind == "message":
                 text.walk(rel, ep, where, item.get("content"))
+            else:
+                report.add(rel, "layout", f"{where}: unknown item type {kind!r}")
+        last = items[-1] if items else {}
+        _closing(term, rel, ep, f"line {n} (openai)",
+                 [last.get("content")] if last.get("type") == "message"
+                 and last.get("role") == "assistant" else [])
     return seen
+
+
+def _closing(term: Terminal, rel: str, ep: str, where: str, texts: list[Any]) -> None:
+    from annotator.export.computeruse import DONE, GAVE_UP
+
+    status = {DONE: "success", GAVE_UP: "failure"}
+    for t in texts:
+        if t in status:
+            term.see(rel, ep, where, status[t], True)
 
 
 def _webdataset(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
     seen: set[str] = set()
     order = EpisodeOrder(report)
+    if not (folder / "features.json").is_file():
+        report.add("features.json", "schema", "is missing (the samples' declared types)")
     for p in sorted((folder / "shards").glob("*.tar")):
         rel = p.relative_to(folder).as_posix()
         samples: dict[str, dict[str, bytes]] = {}

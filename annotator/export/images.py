@@ -120,12 +120,34 @@ def target_size(w: int, h: int, max_side: int | None, fit: tuple[int, int] | Non
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
+def source_format(data: bytes) -> str | None:
+    """png, webp or jpeg, by the bytes' signature."""
+    if data[:8] == _PNG_SIG:
+        return "png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    return None
+
+
 def encode_frame(src: bytes, fmt: str, *, max_side: int | None = None,
                  fit: tuple[int, int] | None = None) -> Encoded:
-    w, h = png_size(src)
+    """The image in ``fmt`` at its target size.  A PNG frame (the package's) at its size is
+    kept as it is (less its metadata); an image already in ``fmt`` at its size (a canonical
+    export being converted) too; anything else is decoded and encoded."""
+    kind = source_format(src)
+    if kind == "png":
+        w, h = png_size(src)
+    else:
+        try:
+            with Image.open(io.BytesIO(src)) as probe:
+                w, h = probe.size
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ImageError(f"the image does not decode ({exc})") from None
     tw, th = target_size(w, h, max_side, fit)
-    if fmt == "png" and (tw, th) == (w, h):
-        return Encoded(strip_png(src), w, h, w, h)
+    if kind == fmt and (tw, th) == (w, h):
+        return Encoded(strip_png(src) if kind == "png" else src, w, h, w, h)
     try:
         img = Image.open(io.BytesIO(src))
         img.load()

@@ -5,6 +5,9 @@ destination, which is synced and renamed only after every file is written and th
 pass (a full disk, a crash or a failed check leave at most that temporary folder, removed on
 the way out when possible).  An existing destination is replaced only with ``force`` or on a
 refresh, and only at that final rename.
+
+The episodes come from the store (``run_export``) or from a canonical export
+(``annotator.export.convert``); ``write_export`` writes either the same way.
 """
 
 from __future__ import annotations
@@ -14,14 +17,14 @@ import hashlib
 import os
 import shutil
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from annotator import __version__
-from annotator.export import checks
+from annotator.export import cards, checks, upstream
 from annotator.export.base import Context, Writer
 from annotator.export.canonical import CanonicalWriter
 from annotator.export.chatsft import DIALECTS, ChatSFTWriter
@@ -38,9 +41,10 @@ from annotator.export.images import (
     strip_png,
 )
 from annotator.export.opencua import OpenCUAWriter
-from annotator.export.source import BlobReader, SourceEpisode, approved_episodes
-from annotator.export.splits import SplitSpec, assign, parse_split
-from annotator.export.steps import SCHEMA_VERSION, canonical_steps, episode_row, scale_step
+from annotator.export.schema import SCHEMA_VERSION
+from annotator.export.source import BlobReader, SourceEpisode, approved_episodes, withdrawn_since
+from annotator.export.splits import assign, parse_split
+from annotator.export.steps import canonical_steps, episode_row, scale_step
 from annotator.export.wds import WebDatasetWriter
 from annotator.fsutil import publish_folder
 from annotator.jobs import Progress
@@ -72,6 +76,9 @@ class ExportRequest:
     force: bool = False
     skip_bad: bool = False
     redaction_key: bytes | None = None
+    # Episodes withdrawn that the export must leave out and list (a newer list than the
+    # store's own, e.g. given to --refresh or --convert): [{episode_id, withdrawn_at}].
+    withdrawn: list[dict[str, Any]] | None = None
     # set by refresh: only these submissions, in these splits
     only_ids: set[int] | None = None
     fixed_splits: dict[int, str] | None = None
@@ -91,32 +98,78 @@ class ExportResult:
     manifest: dict[str, Any]
 
 
+@dataclass
+class Item:
+    """One episode ready to write: its canonical episode row (``split`` set), its manifest
+    entry, its canonical step rows and their images (encoded for the target, with SHA-256),
+    in order."""
+
+    episode: dict[str, Any]
+    entry: dict[str, Any]
+    rows: list[dict[str, Any]]
+    images: Iterator[tuple[Encoded, str]]
+    scale: float = 1.0
+
+
 def validate_request(req: ExportRequest) -> None:
-    if req.format not in WRITERS:
-        raise ExportError(f"Unknown export format {req.format!r}.",
-                          "Known formats: " + ", ".join(FORMAT_NAMES) + ".")
-    if req.format == "chat-sft":
-        if req.dialect is None:
-            raise ExportError("chat-sft needs a --dialect.",
-                              "Known dialects: " + ", ".join(DIALECTS) + ".")
-        if req.dialect not in DIALECTS:
-            raise ExportError(f"Unknown chat-sft dialect {req.dialect!r}.",
-                              "Known dialects: " + ", ".join(DIALECTS) + ".")
-    elif req.dialect is not None:
-        raise ExportError(f"--dialect is for --format chat-sft, not {req.format}.",
-                          "Leave --dialect out, or use --format chat-sft.")
-    if req.image_format not in FORMATS:
-        raise ExportError(f"Unknown image format {req.image_format!r}.",
-                          "Known image formats: " + ", ".join(FORMATS) + ".")
-    if req.max_side is not None and req.max_side < 64:
-        raise ExportError(f"--max-side {req.max_side} is too small.",
-                          "Give at least 64 pixels, or leave it out to keep the frames' size.")
+    validate_target(req.format, req.dialect, req.image_format, req.max_side)
     compile_filter(req.filter)
     parse_split(req.split)
 
 
+def validate_target(fmt: str, dialect: str | None, image_format: str,
+                    max_side: int | None) -> None:
+    if fmt not in WRITERS:
+        raise ExportError(f"Unknown export format {fmt!r}.",
+                          "Known formats: " + ", ".join(FORMAT_NAMES) + ".")
+    if fmt == "chat-sft":
+        if dialect is None:
+            raise ExportError("chat-sft needs a --dialect.",
+                              "Known dialects: " + ", ".join(DIALECTS) + ".")
+        if dialect not in DIALECTS:
+            raise ExportError(f"Unknown chat-sft dialect {dialect!r}.",
+                              "Known dialects: " + ", ".join(DIALECTS) + ".")
+    elif dialect is not None:
+        raise ExportError(f"--dialect is for --format chat-sft, not {fmt}.",
+                          "Leave --dialect out, or use --format chat-sft.")
+    if image_format not in FORMATS:
+        raise ExportError(f"Unknown image format {image_format!r}.",
+                          "Known image formats: " + ", ".join(FORMATS) + ".")
+    if max_side is not None and max_side < 64:
+        raise ExportError(f"--max-side {max_side} is too small.",
+                          "Give at least 64 pixels, or leave it out to keep the frames' size.")
+
+
 def temp_sibling(out: Path) -> Path:
     return out.parent / f".{out.name}.tmp-{os.getpid()}"
+
+
+def check_destination(out: Path, replace: bool) -> None:
+    if out.exists() and not replace:
+        raise ExportError(f"{out} exists already.",
+                          "Choose another --out, add --force to replace it, or use "
+                          f"`annotator export --refresh {out}` to update it.")
+    if out.exists() and not (out / MANIFEST).is_file() and any(out.iterdir()):
+        raise ExportError(f"{out} exists and is not an export (no {MANIFEST}).",
+                          "Choose another --out: only an export folder is ever replaced.")
+
+
+def known_withdrawn(store: Store) -> list[dict[str, Any]]:
+    """Every demonstration withdrawn from the store, once each (earliest time)."""
+    out: dict[str, str] = {}
+    for t in withdrawn_since(store, None):
+        out.setdefault(t["episode_id"], t["withdrawn_at"])
+    return [{"episode_id": k, "withdrawn_at": v} for k, v in sorted(out.items())]
+
+
+def merge_withdrawn(*lists: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    out: dict[str, Any] = {}
+    for lst in lists:
+        for w in lst or ():
+            at = w.get("withdrawn_at")
+            if w["episode_id"] not in out or (at and (out[w["episode_id"]] or "~") > at):
+                out[w["episode_id"]] = at
+    return [{"episode_id": k, "withdrawn_at": v} for k, v in sorted(out.items())]
 
 
 def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = None,
@@ -124,19 +177,14 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
                now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
                ) -> ExportResult:
     validate_request(req)
-    out = req.out
-    if out.exists() and not (req.force or req.replace):
-        raise ExportError(f"{out} exists already.",
-                          "Choose another --out, add --force to replace it, or use "
-                          f"`annotator export --refresh {out}` to update it.")
-    if out.exists() and not (out / MANIFEST).is_file() and any(out.iterdir()):
-        raise ExportError(f"{out} exists and is not an export (no {MANIFEST}).",
-                          "Choose another --out: only an export folder is ever replaced.")
+    check_destination(req.out, req.force or req.replace)
     accept = compile_filter(req.filter)
     spec = parse_split(req.split)
     reader = BlobReader(store)
     skipped: list[dict[str, Any]] = []
     dropped: Counter = Counter()
+    withdrawn = merge_withdrawn(known_withdrawn(store), req.withdrawn)
+    gone = {w["episode_id"] for w in withdrawn}
 
     def bad(exc: BadSubmission) -> None:
         skipped.append({"submission_id": exc.submission_id, "reason": exc.message})
@@ -145,6 +193,8 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
     # 1. Select.
     chosen: list[tuple[SourceEpisode, list[dict[str, Any]]]] = []
     for ep in approved_episodes(store, only_ids=req.only_ids):
+        if ep.episode_id in gone:
+            continue  # withdrawn by a list newer than the store (a refresh's --withdrawn)
         try:
             reader.load(ep)
         except BadSubmission as exc:
@@ -180,7 +230,7 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
                           "Loosen --filter, or approve submissions first (annotator review).")
 
     # 2. Split by contributor.
-    weights = Counter()
+    weights: Counter = Counter()
     for ep, rows in chosen:
         weights[ep.contributor] += len(rows)
     by_contrib = assign(spec, weights)
@@ -191,32 +241,23 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
         return by_contrib[ep.contributor]
 
     # 3. Write.
-    tmp = temp_sibling(out)
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    fit = WRITERS[req.format].fit
+    pool = ThreadPoolExecutor(max_workers=WORKERS)  # Pillow and hashlib release the GIL
     try:
-        return _write(store, req, spec, tmp, out, chosen, split_of, reader, skipped, bad,
-                      progress, now, dropped)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        items = _store_items(chosen, reader, req, fit, split_of, pool, bad)
+        return write_export(
+            req.out, req.format, req.dialect, req.image_format, req.max_side, items,
+            total=sum(len(r) for _, r in chosen), redaction_key=req.redaction_key,
+            progress=progress, now=now,
+            settings={"filter": req.recorded_filter or req.filter, "split": spec.describe()},
+            skipped=skipped, dropped=dropped, withdrawn=withdrawn, history=req.history,
+            source={"store": "the workspace store"})
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _write(store, req: ExportRequest, spec: SplitSpec, tmp: Path, out: Path, chosen,
-           split_of, reader: BlobReader, skipped, bad, progress, now,
-           dropped: Counter) -> ExportResult:
-    ctx = Context(out=tmp, name=out.name, image_format=req.image_format,
-                  max_side=req.max_side, dialect=req.dialect)
-    writer = WRITERS[req.format](ctx)
-    writer.begin()
-    total = sum(len(r) for _, r in chosen)
-    done = 0
-    by_action: Counter = Counter()
-    episodes: list[dict[str, Any]] = []
-    entries: list[dict[str, Any]] = []
-    fit = writer.fit
-
+def _store_items(chosen, reader: BlobReader, req: ExportRequest, fit, split_of,
+                 pool: ThreadPoolExecutor, bad) -> Iterator[Item]:
     def encode_one(ep: SourceEpisode, row: dict[str, Any]) -> tuple[Encoded, str]:
         f = ep.files[row["_frame"]]
         data = reader.read(ep, f)  # SHA-256 checked
@@ -235,67 +276,132 @@ def _write(store, req: ExportRequest, spec: SplitSpec, tmp: Path, out: Path, cho
             raise BadSubmission(ep.submission_id, f"{f.path} is not a readable PNG "
                                 f"({exc}).") from None
 
-    pool = ThreadPoolExecutor(max_workers=WORKERS)  # Pillow and hashlib release the GIL
+    for ep, rows in chosen:
+        # Every frame is read, checked and encoded (short episodes) or verified (long
+        # ones) before any of the episode is written, so a bad blob skips the episode.
+        try:
+            if len(rows) <= WHOLE_EPISODE_STEPS:
+                futures = [pool.submit(encode_one, ep, r) for r in rows]
+                try:
+                    stream: Iterator[tuple[Encoded, str]] = iter([fu.result()
+                                                                   for fu in futures])
+                finally:
+                    for fu in futures:
+                        fu.cancel()
+            else:
+                list(pool.map(lambda r, ep=ep: verify_one(ep, r), rows))
+                stream = _windowed(pool, lambda r, ep=ep: encode_one(ep, r), rows)
+        except BadSubmission as exc:
+            bad(exc)
+            continue
+        split = split_of(ep)
+        scale = float((ep.steps_doc.get("screen") or ep.steps_doc.get("frame") or {})
+                      .get("scale") or 1.0)
+        entry = {
+            "episode_id": ep.episode_id, "submission_id": ep.submission_id,
+            "version": ep.version, "consent_record_id": ep.consent_record_id,
+            "consent_sha256": ep.consent_sha256, "manifest_sha256": ep.manifest_sha256,
+            "contributor": ep.contributor, "reviewer": ep.reviewer, "quality": ep.quality,
+            "approved": ep.decided_at.date().isoformat() if ep.decided_at else None,
+            "split": split, "redaction": _redaction(ep.redactions_doc)}
+        yield Item(episode_row(ep, rows, split, []), entry, rows, stream, scale)
+
+
+def write_export(out: Path, fmt: str, dialect: str | None, image_format: str,
+                 max_side: int | None, items: Iterable[Item], *, total: int,
+                 redaction_key: bytes | None, progress: Progress | None,
+                 now: Callable[[], dt.datetime], settings: dict[str, Any],
+                 skipped: list[dict[str, Any]], dropped: Counter,
+                 withdrawn: list[dict[str, Any]], history: list[dict[str, Any]],
+                 source: dict[str, Any]) -> ExportResult:
+    """Write the episodes as ``fmt`` into a temporary sibling of ``out``, with the manifest,
+    the card, the licence and SHA256SUMS; check; publish."""
+    tmp = temp_sibling(out)
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
     try:
-        for ep, rows in chosen:
-            # Every frame is read, checked and encoded (short episodes) or verified (long
-            # ones) before any of the episode is written, so a bad blob skips the episode.
-            try:
-                if len(rows) <= WHOLE_EPISODE_STEPS:
-                    futures = [pool.submit(encode_one, ep, r) for r in rows]
-                    try:
-                        stream: Iterator[tuple[Encoded, str]] = iter(
-                            [fu.result() for fu in futures])
-                    finally:
-                        for fu in futures:
-                            fu.cancel()
-                else:
-                    list(pool.map(lambda r, ep=ep: verify_one(ep, r), rows))
-                    stream = _windowed(pool, lambda r, ep=ep: encode_one(ep, r), rows)
-            except BadSubmission as exc:
-                bad(exc)
-                done += len(rows)
-                continue
-            done = _write_episode(ep, rows, stream, writer, split_of, by_action, episodes,
-                                  entries, progress, done, total)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    if not episodes:
-        raise ExportError("Every submission that matched is unreadable; nothing was written.",
-                          "Run `annotator db check`; the skipped submissions are named above.")
-    writer.finish(episodes)
-    manifest = {
-        "format": "annotator-export", "format_version": 1,
-        "tool": "annotator", "tool_version": __version__, "schema_version": SCHEMA_VERSION,
-        "created_utc": now().isoformat(timespec="seconds"),
-        "export": {"format": req.format, "dialect": req.dialect, "filter": req.recorded_filter or req.filter,
-                   "split": spec.describe(), "image_format": req.image_format,
-                   "max_side": req.max_side,
-                   "image_settings": {"png": "source bytes kept at the source size, else "
-                                      + str(PNG_SETTINGS), "webp": WEBP_SETTINGS,
-                                      "jpeg": {"quality": 90, "subsampling": "4:4:4"}
-                                      }[req.image_format]},
-        "options": ctx.options,
-        "counts": {"episodes": len(episodes), "steps": sum(e["steps"] for e in entries),
-                   "by_action_type": dict(sorted(by_action.items())),
-                   "by_split": _by_split(entries),
-                   "unsupported": dict(sorted(ctx.unsupported.items())),
-                   "dropped": dict(sorted(dropped.items()))},
-        "episodes": entries,
-        "skipped": skipped,
-        "refreshes": req.history,
-    }
-    write_manifest(tmp, manifest)
-    write_sums(tmp)
-    report = checks.check_export(tmp, key=req.redaction_key, deep=False)
-    if not report.ok:
-        raise CheckFailed("The export failed its checks; nothing was written:\n"
-                          + report.text(limit=20),
-                          "This is a bug or damaged input: report it with the lines above.")
-    _sync(tmp)
-    publish(tmp, out)
-    return ExportResult(out, len(episodes), manifest["counts"]["steps"],
-                        dict(by_action), skipped, report, manifest)
+        ctx = Context(out=tmp, name=out.name, image_format=image_format, max_side=max_side,
+                      dialect=dialect)
+        writer = WRITERS[fmt](ctx)
+        writer.begin()
+        episodes: list[dict[str, Any]] = []
+        entries: list[dict[str, Any]] = []
+        done = 0
+        for item in items:
+            done = _write_episode(item, writer, episodes, entries, progress, done, total)
+        if not episodes:
+            raise ExportError("Every submission that matched is unreadable; nothing was "
+                              "written.", "Run `annotator db check`; the skipped submissions "
+                              "are named above.")
+        writer.finish(episodes)
+        manifest = {
+            "format": "annotator-export", "format_version": 1,
+            "tool": "annotator", "tool_version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            "created_utc": now().isoformat(timespec="seconds"),
+            "export": {"format": fmt, "dialect": dialect, **settings,
+                       "image_format": image_format, "max_side": max_side,
+                       "image_settings": _image_settings(image_format)},
+            "source": source,
+            "upstream": upstream.for_export(fmt, dialect),
+            "options": ctx.options,
+            "counts": totals(entries, dropped),
+            "episodes": entries,
+            "withdrawn": withdrawn,
+            "skipped": skipped,
+            "refreshes": history,
+        }
+        write_cards(writer, manifest)
+        write_manifest(tmp, manifest)
+        write_sums(tmp)
+        report = checks.check_export(tmp, key=redaction_key, deep=False)
+        if not report.ok:
+            raise CheckFailed("The export failed its checks; nothing was written:\n"
+                              + report.text(limit=20),
+                              "This is a bug or damaged input: report it with the lines above.")
+        _sync(tmp)
+        publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    counts = manifest["counts"]
+    return ExportResult(out, len(episodes), counts["steps"], dict(counts["by_action_type"]),
+                        skipped, report, manifest)
+
+
+def _image_settings(fmt: str) -> Any:
+    return {"png": "source bytes kept at the source size, else " + str(PNG_SETTINGS),
+            "webp": WEBP_SETTINGS, "jpeg": {"quality": 90, "subsampling": "4:4:4"}}[fmt]
+
+
+def write_cards(writer: Writer, manifest: dict[str, Any]) -> None:
+    extra = []
+    if manifest["export"]["format"] == "chat-sft":
+        extra.append("The prompts in the rows are quoted verbatim from "
+                     + "; ".join(f"{u['repository']} ({u['licence']})"
+                                 for u in manifest["upstream"])
+                     + ", as those models expect them.")
+    writer.write_text(cards.CARD_FILE, cards.card(writer, manifest))
+    writer.write_text(cards.LICENCE_FILE, cards.licence_text(writer.ctx.name,
+                                                             manifest["episodes"], extra))
+
+
+def totals(entries: list[dict[str, Any]], dropped: Counter) -> dict[str, Any]:
+    """The manifest's counts, from its episode entries (so a refresh can recount)."""
+    by_action: Counter = Counter()
+    left_out: Counter = Counter()
+    simplified: Counter = Counter()
+    for e in entries:
+        by_action.update(e.get("actions") or {})
+        left_out.update(e.get("left_out") or {})
+        simplified.update(e.get("simplified") or {})
+    return {"episodes": len(entries), "steps": sum(e["steps"] for e in entries),
+            "by_action_type": dict(sorted(by_action.items())),
+            "by_split": _by_split(entries),
+            "unsupported": dict(sorted(left_out.items())),
+            "simplified": dict(sorted(simplified.items())),
+            "dropped": dict(sorted(dropped.items()))}
 
 
 def _windowed(pool: ThreadPoolExecutor, fn: Callable[[Any], Any], items: list[Any],
@@ -316,45 +422,42 @@ def _windowed(pool: ThreadPoolExecutor, fn: Callable[[Any], Any], items: list[An
             pending.append(pool.submit(fn, nxt))
 
 
-def _write_episode(ep: SourceEpisode, rows: list[dict[str, Any]],
-                   stream: Iterator[tuple[Encoded, str]], writer: Writer, split_of,
-                   by_action: Counter, episodes: list[dict[str, Any]],
+def _write_episode(item: Item, writer: Writer, episodes: list[dict[str, Any]],
                    entries: list[dict[str, Any]], progress: Progress | None, done: int,
                    total: int) -> int:
-    split = split_of(ep)
+    ctx = writer.ctx
+    episode = dict(item.episode)
     displays: dict[str, dict[str, Any]] = {}
-    episode = episode_row(ep, rows, split, [])
-    writer.start_episode(ep, episode)
-    scale = float((ep.steps_doc.get("screen") or ep.steps_doc.get("frame") or {})
-                  .get("scale") or 1.0)
-    for row, (img, sha) in zip(rows, stream, strict=True):
-        row = dict(row)
-        row["path"] = [dict(p) for p in row["path"]] if row["path"] else row["path"]
-        row["target"] = dict(row["target"]) if row["target"] else None
+    before_u, before_s = Counter(ctx.unsupported), Counter(ctx.simplified)
+    actions: Counter = Counter()
+    writer.start_episode(episode)
+    for row, (img, sha) in zip(item.rows, item.images, strict=True):
+        row = {k: v for k, v in row.items() if k != "obs_image"}
+        row["path"] = [dict(p) for p in row["path"]] if row.get("path") else row.get("path")
+        row["target"] = dict(row["target"]) if row.get("target") else None
         scale_step(row, img.sx, img.sy)
-        row["episode_id"] = ep.episode_id
+        row["episode_id"] = episode["episode_id"]
         row["obs_width"], row["obs_height"] = img.width, img.height
         row["obs_sha256"] = sha
-        disp = row["obs_display_id"]
+        disp = row.get("obs_display_id") or ""
         displays.setdefault(disp, {"id": disp, "origin_x": 0, "origin_y": 0,
                                    "width_px": img.src_width, "height_px": img.src_height,
-                                   "scale": scale})
+                                   "scale": item.scale})
         writer.step(row, img)
-        by_action[row["action_type"]] += 1
+        actions[row["action_type"]] += 1
         done += 1
         if progress is not None:
             progress.check()
             progress.report(done, total, "Exporting steps")
-    episode["displays"] = list(displays.values())
+    if not episode.get("displays"):
+        episode["displays"] = list(displays.values())
     writer.end_episode()
     episodes.append(episode)
-    entries.append({
-        "episode_id": ep.episode_id, "submission_id": ep.submission_id,
-        "version": ep.version, "consent_record_id": ep.consent_record_id,
-        "consent_sha256": ep.consent_sha256, "manifest_sha256": ep.manifest_sha256,
-        "contributor": ep.contributor, "reviewer": ep.reviewer, "quality": ep.quality,
-        "split": split, "steps": len(rows), "redaction": _redaction(ep.redactions_doc),
-    })
+    entries.append({**item.entry, "split": episode["split"], "steps": len(item.rows),
+                    "license": episode.get("license"), "outcome": episode.get("outcome"),
+                    "actions": dict(sorted(actions.items())),
+                    "left_out": dict(sorted((ctx.unsupported - before_u).items())),
+                    "simplified": dict(sorted((ctx.simplified - before_s).items()))})
     return done
 
 
@@ -455,24 +558,30 @@ def read_export_manifest(folder: Path) -> dict[str, Any]:
 
 def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = None,
                    skip_bad: bool = False, progress: Progress | None = None,
+                   withdrawn: list[dict[str, Any]] | None = None,
                    warn: Callable[[str], None] = lambda s: None,
                    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
                    ) -> tuple[ExportResult, list[dict[str, Any]]]:
-    """Rewrite an export without the submissions withdrawn (or no longer exportable) since it
-    was made, with the same options and splits; returns the result and what was removed."""
+    """Rewrite an export from the store without the submissions withdrawn (or no longer
+    exportable) since it was made, with the same options and splits; ``withdrawn`` (a newer
+    list) is applied too.  Returns the result and what was removed."""
     old = read_export_manifest(folder)
     opts = old.get("export") or {}
+    if "converted_from" in (old.get("source") or {}):
+        raise ExportError(f"{folder} was converted from a canonical export, not made from "
+                          "this store.", "Refresh it with --withdrawn FILE (the newer list of "
+                          "withdrawn episodes), or convert the refreshed canonical export.")
     episodes = old.get("episodes") or []
     ids = {int(e["submission_id"]) for e in episodes}
     still = {ep.submission_id for ep in approved_episodes(store, only_ids=ids)}
+    listed = {w["episode_id"]: w.get("withdrawn_at") for w in withdrawn or ()}
+    still -= {int(e["submission_id"]) for e in episodes if e["episode_id"] in listed}
     at = now()
-    from annotator.export.source import withdrawn_since
-
     when = {t["submission_id"]: t["withdrawn_at"] for t in withdrawn_since(store, None)}
     removed = [{"episode_id": e["episode_id"], "submission_id": e["submission_id"],
                 "consent_record_id": e["consent_record_id"],
-                "withdrawn_at": when.get(e["submission_id"]),
-                "why": "withdrawn" if e["submission_id"] in when
+                "withdrawn_at": when.get(e["submission_id"]) or listed.get(e["episode_id"]),
+                "why": "withdrawn" if e["submission_id"] in when or e["episode_id"] in listed
                 else "no longer approved with valid consent"}
                for e in episodes if int(e["submission_id"]) not in still]
     if not still:
@@ -483,11 +592,11 @@ def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = 
     history.append({"at": at.isoformat(timespec="seconds"), "removed": removed})
     req = ExportRequest(
         out=folder, format=opts.get("format"), dialect=opts.get("dialect"),
-        filter=opts.get("filter"), split=opts.get("split"),
+        filter=None, split=opts.get("split"),
         image_format=opts.get("image_format") or "png", max_side=opts.get("max_side"),
         skip_bad=skip_bad, redaction_key=redaction_key, only_ids=still,
         fixed_splits={int(e["submission_id"]): e["split"] for e in episodes},
-        history=history, replace=True, recorded_filter=opts.get("filter"))
+        history=history, replace=True, recorded_filter=opts.get("filter"),
+        withdrawn=merge_withdrawn(old.get("withdrawn"), withdrawn))
     # The filter chose these episodes when the export was made; it is not applied again.
-    req.filter = None
     return run_export(store, req, progress=progress, warn=warn, now=now), removed

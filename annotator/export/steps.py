@@ -15,13 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from annotator.export.errors import BadSubmission
+from annotator.export.schema import ACTION_TYPES, SCHEMA_VERSION
 from annotator.export.source import SourceEpisode
 
-SCHEMA_VERSION = "1.0"
-
-ACTION_TYPES = ("click", "double_click", "triple_click", "right_click", "middle_click",
-                "mouse_move", "drag", "scroll", "type", "key", "wait", "long_press", "swipe",
-                "open_app", "navigate_back", "navigate_home", "answer", "terminate")
+DIFFICULTY_MIN, DIFFICULTY_MAX = 1, 5  # the editor's rating (annotator.edits.model)
 CLICKS = {"click", "double_click", "triple_click", "right_click", "middle_click"}
 POINT_TYPES = CLICKS | {"mouse_move", "drag", "scroll", "long_press", "swipe"}
 # The steps' own hotkey type is canonical key with several keys (formats.md folds them).
@@ -218,7 +215,10 @@ def episode_row(ep: SourceEpisode, steps: list[dict[str, Any]], split: str,
     platform = doc.get("platform") or ep.steps_doc.get("platform") or "linux"
     apps = list(ep.applications) or [a for a in doc.get("applications") or []
                                      if isinstance(a, str)]
-    diff = {"easy": 1, "medium": 2, "hard": 3}.get(ep.difficulty or doc.get("difficulty") or "")
+    diff = doc.get("difficulty")  # the contributor's rating in the editor, 1-5
+    if isinstance(diff, bool) or not isinstance(diff, int) \
+            or not DIFFICULTY_MIN <= diff <= DIFFICULTY_MAX:
+        diff = None
     started = doc.get("start_time_utc") or doc.get("recorded_utc")
     start = None
     if isinstance(started, str):
@@ -256,5 +256,6 @@ def episode_row(ep: SourceEpisode, steps: list[dict[str, Any]], split: str,
         "task_id": ep.task_id,
         "tags": list(ep.tags),
         "step_count": len(steps),
+        "task_difficulty": ep.difficulty,  # the published task's class, if any
         "_approved": ep.decided_at,  # not a column: the card's publication date
     }

@@ -76,6 +76,9 @@ def plan_from_edits(folder: str | Path) -> RenderPlanFromEdits:
                 r = session.timeline.to_result(int(step.obs_pts))
                 if r is not None:
                     obs.add(int(r))
+        if edits.task.outcome and session.timeline.kept:
+            # The package's terminal step shows the last picture of the result.
+            obs.add(max(0, session.timeline.result_duration_us - 1))
         alive = set(by_id) | {s.id for s in result.all_steps}
         orphaned = orphaned_redactions(edits, alive)
         strings: list[str] = []

@@ -17,6 +17,7 @@ from annotator.edits.apply import ResultStep
 from annotator.edits.model import EditList
 from annotator.edits.redactions import PLACEHOLDER, masked_text
 from annotator.edits.timeline import Timeline
+from annotator.steps.model import TERMINATE, step_id
 
 STEPS_FORMAT = "annotator-package-steps"
 STEPS_VERSION = 1
@@ -239,4 +240,40 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
                 and step["target"].get("window_title") not in (None, "", PLACEHOLDER)):
             titles = True
         out.append(step)
+    outcome = edits.task.outcome
+    if outcome and timeline.kept:
+        last = terminal_step(len(out), outcome, timeline, edits)
+        for key in SCRUBBED_FIELDS:
+            last[key] = scrub.json(last[key])
+        out.append(last)
+        times.append(terminal_observation_time(timeline))
     return StepsBuild(out, typed, titles, times)
+
+
+def terminal_observation_time(timeline: Timeline) -> int:
+    """Recording-clock time of the terminal step's picture: the last kept instant (the
+    screen the demonstration ends on)."""
+    k0, k1 = timeline.kept[-1]
+    return max(k0, k1 - 1)
+
+
+def terminal_step(n: int, outcome: str, timeline: Timeline, edits: EditList) -> dict[str, Any]:
+    """The step that ends the demonstration with the contributor's outcome (success, failure,
+    infeasible, abandoned): last, at the end of the rendered video, showing its final
+    screen.  Derived steps have no outcome (the contributor sets it while editing), so the
+    package adds it here; its id is the one a derivation with the outcome gives."""
+    sid = step_id(TERMINATE, None)
+    label = edits.label(sid)  # the editor shows no terminal step: normally unlabelled
+    end = timeline.result_duration_us
+    return {
+        "index": n, "id": sid, "type": TERMINATE, "t_start_us": end, "t_end_us": end,
+        "x": None, "y": None, "button": None, "path": None, "scroll_dx": None,
+        "scroll_dy": None, "text": None, "text_masked": False, "keys": None,
+        "keys_masked": False, "repeat": 1, "duration_us": None, "terminal_status": outcome,
+        "window_title": None, "window_app": None, "target": None,
+        "instruction": label.instruction, "thought": label.thought,
+        "mistake": label.mistake, "redundant": label.redundant, "flags": [], "merged_from": None,
+        "split_of": None,
+        "observation": {"frame": f"frames/{n:04d}.png", "thumbnail": f"thumbs/{n:04d}.jpg",
+                        "t_us": timeline.to_result_clamped(terminal_observation_time(timeline))},
+    }

@@ -28,3 +28,37 @@ def _hf_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # datasets writes its Arrow cache here, never in the user's home.
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf" / "datasets"))
+
+
+TARGETS = [("canonical", None), ("opencua", None), ("chat-sft", "aguvis"),
+           ("chat-sft", "opencua-qwen25"), ("chat-sft", "uitars-1000"), ("chat-sft", "uitars15"),
+           ("computer-use", None), ("webdataset", None)]
+
+
+def target_name(fmt: str, dialect: str | None) -> str:
+    return dialect or fmt
+
+
+@pytest.fixture(scope="session")
+def golden_world(tmp_path_factory: pytest.TempPathFactory):
+    from tests.export.golden import build_golden
+
+    return build_golden(tmp_path_factory.mktemp("golden") / "ws")
+
+
+@pytest.fixture(scope="session")
+def golden_exports(golden_world, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every format and dialect exported once from the golden store (tests copy before
+    changing one)."""
+    from annotator.export.run import ExportRequest, run_export
+    from tests.export.fixtures import KEY
+
+    root = tmp_path_factory.mktemp("golden-exports")
+    out = {}
+    for fmt, dialect in TARGETS:
+        name = target_name(fmt, dialect)
+        r = run_export(golden_world.store, ExportRequest(out=root / name, format=fmt,
+                                                         dialect=dialect, redaction_key=KEY))
+        assert r.check.ok, r.check.text()
+        out[name] = r.out
+    return out

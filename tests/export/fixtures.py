@@ -80,11 +80,12 @@ def steps_for(seed: int) -> list[dict[str, Any]]:
 def write_package(folder: Path, *, svc: Services, contributor: Actor, seed: int,
                   frame_no: list[int], goal: str, tags: list[str],
                   applications: list[str], n_steps: int | None = None,
-                  edit: Any = None) -> Path:
+                  edit: Any = None, recipes: list[dict[str, Any]] | None = None,
+                  outcome: str = "success", difficulty: Any = "by seed") -> Path:
     folder.mkdir(parents=True)
     (folder / "frames").mkdir()
     (folder / "thumbs").mkdir()
-    raws = steps_for(seed)[: n_steps or None]
+    raws = (recipes if recipes is not None else steps_for(seed))[: n_steps or None]
     steps = []
     t = 1_000_000
     for n, raw in enumerate(raws):
@@ -116,8 +117,8 @@ def write_package(folder: Path, *, svc: Services, contributor: Actor, seed: int,
         "steps": steps}, indent=2, sort_keys=True))
     (folder / "task.json").write_text(json.dumps({
         "format": "annotator-task", "format_version": 1, "task_id": None, "goal": goal,
-        "outcome": "success", "applications": applications, "tags": tags,
-        "difficulty": "medium"}))
+        "outcome": outcome, "applications": applications, "tags": tags,
+        "difficulty": 2 + seed % 3 if difficulty == "by seed" else difficulty}))
     (folder / "redactions.json").write_text(json.dumps({
         "format": "annotator-redactions", "format_version": 1,
         "keyed_hashes": {"algorithm": "HMAC-SHA256", "normalization": "strip, casefold, UTF-8",
@@ -128,7 +129,7 @@ def write_package(folder: Path, *, svc: Services, contributor: Actor, seed: int,
     summary = {"duration_us": t, "steps": len(steps), "redactions": 2,
                "typed_text_included": True, "window_titles_included": True,
                "leak_check": "passed"}
-    sha = P.write_manifest(folder, goal=goal, outcome="success", summary=summary)
+    sha = P.write_manifest(folder, goal=goal, outcome=outcome, summary=summary)
     terms = svc.get_terms()
     P.write_consent(folder, P.consent_record(
         contributor=contributor.pseudonym, terms_version=terms.version,

@@ -1,5 +1,7 @@
-"""Every format, read by its real consumer: datasets (Parquet and JSON), webdataset,
-mlcroissant.  Counts, fields and decoded images match the source submissions."""
+"""The canonical archive and the webdataset shards of realistic episodes (six, from three
+contributors), read by their real consumers: datasets, webdataset, mlcroissant; counts,
+fields and decoded images match the source submissions.  Every dialect's rows are in
+test_golden.py, their round trips in test_roundtrip.py."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from PIL import Image
 
 from annotator.export.run import ExportRequest, run_export
 from annotator.export.source import approved_episodes
-from tests.export.fixtures import ALLOWED_EMAIL, KEY, H, W, steps_for
+from tests.export.fixtures import ALLOWED_EMAIL, KEY, W, steps_for
 
 
 def export(world, tmp_path: Path, fmt: str, **kw):
@@ -117,78 +119,3 @@ def _seed(world, r, meta) -> int:
     sid = {e["episode_id"]: e["submission_id"] for e in r.manifest["episodes"]}[
         meta["episode_id"]]
     return world.approved.index(sid) + 1
-
-
-def test_opencua_jsonl(base_world, tmp_path):
-    import datasets
-
-    r = export(base_world, tmp_path, "opencua")
-    assert r.check.ok, r.check.text()
-    ds = datasets.load_dataset("json", data_files=str(r.out / "train.jsonl"))["train"]
-    assert len(ds) == 6
-    rec = ds[0]
-    assert len(rec["traj"]) == 12
-    first = rec["traj"][0]
-    seed = _seed(base_world, r, {"episode_id": rec["task_id"]})
-    assert first["value"]["code"] == (f"pyautogui.click(x={round((120 + seed) / W, 4)}, "
-                                      f"y={round(88 / H, 4)})")
-    assert (r.out / "images" / first["image"]).is_file()
-    assert rec["traj"][2]["value"]["code"] == "pyautogui.hotkey('ctrl', 's')"
-    assert rec["traj"][3]["value"]["code"].endswith("pyautogui.scroll(-3)")
-    assert rec["traj"][-1]["value"]["code"] == "computer.terminate(status='success')"
-
-
-@pytest.mark.parametrize("dialect", ["aguvis", "uitars-1000", "opencua-qwen25"])
-def test_chat_sft_dialects(base_world, tmp_path, dialect):
-    import datasets
-
-    r = export(base_world, tmp_path, "chat-sft", dialect=dialect)
-    assert r.check.ok, r.check.text()
-    ds = datasets.load_dataset("json", data_files=str(r.out / "data/train.jsonl"))["train"]
-    unsupported = sum(r.manifest["counts"]["unsupported"].values())
-    assert len(ds) == 72 - unsupported
-    row = ds[0]
-    assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant"]
-    assert row["messages"][1]["content"].count("<image>") == len(row["images"]) == 1
-    act = row["messages"][2]["content"].split("\nAction: ", 1)[1]
-    if dialect == "uitars-1000":
-        assert act.startswith("click(start_box='<|box_start|>(") and unsupported == 6
-    elif dialect == "opencua-qwen25":
-        lim = r.manifest["options"]["dialect_limits"]
-        assert lim["max_pixels"] == 12845056 and lim["min_pixels"] == 3136
-        # 640x400 smart-resizes to 644x392: absolute pixels of that image.
-        seed = _seed(base_world, r, row)
-        assert (W, H) == (640, 400)
-        assert act == (f"pyautogui.click(x={round((120 + seed) * 644 / 640)}, "
-                       f"y={round(88 * 392 / 400)})")
-    else:
-        assert act.startswith("pyautogui.click(x=0.")
-    info = json.loads((r.out / "dataset_info.json").read_text())
-    assert all(v["formatting"] == "sharegpt" for v in info.values())
-
-
-def test_computer_use_transcripts(base_world, tmp_path):
-    import datasets
-
-    r = export(base_world, tmp_path, "computer-use", max_side=512)
-    assert r.check.ok, r.check.text()
-    a = datasets.load_dataset("json", data_files=str(r.out / "anthropic/train.jsonl"))["train"]
-    o = datasets.load_dataset("json", data_files=str(r.out / "openai/train.jsonl"))["train"]
-    assert len(a) == len(o) == 6
-    rec = json.loads((r.out / "anthropic/train.jsonl").read_text().splitlines()[0])
-    tool = rec["tools"][0]
-    assert (tool["display_width_px"], tool["display_height_px"]) == (512, 320)
-    msgs = rec["messages"]
-    assert msgs[1]["content"][0]["input"] == {"action": "screenshot"}
-    assert msgs[2]["content"][0]["type"] == "tool_result"  # the observation, then the action
-    click = msgs[3]["content"][0]["input"]
-    seed = _seed(base_world, r, rec)
-    assert click == {"action": "left_click",
-                     "coordinate": [round((120 + seed) * 0.8), round(88 * 0.8)]}
-    orec = json.loads((r.out / "openai/train.jsonl").read_text().splitlines()[0])
-    calls = [i for i in orec["input"] if i["type"] == "computer_call"]
-    assert calls[1]["action"] == {"type": "click", "x": round((120 + seed) * 0.8),
-                                  "y": round(88 * 0.8), "button": "left"}
-    url = [i for i in orec["input"] if i["type"] == "computer_call_output"][0]["output"][
-        "image_url"]
-    assert Image.open(r.out / url).size == (512, 320)

@@ -158,7 +158,7 @@ def test_bad_arguments(base_world, tmp_path, monkeypatch, capsys):
         "webdataset" in err
     code, _, err = cli(base_world, "export", "--user", "admin", "--out", str(out), "--format",
                        "chat-sft", "--dialect", "llava", monkeypatch=monkeypatch, capsys=capsys)
-    assert code == 2 and "aguvis, uitars-1000, opencua-qwen25" in err
+    assert code == 2 and "aguvis, opencua-qwen25, uitars-1000, uitars15" in err
     code, _, err = cli(base_world, "export", "--user", "admin", "--out", str(out), "--format",
                        "canonical", "--filter", "application = no-such-app",
                        monkeypatch=monkeypatch, capsys=capsys)

@@ -90,6 +90,7 @@ def edit(bundle: Path, boxes: dict, *, instructions: bool = True, task: bool = T
             s.set_goal("Sign in to the test form")
             s.set_outcome("success")
             s.set_tags(["login"])
+            s.set_difficulty(4)
         if instructions:
             for n, st in enumerate(s.result.steps):
                 s.set_instruction(st.id, f"Step {n + 1}: {st.type} the form")
@@ -117,7 +118,8 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     assert prepared.leak_check.passed, str(prepared.leak_check)
     assert prepared.ready and prepared.folder == out
     assert {"Rendering", "Writing step frames", "Making thumbnails"} <= set(reports)
-    assert prepared.step_count == 3 and prepared.redaction_count == 2
+    # The three derived steps and the terminal step the outcome adds.
+    assert prepared.step_count == 4 and prepared.redaction_count == 2
     assert prepared.typed_text_included is False  # the only typing is masked
     assert prepared.window_titles_included is True
     duration = json.loads((bundle / "manifest.json").read_text())["duration_us"]
@@ -128,7 +130,7 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     doc = json.loads((out / "steps.json").read_text())
     assert doc["frame"] == {"width": 560, "height": 260}
     derived = {s.id: s for s in load_or_derive(bundle).steps}
-    for n, st in enumerate(doc["steps"]):
+    for n, st in enumerate(doc["steps"][:-1]):
         src = derived[st["id"]]
         assert st["index"] == n and st["type"] == src.type
         assert st["t_start_us"] == src.t_start_us - TRIM_IN
@@ -140,7 +142,11 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
         assert img.shape == (260, 560, 3)
         thumb = cv2.imread(str(out / obs["thumbnail"]))
         assert max(thumb.shape[:2]) <= 320
-    click_user, typed, click_button = doc["steps"]
+    click_user, typed, click_button, done = doc["steps"]
+    assert (done["type"], done["terminal_status"], done["index"]) == ("terminate", "success", 3)
+    assert done["t_start_us"] == prepared.duration_us > click_button["t_end_us"]
+    assert done["observation"]["t_us"] == prepared.duration_us - 1
+    assert cv2.imread(str(out / done["observation"]["frame"])).shape == (260, 560, 3)
     ux, uy, uw, uh = recording.boxes["user"]
     assert ux <= click_user["x"] < ux + uw and uy <= click_user["y"] < uy + uh
     assert typed["text"] == "<redacted>" and typed["text_masked"] is True
@@ -156,10 +162,11 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     assert red["leak_check"]["passed"] is True and red["leak_check"]["output"] == "video.mp4"
     task = json.loads((out / "task.json").read_text())
     assert task["goal"] == "Sign in to the test form" and task["tags"] == ["login"]
+    assert task["difficulty"] == 4
 
     # Consent and ingest.
     sub = consent_and_submit(prepared, services=world.svc, actor=world.ana)
-    assert sub.state is State.SUBMITTED and sub.step_count == 3
+    assert sub.state is State.SUBMITTED and sub.step_count == 4
     assert sub.manifest_sha256 == prepared.manifest_sha256
     pkg = read_package(out)
     assert pkg.consent.manifest_sha256 == prepared.manifest_sha256
@@ -199,6 +206,7 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     assert status.action == "wait" and status.pending == (v2.id,)
     world.svc.claim(actor=world.rev, submission_id=v2.id)
     world.svc.approve(actor=world.rev, submission_id=v2.id, quality=5)
+    _exports_end_with_the_outcome(world, tmp_path / "exports")
     assert world.ws.retention() == "ask"
     res = apply_retention(bundle, services=world.svc, actor=world.ana, workspace=world.ws)
     assert not res.deleted and res.status.action == "ask" and bundle.is_dir()
@@ -214,6 +222,37 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     detail = world.svc.get_submission(actor=world.rev, submission_id=v2.id)
     assert detail.info.state is State.APPROVED
     assert world.svc.open_file(actor=world.rev, submission_id=v2.id, path="steps.json").read()
+
+
+def _exports_end_with_the_outcome(world: World, out: Path) -> None:
+    """The approved demonstration, exported: every episode ends with the contributor's outcome
+    in each dialect's own terminal action, and the difficulty set in the editor reaches the
+    episode (the canonical 1-5 scale, and OpenCUA's 0-10 by its documented rule)."""
+    import pyarrow.parquet as pq
+
+    from annotator.export.run import ExportRequest, run_export
+
+    key = world.ws.submission_key()
+
+    def export(fmt: str, dialect: str | None = None) -> Path:
+        r = run_export(world.store, ExportRequest(out=out / f"{fmt}-{dialect}", format=fmt,
+                                                  dialect=dialect, redaction_key=key))
+        assert r.check.ok, r.check.text()
+        assert r.episodes == 1 and r.steps == 4
+        return r.out
+
+    can = export("canonical")
+    steps = pq.read_table(next((can / "data/steps").glob("*.parquet"))).to_pylist()
+    assert [s["action_type"] for s in steps] == ["click", "type", "click", "terminate"]
+    assert steps[-1]["terminal_status"] == "success"
+    (episode,) = pq.read_table(can / "data/episodes/train.parquet").to_pylist()
+    assert episode["outcome"] == "success" and episode["quality"]["difficulty"] == 4
+    (traj,) = [json.loads(line) for line in (export("opencua") / "train.jsonl").open()]
+    assert traj["traj"][-1]["value"]["code"] == "computer.terminate(status='success')"
+    assert traj["task_difficulty"] == 8 and traj["task_completed"] is True
+    rows = [json.loads(line) for line in
+            (export("chat-sft", "uitars-1000") / "data/train.jsonl").open()]
+    assert rows[-1]["messages"][-1]["content"].endswith("Action: finished()")
 
 
 def test_checklist_blocks_consent_and_nothing_is_stored(bundle, recording, world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from annotator.edits import EditList, apply_edits
 from annotator.edits.redactions import PLACEHOLDER
+from annotator.steps.model import step_id
 from annotator.submission.stepsdoc import (
     FLAG_OBS_AT_KEPT_START,
     FLAG_OBS_OF_SPLIT_PART,
@@ -67,8 +68,9 @@ def test_masks_splits_and_retiming():
     built = build_steps(result.steps, result.timeline, ed,
                         whole_masked={"s2": f"user {PLACEHOLDER} pass"}, scrub=scrub)
     by_id = {s["id"]: s for s in built.steps}
-    assert list(by_id) == ["s1", "s2", "s2@5", "s3", "s4", "s5"]  # s6 was cut
-    assert [s["index"] for s in built.steps] == list(range(6))
+    # s6 was cut; the outcome adds the terminal step
+    assert list(by_id) == ["s1", "s2", "s2@5", "s3", "s4", "s5", step_id("terminate", None)]
+    assert [s["index"] for s in built.steps] == list(range(7))
 
     # Split typing: the mask follows the characters into the second part.
     assert by_id["s2"]["text"] == "user " and by_id["s2"]["text_masked"] is False
@@ -112,3 +114,29 @@ def test_scrubber_ignores_short_strings_and_is_case_blind():
     s = Scrubber(["ab", "Secret-1"])
     assert s.text("ab cd SECRET-1 secret-1") == f"ab cd {PLACEHOLDER} {PLACEHOLDER}"
     assert s.json({"k": ["x secret-1"]}) == {"k": [f"x {PLACEHOLDER}"]}
+
+
+def test_the_outcome_ends_the_steps_with_a_terminal_step():
+    ed = edits()
+    result = apply_edits(STEPS, ed, duration_us=7_000_000)
+    built = build_steps(result.steps, result.timeline, ed, whole_masked={},
+                        scrub=Scrubber([SECRET]))
+    last = built.steps[-1]
+    assert [s["type"] for s in built.steps].count("terminate") == 1
+    # At the end of the rendered video (7 s minus the 1 s cut), on its final picture.
+    assert (last["type"], last["terminal_status"], last["index"]) == ("terminate", "success", 6)
+    assert last["t_start_us"] == last["t_end_us"] == 6_000_000
+    assert last["observation"] == {"frame": "frames/0006.png", "thumbnail": "thumbs/0006.jpg",
+                                   "t_us": 5_999_999}
+    assert built.still_times[-1] == 6_999_999 and len(built.still_times) == len(built.steps)
+    assert last["id"] == step_id("terminate", None)  # as a derivation with the outcome names it
+    # Without an outcome, no terminal step; a trimmed end moves it with the result.
+    ed.data["task"]["outcome"] = None
+    assert "terminate" not in {s["type"] for s in build_steps(
+        result.steps, result.timeline, ed, whole_masked={}, scrub=Scrubber([])).steps}
+    ed.data["task"]["outcome"] = "infeasible"
+    ed.data["trim"]["out_us"] = 6_500_000
+    result = apply_edits(STEPS, ed, duration_us=7_000_000)
+    last = build_steps(result.steps, result.timeline, ed, whole_masked={},
+                       scrub=Scrubber([])).steps[-1]
+    assert (last["terminal_status"], last["t_start_us"]) == ("infeasible", 5_500_000)
