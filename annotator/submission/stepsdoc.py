@@ -243,6 +243,9 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
     outcome = edits.task.outcome
     if outcome and timeline.kept:
         last = terminal_step(len(out), outcome, timeline, edits)
+        if out:  # on the window the demonstration ended in (as a derivation puts it)
+            last["window_title"] = out[-1]["window_title"]
+            last["window_app"] = out[-1]["window_app"]
         for key in SCRUBBED_FIELDS:
             last[key] = scrub.json(last[key])
         out.append(last)
