@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="check what this computer provides for recording, "
                        "redaction and signing in, and what anything missing means")
     c.add_argument("--json", action="store_true", help="print the checks as JSON")
+
+    sub.add_parser("uninstall", help="remove the app installed by annotator-linux-x86_64.run "
+                   "(your recordings and settings stay)")
     return p
 
 
@@ -199,6 +202,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if any(c.level == REQUIRED for c in problems(checks)) else 0
 
 
+def cmd_uninstall(args: argparse.Namespace) -> int:
+    """Hands over to the installed app's own install.sh, which the installer's --uninstall
+    runs too: one way to remove it."""
+    if not getattr(sys, "frozen", False):
+        raise AnnotatorError(
+            "This annotator runs from a development install (a clone of the repository with "
+            "its .venv), not from the installer, so there is nothing to uninstall here.",
+            "Delete the clone to remove it; your recordings stay in your workspace folder.")
+    # <data>/annotator-app/versions/<version>/annotator
+    script = Path(sys.executable).resolve().parents[2] / "install.sh"
+    if not script.is_file():
+        raise AnnotatorError(f"The installer's script {script} is missing.",
+                             "Run the installer again with --uninstall: "
+                             "sh annotator-linux-x86_64.run --uninstall")
+    os.execv("/bin/sh", ["sh", str(script), "--uninstall"])
+    return 0  # not reached
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from annotator.ui.app import run_app
 
@@ -278,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "edit": cmd_edit,
         "demo": cmd_demo,
         "check": cmd_check,
+        "uninstall": cmd_uninstall,
         None: cmd_app,
     }
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))

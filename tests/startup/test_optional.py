@@ -104,3 +104,11 @@ def test_command_token():
     assert _command_token(["--workspace=w"]) is None
     assert _command_token(["--workspace", "w", "steps", "x"]) == "steps"
     assert _command_token(["--help"]) == "--help"
+
+
+def test_uninstall_from_a_development_install_says_what_to_do(capsys):
+    from annotator.cli.main import main
+
+    assert main(["uninstall"]) == 2
+    err = capsys.readouterr().err
+    assert "development install" in err and "recordings stay" in err
