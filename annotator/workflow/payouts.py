@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -25,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from annotator.optional import lazy_module
 from annotator.store import models as m
+from annotator.workflow.contract import PayoutReport, WorkStats
 from annotator.workflow.errors import ClosedMonth, Conflict, InvalidInput
 from annotator.workflow.states import State
 
@@ -41,26 +41,6 @@ ITEM_COLUMNS = [
 SUMMARY_COLUMNS = ["contributor", "items", "approved_minutes", "amount_cents", "currency",
                    "withdrawn_after_payment"]
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-@dataclass(frozen=True)
-class PayoutReport:
-    month: str
-    closed: bool
-    closed_at: dt.datetime | None
-    items: pd.DataFrame  # one row per approved submission (ITEM_COLUMNS)
-    summary: pd.DataFrame  # one row per contributor (SUMMARY_COLUMNS)
-
-    @property
-    def total_cents(self) -> int:
-        return int(self.items["amount_cents"].sum()) if len(self.items) else 0
-
-    def to_csv(self, path: str | Path) -> Path:
-        """The items, one row per approved submission, with the contributor's pseudonym (no
-        payee details: those are never exported)."""
-        path = Path(path)
-        self.items.to_csv(path, index=False)
-        return path
 
 
 def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
@@ -207,13 +187,6 @@ def close(s: Session, *, month: str, now: dt.datetime, admin_id: int) -> PayoutR
 
 
 # -- the admin's charts -------------------------------------------------------------------------
-@dataclass(frozen=True)
-class WorkStats:
-    approved_minutes_per_week: pd.DataFrame  # week (Monday, UTC), approved, minutes
-    queue_size_per_day: pd.DataFrame  # day (UTC), waiting (submitted + in review at day's end)
-    rejection_reasons: pd.DataFrame  # reason, count
-
-
 QUEUE = {"submitted", "in_review"}
 
 

@@ -1,0 +1,67 @@
+"""What every router of the team server shares: the per-process context, the caller's
+principal (from the bearer token) and the JSON form of the services' results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass, is_dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from annotator.server import authz, tokens
+from annotator.server.config import ServerConfig
+from annotator.server.jobs import JobQueue
+from annotator.server.objects import ObjectStore
+from annotator.server.ratelimit import RateLimiter
+from annotator.store.db import Store
+from annotator.workflow.service import Services
+
+log = logging.getLogger("annotator.server")
+MAX_PARTS = 10_000
+S3_MIN_PART = 5 << 20
+_SHA = r"^[0-9a-f]{64}$"
+
+
+@dataclass
+class Ctx:
+    cfg: ServerConfig
+    store: Store
+    svc: Services
+    objects: ObjectStore
+    queue: JobQueue
+    limiter: RateLimiter
+
+
+def plain(obj: Any) -> Any:
+    """Results of the services as JSON-ready values (named tuples keep their field names)."""
+    if hasattr(obj, "_asdict"):
+        return {k: plain(v) for k, v in obj._asdict().items()}
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: plain(v) for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [plain(v) for v in obj]
+    if isinstance(obj, dt.datetime):
+        return obj.isoformat()
+    return obj
+
+
+def get_ctx(request: Request) -> Ctx:
+    return request.app.state.get_ctx()
+
+
+def principal(request: Request, c: Annotated[Ctx, Depends(get_ctx)]) -> tokens.Principal:
+    """The bearer token's principal (401 otherwise); a read token only reads."""
+    header = request.headers.get("authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else None
+    with c.store.connect(write=True) as conn:
+        p = tokens.authenticate(conn, token, c.svc.now())
+    authz.check_scope(p, request.method)
+    return p
+
+
+C = Annotated[Ctx, Depends(get_ctx)]
+Me = Annotated[tokens.Principal, Depends(principal)]

@@ -1,0 +1,19 @@
+"""The team server's routes, one router per concern (the same concerns as
+``annotator.workflow.ops``): each route reads its request, calls one operation of the
+services and returns its result as JSON."""
+
+from __future__ import annotations
+
+from annotator.server.routes import (
+    accounts,
+    exports,
+    ingest,
+    payouts,
+    queries,
+    review,
+    terms_tasks,
+    withdrawal,
+)
+
+ROUTERS = [accounts.router, terms_tasks.router, payouts.router, ingest.router, queries.router,
+           review.router, withdrawal.router, exports.router]

@@ -1,0 +1,185 @@
+"""Ingest: resumable package uploads (presigned parts), verified by a job; submitting a draft."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Body
+
+from annotator.server import authz
+from annotator.server.deps import _SHA, MAX_PARTS, S3_MIN_PART, C, Me, log, plain
+from annotator.server.jobs import QueueUnavailable, record_job
+from annotator.server.objects import incoming_key
+from annotator.store.server_models import Upload
+from annotator.workflow import errors as we
+from annotator.workflow.states import Role
+
+router = APIRouter()
+
+
+def _upload_view(up: Upload) -> dict[str, Any]:
+    return {"id": up.id, "state": up.state, "size": up.size, "part_size": up.part_size,
+            "part_count": up.part_count, "manifest_sha256": up.manifest_sha256,
+            "submission_id": up.submission_id, "error": up.error,
+            "previous_id": up.previous_id, "submit": up.submit,
+            "created_at": up.created_at.isoformat(),
+            "updated_at": up.updated_at.isoformat()}
+
+
+@router.post("/v1/uploads", tags=["uploads"], status_code=201)
+def create_upload(me: Me, c: C, size: Annotated[int, Body(ge=1)],
+                  manifest_sha256: Annotated[str, Body(pattern=_SHA)],
+                  previous_id: Annotated[int | None, Body()] = None,
+                  submit: Annotated[bool, Body()] = True) -> dict[str, Any]:
+    """Start uploading a package archive; the server picks the object key and the part
+    size.  Asking again for the same manifest returns the upload in progress."""
+    c.limiter.hit("upload", c.cfg.upload_rate, str(me.actor.user_id))
+    if me.actor.role not in (Role.CONTRIBUTOR, Role.REVIEWER, Role.ADMIN):
+        raise we.PermissionDenied("This account cannot submit.")
+    if size > c.cfg.max_package_bytes:
+        raise we.InvalidInput(
+            f"The package is {size / 2**20:.1f} MiB; this server takes packages up to "
+            f"{c.cfg.max_package_bytes / 2**20:.0f} MiB.",
+            "Record a shorter demonstration, or ask the admin to raise the limit.")
+    part = max(c.cfg.part_size, -(-size // MAX_PARTS), S3_MIN_PART)
+    count = max(1, -(-size // part))
+    now = c.svc.now()
+    with c.store.write() as s:
+        existing = s.execute(sa.select(Upload).where(
+            Upload.user_id == me.actor.user_id, Upload.manifest_sha256 == manifest_sha256,
+            Upload.state == "uploading", Upload.size == size)
+            .order_by(Upload.created_at)).scalars().first()
+        if existing is not None:
+            return _upload_view(existing)
+    import uuid
+
+    upload_id = uuid.uuid4().hex
+    key = incoming_key(me.actor.user_id, upload_id)
+    s3_id = c.objects.create_multipart(key)
+    with c.store.write() as s:
+        up = Upload(id=upload_id, user_id=me.actor.user_id, state="uploading",
+                    object_key=key, s3_upload_id=s3_id, size=size, part_size=part,
+                    part_count=count, manifest_sha256=manifest_sha256,
+                    previous_id=previous_id, submit=submit, created_at=now,
+                    updated_at=now)
+        s.add(up)
+        s.flush()
+        return _upload_view(up)
+
+
+@router.get("/v1/uploads", tags=["uploads"])
+def my_uploads(me: Me, c: C, state: str | None = None) -> list[dict[str, Any]]:
+    with c.store.read() as s:
+        q = sa.select(Upload).where(Upload.user_id == me.actor.user_id)
+        if state:
+            q = q.where(Upload.state == state)
+        return [_upload_view(u) for u in s.execute(q.order_by(Upload.created_at)).scalars()]
+
+
+@router.get("/v1/uploads/{upload_id}", tags=["uploads"])
+def get_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
+    with c.store.read() as s:
+        return _upload_view(authz.own_upload(s, me, upload_id))
+
+
+def _uploading(up: Upload) -> None:
+    if up.state != "uploading":
+        raise we.Conflict(f"Upload {up.id} is {up.state}: no more parts can be sent.",
+                          "Check its state with GET /v1/uploads/{id}.")
+
+
+@router.post("/v1/uploads/{upload_id}/part-urls", tags=["uploads"])
+def part_urls(upload_id: str, me: Me, c: C,
+              parts: Annotated[list[int], Body(embed=True, max_length=1000)]
+              ) -> dict[str, Any]:
+    """Presigned PUT URLs for these part numbers (valid ``expires_in`` seconds)."""
+    with c.store.read() as s:
+        up = authz.own_upload(s, me, upload_id)
+    _uploading(up)
+    bad = [p for p in parts if not 1 <= p <= up.part_count]
+    if bad:
+        raise we.InvalidInput(f"Upload {upload_id} has parts 1 to {up.part_count}; "
+                              f"there is no part {bad[0]}.")
+    ttl = c.cfg.part_url_ttl_s
+    return {"expires_in": ttl, "urls": {str(p): c.objects.presign_part(
+        up.object_key, up.s3_upload_id, p, ttl) for p in parts}}
+
+
+@router.get("/v1/uploads/{upload_id}/parts", tags=["uploads"])
+def list_parts(upload_id: str, me: Me, c: C) -> dict[str, Any]:
+    """Which parts arrived (to resume after a crash or a lost connection)."""
+    with c.store.read() as s:
+        up = authz.own_upload(s, me, upload_id)
+    if up.state != "uploading":
+        return {"state": up.state, "parts": []}
+    parts = c.objects.list_parts(up.object_key, up.s3_upload_id)
+    return {"state": up.state, "parts": [{"number": p.number, "size": p.size}
+                                         for p in parts]}
+
+
+@router.post("/v1/uploads/{upload_id}/complete", tags=["uploads"], status_code=202)
+def complete(upload_id: str, me: Me, c: C) -> dict[str, Any]:
+    """Every part arrived: assemble the archive and queue its verification."""
+    now = c.svc.now()
+    with c.store.write() as s:
+        up = authz.own_upload(s, me, upload_id, lock=True)
+        if up.state != "uploading":
+            raise we.Conflict(f"Upload {upload_id} was completed already ({up.state}).",
+                              "Follow its state with GET /v1/uploads/{id}.")
+        parts = c.objects.list_parts(up.object_key, up.s3_upload_id)
+        _check_parts(up, parts)
+        c.objects.complete_multipart(up.object_key, up.s3_upload_id, parts)
+        got = c.objects.head_size(up.object_key)
+        if got != up.size:  # cannot happen if the parts added up; never trust it
+            c.objects.delete(up.object_key)
+            up.state, up.error = "rejected", f"assembled {got} bytes, not {up.size}"
+            raise we.InvalidInput(f"The upload assembled to {got} bytes, not {up.size}.")
+        up.state = "uploaded"
+        up.completed_at = up.updated_at = now
+        record_job(s, job_id=f"verify-{up.id}", kind="verify", ref=up.id, now=now)
+        view = _upload_view(up)
+    try:
+        c.queue.enqueue(f"verify-{upload_id}", "verify")
+    except QueueUnavailable as exc:  # recorded: the reconciler queues it later
+        log.warning("%s", exc.message)
+    return view
+
+
+def _check_parts(up: Upload, parts: list[Any]) -> None:
+    have = {p.number: p.size for p in parts}
+    missing = [n for n in range(1, up.part_count + 1) if n not in have]
+    extra = sorted(n for n in have if n > up.part_count)
+    wrong = []
+    for n in range(1, up.part_count + 1):
+        want = up.part_size if n < up.part_count else up.size - up.part_size * (n - 1)
+        if n in have and have[n] != want:
+            wrong.append(f"part {n} has {have[n]} bytes instead of {want}")
+    if missing or extra or wrong:
+        bits = []
+        if missing:
+            bits.append("missing part(s) " + ", ".join(map(str, missing[:10])))
+        if extra:
+            bits.append("unexpected part(s) " + ", ".join(map(str, extra[:10])))
+        bits += wrong[:5]
+        raise we.InvalidInput(
+            f"The parts of upload {up.id} do not add up to {up.size} bytes: "
+            + "; ".join(bits) + ".",
+            "Ask which parts arrived (GET .../parts) and send the missing or wrong ones "
+            "again.")
+
+
+@router.delete("/v1/uploads/{upload_id}", tags=["uploads"])
+def abort_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
+    with c.store.write() as s:
+        up = authz.own_upload(s, me, upload_id, lock=True)
+        _uploading(up)
+        c.objects.abort_multipart(up.object_key, up.s3_upload_id)
+        up.state, up.error = "aborted", "aborted by the contributor"
+        up.updated_at = up.finished_at = c.svc.now()
+        return _upload_view(up)
+
+
+@router.post("/v1/submissions/{sid}/submit", tags=["submissions"])
+def submit(sid: int, me: Me, c: C) -> dict[str, Any]:
+    return plain(c.svc.submit(actor=me.actor, submission_id=sid))

@@ -1,0 +1,74 @@
+"""Review: claims, comments and decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse, Response
+
+from annotator.server.deps import C, Me, plain
+from annotator.workflow import errors as we
+from annotator.workflow.contract import CommentIn, QueueFilter
+
+router = APIRouter()
+
+
+@router.post("/v1/queue/claim-next", tags=["review"])
+def claim_next(me: Me, c: C, task_id: Annotated[int | None, Body(embed=True)] = None
+               ) -> Any:
+    r = c.svc.claim_next(actor=me.actor, filters=QueueFilter(task_id=task_id)
+                         if task_id is not None else None)
+    return Response(status_code=204) if r is None else JSONResponse(plain(r))
+
+
+@router.post("/v1/submissions/{sid}/claim", tags=["review"])
+def claim(sid: int, me: Me, c: C) -> dict[str, Any]:
+    return JSONResponse(plain(c.svc.claim(actor=me.actor, submission_id=sid)))
+
+
+@router.post("/v1/submissions/{sid}/release", tags=["review"])
+def release(sid: int, me: Me, c: C) -> dict[str, Any]:
+    return JSONResponse(plain(c.svc.release(actor=me.actor, submission_id=sid)))
+
+
+def _comment(d: dict[str, Any]) -> CommentIn:
+    try:
+        return CommentIn(body=str(d["body"]), step_index=d.get("step_index"),
+                         step_id=d.get("step_id"), t_start_us=d.get("t_start_us"),
+                         t_end_us=d.get("t_end_us"))
+    except (KeyError, TypeError):
+        raise we.InvalidInput("A comment is {body, step_index?, step_id?, t_start_us?, "
+                              "t_end_us?}.") from None
+
+
+@router.post("/v1/submissions/{sid}/comments", tags=["review"], status_code=201)
+def comment(sid: int, me: Me, c: C, body: Annotated[str, Body()],
+            step_index: Annotated[int | None, Body()] = None,
+            step_id: Annotated[str | None, Body()] = None,
+            t_start_us: Annotated[int | None, Body()] = None,
+            t_end_us: Annotated[int | None, Body()] = None) -> dict[str, Any]:
+    return plain(c.svc.add_comment(actor=me.actor, submission_id=sid, comment=CommentIn(
+        body, step_index, step_id, t_start_us, t_end_us)))
+
+
+@router.post("/v1/submissions/{sid}/approve", tags=["review"])
+def approve(sid: int, me: Me, c: C, quality: Annotated[int, Body()],
+            note: Annotated[str | None, Body()] = None) -> dict[str, Any]:
+    return plain(c.svc.approve(actor=me.actor, submission_id=sid, quality=quality,
+                               note=note))
+
+
+@router.post("/v1/submissions/{sid}/request-changes", tags=["review"])
+def request_changes(sid: int, me: Me, c: C,
+                    comments: Annotated[list[dict[str, Any]], Body()],
+                    reason: Annotated[str | None, Body()] = None) -> dict[str, Any]:
+    return plain(c.svc.request_changes(actor=me.actor, submission_id=sid,
+                                       comments=[_comment(x) for x in comments],
+                                       reason=reason))
+
+
+@router.post("/v1/submissions/{sid}/reject", tags=["review"])
+def reject(sid: int, me: Me, c: C, reason: Annotated[str, Body(embed=True)]
+           ) -> dict[str, Any]:
+    return plain(c.svc.reject(actor=me.actor, submission_id=sid, reason=reason))

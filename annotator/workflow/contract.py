@@ -1,0 +1,389 @@
+"""The workflow contract: the operations every face offers, their typed ids and results.
+
+``WorkflowServices`` is the one interface of the workflow.  ``annotator.workflow.service.Services``
+implements it on a store (the embedded workspace and the team server's own process);
+``annotator.remote.client.RemoteServices`` implements it over the team server's HTTP API;
+the server's routes (``annotator.server.routes``) are thin adapters over it; the desktop views
+and the CLI take a ``WorkflowServices`` and work on either.  The type checker confirms both
+implementations (``tests/contract/test_conformance.py`` runs mypy on them), and one
+behavioural suite (``tests/contract``) runs every operation over both faces.
+
+This module is pure: it imports no store, no SQL, no HTTP and no Qt, so any layer may depend
+on it (an import contract in pyproject.toml keeps it so).  docs/workflow-contract.md tells
+how to add an operation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, NewType, Protocol, runtime_checkable
+
+from annotator.workflow import states as sm
+from annotator.workflow.states import Role, State
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# -- typed ids ------------------------------------------------------------------------------------
+# Plain ints on the wire and in the database; distinct types to the type checker, so that a
+# task id is never passed where a submission id is meant.
+UserId = NewType("UserId", int)
+SubmissionId = NewType("SubmissionId", int)
+TaskId = NewType("TaskId", int)
+CommentId = NewType("CommentId", int)
+
+
+# -- results ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Actor:
+    """A signed-in user.  Services re-check it against the store on every call."""
+
+    user_id: UserId
+    pseudonym: str
+    name: str
+    role: Role
+    must_change_passphrase: bool = False
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    pseudonym: str
+    name: str | None
+    role: str
+    created_at: dt.datetime
+    disabled_at: dt.datetime | None
+    deleted_at: dt.datetime | None
+    must_change_passphrase: bool
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: UserInfo
+    passphrase: str  # shown once: give it to the user, who changes it at first sign-in
+
+
+@dataclass(frozen=True)
+class TermsInfo:
+    version: str
+    sha256: str
+    published_at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    id: TaskId
+    title: str
+    goal: str
+    applications: tuple[str, ...]
+    difficulty: str
+    pay_cents: int | None
+    published_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    id: SubmissionId
+    lineage: str
+    version: int
+    previous_id: SubmissionId | None
+    contributor: str
+    task_id: TaskId | None
+    task_title: str | None
+    state: State
+    claimed_by: str | None
+    lock_expires_at: dt.datetime | None
+    reviewer: str | None
+    quality: int | None
+    decision_reason: str | None
+    goal: str | None
+    duration_us: int
+    step_count: int
+    total_bytes: int
+    manifest_sha256: str
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+
+
+class QueueItem(NamedTuple):
+    """One line of the review queue (a named tuple: pages are built on every click)."""
+
+    id: SubmissionId
+    version: int
+    contributor: str
+    task_id: TaskId | None
+    task_title: str | None
+    goal: str | None
+    state: State
+    claimed_by: str | None
+    lock_expires_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    duration_us: int
+    step_count: int
+
+
+@dataclass(frozen=True)
+class CommentIn:
+    """A review comment: on the whole submission, a step (``step_index``, optionally its
+    ``step_id`` from steps.json), or a time range in microseconds of the rendered video."""
+
+    body: str
+    step_index: int | None = None
+    step_id: str | None = None
+    t_start_us: int | None = None
+    t_end_us: int | None = None
+
+
+@dataclass(frozen=True)
+class CommentInfo:
+    id: CommentId
+    submission_id: SubmissionId
+    version: int
+    author: str
+    body: str
+    step_index: int | None
+    step_id: str | None
+    t_start_us: int | None
+    t_end_us: int | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TransitionInfo:
+    submission_id: SubmissionId
+    at: dt.datetime
+    action: str
+    from_state: str | None
+    to_state: str
+    actor: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: str
+    role: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ConsentInfo:
+    record_id: str
+    contributor: str
+    terms_version: str
+    terms_sha256: str
+    purposes: tuple[str, ...]
+    permitted_uses: tuple[str, ...]
+    data_categories: tuple[str, ...]
+    given_at: dt.datetime
+    method: str
+    manifest_sha256: str
+    record_sha256: str
+    status: str
+    withdrawn_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class SubmissionDetail:
+    info: SubmissionInfo
+    files: tuple[FileInfo, ...]
+    comments: tuple[CommentInfo, ...]  # of this and every earlier version
+    history: tuple[TransitionInfo, ...]  # of this and every earlier version
+    consent: ConsentInfo
+    versions: tuple[SubmissionId, ...]  # ids of every version of the demonstration, oldest first
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which submissions the queue shows (withdrawn ones never appear)."""
+
+    states: tuple[State, ...] = sm.QUEUE_STATES
+    task_id: TaskId | None = None
+    contributor: str | None = None  # pseudonym
+    claimed_by: str | None = None  # pseudonym, or "me"
+    claimable: bool = False  # only what claim_next could give: waiting or with an expired lock
+    application: str | None = None
+    text: str | None = None  # in the goal
+    submitted_after: dt.datetime | None = None
+    submitted_before: dt.datetime | None = None
+    include_own: bool = False
+
+
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    submission_ids: tuple[SubmissionId, ...]
+    blobs_deleted: int
+    already_withdrawn: tuple[SubmissionId, ...] = ()
+    account_deleted: bool = False
+
+
+@dataclass(frozen=True)
+class RateInfo:
+    effective_from: dt.datetime
+    per_approved_minute_cents: int
+    per_approved_task_cents: int
+    currency: str
+    created_at: dt.datetime
+
+
+
+@dataclass(frozen=True)
+class PayoutReport:
+    month: str
+    closed: bool
+    closed_at: dt.datetime | None
+    items: pd.DataFrame  # one row per approved submission (payouts.ITEM_COLUMNS)
+    summary: pd.DataFrame  # one row per contributor (payouts.SUMMARY_COLUMNS)
+
+    @property
+    def total_cents(self) -> int:
+        return int(self.items["amount_cents"].sum()) if len(self.items) else 0
+
+    def to_csv(self, path: str | Path) -> Path:
+        """The items, one row per approved submission, with the contributor's pseudonym (no
+        payee details: those are never exported)."""
+        path = Path(path)
+        self.items.to_csv(path, index=False)
+        return path
+
+
+@dataclass(frozen=True)
+class WorkStats:
+    approved_minutes_per_week: pd.DataFrame  # week (Monday, UTC), approved, minutes
+    queue_size_per_day: pd.DataFrame  # day (UTC), waiting (submitted + in review at day's end)
+    rejection_reasons: pd.DataFrame  # reason, count
+
+
+# -- the operations -------------------------------------------------------------------------------
+@runtime_checkable
+class WorkflowServices(Protocol):
+    """The workflow operations, keyword-only.  Every operation that acts names its ``actor``
+    (from ``sign_in``); a remote face ignores it (the access token says who acts) but takes
+    it, so that callers are written once.  Errors are the classes of
+    ``annotator.workflow.errors`` on every face: ``AuthenticationFailed``,
+    ``PermissionDenied`` (role), ``NotFound`` (absent, or not yours to see), ``Conflict`` and
+    ``ForbiddenTransition`` (state), ``InvalidInput`` and ``ReasonRequired`` (bad input),
+    ``PackageError`` and its kinds (a refused package), ``SetupError``.
+
+    The sections follow the modules of ``annotator.workflow.ops``."""
+
+    def now(self) -> dt.datetime:
+        """The face's clock, timezone-aware UTC."""
+        ...
+
+    # -- accounts
+    def sign_in(self, *, name: str, passphrase: str) -> Actor: ...
+
+    def change_passphrase(self, *, actor: Actor, current: str, new: str) -> Actor: ...
+
+    def invite_user(self, *, actor: Actor, name: str, role: Role | str,
+                    passphrase: str | None = None) -> Invitation: ...
+
+    def reset_passphrase(self, *, actor: Actor, name: str,
+                         passphrase: str | None = None) -> str: ...
+
+    def set_role(self, *, actor: Actor, name: str, role: Role | str) -> UserInfo: ...
+
+    def set_disabled(self, *, actor: Actor, name: str, disabled: bool = True) -> UserInfo: ...
+
+    def list_users(self, *, actor: Actor, include_deleted: bool = False) -> list[UserInfo]: ...
+
+    def set_payee(self, *, actor: Actor, legal_name: str, payment_details: str,
+                  name: str | None = None) -> None: ...
+
+    def get_payee(self, *, actor: Actor, name: str | None = None) -> dict[str, Any] | None: ...
+
+    # -- terms and tasks
+    def publish_terms(self, *, actor: Actor, version: str, text: str) -> TermsInfo: ...
+
+    def get_terms(self, *, version: str | None = None) -> TermsInfo: ...
+
+    def list_terms(self) -> list[TermsInfo]: ...
+
+    def publish_task(self, *, actor: Actor, title: str, goal: str, applications: Sequence[str],
+                     difficulty: str = "medium", pay_cents: int | None = None) -> TaskInfo: ...
+
+    def close_task(self, *, actor: Actor, task_id: TaskId) -> TaskInfo: ...
+
+    def list_tasks(self, *, actor: Actor, include_closed: bool = False) -> list[TaskInfo]: ...
+
+    # -- ingest
+    def ingest_package(self, *, actor: Actor, folder: str | os.PathLike[str],
+                       submit: bool = True, previous_id: SubmissionId | None = None
+                       ) -> SubmissionInfo: ...
+
+    def submit(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
+
+    # -- review
+    def claim(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
+
+    def claim_next(self, *, actor: Actor, filters: QueueFilter | None = None
+                   ) -> SubmissionInfo | None: ...
+
+    def release(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
+
+    def add_comment(self, *, actor: Actor, submission_id: SubmissionId, comment: CommentIn
+                    ) -> CommentInfo: ...
+
+    def approve(self, *, actor: Actor, submission_id: SubmissionId, quality: int,
+                note: str | None = None) -> SubmissionInfo: ...
+
+    def request_changes(self, *, actor: Actor, submission_id: SubmissionId,
+                        comments: Sequence[CommentIn], reason: str | None = None
+                        ) -> SubmissionInfo: ...
+
+    def reject(self, *, actor: Actor, submission_id: SubmissionId, reason: str
+               ) -> SubmissionInfo: ...
+
+    # -- withdrawal
+    def withdraw(self, *, actor: Actor, submission_id: SubmissionId) -> WithdrawResult: ...
+
+    def withdraw_everything(self, *, actor: Actor, delete_account: bool = False
+                            ) -> WithdrawResult: ...
+
+    # -- queries
+    def get_submission(self, *, actor: Actor, submission_id: SubmissionId
+                       ) -> SubmissionDetail: ...
+
+    def my_submissions(self, *, actor: Actor, include_withdrawn: bool = True
+                       ) -> list[SubmissionInfo]: ...
+
+    def history(self, *, actor: Actor, submission_id: SubmissionId
+                ) -> list[TransitionInfo]: ...
+
+    def open_file(self, *, actor: Actor, submission_id: SubmissionId, path: str
+                  ) -> BinaryIO: ...
+
+    def list_queue(self, *, actor: Actor, filters: QueueFilter | None = None, limit: int = 50,
+                   offset: int = 0) -> list[QueueItem]: ...
+
+    def queue_counts(self, *, actor: Actor) -> dict[str, int]: ...
+
+    # -- payouts
+    def set_rates(self, *, actor: Actor, per_approved_minute_cents: int,
+                  per_approved_task_cents: int, currency: str = "EUR",
+                  effective_from: dt.datetime | None = None) -> RateInfo: ...
+
+    def list_rates(self, *, actor: Actor) -> list[RateInfo]: ...
+
+    def payouts(self, *, actor: Actor, month: str) -> PayoutReport: ...
+
+    def close_month(self, *, actor: Actor, month: str) -> PayoutReport: ...
+
+    def work_stats(self, *, actor: Actor, weeks: int = 12) -> WorkStats: ...
+
+    # -- exports: what leaves the store
+    def tombstones(self, *, actor: Actor, since: dt.datetime | None = None
+                   ) -> list[dict[str, Any]]: ...
+
+    def download_my_data(self, *, actor: Actor, out_dir: str | os.PathLike[str]) -> Path: ...
