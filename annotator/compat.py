@@ -17,6 +17,7 @@ from pathlib import Path
 
 from annotator import __version__
 from annotator.errors import AnnotatorError
+from annotator.settings import current as settings
 
 VERSIONS_DIR = Path(__file__).resolve().parent / "store" / "migrations" / "versions"
 _REVISION = re.compile(r"""^revision\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.M)
@@ -62,7 +63,7 @@ def check_workspace(root: str | os.PathLike[str]) -> None:
 
     A workspace whose store is elsewhere (``ANNOTATOR_DATABASE_URL``) is checked by the
     store when it is opened."""
-    if os.environ.get("ANNOTATOR_DATABASE_URL"):
+    if settings().database_url:
         return
     root = Path(root).expanduser()
     rev = workspace_revision(root)

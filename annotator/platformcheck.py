@@ -13,13 +13,13 @@ app runs them off its UI thread and ``annotator check`` prints them.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from annotator.errors import AnnotatorError
+from annotator.settings import current as settings
 
 REQUIRED = "required"  # without it a main task (recording, submitting) cannot be done
 RECOMMENDED = "recommended"  # without it something is degraded, and the contributor is told
@@ -30,7 +30,7 @@ LOW_DISK_BYTES = 1024**3
 
 @dataclass(frozen=True)
 class Check:
-    key: str  # stable id: display, accessibility, keyring, ocr, disk
+    key: str  # stable id: display, accessibility, keyring, ocr, disk, preferences
     title: str
     ok: bool
     level: str  # REQUIRED or RECOMMENDED
@@ -52,7 +52,7 @@ def check_display() -> Check:
         display = require_x11()
     except AnnotatorError as exc:
         return Check("display", title, False, REQUIRED, exc.message, impact, exc.hint or "")
-    if os.environ.get("XDG_SESSION_TYPE") == "wayland" or os.environ.get("WAYLAND_DISPLAY"):
+    if settings().session_type == "wayland" or settings().wayland_display:
         return Check(
             "display", title, False, RECOMMENDED,
             f"This is a Wayland session; annotator reaches its X11 compatibility server "
@@ -68,7 +68,7 @@ def check_display() -> Check:
 def _a11y_bus_address(timeout: float) -> str:
     """The accessibility bus's address from the session D-Bus; AnnotatorError (the reason)
     when there is none."""
-    if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+    if not settings().dbus_address:
         raise AnnotatorError("There is no session D-Bus (DBUS_SESSION_BUS_ADDRESS is not "
                              "set), so there is no accessibility bus.")
     try:
@@ -182,6 +182,21 @@ def check_disk(workspace_root: Path) -> Check:
     return Check("disk", title, True, RECOMMENDED, found)
 
 
+def check_preferences(workspace_root: Path) -> Check:
+    from annotator.workspace import Workspace
+
+    title = "Your preferences (preferences.json)"
+    path = workspace_root / "preferences.json"
+    found = Workspace(workspace_root).preferences().problems  # never creates the workspace
+    if found:
+        return Check("preferences", title, False, RECOMMENDED, " ".join(found),
+                     "Those settings are not used.",
+                     f"Correct or remove them in {path} (docs/settings.md lists the keys).")
+    return Check("preferences", title, True, RECOMMENDED,
+                 f"{path.name} is as this version expects." if path.is_file()
+                 else "None set yet: the defaults are used.")
+
+
 def run_checks(workspace_root: Path | None = None) -> list[Check]:
     """All checks, in the order they are shown.  Never raises: a check that itself fails
     is reported as failed with the reason."""
@@ -193,6 +208,8 @@ def run_checks(workspace_root: Path | None = None) -> list[Check]:
     ]
     if workspace_root is not None:
         steps.append(("disk", "Free disk space", lambda: check_disk(workspace_root)))
+        steps.append(("preferences", "Your preferences",
+                      lambda: check_preferences(workspace_root)))
     out = []
     for key, title, fn in steps:
         try:

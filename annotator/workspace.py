@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,25 +26,23 @@ from annotator.errors import (
     OutputFolderError,
 )
 from annotator.fsutil import create_once, write_json_atomic
+from annotator.preferences import (
+    RETENTION_CHOICES,
+    VERSION,
+    Preferences,
+    folder_key,
+    migrate_v1,
+    read_version,
+)
+from annotator.settings import current as settings
 
 ACK_FILE = "acknowledgement.json"
 PREFS_FILE = "preferences.json"
+PREFS_LOCK = ".preferences.lock"
+PREFS_VERSION = VERSION
 ACK_VERSION = 1
 KEY_FILE = "submission.key"  # the workspace's HMAC key for keyed hashes of redacted strings
 KEY_BYTES = 32
-RETENTION_PREF = "raw_retention"
-# What happens to a raw local recording once its submission is approved: ask each time
-# (default), delete it, or keep it.  The store never holds anything raw in any case.
-RETENTION_CHOICES = ("ask", "delete", "keep")
-# Words earlier versions of the desktop app stored for the same choices; read as these and
-# rewritten on the next read of the preferences.
-RETENTION_ALIASES = {"yes": "delete", "no": "keep"}
-RETENTION_BY_RECORDING = "retention"  # {recording folder: choice}, set at consent
-# Recordings whose "delete" choice was stored before any face applied it (the command line
-# stored it and nothing acted on it): offered for deletion, never deleted without asking.
-RETENTION_CONFIRM = "retention_confirm"
-PREFS_VERSION_KEY = "preferences_version"
-PREFS_VERSION = 2
 
 # What a recording captures, shown to the contributor before the first recording.
 CAPTURE_DISCLOSURE = (
@@ -59,9 +58,9 @@ CAPTURE_DISCLOSURE = (
 
 
 def default_workspace_path() -> Path:
-    env = os.environ.get("ANNOTATOR_HOME")
-    if env:
-        return Path(env).expanduser()
+    home = settings().home
+    if home is not None:
+        return home
     return Path(platformdirs.user_data_dir("annotator", appauthor=False))
 
 
@@ -104,16 +103,6 @@ def check_writable(path: Path) -> None:
         ) from exc
 
 
-def retention_word(word: object) -> str | None:
-    """A stored retention word in the one vocabulary (``ask``, ``delete``, ``keep``), the
-    desktop's old ``yes``/``no`` read as ``delete``/``keep``; None if it is not one."""
-    if not isinstance(word, str):
-        return None
-    word = word.strip().lower()
-    word = RETENTION_ALIASES.get(word, word)
-    return word if word in RETENTION_CHOICES else None
-
-
 def _valid_retention(choice: str) -> str:
     word = choice.strip().lower() if isinstance(choice, str) else choice
     if word not in RETENTION_CHOICES:
@@ -122,16 +111,6 @@ def _valid_retention(choice: str) -> str:
             f"Choose one of: {', '.join(RETENTION_CHOICES)}.",
         )
     return word
-
-
-def _path_keys(path: str | os.PathLike[str]) -> list[str]:
-    """A recording folder as preference keys: resolved first, then as given."""
-    p = Path(path)
-    try:
-        resolved = str(p.resolve())
-    except OSError:
-        resolved = str(p.absolute())
-    return list(dict.fromkeys([resolved, str(p)]))
 
 
 @dataclass
@@ -206,118 +185,98 @@ class Workspace:
         )
 
     # -- preferences ------------------------------------------------------------------
-    def preferences(self) -> dict:
-        """The workspace's preferences; a file written by an earlier version is migrated
-        (and rewritten) on the way."""
-        path = self.root / PREFS_FILE
+    @property
+    def preferences_path(self) -> Path:
+        return self.root / PREFS_FILE
+
+    def preferences(self) -> Preferences:
+        """The workspace's preferences (``annotator.preferences``); a file written by an
+        earlier version is migrated and rewritten on the way, problems are in
+        ``.problems``."""
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
+            data = json.loads(self.preferences_path.read_text("utf-8"))
+        except FileNotFoundError:
+            return Preferences()
+        except (OSError, ValueError) as exc:
+            prefs = Preferences()
+            prefs.problems.append(f"preferences.json cannot be read ({exc}): the defaults "
+                                  "are used, and saving a preference replaces it.")
+            return prefs
         if not isinstance(data, dict):
-            return {}
-        if data.get(PREFS_VERSION_KEY) != PREFS_VERSION:
-            data = self._migrate_preferences(data)
+            prefs = Preferences()
+            prefs.problems.append("preferences.json does not hold settings: the defaults are "
+                                  "used, and saving a preference replaces it.")
+            return prefs
+        if read_version(data) < PREFS_VERSION:
+            data = migrate_v1(data, self.recordings())
             with contextlib.suppress(OSError):  # a read-only workspace still reads
-                write_json_atomic(path, data)
-        return data
+                write_json_atomic(self.preferences_path, data)
+        return Preferences.from_json(data)
+
+    @contextlib.contextmanager
+    def edit_preferences(self) -> Iterator[Preferences]:
+        """Change the preferences: read, changed in the block, written back atomically, with
+        the workspace's preference lock held so that the app and a command never lose each
+        other's change."""
+        fd = os.open(self.root / PREFS_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            prefs = self.preferences()
+            yield prefs
+            write_json_atomic(self.preferences_path, prefs.to_json())
+        finally:
+            os.close(fd)  # drops the lock
 
     def set_preference(self, key: str, value: object) -> None:
-        prefs = self.preferences()
-        prefs[key] = value
-        prefs[PREFS_VERSION_KEY] = PREFS_VERSION
-        write_json_atomic(self.root / PREFS_FILE, prefs)
-
-    def _migrate_preferences(self, data: dict) -> dict:
-        """Version 1 (no version key) to 2: retention choices in one vocabulary, keyed by
-        resolved folder; the desktop's "asked once, kept" list becomes the choice ``keep``;
-        a ``delete`` stored before anything applied it is to be confirmed first."""
-        data = dict(data)
-        if data.get(PREFS_VERSION_KEY) is None:
-            per: dict[str, str] = {}
-            confirm: set[str] = set()
-            old = data.get(RETENTION_BY_RECORDING)
-            for key, word in (old.items() if isinstance(old, dict) else ()):
-                choice = retention_word(word)
-                if choice is None:
-                    continue
-                folder = _path_keys(key)[0]
-                per[folder] = choice
-                if word == "delete":  # the command line's word, which nothing applied
-                    confirm.add(folder)
-            handled = data.pop("retention_handled", None)
-            for key in handled if isinstance(handled, list) else ():
-                per[_path_keys(str(key))[0]] = "keep"
-                confirm.discard(_path_keys(str(key))[0])
-            default = retention_word(data.get(RETENTION_PREF))
-            if default is None:
-                data.pop(RETENTION_PREF, None)
-            else:
-                data[RETENTION_PREF] = default
-                if data.get(RETENTION_PREF) == "delete":  # nothing applied it either
-                    confirm.update(str(f) for f in self.recordings()
-                                   if str(f) not in per and (f / "submissions.json").is_file())
-            data[RETENTION_BY_RECORDING] = per
-            if confirm:
-                data[RETENTION_CONFIRM] = sorted(confirm)
-        data[PREFS_VERSION_KEY] = PREFS_VERSION
-        return data
+        """Set one preference (a key of ``Preferences``), checked like a value read."""
+        if key not in Preferences.keys():
+            raise AnnotatorError(f"{key!r} is not a preference.",
+                                 f"The preferences are: {', '.join(Preferences.keys())}.")
+        checked = Preferences.from_json({key: value})
+        if checked.problems:
+            raise AnnotatorError(f"{value!r} is not a valid value of the preference {key}.")
+        with self.edit_preferences() as prefs:
+            setattr(prefs, key, getattr(checked, key))
 
     def retention(self) -> str:
         """``ask`` (default), ``delete`` or ``keep``: what to do with a raw recording once
-        its submission is approved.  An unknown stored value reads as ``ask``."""
-        return retention_word(self.preferences().get(RETENTION_PREF)) or "ask"
+        its submission is approved."""
+        return self.preferences().raw_retention
 
     def set_retention(self, choice: str) -> None:
-        self.set_preference(RETENTION_PREF, _valid_retention(choice))
+        choice = _valid_retention(choice)
+        with self.edit_preferences() as prefs:
+            prefs.raw_retention = choice
 
     def retention_for(self, recording: str | os.PathLike[str]) -> str:
         """The choice made for one recording (when it was submitted), else the workspace's
         default (``retention()``)."""
-        per = self.preferences().get(RETENTION_BY_RECORDING)
-        if isinstance(per, dict):
-            want = _path_keys(recording)[0]
-            for key, word in per.items():  # stored as given or resolved: compare resolved
-                choice = retention_word(word)
-                if choice is not None and _path_keys(key)[0] == want:
-                    return choice
-        return self.retention()
+        return self.preferences().retention_for(recording)
 
     def set_retention_for(self, recording: str | os.PathLike[str], choice: str) -> None:
         """Record the choice for one recording (replacing any earlier one, and any pending
         confirmation of it)."""
         choice = _valid_retention(choice)
-        prefs = self.preferences()
-        want = _path_keys(recording)[0]
-        per = prefs.get(RETENTION_BY_RECORDING)
-        per = {k: v for k, v in per.items() if _path_keys(k)[0] != want} \
-            if isinstance(per, dict) else {}
-        per[want] = choice
-        prefs[RETENTION_BY_RECORDING] = per
-        prefs[RETENTION_CONFIRM] = [f for f in prefs.get(RETENTION_CONFIRM) or []
-                                    if _path_keys(f)[0] != want]
-        prefs[PREFS_VERSION_KEY] = PREFS_VERSION
-        write_json_atomic(self.root / PREFS_FILE, prefs)
+        with self.edit_preferences() as prefs:
+            prefs.set_retention_for(recording, choice)
 
     def retention_needs_confirmation(self, recording: str | os.PathLike[str]) -> bool:
         """True if this recording's ``delete`` was chosen when nothing applied it: it is
         offered for deletion instead of deleted."""
-        want = _path_keys(recording)[0]
-        return any(_path_keys(f)[0] == want
-                   for f in self.preferences().get(RETENTION_CONFIRM) or [])
+        return folder_key(recording) in self.preferences().retention_confirm
 
     def forget_retention(self, recording: str | os.PathLike[str]) -> None:
         """Drop what is kept about a recording that no longer exists."""
-        prefs = self.preferences()
-        want = _path_keys(recording)[0]
-        per = prefs.get(RETENTION_BY_RECORDING)
-        if isinstance(per, dict):
-            prefs[RETENTION_BY_RECORDING] = {k: v for k, v in per.items()
-                                             if _path_keys(k)[0] != want}
-        prefs[RETENTION_CONFIRM] = [f for f in prefs.get(RETENTION_CONFIRM) or []
-                                    if _path_keys(f)[0] != want]
-        prefs[PREFS_VERSION_KEY] = PREFS_VERSION
-        write_json_atomic(self.root / PREFS_FILE, prefs)
+        with self.edit_preferences() as prefs:
+            prefs.forget_recording(recording)
+
+    def task_for(self, recording: str | os.PathLike[str]) -> int | None:
+        """The published task the recording was made for, if one was picked."""
+        return self.preferences().recording_tasks.get(folder_key(recording))
+
+    def set_task_for(self, recording: str | os.PathLike[str], task_id: int) -> None:
+        with self.edit_preferences() as prefs:
+            prefs.recording_tasks[folder_key(recording)] = int(task_id)
 
     # -- the keyed-hash key -------------------------------------------------------------
     @property
@@ -363,8 +322,7 @@ class Workspace:
     def personal_deny_list(self) -> list[str]:
         """The contributor's own identifiers (name, e-mail, address...), looked for in every
         recording; set once in the preferences, kept only in the workspace."""
-        items = self.preferences().get("personal_deny_list") or []
-        return [str(x) for x in items if str(x).strip()]
+        return [x for x in self.preferences().personal_deny_list if x.strip()]
 
     # -- one recorder at a time ----------------------------------------------------
     def lock_recorder(self) -> RecorderLock:

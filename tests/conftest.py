@@ -18,6 +18,30 @@ pytest_plugins = ["tests.teamsetup", "tests.tmpfs"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def settings_follow_the_environment(monkeypatch):
+    """annotator reads the environment once per command (annotator.settings); a test that
+    changes it with ``monkeypatch`` and calls the code in-process gets the settings read
+    again, as a new command would."""
+    from annotator import settings
+
+    setenv, delenv = monkeypatch.setenv, monkeypatch.delenv
+
+    def set_and_reload(*args, **kwargs):
+        setenv(*args, **kwargs)
+        settings.reload()
+
+    def del_and_reload(*args, **kwargs):
+        delenv(*args, **kwargs)
+        settings.reload()
+
+    monkeypatch.setenv, monkeypatch.delenv = set_and_reload, del_and_reload
+    settings.reload()
+    yield
+    monkeypatch.undo()  # the environment back first, then read it again
+    settings.reload()
+
+
 class XServer:
     def __init__(self, display: str, proc: subprocess.Popen, width: int, height: int) -> None:
         self.display = display

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from annotator.capture.interfaces import Rect, WindowInfo
+from annotator.settings import current as settings
 
 PASSWORD_ROLE = 40  # ATSPI_ROLE_PASSWORD_TEXT: use the number, Qt's role *name* says "text"
 TEXT_ROLE = 61
@@ -760,7 +761,7 @@ class AtspiWorker:
             from jeepney.io.blocking import open_dbus_connection
         except ImportError:
             return unavailable("jeepney is not installed (pip install jeepney)")
-        if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
+        if not settings().dbus_address:
             return unavailable("no session D-Bus (DBUS_SESSION_BUS_ADDRESS is not set), so no "
                                "accessibility bus")
         try:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from annotator.errors import PlatformNotSupported
+from annotator.settings import current as settings
 
 
 def session_kind() -> str:
     """'x11', 'wayland' (no X server reachable), 'none', or the platform name."""
     if sys.platform != "linux":
         return sys.platform
-    if os.environ.get("DISPLAY"):
+    env = settings()
+    if env.display:
         return "x11"
-    if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("XDG_SESSION_TYPE") == "wayland":
+    if env.wayland_display or env.session_type == "wayland":
         return "wayland"
     return "none"
 
@@ -40,7 +41,7 @@ def require_x11() -> str:
             f"Recording on {kind} is not supported yet; annotator records Linux on X11.",
             "Use a Linux desktop with an X11 session.",
         )
-    display = os.environ["DISPLAY"]
+    display = settings().display or ""
     try:
         from Xlib import display as xdisplay
         from Xlib.error import DisplayError

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
 from annotator.capture.interfaces import Display, Rect
 from annotator.errors import PlatformNotSupported
+from annotator.settings import current as settings
 
 
 def open_mss():
@@ -23,7 +23,7 @@ def open_mss():
         except ScreenShotError as exc:
             last = exc
             time.sleep(0.25 * (attempt + 1))
-    display = os.environ.get("DISPLAY", "")
+    display = settings().display or ""
     raise PlatformNotSupported(
         f"Cannot grab the screen of the X display {display!r}: {last}.",
         "Check that the X server is running, that DISPLAY is right and that it accepts "

@@ -86,12 +86,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
 
 
 def _key(args: argparse.Namespace) -> tuple[bytes | None, str]:
-    import os
 
     from annotator.errors import AnnotatorError
+    from annotator.settings import current as settings
     from annotator.workspace import KEY_FILE, default_workspace_path
 
-    path = args.redaction_key or (Path(os.environ[ENV_KEY]) if os.environ.get(ENV_KEY) else None)
+    path = args.redaction_key or settings().redaction_key_file
     if path is None:
         # This workspace's key, if it has one (a single-machine set-up); looked up without
         # creating anything.

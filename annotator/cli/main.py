@@ -15,6 +15,7 @@ from pathlib import Path
 
 from annotator import __version__
 from annotator.errors import AnnotatorError
+from annotator.settings import reload as reload_settings
 
 
 def _region(text: str):
@@ -290,6 +291,7 @@ def _add_command_module(sub: argparse._SubParsersAction, name: str, handlers: di
 
 def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # everything annotator writes is for the contributor's eyes only
+    reload_settings()  # the environment, read once for this command
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     handlers = {

@@ -4,7 +4,6 @@ command line (a workspace signed in to a team server; docs/server.md)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -53,13 +52,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
 def run(args: argparse.Namespace) -> int:
     from annotator.cli.retention_cmd import report
     from annotator.remote import team
+    from annotator.settings import current as settings
     from annotator.workspace import Workspace
 
     ws = Workspace.open(getattr(args, "workspace", None))
     root = ws.root
     what = args.remote_what
     if what == "login":
-        name = args.user or os.environ.get(c.ENV_USER)
+        name = args.user or settings().user
         if not name:
             from annotator.errors import AnnotatorError
 

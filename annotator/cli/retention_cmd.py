@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from annotator.cli import store_common as c
-from annotator.workspace import RETENTION_CHOICES, Workspace
+from annotator.preferences import RETENTION_CHOICES
+from annotator.workspace import Workspace
 
 WHAT = {"delete": "deleted once approved", "keep": "kept", "ask": "asked once approved"}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import signal
 import sys
@@ -34,6 +33,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.server.launcher import TeamSetup
+    from annotator.settings import current as settings
 
     t0 = time.monotonic()
     print("Starting PostgreSQL, Redis, SeaweedFS, the API and a worker...", flush=True)
@@ -43,11 +43,12 @@ def run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _interrupt)
     try:
-        setup.start(admin=args.admin, admin_passphrase=os.environ.get("ANNOTATOR_PASSPHRASE"))
+        given = settings().passphrase
+        setup.start(admin=args.admin, admin_passphrase=given)
         print(f"Team server ready in {time.monotonic() - t0:.1f} s at {setup.url}\n"
               f"  API description: {setup.url}/v1/docs\n"
               f"  first admin: {args.admin}"
-              + ("" if os.environ.get("ANNOTATOR_PASSPHRASE") else
+              + ("" if given else
                  f", passphrase (shown once): {setup.admin_passphrase}") + "\n"
               f"  sign in: annotator remote login {setup.url} --user {args.admin}\n"
               f"  logs: {setup.folder / 'logs'}\n"

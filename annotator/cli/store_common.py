@@ -17,13 +17,13 @@ import argparse
 import datetime as dt
 import getpass
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from annotator.errors import AnnotatorError
+from annotator.settings import current as settings
 
 ENV_USER = "ANNOTATOR_USER"
 ENV_PASSPHRASE = "ANNOTATOR_PASSPHRASE"
@@ -44,7 +44,7 @@ def open_store(args: argparse.Namespace, *, migrate: str = "auto"):
     from annotator.store import open_store as _open
     from annotator.workspace import Workspace
 
-    if os.environ.get("ANNOTATOR_S3_ENDPOINT") and os.environ.get("ANNOTATOR_DATABASE_URL"):
+    if settings().on_server_host:
         # On a team server's host (its environment, docs/server.md): the server's database
         # and object store, so store-level commands (export, db) work on the team's data.
         from annotator.server.config import ServerConfig
@@ -72,9 +72,7 @@ def services(args: argparse.Namespace):
 
 def team_settings(args: argparse.Namespace):
     """The team server this workspace is signed in to, unless a database is named."""
-    from annotator.store import ENV_DATABASE_URL
-
-    if os.environ.get(ENV_DATABASE_URL):
+    if settings().database_url:
         return None
     from annotator.remote import team as team_mod
     from annotator.workspace import Workspace
@@ -86,7 +84,7 @@ def team_settings(args: argparse.Namespace):
 
 
 def prompt_secret(prompt: str, *, env: str, confirm: bool = False) -> str:
-    value = os.environ.get(env)
+    value = settings().value(env)
     if value:
         return value
     if not sys.stdin.isatty():
@@ -101,7 +99,7 @@ def prompt_secret(prompt: str, *, env: str, confirm: bool = False) -> str:
 
 
 def sign_in(svc: Any, args: argparse.Namespace):
-    name = getattr(args, "user", None) or os.environ.get(ENV_USER)
+    name = getattr(args, "user", None) or settings().user
     remote = getattr(getattr(svc, "api", None), "token", None) is not None
     if remote and (not name or name == getattr(svc, "user", None)):
         from annotator.workflow.errors import AuthenticationFailed

@@ -72,6 +72,7 @@ import numpy as np
 
 from annotator.errors import AnnotatorError
 from annotator.jobs import Cancelled
+from annotator.settings import current as settings
 
 INSTALL_HINT = ("Install Tesseract with `apt-get install tesseract-ocr tesseract-ocr-eng` "
                 "(Debian/Ubuntu). Manual redaction works without it.")
@@ -140,7 +141,7 @@ def find_tesseract() -> str:
     annotator) cannot be loaded.
 
     Looked up on each call (a few stat calls): data installed while the app runs is found."""
-    prefix = os.environ.get("TESSDATA_PREFIX")
+    prefix = settings().tessdata_prefix
     if prefix:
         # Tesseract 4+ wants the tessdata folder itself, 3.x its parent: accept both.
         candidates = [Path(prefix), Path(prefix) / "tessdata"]

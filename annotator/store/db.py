@@ -24,6 +24,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from annotator.settings import current as settings
 from annotator.store.blobs import BlobStore, LocalBlobStore
 from annotator.store.errors import SchemaOutOfDate, SchemaTooNew, StoreUnavailable
 
@@ -40,7 +41,7 @@ def resolve_url(database_url: str | URL | None, workspace_root: str | os.PathLik
                 ) -> URL:
     """The database URL to use: the argument, else ``$ANNOTATOR_DATABASE_URL``, else SQLite
     in the workspace."""
-    raw = database_url or os.environ.get(ENV_DATABASE_URL) or None
+    raw = database_url or settings().database_url
     if raw is None:
         if workspace_root is None:
             raise StoreUnavailable(
@@ -316,7 +317,7 @@ def open_store(
         if migrate == "none":
             return store
         embedded = url.get_backend_name() == "sqlite" and database_url is None and not \
-            os.environ.get(ENV_DATABASE_URL)
+            settings().database_url
         if migrate == "auto" and embedded:
             store.upgrade()
         store.check_schema()

@@ -27,7 +27,6 @@ from annotator.workspace import Workspace
 SUBMISSIONS_FILE = "submissions.json"  # in the bundle, beside edits.json
 SUBMISSIONS_FORMAT = "annotator-bundle-submissions"
 SUBMISSIONS_FORMAT_VERSION = 1
-SUBMITTED_RECORDINGS = "submitted_recordings"  # the workspace preference
 
 
 class SubmissionError(AnnotatorError):
@@ -93,9 +92,7 @@ def local_submissions(ws: Workspace) -> dict[str, str]:
                     out[str(entry["submission_id"])] = str(folder)
             except AnnotatorError:
                 continue
-    data = ws.preferences().get(SUBMITTED_RECORDINGS) or {}
-    if isinstance(data, dict):
-        out.update({str(k): str(v) for k, v in data.items()})
+    out.update(ws.preferences().submitted_recordings)
     return out
 
 
@@ -115,9 +112,8 @@ def remember_submission(ws: Workspace, submission_id: int, folder: str | os.Path
                         retention: str | None = None) -> None:
     """Note that ``submission_id`` came from the recording ``folder`` (so "Resubmit" finds
     it), and the contributor's retention choice for that recording if one was made."""
-    data = local_submissions(ws)
-    data[str(submission_id)] = str(folder)
-    ws.set_preference(SUBMITTED_RECORDINGS, data)
+    with ws.edit_preferences() as prefs:
+        prefs.submitted_recordings[str(submission_id)] = str(folder)
     if retention is not None:
         ws.set_retention_for(folder, retention)
 

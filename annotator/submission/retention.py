@@ -1,6 +1,6 @@
 """What happens to the raw local recording once its submission is approved.
 
-One vocabulary (``annotator.workspace.RETENTION_CHOICES``): ``ask`` (the default: the
+One vocabulary (``annotator.preferences.RETENTION_CHOICES``): ``ask`` (the default: the
 contributor is asked once it is approved), ``delete`` (deleted then, without asking) or
 ``keep``.  The contributor chooses per recording when consenting
 (``Workspace.set_retention_for``), with a workspace default (``Workspace.retention()``).  The

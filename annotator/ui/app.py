@@ -475,9 +475,8 @@ class LibraryWindow(QMainWindow):
             self.show_sign_in(then=lambda: self.submit_recording(folder,
                                                                  resubmit_of=resubmit_of))
             return None
-        task_id = (self.ws.preferences().get("recording_tasks") or {}).get(str(Path(folder)))
         dlg = ConsentDialog(self.session, folder, self, resubmit_of=resubmit_of,
-                            task_id=task_id if isinstance(task_id, int) else None)
+                            task_id=self.ws.task_for(folder))
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         dlg.submitted.connect(lambda info: self.submissions_view.select(info.id))
         self.dialogs.append(dlg)
@@ -500,9 +499,7 @@ class LibraryWindow(QMainWindow):
                     session.set_goal(task.goal)
         except AnnotatorError as exc:
             self.banner.show_error(exc, "The task's goal could not be filled in.")
-        tasks = dict(self.ws.preferences().get("recording_tasks") or {})
-        tasks[str(folder)] = task.id
-        self.ws.set_preference("recording_tasks", tasks)
+        self.ws.set_task_for(folder, task.id)
 
     def record_for_task(self, task) -> None:
         self._next_task = task

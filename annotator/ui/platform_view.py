@@ -116,7 +116,7 @@ class PlatformChecks:
             self.notice.hide()
             return
         keys = sorted(c.key for c in bad)
-        if self.ws.preferences().get(HIDDEN_PREF) == keys:
+        if self.ws.preferences().platform_notice_hidden == keys:
             return
         kind = "error" if any(c.level == REQUIRED for c in bad) else "warn"
         self.notice.show_message(notice_text(bad), kind,

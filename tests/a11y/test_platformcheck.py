@@ -56,4 +56,5 @@ def test_a_failing_check_does_not_stop_the_others(monkeypatch, tmp_path):
     monkeypatch.setattr(pc, "check_keyring", lambda root=None: broken())
     checks = {c.key: c for c in pc.run_checks(tmp_path)}
     assert not checks["keyring"].ok and "boom" in checks["keyring"].found
-    assert set(checks) == {"display", "accessibility", "keyring", "ocr", "disk"}
+    assert set(checks) == {"display", "accessibility", "keyring", "ocr", "disk",
+                           "preferences"}

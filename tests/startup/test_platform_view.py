@@ -31,7 +31,7 @@ def test_notice_hide_and_dialog(qtbot, tmp_path, monkeypatch):
 
     pc._hide()  # "Hide": remembered for this set of missing pieces only
     assert not pc.notice.isVisible()
-    assert ws.preferences()[HIDDEN_PREF] == sorted(c.key for c in pc.checks if not c.ok)
+    assert ws.preferences().platform_notice_hidden == sorted(c.key for c in pc.checks if not c.ok)
     pc._done(pc.checks)
     assert not pc.notice.isVisible()
     ws.set_preference(HIDDEN_PREF, ["disk"])  # a different set: shown again

@@ -184,13 +184,13 @@ def test_old_preferences_are_migrated_and_what_the_bug_kept_is_offered(
         "retention_handled": [str(recs["rec-d"][0])],
         "personal_deny_list": ["Ana Example"]}))
     prefs = world.ws.preferences()
-    assert prefs["retention"] == {str(recs["rec-a"][0]): "delete",
+    assert prefs.retention == {str(recs["rec-a"][0]): "delete",
                                   str(recs["rec-b"][0]): "keep",
                                   str(recs["rec-c"][0]): "delete",
                                   str(recs["rec-d"][0]): "keep"}
-    assert prefs["personal_deny_list"] == ["Ana Example"]
+    assert prefs.personal_deny_list == ["Ana Example"] and not prefs.problems
     on_disk = json.loads((world.ws.root / "preferences.json").read_text())
-    assert on_disk["retention"] == prefs["retention"]  # rewritten in the one vocabulary
+    assert on_disk["retention"] == prefs.retention  # rewritten in the one vocabulary
     assert "retention_handled" not in on_disk
 
     # The command line applies them: "yes" (which the desktop applied) is deleted; the

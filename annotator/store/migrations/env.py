@@ -8,8 +8,6 @@ from ``-x url=...`` or ``$ANNOTATOR_DATABASE_URL``.
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 
 from annotator.store.models import Base
@@ -34,11 +32,10 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
+    from annotator.settings import current as settings
     from annotator.store.db import create_engine, resolve_url
 
-    url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get(
-        "ANNOTATOR_DATABASE_URL"
-    )
+    url = context.get_x_argument(as_dictionary=True).get("url") or settings().database_url
     if not url:
         raise SystemExit("give the database with -x url=... or $ANNOTATOR_DATABASE_URL")
     engine = create_engine(resolve_url(url, None))

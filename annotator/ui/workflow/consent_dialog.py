@@ -48,7 +48,7 @@ from annotator.ui.workflow.common import (
 )
 from annotator.ui.workflow.player import Player
 
-# The core's words (annotator.workspace.RETENTION_CHOICES), as the contributor reads them.
+# The core's words (annotator.preferences.RETENTION_CHOICES), as the contributor reads them.
 RETENTION = [("delete", "Yes, delete it once approved"), ("keep", "No, keep it"),
              ("ask", "Ask me when it is approved")]
 
