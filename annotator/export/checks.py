@@ -554,15 +554,29 @@ def _grammar(report: Report, rel: str, where: str, fn, *args) -> Any:
 
 
 class Terminal:
-    """Per episode: the terminal action is last and says the manifest's outcome."""
+    """Per episode: the terminal action is last and says the manifest's outcome; an episode
+    whose canonical steps end with one has it, unless the manifest says the dialect left it
+    out."""
 
     def __init__(self, report: Report, manifest: dict[str, Any]) -> None:
         self.report = report
         self.outcome = {e["episode_id"]: e.get("outcome") for e in manifest["episodes"]}
+        self.expected = {e["episode_id"]: e for e in manifest["episodes"]
+                         if (e.get("actions") or {}).get("terminate")}
+        self.seen: dict[str, set[str]] = defaultdict(set)
 
-    def see(self, rel: str, ep: str, where: str, status: str | None, last: bool) -> None:
+    def finish(self, rel: str, target: str) -> None:
+        for ep, e in self.expected.items():
+            left = any(k.startswith(f"{target}:terminate") for k in e.get("left_out") or {})
+            if target not in self.seen[ep] and not left:
+                self.report.add(rel, "terminal", f"episode {ep} has no terminal action "
+                                f"({target}), though it ends with its outcome")
+
+    def see(self, rel: str, ep: str, where: str, status: str | None, last: bool,
+            target: str = "") -> None:
         if status is None:
             return
+        self.seen[ep].add(target)
         if not last:
             self.report.add(rel, "terminal", f"{where}: a terminal action before the end")
         want = self.outcome.get(ep)
@@ -606,11 +620,12 @@ def _opencua(folder: Path, manifest, report: Report, text: TextRules) -> set[str
                                  "agentnet")
                 if calls:
                     term.see(rel, ep, where, calls[0].status,
-                             i == len(rec["traj"]) - 1)
+                             i == len(rec["traj"]) - 1, "opencua")
             report.checked["steps"] += 1
             text.walk(rel, ep, where, {k: v.get(k) for k in ("observation", "thought",
                                                              "action", "reflection")})
             text.check(rel, ep, f"{where} code", code)
+    term.finish("*.jsonl", "opencua")
     return seen
 
 
@@ -697,7 +712,8 @@ def _chat(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
     for ep, rows in rows_of.items():
         for k, (rel, idx, n, status) in enumerate(rows):
             term.see(rel, ep, f"line {n}", status, last=idx == steps_of.get(ep, 0) - 1
-                     and k == len(rows) - 1)
+                     and k == len(rows) - 1, target=dialect)
+    term.finish("data/*.jsonl", dialect)
     return seen
 
 
@@ -823,7 +839,7 @@ def _computer_use(folder: Path, manifest, report: Report, text: TextRules) -> se
                 shown = False
         closing = [b.get("text") for b in (msgs[-1].get("content") or [])
                    if b.get("type") == "text"] if msgs else []
-        _closing(term, rel, ep, f"line {n}", closing)
+        _closing(term, rel, ep, f"line {n}", closing, "anthropic")
     for rel, n, rec in _jsonl(folder, "openai/*.jsonl", report):
         ep = rec.get("episode_id")
         tool = (rec.get("tools") or [{}])[0]
@@ -877,17 +893,20 @@ def _computer_use(folder: Path, manifest, report: Report, text: TextRules) -> se
         last = items[-1] if items else {}
         _closing(term, rel, ep, f"line {n} (openai)",
                  [last.get("content")] if last.get("type") == "message"
-                 and last.get("role") == "assistant" else [])
+                 and last.get("role") == "assistant" else [], "openai")
+    term.finish("anthropic/*.jsonl", "anthropic")
+    term.finish("openai/*.jsonl", "openai")
     return seen
 
 
-def _closing(term: Terminal, rel: str, ep: str, where: str, texts: list[Any]) -> None:
+def _closing(term: Terminal, rel: str, ep: str, where: str, texts: list[Any],
+             target: str) -> None:
     from annotator.export.computeruse import DONE, GAVE_UP
 
     status = {DONE: "success", GAVE_UP: "failure"}
     for t in texts:
         if t in status:
-            term.see(rel, ep, where, status[t], True)
+            term.see(rel, ep, where, status[t], True, target)
 
 
 def _webdataset(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:

@@ -135,3 +135,9 @@ def test_terminal_action_must_say_the_outcome(golden_exports, tmp_path):
 
     _edit_lines(out / "train.jsonl", edit)
     assert _has(_errors(out), "train.jsonl", "terminal", "the outcome is failure")
+
+    def drop(recs):  # the successful episode loses its terminate step
+        recs[0]["traj"].pop()
+
+    _edit_lines(out / "train.jsonl", drop)
+    assert _has(_errors(out), "*.jsonl", "terminal", "has no terminal action")
