@@ -5,7 +5,7 @@ terminals, mail clients, spreadsheets, developer settings), in light and dark th
 text of 12 to 24 px.  The values planted on them and the clean words around them come from
 the corpora in benchmarks/data/ (pii.json, negatives.json, clean_text.txt,
 contributor.json), written independently of the detectors.  The screens are H.264-encoded
-with the recorder's encoder and settings (annotator.capture.encoder.VideoEncoder) and
+with the recorder's encoder and settings (annotator.bundle.video.VideoEncoder) and
 decoded back with annotator.media.video.VideoReader, so OCR sees what it sees in a real
 recording.
 
@@ -700,7 +700,7 @@ def render_screens(n: int, seed: int = 7) -> list[Screen]:
 def encode_decode(screens: list[Screen], workdir: Path) -> list[np.ndarray]:
     """Encode the screens as a recording would (the recorder's encoder and settings, one
     screen a second) and decode them back, frame-accurately, with annotator's reader."""
-    from annotator.capture.encoder import VideoEncoder
+    from annotator.bundle.video import VideoEncoder
     from annotator.media.video import VideoReader
 
     path = workdir / "screens.mp4"

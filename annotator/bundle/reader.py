@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from annotator.bundle import schema
+from annotator.bundle.frameindex import read_frame_index
 from annotator.bundle.jsonl import JsonlReport, read_jsonl
 
 
@@ -49,6 +50,42 @@ class FrameIndex:
 def _empty_index() -> FrameIndex:
     z = np.zeros(0, dtype=np.int64)
     return FrameIndex(z, z.copy(), np.zeros(0, bool), np.zeros(0, bool), [])
+
+
+def frame_index_name(manifest: dict[str, Any]) -> str:
+    """The frame index file of a bundle: ``frames.idx`` from version 2, else frames.jsonl."""
+    return schema.FRAME_INDEX if manifest.get("schema_version", 1) >= 2 else schema.FRAMES
+
+
+def read_frames_v1(path: Path, report: JsonlReport
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(t, pts, stored, changed)`` of a version-1 frames.jsonl, tolerant of bad lines."""
+    rows = [r for r in read_jsonl(path, report) if "t" in r and "pts" in r]
+    rows.sort(key=lambda r: r["t"])
+    n = len(rows)
+    return (np.fromiter((r["t"] for r in rows), np.int64, n),
+            np.fromiter((r["pts"] if r["pts"] is not None else -1 for r in rows), np.int64, n),
+            np.fromiter((bool(r.get("stored")) for r in rows), bool, n),
+            np.fromiter((bool(r.get("changed")) for r in rows), bool, n))
+
+
+def read_frame_arrays(folder: Path, manifest: dict[str, Any]
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, JsonlReport]:
+    """``(t, pts, stored, changed, report)``: one row per grab, whichever index the bundle
+    has.  Version 1 rows go through the tolerant JSON Lines reader."""
+    name = frame_index_name(manifest)
+    report = JsonlReport(name)
+    if name == schema.FRAME_INDEX:
+        try:
+            arrays = read_frame_index(folder / name, report)
+        except ValueError as exc:
+            from annotator.errors import BundleError
+
+            raise BundleError(f"The frame index of {folder} cannot be read: {exc}.",
+                              f"Run `annotator recover {folder}` to rebuild it.") from exc
+    else:
+        arrays = read_frames_v1(folder / name, report)
+    return (*arrays, report)
 
 
 @dataclass
@@ -117,21 +154,18 @@ class Bundle:
         return {int(e["event_id"]): e for e in self.elements
                 if e.get("kind") == "hit" and isinstance(e.get("event_id"), int)}
 
+    @property
+    def frame_index_path(self) -> Path:
+        return self.path / frame_index_name(self.manifest)
+
     @cached_property
     def frames(self) -> FrameIndex:
-        rows = self._read(schema.FRAMES)
-        if not rows:
+        t, pts, stored, changed, report = read_frame_arrays(self.path, self.manifest)
+        self.reports[report.path] = report
+        if not len(t):
             return _empty_index()
-        rows = [r for r in rows if "t" in r and "pts" in r]
-        rows.sort(key=lambda r: r["t"])
-        files = sorted({r.get("file", schema.VIDEO) for r in rows})
-        return FrameIndex(
-            t=np.fromiter((r["t"] for r in rows), np.int64, len(rows)),
-            pts=np.fromiter((r["pts"] if r["pts"] is not None else -1 for r in rows), np.int64, len(rows)),
-            stored=np.fromiter((bool(r.get("stored")) for r in rows), bool, len(rows)),
-            changed=np.fromiter((bool(r.get("changed")) for r in rows), bool, len(rows)),
-            files=files,
-        )
+        return FrameIndex(t=t, pts=pts, stored=stored, changed=changed,
+                          files=[self.manifest.get("video", {}).get("file", schema.VIDEO)])
 
     @property
     def warnings(self) -> list[str]:

@@ -17,10 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
 
 from annotator.bundle import schema
+from annotator.bundle.frameindex import (
+    CHANGED,
+    STORED,
+    read_records,
+    truncate_to_records,
+    write_frame_index,
+)
 from annotator.bundle.jsonl import JsonlReport, read_jsonl
 from annotator.bundle.mp4 import repair_fragmented_mp4
+from annotator.bundle.reader import frame_index_name
 from annotator.errors import BundleError
 from annotator.fsutil import atomic_file, write_json_atomic
 
@@ -53,6 +62,50 @@ def _rewrite_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
             fh.write(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode() + b"\n")
 
 
+def _recover_jsonl_index(folder: Path, pts_set: set[int], last_pts: int, load: Any
+                         ) -> tuple[list[int], int, int]:
+    """Version 1: grabs whose frame never reached the video are dropped; an unchanged grab
+    shown by an earlier frame survives if that frame did."""
+    frames = load(schema.FRAMES)
+    kept = [f for f in frames if f.get("pts") is not None and f["pts"] in pts_set
+            and f["pts"] <= last_pts]
+    lost = len(frames) - len(kept)
+    if lost:
+        _rewrite_jsonl(folder / schema.FRAMES, kept)
+    return [f["t"] for f in kept], sum(1 for f in kept if f.get("stored")), lost
+
+
+def _recover_index(folder: Path, pts_set: set[int], reports: dict[str, JsonlReport]
+                   ) -> tuple[list[int], int, int]:
+    """Version 2: cut a half-written record, drop damaged ones, and end the index at the
+    first *changed* grab whose frame did not reach the video (what came after it on screen
+    is unknown).  A lost repeat of an unchanged screen (keep-alive) loses only its stored
+    bit: the grabs after it are shown by the earlier frame with the same picture."""
+    path = folder / schema.FRAME_INDEX
+    backup = path.with_name(path.name + ".before-recover")
+    rep = JsonlReport(schema.FRAME_INDEX)
+    t, flags = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if path.is_file():
+        if not backup.exists():
+            shutil.copy2(path, backup)
+        truncate_to_records(path)
+        t, flags = read_records(path, rep)
+    reports[schema.FRAME_INDEX] = rep
+    n = len(t)
+    stored = (flags & STORED) != 0
+    in_video = np.fromiter((int(x) in pts_set for x in t), bool, n)
+    lost_changed = np.nonzero(stored & ~in_video & ((flags & CHANGED) != 0))[0]
+    cut = int(lost_changed[0]) if len(lost_changed) else n
+    t, flags = t[:cut], flags[:cut].copy()
+    lost_repeats = ((flags & STORED) != 0) & ~in_video[:cut]
+    flags[lost_repeats] &= ~STORED
+    if cut < n or lost_repeats.any() or rep.bad_lines:
+        write_frame_index(path, t, flags)
+    elif not rep.truncated_tail:
+        backup.unlink(missing_ok=True)  # nothing was changed
+    return t.tolist(), int(((flags & STORED) != 0).sum()), n - cut
+
+
 def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
     """Recover ``folder`` in place and return its new manifest."""
 
@@ -80,17 +133,15 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
             _rewrite_jsonl(folder / name, rows)
         return rows
 
-    frames = load(schema.FRAMES)
     events = load(schema.EVENTS)
     load(schema.WINDOWS)
-
-    # Grabs whose frame never reached the video are lost; an unchanged grab shown by an
-    # earlier frame survives if that frame did.
-    kept = [f for f in frames if f.get("pts") is not None and f["pts"] in pts_set
-            and f["pts"] <= last_pts]
-    frames_lost = len(frames) - len(kept)
-    if frames_lost:
-        _rewrite_jsonl(folder / schema.FRAMES, kept)
+    if schema.ELEMENTS in os.listdir(folder):
+        load(schema.ELEMENTS)
+    if frame_index_name(manifest) == schema.FRAME_INDEX:
+        kept_t, kept_stored, frames_lost = _recover_index(folder, pts_set, reports)
+    else:
+        kept_t, kept_stored, frames_lost = _recover_jsonl_index(folder, pts_set, last_pts,
+                                                                load)
 
     # Pauses from the pause/resume markers.
     pauses: list[dict[str, Any]] = []
@@ -102,7 +153,7 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
             open_pause["end_us"] = e["t"]
             pauses.append(open_pause)
             open_pause = None
-    last_t = max([f["t"] for f in kept] + [e.get("t", 0) for e in events] + [0])
+    last_t = max(kept_t[-1:] + [e.get("t", 0) for e in events] + [0])
     if open_pause is not None:
         open_pause["end_us"] = last_t
         pauses.append(open_pause)
@@ -128,9 +179,9 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
             "pauses": pauses,
             "stop_reason": manifest.get("stop_reason") or "interrupted (recovered)",
             "stats": {
-                "grabs": len(kept),
-                "frames_stored": sum(1 for f in kept if f.get("stored")),
-                "fps_achieved": round(len(kept) / secs, 3),
+                "grabs": len(kept_t),
+                "frames_stored": kept_stored,
+                "fps_achieved": round(len(kept_t) / secs, 3),
                 "dropped_deadlines": None,
                 "encoder_dropped": None,
                 "events": len(events),

@@ -13,11 +13,12 @@ from typing import Any
 
 from annotator.errors import BundleError, NewerSchemaError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 MANIFEST = "manifest.json"
 VIDEO = "video.mp4"
-FRAMES = "frames.jsonl"
+FRAME_INDEX = "frames.idx"  # version 2: binary, one 8-byte record per grab (frameindex.py)
+FRAMES = "frames.jsonl"  # version 1: one JSON line per grab
 EVENTS = "events.jsonl"
 WINDOWS = "windows.jsonl"
 ELEMENTS = "elements.jsonl"  # optional: accessibility hits and focus (docs/bundle-format.md)
@@ -86,10 +87,17 @@ def upgrade_manifest(data: dict[str, Any]) -> dict[str, Any]:
     if version < 1:
         raise BundleError(f"Unknown bundle schema version {version}.")
     data.setdefault("pauses", [])
+    if version < 2:
+        # Version 1: the whole screen was grabbed at every tick (no DAMAGE), the frame index
+        # is frames.jsonl, and no event says which device it came from.
+        data.setdefault("capture", {}).setdefault("method", "full grabs")
+        data.setdefault("input_devices", {"source": "none",
+                                          "reason": "not recorded (bundle version 1)"})
     data.setdefault("problems", [])
     # Bundles recorded before accessibility capture: focus unknown, nothing masked.
     data.setdefault("a11y", {"available": False,
                              "reason": "not recorded (made before accessibility capture)",
                              "focus_source": "none", "password_masking": False,
                              "elements_file": None})
+    data.setdefault("input_devices", {"source": "none", "reason": "not recorded"})
     return data

@@ -74,5 +74,13 @@ class MssGrabber:
         raw = shot.raw
         return raw, np.frombuffer(raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
 
+    def grab_rect(self, rect: Rect) -> tuple[bytearray, np.ndarray]:
+        """Like ``grab`` for ``rect`` only (frame coordinates: relative to the region)."""
+        r = self.region
+        shot = self._sct.grab({"left": r.x + rect.x, "top": r.y + rect.y,
+                               "width": rect.width, "height": rect.height})
+        raw = shot.raw
+        return raw, np.frombuffer(raw, dtype=np.uint8).reshape(shot.height, shot.width, 4)
+
     def close(self) -> None:
         self._sct.close()

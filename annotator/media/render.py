@@ -71,7 +71,7 @@ DEFAULT_PADDING = 4
 # few levels of the colour (max 2 measured for black at CRF 23) instead of ringing by 10-15
 # levels at the edges.  It also covers whole 2x2 chroma samples.
 FILL_ALIGN = 8
-# The recorder's settings (annotator.capture.encoder.VideoEncoder), used when the manifest
+# The recorder's settings (annotator.bundle.video.VideoEncoder), used when the manifest
 # does not say.  B-frames stay off so that the pts written are the pts read back.
 DEFAULT_PRESET = "veryfast"
 DEFAULT_CRF = 23

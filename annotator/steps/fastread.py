@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from annotator.bundle import reader, schema
 from annotator.bundle.jsonl import JsonlReport, read_jsonl
 
 
@@ -88,3 +89,12 @@ def read_frame_arrays(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
         order = np.argsort(t, kind="stable")  # the reader's sort by t, stable
         t, pts, stored, changed = t[order], pts[order], stored[order], changed[order]
     return t, pts, stored, changed, report
+
+
+def read_frames(folder: Path, manifest: dict[str, Any]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, JsonlReport]:
+    """``(t, pts, stored, changed, report)`` of a bundle's frame index, whichever version:
+    the binary index of version 2 as the bundle reads it, frames.jsonl of version 1 fast."""
+    if reader.frame_index_name(manifest) == schema.FRAMES:
+        return read_frame_arrays(folder / schema.FRAMES)
+    return reader.read_frame_arrays(folder, manifest)

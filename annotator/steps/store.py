@@ -20,7 +20,7 @@ from annotator.errors import AnnotatorError
 from annotator.fsutil import write_json_atomic
 from annotator.steps import model as m
 from annotator.steps.derive import DROP_CATEGORIES, Params, derive_events
-from annotator.steps.fastread import read_events, read_frame_arrays
+from annotator.steps.fastread import read_events, read_frames
 from annotator.steps.frames import observation_policy, pair_frames, result_policy
 
 STEPS_FILE = "steps.json"
@@ -164,7 +164,7 @@ def derive_bundle(bundle: Bundle | str | Path, *, params: Params | None = None,
     # The same rows and warnings as b.events and b.frames, read about 2.5x faster.
     events, events_report = read_events(b.path / schema.EVENTS)
     windows = b.windows
-    t, pts, stored, changed, frames_report = read_frame_arrays(b.path / schema.FRAMES)
+    t, pts, stored, changed, frames_report = read_frames(b.path, b.manifest)
     der = derive_events(events, width=screen["width"], height=screen["height"],
                         windows=windows, params=params, display_id=screen["display_id"],
                         scale=screen["scale"])

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,11 +34,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-import annotator
-from annotator.bundle import schema
-from annotator.bundle.jsonl import JsonlWriter
-from annotator.capture.encoder import VideoEncoder
-from annotator.fsutil import write_json_atomic
+from annotator.bundle.writer import BundleWriter, iso, new_manifest
+from annotator.capture.a11y_model import ROLE_NAMES
+from annotator.capture.x11_devices import SCRIPTED
 from annotator.workspace import Workspace
 
 WIDTH, HEIGHT = 1280, 800
@@ -79,7 +76,7 @@ class SampleBooks(QWidget):
             b.setMinimumHeight(30)
             bar.addWidget(b)
         root.addLayout(bar)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         self.customer = QLineEdit()
         self.email = QLineEdit()
         self.terms = QComboBox()
@@ -131,20 +128,15 @@ class DemoRecorder:
         self.win.show()
         QApplication.processEvents()
         self.clock = _Clock()
-        self.enc = VideoEncoder(out / schema.VIDEO, width, height, fps=FPS)
-        self.events = JsonlWriter(out / schema.EVENTS)
-        self.frames = JsonlWriter(out / schema.FRAMES)
-        self.windows = JsonlWriter(out / schema.WINDOWS)
+        self.writer = BundleWriter(out, width, height, video={"fps": FPS}, elements=True)
         self.next_id = 1
-        self.grab_i = 0
         self.last_grab_t = 0
         self.last_raw: bytes | None = None
-        self.last_stored = -1
         self.mouse = (width // 2, height // 2)
         self.focus: QWidget | None = None
         self.started = _dt.datetime.now(_dt.UTC)
-        self.ack = ack
-        self.windows.write({"t": 100_000, "kind": "focus", "title": TITLE, "app": APP,
+        self.writer.start(self._manifest(ack))
+        self.writer.window({"t": 100_000, "kind": "focus", "title": TITLE, "app": APP,
                             "window_id": 1, "box": [0, 0, width, height]})
         self._grab(force=True)
 
@@ -156,9 +148,7 @@ class DemoRecorder:
         # Unchanged grabs between the last one and now.
         t = self.last_grab_t + interval
         while t < now - interval // 2:
-            self.frames.write({"i": self.grab_i, "t": t, "pts": self.last_stored,
-                               "stored": False, "changed": False, "file": schema.VIDEO})
-            self.grab_i += 1
+            self.writer.grab(t, stored=False, changed=False)
             t += interval
         QApplication.processEvents()
         img = self.win.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
@@ -169,17 +159,18 @@ class DemoRecorder:
         raw = bgra.tobytes()
         changed = raw != self.last_raw or force
         if changed:
-            self.enc.encode_i420(cv2.cvtColor(bgra, cv2.COLOR_BGRA2YUV_I420), now)
-            self.last_stored = now
+            self.writer.encode(cv2.cvtColor(bgra, cv2.COLOR_BGRA2YUV_I420), now)
             self.last_raw = raw
-        self.frames.write({"i": self.grab_i, "t": now, "pts": self.last_stored,
-                           "stored": changed, "changed": changed, "file": schema.VIDEO})
-        self.grab_i += 1
+        self.writer.grab(now, stored=changed, changed=changed)
         self.last_grab_t = now
 
-    def _event(self, kind: str, **fields) -> None:
-        self.events.write({"id": self.next_id, "t": self.clock.t_us, "kind": kind, **fields})
+    def _event(self, kind: str, **fields) -> int:
+        """A scripted input event: its device class says it was made up (``scripted``)."""
+        eid = self.next_id
+        self.writer.event({"id": eid, "t": self.clock.t_us, "kind": kind, **fields,
+                           "device": SCRIPTED, "synthetic": True})
         self.next_id += 1
+        return eid
 
     # -- scripted input ---------------------------------------------------------------------
     def move_to(self, x: int, y: int, ms: float = 400) -> None:
@@ -203,7 +194,7 @@ class DemoRecorder:
         target, local = self._widget_at(p.x(), p.y())
         for n in range(count):
             self.clock.advance(120 if n else 150)
-            self._event("mouse_down", x=p.x(), y=p.y(), button=button)
+            self._hit(self._event("mouse_down", x=p.x(), y=p.y(), button=button), p.x(), p.y())
             self.clock.advance(60)
             self._event("mouse_up", x=p.x(), y=p.y(), button=button)
             if n == 1:
@@ -298,45 +289,66 @@ class DemoRecorder:
     def finish(self) -> dict:
         self.clock.advance(600)
         self._grab()
-        self.enc.close()
-        for w in (self.events, self.frames, self.windows):
-            w.close()
+        self.writer.close_video()
+        self.writer.close_streams()
         duration = self.clock.t_us
-        manifest = {
-            "schema_version": schema.SCHEMA_VERSION,
-            "id": str(uuid.uuid4()),
-            "status": schema.STATUS_COMPLETE,
-            "app_version": annotator.__version__,
-            "created_by": "annotator demo",
-            "os": {"system": "demo", "release": "", "session": "offscreen"},
-            "clock": {"name": "scripted", "unit": "microseconds since start",
-                      "start_monotonic_ns": 0,
-                      "start_utc": self.started.isoformat(timespec="microseconds")},
-            "started_utc": self.started.isoformat(timespec="microseconds"),
-            "ended_utc": (self.started + _dt.timedelta(microseconds=duration)).isoformat(
-                timespec="microseconds"),
-            "duration_us": duration,
-            "displays": [{"id": "1", "origin_x": 0, "origin_y": 0, "width_px": self.width,
-                          "height_px": self.height, "scale": 1.0, "captured": True}],
-            "capture": {"display_id": "1",
-                        "region": {"x": 0, "y": 0, "width": self.width,
-                                   "height": self.height},
-                        "scale": 1.0, "fps_requested": FPS, "fps_achieved": FPS,
-                        "cursor": False},
-            "video": {"file": schema.VIDEO, **self.enc.settings},
-            "pauses": [],
-            "problems": [],
-            "stop_reason": "demo finished",
-            "acknowledgement": self.ack,
-            "deny_list": [],
-            "hotkeys": {},
-            "stats": {"grabs": self.grab_i, "frames_stored": self.enc.frames,
-                      "fps_achieved": FPS, "dropped_deadlines": 0, "encoder_dropped": 0,
-                      "events": self.next_id - 1},
-        }
-        write_json_atomic(self.out / schema.MANIFEST, manifest)
+        manifest = self.writer.finish(
+            {"ended_utc": iso(self.started + _dt.timedelta(microseconds=duration)),
+             "duration_us": duration, "stop_reason": "demo finished"},
+            {"fps_achieved": FPS, "dropped_deadlines": 0, "encoder_dropped": 0})
         self.win.close()
         return manifest
+
+    def _manifest(self, ack: dict | None) -> dict:
+        region = {"x": 0, "y": 0, "width": self.width, "height": self.height}
+        return new_manifest(
+            created_by="annotator demo",
+            started=self.started,
+            clock={"name": "scripted", "unit": "microseconds since start",
+                   "start_monotonic_ns": 0, "start_utc": iso(self.started)},
+            os={"system": "demo", "release": "", "session": "offscreen"},
+            displays=[{"id": "1", "origin_x": 0, "origin_y": 0, "width_px": self.width,
+                       "height_px": self.height, "scale": 1.0, "captured": True}],
+            capture={"display_id": "1", "region": region, "scale": 1.0, "fps_requested": FPS,
+                     "fps_achieved": FPS, "cursor": False, "method": "scripted",
+                     "method_reason": "made by annotator demo: every change is grabbed"},
+            acknowledgement=ack, deny_list=[], hotkeys={},
+            a11y={"available": True, "reason": None, "focus_source": "scripted",
+                  "password_masking": False, "elements_file": "elements.jsonl"},
+            input_devices={"source": "scripted",
+                           "reason": "made by annotator demo: no device was used"},
+        )
+
+    def _hit(self, event_id: int, x: int, y: int) -> None:
+        """The element under a press, as the sample window's widget tree knows it (what
+        accessibility would report for these Qt widgets: a field is named by its label)."""
+        widget, local = self._widget_at(x, y)
+        role, name, box, rect = "filler", None, widget, None
+        table = self.win.table
+        if widget is table.viewport():
+            item = table.itemAt(local)
+            role, name = "table cell", item.text() if item is not None else None
+            if item is not None:
+                r = table.visualItemRect(item)
+                tl = table.viewport().mapTo(self.win, r.topLeft())
+                rect = [tl.x(), tl.y(), r.width(), r.height()]
+            box = None
+        elif isinstance(widget, QPushButton):
+            role, name = "push button", widget.text()
+        elif isinstance(widget, (QLineEdit, QTextEdit)) or isinstance(
+                widget.parent(), QTextEdit):
+            field = widget if isinstance(widget, (QLineEdit, QTextEdit)) else widget.parent()
+            label = self.win.form.labelForField(field)
+            role, name, box = "text", label.text() if label else None, field
+        if box is not None:
+            tl = box.mapTo(self.win, QPoint(0, 0))
+            rect = [tl.x(), tl.y(), box.width(), box.height()]
+        codes = {v: k for k, v in ROLE_NAMES.items()}
+        self.writer.element({"kind": "hit", "event_id": event_id, "t": self.clock.t_us,
+                             "source": "scripted", "role": codes.get(role), "role_name": role,
+                             "name": name, "box": rect, "app": APP, "toolkit": "Qt",
+                             "pid": None, "states": ["enabled", "showing", "visible"],
+                             "password": False, "latency_us": 0})
 
 
 def script(d: DemoRecorder) -> None:

@@ -14,7 +14,7 @@ from annotator.bundle import Bundle, schema
 from annotator.bundle.inspect import inspect_bundle
 from annotator.bundle.mp4 import scan_fragmented_mp4
 from annotator.bundle.recover import recover, video_pts
-from annotator.capture.encoder import VideoEncoder
+from annotator.bundle.video import VideoEncoder
 from annotator.errors import BundleError, NewerSchemaError
 
 

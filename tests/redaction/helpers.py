@@ -72,7 +72,7 @@ def write_bundle(folder: Path, frames: list[tuple[int, np.ndarray]], *,
                  duration_us: int | None = None) -> Path:
     """A bundle whose video holds ``frames`` ((pts µs, RGB)), encoded with the recorder's
     encoder, one grab per frame."""
-    from annotator.capture.encoder import VideoEncoder
+    from annotator.bundle.video import VideoEncoder
 
     folder.mkdir(parents=True, exist_ok=True)
     h, w = frames[0][1].shape[:2]

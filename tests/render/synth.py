@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from annotator.bundle import schema
-from annotator.capture.encoder import VideoEncoder
+from annotator.bundle.video import VideoEncoder
 
 W, H = 640, 360
 GRAB_US = 33_333

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from annotator.bundle.schema import SCHEMA_VERSION
 from annotator.cli import main as cli_main
 from annotator.cli import steps_cmd
 from annotator.errors import AnnotatorError, BundleError, NewerSchemaError
@@ -204,10 +205,11 @@ def test_cli_errors_through_main(tmp_path, capsys, monkeypatch):
     assert cli_main.main(["steps", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert "annotator: error:" in err and "What to do" in err
-    newer = make_bundle(tmp_path / "new", Script().click(1, 1), manifest={"schema_version": 2})
+    newer = make_bundle(tmp_path / "new", Script().click(1, 1),
+                        manifest={"schema_version": SCHEMA_VERSION + 1})
     assert cli_main.main(["steps", str(newer)]) == 2
     err = capsys.readouterr().err
-    assert "schema version 2" in err and "up to 1" in err
+    assert f"schema version {SCHEMA_VERSION + 1}" in err and f"up to {SCHEMA_VERSION}" in err
     ok = make_bundle(tmp_path / "ok", scenario())
     assert cli_main.main(["steps", str(ok)]) == 0
 

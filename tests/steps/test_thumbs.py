@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from annotator.capture.encoder import VideoEncoder
+from annotator.bundle.video import VideoEncoder
 from annotator.steps import derive_bundle
 from annotator.steps.thumbs import decode_frames, write_thumbnails
 from tests.steps.helpers import Script, make_bundle

@@ -18,7 +18,7 @@ from annotator.errors import AnnotatorError
 from annotator.fsutil import atomic_file
 from annotator.media.framecache import read_cached
 from annotator.media.video import VideoReader
-from annotator.steps.fastread import read_frame_arrays
+from annotator.steps.fastread import read_frames
 
 # The pts of every stored frame, kept beside the frame cache: reading them from an hour's
 # frames.jsonl (100,000 lines) costs about 0.4 s, loading this file about 1 ms.  Derived
@@ -28,7 +28,8 @@ INDEX_FILE = "cache/stored-pts.npz"
 
 def _index_key(folder: Path) -> np.ndarray | None:
     try:
-        st = (folder / schema.FRAMES).stat()
+        index = folder / schema.FRAME_INDEX
+        st = (index if index.exists() else folder / schema.FRAMES).stat()
     except OSError:
         return None
     return np.array([st.st_size, st.st_mtime_ns], np.int64)
@@ -61,9 +62,11 @@ def write_stored_pts(folder: Path, pts: list[int]) -> None:
 
 
 def read_stored_pts(folder: Path) -> list[int]:
-    """The stored frames' pts, in time order, read from frames.jsonl (slow on long
-    recordings: the window does this on a worker thread), and kept for the next open."""
-    _t, pts, stored, _changed, _report = read_frame_arrays(folder / schema.FRAMES)
+    """The stored frames' pts, in time order, read from the frame index (slow on long
+    version-1 recordings: the window does this on a worker thread), and kept for the next
+    open."""
+    manifest = schema.read_manifest(folder)
+    _t, pts, stored, _changed, _report = read_frames(folder, manifest)
     out = pts[stored].tolist()
     write_stored_pts(folder, out)
     return out
