@@ -184,18 +184,24 @@ class InputEventsMixin:
                     masked = worker.decide(t_ns, now, force=force)
                     if masked is None:
                         break
+                t_us = self._us(t_ns)
                 if devices is not None and kind in INPUT_KINDS:
-                    dev = devices.device_for(kind, t_ns, button_number(rec.get("button")),
-                                             now_ns=t_ns + WAIT_NS if force else now)
-                    if dev is None:
+                    found = devices.device_for(kind, t_ns, button_number(rec.get("button")),
+                                               now_ns=t_ns + WAIT_NS if force else now)
+                    if found is None:
                         break
+                    dev, server_ns = found
                     rec = {**rec, "device": dev}
                     if dev in SYNTHETIC:
                         rec["synthetic"] = True
+                    if server_ns is not None:
+                        # The X server's time of the press is closer to the truth than our
+                        # listener's, which a busy machine can delay by tens of ms.
+                        t_us = min(t_us, max(0, self._us(server_ns)))
                 if masked is not None:
                     rec = self._mask_key(rec, masked, t_ns)
                 self._pending.popleft()
-                self._writer.event({"id": eid, "t": self._us(t_ns), **rec})
+                self._writer.event({"id": eid, "t": t_us, **rec})
 
     def _mask_key(self, rec: dict[str, Any], masked: bool, t_ns: int) -> dict[str, Any]:
         from annotator.capture.x11_input import mask_key_event

@@ -62,6 +62,8 @@ from annotator.capture.record_setup import (  # noqa: F401  (the recorder's publ
 from annotator.capture.screen_capture import SAFETY_INTERVAL_S, CaptureMixin
 from annotator.errors import AnnotatorError, OutputFolderError
 
+FIRST_GRAB_WAIT_S = 3.0
+
 
 class Recorder(InputEventsMixin, CaptureMixin):
     """Record one bundle.  ``start()``, then ``pause()``/``resume()``, then ``stop()``.
@@ -195,25 +197,36 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 video={"fps": self.config.fps, "preset": self.config.preset,
                        "crf": self.config.crf, "gop": self.config.gop},
                 elements=bool(self._a11y_info.get("available")))
-            self._writer.start(self._first_manifest())
-            self._manifest = self._writer.manifest
         except BaseException:
             self._stop_a11y()
             if self._devices is not None:
                 self._devices.stop()
             raise
+        # Frames and input first: the manifest says "recording" once both are captured, so
+        # what a contributor does after the recorder says it started is in the recording.
         self._state = "recording"
+        self._start_thread("annotator-encode", self._encode_loop)
+        self._start_thread("annotator-capture", self._capture_loop)
         self._input.start(self._on_input)
+        deadline = time.monotonic() + FIRST_GRAB_WAIT_S
+        while (self._first_grab_ns is None and not self._stop_event.is_set()
+               and time.monotonic() < deadline):
+            time.sleep(0.01)
+        try:
+            self._writer.start(self._first_manifest())
+        except BaseException:
+            self._request_stop("the manifest could not be written")
+            self._finalize()
+            raise
+        self._manifest = self._writer.manifest
         if not self._input.alive():
             self._problem("The input listener did not start: mouse and keyboard are not captured.")
-        for name, target in (
-            ("annotator-capture", self._capture_loop),
-            ("annotator-encode", self._encode_loop),
-            ("annotator-monitor", self._monitor_loop),
-        ):
-            th = threading.Thread(target=target, name=name, daemon=True)
-            th.start()
-            self._threads.append(th)
+        self._start_thread("annotator-monitor", self._monitor_loop)
+
+    def _start_thread(self, name: str, target: Callable[[], None]) -> None:
+        th = threading.Thread(target=target, name=name, daemon=True)
+        th.start()
+        self._threads.append(th)
 
     def _first_manifest(self) -> dict[str, Any]:
         started = utc_now()
@@ -231,8 +244,9 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 "scale": self.display.scale,
                 "fps_requested": self.config.fps,
                 "cursor": False,
-                "method": "damage" if self._damage_reason is None else "full grabs",
-                "method_reason": self._damage_reason,
+                "method": self._capture_info.get(
+                    "method", "damage" if self._damage_reason is None else "full grabs"),
+                "method_reason": self._capture_info.get("method_reason", self._damage_reason),
                 "safety_interval_s": SAFETY_INTERVAL_S,
             },
             acknowledgement=self.config.acknowledgement,

@@ -51,8 +51,10 @@ _DIRECT_TOUCH = 1
 _SLAVE_POINTER, _SLAVE_KEYBOARD = 3, 4
 
 WINDOW_BEFORE_NS = 400_000_000  # a raw event at most this long before its core event
-WINDOW_AFTER_NS = 20_000_000  # ...or this long after (clock offset and ms rounding)
+WINDOW_AFTER_NS = 60_000_000  # ...or this long after (clock offset, ms rounding, XRecord
+# delivering a press and its release together although they were milliseconds apart)
 MOTION_WINDOW_NS = 40_000_000  # a move with no raw motion this close before it: a warp
+MOTION_AFTER_NS = 15_000_000
 WAIT_NS = 300_000_000  # an event waits at most this long for its raw event to be read
 KEEP_NS = 2_000_000_000
 REPEAT_NS = 2_000_000_000  # a key with no raw event this soon after a matched key: repeat
@@ -175,10 +177,16 @@ class XInputDevices:
         info = d.query_extension("XInputExtension")
         if not info.present:
             raise RuntimeError("the X server has no XInputExtension")
-        version = d.xinput_query_version()
+        # Announce XInput 2.2: from 2.1 on, raw events reach the root window during grabs
+        # too (with 2.0 a press's implicit grab hides its release from us).
+        version = xinput.XIQueryVersion(display=d.display, opcode=info.major_opcode,
+                                        major_version=2, minor_version=2)
         if version.major_version < 2:
             raise RuntimeError(f"XInput {version.major_version}.{version.minor_version} "
                                "has no raw events (2.0 needed)")
+        if (version.major_version, version.minor_version) < (2, 1):
+            raise RuntimeError(f"XInput {version.major_version}.{version.minor_version} hides "
+                               "raw events during grabs (2.1 needed)")
         raw = rq.Struct(rq.Card16("deviceid"), rq.Card32("time"), rq.Card32("detail"),
                         rq.Card16("sourceid"), rq.Card16("valuators_len"),
                         rq.Card32("flags"))
@@ -195,19 +203,24 @@ class XInputDevices:
         win = root.create_window(-10, -10, 1, 1, 0, 0, X.InputOnly, X.CopyFromParent,
                                  event_mask=X.PropertyChangeMask)
         atom = d.intern_atom("_ANNOTATOR_CLOCK")
-        before = time.monotonic_ns()
-        win.change_property(atom, atom, 8, b"t")
-        d.flush()
+        best: tuple[int, int] | None = None  # (round trip, offset) of the quickest of five
         deadline = time.monotonic() + 2.0
-        while True:
-            e = d.next_event()
-            if e.type == X.PropertyNotify and e.window.id == win.id:
-                after = time.monotonic_ns()
-                local_ms = (before + after) // 2 // 1_000_000
-                self._offset_ms = (e.time - local_ms) & 0xFFFFFFFF
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("the X server did not answer a property change")
+        for _ in range(5):
+            before = time.monotonic_ns()
+            win.change_property(atom, atom, 8, b"t")
+            d.flush()
+            while True:
+                e = d.next_event()
+                if e.type == X.PropertyNotify and e.window.id == win.id:
+                    after = time.monotonic_ns()
+                    local_ms = (before + after) // 2 // 1_000_000
+                    offset = (e.time - local_ms) & 0xFFFFFFFF
+                    if best is None or after - before < best[0]:
+                        best = (after - before, offset)
+                    break
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the X server did not answer a property change")
+        self._offset_ms = best[1]
         win.destroy()
         d.flush()
 
@@ -284,9 +297,11 @@ class XInputDevices:
 
     # -- matching (the recorder's commit thread) -----------------------------------------
     def device_for(self, kind: str, t_ns: int, button: int | None = None,
-                   now_ns: int | None = None) -> str | None:
-        """The device class of an event stamped ``t_ns``; None while its raw event may not
-        have been read yet.  Claims the raw event it matched: call in event order."""
+                   now_ns: int | None = None) -> tuple[str, int | None] | None:
+        """``(device class, time)`` of an event stamped ``t_ns``: the time is when the X
+        server saw the press or release it matched (on our clock, to the millisecond), or
+        None (moves, no match).  None while its raw event may not have been read yet.
+        Claims the raw event it matched: call in event order."""
         now = time.monotonic_ns() if now_ns is None else now_ns
         if self.available and self._synced_ns < t_ns + WINDOW_AFTER_NS \
                 and now - t_ns < WAIT_NS:
@@ -294,37 +309,38 @@ class XInputDevices:
         with self._lock:
             return self._match(kind, t_ns, button)
 
-    def _match(self, kind: str, t_ns: int, button: int | None) -> str:
+    def _match(self, kind: str, t_ns: int, button: int | None) -> tuple[str, int | None]:
         lo, hi = t_ns - WINDOW_BEFORE_NS, t_ns + WINDOW_AFTER_NS
         if kind == "mouse_move":
             best = None
             for r in self._raw[_RAW_MOTION]:
-                if r.t_ns > hi:
+                if r.t_ns > t_ns + MOTION_AFTER_NS:
                     break
                 best = r
-            if best is not None and best.t_ns >= t_ns - MOTION_WINDOW_NS:
-                return best.device
-            return WARP if self.available or self.lost is None else UNKNOWN
+            if best is not None and best.t_ns >= t_ns - MOTION_WINDOW_NS \
+                    and best.t_ns <= t_ns + MOTION_AFTER_NS:
+                return best.device, None
+            return (WARP if self.available or self.lost is None else UNKNOWN), None
         if kind in ("key_down", "key_up"):
             q = self._raw[_RAW_KEY_PRESS if kind == "key_down" else _RAW_KEY_RELEASE]
             r = self._claim(q, lo, hi, None)
             if r is not None:
                 self._last_key = (t_ns, r.device)
-                return r.device
+                return r.device, r.t_ns
             if self._last_key is not None and t_ns - self._last_key[0] < REPEAT_NS:
-                return self._last_key[1]  # autorepeat: no raw event of its own
-            return UNKNOWN
+                return self._last_key[1], None  # autorepeat: no raw event of its own
+            return UNKNOWN, None
         if kind in ("mouse_down", "mouse_up", "scroll"):
             q = self._raw[_RAW_BUTTON_RELEASE if kind == "mouse_up" else _RAW_BUTTON_PRESS]
             wanted = (4, 5, 6, 7) if kind == "scroll" else (button,)
             r = self._claim(q, lo, hi, wanted)
             if r is not None:
-                return r.device
+                return r.device, r.t_ns
             if kind == "scroll":  # smooth scrolling: scroll valuators come as raw motion
                 for m in reversed(self._raw[_RAW_MOTION]):
                     if lo <= m.t_ns <= hi:
-                        return m.device
-        return UNKNOWN
+                        return m.device, None
+        return UNKNOWN, None
 
     @staticmethod
     def _claim(q: deque[_Raw], lo: int, hi: int, details: tuple[Any, ...] | None

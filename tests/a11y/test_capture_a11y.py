@@ -256,7 +256,7 @@ def test_hit_tests_say_none_where_no_tree_exists(xserver, a11y_env, start_env_ap
     bare root has no window; IsEnabled is set while running and restored after."""
     env = a11y_env
     app = start_env_app("tests.apps.login_app", a11y_app_env(env),
-                        "--geometry", ",".join(map(str, GEOMETRY)))
+                        "--geometry", "100,100,500,300", "--search")
     boxes = read_boxes(app)
     wait_registered(env["DBUS_SESSION_BUS_ADDRESS"], app.proc.pid)
     xmsg = subprocess.Popen(["xmessage", "-geometry", "300x100+800+100", "no tree here"],
@@ -280,6 +280,13 @@ def test_hit_tests_say_none_where_no_tree_exists(xserver, a11y_env, start_env_ap
             assert [pw.box.x, pw.box.y, pw.box.width, pw.box.height] == boxes["password"]
             assert pw.pid == app.proc.pid and pw.toolkit == "Qt"
             assert pw.latency_us is not None and pw.latency_us < 500_000
+            assert pw.parent is None and pw.labelled_by is None  # named: relations not read
+            # An element with no name of its own: its relations say what it is.
+            search = w.hit_test(*centre(boxes["search"]))
+            assert search.role_name == "push button" and not search.name, search
+            assert search.parent is not None and search.parent[0] == "Search", search
+            rec = search.to_record()
+            assert rec["parent"]["name"] == "Search" and rec["parent"]["role_name"]
             plain = w.hit_test(950, 150)
             assert plain.source == "none" and "no accessibility tree" in plain.reason, plain
             assert plain.app == "Xmessage"

@@ -20,9 +20,12 @@ from PyQt6.QtCore import QPoint
 from PyQt6.QtWidgets import (
     QApplication,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QStyle,
     QWidget,
 )
 
@@ -36,6 +39,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--geometry", default="100,100,500,200")
     ap.add_argument("--title", default="Login test")
+    ap.add_argument("--search", action="store_true",
+                    help="add an icon-only button (no accessible name) in a panel named 'Search'")
     args = ap.parse_args()
     x, y, w, h = (int(v) for v in args.geometry.split(","))
     app = QApplication(sys.argv[:1])
@@ -55,6 +60,14 @@ def main() -> int:
     form.addRow(user_label, user)
     form.addRow(password_label, password)
     form.addRow(button)
+    search = None
+    if args.search:
+        group = QFrame()
+        group.setAccessibleName("Search")
+        search = QPushButton()  # an icon only: no accessible name; its parent names it
+        search.setIcon(win.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload))
+        QHBoxLayout(group).addWidget(search)
+        form.addRow(group)
     user.textChanged.connect(lambda t: print(f"user {t}", flush=True))
     password.textChanged.connect(lambda t: print(f"password {len(t)}", flush=True))
     button.clicked.connect(lambda: print("clicked", flush=True))
@@ -65,6 +78,8 @@ def main() -> int:
     app.processEvents()
     boxes = {"user": screen_box(user), "password": screen_box(password),
              "button": screen_box(button)}
+    if search is not None:
+        boxes["search"] = screen_box(search)
     # One line: two lines in one pipe read can leave the second in a reader's buffer.
     print("ready " + json.dumps(boxes), flush=True)
     return app.exec()
