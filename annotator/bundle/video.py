@@ -9,8 +9,13 @@ Choices (see docs/bundle-format.md, "video"):
   is variable frame rate and unchanged screens need not be stored.
 - No B-frames: with B-frames, fragmented MP4 shifts every pts by the reorder delay; without
   them the pts read back equal the capture times exactly.
-- ``rc-lookahead=5`` keeps x264's output delay at 6 frames so that the recorder can push
-  the last changed frame out of the encoder with a few cheap repeated frames (keep-alive).
+- No encoder delay (``X264_PARAMS``: no lookahead, slice threads instead of frame
+  threads): each frame comes out of x264 as soon as it goes in, so a change reaches the file
+  with its fragment and one repeated frame half a second later closes that fragment
+  (``FRAGMENT_CLOSE_US``).  With x264's default 6-frame delay a change needed about ten
+  repeats to reach the disk, each costing as much CPU as a real frame.
+- ``force-cfr``: rate control by frame count, not by timestamps.  With our variable frame
+  rate, x264 otherwise gives a frame shown for long (a quiet screen) more bits.
 """
 
 from __future__ import annotations
@@ -24,7 +29,10 @@ import numpy as np
 
 TIME_BASE = fractions.Fraction(1, 1_000_000)
 FRAG_DURATION_US = 500_000
-ENCODER_DELAY_FRAMES = 6
+# A repeat of the last frame this long after it, if nothing changed since, closes its
+# fragment (the muxer writes a fragment when a packet past its duration arrives).
+FRAGMENT_CLOSE_US = FRAG_DURATION_US + 50_000
+X264_PARAMS = "bframes=0:rc-lookahead=0:sync-lookahead=0:mbtree=0:sliced-threads=1:force-cfr=1"
 
 
 class VideoEncoder:
@@ -50,7 +58,8 @@ class VideoEncoder:
             "crf": crf,
             "gop_frames": gop,
             "bframes": 0,
-            "rc_lookahead": 5,
+            "rc_lookahead": 0,
+            "x264_params": X264_PARAMS,
             "pix_fmt": "yuv420p",
             "container": "mp4 (fragmented: delay_moov, default_base_moof)",
             "frag_duration_us": FRAG_DURATION_US,
@@ -85,7 +94,7 @@ class VideoEncoder:
             "preset": preset,
             "crf": str(crf),
             "g": str(gop),
-            "x264-params": "bframes=0:rc-lookahead=5",
+            "x264-params": X264_PARAMS,
         }
         self.frames = 0
         self.bytes_hint = 0

@@ -24,12 +24,14 @@ are microseconds since the start.  Every file is written through the bundle writ
 from __future__ import annotations
 
 import errno
+import os
 import queue
 import shutil
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,8 @@ from annotator.capture.screen_capture import SAFETY_INTERVAL_S, CaptureMixin
 from annotator.errors import AnnotatorError, OutputFolderError
 
 FIRST_GRAB_WAIT_S = 3.0
+# A focused window's title and box are re-read this often (its focus ten times a second).
+WINDOW_INFO_MAX_AGE_S = 0.5
 
 
 class Recorder(InputEventsMixin, CaptureMixin):
@@ -196,7 +200,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 self.out, self.region.width, self.region.height,
                 video={"fps": self.config.fps, "preset": self.config.preset,
                        "crf": self.config.crf, "gop": self.config.gop},
-                elements=bool(self._a11y_info.get("available")))
+                elements=bool(self._a11y_info.get("available")),
+                source_dump=_source_dump_dir())
         except BaseException:
             self._stop_a11y()
             if self._devices is not None:
@@ -424,7 +429,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
             windows.close()
 
     def _poll_windows(self, windows: Any, now_ns: int, last: tuple[Any, ...] | None):
-        focused = windows.focused()
+        focused = windows.focused(max_age_s=WINDOW_INFO_MAX_AGE_S)
         own = self._own_rects
         is_own = focused is not None and focused.rect is not None and focused.rect in own
         key = None if focused is None else (focused.window_id, focused.title, focused.app)
@@ -530,6 +535,13 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 f"The recording in {self.out} could not be finalized: {exc}.",
                 f"Free some disk space, then run `annotator recover {self.out}`.",
             ) from exc
+
+
+def _source_dump_dir() -> Path | None:
+    """ANNOTATOR_BENCH_SOURCE_DUMP: a folder where benchmarks/record_overhead.py --quality
+    has the recorder save sampled source frames (never set in normal use)."""
+    value = os.environ.get("ANNOTATOR_BENCH_SOURCE_DUMP")
+    return Path(value) if value else None
 
 
 def _is_disk_full(exc: BaseException) -> bool:

@@ -27,12 +27,11 @@ import cv2
 import numpy as np
 
 from annotator.bundle.frameindex import FULL, READ
+from annotator.bundle.video import FRAGMENT_CLOSE_US
 from annotator.capture.interfaces import Rect
 
-SAFETY_INTERVAL_S = 1.0
+SAFETY_INTERVAL_S = 2.0
 FULL_AREA_SHARE = 0.45  # damage over this share of the region: read it whole at once
-KEEPALIVE_INTERVAL_S = 0.15
-KEEPALIVE_WINDOW_S = 1.6
 
 METHOD_DAMAGE = "damage"
 METHOD_FULL = "full grabs"
@@ -285,26 +284,27 @@ class CaptureMixin:
 
 
 class _KeepAlive:
-    """Which grabs are encoded: every changed one, and after a change a few repeats of it
-    (every 0.15 s for 1.6 s) that push it out of the encoder's lookahead and into a finished
-    fragment, so that a crash cannot lose it."""
+    """Which grabs are encoded: every changed one, and one repeat of the last frame
+    ``FRAGMENT_CLOSE_US`` after it when nothing changed since, which closes the fragment that
+    holds it (the encoder has no delay), so that a crash cannot lose a change that is older
+    than that."""
 
     def __init__(self) -> None:
         self.last_yuv: np.ndarray | None = None
-        self.last_change_ns = 0
-        self.last_keepalive_ns = 0
+        self.last_stored_ns = 0
+        self.closed = True
 
     def decide(self, t_ns: int, changed: bool, yuv: np.ndarray | None
                ) -> tuple[bool, np.ndarray | None]:
         if changed:
             self.last_yuv = yuv
-            self.last_change_ns = self.last_keepalive_ns = t_ns
+            self.last_stored_ns = t_ns
+            self.closed = False
             return True, yuv
-        if self.last_yuv is None:
+        if self.closed or self.last_yuv is None:
             return False, None
-        if (t_ns - self.last_change_ns < KEEPALIVE_WINDOW_S * 1e9
-                and t_ns - self.last_keepalive_ns >= KEEPALIVE_INTERVAL_S * 1e9):
-            self.last_keepalive_ns = t_ns
+        if t_ns - self.last_stored_ns >= FRAGMENT_CLOSE_US * 1000:
+            self.closed = True
             return True, self.last_yuv
         return False, None
 

@@ -2,10 +2,11 @@
 
 A damage object on the root window reports every drawing into it or its children as
 rectangles (``DeltaRectangles``: only area that newly extends the damage since the last
-``DamageSubtract``).  ``poll()`` subtracts everything, makes one round trip, and returns the
-rectangles reported until then: after the round trip every drawing that the server had
-done before the subtract has been reported, and drawing after it is reported at the next
-poll, so nothing is missed between two polls.  Tested with and without a compositing
+``DamageSubtract``).  ``poll()`` reads the notifications that have arrived (no round trip:
+an idle tick costs one non-blocking read) and, when there were any, subtracts everything so
+that the next drawing there is reported again.  A drawing between the read and the subtract
+was reported before the subtract and is read at the next poll: nothing is missed between two
+polls, at worst read twice.  Tested with and without a compositing
 manager (xcompmgr, picom): their painting of the screen is drawing into the root too.
 
 The rectangles are used as *bands*: their rows are read across the whole region.  Xvfb and
@@ -52,11 +53,11 @@ class DamageWatcher:
     def poll(self) -> list[Rect]:
         """Rectangles (frame coordinates, inside the region) damaged since the last poll."""
         d = self._d
-        d.damage_subtract(self._damage)
-        d.get_input_focus()  # a round trip: every event sent before it is now queued
         out: list[Rect] = []
         reg = self.region
+        got = False
         while d.pending_events():
+            got = True
             e = d.next_event()
             if e.type != self._notify_code:
                 continue
@@ -65,6 +66,9 @@ class DamageWatcher:
             hit = reg.intersect(band)
             if hit is not None:
                 out.append(Rect(0, hit.y - reg.y, hit.width, hit.height))
+        if got:
+            d.damage_subtract(self._damage)
+            d.flush()
         return merge_rects(out)
 
     def close(self) -> None:
