@@ -7,7 +7,7 @@ window at random places (seeded) at random intervals of 0.2-0.7 s.  From the bun
 - each click is the k-th ``mouse_down`` of events.jsonl, at time ``t``; after it the window
   shows colour_for(k);
 - every stored frame of video.mp4 is decoded with PyAV (its pts is its capture time in us,
-  checked against frames.jsonl) and classified by the colour of two corners of the pad;
+  checked against the frame index) and classified by the colour of two corners of the pad;
 - the error of a click is the capture time of the first stored frame showing its new colour
   minus the click's ``t``;
 - a click is a violation if the last stored frame captured strictly before it already shows
@@ -114,10 +114,11 @@ def analyze(bundle: Path, clicks_sent: int, fps: float) -> dict[str, Any]:
               if s.strip()]
     downs = [e for e in events if e.get("kind") == "mouse_down" and e.get("button") == "left"]
     downs.sort(key=lambda e: e["t"])
-    index = [json.loads(s) for s in (bundle / "frames.jsonl").read_text().splitlines()
-             if s.strip()]
-    stored_t = {f["t"] for f in index if f.get("stored")}
-    grab_t = np.array(sorted(f["t"] for f in index), dtype=np.int64)
+    from annotator.bundle import Bundle
+
+    index = Bundle.open(bundle).frames  # one row per grab, either bundle version
+    stored_t = set(index.t[index.stored].tolist())
+    grab_t = np.array(sorted(index.t.tolist()), dtype=np.int64)
 
     frames: list[tuple[int, int | None]] = []  # (capture time us, colour index)
     for pts, _t, rgb in harness.decode_frames(bundle / "video.mp4", "rgb24"):
@@ -274,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         ("clicks whose new state never appeared in the video",
          sum(r["not_found"] for r in runs) == 0, sum(r["not_found"] for r in runs)),
         ("clicks shown within two frame intervals", w2 == total, f"{w2}/{total}"),
-        ("decoded frames whose pts is not a stored capture time in frames.jsonl",
+        ("decoded frames whose pts is not a stored capture time in the frame index",
          sum(r["decoded_pts_not_in_index"] for r in runs) == 0,
          sum(r["decoded_pts_not_in_index"] for r in runs)),
     ]

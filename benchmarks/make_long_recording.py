@@ -4,7 +4,7 @@ The recording is made the way ``annotator demo`` makes its sample (annotator.ui.
 sample invoicing window is rendered offscreen (here at 1920x1080), driven through Qt's test
 input, every scripted input is written as a raw event exactly as the recorder writes it, and
 every change on screen is encoded by the recorder's own ``VideoEncoder`` with its real
-settings (libx264 veryfast, CRF 23, no B-frames, rc-lookahead 5, a keyframe every 150
+settings (libx264 veryfast, CRF 23, no B-frames, no encoder delay, a keyframe every 150
 frames, fragmented MP4, variable frame rate with pts = capture time in µs).
 
 On top of the demo recorder, this generator:
@@ -44,12 +44,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent / "out"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: bundle version 2 (frames.idx), the encoder without delay
 WIDTH, HEIGHT = 1920, 1080
 
 # The recorder's keep-alive (annotator/capture/recorder.py).
-KEEPALIVE_INTERVAL_US = 150_000
-KEEPALIVE_WINDOW_US = 1_600_000
 
 CUSTOMERS = ["Acme Corporation", "Globex Ltd", "Initech", "Umbrella Health", "Stark Logistics",
              "Wayne Shipping", "Hooli Europe", "Vandelay Imports", "Soylent Foods",
@@ -112,6 +110,7 @@ def _generate(minutes: float, steps: int, seed: int, folder: Path) -> dict:
     from PyQt6.QtWidgets import QApplication, QLineEdit, QTableWidgetItem, QTextEdit
 
     from annotator.bundle import schema
+    from annotator.bundle.video import FRAGMENT_CLOSE_US
     from annotator.steps import derive_bundle
     from annotator.ui import demo
 
@@ -125,7 +124,7 @@ def _generate(minutes: float, steps: int, seed: int, folder: Path) -> dict:
             self.total_us = total_us
             self.last_yuv = None
             self.last_change_t = -10**12
-            self.last_keepalive_t = -10**12
+            self.closed = True
             self.keepalives = 0
             self.wall0 = time.monotonic()
             self.next_report = self.wall0 + 10
@@ -133,13 +132,13 @@ def _generate(minutes: float, steps: int, seed: int, folder: Path) -> dict:
             self.steps_planned = 0
             super().__init__(out, None, WIDTH, HEIGHT)
             # Remember the last encoded image: keep-alive repeats store it again.
-            encode = self.enc.encode_i420
+            encode = self.writer.encode
 
             def remember(yuv, pts_us):
                 self.last_yuv = yuv
                 encode(yuv, pts_us)
 
-            self.enc.encode_i420 = remember
+            self.writer.encode = remember
             self._liven_up()
 
         # -- a livelier sample window ---------------------------------------------------
@@ -187,23 +186,21 @@ def _generate(minutes: float, steps: int, seed: int, folder: Path) -> dict:
             now = self.clock.t_us
             t = self.last_grab_t + interval
             while t < now - interval // 2:  # the grabs the demo would write as unchanged
-                store = (self.last_yuv is not None
-                         and t - self.last_change_t < KEEPALIVE_WINDOW_US
-                         and t - self.last_keepalive_t >= KEEPALIVE_INTERVAL_US)
+                # The recorder's one repeat that closes the fragment of the last change.
+                store = (self.last_yuv is not None and not self.closed
+                         and t - self.last_change_t >= FRAGMENT_CLOSE_US)
                 if store:
-                    self.enc.encode_i420(self.last_yuv, t)
-                    self.last_stored = t
-                    self.last_keepalive_t = t
+                    self.writer.encode(self.last_yuv, t)
+                    self.closed = True
                     self.keepalives += 1
-                self.frames.write({"i": self.grab_i, "t": t, "pts": self.last_stored,
-                                   "stored": store, "changed": False, "file": schema.VIDEO})
-                self.grab_i += 1
+                self.writer.grab(t, stored=store, changed=False)
                 self.last_grab_t = t
                 t += interval
-            before = self.enc.frames
+            before = self.writer.encoder.frames
             super()._grab(force)
-            if self.enc.frames > before:
-                self.last_change_t = self.last_keepalive_t = now
+            if self.writer.encoder.frames > before:
+                self.last_change_t = now
+                self.closed = False
             self._progress()
 
         def _progress(self, final: bool = False) -> None:
@@ -216,8 +213,8 @@ def _generate(minutes: float, steps: int, seed: int, folder: Path) -> dict:
             eta = el / done - el if done > 0.001 else float("nan")
             print(f"  recorded {self.clock.t_us / 60e6:5.1f} / {self.total_us / 60e6:.0f} min "
                   f"({100 * done:4.1f}%), actions {self.steps_done}, "
-                  f"frames stored {self.enc.frames} ({self.keepalives} keep-alive), "
-                  f"{self.enc.frames / max(el, 1e-9):.0f} frames/s, "
+                  f"frames stored {self.writer.encoder.frames} ({self.keepalives} repeats), "
+                  f"{self.writer.encoder.frames / max(el, 1e-9):.0f} frames/s, "
                   f"elapsed {el:.0f} s, ETA {eta:.0f} s", flush=True)
 
         # -- more input -------------------------------------------------------------------
