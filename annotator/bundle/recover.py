@@ -135,7 +135,7 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
 
     events = load(schema.EVENTS)
     load(schema.WINDOWS)
-    if schema.ELEMENTS in os.listdir(folder):
+    if (folder / schema.ELEMENTS).exists():
         load(schema.ELEMENTS)
     if frame_index_name(manifest) == schema.FRAME_INDEX:
         kept_t, kept_stored, frames_lost = _recover_index(folder, pts_set, reports)

@@ -137,7 +137,8 @@ def test_full_disk_stops_cleanly_with_a_valid_bundle(xdisplay, start_app, tmp_pa
 @pytest.mark.x11
 def test_pause_captures_nothing(xdisplay, start_app, tmp_path):
     start_app("tests.apps.click_app", "--geometry", "100,100,800,600")
-    rec = Recorder(RecordConfig(out_dir=tmp_path / "r"))
+    # Also the path without DAMAGE: the whole screen at every tick, and the manifest says so.
+    rec = Recorder(RecordConfig(out_dir=tmp_path / "r", damage=False))
     rec.start()
     time.sleep(0.5)
     xdisplay.xdotool("mousemove", "300", "200", "click", "1")
@@ -151,6 +152,9 @@ def test_pause_captures_nothing(xdisplay, start_app, tmp_path):
     xdisplay.xdotool("mousemove", "340", "240", "click", "1")
     time.sleep(0.3)
     manifest = rec.stop()
+    assert manifest["capture"]["method"] == "full grabs"
+    assert manifest["capture"]["method_reason"] == "turned off for this recording"
+    assert manifest["capture"]["stats"]["partial_grabs"] == 0
     (pause,) = manifest["pauses"]
     b = Bundle.open(tmp_path / "r")
     inside = [e for e in b.events
