@@ -63,6 +63,9 @@ KEYS: tuple[Key, ...] = (
         "`wayland` in a Wayland session (as above)."),
     Key("DBUS_SESSION_BUS_ADDRESS", "dbus_address", "none",
         "The session bus, through which the accessibility bus (AT-SPI) is found."),
+    Key("ANNOTATOR_BENCH_SOURCE_DUMP", "bench_source_dump", "none",
+        "Benchmarks only (`benchmarks/record_overhead.py --quality`): a folder where the "
+        "recorder also saves every 10th frame it encodes, to measure SSIM against it."),
 )
 
 
@@ -83,6 +86,7 @@ class Settings:
     wayland_display: str | None = None
     session_type: str | None = None
     dbus_address: str | None = None
+    bench_source_dump: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -109,7 +113,7 @@ class Settings:
         return bool(self.s3_endpoint and self.database_url)
 
 
-_PATHS = {"home", "redaction_key_file"}
+_PATHS = {"home", "redaction_key_file", "bench_source_dump"}
 _BY_NAME = {k.name: k for k in KEYS}
 assert {k.attr for k in KEYS} == {f.name for f in fields(Settings)}
 

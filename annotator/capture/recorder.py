@@ -24,7 +24,6 @@ are microseconds since the start.  Every file is written through the bundle writ
 from __future__ import annotations
 
 import errno
-import os
 import queue
 import shutil
 import threading
@@ -540,8 +539,9 @@ class Recorder(InputEventsMixin, CaptureMixin):
 def _source_dump_dir() -> Path | None:
     """ANNOTATOR_BENCH_SOURCE_DUMP: a folder where benchmarks/record_overhead.py --quality
     has the recorder save sampled source frames (never set in normal use)."""
-    value = os.environ.get("ANNOTATOR_BENCH_SOURCE_DUMP")
-    return Path(value) if value else None
+    from annotator import settings
+
+    return settings.current().bench_source_dump
 
 
 def _is_disk_full(exc: BaseException) -> bool:
