@@ -106,3 +106,20 @@ def test_convert_refuses_what_it_cannot_use(golden_exports, tmp_path):
         convert_export(ConvertRequest(source=golden_exports["canonical"], out=tmp_path / "z",
                                       format="chat-sft", dialect="llava"))
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_convert_reencodes_and_scales(golden_exports, tmp_path):
+    """A WebP archive at half size made from the PNG one, and AgentNet trajectories made
+    from that: images re-encoded, pixels scaled, fractions unchanged."""
+    from PIL import Image
+
+    half = convert_export(ConvertRequest(source=golden_exports["canonical"],
+                                         out=tmp_path / "half", format="canonical",
+                                         image_format="webp", max_side=320, redaction_key=KEY))
+    assert half.check.ok, half.check.text()
+    oc = convert_export(ConvertRequest(source=half.out, out=tmp_path / "oc", format="opencua",
+                                       image_format="png", redaction_key=KEY))
+    assert oc.check.ok, oc.check.text()
+    first = json.loads((oc.out / "train.jsonl").read_text().splitlines()[0])["traj"][0]
+    assert first["value"]["code"] == "pyautogui.click(x=0.5, y=0.5)"
+    assert Image.open(oc.out / "images" / first["image"]).size == (320, 200)
