@@ -31,25 +31,21 @@ import pyarrow.parquet as pq
 
 from annotator.export import checks
 from annotator.export.base import Context
-from annotator.export.errors import CheckFailed, ExportError
+from annotator.export.errors import ExportError
 from annotator.export.images import ImageError, encode_frame
 from annotator.export.run import (
     MANIFEST,
     WRITERS,
     ExportResult,
     Item,
-    _sync,
     check_destination,
+    finalize,
     merge_withdrawn,
-    publish,
     read_export_manifest,
     temp_sibling,
     totals,
     validate_target,
-    write_cards,
     write_export,
-    write_manifest,
-    write_sums,
 )
 from annotator.export.schema import EPISODES_HF
 from annotator.jobs import Progress
@@ -243,16 +239,9 @@ def prune_export(folder: Path, withdrawn: list[dict[str, Any]], *,
         manifest = {**m, "created_utc": now().isoformat(timespec="seconds"),
                     "episodes": entries, "withdrawn": listed, "refreshes": history,
                     "counts": totals(entries, Counter(m["counts"].get("dropped") or {}))}
-        write_cards(writer, manifest)
-        write_manifest(tmp, manifest)
-        write_sums(tmp)
-        report = checks.check_export(tmp, key=redaction_key, deep=False)
-        if not report.ok:
-            raise CheckFailed("The pruned export failed its checks; nothing was changed:\n"
-                              + report.text(limit=20), "The export was damaged: get an "
-                              "intact copy and prune it again.")
-        _sync(tmp)
-        publish(tmp, folder)
+        report = finalize(writer, manifest, folder, redaction_key,
+                          "The pruned export failed its checks; nothing was changed",
+                          "The export was damaged: get an intact copy and prune it again.")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

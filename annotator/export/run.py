@@ -352,22 +352,31 @@ def write_export(out: Path, fmt: str, dialect: str | None, image_format: str,
             "skipped": skipped,
             "refreshes": history,
         }
-        write_cards(writer, manifest)
-        write_manifest(tmp, manifest)
-        write_sums(tmp)
-        report = checks.check_export(tmp, key=redaction_key, deep=False)
-        if not report.ok:
-            raise CheckFailed("The export failed its checks; nothing was written:\n"
-                              + report.text(limit=20),
-                              "This is a bug or damaged input: report it with the lines above.")
-        _sync(tmp)
-        publish(tmp, out)
+        report = finalize(writer, manifest, out, redaction_key,
+                          "The export failed its checks; nothing was written",
+                          "This is a bug or damaged input: report it with the lines above.")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     counts = manifest["counts"]
     return ExportResult(out, len(episodes), counts["steps"], dict(counts["by_action_type"]),
                         skipped, report, manifest)
+
+
+def finalize(writer: Writer, manifest: dict[str, Any], out: Path,
+             redaction_key: bytes | None, failed: str, hint: str) -> checks.Report:
+    """The card, licence, manifest and sums of the folder ``writer`` filled; then the checks,
+    and, if they pass, the folder synced and renamed to ``out``."""
+    tmp = writer.ctx.out
+    write_cards(writer, manifest)
+    write_manifest(tmp, manifest)
+    write_sums(tmp)
+    report = checks.check_export(tmp, key=redaction_key, deep=False)
+    if not report.ok:
+        raise CheckFailed(f"{failed}:\n" + report.text(limit=20), hint)
+    sync_tree(tmp)
+    publish(tmp, out)
+    return report
 
 
 def _image_settings(fmt: str) -> Any:
@@ -517,7 +526,7 @@ def _sha_file(p: Path) -> str:
     return h.hexdigest()
 
 
-def _sync(folder: Path) -> None:
+def sync_tree(folder: Path) -> None:
     """Flush every written file to disk before the rename makes the export visible."""
     for p in folder.rglob("*"):
         if p.is_file():

@@ -170,14 +170,15 @@ def open_world_store(root: Path, clock: Clock):
     return store, Services(store, clock=clock, passphrases=Passphrases(FAST_HASHER))
 
 
-def build_world(root: Path, *, episodes_per_contributor: int = 2,
-                contributors: int = 3) -> ExportWorld:
+def new_world(root: Path, contributors: list[str]) -> ExportWorld:
+    """An empty workspace store with an admin ("admin passphrase"), a reviewer and these
+    contributors, on a clock at 2026-03-10 12:00 UTC."""
     root.mkdir(parents=True, exist_ok=True)
     engine = create_engine(resolve_url(None, root))
     upgrade(engine)
     engine.dispose()
     clock = Clock(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC))
-    store, svc = open_world_store(root, clock)
+    _store, svc = open_world_store(root, clock)
     admin = svc.setup_first_admin(name="admin", passphrase="admin passphrase")
 
     def invite(name: str, role: str) -> Actor:
@@ -185,8 +186,14 @@ def build_world(root: Path, *, episodes_per_contributor: int = 2,
         return svc.sign_in(name=name, passphrase=inv.passphrase)
 
     rev = invite("rev", "reviewer")
-    people = [invite(n, "contributor") for n in ("ana", "bob", "cat", "dan", "eve")[:contributors]]
-    world = ExportWorld(root, svc, clock, admin, rev, people)
+    return ExportWorld(root, svc, clock, admin, rev,
+                       [invite(n, "contributor") for n in contributors])
+
+
+def build_world(root: Path, *, episodes_per_contributor: int = 2,
+                contributors: int = 3) -> ExportWorld:
+    world = new_world(root, ["ana", "bob", "cat", "dan", "eve"][:contributors])
+    svc, clock, rev, people = world.svc, world.clock, world.rev, world.contributors
     frame_no = [0]
     n = 0
     apps = [["firefox"], ["libreoffice-calc"], ["gedit", "nautilus"]]

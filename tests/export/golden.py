@@ -14,12 +14,10 @@ Frames are 640x400, so the target coordinates are easy to compute by hand:
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from tests.export.fixtures import ExportWorld, open_world_store, write_package
-from tests.store.db_fixtures import Clock
+from tests.export.fixtures import ExportWorld, new_world, write_package
 
 TEXT = "it's \"quoted\" C:\\path\nnext é 漢字"
 INDENTED = "  indented"
@@ -68,23 +66,8 @@ EPISODES = [("Save the report", SUCCESS, "success", 4),
 
 
 def build_golden(root: Path) -> ExportWorld:
-    from annotator.store.db import create_engine, resolve_url, upgrade
-
-    root.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(resolve_url(None, root))
-    upgrade(engine)
-    engine.dispose()
-    clock = Clock(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC))
-    _store, svc = open_world_store(root, clock)
-    admin = svc.setup_first_admin(name="admin", passphrase="admin passphrase")
-
-    def invite(name: str, role: str):
-        inv = svc.invite_user(actor=admin, name=name, role=role)
-        return svc.sign_in(name=name, passphrase=inv.passphrase)
-
-    rev = invite("rev", "reviewer")
-    ana = invite("ana", "contributor")
-    world = ExportWorld(root, svc, clock, admin, rev, [ana])
+    world = new_world(root, ["ana"])
+    svc, clock, rev, (ana,) = world.svc, world.clock, world.rev, world.contributors
     frame_no = [0]
     for n, (goal, recipes, outcome, difficulty) in enumerate(EPISODES, 1):
         pkg = write_package(root / "packages" / f"g{n}", svc=svc, contributor=ana, seed=n,

@@ -128,16 +128,23 @@ _A_PARAMS: dict[str, tuple[set[str], set[str]]] = {
 }
 
 
+def _parameters(obj: Any, kind: str, table: dict[str, tuple[set[str], set[str]]],
+                what: str) -> None:
+    """``obj`` is a dict naming one of ``table``'s actions in ``kind``, with its required
+    parameters and no others."""
+    if not isinstance(obj, dict) or obj.get(kind) not in table:
+        raise GrammarError(f"{str(obj)[:80]} is not a {what} action")
+    required, optional = table[obj[kind]]
+    keys = set(obj) - {kind}
+    if not required <= keys or keys - required - optional:
+        raise GrammarError(f"{obj[kind]} takes {sorted(required)} "
+                           f"(optional {sorted(optional)}), not {sorted(keys)}")
+
+
 def check_anthropic(inp: Any, w: int, h: int) -> None:
     """One ``computer`` tool input, against the actions and parameters of the reference
     tool; raises ``GrammarError``."""
-    if not isinstance(inp, dict) or inp.get("action") not in _A_PARAMS:
-        raise GrammarError(f"{str(inp)[:80]} is not a computer_20250124 action")
-    required, optional = _A_PARAMS[inp["action"]]
-    keys = set(inp) - {"action"}
-    if not required <= keys or keys - required - optional:
-        raise GrammarError(f"{inp['action']} takes {sorted(required)} "
-                           f"(optional {sorted(optional)}), not {sorted(keys)}")
+    _parameters(inp, "action", _A_PARAMS, "computer_20250124")
     for k in ("coordinate", "start_coordinate"):
         if k in inp:
             _coordinate(inp[k], w, h, k)
@@ -225,13 +232,7 @@ def _int(v: Any) -> bool:
 
 def check_openai(act: Any, w: int, h: int) -> None:
     """One ``computer_call`` action against the SDK's action types; raises ``GrammarError``."""
-    if not isinstance(act, dict) or act.get("type") not in _O_PARAMS:
-        raise GrammarError(f"{str(act)[:80]} is not a computer_call action")
-    required, optional = _O_PARAMS[act["type"]]
-    keys = set(act) - {"type"}
-    if not required <= keys or keys - required - optional:
-        raise GrammarError(f"{act['type']} takes {sorted(required)} "
-                           f"(optional {sorted(optional)}), not {sorted(keys)}")
+    _parameters(act, "type", _O_PARAMS, "computer_call")
     pts = [(act["x"], act["y"])] if "x" in act else []
     if act["type"] == "drag":
         path = act["path"]
