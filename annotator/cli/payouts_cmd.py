@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from annotator.cli import store_common as c
+from annotator.display import money, when
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> str:
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
                           "summary": rep.summary.to_dict(orient="records"),
                           "items": rep.items.to_dict(orient="records")})
             return 0
-        status = (f"closed {c.when(rep.closed_at)} UTC (paid)" if rep.closed else
+        status = (f"closed {when(rep.closed_at)} (paid)" if rep.closed else
                   "open (not paid yet)")
         print(f"Payouts {rep.month}: {status}")
         if rep.items.empty:
@@ -52,18 +53,18 @@ def run(args: argparse.Namespace) -> int:
         for who, group in rep.items.groupby("contributor", sort=True):
             cur = group["currency"].iloc[0]
             print(f"\n{who}: {len(group)} item(s), {group['approved_minutes'].sum():.1f} min, "
-                  f"{c.money(int(group['amount_cents'].sum()), cur)}")
+                  f"{money(int(group['amount_cents'].sum()), cur)}")
             print(c.table(("submission", "approved", "minutes", "per minute", "per task",
                            "amount", "flags"), [
-                (f"#{r.submission_id} v{r.version}", c.when(r.approved_at),
-                 f"{r.approved_minutes:.2f}", c.money(r.minute_cents), c.money(r.task_cents),
-                 c.money(r.amount_cents),
+                (f"#{r.submission_id} v{r.version}", when(r.approved_at),
+                 f"{r.approved_minutes:.2f}", money(r.minute_cents), money(r.task_cents),
+                 money(r.amount_cents),
                  ", ".join(f for f, on in (("withdrawn after payment",
                                             r.withdrawn_after_payment),
                                            ("no rate in effect", r.no_rate)) if on))
                 for r in group.itertuples()]))
         if not rep.items.empty:
-            print(f"\nTotal: {c.money(rep.total_cents, rep.items['currency'].iloc[0])}")
+            print(f"\nTotal: {money(rep.total_cents, rep.items['currency'].iloc[0])}")
         if args.csv:
             print(f"Items written to {args.csv}.")
     return 0

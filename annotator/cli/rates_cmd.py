@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 
 from annotator.cli import store_common as c
+from annotator.display import money, when
 
 
 def _date(text: str) -> dt.datetime:
@@ -41,13 +42,13 @@ def run(args: argparse.Namespace) -> int:
             r = svc.set_rates(actor=actor, per_approved_minute_cents=args.per_minute,
                               per_approved_task_cents=args.per_task, currency=args.currency,
                               effective_from=args.start)
-            per_minute = c.money(r.per_approved_minute_cents, r.currency)
-            per_task = c.money(r.per_approved_task_cents, r.currency)
-            print(f"From {c.when(r.effective_from)} UTC: {per_minute} per approved minute, "
+            per_minute = money(r.per_approved_minute_cents, r.currency)
+            per_task = money(r.per_approved_task_cents, r.currency)
+            print(f"From {when(r.effective_from)}: {per_minute} per approved minute, "
                   f"{per_task} per approved task.")
         else:
             print(c.table(("from", "per minute", "per task", "currency"), [
-                (c.when(r.effective_from), c.money(r.per_approved_minute_cents),
-                 c.money(r.per_approved_task_cents), r.currency)
+                (when(r.effective_from), money(r.per_approved_minute_cents),
+                 money(r.per_approved_task_cents), r.currency)
                 for r in svc.list_rates(actor=actor)]))
     return 0

@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from annotator.cli.retention_cmd import report
     from annotator.remote import team
     from annotator.settings import current as settings
+    from annotator.workflow.states import state_label
     from annotator.workspace import Workspace
 
     ws = Workspace.open(getattr(args, "workspace", None))
@@ -99,13 +100,13 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 c.print_json(info)
             else:
-                print(f"Submission #{info.id} is {info.state}.")
+                print(f"Submission #{info.id}: {state_label(info.state)}.")
         elif what == "send":
             from annotator.submission.local import send_pending
 
             results = send_pending(svc, ws)  # each accepted package noted in its recording
             for r in results:
-                print(f"Submission #{r.id} is {r.state}." if not isinstance(r, Exception)
+                print(f"Submission #{r.id}: {state_label(r.state)}." if not isinstance(r, Exception)
                       else f"Refused: {r}")
             if not results:
                 print("Nothing waits to be sent.")
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
                 c.print_json(subs)
             else:
                 print(c.table(["id", "state", "goal"],
-                              [(s.id, s.state, c.clip(s.goal, 50)) for s in subs]))
+                              [(s.id, state_label(s.state), c.clip(s.goal, 50)) for s in subs]))
         elif what == "export":
             from annotator.export.errors import ExportError
             from annotator.remote.client import download_dataset

@@ -6,6 +6,8 @@ import argparse
 import re
 
 from annotator.cli import store_common as c
+from annotator.display import duration, when
+from annotator.workflow.states import state_label
 
 
 def _seconds(text: str) -> int:
@@ -133,10 +135,10 @@ def run(args: argparse.Namespace) -> int:
                 return 0
             print(c.table(("id", "v", "state", "submitted", "contributor", "length", "steps",
                            "task", "claimed by", "goal"), [
-                (i.id, i.version, i.state.value, c.when(i.submitted_at), i.contributor,
-                 c.duration(i.duration_us), i.step_count,
+                (i.id, i.version, state_label(i.state), when(i.submitted_at), i.contributor,
+                 duration(i.duration_us), i.step_count,
                  c.clip(i.task_title, 20) if i.task_id else "-",
-                 f"{i.claimed_by} until {c.when(i.lock_expires_at)[11:]}" if i.claimed_by
+                 f"{i.claimed_by} until {when(i.lock_expires_at)[11:]}" if i.claimed_by
                  else "", c.clip(i.goal, 40)) for i in items]))
             return 0
         if cmd == "claim":
@@ -150,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 c.print_json(info)
             else:
-                print(f"Claimed submission #{info.id} until {c.when(info.lock_expires_at)} UTC: "
+                print(f"Claimed submission #{info.id} until {when(info.lock_expires_at)}: "
                       f"{c.clip(info.goal, 60)}")
             return 0
         if cmd == "release":

@@ -137,25 +137,6 @@ def confirm(question: str, *, yes: bool) -> None:
 
 
 # -- formatting --------------------------------------------------------------------------------
-def when(value: dt.datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
-def duration(us: int | None) -> str:
-    if us is None:
-        return "-"
-    s = us / 1e6
-    return f"{int(s // 60)}:{s % 60:04.1f}"
-
-
-def money(cents: int | None, currency: str = "") -> str:
-    if cents is None:
-        return "-"
-    sign = "-" if cents < 0 else ""
-    cents = abs(int(cents))
-    return f"{sign}{cents // 100}.{cents % 100:02d}" + (f" {currency}" if currency else "")
-
-
 def clip(text: str | None, width: int) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 
 from annotator.cli import store_common as c
+from annotator.display import duration, when
+from annotator.workflow.states import state_label
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> str:
@@ -31,19 +33,19 @@ def format_detail(d) -> str:
     i = d.info
     lines = [
         f"Submission #{i.id} (version {i.version}"
-        + (f", after #{i.previous_id}" if i.previous_id else "") + f"): {i.state.value}",
+        + (f", after #{i.previous_id}" if i.previous_id else "") + f"): {state_label(i.state)}",
         f"  contributor {i.contributor}; task {('#' + str(i.task_id)) if i.task_id else '-'}"
         f" {i.task_title or ''}".rstrip(),
         f"  goal: {i.goal or '-'}",
-        f"  {c.duration(i.duration_us)}, {i.step_count} step(s), {i.total_bytes / 1e6:.1f} MB; "
+        f"  {duration(i.duration_us)}, {i.step_count} step(s), {i.total_bytes / 1e6:.1f} MB; "
         f"manifest {i.manifest_sha256[:16]}…",
         f"  consent {d.consent.record_id} ({d.consent.status}) to terms "
-        f"{d.consent.terms_version}, given {c.when(d.consent.given_at)} UTC",
+        f"{d.consent.terms_version}, given {when(d.consent.given_at)}",
     ]
     if i.claimed_by:
-        lines.append(f"  claimed by {i.claimed_by} until {c.when(i.lock_expires_at)} UTC")
+        lines.append(f"  claimed by {i.claimed_by} until {when(i.lock_expires_at)}")
     if i.reviewer:
-        lines.append(f"  decided by {i.reviewer} {c.when(i.decided_at)} UTC"
+        lines.append(f"  decided by {i.reviewer} {when(i.decided_at)}"
                      + (f", quality {i.quality}" if i.quality else "")
                      + (f": {i.decision_reason}" if i.decision_reason else ""))
     if d.comments:
@@ -51,11 +53,11 @@ def format_detail(d) -> str:
         for cm in d.comments:
             pin = ("" if cm.step_index is None else f"step {cm.step_index} ") + (
                 "" if cm.t_start_us is None else
-                f"{c.duration(cm.t_start_us)}-{c.duration(cm.t_end_us)} ")
+                f"{duration(cm.t_start_us)}-{duration(cm.t_end_us)} ")
             lines.append(f"    v{cm.version} {pin or 'general '}({cm.author}): {cm.body}")
     lines.append("  history:")
     for h in d.history:
-        lines.append(f"    {c.when(h.at)}  #{h.submission_id} {h.action}: "
+        lines.append(f"    {when(h.at)}  #{h.submission_id} {h.action}: "
                      f"{h.from_state or '-'} -> {h.to_state} by {h.actor or 'system'}"
                      + (f" ({h.reason})" if h.reason else ""))
     if d.files:
@@ -77,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(c.table(("id", "v", "state", "submitted", "length", "steps", "quality",
                                "goal"), [
-                    (s.id, s.version, s.state.value, c.when(s.submitted_at),
-                     c.duration(s.duration_us), s.step_count, s.quality or "",
+                    (s.id, s.version, state_label(s.state), when(s.submitted_at),
+                     duration(s.duration_us), s.step_count, s.quality or "",
                      c.clip(s.goal, 40)) for s in subs]))
         elif cmd == "show":
             d = svc.get_submission(actor=actor, submission_id=args.id)

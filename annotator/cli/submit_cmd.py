@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 from annotator.cli import store_common as c
+from annotator.display import duration
 from annotator.errors import AnnotatorError
+from annotator.workflow.states import state_label
 
 CONSENT_WORDS = "i consent"
 CLI_METHOD = "command line: typed 'I consent' for this one demonstration"
@@ -74,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
 def _print_info(info, args: argparse.Namespace) -> None:
     what = f"version {info.version} of #{info.previous_id}" if info.previous_id else ""
     print(f"Submission #{info.id} {what + ' ' if what else ''}stored: "
-          f"{c.duration(info.duration_us)}, {info.step_count} step(s), "
-          f"{info.total_bytes / 1e6:.1f} MB; {info.state.value}.")
+          f"{duration(info.duration_us)}, {info.step_count} step(s), "
+          f"{info.total_bytes / 1e6:.1f} MB; {state_label(info.state).lower()}.")
     print(f"Withdraw it at any time with `annotator withdraw {info.id}`.")
 
 

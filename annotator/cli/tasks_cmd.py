@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from annotator.cli import store_common as c
+from annotator.display import money
 
 
 def _cents(text: str) -> int:
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                 c.print_json(tasks)
             else:
                 print(c.table(("id", "title", "difficulty", "pay", "applications", "status"), [
-                    (t.id, c.clip(t.title, 40), t.difficulty, c.money(t.pay_cents),
+                    (t.id, c.clip(t.title, 40), t.difficulty, money(t.pay_cents),
                      c.clip(", ".join(t.applications), 30),
                      "closed" if t.closed_at else "open") for t in tasks]))
         else:

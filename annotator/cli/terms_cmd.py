@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from annotator.cli import store_common as c
+from annotator.display import when
 from annotator.errors import AnnotatorError
 
 
@@ -51,10 +52,10 @@ def run(args: argparse.Namespace) -> int:
                                "published_at": t.published_at} for t in terms])
             else:
                 print(c.table(("version", "published", "sha256"),
-                              [(t.version, c.when(t.published_at), t.sha256) for t in terms]))
+                              [(t.version, when(t.published_at), t.sha256) for t in terms]))
         else:
             t = svc.get_terms(version=args.terms_version)
             print(t.text.rstrip("\n"))
             print(f"\n(version {t.version}, SHA-256 {t.sha256}, published "
-                  f"{c.when(t.published_at)} UTC)")
+                  f"{when(t.published_at)})")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from annotator.cli import store_common as c
+from annotator.display import when
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> str:
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
                 c.print_json(users)
             else:
                 print(c.table(("name", "pseudonym", "role", "created", "status"), [
-                    (u.name or "-", u.pseudonym, u.role, c.when(u.created_at),
+                    (u.name or "-", u.pseudonym, u.role, when(u.created_at),
                      "deleted" if u.deleted_at else "disabled" if u.disabled_at else
                      "must change passphrase" if u.must_change_passphrase else "active")
                     for u in users]))

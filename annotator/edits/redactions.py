@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from annotator.edits.commands import ABSENT, Command, Op, apply_op
@@ -49,17 +50,86 @@ def _index(edits: EditList, rid: str) -> int:
     raise EditError(f"There is no redaction {rid!r}.", "It may have been removed already.")
 
 
+class RedactionError(EditError):
+    """A redaction box is not valid (not a rectangle, empty, a time range backwards)."""
+
+
+@dataclass(frozen=True)
+class Redaction:
+    """A box filled over a time range of the recording (both ends inclusive, µs): what a
+    ``box`` entry of the edit list means, and what the renderer burns in.
+
+    ``rect`` is ``(x, y, w, h)`` in frame pixels, or None for the whole frame.  Built only
+    through ``from_entry`` (or checked by it when given directly): the one validation of a
+    box, for the edit commands, the renderer and hand-written redaction lists alike.
+    """
+
+    rect: tuple[int, int, int, int] | None
+    t_start_us: int
+    t_end_us: int
+    label: str = ""
+
+    @classmethod
+    def from_entry(cls, item: Redaction | Mapping[str, Any], index: int = 0) -> Redaction:
+        """A ``box`` entry (``rect`` [x, y, w, h] or ``"full"``, ``t_start_us``,
+        ``t_end_us``, optional ``label``/``id``) as a Redaction; RedactionError (naming
+        entry ``index + 1``) if it is not a valid box."""
+        where = f"Redaction {index + 1}"
+        if isinstance(item, Redaction):
+            fields: Mapping[str, Any] = {"rect": "full" if item.rect is None else item.rect,
+                                         "t_start_us": item.t_start_us,
+                                         "t_end_us": item.t_end_us, "label": item.label}
+        elif isinstance(item, Mapping):
+            fields = item
+        else:
+            raise RedactionError(f"{where} is not a box: {item!r}.")
+        try:
+            rect = parse_rect(fields["rect"])
+            t0, t1 = int(fields["t_start_us"]), int(fields["t_end_us"])
+        except KeyError as exc:
+            raise RedactionError(f"{where} has no {exc.args[0]}: {dict(fields)!r}.",
+                                 'Give rect as [x, y, w, h] or "full", and t_start_us, '
+                                 "t_end_us.") from None
+        except RedactionError as exc:
+            raise RedactionError(f"{where}: {exc.message}", exc.hint) from None
+        except (TypeError, ValueError) as exc:
+            raise RedactionError(f"{where} has a time that is not a whole number ({exc}).",
+                                 "Give t_start_us and t_end_us in microseconds.") from None
+        if t1 < t0:
+            raise RedactionError(f"{where} ends ({t1} µs) before it starts ({t0} µs).",
+                                 "Swap or fix its time range.")
+        return cls(rect, t0, t1, str(fields.get("label") or fields.get("id") or ""))
+
+    @property
+    def name(self) -> str:
+        return self.label or ("full frame" if self.rect is None else f"box {list(self.rect)}")
+
+
+def parse_rect(rect: Any) -> tuple[int, int, int, int] | None:
+    """``[x, y, w, h]`` (whole pixels, w and h above 0), or None for ``"full"``/None."""
+    if rect == "full" or rect is None:
+        return None
+    try:
+        x, y, w, h = (int(v) for v in rect)
+    except (TypeError, ValueError):
+        raise RedactionError(f"{rect!r} is not a rectangle [x, y, width, height] or "
+                             '"full".') from None
+    if w <= 0 or h <= 0:
+        raise RedactionError(f"The box {[x, y, w, h]} is empty: a redaction box needs a "
+                             "width and a height above 0.",
+                             "Give a width and height of at least 1 pixel.")
+    return x, y, w, h
+
+
 def _check_rect(rect: Any, size: tuple[int, int] | None) -> tuple[Any, list[str]]:
     """Validate a rectangle; clamp it to the frame (and say so)."""
     notes: list[str] = []
     if rect == "full":
         return rect, notes
-    try:
-        x, y, w, h = (int(v) for v in rect)
-    except (TypeError, ValueError):
-        raise EditError(f"{rect!r} is not a rectangle [x, y, width, height].") from None
-    if w <= 0 or h <= 0:
-        raise EditError("A redaction box needs a width and a height above 0.")
+    parsed = parse_rect(rect)
+    if parsed is None:
+        return "full", notes
+    x, y, w, h = parsed
     if size is not None:
         fw, fh = size
         x0, y0 = max(0, x), max(0, y)

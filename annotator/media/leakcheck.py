@@ -38,12 +38,12 @@ from typing import Any
 import av
 import numpy as np
 
+from annotator.edits.redactions import Redaction
 from annotator.jobs import Cancelled, Progress
 from annotator.media.render import (
     DEFAULT_FILL,
     DEFAULT_PADDING,
     METADATA_ALLOWLIST,
-    Redaction,
     RenderPlan,
     plan_render,
     rgb_to_yuv,

@@ -58,6 +58,7 @@ import numpy as np
 
 from annotator.bundle import schema
 from annotator.bundle.reader import Bundle
+from annotator.edits.redactions import Redaction, RedactionError
 from annotator.edits.timeline import Timeline, normalize
 from annotator.errors import AnnotatorError, BundleError
 from annotator.fsutil import atomic_write, commit_temp, reserve_temp
@@ -96,53 +97,6 @@ class RenderError(AnnotatorError):
 
 
 # -- redactions --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Redaction:
-    """A box to fill over a time range of the recording (both ends inclusive, µs).
-
-    ``rect`` is ``(x, y, w, h)`` in frame pixels, or None for the whole frame.
-    """
-
-    rect: tuple[int, int, int, int] | None
-    t_start_us: int
-    t_end_us: int
-    label: str = ""
-
-    @classmethod
-    def coerce(cls, item: Redaction | dict[str, Any], index: int = 0) -> Redaction:
-        if isinstance(item, Redaction):
-            red = item
-        elif isinstance(item, dict):
-            try:
-                raw = item["rect"]
-                if raw == "full" or raw is None:
-                    rect = None
-                else:
-                    x, y, w, h = (int(v) for v in raw)
-                    rect = (x, y, w, h)
-                red = cls(rect, int(item["t_start_us"]), int(item["t_end_us"]),
-                          str(item.get("label") or item.get("id") or ""))
-            except (KeyError, TypeError, ValueError) as exc:
-                raise RenderError(
-                    f"Redaction {index + 1} is not valid ({exc!r}): {item!r}.",
-                    'Give rect as [x, y, w, h] or "full", and t_start_us, t_end_us.',
-                ) from exc
-        else:
-            raise RenderError(f"Redaction {index + 1} is not a box: {item!r}.")
-        if red.rect is not None and (red.rect[2] <= 0 or red.rect[3] <= 0):
-            raise RenderError(f"Redaction {index + 1} has an empty box {list(red.rect)}.",
-                              "Give a width and height of at least 1 pixel.")
-        if red.t_end_us < red.t_start_us:
-            raise RenderError(
-                f"Redaction {index + 1} ends ({red.t_end_us} µs) before it starts "
-                f"({red.t_start_us} µs).", "Swap or fix its time range.")
-        return red
-
-    @property
-    def name(self) -> str:
-        return self.label or ("full frame" if self.rect is None else f"box {list(self.rect)}")
-
-
 @dataclass
 class AppliedBox:
     """One redaction as the renderer applies it."""
@@ -358,7 +312,10 @@ def plan_render(bundle_dir: str | Path, kept_ranges: Iterable[tuple[int, int]],
     tl = Timeline(end, tuple(kept))
     boxes = []
     for i, item in enumerate(redactions):
-        red = Redaction.coerce(item, i)
+        try:
+            red = Redaction.from_entry(item, i)
+        except RedactionError as exc:
+            raise RenderError(exc.message, exc.hint) from None
         rect, clamped, note = fill_rect_for(red.rect, src.width, src.height, padding)
         s, e = _snap(grid, red.t_start_us, red.t_end_us)
         boxes.append(AppliedBox(i, red, rect, (s, e), _result_intervals(tl, s, e),

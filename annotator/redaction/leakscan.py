@@ -51,6 +51,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotator.display import duration
 from annotator.media.leakcheck import (
     FAILED,
     NOT_CHECKED,
@@ -95,8 +96,7 @@ def fold(text: str) -> str:
 
 
 def _fmt(us: int) -> str:
-    s = max(0, us) / 1e6
-    return f"{int(s // 60)}:{s % 60:05.2f}"
+    return duration(us, places=2)
 
 
 @dataclass(eq=False)

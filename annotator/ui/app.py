@@ -29,6 +29,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.bundle.inspect import format_report, inspect_bundle
 from annotator.bundle.schema import read_manifest
+from annotator.display import duration
 from annotator.errors import AnnotatorError
 from annotator.workspace import Workspace
 
@@ -37,11 +38,6 @@ THUMB = "cache/library-thumb.png"
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;")
-
-
-def _fmt_duration(us: int | None) -> str:
-    s = int((us or 0) / 1e6)
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def library_thumbnail(folder: Path) -> np.ndarray | None:
@@ -526,7 +522,7 @@ class LibraryWindow(QMainWindow):
             if subs:
                 status += ", submitted " + ", ".join(f"#{n}" for n in subs)
             rows.append((path, library_thumbnail(path), started,
-                         _fmt_duration(m.get("duration_us")), _steps_count(path), status))
+                         duration(m.get("duration_us")), _steps_count(path), status))
         self.table.setRowCount(len(rows))
         for r, (path, thumb, *cells) in enumerate(rows):
             item = QTableWidgetItem(path.name)

@@ -176,6 +176,10 @@ class FileInfo:
 
 @dataclass(frozen=True)
 class ConsentInfo:
+    """A consent record: as the package carries it (``consent.json``, read by
+    ``annotator.workflow.package.parse_consent``) and as the store keeps it (with
+    ``withdrawn_at`` once withdrawn).  The one type for both."""
+
     record_id: str
     contributor: str
     terms_version: str
@@ -188,7 +192,7 @@ class ConsentInfo:
     manifest_sha256: str
     record_sha256: str
     status: str
-    withdrawn_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from annotator.fsutil import write_json_atomic
+from annotator.workflow.contract import ConsentInfo
 from annotator.workflow.errors import (
     ConsentError,
     ManifestError,
@@ -84,22 +85,6 @@ class FileEntry:
 
 
 @dataclass(frozen=True)
-class Consent:
-    record_id: str
-    contributor: str
-    terms_version: str
-    terms_sha256: str
-    purposes: tuple[str, ...]
-    permitted_uses: tuple[str, ...]
-    data_categories: tuple[str, ...]
-    given_at: dt.datetime
-    method: str
-    manifest_sha256: str
-    status: str
-    record_sha256: str
-
-
-@dataclass(frozen=True)
 class Package:
     folder: Path
     manifest: dict[str, Any]
@@ -110,7 +95,7 @@ class Package:
     outcome: str
     summary: dict[str, Any]
     files: tuple[FileEntry, ...]
-    consent: Consent
+    consent: ConsentInfo
 
     @property
     def duration_us(self) -> int:
@@ -304,7 +289,7 @@ def parse_manifest(data: dict[str, Any], *, where: str) -> dict[str, Any]:
             "summary": summary, "files": tuple(entries)}
 
 
-def parse_consent(data: dict[str, Any], raw: bytes, *, where: str) -> Consent:
+def parse_consent(data: dict[str, Any], raw: bytes, *, where: str) -> ConsentInfo:
     E = ConsentError
     if data.get("format") != CONSENT_FORMAT:
         raise E(f"{where}: this is not a consent record (format {data.get('format')!r}).",
@@ -327,7 +312,7 @@ def parse_consent(data: dict[str, Any], raw: bytes, *, where: str) -> Consent:
     method = _need(data, "method", str, where=where, error=E)
     if not method.strip():
         raise E(f"{where}: 'method' (how consent was given) is empty.")
-    return Consent(
+    return ConsentInfo(
         record_id=record_id,
         contributor=_need(data, "contributor", str, where=where, error=E),
         terms_version=_need(data, "terms_version", str, where=where, error=E),

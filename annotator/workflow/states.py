@@ -141,16 +141,25 @@ PAST = {
     Action.RESUBMIT: "resubmitted",
     Action.WITHDRAW: "withdrawn",
 }
+# How each state reads to people, in every face (lists, details, messages).
 STATE_LABELS = {
-    State.DRAFT: "a draft (not yet submitted)",
-    State.SUBMITTED: "waiting for review",
-    State.IN_REVIEW: "in review",
-    State.APPROVED: "approved",
-    State.CHANGES_REQUESTED: "back with its author for changes",
-    State.REJECTED: "rejected",
-    State.SUPERSEDED: "superseded by a newer version",
-    State.WITHDRAWN: "withdrawn",
+    State.DRAFT: "Draft (not submitted)",
+    State.SUBMITTED: "Waiting for review",
+    State.IN_REVIEW: "In review",
+    State.APPROVED: "Approved",
+    State.CHANGES_REQUESTED: "Changes requested",
+    State.REJECTED: "Rejected",
+    State.SUPERSEDED: "Superseded by a newer version",
+    State.WITHDRAWN: "Withdrawn (content deleted)",
 }
+
+
+def state_label(state: str) -> str:
+    """The label of a state given as a ``State`` or its value (unknown values as given)."""
+    try:
+        return STATE_LABELS[State(state)]
+    except ValueError:
+        return str(state)
 CLI_HINTS = {
     Action.SUBMIT: "annotator submit DIR",
     Action.CLAIM: "annotator review claim ID",
@@ -241,8 +250,8 @@ def check(
         sources = [r.source.value for r in TRANSITIONS if r.action is action]
         allowed = [a.value for a in allowed_actions(state)]
         raise ForbiddenTransition(
-            f"Cannot {verb} submission {sid}: it is {STATE_LABELS[state]}"
-            + (f" ({state.value})" if STATE_LABELS[state] != state.value else "") + "; "
+            f"Cannot {verb} submission {sid}: its state is “{STATE_LABELS[state]}” "
+            f"({state.value}); "
             f"only {' or '.join(sources)} submissions can be {past}.",
             (f"From {state.value}, the possible actions are: {', '.join(allowed)}."
              if allowed else f"Nothing can be done with a {state.value} submission."),

@@ -6,7 +6,13 @@ import pytest
 
 from annotator.edits import EditSession
 from annotator.edits.errors import EditError
-from annotator.edits.redactions import decided_suggestions, masked_text, orphaned_redactions
+from annotator.edits.redactions import (
+    Redaction,
+    RedactionError,
+    decided_suggestions,
+    masked_text,
+    orphaned_redactions,
+)
 from tests.recorder.test_bundle import make_bundle
 
 
@@ -36,6 +42,26 @@ def test_box_add_move_clamp_remove_undo(tmp_path):
     assert s.edits.redactions[0]["rect"] == [300, 200, 20, 40]
     with pytest.raises(EditError, match="outside the frame"):
         s.add_box([1000, 1000, 10, 10], 0, 10)
+    s.close()
+
+
+def test_a_box_entry_is_one_redaction_type_checked_in_one_place(tmp_path):
+    s = open_session(tmp_path)
+    s.add_box("full", 0, 200_000, label="everything")
+    s.add_box([10, 20, 30, 40], 100_000, 300_000)
+    full, box = (Redaction.from_entry(r, i) for i, r in enumerate(s.edits.redactions))
+    assert full == Redaction(None, 0, 200_000, "everything") and full.name == "everything"
+    assert box.rect == (10, 20, 30, 40) and box.name.startswith("r-")  # labelled by its id
+    assert Redaction.from_entry(box) == box
+    for bad, why in (({"rect": [1, 2, 0, 5], "t_start_us": 0, "t_end_us": 5}, "empty"),
+                     ({"rect": [1, 2, 3, 5], "t_start_us": 9, "t_end_us": 5}, "before it starts"),
+                     ({"rect": "everywhere", "t_start_us": 0, "t_end_us": 5}, "not a rectangle"),
+                     ({"rect": [1, 2, 3, 4]}, "no t_start_us"), ("box", "not a box")):
+        with pytest.raises(RedactionError, match=why) as err:
+            Redaction.from_entry(bad, 2)
+        assert err.value.message.startswith("Redaction 3")
+    with pytest.raises(EditError, match="width and a height"):  # the edit command: the same check
+        s.add_box([0, 0, 0, 9], 0, 10)
     s.close()
 
 

@@ -132,7 +132,7 @@ def test_remote_send_records_each_package_in_its_recording_like_the_desktop(
     _c, out, _e = cli("remote", "send")
     (entry,) = recorded_submissions(rec)
     sid = entry["submission_id"]
-    assert f"Submission #{sid} is submitted" in out
+    assert f"Submission #{sid}: Waiting for review" in out
     assert entry["store"] == team.url and entry["package_folder"] == str(pkg)
     assert local_submissions(ws)[str(sid)] == str(rec)
 

@@ -132,7 +132,7 @@ def test_choice_made_on_the_command_line_is_applied_once_approved(world, prepare
     code, out, err = cli("submissions", "list")  # learns the new state: applies the choice
     assert code == 0, err
     assert not rec.exists() and "raw local recording was deleted" in err
-    assert "approved" in out
+    assert "Approved" in out
 
     # "keep" and "ask", chosen with `annotator retention set` for recordings submitted (as
     # the consent step does) from copies of the prepared package.

@@ -100,7 +100,7 @@ def test_the_whole_flow(cli, tmp_path) -> None:
     package(tmp_path / "p1", contributor=ana, seed="1")
     out = cli("submit", str(tmp_path / "p1"), user="ana", pw=ana_pw)
     sid = int(re.search(r"Submission #(\d+)", out).group(1))
-    assert "submitted" in out
+    assert "waiting for review" in out
     assert f"{sid}" in cli("review", "list", user="rev", pw=rev_pw)
     out = cli("review", "list", user="ana", pw=ana_pw, expect=2)
     assert "Only reviewers and admins see the review queue" in out

@@ -170,7 +170,7 @@ def test_errors_say_what_and_what_to_do() -> None:
         sm.check(Action.APPROVE, actor=REVIEWER, subject=subject(State.SUBMITTED), now=NOW,
                  quality=3)
     text = str(ei.value)
-    assert "Cannot approve submission #7: it is waiting for review (submitted)" in text
+    assert "Cannot approve submission #7: its state is “Waiting for review” (submitted)" in text
     assert "only in_review submissions can be approved" in text
     assert "What to do: From submitted, the possible actions are: claim, withdraw." in text
 

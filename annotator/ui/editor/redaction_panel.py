@@ -18,10 +18,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.display import duration
+
 
 def fmt(us: int) -> str:
-    s = max(0, us) / 1e6
-    return f"{int(s // 60):02d}:{s % 60:05.2f}"
+    return duration(us, places=2)
 
 
 def describe(r: dict) -> str:

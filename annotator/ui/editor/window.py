@@ -37,6 +37,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.bundle import Bundle
 from annotator.bundle.recover import needs_recovery, recover
+from annotator.display import duration
 from annotator.edits import OUTCOMES, EditSession
 from annotator.edits.errors import EditError
 from annotator.errors import AnnotatorError
@@ -79,8 +80,8 @@ _NAMES = {"click": "Click", "double_click": "Double-click", "triple_click": "Tri
 
 
 def fmt_time(us: int) -> str:
-    s = max(0, us) / 1e6
-    return f"{int(s // 60):02d}:{s % 60:06.3f}"
+    """A time in the editor: to the millisecond (a frame at 60 fps is 17 ms)."""
+    return duration(us, places=3)
 
 
 def summary(step, source) -> str:

@@ -44,14 +44,13 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.display import money, when
 from annotator.optional import lazy_module
 from annotator.ui.workflow.common import (
     Banner,
     Session,
     SessionView,
-    money,
     read_only_table,
-    when,
 )
 
 if TYPE_CHECKING:

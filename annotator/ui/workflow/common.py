@@ -9,7 +9,6 @@ signals.  Errors are shown in a ``Banner`` inside the window, never in a modal m
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import threading
 from collections.abc import Callable
@@ -31,40 +30,11 @@ from PyQt6.QtWidgets import (
 from annotator.errors import AnnotatorError
 from annotator.jobs import Cancelled, Progress
 
-STATE_LABELS = {
-    "draft": "Draft (not sent)",
-    "submitted": "Waiting for review",
-    "in_review": "In review",
-    "approved": "Approved",
-    "changes_requested": "Changes requested",
-    "rejected": "Rejected",
-    "superseded": "Superseded by a newer version",
-    "withdrawn": "Withdrawn (content deleted)",
-}
 STATE_COLOURS = {
     "approved": "#1b7a2e", "changes_requested": "#b26a00", "rejected": "#b00020",
     "withdrawn": "#777777", "superseded": "#777777", "in_review": "#1a5fb4",
     "submitted": "#1a5fb4", "draft": "#555555",
 }
-
-
-def when(value: dt.datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "—"
-
-
-def duration(us: int | None) -> str:
-    if us is None:
-        return "—"
-    s = max(0, us) / 1e6
-    return f"{int(s // 60)}:{s % 60:04.1f}"
-
-
-def money(cents: int | None, currency: str = "") -> str:
-    if cents is None:
-        return "—"
-    sign = "-" if cents < 0 else ""
-    cents = abs(int(cents))
-    return f"{sign}{cents // 100}.{cents % 100:02d}" + (f" {currency}" if currency else "")
 
 
 def error_text(exc: BaseException) -> str:

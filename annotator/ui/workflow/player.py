@@ -27,10 +27,13 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.display import duration
 from annotator.media.video import VideoReader
 from annotator.ui.editor.frames import FrameLoader
 from annotator.ui.editor.video_view import VideoView
-from annotator.ui.workflow.common import duration, run_job
+from annotator.ui.workflow.common import (
+    run_job,
+)
 
 PLAYBACK_FILES = ("video.mp4", "steps.json", "task.json")
 

@@ -34,16 +34,15 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.display import duration, when
 from annotator.ui.workflow.common import (
-    STATE_LABELS,
     Banner,
     Session,
     SessionView,
-    duration,
     read_only_table,
-    when,
 )
 from annotator.ui.workflow.player import SubmissionPlayback
+from annotator.workflow.states import state_label
 
 SHORTCUTS = [
     ("N", "Claim the next waiting submission"),
@@ -292,7 +291,7 @@ class ReviewView(SessionView, QWidget):
             cells = [str(it.id) + (f" v{it.version}" if it.version > 1 else ""),
                      it.task_title or "—", it.goal or "", it.contributor,
                      duration(it.duration_us), str(it.step_count),
-                     STATE_LABELS.get(str(it.state), str(it.state)),
+                     state_label(str(it.state)),
                      it.claimed_by or "", when(it.submitted_at)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -303,7 +302,7 @@ class ReviewView(SessionView, QWidget):
         self.table.blockSignals(False)
         counts = self._call(self.svc.queue_counts, actor=self.actor) or {}
         self.counts.setText("Queue: " + ", ".join(
-            f"{STATE_LABELS.get(k, k).lower()} {v}" for k, v in sorted(counts.items()) if v)
+            f"{state_label(k).lower()} {v}" for k, v in sorted(counts.items()) if v)
             if counts else "The queue is empty.")
         if select >= 0:
             self.table.selectRow(select)
@@ -355,7 +354,7 @@ class ReviewView(SessionView, QWidget):
         self.header.setText(
             f"<b>#{info.id}</b> version {info.version} by {info.contributor}, {task}<br>"
             f"Goal: <i>{(info.goal or '').replace('<', '&lt;')}</i><br>"
-            f"{STATE_LABELS.get(str(info.state), str(info.state))}{lock}; "
+            f"{state_label(str(info.state))}{lock}; "
             f"{duration(info.duration_us)}, {info.step_count} steps, "
             f"submitted {when(info.submitted_at)}")
         self._show_comments()

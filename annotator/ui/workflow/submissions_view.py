@@ -30,20 +30,19 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from annotator.display import duration, when
 from annotator.errors import AnnotatorError
 from annotator.submission.local import local_submissions
 from annotator.submission.retention import apply_retention, keep_recording, review_retention
 from annotator.ui.workflow.common import (
     STATE_COLOURS,
-    STATE_LABELS,
     Banner,
     Session,
     SessionView,
-    duration,
     read_only_table,
     run_job,
-    when,
 )
+from annotator.workflow.states import state_label
 
 COLUMNS = ["#", "Version", "Task", "Goal", "Status", "Reviewer", "Quality", "Submitted",
            "Decided"]
@@ -148,7 +147,7 @@ class SubmissionsView(SessionView, QWidget):
         for r, it in enumerate(self.items):
             state = str(it.state)
             cells = [str(it.id), str(it.version), it.task_title or "—", it.goal or "",
-                     STATE_LABELS.get(state, state), it.reviewer or "",
+                     state_label(state), it.reviewer or "",
                      str(it.quality) if it.quality else "", when(it.submitted_at),
                      when(it.decided_at)]
             for c, text in enumerate(cells):
@@ -205,7 +204,7 @@ class SubmissionsView(SessionView, QWidget):
         state = str(i.state)
         out = [f"<h3>#{i.id} version {i.version}: "
                f"<span style='color:{STATE_COLOURS.get(state, '#000')}'>"
-               f"{STATE_LABELS.get(state, state)}</span></h3>",
+               f"{state_label(state)}</span></h3>",
                f"<p><b>Goal</b>: {_esc(i.goal)}<br><b>Task</b>: "
                f"{_esc(i.task_title) or 'your own goal'}<br>"
                f"{duration(i.duration_us)}, {i.step_count} steps</p>"]
@@ -238,7 +237,7 @@ class SubmissionsView(SessionView, QWidget):
                            "is not in this workspace).</p>")
         out.append("<h4>History</h4><ul>")
         for h in d.history:
-            out.append(f"<li>{when(h.at)}: {h.action} → {STATE_LABELS.get(h.to_state, h.to_state)}"
+            out.append(f"<li>{when(h.at)}: {h.action} → {state_label(h.to_state)}"
                        + (f" by {h.actor}" if h.actor else "")
                        + (f" — {_esc(h.reason)}" if h.reason else "") + "</li>")
         out.append("</ul>")
