@@ -552,8 +552,10 @@ def summarize(workload: str, preset: str, runs: list[dict[str, Any]], base: floa
             checks.append(("SSIM ours - ffmpeg's", q["ours"] - q["ffmpeg"], ">= 0",
                            q["ours"] >= q["ffmpeg"]))
         if "cpu_s_per_min_max" in t:
-            cpu = median(o["cpu_per_min"] for o in ours)
-            checks.append(("our CPU s per recorded minute", cpu,
+            # Steady state: what an hour on an idle screen costs a minute.  The start-up
+            # (imports, X and encoder set-up: a few CPU s once) is in the row above.
+            cpu = median(o["cpu_while_recording_per_min"] for o in ours)
+            checks.append(("our CPU s per recorded minute while recording", cpu,
                            f"< {t['cpu_s_per_min_max']}", cpu < t["cpu_s_per_min_max"]))
     else:
         fps_min = min((min(o["fps_achieved"], o.get("fps_decoded") or 0) for o in ours),

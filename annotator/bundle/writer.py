@@ -28,6 +28,7 @@ from annotator.bundle.video import VideoEncoder
 from annotator.fsutil import write_json_atomic
 
 FLUSH_INTERVAL_S = 0.5
+FSYNC_INTERVAL_S = 2.0
 SOURCE_DUMP_EVERY = 10
 
 # Every file a bundle may hold: a forced re-recording into a folder deletes exactly these.
@@ -164,10 +165,11 @@ class BundleWriter:
         if self.elements is not None:
             self.elements.write(record)
 
-    def flush(self) -> None:
-        """Every stream to the disk, fsynced.  Raises OSError (a full disk...)."""
+    def flush(self, fsync: bool = True) -> None:
+        """Every stream to the OS (a killed process loses nothing written), and with
+        ``fsync`` to the disk (a power cut neither).  Raises OSError (a full disk...)."""
         for w in self.streams:
-            w.flush()
+            w.flush(fsync=fsync)
 
     def close_video(self) -> None:
         """Finish the video (flushes the encoder's delayed frames).  Raises on failure."""

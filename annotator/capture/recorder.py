@@ -39,6 +39,7 @@ from annotator.bundle import schema
 from annotator.bundle.mp4 import repair_fragmented_mp4
 from annotator.bundle.writer import (
     FLUSH_INTERVAL_S,
+    FSYNC_INTERVAL_S,
     BundleWriter,
     iso,
     new_manifest,
@@ -380,7 +381,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
             windows = None
             self._problem(f"Window titles are not captured: {exc}")
         last_focus: tuple[Any, ...] | None = None
-        last_flush = 0.0
+        last_flush = last_fsync = 0.0
         while not self._stop_event.wait(0.1):
             now_ns = time.monotonic_ns()
             self._commit_pending()
@@ -406,7 +407,12 @@ class Recorder(InputEventsMixin, CaptureMixin):
             if time.monotonic() - last_flush >= FLUSH_INTERVAL_S:
                 last_flush = time.monotonic()
                 try:
-                    self._writer.flush()
+                    # To the OS every 0.5 s (what a killed recorder keeps), to the disk
+                    # every FSYNC_INTERVAL_S (what a power cut keeps).
+                    sync = last_flush - last_fsync >= FSYNC_INTERVAL_S
+                    self._writer.flush(fsync=sync)
+                    if sync:
+                        last_fsync = last_flush
                     free = shutil.disk_usage(self.out).free
                     if free < self.config.disk_stop_bytes:
                         self._problem("The disk is almost full: the recording was stopped "
