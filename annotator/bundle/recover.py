@@ -106,6 +106,23 @@ def _recover_index(folder: Path, pts_set: set[int], reports: dict[str, JsonlRepo
     return t.tolist(), int(((flags & STORED) != 0).sum()), n - cut
 
 
+def _pauses_from_markers(events: list[dict[str, Any]], last_t: int) -> list[dict[str, Any]]:
+    """The pauses, from the pause/resume markers (one still open ends at ``last_t``)."""
+    pauses: list[dict[str, Any]] = []
+    open_pause: dict[str, Any] | None = None
+    for e in events:
+        if e.get("kind") == "pause":
+            open_pause = {"start_us": e["t"], "end_us": None, "reason": e.get("reason")}
+        elif e.get("kind") == "resume" and open_pause is not None:
+            open_pause["end_us"] = e["t"]
+            pauses.append(open_pause)
+            open_pause = None
+    if open_pause is not None:
+        open_pause["end_us"] = last_t
+        pauses.append(open_pause)
+    return pauses
+
+
 def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
     """Recover ``folder`` in place and return its new manifest."""
 
@@ -143,20 +160,8 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
         kept_t, kept_stored, frames_lost = _recover_jsonl_index(folder, pts_set, last_pts,
                                                                 load)
 
-    # Pauses from the pause/resume markers.
-    pauses: list[dict[str, Any]] = []
-    open_pause: dict[str, Any] | None = None
-    for e in events:
-        if e.get("kind") == "pause":
-            open_pause = {"start_us": e["t"], "end_us": None, "reason": e.get("reason")}
-        elif e.get("kind") == "resume" and open_pause is not None:
-            open_pause["end_us"] = e["t"]
-            pauses.append(open_pause)
-            open_pause = None
     last_t = max(kept_t[-1:] + [e.get("t", 0) for e in events] + [0])
-    if open_pause is not None:
-        open_pause["end_us"] = last_t
-        pauses.append(open_pause)
+    pauses = _pauses_from_markers(events, last_t)
 
     by_kind: dict[str, int] = {}
     for e in events:
