@@ -1,9 +1,10 @@
-"""``RemoteServices``: the operations of ``annotator.workflow.service.Services``, over HTTP.
+"""``RemoteServices``: the workflow contract (``annotator.workflow.contract.WorkflowServices``)
+over the team server's HTTP API.
 
 Same method names, keyword-only arguments and result types (``SubmissionInfo``,
 ``QueueItem``, ``SubmissionDetail``...), and the same exceptions (``NotFound``,
-``PermissionDenied``, ``ForbiddenTransition``...), so the desktop views and the CLI can work
-on either.  The ``actor`` arguments are accepted for that reason and ignored: on a server,
+``PermissionDenied``, ``ForbiddenTransition``...) as ``Services`` on a store, so the desktop
+views and the CLI work on either (tests/contract runs the same cases on both).  The ``actor`` arguments are accepted for that reason and ignored: on a server,
 the access token says who acts.
 
 ``sign_in`` trades the passphrase for a personal access token (kept by ``TokenStore``: the
@@ -18,7 +19,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import httpx
 
@@ -26,23 +27,28 @@ from annotator.errors import AnnotatorError
 from annotator.fsutil import publish_folder
 from annotator.remote.http import Api, ServerUnavailable, parse
 from annotator.remote.upload import Outbox, UploadState, send
-from annotator.workflow.errors import NotFound
-from annotator.workflow.service import (
+from annotator.workflow.contract import (
     Actor,
     CommentIn,
     CommentInfo,
     Invitation,
+    PayoutReport,
     QueueFilter,
     QueueItem,
     RateInfo,
     SubmissionDetail,
+    SubmissionId,
     SubmissionInfo,
     TaskInfo,
     TermsInfo,
     TransitionInfo,
     UserInfo,
     WithdrawResult,
+    WorkflowServices,
+    WorkStats,
 )
+from annotator.workflow.errors import NotFound
+from annotator.workflow.states import Role
 
 
 class _ServerName:
@@ -151,26 +157,29 @@ class RemoteServices:
     def is_set_up(self) -> bool:
         return True
 
-    def invite_user(self, *, actor: Actor | None = None, name: str, role: str,
+    def invite_user(self, *, actor: Actor | None = None, name: str, role: Role | str,
                     passphrase: str | None = None) -> Invitation:
-        return parse(Invitation, self._post("/v1/users", {"name": name, "role": str(role)}))
+        return parse(Invitation, self._post("/v1/users", {
+            "name": name, "role": str(getattr(role, "value", role)), "passphrase": passphrase}))
 
     def reset_passphrase(self, *, actor: Actor | None = None, name: str,
                          passphrase: str | None = None) -> str:
-        return self._post(f"/v1/users/{name}/reset")["passphrase"]
+        return self._post(f"/v1/users/{_seg(name)}/reset",
+                          {"passphrase": passphrase})["passphrase"]
 
     def change_passphrase(self, *, actor: Actor | None = None, current: str, new: str
                           ) -> Actor:
         return parse(Actor, self._post("/v1/me/passphrase",
                                        {"current": current, "new": new})["user"])
 
-    def set_role(self, *, actor: Actor | None = None, name: str, role: str) -> UserInfo:
-        return parse(UserInfo, self.api.request("PUT", f"/v1/users/{name}/role",
+    def set_role(self, *, actor: Actor | None = None, name: str, role: Role | str
+                 ) -> UserInfo:
+        return parse(UserInfo, self.api.request("PUT", f"/v1/users/{_seg(name)}/role",
                                                 json={"role": str(getattr(role, "value", role))}))
 
     def set_disabled(self, *, actor: Actor | None = None, name: str, disabled: bool = True
                      ) -> UserInfo:
-        return parse(UserInfo, self._post(f"/v1/users/{name}/"
+        return parse(UserInfo, self._post(f"/v1/users/{_seg(name)}/"
                                           + ("disable" if disabled else "enable")))
 
     def list_users(self, *, actor: Actor | None = None, include_deleted: bool = False
@@ -178,13 +187,17 @@ class RemoteServices:
         return parse(list[UserInfo], self._get("/v1/users", include_deleted=include_deleted))
 
     def set_payee(self, *, actor: Actor | None = None, legal_name: str, payment_details: str,
-                  name: str | None = None) -> Any:
-        path = f"/v1/users/{name}/payee" if name else "/v1/me/payee"
-        return self.api.request("PUT", path, json={"legal_name": legal_name,
-                                                   "payment_details": payment_details})
+                  name: str | None = None) -> None:
+        path = f"/v1/users/{_seg(name)}/payee" if name else "/v1/me/payee"
+        self.api.request("PUT", path, json={"legal_name": legal_name,
+                                            "payment_details": payment_details})
 
-    def get_payee(self, *, actor: Actor | None = None, name: str | None = None) -> Any:
-        return self._get("/v1/me/payee")
+    def get_payee(self, *, actor: Actor | None = None, name: str | None = None
+                  ) -> dict[str, Any] | None:
+        d = self._get(f"/v1/users/{_seg(name)}/payee" if name else "/v1/me/payee")
+        if d is not None and d.get("updated_at"):
+            d["updated_at"] = dt.datetime.fromisoformat(d["updated_at"])
+        return d
 
     # -- terms, tasks, rates, payouts ------------------------------------------------------------
     def get_terms(self, *, version: str | None = None) -> TermsInfo:
@@ -222,12 +235,16 @@ class RemoteServices:
     def list_rates(self, *, actor: Actor | None = None) -> list[RateInfo]:
         return parse(list[RateInfo], self._get("/v1/rates"))
 
-    def payouts(self, *, actor: Actor | None = None, month: str) -> dict[str, Any]:
-        """The month's report as JSON (items and summary as lists of rows)."""
-        return self._get(f"/v1/payouts/{month}")
+    def payouts(self, *, actor: Actor | None = None, month: str) -> PayoutReport:
+        """The month's report, as the same DataFrames as locally."""
+        from annotator.workflow.payouts import report_from_json
 
-    def close_month(self, *, actor: Actor | None = None, month: str) -> dict[str, Any]:
-        return self._post(f"/v1/payouts/{month}/close")
+        return report_from_json(self._get(f"/v1/payouts/{_seg(month)}"))
+
+    def close_month(self, *, actor: Actor | None = None, month: str) -> PayoutReport:
+        from annotator.workflow.payouts import report_from_json
+
+        return report_from_json(self._post(f"/v1/payouts/{_seg(month)}/close"))
 
     # -- submission ----------------------------------------------------------------------------------
     def ingest_package(self, *, actor: Actor | None = None, folder: str | os.PathLike[str],
@@ -245,7 +262,8 @@ class RemoteServices:
     def _send(self, st: UploadState, timeout: float) -> SubmissionInfo:
         assert self.outbox is not None
         st = send(self.api, self.outbox, st, threads=self.upload_threads, timeout=timeout)
-        info = self.get_submission(submission_id=st.submission_id).info
+        assert st.submission_id is not None  # send returns once the server accepted it
+        info = self.get_submission(submission_id=SubmissionId(st.submission_id)).info
         self.outbox.forget(st)
         return info
 
@@ -279,7 +297,7 @@ class RemoteServices:
         return [parse(TransitionInfo, t)
                 for t in self._get(f"/v1/submissions/{submission_id}/history")]
 
-    def work_stats(self, *, actor: Actor | None = None, weeks: int = 12):
+    def work_stats(self, *, actor: Actor | None = None, weeks: int = 12) -> WorkStats:
         """The admin's charts, as the same DataFrames as locally."""
         from annotator.workflow.payouts import stats_from_json
 
@@ -326,13 +344,8 @@ class RemoteServices:
     def list_queue(self, *, actor: Actor | None = None, filters: QueueFilter | None = None,
                    limit: int = 50, offset: int = 0) -> list[QueueItem]:
         params: dict[str, Any] = {"limit": limit, "offset": offset}
-        f = filters
-        if f is not None:
-            params.update({
-                "state": [str(s) for s in f.states], "task_id": f.task_id,
-                "contributor": f.contributor, "claimed_by": f.claimed_by,
-                "claimable": f.claimable or None, "application": f.application,
-                "text": f.text, "include_own": f.include_own or None})
+        if filters is not None:
+            params.update(_filter_fields(filters))
         return parse(list[QueueItem], self._get("/v1/queue", **params))
 
     def queue_counts(self, *, actor: Actor | None = None) -> dict[str, int]:
@@ -343,8 +356,10 @@ class RemoteServices:
 
     def claim_next(self, *, actor: Actor | None = None, filters: QueueFilter | None = None
                    ) -> SubmissionInfo | None:
-        r = self._post("/v1/queue/claim-next",
-                       {"task_id": filters.task_id} if filters and filters.task_id else {})
+        fields = _filter_fields(filters) if filters is not None else {}
+        fields.pop("state", None)  # claim_next takes what is claimable, whatever the states
+        fields.pop("claimable", None)
+        r = self._post("/v1/queue/claim-next", {k: v for k, v in fields.items() if v is not None})
         return None if r is None else parse(SubmissionInfo, r)
 
     def release(self, *, actor: Actor | None = None, submission_id: int) -> SubmissionInfo:
@@ -383,7 +398,10 @@ class RemoteServices:
 
     def tombstones(self, *, actor: Actor | None = None, since: dt.datetime | None = None
                    ) -> list[dict[str, Any]]:
-        return self._get("/v1/tombstones", since=since.isoformat() if since else None)
+        out = self._get("/v1/tombstones", since=since.isoformat() if since else None)
+        for t in out:
+            t["withdrawn_at"] = dt.datetime.fromisoformat(t["withdrawn_at"])
+        return out
 
     def start_export(self, **options: Any) -> str:
         """Queue an export on the server; with ``format=...`` (and ``dialect``, ``filter``,
@@ -480,8 +498,30 @@ def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,
     return out
 
 
+def _seg(name: str) -> str:
+    """A name as one path segment (a user name may hold any character but '/'...)."""
+    from urllib.parse import quote
+
+    return quote(name, safe="")
+
+
+def _filter_fields(f: QueueFilter) -> dict[str, Any]:
+    """A queue filter as the query fields of ``GET /v1/queue`` (and the body of claim-next)."""
+    return {"state": [str(s) for s in f.states], "task_id": f.task_id,
+            "contributor": f.contributor, "claimed_by": f.claimed_by,
+            "claimable": f.claimable or None, "application": f.application, "text": f.text,
+            "include_own": f.include_own or None,
+            "submitted_after": f.submitted_after.isoformat() if f.submitted_after else None,
+            "submitted_before": f.submitted_before.isoformat() if f.submitted_before else None}
+
+
 def _comment(c: CommentIn) -> dict[str, Any]:
     return {"body": c.body, "step_index": c.step_index, "step_id": c.step_id,
             "t_start_us": c.t_start_us, "t_end_us": c.t_end_us}
 
 
+
+
+if TYPE_CHECKING:  # the type checker confirms that this face implements the contract
+    def _implements_contract(s: RemoteServices) -> WorkflowServices:
+        return s

@@ -33,8 +33,8 @@ from typing import Any
 import httpx
 
 from annotator.fsutil import atomic_file, atomic_write
-from annotator.remote.http import KEPT, Api, ServerUnavailable
-from annotator.workflow.errors import NotFound, PackageError
+from annotator.remote.http import KEPT, Api, ServerUnavailable, error_class
+from annotator.workflow.errors import NotFound, PackageError, WorkflowError
 from annotator.workflow.package import CONSENT_NAME, MANIFEST_NAME, read_package
 
 URL_BATCH = 200
@@ -228,6 +228,17 @@ def _part_len(st: UploadState, n: int) -> int:
     return st.part_size if n < st.part_count else st.size - st.part_size * (st.part_count - 1)
 
 
+def _refusal(info: dict[str, Any]) -> Exception:
+    """Why the server refused a package, as the error the embedded services raise."""
+    r = info.get("refusal") or {}
+    kind = error_class(r.get("error") or "")
+    if kind is not None and issubclass(kind, WorkflowError) and r.get("message"):
+        return kind(r["message"], r.get("hint"))
+    return PackageError(f"The server refused the package: {info.get('error')}",
+                        "Fix the package (render it again and consent again), then submit it "
+                        "again.")
+
+
 def _wait(api: Api, outbox: Outbox, st: UploadState, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     delay = 0.2
@@ -242,9 +253,7 @@ def _wait(api: Api, outbox: Outbox, st: UploadState, timeout: float) -> None:
         if info["state"] in ("rejected", "aborted"):
             st.state, st.error = "rejected", info.get("error")
             outbox.save(st)
-            raise PackageError(f"The server refused the package: {info.get('error')}",
-                               "Fix the package (render it again and consent again), then "
-                               "submit it again.")
+            raise _refusal(info)
         if time.monotonic() > deadline:
             raise ServerUnavailable(
                 f"The server has not finished checking upload {st.upload_id} after "

@@ -16,7 +16,10 @@ from annotator.server.jobs import JobQueue
 from annotator.server.objects import ObjectStore
 from annotator.server.ratelimit import RateLimiter
 from annotator.store.db import Store
+from annotator.workflow import errors as we
+from annotator.workflow.contract import QueueFilter
 from annotator.workflow.service import Services
+from annotator.workflow.states import State
 
 log = logging.getLogger("annotator.server")
 MAX_PARTS = 10_000
@@ -65,3 +68,32 @@ def principal(request: Request, c: Annotated[Ctx, Depends(get_ctx)]) -> tokens.P
 
 C = Annotated[Ctx, Depends(get_ctx)]
 Me = Annotated[tokens.Principal, Depends(principal)]
+
+
+def queue_filter(*, state: list[str] | None = None, task_id: int | None = None,
+                 contributor: str | None = None, claimed_by: str | None = None,
+                 claimable: bool = False, application: str | None = None,
+                 text: str | None = None, include_own: bool = False,
+                 submitted_after: dt.datetime | None = None,
+                 submitted_before: dt.datetime | None = None) -> QueueFilter | None:
+    """The queue's filter from the fields of a request (None when none is set)."""
+    kw: dict[str, Any] = {}
+    if state:
+        try:
+            kw["states"] = tuple(State(x) for x in state)
+        except ValueError:
+            raise we.InvalidInput(f"Unknown state in {state}.",
+                                  f"States: {', '.join(s.value for s in State)}.") from None
+    for k, v in (("task_id", task_id), ("contributor", contributor),
+                 ("claimed_by", claimed_by), ("application", application), ("text", text),
+                 ("submitted_after", submitted_after), ("submitted_before", submitted_before)):
+        if v is not None:
+            kw[k] = v
+    for k, t in (("submitted_after", submitted_after), ("submitted_before", submitted_before)):
+        if t is not None and t.tzinfo is None:
+            raise we.InvalidInput(f"{k} needs a time zone.", "Give e.g. 2026-03-01T00:00Z.")
+    if claimable:
+        kw["claimable"] = True
+    if include_own:
+        kw["include_own"] = True
+    return QueueFilter(**kw) if kw else None

@@ -48,7 +48,7 @@ from annotator.store import models as m
 from annotator.store.db import Store, open_store
 from annotator.store.errors import StoreUnavailable
 from annotator.store.server_models import Job, Upload
-from annotator.workflow.errors import PackageError, PackagePathError
+from annotator.workflow.errors import PackageError, PackagePathError, WorkflowError
 from annotator.workflow.package import check_relpath
 from annotator.workflow.service import Actor, QueueFilter, Services
 from annotator.workflow.states import Role, State
@@ -272,8 +272,11 @@ def verify_upload(ctx: WorkerContext, upload_id: str) -> dict[str, Any]:
         except StoreUnavailable:
             raise
         except AnnotatorError as exc:
-            msg = str(exc).replace(str(folder) + "/", "").replace(str(folder), "the package")
-            raise PackageError(msg) from None
+            # The same kind of error as the embedded services raise (ConsentError,
+            # UnknownTerms, NotFound...), without this machine's paths.
+            kind = type(exc) if isinstance(exc, WorkflowError) else PackageError
+            raise kind(_unplaced(exc.message, folder) or "",
+                       _unplaced(exc.hint, folder)) from None
     except StoreUnavailable:
         raise
     except AnnotatorError as exc:
@@ -281,11 +284,17 @@ def verify_upload(ctx: WorkerContext, upload_id: str) -> dict[str, Any]:
                     (f" What to do: {exc.hint}" if exc.hint else ""), finished_at=utcnow())
         with contextlib.suppress(Exception):
             ctx.objects.delete(key)
-        return {"state": "rejected", "error": exc.message}
+        return {"state": "rejected", "error": exc.message, "refusal": {
+            "error": type(exc).__name__, "message": exc.message, "hint": exc.hint}}
     finally:
         shutil.rmtree(work, ignore_errors=True)
     _accept(ctx, upload_id, key, info.id)
     return {"state": "accepted", "submission_id": info.id}
+
+
+def _unplaced(text: str | None, folder: Path) -> str | None:
+    """An error's text without the worker's scratch folder."""
+    return text and text.replace(str(folder) + "/", "").replace(str(folder), "the package")
 
 
 def _accept(ctx: WorkerContext, upload_id: str, key: str, submission_id: int) -> None:

@@ -17,12 +17,36 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, NewType, Protocol, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    BinaryIO,
+    NamedTuple,
+    NewType,
+    Protocol,
+    TypeVar,
+    runtime_checkable,
+)
 
 from annotator.workflow import states as sm
+from annotator.workflow.errors import (
+    AuthenticationFailed,
+    ClaimedByAnother,
+    ClosedMonth,
+    Conflict,
+    ConsentError,
+    ForbiddenTransition,
+    InvalidInput,
+    NotFound,
+    OwnSubmission,
+    PackageError,
+    PermissionDenied,
+    ReasonRequired,
+    WorkflowError,
+)
 from annotator.workflow.states import Role, State
 
 if TYPE_CHECKING:
@@ -268,6 +292,51 @@ class WorkStats:
     rejection_reasons: pd.DataFrame  # reason, count
 
 
+# -- what each operation declares -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Operation:
+    """What the contract says of one operation besides its signature: the errors it raises
+    (each has a case in tests/contract, on every face), the team server's route that serves
+    it, and the CLI command that offers it (or why there is none)."""
+
+    name: str
+    raises: tuple[type[WorkflowError], ...]
+    route: str | None  # "METHOD /v1/path/{param}"
+    cli: str | None  # "review approve": the command path
+    no_cli: str | None = None  # why the CLI does not offer it
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def operation(*, raises: Sequence[type[WorkflowError]] = (), route: str | None = None,
+              cli: str | None = None, no_cli: str | None = None) -> Callable[[_F], _F]:
+    """Declare an operation of ``WorkflowServices`` (see ``Operation``); the method itself
+    is left as it is, so the type checker sees its signature."""
+
+    def mark(fn: _F) -> _F:
+        setattr(fn, "__operation__",  # noqa: B010 - an attribute functions do not declare
+                Operation(fn.__name__, tuple(raises), route, cli, no_cli))
+        return fn
+
+    return mark
+
+
+def operations() -> dict[str, Operation]:
+    """Every operation of the contract, by name (the public methods of ``WorkflowServices``;
+    one without an ``@operation`` declaration has ``raises=()`` and no route or CLI)."""
+    out = {}
+    for name, fn in vars(WorkflowServices).items():
+        if name.startswith("_") or not callable(fn):
+            continue
+        out[name] = getattr(fn, "__operation__", None) or Operation(name, (), None, None)
+    return out
+
+
+# Errors that every operation acting for a signed-in user may raise.
+_ACTS = (AuthenticationFailed,)
+
+
 # -- the operations -------------------------------------------------------------------------------
 @runtime_checkable
 class WorkflowServices(Protocol):
@@ -281,113 +350,153 @@ class WorkflowServices(Protocol):
 
     The sections follow the modules of ``annotator.workflow.ops``."""
 
+    @operation(raises=(), route=None, cli=None, no_cli="a clock, not an action")
     def now(self) -> dt.datetime:
         """The face's clock, timezone-aware UTC."""
         ...
 
     # -- accounts
+    @operation(raises=(AuthenticationFailed,), route="POST /v1/auth/token", cli="remote login")
     def sign_in(self, *, name: str, passphrase: str) -> Actor: ...
 
+    @operation(raises=(AuthenticationFailed, InvalidInput), route="POST /v1/me/passphrase", cli="users passwd")
     def change_passphrase(self, *, actor: Actor, current: str, new: str) -> Actor: ...
 
+    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/users", cli="users add")
     def invite_user(self, *, actor: Actor, name: str, role: Role | str,
                     passphrase: str | None = None) -> Invitation: ...
 
+    @operation(raises=(PermissionDenied, NotFound), route="POST /v1/users/{name}/reset", cli="users reset")
     def reset_passphrase(self, *, actor: Actor, name: str,
                          passphrase: str | None = None) -> str: ...
 
+    @operation(raises=(PermissionDenied, NotFound, InvalidInput, Conflict), route="PUT /v1/users/{name}/role", cli="users role")
     def set_role(self, *, actor: Actor, name: str, role: Role | str) -> UserInfo: ...
 
+    @operation(raises=(PermissionDenied, NotFound, Conflict), route="POST /v1/users/{name}/disable", cli="users disable")
     def set_disabled(self, *, actor: Actor, name: str, disabled: bool = True) -> UserInfo: ...
 
+    @operation(raises=(PermissionDenied,), route="GET /v1/users", cli="users list")
     def list_users(self, *, actor: Actor, include_deleted: bool = False) -> list[UserInfo]: ...
 
+    @operation(raises=(PermissionDenied, NotFound, InvalidInput), route="PUT /v1/users/{name}/payee", cli="users payee")
     def set_payee(self, *, actor: Actor, legal_name: str, payment_details: str,
                   name: str | None = None) -> None: ...
 
+    @operation(raises=(PermissionDenied, NotFound), route="GET /v1/users/{name}/payee", cli=None, no_cli="payee details are shown in the desktop app's settings only")
     def get_payee(self, *, actor: Actor, name: str | None = None) -> dict[str, Any] | None: ...
 
     # -- terms and tasks
+    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/terms", cli="terms publish")
     def publish_terms(self, *, actor: Actor, version: str, text: str) -> TermsInfo: ...
 
+    @operation(raises=(NotFound,), route="GET /v1/terms/{version}", cli="terms show")
     def get_terms(self, *, version: str | None = None) -> TermsInfo: ...
 
+    @operation(raises=(), route="GET /v1/terms", cli="terms list")
     def list_terms(self) -> list[TermsInfo]: ...
 
+    @operation(raises=(PermissionDenied, InvalidInput), route="POST /v1/tasks", cli="tasks publish")
     def publish_task(self, *, actor: Actor, title: str, goal: str, applications: Sequence[str],
                      difficulty: str = "medium", pay_cents: int | None = None) -> TaskInfo: ...
 
+    @operation(raises=(PermissionDenied, NotFound), route="POST /v1/tasks/{task_id}/close", cli="tasks close")
     def close_task(self, *, actor: Actor, task_id: TaskId) -> TaskInfo: ...
 
+    @operation(raises=(), route="GET /v1/tasks", cli="tasks list")
     def list_tasks(self, *, actor: Actor, include_closed: bool = False) -> list[TaskInfo]: ...
 
     # -- ingest
+    @operation(raises=(PackageError, ConsentError, NotFound), route="POST /v1/uploads", cli="submit")
     def ingest_package(self, *, actor: Actor, folder: str | os.PathLike[str],
                        submit: bool = True, previous_id: SubmissionId | None = None
                        ) -> SubmissionInfo: ...
 
+    @operation(raises=(NotFound, ForbiddenTransition), route="POST /v1/submissions/{sid}/submit", cli="submissions send")
     def submit(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
 
     # -- review
+    @operation(raises=(PermissionDenied, NotFound, OwnSubmission, ForbiddenTransition, ClaimedByAnother), route="POST /v1/submissions/{sid}/claim", cli="review claim")
     def claim(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
 
+    @operation(raises=(PermissionDenied,), route="POST /v1/queue/claim-next", cli="review claim")
     def claim_next(self, *, actor: Actor, filters: QueueFilter | None = None
                    ) -> SubmissionInfo | None: ...
 
+    @operation(raises=(NotFound, ClaimedByAnother), route="POST /v1/submissions/{sid}/release", cli="review release")
     def release(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
 
+    @operation(raises=(PermissionDenied, NotFound, ClaimedByAnother, InvalidInput), route="POST /v1/submissions/{sid}/comments", cli="review comment")
     def add_comment(self, *, actor: Actor, submission_id: SubmissionId, comment: CommentIn
                     ) -> CommentInfo: ...
 
+    @operation(raises=(PermissionDenied, NotFound, ClaimedByAnother, InvalidInput), route="POST /v1/submissions/{sid}/approve", cli="review approve")
     def approve(self, *, actor: Actor, submission_id: SubmissionId, quality: int,
                 note: str | None = None) -> SubmissionInfo: ...
 
+    @operation(raises=(NotFound, ClaimedByAnother, InvalidInput, ReasonRequired), route="POST /v1/submissions/{sid}/request-changes", cli="review request-changes")
     def request_changes(self, *, actor: Actor, submission_id: SubmissionId,
                         comments: Sequence[CommentIn], reason: str | None = None
                         ) -> SubmissionInfo: ...
 
+    @operation(raises=(NotFound, ClaimedByAnother, ReasonRequired), route="POST /v1/submissions/{sid}/reject", cli="review reject")
     def reject(self, *, actor: Actor, submission_id: SubmissionId, reason: str
                ) -> SubmissionInfo: ...
 
     # -- withdrawal
+    @operation(raises=(NotFound, ForbiddenTransition), route="POST /v1/submissions/{sid}/withdraw", cli="withdraw")
     def withdraw(self, *, actor: Actor, submission_id: SubmissionId) -> WithdrawResult: ...
 
+    @operation(raises=(Conflict,), route="POST /v1/me/withdraw-all", cli="withdraw")
     def withdraw_everything(self, *, actor: Actor, delete_account: bool = False
                             ) -> WithdrawResult: ...
 
     # -- queries
+    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}", cli="submissions show")
     def get_submission(self, *, actor: Actor, submission_id: SubmissionId
                        ) -> SubmissionDetail: ...
 
+    @operation(raises=(), route="GET /v1/submissions", cli="submissions list")
     def my_submissions(self, *, actor: Actor, include_withdrawn: bool = True
                        ) -> list[SubmissionInfo]: ...
 
+    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}/history", cli=None, no_cli="`annotator submissions show` prints it, from get_submission")
     def history(self, *, actor: Actor, submission_id: SubmissionId
                 ) -> list[TransitionInfo]: ...
 
+    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}/files/{path}", cli=None, no_cli="files are played back in the desktop app; download-my-data writes them all")
     def open_file(self, *, actor: Actor, submission_id: SubmissionId, path: str
                   ) -> BinaryIO: ...
 
+    @operation(raises=(PermissionDenied, InvalidInput), route="GET /v1/queue", cli="review list")
     def list_queue(self, *, actor: Actor, filters: QueueFilter | None = None, limit: int = 50,
                    offset: int = 0) -> list[QueueItem]: ...
 
+    @operation(raises=(PermissionDenied,), route="GET /v1/queue/counts", cli=None, no_cli="the desktop dashboards' figure")
     def queue_counts(self, *, actor: Actor) -> dict[str, int]: ...
 
     # -- payouts
+    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/rates", cli="rates set")
     def set_rates(self, *, actor: Actor, per_approved_minute_cents: int,
                   per_approved_task_cents: int, currency: str = "EUR",
                   effective_from: dt.datetime | None = None) -> RateInfo: ...
 
+    @operation(raises=(), route="GET /v1/rates", cli="rates list")
     def list_rates(self, *, actor: Actor) -> list[RateInfo]: ...
 
+    @operation(raises=(PermissionDenied, InvalidInput), route="GET /v1/payouts/{month}", cli="payouts")
     def payouts(self, *, actor: Actor, month: str) -> PayoutReport: ...
 
+    @operation(raises=(PermissionDenied, Conflict, ClosedMonth), route="POST /v1/payouts/{month}/close", cli="payouts")
     def close_month(self, *, actor: Actor, month: str) -> PayoutReport: ...
 
+    @operation(raises=(PermissionDenied,), route="GET /v1/stats", cli=None, no_cli="charts: the desktop admin view draws them")
     def work_stats(self, *, actor: Actor, weeks: int = 12) -> WorkStats: ...
 
     # -- exports: what leaves the store
+    @operation(raises=(PermissionDenied,), route="GET /v1/tombstones", cli=None, no_cli="exports read them (annotator export honours withdrawals)")
     def tombstones(self, *, actor: Actor, since: dt.datetime | None = None
                    ) -> list[dict[str, Any]]: ...
 
+    @operation(raises=(Conflict,), route="GET /v1/me/data", cli="my-data")
     def download_my_data(self, *, actor: Actor, out_dir: str | os.PathLike[str]) -> Path: ...

@@ -186,6 +186,28 @@ def close(s: Session, *, month: str, now: dt.datetime, admin_id: int) -> PayoutR
     return report(s, month=month, now=now)
 
 
+def report_to_json(r: PayoutReport) -> dict[str, Any]:
+    """The report as JSON (for the team server): its items and summary as lists of rows."""
+    import json
+
+    return {"month": r.month, "closed": r.closed,
+            "closed_at": r.closed_at.isoformat() if r.closed_at else None,
+            "total_cents": r.total_cents,
+            "items": json.loads(r.items.to_json(orient="records", date_format="iso")),
+            "summary": json.loads(r.summary.to_json(orient="records", date_format="iso"))}
+
+
+def report_from_json(d: dict[str, Any]) -> PayoutReport:
+    """``report_to_json``'s inverse: the same ``PayoutReport`` (times as UTC datetimes)."""
+    closed_at = d.get("closed_at")
+    items = pd.DataFrame(d.get("items") or [], columns=ITEM_COLUMNS)
+    items["approved_at"] = pd.to_datetime(items["approved_at"], utc=True)
+    return PayoutReport(
+        month=d["month"], closed=bool(d["closed"]),
+        closed_at=dt.datetime.fromisoformat(closed_at) if closed_at else None,
+        items=items, summary=pd.DataFrame(d.get("summary") or [], columns=SUMMARY_COLUMNS))
+
+
 # -- the admin's charts -------------------------------------------------------------------------
 QUEUE = {"submitted", "in_review"}
 

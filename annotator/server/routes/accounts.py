@@ -68,7 +68,7 @@ def change_passphrase(me: Me, c: C, current: Annotated[str, Body()],
 
 @router.get("/v1/me/payee", tags=["auth"])
 def get_payee(me: Me, c: C) -> Any:
-    return c.svc.get_payee(actor=me.actor)
+    return plain(c.svc.get_payee(actor=me.actor))
 
 
 @router.put("/v1/me/payee", tags=["auth"])
@@ -85,14 +85,20 @@ def list_users(me: Me, c: C, include_deleted: bool = False) -> list[dict[str, An
 
 @router.post("/v1/users", tags=["admin"], status_code=201)
 def invite(me: Me, c: C, name: Annotated[str, Body()],
-           role: Annotated[str, Body(pattern="^(contributor|reviewer|admin)$")]
+           role: Annotated[str, Body(pattern="^(contributor|reviewer|admin)$")],
+           passphrase: Annotated[str | None, Body(max_length=1024)] = None
            ) -> dict[str, Any]:
-    return plain(c.svc.invite_user(actor=me.actor, name=name, role=role))
+    """Invite a user; the passphrase is generated unless given (either way it must be
+    changed at the first sign-in)."""
+    return plain(c.svc.invite_user(actor=me.actor, name=name, role=role,
+                                   passphrase=passphrase))
 
 
 @router.post("/v1/users/{name}/reset", tags=["admin"])
-def reset(name: str, me: Me, c: C) -> dict[str, Any]:
-    pw = c.svc.reset_passphrase(actor=me.actor, name=name)
+def reset(name: str, me: Me, c: C,
+          passphrase: Annotated[str | None, Body(embed=True, max_length=1024)] = None
+          ) -> dict[str, Any]:
+    pw = c.svc.reset_passphrase(actor=me.actor, name=name, passphrase=passphrase)
     return {"name": name, "passphrase": pw}
 
 
@@ -110,6 +116,11 @@ def disable(name: str, me: Me, c: C) -> dict[str, Any]:
 @router.post("/v1/users/{name}/enable", tags=["admin"])
 def enable(name: str, me: Me, c: C) -> dict[str, Any]:
     return plain(c.svc.set_disabled(actor=me.actor, name=name, disabled=False))
+
+
+@router.get("/v1/users/{name}/payee", tags=["admin"])
+def get_payee_of(name: str, me: Me, c: C) -> Any:
+    return plain(c.svc.get_payee(actor=me.actor, name=name))
 
 
 @router.put("/v1/users/{name}/payee", tags=["admin"])

@@ -11,7 +11,7 @@ from annotator.server import authz
 from annotator.server.deps import _SHA, MAX_PARTS, S3_MIN_PART, C, Me, log, plain
 from annotator.server.jobs import QueueUnavailable, record_job
 from annotator.server.objects import incoming_key
-from annotator.store.server_models import Upload
+from annotator.store.server_models import Job, Upload
 from annotator.workflow import errors as we
 from annotator.workflow.states import Role
 
@@ -79,8 +79,15 @@ def my_uploads(me: Me, c: C, state: str | None = None) -> list[dict[str, Any]]:
 
 @router.get("/v1/uploads/{upload_id}", tags=["uploads"])
 def get_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
+    """The upload's state; once rejected, ``refusal`` says why as an API error does
+    (``{"error": <class>, "message", "hint"}``), so that the client raises what the embedded
+    services raise."""
     with c.store.read() as s:
-        return _upload_view(authz.own_upload(s, me, upload_id))
+        view = _upload_view(authz.own_upload(s, me, upload_id))
+        if view["state"] == "rejected":
+            job = s.get(Job, f"verify-{upload_id}")
+            view["refusal"] = (job.result or {}).get("refusal") if job is not None else None
+        return view
 
 
 def _uploading(up: Upload) -> None:

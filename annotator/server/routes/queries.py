@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from annotator.server import authz
-from annotator.server.deps import C, Me, plain
+from annotator.server.deps import C, Me, plain, queue_filter
 from annotator.server.objects import accepted_key
 from annotator.store.server_models import Job
-from annotator.workflow import errors as we
-from annotator.workflow.contract import QueueFilter
-from annotator.workflow.states import State
 
 router = APIRouter()
 
@@ -60,32 +58,16 @@ def queue(me: Me, c: C, limit: Annotated[int, Query(ge=1, le=500)] = 50,
           state: Annotated[list[str] | None, Query()] = None, task_id: int | None = None,
           contributor: str | None = None, claimed_by: str | None = None,
           claimable: bool = False, application: str | None = None,
-          text: str | None = None, include_own: bool = False) -> list[dict[str, Any]]:
-    f = _filters(state, task_id, contributor, claimed_by, claimable, application, text,
-                 include_own)
+          text: str | None = None, include_own: bool = False,
+          submitted_after: dt.datetime | None = None,
+          submitted_before: dt.datetime | None = None) -> list[dict[str, Any]]:
+    f = queue_filter(state=state, task_id=task_id, contributor=contributor,
+                     claimed_by=claimed_by, claimable=claimable, application=application,
+                     text=text, include_own=include_own, submitted_after=submitted_after,
+                     submitted_before=submitted_before)
     items = c.svc.list_queue(actor=me.actor, filters=f, limit=limit, offset=offset)
     # Already plain JSON: skip FastAPI's generic encoder on the hottest page.
     return JSONResponse([plain(i) for i in items])
-
-
-def _filters(state, task_id, contributor, claimed_by, claimable, application, text,
-             include_own) -> QueueFilter | None:
-    kw: dict[str, Any] = {}
-    if state:
-        try:
-            kw["states"] = tuple(State(x) for x in state)
-        except ValueError:
-            raise we.InvalidInput(f"Unknown state in {state}.",
-                                  f"States: {', '.join(s.value for s in State)}.") from None
-    for k, v in (("task_id", task_id), ("contributor", contributor),
-                 ("claimed_by", claimed_by), ("application", application), ("text", text)):
-        if v is not None:
-            kw[k] = v
-    if claimable:
-        kw["claimable"] = True
-    if include_own:
-        kw["include_own"] = True
-    return QueueFilter(**kw) if kw else None
 
 
 @router.get("/v1/queue/counts", tags=["review"])

@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse, Response
 
-from annotator.server.deps import C, Me, plain
+from annotator.server.deps import C, Me, plain, queue_filter
 from annotator.workflow import errors as we
-from annotator.workflow.contract import CommentIn, QueueFilter
+from annotator.workflow.contract import CommentIn
 
 router = APIRouter()
 
 
 @router.post("/v1/queue/claim-next", tags=["review"])
-def claim_next(me: Me, c: C, task_id: Annotated[int | None, Body(embed=True)] = None
+def claim_next(me: Me, c: C, task_id: Annotated[int | None, Body(embed=True)] = None,
+               contributor: Annotated[str | None, Body(embed=True)] = None,
+               claimed_by: Annotated[str | None, Body(embed=True)] = None,
+               application: Annotated[str | None, Body(embed=True)] = None,
+               text: Annotated[str | None, Body(embed=True)] = None,
+               include_own: Annotated[bool, Body(embed=True)] = False,
+               submitted_after: Annotated[dt.datetime | None, Body(embed=True)] = None,
+               submitted_before: Annotated[dt.datetime | None, Body(embed=True)] = None
                ) -> Any:
-    r = c.svc.claim_next(actor=me.actor, filters=QueueFilter(task_id=task_id)
-                         if task_id is not None else None)
+    """Claim the oldest claimable submission that matches the filter (the queue's filter
+    fields but the states); 204 if there is none."""
+    f = queue_filter(task_id=task_id, contributor=contributor, claimed_by=claimed_by,
+                     application=application, text=text, include_own=include_own,
+                     submitted_after=submitted_after, submitted_before=submitted_before)
+    r = c.svc.claim_next(actor=me.actor, filters=f)
     return Response(status_code=204) if r is None else JSONResponse(plain(r))
 
 

@@ -16,10 +16,13 @@ from annotator.workflow import states as sm
 from annotator.workflow.auth import Passphrases
 from annotator.workflow.contract import (
     Actor,
+    CommentId,
     CommentInfo,
     ConsentInfo,
     QueueFilter,
+    SubmissionId,
     SubmissionInfo,
+    UserId,
     UserInfo,
 )
 from annotator.workflow.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
@@ -80,7 +83,7 @@ class ServiceCore:
             )
         return user
 
-    def _view(self, s: Session, actor: Actor) -> sm.ActorView:
+    def _view(self, s: Session | sa.Connection, actor: Actor) -> sm.ActorView:
         r = _ACTOR_P.first(_c(s), {"uid": actor.user_id})
         if r is None or r[3] is not None or r[4] is not None:
             raise AuthenticationFailed(
@@ -101,7 +104,7 @@ class ServiceCore:
 
     @staticmethod
     def _actor(user: m.User) -> Actor:
-        return Actor(user.id, user.pseudonym, user.name or "", Role(user.role),
+        return Actor(UserId(user.id), user.pseudonym, user.name or "", Role(user.role),
                      bool(user.must_change_passphrase))
 
     @staticmethod
@@ -147,7 +150,7 @@ class ServiceCore:
     def _subject(self, s: Session, sub: m.Submission) -> sm.SubjectView:
         return self._subject_of(s, sub)
 
-    def _subject_of(self, s: Session, row: Any) -> sm.SubjectView:
+    def _subject_of(self, s: Session | sa.Connection, row: Any) -> sm.SubjectView:
         """What the state machine needs to know about a submission (row or ORM object)."""
         label = None
         if row.claimed_by_id is not None:
@@ -179,7 +182,7 @@ class ServiceCore:
         values[7] = State(values[7])
         return SubmissionInfo(*values)
 
-    def _info(self, s: Session, submission_id: int) -> SubmissionInfo:
+    def _info(self, s: Session | sa.Connection, submission_id: int) -> SubmissionInfo:
         r = _INFO_BY_ID_P.first(_c(s), {"sid": submission_id})
         if r is None:
             raise NotFound(f"There is no submission #{submission_id}.")
@@ -194,7 +197,7 @@ class ServiceCore:
 
     @staticmethod
     def _comment_info(c: m.Comment, version: int, author: str) -> CommentInfo:
-        return CommentInfo(c.id, c.submission_id, version, author, c.body, c.step_index,
+        return CommentInfo(CommentId(c.id), SubmissionId(c.submission_id), version, author, c.body, c.step_index,
                            c.step_id, c.t_start_us, c.t_end_us, c.created_at)
 
     def _filtered(self, q: sa.Select, f: QueueFilter, view: sm.ActorView, *,

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from annotator.store import models as m
-from annotator.workflow.contract import Actor, TransitionInfo
+from annotator.workflow.contract import Actor, SubmissionId, TransitionInfo
 from annotator.workflow.ops.core import ServiceCore
 from annotator.workflow.ops.statements import _INFO, _S
 from annotator.workflow.states import Role
@@ -56,7 +56,7 @@ class ExportOps(ServiceCore):
             for info in [self._row_info(r) for r in s.connection().execute(
                     _INFO.where(_S.c.contributor_id == user.id).order_by(_S.c.id))]:
                 d = asdict(info)
-                d["history"] = [asdict(TransitionInfo(tr.submission_id, tr.at, tr.action,
+                d["history"] = [asdict(TransitionInfo(SubmissionId(tr.submission_id), tr.at, tr.action,
                                                       tr.from_state, tr.to_state, None,
                                                       tr.reason))
                                 for tr in s.execute(sa.select(m.Transition).where(

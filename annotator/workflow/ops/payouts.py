@@ -24,6 +24,9 @@ class PayoutOps(ServiceCore):
         for v in (per_approved_minute_cents, per_approved_task_cents):
             if not isinstance(v, int) or isinstance(v, bool) or v < 0:
                 raise InvalidInput("Rates are whole numbers of cents, 0 or more.")
+        if effective_from is not None and effective_from.tzinfo is None:
+            raise InvalidInput("The rates' start needs a time zone.",
+                               "Give it in UTC, e.g. 2026-04-01T00:00Z.")
         currency = (currency or "").upper()
         if len(currency) != 3 or not currency.isalpha():
             raise InvalidInput(f"{currency!r} is not a currency code.", "Use e.g. EUR or USD.")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import BinaryIO
+from collections.abc import Sequence
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -15,6 +16,7 @@ from annotator.workflow.contract import (
     QueueFilter,
     QueueItem,
     SubmissionDetail,
+    SubmissionId,
     SubmissionInfo,
     TransitionInfo,
 )
@@ -68,7 +70,7 @@ class QueryOps(ServiceCore):
             )
             actor_u = aliased(m.User)
             history = tuple(
-                TransitionInfo(tr.submission_id, tr.at, tr.action, tr.from_state, tr.to_state,
+                TransitionInfo(SubmissionId(tr.submission_id), tr.at, tr.action, tr.from_state, tr.to_state,
                                label, tr.reason)
                 for tr, label in s.execute(
                     sa.select(m.Transition, actor_u.pseudonym)
@@ -120,6 +122,7 @@ class QueryOps(ServiceCore):
                     f"Only reviewers and admins see the review queue; you ({view.label}) are a "
                     f"{view.role}.", "See your own submissions with `annotator submissions`.")
             params = {"me": view.user_id, "lim": limit, "off": offset}
+            rows: Sequence[Any]
             if f == _NO_FILTER:  # the default page: a prepared statement
                 rows = _QUEUE_PAGE_P.all(conn, params)
             else:

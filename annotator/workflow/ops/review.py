@@ -47,7 +47,7 @@ class ReviewOps(ServiceCore):
             self._claim(s, _Row(*found), view)
             return self._info(s, submission_id)
 
-    def _claim(self, s: Session, row: Any, view: sm.ActorView) -> None:
+    def _claim(self, s: Session | sa.Connection, row: Any, view: sm.ActorView) -> None:
         now = self.now()
         subject = self._subject_of(s, row)
         rule = sm.check(Action.CLAIM, actor=view, subject=subject, now=now)

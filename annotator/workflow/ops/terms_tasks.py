@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 
 from annotator.store import models as m
-from annotator.workflow.contract import Actor, TaskInfo, TermsInfo
+from annotator.workflow.contract import Actor, TaskId, TaskInfo, TermsInfo
 from annotator.workflow.errors import Conflict, InvalidInput, NotFound
 from annotator.workflow.ops.core import ServiceCore
 from annotator.workflow.states import Role
@@ -59,7 +59,7 @@ class TermsTaskOps(ServiceCore):
     # ---- tasks ---------------------------------------------------------------------------------
     @staticmethod
     def _task_info(t: m.Task) -> TaskInfo:
-        return TaskInfo(t.id, t.title, t.goal, tuple(t.applications), t.difficulty, t.pay_cents,
+        return TaskInfo(TaskId(t.id), t.title, t.goal, tuple(t.applications), t.difficulty, t.pay_cents,
                         t.published_at, t.closed_at)
 
     def publish_task(self, *, actor: Actor, title: str, goal: str, applications: Sequence[str],

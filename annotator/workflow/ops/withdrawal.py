@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from annotator.store import models as m
 from annotator.store.refs import release_refs
 from annotator.workflow import states as sm
-from annotator.workflow.contract import Actor, WithdrawResult
+from annotator.workflow.contract import Actor, SubmissionId, WithdrawResult
 from annotator.workflow.ops.core import ServiceCore
 from annotator.workflow.states import Action, Role, State
 
@@ -33,10 +33,12 @@ class WithdrawalOps(ServiceCore):
         now = self.now()
         subs = s.execute(sa.select(m.Submission).where(m.Submission.lineage == lineage)
                          .order_by(m.Submission.id).with_for_update()).scalars().all()
-        done, skipped, deleted = [], [], 0
+        done: list[SubmissionId] = []
+        skipped: list[SubmissionId] = []
+        deleted = 0
         for sub in subs:
             if sub.state == State.WITHDRAWN.value:
-                skipped.append(sub.id)
+                skipped.append(SubmissionId(sub.id))
                 continue
             subject = self._subject(s, sub)
             rule = sm.check(Action.WITHDRAW, actor=view, subject=subject, now=now)
@@ -61,7 +63,7 @@ class WithdrawalOps(ServiceCore):
             sub.summary = None
             sub.claimed_by_id = None
             sub.lock_expires_at = None
-            done.append(sub.id)
+            done.append(SubmissionId(sub.id))
         return WithdrawResult(tuple(done), deleted, tuple(skipped))
 
     def withdraw_everything(self, *, actor: Actor, delete_account: bool = False
@@ -80,7 +82,7 @@ class WithdrawalOps(ServiceCore):
                     m.Submission.state != State.WITHDRAWN.value)
                 .group_by(m.Submission.lineage).order_by(sa.func.min(m.Submission.id))
             ).scalars().all()
-            ids: list[int] = []
+            ids: list[SubmissionId] = []
             deleted = 0
             cause = "account_deleted" if delete_account else "withdrawn"
             for lineage in lineages:
