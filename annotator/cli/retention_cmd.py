@@ -17,6 +17,7 @@ from typing import Any
 
 from annotator.cli import store_common as c
 from annotator.preferences import RETENTION_CHOICES
+from annotator.workflow.contract import Actor, WorkflowServices
 from annotator.workspace import Workspace
 
 WHAT = {"delete": "deleted once approved", "keep": "kept", "ask": "asked once approved"}
@@ -53,7 +54,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     return "retention"
 
 
-def report(ws: Workspace, svc: Any, actor: Any, submissions: list[Any] | None = None, *,
+def report(ws: Workspace, svc: WorkflowServices, actor: Actor, submissions: list[Any] | None = None, *,
            out: Any = None) -> Any:
     """Apply the retention choices now that the submissions' states are known, and say what
     was done and what is left to answer (on stderr by default: stdout may hold JSON)."""

@@ -60,6 +60,7 @@ from annotator.submission.local import (
     submission_entry,
 )
 from annotator.submission.render import keyed_hash, render_for_submission
+from annotator.workflow.contract import Actor, SubmissionId, WorkflowServices
 from annotator.workflow.errors import NotFound, PermissionDenied
 from annotator.workflow.package import (
     CONSENT_NAME,
@@ -473,7 +474,7 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
 
 
 # -- consent and submission -------------------------------------------------------------------------
-def consent_and_submit(prepared: PreparedPackage, *, services: Any, actor: Any,
+def consent_and_submit(prepared: PreparedPackage, *, services: WorkflowServices, actor: Actor,
                        terms_version: str | None = None, resubmit_of: int | None = None,
                        method: str = DESKTOP_METHOD, submit: bool = True) -> Any:
     """The contributor said "I consent" to this one prepared package under these terms:
@@ -508,8 +509,9 @@ def consent_and_submit(prepared: PreparedPackage, *, services: Any, actor: Any,
                             method=method, given=services.now())
     write_consent(folder, record)
     try:
-        info = services.ingest_package(actor=actor, folder=folder, submit=submit,
-                                       previous_id=resubmit_of)
+        info = services.ingest_package(
+            actor=actor, folder=folder, submit=submit,
+            previous_id=SubmissionId(resubmit_of) if resubmit_of is not None else None)
     except BaseException:
         # Not stored: the folder must not look consented (consent is asked again).
         with contextlib.suppress(OSError):
@@ -530,8 +532,8 @@ def _store_name(services: Any) -> str | None:
         return None
 
 
-def changes_requested(bundle_dir: str | os.PathLike[str], *, services: Any,
-                      actor: Any) -> int | None:
+def changes_requested(bundle_dir: str | os.PathLike[str], *, services: WorkflowServices,
+                      actor: Actor) -> int | None:
     """The latest submission from this recording whose changes were requested (to pass as
     ``resubmit_of``), or None."""
     for entry in reversed(recorded_submissions(bundle_dir)):

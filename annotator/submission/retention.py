@@ -34,6 +34,7 @@ from typing import Any
 from annotator.bundle import schema
 from annotator.errors import AnnotatorError
 from annotator.submission.local import SubmissionError, recorded_submissions, submitted_folders
+from annotator.workflow.contract import Actor, WorkflowServices
 from annotator.workflow.errors import NotFound, PermissionDenied
 from annotator.workspace import Workspace
 
@@ -81,7 +82,7 @@ def _states_from(submissions: Iterable[Any]) -> dict[int, tuple[str, str | None]
             for s in submissions}
 
 
-def _state(services: Any, actor: Any, entry: dict[str, Any],
+def _state(services: WorkflowServices, actor: Actor, entry: dict[str, Any],
            known: dict[int, tuple[str, str | None]] | None) -> tuple[str | None, str | None]:
     """(state, manifest_sha256) of a recorded submission in the store, or (None, None)."""
     if known is not None:
@@ -93,7 +94,7 @@ def _state(services: Any, actor: Any, entry: dict[str, Any],
     return getattr(info.state, "value", str(info.state)), info.manifest_sha256
 
 
-def retention_status(bundle_dir: str | os.PathLike[str], *, services: Any, actor: Any,
+def retention_status(bundle_dir: str | os.PathLike[str], *, services: WorkflowServices, actor: Actor,
                      workspace: Workspace,
                      submissions: Iterable[Any] | None = None) -> RetentionStatus:
     """Where one recording stands.  ``submissions``: the actor's submissions as the store
@@ -134,7 +135,7 @@ def retention_status(bundle_dir: str | os.PathLike[str], *, services: Any, actor
     return RetentionStatus(action, pref, tuple(approved), tuple(pending), text, folder)
 
 
-def apply_retention(bundle_dir: str | os.PathLike[str], *, services: Any, actor: Any,
+def apply_retention(bundle_dir: str | os.PathLike[str], *, services: WorkflowServices, actor: Actor,
                     workspace: Workspace, confirmed: bool = False,
                     submissions: Iterable[Any] | None = None) -> RetentionResult:
     """Delete the raw recording if one of its submissions is approved and either its
@@ -170,7 +171,7 @@ def apply_retention(bundle_dir: str | os.PathLike[str], *, services: Any, actor:
                            "approved submission stays in the store.", folder, notes)
 
 
-def review_retention(workspace: Workspace, *, services: Any, actor: Any,
+def review_retention(workspace: Workspace, *, services: WorkflowServices, actor: Actor,
                      submissions: Iterable[Any] | None = None) -> RetentionReview:
     """Apply the retention choices of every local recording something was submitted from:
     delete what the contributor chose to delete once approved, and return what to ask about

@@ -319,7 +319,7 @@ class AdminView(SessionView, QWidget):
 
     def show_payouts(self) -> None:
         month = self.month.text().strip()
-        rep = _report(self._call(self.svc.payouts, actor=self.actor, month=month))
+        rep = self._call(self.svc.payouts, actor=self.actor, month=month)
         if rep is None:
             return
         self.report = rep
@@ -350,7 +350,7 @@ class AdminView(SessionView, QWidget):
 
     def close_month(self) -> None:
         month = self.month.text().strip()
-        rep = _report(self._call(self.svc.close_month, actor=self.actor, month=month))
+        rep = self._call(self.svc.close_month, actor=self.actor, month=month)
         if rep is not None:
             self.banner.show_message(f"{month} closed: {len(rep.summary)} payout(s), "
                                      f"{money(rep.total_cents)} in all.", "ok")
@@ -642,18 +642,3 @@ class AdminView(SessionView, QWidget):
             self.new_terms_text.clear()
             self.banner.show_message(f"Terms version {t.version} published.", "ok")
             self.refresh_terms()
-
-
-def _report(rep: Any) -> Any:
-    """The team server's payout report (JSON rows) as the ``PayoutReport`` the embedded
-    services return."""
-    if not isinstance(rep, dict):
-        return rep
-    from annotator.workflow.payouts import ITEM_COLUMNS, SUMMARY_COLUMNS, PayoutReport
-
-    closed_at = rep.get("closed_at")
-    return PayoutReport(
-        month=rep["month"], closed=bool(rep["closed"]),
-        closed_at=dt.datetime.fromisoformat(closed_at) if closed_at else None,
-        items=pd.DataFrame(rep.get("items") or [], columns=ITEM_COLUMNS),
-        summary=pd.DataFrame(rep.get("summary") or [], columns=SUMMARY_COLUMNS))

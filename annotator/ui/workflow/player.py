@@ -31,9 +31,8 @@ from annotator.display import duration
 from annotator.media.video import VideoReader
 from annotator.ui.editor.frames import FrameLoader
 from annotator.ui.editor.video_view import VideoView
-from annotator.ui.workflow.common import (
-    run_job,
-)
+from annotator.ui.workflow.common import run_job
+from annotator.workflow.contract import Actor, SubmissionId, WorkflowServices
 
 PLAYBACK_FILES = ("video.mp4", "steps.json", "task.json")
 
@@ -91,7 +90,7 @@ def parse_steps(data: Any) -> list[StepRow]:
     return rows
 
 
-def extract_package(services: Any, actor: Any, submission_id: int, out: Path,
+def extract_package(services: WorkflowServices, actor: Actor, submission_id: SubmissionId, out: Path,
                     paths: tuple[str, ...] = PLAYBACK_FILES) -> dict[str, Any]:
     """Copy the files needed for playback out of the store (worker thread)."""
     detail = services.get_submission(actor=actor, submission_id=submission_id)
@@ -256,7 +255,7 @@ class SubmissionPlayback(QWidget):
         self._job = None
         self._serial = 0
 
-    def load(self, services: Any, actor: Any, submission_id: int) -> None:
+    def load(self, services: WorkflowServices, actor: Actor, submission_id: SubmissionId) -> None:
         self._serial += 1
         serial = self._serial
         self.player.clear("Loading the rendered submission…")
