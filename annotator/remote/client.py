@@ -111,12 +111,13 @@ class RemoteServices:
     def close(self) -> None:
         self.api.close()
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        raise NotOnServer(f"“{name}” is not available when working against the team server "
-                          f"{self.__dict__.get('server', '')}.",
-                          "Ask an admin of the server, or use the server's own tools.")
+    if not TYPE_CHECKING:  # hidden from the type checker, which would take every name as here
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("_"):
+                raise AttributeError(name)
+            raise NotOnServer(f"“{name}” is not available when working against the team "
+                              f"server {self.__dict__.get('server', '')}.",
+                              "Ask an admin of the server, or use the server's own tools.")
 
     def now(self) -> dt.datetime:
         """This computer's clock, in UTC (the server stamps what it records itself)."""

@@ -137,6 +137,8 @@ def test_the_faces_take_the_same_arguments(name):
     """Every face takes the contract's keyword arguments (a face may take more, optional)."""
     want = inspect.signature(getattr(WorkflowServices, name)).parameters
     for face in (Services, RemoteServices):
+        if not callable(inspect.getattr_static(face, name, None)):
+            continue  # test_both_faces_implement_every_operation says so
         have = inspect.signature(getattr(face, name)).parameters
         assert set(want) <= set(have), f"{face.__name__}.{name} lacks {set(want) - set(have)}"
         extra = [p for n, p in have.items() if n not in want and
