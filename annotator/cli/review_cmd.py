@@ -77,6 +77,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     ls.add_argument("--offset", type=int, default=0)
     c.add_user_option(ls)
     c.add_json_option(ls)
+    cn = sub.add_parser("counts", help="how many submissions are in each state")
+    c.add_user_option(cn)
+    c.add_json_option(cn)
     cl = sub.add_parser("claim", help="claim a submission (or --next) for review")
     g = cl.add_mutually_exclusive_group(required=True)
     g.add_argument("id", type=int, nargs="?")
@@ -122,6 +125,14 @@ def run(args: argparse.Namespace) -> int:
     with svc.store:
         actor = c.sign_in(svc, args)
         cmd = args.review_command
+        if cmd == "counts":
+            counts = svc.queue_counts(actor=actor)
+            if args.json:
+                c.print_json(counts)
+            else:
+                print(c.table(("state", "submissions"), [(st.value, counts.get(st.value, 0))
+                                                          for st in State]))
+            return 0
         if cmd == "list":
             f = QueueFilter(
                 states=tuple(State(s) for s in args.state) or QUEUE_STATES, task_id=args.task,

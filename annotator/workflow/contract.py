@@ -359,35 +359,43 @@ class WorkflowServices(Protocol):
     @operation(raises=(AuthenticationFailed,), route="POST /v1/auth/token", cli="remote login")
     def sign_in(self, *, name: str, passphrase: str) -> Actor: ...
 
-    @operation(raises=(AuthenticationFailed, InvalidInput), route="POST /v1/me/passphrase", cli="users passwd")
+    @operation(raises=(AuthenticationFailed, InvalidInput), route="POST /v1/me/passphrase",
+               cli="users passwd")
     def change_passphrase(self, *, actor: Actor, current: str, new: str) -> Actor: ...
 
-    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/users", cli="users add")
+    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/users",
+               cli="users add")
     def invite_user(self, *, actor: Actor, name: str, role: Role | str,
                     passphrase: str | None = None) -> Invitation: ...
 
-    @operation(raises=(PermissionDenied, NotFound), route="POST /v1/users/{name}/reset", cli="users reset")
+    @operation(raises=(PermissionDenied, NotFound), route="POST /v1/users/{name}/reset",
+               cli="users reset")
     def reset_passphrase(self, *, actor: Actor, name: str,
                          passphrase: str | None = None) -> str: ...
 
-    @operation(raises=(PermissionDenied, NotFound, InvalidInput, Conflict), route="PUT /v1/users/{name}/role", cli="users role")
+    @operation(raises=(PermissionDenied, NotFound, InvalidInput, Conflict),
+               route="PUT /v1/users/{name}/role", cli="users role")
     def set_role(self, *, actor: Actor, name: str, role: Role | str) -> UserInfo: ...
 
-    @operation(raises=(PermissionDenied, NotFound, Conflict), route="POST /v1/users/{name}/disable", cli="users disable")
+    @operation(raises=(PermissionDenied, NotFound, Conflict),
+               route="POST /v1/users/{name}/disable", cli="users disable")
     def set_disabled(self, *, actor: Actor, name: str, disabled: bool = True) -> UserInfo: ...
 
     @operation(raises=(PermissionDenied,), route="GET /v1/users", cli="users list")
     def list_users(self, *, actor: Actor, include_deleted: bool = False) -> list[UserInfo]: ...
 
-    @operation(raises=(PermissionDenied, NotFound, InvalidInput), route="PUT /v1/users/{name}/payee", cli="users payee")
+    @operation(raises=(PermissionDenied, NotFound, InvalidInput),
+               route="PUT /v1/users/{name}/payee", cli="users payee")
     def set_payee(self, *, actor: Actor, legal_name: str, payment_details: str,
                   name: str | None = None) -> None: ...
 
-    @operation(raises=(PermissionDenied, NotFound), route="GET /v1/users/{name}/payee", cli=None, no_cli="payee details are shown in the desktop app's settings only")
+    @operation(raises=(PermissionDenied, NotFound), route="GET /v1/users/{name}/payee", cli=None,
+               no_cli="payee details are shown in the desktop app's settings only")
     def get_payee(self, *, actor: Actor, name: str | None = None) -> dict[str, Any] | None: ...
 
     # -- terms and tasks
-    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/terms", cli="terms publish")
+    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/terms",
+               cli="terms publish")
     def publish_terms(self, *, actor: Actor, version: str, text: str) -> TermsInfo: ...
 
     @operation(raises=(NotFound,), route="GET /v1/terms/{version}", cli="terms show")
@@ -400,51 +408,62 @@ class WorkflowServices(Protocol):
     def publish_task(self, *, actor: Actor, title: str, goal: str, applications: Sequence[str],
                      difficulty: str = "medium", pay_cents: int | None = None) -> TaskInfo: ...
 
-    @operation(raises=(PermissionDenied, NotFound), route="POST /v1/tasks/{task_id}/close", cli="tasks close")
+    @operation(raises=(PermissionDenied, NotFound), route="POST /v1/tasks/{task_id}/close",
+               cli="tasks close")
     def close_task(self, *, actor: Actor, task_id: TaskId) -> TaskInfo: ...
 
     @operation(raises=(), route="GET /v1/tasks", cli="tasks list")
     def list_tasks(self, *, actor: Actor, include_closed: bool = False) -> list[TaskInfo]: ...
 
     # -- ingest
-    @operation(raises=(PackageError, ConsentError, NotFound), route="POST /v1/uploads", cli="submit")
+    @operation(raises=(PackageError, ConsentError, NotFound), route="POST /v1/uploads",
+               cli="submit")
     def ingest_package(self, *, actor: Actor, folder: str | os.PathLike[str],
                        submit: bool = True, previous_id: SubmissionId | None = None
                        ) -> SubmissionInfo: ...
 
-    @operation(raises=(NotFound, ForbiddenTransition), route="POST /v1/submissions/{sid}/submit", cli="submissions send")
+    @operation(raises=(NotFound, ForbiddenTransition), route="POST /v1/submissions/{sid}/submit",
+               cli="submissions send")
     def submit(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
 
     # -- review
-    @operation(raises=(PermissionDenied, NotFound, OwnSubmission, ForbiddenTransition, ClaimedByAnother), route="POST /v1/submissions/{sid}/claim", cli="review claim")
+    @operation(raises=(PermissionDenied, NotFound, OwnSubmission, ForbiddenTransition,
+                       ClaimedByAnother),
+               route="POST /v1/submissions/{sid}/claim", cli="review claim")
     def claim(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
 
     @operation(raises=(PermissionDenied,), route="POST /v1/queue/claim-next", cli="review claim")
     def claim_next(self, *, actor: Actor, filters: QueueFilter | None = None
                    ) -> SubmissionInfo | None: ...
 
-    @operation(raises=(NotFound, ClaimedByAnother), route="POST /v1/submissions/{sid}/release", cli="review release")
+    @operation(raises=(NotFound, ClaimedByAnother), route="POST /v1/submissions/{sid}/release",
+               cli="review release")
     def release(self, *, actor: Actor, submission_id: SubmissionId) -> SubmissionInfo: ...
 
-    @operation(raises=(PermissionDenied, NotFound, ClaimedByAnother, InvalidInput), route="POST /v1/submissions/{sid}/comments", cli="review comment")
+    @operation(raises=(PermissionDenied, NotFound, ClaimedByAnother, InvalidInput),
+               route="POST /v1/submissions/{sid}/comments", cli="review comment")
     def add_comment(self, *, actor: Actor, submission_id: SubmissionId, comment: CommentIn
                     ) -> CommentInfo: ...
 
-    @operation(raises=(PermissionDenied, NotFound, ClaimedByAnother, InvalidInput), route="POST /v1/submissions/{sid}/approve", cli="review approve")
+    @operation(raises=(PermissionDenied, NotFound, ClaimedByAnother, InvalidInput),
+               route="POST /v1/submissions/{sid}/approve", cli="review approve")
     def approve(self, *, actor: Actor, submission_id: SubmissionId, quality: int,
                 note: str | None = None) -> SubmissionInfo: ...
 
-    @operation(raises=(NotFound, ClaimedByAnother, InvalidInput, ReasonRequired), route="POST /v1/submissions/{sid}/request-changes", cli="review request-changes")
+    @operation(raises=(NotFound, ClaimedByAnother, InvalidInput, ReasonRequired),
+               route="POST /v1/submissions/{sid}/request-changes", cli="review request-changes")
     def request_changes(self, *, actor: Actor, submission_id: SubmissionId,
                         comments: Sequence[CommentIn], reason: str | None = None
                         ) -> SubmissionInfo: ...
 
-    @operation(raises=(NotFound, ClaimedByAnother, ReasonRequired), route="POST /v1/submissions/{sid}/reject", cli="review reject")
+    @operation(raises=(NotFound, ClaimedByAnother, ReasonRequired),
+               route="POST /v1/submissions/{sid}/reject", cli="review reject")
     def reject(self, *, actor: Actor, submission_id: SubmissionId, reason: str
                ) -> SubmissionInfo: ...
 
     # -- withdrawal
-    @operation(raises=(NotFound, ForbiddenTransition), route="POST /v1/submissions/{sid}/withdraw", cli="withdraw")
+    @operation(raises=(NotFound, ForbiddenTransition), route="POST /v1/submissions/{sid}/withdraw",
+               cli="withdraw")
     def withdraw(self, *, actor: Actor, submission_id: SubmissionId) -> WithdrawResult: ...
 
     @operation(raises=(Conflict,), route="POST /v1/me/withdraw-all", cli="withdraw")
@@ -460,11 +479,13 @@ class WorkflowServices(Protocol):
     def my_submissions(self, *, actor: Actor, include_withdrawn: bool = True
                        ) -> list[SubmissionInfo]: ...
 
-    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}/history", cli=None, no_cli="`annotator submissions show` prints it, from get_submission")
+    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}/history", cli=None,
+               no_cli="`annotator submissions show` prints it, from get_submission")
     def history(self, *, actor: Actor, submission_id: SubmissionId
                 ) -> list[TransitionInfo]: ...
 
-    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}/files/{path}", cli=None, no_cli="files are played back in the desktop app; download-my-data writes them all")
+    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}/files/{path}", cli=None,
+               no_cli="files are played back in the desktop app; download-my-data writes them all")
     def open_file(self, *, actor: Actor, submission_id: SubmissionId, path: str
                   ) -> BinaryIO: ...
 
@@ -472,11 +493,12 @@ class WorkflowServices(Protocol):
     def list_queue(self, *, actor: Actor, filters: QueueFilter | None = None, limit: int = 50,
                    offset: int = 0) -> list[QueueItem]: ...
 
-    @operation(raises=(PermissionDenied,), route="GET /v1/queue/counts", cli=None, no_cli="the desktop dashboards' figure")
+    @operation(raises=(PermissionDenied,), route="GET /v1/queue/counts", cli="review counts")
     def queue_counts(self, *, actor: Actor) -> dict[str, int]: ...
 
     # -- payouts
-    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/rates", cli="rates set")
+    @operation(raises=(PermissionDenied, InvalidInput, Conflict), route="POST /v1/rates",
+               cli="rates set")
     def set_rates(self, *, actor: Actor, per_approved_minute_cents: int,
                   per_approved_task_cents: int, currency: str = "EUR",
                   effective_from: dt.datetime | None = None) -> RateInfo: ...
@@ -484,17 +506,21 @@ class WorkflowServices(Protocol):
     @operation(raises=(), route="GET /v1/rates", cli="rates list")
     def list_rates(self, *, actor: Actor) -> list[RateInfo]: ...
 
-    @operation(raises=(PermissionDenied, InvalidInput), route="GET /v1/payouts/{month}", cli="payouts")
+    @operation(raises=(PermissionDenied, InvalidInput), route="GET /v1/payouts/{month}",
+               cli="payouts")
     def payouts(self, *, actor: Actor, month: str) -> PayoutReport: ...
 
-    @operation(raises=(PermissionDenied, Conflict, ClosedMonth), route="POST /v1/payouts/{month}/close", cli="payouts")
+    @operation(raises=(PermissionDenied, Conflict, ClosedMonth),
+               route="POST /v1/payouts/{month}/close", cli="payouts")
     def close_month(self, *, actor: Actor, month: str) -> PayoutReport: ...
 
-    @operation(raises=(PermissionDenied,), route="GET /v1/stats", cli=None, no_cli="charts: the desktop admin view draws them")
+    @operation(raises=(PermissionDenied,), route="GET /v1/stats", cli=None,
+               no_cli="charts: the desktop admin view draws them")
     def work_stats(self, *, actor: Actor, weeks: int = 12) -> WorkStats: ...
 
     # -- exports: what leaves the store
-    @operation(raises=(PermissionDenied,), route="GET /v1/tombstones", cli=None, no_cli="exports read them (annotator export honours withdrawals)")
+    @operation(raises=(PermissionDenied,), route="GET /v1/tombstones", cli=None,
+               no_cli="exports read them (annotator export honours withdrawals)")
     def tombstones(self, *, actor: Actor, since: dt.datetime | None = None
                    ) -> list[dict[str, Any]]: ...
 

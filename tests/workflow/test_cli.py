@@ -120,6 +120,10 @@ def test_the_whole_flow(cli, tmp_path) -> None:
     cli("review", "approve", str(sid2), "--quality", "5", user="rev", pw=rev_pw)
     mine = json.loads(cli("submissions", "--json", user="ana", pw=ana_pw))
     assert [(s["id"], s["state"]) for s in mine] == [(sid, "superseded"), (sid2, "approved")]
+    counts, _ = json.JSONDecoder().raw_decode(cli("review", "counts", "--json", user="rev",
+                                                  pw=rev_pw))
+    assert (counts["superseded"], counts["approved"], counts["submitted"]) == (1, 1, 0)
+    assert "Only admins and reviewers" in cli("review", "counts", user="ana", pw=ana_pw, expect=2)
 
     cli("rates", "set", "--per-minute", "100", "--per-task", "50", "--from", "2020-01-01",
         user="boss", pw=boss)
