@@ -36,7 +36,7 @@ class Face:
     name: str
     tmp: Path
     admin: Actor
-    clients: dict[int, WorkflowServices]  # by user id: who acts
+    clients: dict[int, Any]  # by user id: who acts (a face's WorkflowServices)
     make_client: Any  # () -> WorkflowServices, signed in as nobody
     passphrases: dict[str, str] = field(default_factory=dict)  # by name
     people: dict[str, Actor] = field(default_factory=dict)
@@ -67,7 +67,7 @@ class Face:
     def package(self, who: Actor, **kw: Any) -> Path:
         n = next(self._n)
         svc = self.as_(self.admin)
-        return make_package(self.tmp / f"pkg{n}", contributor=who.pseudonym, svc=svc,  # type: ignore[arg-type]
+        return make_package(self.tmp / f"pkg{n}", contributor=who.pseudonym, svc=svc,
                             seed=f"{self.name}{n}-{secrets.token_hex(4)}", **kw)
 
     def submit(self, who: Actor, *, submit: bool = True, **kw: Any) -> SubmissionInfo:
@@ -123,7 +123,7 @@ def remote_face(team, tmp_path_factory) -> Face:
     face.passphrases[name] = "contract admin passphrase"
     yield _cast(face)
     for c in {id(c): c for c in face.clients.values()}.values():
-        c.close()  # type: ignore[attr-defined]
+        c.close()
 
 
 @pytest.fixture(params=FACES)

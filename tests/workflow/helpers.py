@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from annotator.workflow import package as P
+from annotator.workflow.contract import WorkflowServices
 from annotator.workflow.service import Actor, CommentIn, Services, SubmissionInfo
 from annotator.workflow.states import State
 
@@ -19,7 +20,7 @@ SUMMARY = {"duration_us": 90_000_000, "steps": 4, "redactions": 2,
            "leak_check": "passed"}
 
 
-def make_package(folder: Path, *, contributor: str, svc: Services, seed: str = "a",
+def make_package(folder: Path, *, contributor: str, svc: WorkflowServices, seed: str = "a",
                  goal: str = "Rename the report to final.txt", task_id: int | None = None,
                  shared: bytes | None = None, steps: int = 4, consent: dict | None = None,
                  summary: dict | None = None) -> Path:
