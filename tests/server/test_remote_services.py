@@ -65,8 +65,8 @@ def test_the_workflow_through_remote_services(team, tmp_path) -> None:
     assert done.state is State.APPROVED and done.quality == 5
 
     month = done.decided_at.strftime("%Y-%m")
-    report = admin.payouts(month=month)
-    mine = [i for i in report["items"] if i["submission_id"] == v2.id]
+    report = admin.payouts(month=month)  # the same PayoutReport as locally
+    mine = report.items[report.items["submission_id"] == v2.id].to_dict(orient="records")
     assert mine and mine[0]["task_cents"] == 250  # the task's own pay
     assert mine[0]["amount_cents"] == 250 + mine[0]["minute_cents"] > 250
 
