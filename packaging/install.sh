@@ -31,6 +31,9 @@ for arg in "$@"; do
 done
 
 [ -n "${HOME:-}" ] && [ -d "$HOME" ] || fail "HOME is not set to a folder: cannot tell where to install."
+if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ]; then
+    fail "run this without sudo: annotator installs for your own account (here it would go to root's)."
+fi
 DATA="${XDG_DATA_HOME:-$HOME/.local/share}"
 case "$DATA" in /*) ;; *) DATA="$HOME/.local/share" ;; esac  # XDG: relative paths are ignored
 APP="$DATA/annotator-app"
