@@ -625,24 +625,27 @@ def _app() -> QApplication:
 
 
 def _open_workspace(workspace: str | None) -> Workspace:
-    """The workspace, unless a newer annotator upgraded it: then say so (in a window too,
-    since the app may have been started from the menu) and open nothing."""
+    """The workspace, or a window saying why not (the app may have been started from the
+    menu, with nobody reading its terminal): a newer annotator upgraded it, or the folder
+    cannot be used.  Nothing is opened or written then."""
     from annotator.compat import WorkspaceTooNew, check_workspace
     from annotator.workspace import default_workspace_path
 
     try:
         check_workspace(Path(workspace).expanduser() if workspace else default_workspace_path())
-    except WorkspaceTooNew as exc:
+        return Workspace.open(workspace)
+    except AnnotatorError as exc:
         from PyQt6.QtWidgets import QMessageBox
 
         app = _app()  # kept referenced while the box is up
-        box = QMessageBox(QMessageBox.Icon.Critical, "annotator — workspace too new",
-                          exc.message, QMessageBox.StandardButton.Close)
+        title = ("annotator — workspace too new" if isinstance(exc, WorkspaceTooNew)
+                 else "annotator — cannot open your workspace")
+        box = QMessageBox(QMessageBox.Icon.Critical, title, exc.message,
+                          QMessageBox.StandardButton.Close)
         box.setInformativeText(exc.hint or "")
         box.exec()
         del app
         raise
-    return Workspace.open(workspace)
 
 
 def _library(ws: Workspace) -> LibraryWindow:
