@@ -230,6 +230,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 # Commands that live in their own modules: each defines add_parser(subparsers) and run(args).
 COMMAND_MODULES: list[str] = [
     "annotator.cli.steps_cmd",
+    "annotator.cli.label_cmd",
     "annotator.cli.redact_cmd",
     "annotator.cli.render_cmd",
     "annotator.cli.db_cmd",

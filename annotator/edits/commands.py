@@ -15,6 +15,7 @@ themselves and raise EditError for a request that makes no sense.
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,10 @@ from annotator.edits.model import (
     DIFFICULTY_MAX,
     DIFFICULTY_MIN,
     LABEL_DEFAULTS,
+    ORIGIN_ACCEPTED,
+    ORIGIN_EDITED,
+    ORIGIN_WRITTEN,
+    ORIGINS,
     OUTCOMES,
     EditList,
     clone,
@@ -393,13 +398,68 @@ def _set_label_field(edits: EditList, step_id: str, key: str, value: Any, name: 
     return Command(name, compress([_label_op(edits, step_id, label)]), merge_key)
 
 
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def similar(a: str, b: str) -> bool:
+    """Two instructions are the same sentence reworked (not one replaced by another): at
+    least half of the characters match in order, case aside."""
+    a, b = _norm(a).casefold(), _norm(b).casefold()
+    return bool(a and b) and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.5
+
+
+def instruction_origin(text: str, draft: str | None, previous_text: str = "",
+                       previous_origin: str = "") -> str:
+    """Where an instruction comes from: ``accepted`` (the draft as it is), ``edited`` (the
+    draft reworked), ``written`` (the contributor's own), "" (no instruction).
+
+    Without the draft at hand, an unchanged text keeps its origin and a reworked accepted
+    or edited one becomes ``edited``."""
+    if not text.strip():
+        return ""
+    if draft:
+        if _norm(text) == _norm(draft):
+            return ORIGIN_ACCEPTED
+        return ORIGIN_EDITED if similar(text, draft) else ORIGIN_WRITTEN
+    if previous_origin in ORIGINS and _norm(text) == _norm(previous_text):
+        return previous_origin
+    if previous_origin in (ORIGIN_ACCEPTED, ORIGIN_EDITED) and similar(text, previous_text):
+        return ORIGIN_EDITED
+    return ORIGIN_WRITTEN
+
+
 def set_instruction(edits: EditList, step_id: str, text: str, *,
-                    result: ApplyResult | None = None) -> Command:
-    """The step's instruction; consecutive typing in one step's field is one undo step."""
+                    result: ApplyResult | None = None, draft: str | None = None) -> Command:
+    """The step's instruction, with its origin (``draft``: the step's current draft, if
+    any); consecutive typing in one step's field is one undo step."""
     if not isinstance(text, str):
         raise EditError("An instruction must be text.")
-    return _set_label_field(edits, step_id, "instruction", text, "Edit instruction",
-                            f"instruction:{step_id}", result)
+    _require_step(result, step_id)
+    old = {**LABEL_DEFAULTS, **edits.data["labels"].get(step_id, {})}
+    label = dict(old)
+    label["instruction"] = text
+    label["origin"] = instruction_origin(text, draft, old["instruction"], old["origin"])
+    return Command("Edit instruction", compress([_label_op(edits, step_id, label)]),
+                   f"instruction:{step_id}")
+
+
+def accept_drafts(edits: EditList, drafts: Mapping[str, str], *,
+                  result: ApplyResult | None = None, name: str = "Accept all drafts"
+                  ) -> Command:
+    """Make each step's draft its instruction (``origin`` ``accepted``), for the steps in
+    ``drafts`` that have no instruction yet: the contributor's own text is never replaced."""
+    ops: list[Op] = []
+    for step_id, text in drafts.items():
+        if not text or not text.strip():
+            continue
+        _require_step(result, step_id)
+        old = {**LABEL_DEFAULTS, **edits.data["labels"].get(step_id, {})}
+        if old["instruction"].strip():
+            continue
+        label = {**old, "instruction": text, "origin": ORIGIN_ACCEPTED}
+        ops.append(_label_op(edits, step_id, label))
+    return Command(name, ops)
 
 
 def set_thought(edits: EditList, step_id: str, text: str, *,
@@ -428,12 +488,22 @@ def _combined_label(edits: EditList, first: str, second: str) -> dict[str, Any]:
     def join(x: str, y: str) -> str:
         return " ".join(s for s in (x.strip(), y.strip()) if s)
 
+    origins = {x.instruction_origin for x in (a, b) if x.instruction.strip()}
+    if not origins:
+        origin = ""
+    elif len(origins) == 1 and len([x for x in (a, b) if x.instruction.strip()]) == 1:
+        origin = origins.pop()  # one half had an instruction: it keeps its origin
+    elif origins == {ORIGIN_WRITTEN}:
+        origin = ORIGIN_WRITTEN
+    else:
+        origin = ORIGIN_EDITED  # drafts joined (or a draft and words of one's own)
     return {
         "instruction": join(a.instruction, b.instruction),
         "thought": join(a.thought, b.thought),
         "mistake": a.mistake or b.mistake,
         # the merged step is redundant only if both halves were
         "redundant": a.redundant and b.redundant,
+        "origin": origin,
     }
 
 

@@ -25,11 +25,19 @@ SCHEMA_VERSION = 1
 
 OUTCOMES = ("success", "failure", "infeasible", "abandoned")
 DIFFICULTY_MIN, DIFFICULTY_MAX = 1, 5
+# Where a step's instruction came from: the contributor accepted the drafter's proposal as
+# it was, started from it and changed it, or wrote their own.  "" with no instruction; an
+# instruction stored without an origin (edit files made before drafts) was written.
+ORIGIN_ACCEPTED = "accepted"
+ORIGIN_EDITED = "edited"
+ORIGIN_WRITTEN = "written"
+ORIGINS = (ORIGIN_ACCEPTED, ORIGIN_EDITED, ORIGIN_WRITTEN)
 LABEL_DEFAULTS: dict[str, Any] = {
     "instruction": "",
     "thought": "",
     "mistake": False,
     "redundant": False,
+    "origin": "",
 }
 TASK_DEFAULTS: dict[str, Any] = {
     "goal": "",
@@ -88,6 +96,7 @@ class Label:
     thought: str = ""
     mistake: bool = False
     redundant: bool = False
+    origin: str = ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Label:
@@ -98,6 +107,7 @@ class Label:
             thought=data.get("thought", ""),
             mistake=bool(data.get("mistake", False)),
             redundant=bool(data.get("redundant", False)),
+            origin=data.get("origin", ""),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -106,7 +116,15 @@ class Label:
             "thought": self.thought,
             "mistake": self.mistake,
             "redundant": self.redundant,
+            "origin": self.origin,
         }
+
+    @property
+    def instruction_origin(self) -> str:
+        """``accepted``, ``edited`` or ``written``; "" when there is no instruction."""
+        if not self.instruction.strip():
+            return ""
+        return self.origin if self.origin in ORIGINS else ORIGIN_WRITTEN
 
     @property
     def is_empty(self) -> bool:
@@ -338,6 +356,8 @@ def _problems(d: dict[str, Any]) -> Iterator[str]:
             for key, default in LABEL_DEFAULTS.items():
                 if key in lab and type(lab[key]) is not type(default):
                     yield f"label of {sid!r}: {key} must be a {type(default).__name__}"
+            if lab.get("origin", "") not in ("", *ORIGINS):
+                yield f"label of {sid!r}: origin must be one of {', '.join(ORIGINS)} or empty"
     if not isinstance(d["deleted_steps"], list) or not all(
         isinstance(s, str) for s in d["deleted_steps"]
     ):

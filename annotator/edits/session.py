@@ -52,6 +52,9 @@ class EditSession:
         self._result: ApplyResult | None = None
         self._listeners: list[Listener] = []
         self._closed = False
+        # The drafter's proposals, ``{step id: (text, weak)}`` (derived data, not edits: see
+        # annotator.drafts); instructions set here get their origin from them.
+        self.drafts: dict[str, tuple[str, bool]] = {}
         history.guard = self._check_writable
         history.subscribe(self._on_change)  # first listener: save before the UI hears
 
@@ -257,9 +260,44 @@ class EditSession:
     def _label_result(self) -> ApplyResult | None:
         return self.result if self._steps is not None else None
 
+    def set_drafts(self, drafts: Mapping[str, tuple[str, bool]]) -> None:
+        """The current drafts (made again after redactions or re-derived steps)."""
+        self.drafts = dict(drafts)
+
+    def draft_of(self, step_id: str) -> str | None:
+        d = self.drafts.get(step_id)
+        return d[0] if d else None
+
     def set_instruction(self, step_id: str, text: str) -> Change:
         return self.execute(cmd.set_instruction(self.edits, step_id, text,
-                                                result=self._label_result()))
+                                                result=self._label_result(),
+                                                draft=self.draft_of(step_id)))
+
+    def accept_draft(self, step_id: str) -> Change:
+        """The step's draft becomes its instruction ("Accept draft"), weak or not."""
+        text = self.draft_of(step_id)
+        if not text:
+            raise EditError("This step has no draft yet.", "Wait a moment, or write one.")
+        if self.edits.label(step_id).instruction.strip():
+            raise EditError("This step already has an instruction.",
+                            "Edit it instead (Enter), or clear it first.")
+        return self.execute(cmd.accept_drafts(self.edits, {step_id: text},
+                                              result=self._label_result(),
+                                              name="Accept draft"))
+
+    def accept_drafts(self, step_ids: Iterable[str] | None = None, *,
+                      include_weak: bool = False) -> Change:
+        """"Accept all drafts": every kept step (or each of ``step_ids``) without an
+        instruction takes its draft; weak drafts are left for the contributor to look at
+        unless ``include_weak``.  One undoable entry."""
+        if step_ids is None:
+            step_ids = [s.id for s in self.result.steps]
+        wanted = {}
+        for sid in step_ids:
+            d = self.drafts.get(sid)
+            if d and d[0] and (include_weak or not d[1]):
+                wanted[sid] = d[0]
+        return self.execute(cmd.accept_drafts(self.edits, wanted, result=self._label_result()))
 
     def set_thought(self, step_id: str, text: str) -> Change:
         return self.execute(cmd.set_thought(self.edits, step_id, text,

@@ -90,6 +90,11 @@ _DESCRIBE = {
 _CONFUSED = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1"})
 
 
+def describe_kind(kind: str) -> str:
+    """A detector kind in words: ``email`` -> ``an e-mail address``."""
+    return _DESCRIBE.get(kind, kind.replace("_", " "))
+
+
 def fold(text: str) -> str:
     """Case-folded, only letters and digits, OCR's letter/digit confusions made equal."""
     return re.sub(r"[\W_]+", "", text.casefold().translate(_CONFUSED))
@@ -121,7 +126,7 @@ class LeakItem:
 
     @property
     def description(self) -> str:
-        what = _DESCRIBE.get(self.detector, self.detector.replace("_", " "))
+        what = describe_kind(self.detector)
         x, y, w, h = (self.box + [0, 0, 0, 0])[:4]
         more = f", {self.frames} readings" if self.frames > 1 else ""
         tail = " (accepted as not sensitive)" if self.allowed else ""

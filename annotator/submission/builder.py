@@ -41,6 +41,7 @@ import numpy as np
 
 from annotator.bundle import schema
 from annotator.bundle.schema import read_manifest
+from annotator.drafts.store import read_drafts
 from annotator.edits import EDITS_FILE, EditSession
 from annotator.edits.apply import ApplyResult
 from annotator.edits.model import EditList
@@ -157,11 +158,17 @@ def _checklist(loaded: _Loaded, leak_check: LeakCheckResult | None) -> list[Chec
     if not kept:
         items.append(ChecklistItem("steps", False,
                                    "No step is kept: keep at least one step of the recording."))
+    # A step counts as labelled once its instruction was accepted, edited or written:
+    # a draft alone is only a proposal.
     missing = [s for s in kept if not s.label.instruction.strip()]
+    drafts = read_drafts(loaded.folder) if missing else {}
     for s in missing:
         n = (s.index or 0) + 1
-        items.append(ChecklistItem("instruction", False, f"Step {n} has no instruction.",
-                                   step_id=s.id, step_index=s.index))
+        text = (f"Step {n} has only a drafted instruction: accept it (A in the editor, or "
+                "`annotator label DIR --accept-drafts`) or write one."
+                if s.id in drafts else f"Step {n} has no instruction.")
+        items.append(ChecklistItem("instruction", False, text, step_id=s.id,
+                                   step_index=s.index))
     if kept and not missing:
         items.append(ChecklistItem("instruction", True,
                                    f"Every kept step has an instruction ({len(kept)} steps)."))

@@ -1,0 +1,644 @@
+"""The drafter: a short instruction for every step, offline and deterministic.
+
+Sources, in order of trust:
+
+1. the accessibility element under the press (its name and role; the name of the element it
+   is labelled by, or of its parent, when it has none), and keyboard focus while typing;
+2. the screen, read by the redaction's offline OCR (Tesseract): the words under the pointer
+   inside the control's outline, and for an input field the nearest label to its left or
+   above it; for typing with no known field, the field is where the typed text appeared;
+3. the window title, and the position in the window, for a target that cannot be named:
+   such a draft says so honestly and is marked weak.
+
+Typed text, keys and the meaning of common hotkeys come from the step itself.  Everything
+quoted passes ``privacy.Guard`` first.  The same inputs always give the same draft: no
+clock, no randomness, and OCR is deterministic for a given frame and engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from annotator.drafts import phrasing as ph
+from annotator.drafts import screen as sc
+from annotator.drafts.inputs import MOUSE_CLICKS, BundleContext, StepInput
+from annotator.drafts.model import (
+    DRAFTER_VERSION,
+    SOURCE_A11Y,
+    SOURCE_A11Y_LABEL,
+    SOURCE_A11Y_PARENT,
+    SOURCE_NONE,
+    SOURCE_OCR,
+    SOURCE_OCR_LABEL,
+    Draft,
+    Target,
+)
+from annotator.drafts.privacy import Guard
+from annotator.jobs import Cancelled
+from annotator.redaction.ocr import OcrError, OcrOptions, Word, ocr_batch
+
+MAX_NAME = 60  # a longer accessible name is content (a paragraph, a document), not a label
+MIN_OCR_CONF = 45.0
+FIELD_KINDS = frozenset({ph.FIELD})
+
+
+class FrameSource(Protocol):
+    def get(self, pts: int) -> np.ndarray | None: ...
+
+
+class BundleFrames:
+    """Frames of a bundle by pts: the editor's frame cache (exact PNGs) first, else decoded
+    with a decoder of its own (not thread-safe: one per drafting thread)."""
+
+    def __init__(self, folder: Path, video: Path, keep: int = 4) -> None:
+        self.folder = folder
+        self.video = video
+        self._reader: Any = None
+        self._lru: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._keep = keep
+        self.decoded = 0
+
+    def get(self, pts: int) -> np.ndarray | None:
+        from annotator.media.framecache import read_cached
+        from annotator.media.video import VideoReader
+
+        if pts in self._lru:
+            self._lru.move_to_end(pts)
+            return self._lru[pts]
+        rgb = read_cached(self.folder, pts)
+        if rgb is None:
+            try:
+                if self._reader is None:
+                    self._reader = VideoReader(self.video, threads=1)
+                f = self._reader.frame_at(pts)
+            except Exception:  # noqa: BLE001 - no frame: the draft is made without it
+                return None
+            if f is None or f.pts != pts:
+                return None
+            rgb = f.rgb
+            self.decoded += 1
+        self._lru[pts] = rgb
+        while len(self._lru) > self._keep:
+            self._lru.popitem(last=False)
+        return rgb
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+class ArrayFrames:
+    """Frames given as arrays (benchmarks, tests)."""
+
+    def __init__(self, frames: dict[int, np.ndarray]) -> None:
+        self.frames = frames
+
+    def get(self, pts: int) -> np.ndarray | None:
+        return self.frames.get(pts)
+
+
+@dataclass
+class _Named:
+    target: Target
+    quoted: list[dict[str, Any]] = field(default_factory=list)
+    weak: str = ""  # why the target is weakly named ("" if it is not)
+    hidden: str = ""  # the name exists but must not be said (``an e-mail address``)
+
+
+def _box(v: Any) -> list[int] | None:
+    if isinstance(v, list | tuple) and len(v) == 4:
+        try:
+            b = [int(x) for x in v]
+        except (TypeError, ValueError):
+            return None
+        return b if b[2] > 0 and b[3] > 0 else None
+    return None
+
+
+def _relation(el: dict[str, Any], *names: str) -> dict[str, Any] | None:
+    """A relation of an element record (``labelled_by``, ``parent``), in any of the shapes a
+    recorder may store it: a record, or a list of records (first one)."""
+    rel = el.get("relations") if isinstance(el.get("relations"), dict) else {}
+    for n in names:
+        v = el.get(n, rel.get(n))
+        if isinstance(v, list) and v:
+            v = v[0]
+        if isinstance(v, dict):
+            return v
+    return None
+
+
+def _role_name(rec: dict[str, Any] | None) -> str | None:
+    if not rec:
+        return None
+    rn = rec.get("role_name")
+    if isinstance(rn, str) and rn:
+        return rn
+    role = rec.get("role")
+    if isinstance(role, int):
+        from annotator.capture.a11y import role_name
+
+        return role_name(role)
+    return role if isinstance(role, str) else None
+
+
+class Drafter:
+    """Drafts for a list of steps (``StepInput``), in any order of priority."""
+
+    def __init__(self, guard: Guard, frames: FrameSource | None = None, *, ocr: bool = True,
+                 options: OcrOptions | None = None, context: BundleContext | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        self.guard = guard
+        self.context = context
+        self.frames = frames
+        self.ocr = ocr and frames is not None
+        self.options = options or OcrOptions(workers=1)
+        self.cancel = cancel
+        self.ocr_error: str | None = None
+        self.ocr_calls = 0
+        self._words: OrderedDict[tuple[int, tuple[int, int, int, int]], list[Word]] = \
+            OrderedDict()
+        self._named: dict[str, _Named | None] = {}
+        self._boxes: dict[tuple[int, int, int], sc.Box | None] = {}
+        self.engine = "ocr" if self.ocr else "no-ocr"
+        if self.ocr:
+            try:
+                from annotator.redaction.ocr import tesseract_version
+
+                self.engine = tesseract_version()
+            except OcrError as exc:
+                self.ocr = False
+                self.ocr_error = exc.message
+                self.engine = "no-ocr"
+
+    # -- the public API -----------------------------------------------------------------------
+    def key(self, steps: Sequence[StepInput], i: int) -> str:
+        """What step ``i``'s draft depends on: itself, its neighbours' types (a click before
+        typing is a field), the redactions over it, the drafter and the OCR engine."""
+        s = steps[i]
+        prev = steps[i - 1] if i > 0 else None
+        nxt = steps[i + 1] if i + 1 < len(steps) else None
+        ids = [s.mask_id, *(p.mask_id for p in s.parts)]
+        parts = [DRAFTER_VERSION, self.engine, s.fingerprint(),
+                 prev.fingerprint() if prev is not None and s.type == "type" else prev and prev.type,
+                 nxt and nxt.type, nxt and nxt.t0,
+                 self.guard.key(ids, min(s.obs_t or s.t0, s.t0), s.t1, s.window_title)]
+        return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+    def draft(self, steps: Sequence[StepInput], i: int) -> Draft:
+        """The draft of step ``i`` (its neighbours give context)."""
+        s = steps[i]
+        key = self.key(steps, i)
+        if s.parts:
+            sub = [self._draft_one(s.parts, j, steps, i) for j in range(len(s.parts))]
+            text = ph.join_parts([d.text for d in sub])
+            weak = [d for d in sub if d.weak]
+            return Draft(s.id, text, weak=bool(weak), why=weak[0].why if weak else "",
+                         target=next((d.target for d in sub if d.target is not None), None),
+                         quoted=[q for d in sub for q in d.quoted], key=key)
+        d = self._draft_one(steps, i, steps, i)
+        d.key = key
+        return d
+
+    def draft_many(self, steps: Sequence[StepInput], order: Iterable[int] | None = None,
+                   on_draft: Callable[[Draft], None] | None = None) -> dict[str, Draft]:
+        out: dict[str, Draft] = {}
+        for i in (order if order is not None else range(len(steps))):
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled()
+            d = self.draft(steps, i)
+            out[d.step_id] = d
+            if on_draft is not None:
+                on_draft(d)
+        return out
+
+    def needs_screen(self, s: StepInput) -> bool:
+        """Whether drafting this step may read its frames (OCR); False when accessibility
+        or the step itself say everything."""
+        if s.parts:
+            return any(self.needs_screen(p) for p in s.parts)
+        if s.type in MOUSE_CLICKS or s.type == "drag":
+            el = s.element or {}
+            name = ph.clean_name(el.get("name"))
+            kind = ph.role_kind(_role_name(el))
+            return not name or kind in FIELD_KINDS or s.type == "drag"
+        if s.type == "type":
+            f = s.focus or {}
+            return not ph.clean_name(f.get("name"))
+        return False
+
+    # -- one step ---------------------------------------------------------------------------
+    def _draft_one(self, steps: Sequence[StepInput], i: int, outer: Sequence[StepInput],
+                   oi: int) -> Draft:
+        s = steps[i]
+        t = s.type
+        if t in MOUSE_CLICKS:
+            return self._click(steps, i, outer, oi)
+        if t == "drag":
+            return self._drag(s)
+        if t == "scroll":
+            return self._scroll(s)
+        if t == "type":
+            return self._type(steps, i, outer, oi)
+        if t in ("key", "hotkey"):
+            if self.guard.keys_masked(s.mask_id):
+                return Draft(s.id, "Press the masked keys")
+            return Draft(s.id, ph.key_phrase(s.keys or [], s.repeat))
+        if t == "wait":
+            secs = (s.duration_us or 0) / 1e6
+            return Draft(s.id, f"Wait {secs:.0f} s" if secs >= 1.5 else "Wait a moment")
+        if t == "terminate":
+            return Draft(s.id, {"success": "Finish: the task is done",
+                                "failure": "Stop: the task failed",
+                                "infeasible": "Stop: the task cannot be done",
+                                "abandoned": "Stop: the task was abandoned"}.get(
+                                    str(s.terminal_status), "Stop"))
+        return Draft(s.id, t.replace("_", " ").capitalize(), weak=True, why="unknown action")
+
+    def _next_is_typing(self, outer: Sequence[StepInput], oi: int, steps: Sequence[StepInput],
+                        i: int) -> bool:
+        if i + 1 < len(steps):
+            nxt = steps[i + 1]
+        elif oi + 1 < len(outer):
+            nxt = outer[oi + 1]
+        else:
+            return False
+        return nxt.type == "type" and nxt.window_title == steps[i].window_title
+
+    def _click(self, steps: Sequence[StepInput], i: int, outer: Sequence[StepInput],
+               oi: int) -> Draft:
+        s = steps[i]
+        # A single click right before typing went into a field (a double click on an item
+        # opens or edits it).
+        typing_next = s.type == "click" and self._next_is_typing(outer, oi, steps, i)
+        named = self.name_at(s, s.x, s.y, s.element, field_hint=typing_next)
+        tg = named.target
+        if tg.name:
+            checked = "checked" in ((s.element or {}).get("states") or [])
+            text = ph.click_phrase(s.type, tg.name, tg.kind, checked=checked,
+                                   context=self._context(s))
+            return Draft(s.id, text, weak=bool(named.weak), why=named.weak, target=tg,
+                         quoted=named.quoted)
+        return Draft(s.id, self._weak_click_text(s, named), weak=True,
+                     why=named.weak or "the target has no readable name", target=tg)
+
+    def _weak_click_text(self, s: StepInput, named: _Named) -> str:
+        tg = named.target
+        if named.hidden:
+            what = {ph.ITEM: "item", ph.ROW: "row", ph.CELL: "cell", ph.FIELD: "field"}.get(
+                tg.kind or "", "item")
+            what = f"{what} showing {named.hidden}" if named.hidden != "redacted" \
+                else f"redacted {what}"
+        else:
+            what = {None: "unlabelled control", ph.BUTTON: "unlabelled button",
+                    ph.ICON: "icon", ph.FIELD: "field", ph.CELL: "cell",
+                    ph.ROW: "row"}.get(tg.kind, f"unlabelled {tg.kind}")
+        box = s.window_box
+        window = self.guard.title(s.window_title)
+        x, y = int(s.x or 0), int(s.y or 0)
+        if box is not None and sc.contains(tuple(box), x, y):
+            where = ph.position_words(x, y, tuple(box))
+            return ph.weak_click_phrase(s.type, what, where,
+                                        ph.quote(ph.shorten(window, 40)) if window else None)
+        size = self.context.bundle.size if self.context is not None else None
+        where = ph.position_words(x, y, (0, 0, *size)) if size else "middle"
+        return ph.weak_click_phrase(s.type, what, where, None)
+
+    def _context(self, s: StepInput) -> str | None:
+        """Where the control is, when the recording says: its toolbar, menu or dialog."""
+        parent = _relation(s.element or {}, "parent")
+        if not parent:
+            return None
+        role = (_role_name(parent) or "").lower()
+        name = ph.clean_name(parent.get("name"))
+        if not name or len(name) > 40:
+            return None
+        if self.guard.screen_text(name, _box(parent.get("box")), s.t0, s.t1) is not None:
+            return None
+        if role == "tool bar":
+            return f"the {name} toolbar"
+        if role == "dialog":
+            return f"the {ph.quote(name)} dialog"
+        if role == "menu":
+            return f"the {ph.quote(name)} menu"
+        if role in ("page tab", "panel", "grouping") and role != "panel":
+            return f"the {ph.quote(name)} tab" if role == "page tab" else None
+        return None
+
+    # -- naming what is under a point -------------------------------------------------------------
+    def name_at(self, s: StepInput, x: Any, y: Any, element: dict[str, Any] | None, *,
+                field_hint: bool = False) -> _Named:
+        """Name the control at (x, y) of step ``s``'s observation frame."""
+        memo = f"{s.id}:{x}:{y}:{field_hint}"
+        if memo in self._named and self._named[memo] is not None:
+            return self._named[memo]  # type: ignore[return-value]
+        named = self._name_at(s, x, y, element, field_hint)
+        self._named[memo] = named
+        return named
+
+    def _name_at(self, s: StepInput, x: Any, y: Any, element: dict[str, Any] | None,
+                 field_hint: bool) -> _Named:
+        t0, t1 = min(s.obs_t if s.obs_t is not None else s.t0, s.t0), s.t1
+        el = element or {}
+        role = _role_name(el) if el else None
+        kind = ph.role_kind(role)
+        box = _box(el.get("box"))
+        hidden = ""
+        if el:
+            # 1. the element's own name; a label or a parent standing in for a missing one
+            cands: list[tuple[str, Any, list[int] | None, str | None, str]] = [
+                (SOURCE_A11Y, el.get("name"), box, kind, role or "")]
+            lab = _relation(el, "labelled_by", "labelled-by", "label")
+            if lab:
+                cands.append((SOURCE_A11Y_LABEL, lab.get("name"), _box(lab.get("box")) or box,
+                              kind, role or ""))
+            parent = _relation(el, "parent")
+            if parent:
+                prole = _role_name(parent)
+                pkind = ph.role_kind(prole)
+                if pkind not in (None, ph.LIST, ph.TABLE) and (prole or "").lower() \
+                        not in ph.CONTAINER_ROLES:
+                    # a label or icon inside a button, a cell inside a row...
+                    cands.append((SOURCE_A11Y_PARENT, parent.get("name"),
+                                  _box(parent.get("box")) or box,
+                                  pkind if kind in (None, ph.TEXT, ph.ICON) else kind,
+                                  prole or ""))
+                    if kind in (None, ph.TEXT, ph.ICON):
+                        kind, role = pkind, prole
+            container = (role or "").lower() in ph.CONTAINER_ROLES or kind in (ph.LIST,
+                                                                              ph.TABLE)
+            for source, raw, where, k, r in cands:
+                name = ph.clean_name(raw)
+                if not name or len(name) > MAX_NAME or (source == SOURCE_A11Y and container):
+                    continue
+                if k in FIELD_KINDS and source == SOURCE_A11Y and name == ph.clean_name(
+                        el.get("text")):
+                    continue  # a field named by its content, not a label
+                why = self.guard.screen_text(name, where, t0, t1)
+                if why is not None:
+                    hidden = hidden or why
+                    continue
+                return _Named(Target(name, k, r or None, where, source),
+                              [{"text": name, "box": where, "via": source}])
+            if container:
+                kind, role = None, None
+                box = None
+        if hidden:
+            return _Named(Target(None, kind, role, box, SOURCE_NONE), hidden=hidden,
+                          weak=f"its name is {hidden}" if hidden != "redacted"
+                          else "its name is redacted")
+        # 2. the screen
+        if x is None or y is None:
+            return _Named(Target(None, kind, role, box, SOURCE_NONE), weak="no position")
+        frame = self._frame(s.obs_pts)
+        if frame is None or not self.ocr:
+            why = self.ocr_error or ("no frame before this step" if frame is None
+                                     else "not read (OCR off)")
+            return _Named(Target(None, kind, role, box, SOURCE_NONE), weak=why)
+        x, y = int(x), int(y)
+        if box is None:
+            box = self._control_box(s.obs_pts, frame, x, y)
+        as_field = kind in FIELD_KINDS or (kind is None and field_hint)
+        if as_field:
+            named = self._field_label(s, frame, box, x, y, t0, t1, role)
+            if named is not None:
+                return named
+            if kind in FIELD_KINDS:
+                return _Named(Target(None, ph.FIELD, role, box, SOURCE_NONE),
+                              weak="no label found beside the field")
+        region = self._under_region(frame, x, y, box)
+        words = self._read(s.obs_pts, frame, region)
+        ps = [p for p in sc.phrases(words) if sc.is_readable(p, min_conf=0)]
+        p = sc.phrase_at(ps, x, y, box)
+        if p is None:
+            if as_field or field_hint:
+                return _Named(Target(None, ph.FIELD, role, box, SOURCE_NONE),
+                              weak="no label found beside the field")
+            return _Named(Target(None, kind, role, box, SOURCE_NONE),
+                          weak="no text under the pointer")
+        name = ph.clean_name(p.text)
+        pbox = list(p.box)
+        why = self.guard.screen_text(name, pbox, t0, t1, ocr=True)
+        if why is None and box is not None:  # a redaction over the control hides it too
+            why = self.guard.screen_text(name, box, t0, t1, ocr=True)
+        if why is not None:
+            return _Named(Target(None, kind, role, box or pbox, SOURCE_NONE), hidden=why,
+                          weak=f"its text is {why}" if why != "redacted" else "its text is redacted")
+        if not name or not sc.is_readable(p, min_conf=MIN_OCR_CONF):
+            return _Named(Target(None, kind, role, box or pbox, SOURCE_NONE),
+                          weak="the text under the pointer is not clearly readable")
+        return _Named(Target(name, kind, role, box or pbox, SOURCE_OCR),
+                      [{"text": name, "box": pbox, "via": SOURCE_OCR}])
+
+    def _field_label(self, s: StepInput, frame: np.ndarray, box: list[int] | None, x: int,
+                     y: int, t0: int, t1: int, role: str | None) -> _Named | None:
+        fbox = tuple(box) if box else (x - 4, y - 12, 8, 24)
+        region = _label_region(frame, fbox)
+        words = self._read(s.obs_pts, frame, region)
+        ps = [p for p in sc.phrases(words) if sc.is_readable(p, min_conf=0)]
+        p = sc.label_of_field(ps, fbox)
+        if p is None:
+            return None
+        name = ph.clean_name(p.text)
+        pbox = list(p.box)
+        why = self.guard.screen_text(name, pbox, t0, t1, ocr=True)
+        if why is not None:
+            return _Named(Target(None, ph.FIELD, role, list(fbox), SOURCE_NONE), hidden=why,
+                          weak="its label is " + why)
+        if not name or not sc.is_readable(p, min_conf=MIN_OCR_CONF):
+            return None
+        return _Named(Target(name, ph.FIELD, role, list(fbox) if box else None,
+                             SOURCE_OCR_LABEL),
+                      [{"text": name, "box": pbox, "via": SOURCE_OCR_LABEL}])
+
+    # -- other actions ---------------------------------------------------------------------
+    def _drag(self, s: StepInput) -> Draft:
+        path = s.path or []
+        if s.x is None or s.y is None or len(path) < 2:
+            return Draft(s.id, "Drag", weak=True, why="no path")
+        end = path[-1]
+        dx, dy = int(end["x"]) - int(s.x), int(end["y"]) - int(s.y)
+        start = self.name_at(s, s.x, s.y, s.element)
+        direction = ph.direction_words(dx, dy)
+        tg = start.target
+        if tg.kind == ph.SLIDER and tg.name:
+            return Draft(s.id, f"Drag the {ph.quote(tg.name)} slider {direction}", target=tg,
+                         quoted=start.quoted)
+        if tg.kind == ph.SCROLLBAR:
+            return Draft(s.id, f"Drag the scroll bar {direction}", target=tg)
+        drop = self.name_at(s, end["x"], end["y"], None)
+        if tg.name and drop.target.name and drop.target.name != tg.name:
+            return Draft(s.id, f"Drag {ph.quote(tg.name)} onto {ph.quote(drop.target.name)}",
+                         target=tg, end=drop.target, quoted=start.quoted + drop.quoted,
+                         weak=bool(start.weak and tg.name is None))
+        if tg.name:
+            return Draft(s.id, f"Drag {ph.quote(tg.name)} {direction}", target=tg,
+                         end=drop.target, quoted=start.quoted)
+        return Draft(s.id, f"Drag {direction} from the {self._where(s, s.x, s.y)}", weak=True,
+                     why=start.weak or "the dragged item has no readable name", target=tg,
+                     end=drop.target)
+
+    def _where(self, s: StepInput, x: Any, y: Any) -> str:
+        box = s.window_box
+        if box is not None and sc.contains(tuple(box), int(x), int(y)):
+            return ph.position_words(int(x), int(y), tuple(box)) + " of the window"
+        return "screen"
+
+    def _scroll(self, s: StepInput) -> Draft:
+        region = None
+        if s.x is not None and s.y is not None and self.context is not None:
+            region = self._scroll_region(s)
+        if region is None:
+            title = self.guard.title(s.window_title)
+            if title:
+                region = f"the {ph.quote(ph.shorten(title, 40))} window"
+        return Draft(s.id, ph.scroll_phrase(int(s.scroll_dx or 0), int(s.scroll_dy or 0),
+                                            region))
+
+    def _scroll_region(self, s: StepInput) -> str | None:
+        assert self.context is not None
+        hits = self.context.hits_containing(int(s.x or 0), int(s.y or 0))
+        best = None
+        for h in sorted(hits, key=lambda h: (h["box"][2] * h["box"][3], h.get("t", 0))):
+            kind = ph.role_kind(_role_name(h))
+            if kind in (ph.CELL, ph.ROW):
+                best = best or "the table"
+            elif kind == ph.ITEM:
+                best = best or "the list"
+            elif kind in (ph.LIST, ph.TABLE, ph.FIELD):
+                name = ph.clean_name(h.get("name"))
+                if name and self.guard.screen_text(name, _box(h.get("box")), s.t0, s.t1) is None:
+                    return f"the {name} {kind if kind != ph.FIELD else 'field'}"
+                best = best or f"the {kind}"
+        return best
+
+    def _type(self, steps: Sequence[StepInput], i: int, outer: Sequence[StepInput],
+              oi: int) -> Draft:
+        s = steps[i]
+        text = s.text or ""
+        if s.masked:
+            shown, described = "", "the password"
+        else:
+            shown, described = self.guard.typed(s.mask_id, text, s.text_offset)
+        field, quoted, tg = self._typing_field(steps, i, outer, oi)
+        what = described if described else ph.quote(ph.shorten(shown, 80))
+        if not text.strip() and not described:
+            what = "spaces" if text else "nothing"
+        return Draft(s.id, ph.type_phrase(what, field), target=tg, quoted=quoted)
+
+    def _typing_field(self, steps: Sequence[StepInput], i: int, outer: Sequence[StepInput],
+                      oi: int) -> tuple[str | None, list[dict[str, Any]], Target | None]:
+        """The name of the field typed into (as "the <name> field" says it), if known."""
+        s = steps[i]
+        t0, t1 = s.t0, s.t1
+        f = s.focus or {}
+        if f:
+            kind = ph.role_kind(_role_name(f))
+            name = ph.clean_name(f.get("name"))
+            box = _box(f.get("box"))
+            if kind in FIELD_KINDS and name and len(name) <= MAX_NAME \
+                    and self.guard.screen_text(name, box, t0, t1) is None:
+                return name, [{"text": name, "box": box, "via": SOURCE_A11Y}], \
+                    Target(name, ph.FIELD, _role_name(f), box, SOURCE_A11Y)
+            lab = _relation(f, "labelled_by", "labelled-by", "label")
+            if kind in FIELD_KINDS and lab:
+                name = ph.clean_name(lab.get("name"))
+                if name and self.guard.screen_text(name, _box(lab.get("box")), t0, t1) is None:
+                    return name, [{"text": name, "box": box, "via": SOURCE_A11Y_LABEL}], \
+                        Target(name, ph.FIELD, _role_name(f), box, SOURCE_A11Y_LABEL)
+        prev = steps[i - 1] if i > 0 else (outer[oi - 1] if oi > 0 and steps is outer else None)
+        if prev is not None and prev.type in MOUSE_CLICKS and prev.type != "right_click" \
+                and prev.window_title == s.window_title:
+            named = self.name_at(prev, prev.x, prev.y, prev.element,
+                                 field_hint=prev.type == "click")
+            tg = named.target
+            if tg.kind == ph.FIELD and tg.name:
+                return tg.name, named.quoted, tg
+            if tg.kind in (ph.CELL, ph.ROW):
+                return None, [], Target(None, ph.CELL, tg.role, tg.box, SOURCE_NONE)
+            if tg.kind == ph.FIELD:
+                return None, [], tg
+            return None, [], None  # typed into what the click opened: no field to name
+        # Where the typed text appeared: the field, and its label beside it.
+        if not self.ocr or s.obs_pts is None or s.result_pts is None or s.masked:
+            return None, [], None
+        before, after = self._frame(s.obs_pts), self._frame(s.result_pts)
+        if before is None or after is None:
+            return None, [], None
+        near = (int(prev.x), int(prev.y)) if prev is not None and prev.x is not None else None
+        changed = sc.changed_box(before, after, near)
+        if changed is None:
+            return None, [], None
+        cx, cy = changed[0] + min(changed[2], 40) // 2, changed[1] + changed[3] // 2
+        box = self._control_box(s.obs_pts, before, cx, cy)
+        if box is None or not sc.inside(tuple(changed), tuple(box), slack=12):
+            box = list(changed)
+        named = self._field_label(s, before, box, cx, cy, min(s.obs_t or t0, t0), t1, None)
+        if named is not None and named.target.name:
+            return named.target.name, named.quoted, named.target
+        return None, [], Target(None, ph.FIELD, None, box, SOURCE_NONE)
+
+    # -- frames and OCR ---------------------------------------------------------------------
+    def _frame(self, pts: int | None) -> np.ndarray | None:
+        if pts is None or self.frames is None:
+            return None
+        return self.frames.get(int(pts))
+
+    def _control_box(self, pts: int | None, frame: np.ndarray, x: int, y: int
+                     ) -> list[int] | None:
+        key = (int(pts or -1), x, y)
+        if key not in self._boxes:
+            self._boxes[key] = sc.control_box(frame, x, y)
+        b = self._boxes[key]
+        return list(b) if b else None
+
+    def _under_region(self, frame: np.ndarray, x: int, y: int, box: list[int] | None
+                      ) -> tuple[int, int, int, int]:
+        if box is not None and box[2] <= 900 and box[3] <= 160:
+            return _clip(frame, (box[0] - 4, box[1] - 4, box[2] + 8, box[3] + 8))
+        return _clip(frame, (x - 220, y - 28, 440, 56))
+
+    def _read(self, pts: int | None, frame: np.ndarray, region: tuple[int, int, int, int]
+              ) -> list[Word]:
+        key = (int(pts or -1), region)
+        if key in self._words:
+            self._words.move_to_end(key)
+            return self._words[key]
+        x, y, w, h = region
+        if w < 4 or h < 4:
+            return []
+        try:
+            words = ocr_batch([frame[y:y + h, x:x + w]], self.options, [(x, y)],
+                              cancel=self.cancel)[0]
+        except OcrError as exc:
+            self.ocr = False
+            self.ocr_error = exc.message
+            return []
+        self.ocr_calls += 1
+        self._words[key] = words
+        while len(self._words) > 256:
+            self._words.popitem(last=False)
+        return words
+
+
+def _clip(frame: np.ndarray, r: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    H, W = frame.shape[:2]
+    x0, y0 = max(0, int(r[0])), max(0, int(r[1]))
+    x1, y1 = min(W, int(r[0] + r[2])), min(H, int(r[1] + r[3]))
+    return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def _label_region(frame: np.ndarray, fbox: Sequence[int]) -> tuple[int, int, int, int]:
+    """Left of a field on its line, and the strip above it: where its label is."""
+    fx, fy, fw, fh = (int(v) for v in fbox)
+    top = fy - 44
+    return _clip(frame, (fx - 420, top, 420 + min(fw, 360), fy + fh + 4 - top))

@@ -1,0 +1,175 @@
+"""Drafts of one recording, as the editor, the CLI and the submission checklist ask for them.
+
+``RecordingDrafts`` holds what drafting needs (the bundle's accessibility and window
+records, the redactions, the detectors, a frame source) and the drafts made so far:
+
+    rd = RecordingDrafts.open(folder, edits=session.edits, deny_list=deny)
+    rd.update_steps(session.result.all_steps)      # or after every edit that matters
+    rd.quick()                                     # reuse stored drafts, draft what needs no OCR
+    rd.run(order=rows_on_screen_first)             # the rest (OCR), cancellable
+    rd.save()                                      # drafts.json, for the next opening
+    rd.drafts[step_id].text
+
+Drafting a step that needs no OCR costs microseconds; one that reads the screen costs one
+small Tesseract run (tens of milliseconds).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from annotator.bundle.reader import Bundle
+from annotator.drafts.drafter import BundleFrames, Drafter
+from annotator.drafts.inputs import BundleContext, StepInput, result_inputs
+from annotator.drafts.model import Draft
+from annotator.drafts.privacy import Guard
+from annotator.drafts.store import read_drafts, write_drafts
+from annotator.redaction.ocr import OcrOptions
+
+
+class RecordingDrafts:
+    def __init__(self, folder: Path, bundle: Bundle, *, redactions: Iterable[Mapping[str, Any]],
+                 deny_list: Iterable[str] = (), ocr: bool = True,
+                 options: OcrOptions | None = None) -> None:
+        self.folder = folder
+        self.bundle = bundle
+        self.context = BundleContext(bundle)
+        self.deny_list = list(deny_list)
+        self.ocr_wanted = ocr
+        self.options = options or OcrOptions(workers=1)
+        self.cancel = threading.Event()
+        self._frames: BundleFrames | None = None
+        self.guard = Guard(redactions, deny_list=self.deny_list)
+        self.drafter = self._new_drafter()
+        self.stored = read_drafts(folder)
+        self.drafts: dict[str, Draft] = {}
+        self.inputs: list[StepInput] = []
+        self._index: dict[str, int] = {}
+        self._keys: dict[str, str] = {}
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, folder: str | Path, *, edits: Any = None,
+             redactions: Iterable[Mapping[str, Any]] | None = None,
+             deny_list: Iterable[str] = (), ocr: bool = True,
+             options: OcrOptions | None = None) -> RecordingDrafts:
+        folder = Path(folder)
+        if redactions is None:
+            redactions = edits.redactions if edits is not None else []
+        return cls(folder, Bundle.open(folder), redactions=redactions, deny_list=deny_list,
+                   ocr=ocr, options=options)
+
+    def _new_drafter(self) -> Drafter:
+        if self._frames is None and self.bundle.video_path.is_file():
+            self._frames = BundleFrames(self.folder, self.bundle.video_path)
+        return Drafter(self.guard, self._frames, ocr=self.ocr_wanted, options=self.options,
+                       context=self.context, cancel=self.cancel)
+
+    @property
+    def ocr_note(self) -> str | None:
+        """Why drafts could not read the screen, when they could not."""
+        return self.drafter.ocr_error
+
+    # -- inputs -------------------------------------------------------------------------
+    def update_steps(self, result_steps: Sequence[Any]) -> None:
+        """The edited steps (``ApplyResult.all_steps``) to draft; drafts whose inputs did
+        not change are kept."""
+        with self._lock:
+            self.inputs = result_inputs(result_steps, self.context)
+            self._index = {s.id: i for i, s in enumerate(self.inputs)}
+            self._keys = {s.id: self.drafter.key(self.inputs, i)
+                          for i, s in enumerate(self.inputs)}
+            self.drafts = {sid: d for sid, d in self.drafts.items()
+                           if self._keys.get(sid) == d.key}
+
+    def update_redactions(self, redactions: Iterable[Mapping[str, Any]]) -> list[str]:
+        """New redactions: every draft whose key changed is dropped (and made again by
+        ``quick``/``run``).  Returns the ids of the steps concerned."""
+        with self._lock:
+            self.guard = Guard(redactions, deny_list=self.deny_list)
+            old = self.drafter
+            self.drafter = self._new_drafter()
+            if not old.ocr and old.ocr_error:  # OCR is missing: do not ask again per step
+                self.drafter.ocr, self.drafter.ocr_error = False, old.ocr_error
+                self.drafter.engine = "no-ocr"
+            self.drafter._words = old._words  # the screen did not change, only what is said
+            self.drafter._boxes = old._boxes
+            before = dict(self._keys)
+            self._keys = {s.id: self.drafter.key(self.inputs, i)
+                          for i, s in enumerate(self.inputs)}
+            changed = [sid for sid, k in self._keys.items() if before.get(sid) != k]
+            for sid in changed:
+                self.drafts.pop(sid, None)
+            return changed
+
+    # -- drafting ------------------------------------------------------------------------
+    def missing(self) -> list[str]:
+        with self._lock:
+            return [s.id for s in self.inputs if s.id not in self.drafts]
+
+    def quick(self) -> list[str]:
+        """Reuse stored drafts with the same key, and draft every step that needs no OCR.
+        Returns the ids drafted or reused."""
+        done = []
+        with self._lock:
+            for i, s in enumerate(self.inputs):
+                if s.id in self.drafts:
+                    continue
+                stored = self.stored.get(s.id)
+                if stored is not None and stored.key == self._keys.get(s.id):
+                    self.drafts[s.id] = stored
+                    done.append(s.id)
+                elif not self.drafter.needs_screen(s) or not self.drafter.ocr:
+                    self.drafts[s.id] = self.drafter.draft(self.inputs, i)
+                    done.append(s.id)
+        return done
+
+    def run(self, order: Iterable[str] | None = None,
+            on_draft: Callable[[Draft], None] | None = None) -> int:
+        """Draft every step still missing, the ids in ``order`` first.  Cancellable
+        (``cancel.set()``: raises annotator.jobs.Cancelled).  Returns how many were made."""
+        n = 0
+        first = [sid for sid in (order or ()) if sid in self._index]
+        rest = [s.id for s in self.inputs]
+        for sid in dict.fromkeys(first + rest):
+            with self._lock:
+                i = self._index.get(sid)
+                if i is None or sid in self.drafts:
+                    continue
+                drafter, inputs = self.drafter, self.inputs
+            d = drafter.draft(inputs, i)
+            with self._lock:
+                if self._keys.get(sid) != d.key or self.inputs is not inputs:
+                    continue  # the steps or redactions changed meanwhile: made again later
+                self.drafts[sid] = d
+            n += 1
+            if on_draft is not None:
+                on_draft(d)
+        return n
+
+    def draft_all(self) -> dict[str, Draft]:
+        self.quick()
+        self.run()
+        return dict(self.drafts)
+
+    def save(self) -> bool:
+        with self._lock:
+            merged = {**{k: v for k, v in self.stored.items() if k not in self._index},
+                      **self.drafts}
+            ok = write_drafts(self.folder, merged, meta={"bundle_id": self.bundle.id})
+            if ok:
+                self.stored = merged
+            return ok
+
+    def close(self) -> None:
+        self.cancel.set()
+        if self._frames is not None:
+            self._frames.close()
+
+    def texts(self) -> dict[str, tuple[str, bool]]:
+        """``{step_id: (draft text, weak)}``, as ``EditSession.set_drafts`` takes them."""
+        with self._lock:
+            return {sid: (d.text, d.weak) for sid, d in self.drafts.items()}
