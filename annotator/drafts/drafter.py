@@ -21,7 +21,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -43,7 +43,7 @@ from annotator.drafts.model import (
 )
 from annotator.drafts.privacy import Guard
 from annotator.jobs import Cancelled
-from annotator.redaction.ocr import OcrError, OcrOptions, Word, ocr_batch
+from annotator.redaction.ocr import OcrError, OcrOptions, Word, ocr_batch, remove_rules
 
 MAX_NAME = 60  # a longer accessible name is content (a paragraph, a document), not a label
 MIN_OCR_CONF = 45.0
@@ -94,6 +94,32 @@ class BundleFrames:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+class ThreadFrames:
+    """``BundleFrames`` for each thread that asks (a decoder is used by one thread only), so
+    that several drafting threads can share one Drafter."""
+
+    def __init__(self, folder: Path, video: Path) -> None:
+        self.folder = folder
+        self.video = video
+        self._local = threading.local()
+        self._all: list[BundleFrames] = []
+        self._lock = threading.Lock()
+
+    def get(self, pts: int) -> np.ndarray | None:
+        fr = getattr(self._local, "frames", None)
+        if fr is None:
+            fr = self._local.frames = BundleFrames(self.folder, self.video)
+            with self._lock:
+                self._all.append(fr)
+        return fr.get(pts)
+
+    def close(self) -> None:
+        with self._lock:
+            for fr in self._all:
+                fr.close()
+            self._all.clear()
 
 
 class ArrayFrames:
@@ -159,6 +185,7 @@ class Drafter:
                  cancel: threading.Event | None = None) -> None:
         self.guard = guard
         self.context = context
+        self.psm = 6  # a block of text: finds short labels that sparse mode (11) drops
         self.frames = frames
         self.ocr = ocr and frames is not None
         self.options = options or OcrOptions(workers=1)
@@ -169,6 +196,7 @@ class Drafter:
             OrderedDict()
         self._named: dict[str, _Named | None] = {}
         self._boxes: dict[tuple[int, int, int], sc.Box | None] = {}
+        self._cache_lock = threading.Lock()
         self.engine = "ocr" if self.ocr else "no-ocr"
         if self.ocr:
             try:
@@ -193,6 +221,18 @@ class Drafter:
                  nxt and nxt.type, nxt and nxt.t0,
                  self.guard.key(ids, min(s.obs_t or s.t0, s.t0), s.t1, s.window_title)]
         return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
+
+    def share_cache(self, other: Drafter) -> None:
+        """Keep what ``other`` read off the screen (the redactions changed, not the frames)."""
+        self._words, self._boxes, self._cache_lock = other._words, other._boxes, \
+            other._cache_lock
+        if not other.ocr and other.ocr_error:  # OCR is missing: do not ask again per step
+            self.ocr, self.ocr_error, self.engine = False, other.ocr_error, "no-ocr"
+
+    def warm_up(self) -> None:
+        """Load the OCR engine now (a third of a second), not on the first step."""
+        if self.ocr:
+            self._read(None, np.full((32, 64, 3), 255, np.uint8), (0, 0, 64, 32))
 
     def draft(self, steps: Sequence[StepInput], i: int) -> Draft:
         """The draft of step ``i`` (its neighbours give context)."""
@@ -405,6 +445,7 @@ class Drafter:
                                      else "not read (OCR off)")
             return _Named(Target(None, kind, role, box, SOURCE_NONE), weak=why)
         x, y = int(x), int(y)
+        trusted = box is not None  # the element's own box: its text is inside it
         if box is None:
             box = self._control_box(s.obs_pts, frame, x, y)
         as_field = kind in FIELD_KINDS or (kind is None and field_hint)
@@ -415,10 +456,7 @@ class Drafter:
             if kind in FIELD_KINDS:
                 return _Named(Target(None, ph.FIELD, role, box, SOURCE_NONE),
                               weak="no label found beside the field")
-        region = self._under_region(frame, x, y, box)
-        words = self._read(s.obs_pts, frame, region)
-        ps = [p for p in sc.phrases(words) if sc.is_readable(p, min_conf=0)]
-        p = sc.phrase_at(ps, x, y, box)
+        p = self._phrase_under(s.obs_pts, frame, x, y, box, trusted=trusted)
         if p is None:
             if as_field or field_hint:
                 return _Named(Target(None, ph.FIELD, role, box, SOURCE_NONE),
@@ -436,15 +474,22 @@ class Drafter:
         if not name or not sc.is_readable(p, min_conf=MIN_OCR_CONF):
             return _Named(Target(None, kind, role, box or pbox, SOURCE_NONE),
                           weak="the text under the pointer is not clearly readable")
+        short = sum(ch.isalnum() for ch in name) < 2
+        if short and sc.colourful(frame, pbox):
+            return _Named(Target(None, kind or ph.ICON, role, box or pbox, SOURCE_NONE),
+                          weak="an icon with no text")
         return _Named(Target(name, kind, role, box or pbox, SOURCE_OCR),
-                      [{"text": name, "box": pbox, "via": SOURCE_OCR}])
+                      [{"text": name, "box": pbox, "via": SOURCE_OCR}],
+                      weak="a single character read off the screen: check it" if short
+                      else "")
 
     def _field_label(self, s: StepInput, frame: np.ndarray, box: list[int] | None, x: int,
                      y: int, t0: int, t1: int, role: str | None) -> _Named | None:
         fbox = tuple(box) if box else (x - 4, y - 12, 8, 24)
         region = _label_region(frame, fbox)
-        words = self._read(s.obs_pts, frame, region)
-        ps = [p for p in sc.phrases(words) if sc.is_readable(p, min_conf=0)]
+        words = self._read(s.obs_pts, frame, region, exclude=tuple(fbox))
+        ps = sc.split_at_edges(sc.phrases(words), words, frame)
+        ps = [p for p in ps if sc.is_readable(p, min_conf=0)]
         p = sc.label_of_field(ps, fbox)
         if p is None:
             return None
@@ -601,33 +646,107 @@ class Drafter:
         b = self._boxes[key]
         return list(b) if b else None
 
-    def _under_region(self, frame: np.ndarray, x: int, y: int, box: list[int] | None
-                      ) -> tuple[int, int, int, int]:
-        if box is not None and box[2] <= 900 and box[3] <= 160:
-            return _clip(frame, (box[0] - 4, box[1] - 4, box[2] + 8, box[3] + 8))
-        return _clip(frame, (x - 220, y - 28, 440, 56))
+    def _phrase_under(self, pts: int | None, frame: np.ndarray, x: int, y: int,
+                      box: list[int] | None, *, trusted: bool = False) -> sc.Phrase | None:
+        """The text of the control at (x, y): read inside its outline when it has one (its
+        own fill is the background), else in a band around the point; read again in a
+        wider band when what was found is cut by the edge of what was read.  With a
+        ``trusted`` box (the accessibility element's), only inside it."""
+        attempts: list[tuple[tuple[int, int, int, int], list[int] | None]] = []
+        if box is not None and 8 <= box[3] <= 160 and box[2] <= 1000:
+            attempts.append((_clip(frame, (box[0] + 2, box[1] + 2, box[2] - 4, box[3] - 4)),
+                             box))
+        small = box is not None and box[2] <= 140 and box[3] <= 64
+        if not trusted:
+            attempts.append((_clip(frame, (x - 260, y - 22, 520, 44)), None))
+            attempts.append((_clip(frame, (x - 520, y - 30, 1040, 60)), None))
+        on_icon = box is None and sc.colourful(frame, (x - 3, y - 3, 7, 7))
+        best: sc.Phrase | None = None
+        for region, within in attempts:
+            if within is None and (on_icon or (small and best is None)):
+                # An icon with no outline, or a small outline with nothing readable in it:
+                # the text around belongs to other controls.
+                break
+            words = self._read(pts, frame, region, near=(x, y))
+            # Icons read as a letter or two are not text: never part of a name.
+            words = [w for w in words if not (len(w.text) <= 3 and sc.colourful(frame, w.rect))]
+            ps = sc.split_at_edges(sc.phrases(words), words, frame)
+            ps = [sc.drop_indicator(p, words) for p in ps]
+            ps = [p for p in ps if sc.is_readable(p, min_conf=0)]
+            p = sc.phrase_at(ps, x, y, within, blank=None if within is not None
+                             else (lambda a, b, yy: sc.blank_between(frame, a, b, yy)))
+            if p is None:
+                continue
+            cut = _touches_edge(p, region, frame)
+            if not cut and sc.is_readable(p, min_conf=MIN_OCR_CONF):
+                return p
+            if best is None or (not cut and p.conf > best.conf):
+                best = p
+        return best
 
-    def _read(self, pts: int | None, frame: np.ndarray, region: tuple[int, int, int, int]
-              ) -> list[Word]:
+    def _read(self, pts: int | None, frame: np.ndarray, region: tuple[int, int, int, int],
+              near: tuple[int, int] | None = None,
+              exclude: tuple[int, ...] | None = None) -> list[Word]:
+        """OCR of one region of a frame (boxes in frame pixels).  The background is the
+        most common colour around ``near`` (or of the region outside ``exclude``: a
+        field's label is on the window, not in the field), so that text of any colour on
+        any fill reads as black on white (``screen.ink_image``); frames and rules are
+        removed (Tesseract skips framed text)."""
         key = (int(pts or -1), region)
-        if key in self._words:
-            self._words.move_to_end(key)
-            return self._words[key]
+        with self._cache_lock:
+            if key in self._words:
+                self._words.move_to_end(key)
+                return self._words[key]
         x, y, w, h = region
-        if w < 4 or h < 4:
+        if w < 6 or h < 6:
             return []
+        crop = frame[y:y + h, x:x + w]
+        if near is not None:
+            nx, ny = near[0] - x, near[1] - y
+            patch = crop[max(0, ny - 10):ny + 10, max(0, nx - 40):nx + 40]
+            bg = sc.dominant_colour(patch if patch.size else crop)
+        elif exclude is not None:
+            mask = np.ones(crop.shape[:2], bool)
+            ex, ey = int(exclude[0]) - x, int(exclude[1]) - y
+            mask[max(0, ey):max(0, ey + int(exclude[3])),
+                 max(0, ex):max(0, ex + int(exclude[2]))] = False
+            outside = crop[mask]
+            bg = sc.dominant_colour(outside[:, None, :] if outside.size else crop)
+        else:
+            bg = sc.dominant_colour(crop)
+        scale = 3.0 if h <= 70 else 2.0
+        pad = 20
+        img = remove_rules(sc.ink_image(crop, bg, scale=scale, pad=pad), int(40 * scale),
+                           int(27 * scale))
+        opts = replace(self.options, scale=1.0, flatten=False, remove_rules=False,
+                       psm=self.psm)
         try:
-            words = ocr_batch([frame[y:y + h, x:x + w]], self.options, [(x, y)],
-                              cancel=self.cancel)[0]
+            raw = ocr_batch([img], opts, cancel=self.cancel)[0]
         except OcrError as exc:
             self.ocr = False
             self.ocr_error = exc.message
             return []
         self.ocr_calls += 1
-        self._words[key] = words
-        while len(self._words) > 256:
-            self._words.popitem(last=False)
+        words = []
+        for wd in raw:
+            x0 = x + (wd.x - pad) / scale
+            y0 = y + (wd.y - pad) / scale
+            words.append(replace(wd, x=int(x0), y=int(y0), w=max(1, round(wd.w / scale)),
+                                 h=max(1, round(wd.h / scale))))
+        with self._cache_lock:
+            self._words[key] = words
+            while len(self._words) > 256:
+                self._words.popitem(last=False)
         return words
+
+
+def _touches_edge(p: sc.Phrase, region: tuple[int, int, int, int], frame: np.ndarray) -> bool:
+    """The phrase reaches the edge of the region read (it may go on beyond it), and the
+    region's edge is not the frame's."""
+    x, y, w, h = region
+    H, W = frame.shape[:2]
+    return ((p.x <= x + 1 and x > 0) or (p.x + p.w >= x + w - 1 and x + w < W)
+            or (p.y <= y + 1 and y > 0) or (p.y + p.h >= y + h - 1 and y + h < H))
 
 
 def _clip(frame: np.ndarray, r: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

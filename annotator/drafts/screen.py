@@ -8,7 +8,8 @@ in ``drafter.py`` (one batched Tesseract run for many steps).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -53,6 +54,8 @@ def phrases(words: Iterable[Word], *, gap_factor: float = 0.75, min_gap: int = 7
     """Group words into phrases: same visual line (vertical overlap over half the smaller
     height) and a gap under ``gap_factor`` of the line's height (a word space is about a
     third of it; the padding between two buttons or two table cells is more)."""
+    # Separator glyphs (the edge of a button or a toolbar separator read as "|") end a
+    # phrase; they are never part of one.
     ws = sorted((w for w in words if w.text.strip()), key=lambda w: (w.y + w.h / 2, w.x))
     rows: list[list[Word]] = []
     for w in ws:
@@ -67,16 +70,70 @@ def phrases(words: Iterable[Word], *, gap_factor: float = 0.75, min_gap: int = 7
         row.sort(key=lambda w: w.x)
         h = sorted(w.h for w in row)[len(row) // 2]
         limit = max(min_gap, gap_factor * h)
-        group: list[Word] = [row[0]]
-        for w in row[1:]:
-            prev = group[-1]
-            if w.x - (prev.x + prev.w) <= limit:
-                group.append(w)
-            else:
+        group: list[Word] = []
+        for w in row:
+            if _SEPARATOR.fullmatch(w.text.strip()):
+                if group:
+                    out.append(_phrase(group))
+                group = []
+                continue
+            if group and w.x - (group[-1].x + group[-1].w) > limit:
                 out.append(_phrase(group))
-                group = [w]
+                group = []
+            group.append(w)
+        if group:
+            out.append(_phrase(group))
+    return out
+
+
+_SEPARATOR = re.compile(r"[|\[\]{}¦‖_—–=~]{1,3}")
+
+
+def split_at_edges(ps: list[Phrase], words: Sequence[Word], frame: np.ndarray,
+                   min_step: float = 8.0) -> list[Phrase]:
+    """Split phrases where the background changes between two of their words: a border
+    or another fill between them (a row header beside a cell, two buttons side by side)
+    means two controls, however close their texts are."""
+    gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
+    H, W = gray.shape[:2]
+    out: list[Phrase] = []
+    for p in ps:
+        ws = sorted((w for w in words if _in_phrase(p, w)), key=lambda w: w.x)
+        if len(ws) < 2:
+            out.append(p)
+            continue
+        group = [ws[0]]
+        for a, b in zip(ws, ws[1:], strict=False):
+            x0, x1 = a.x + a.w + 1, b.x - 1
+            y0, y1 = max(0, min(a.y, b.y)), min(H, max(a.y + a.h, b.y + b.h))
+            edge = False
+            if x1 - x0 >= 2 and y1 > y0 and 0 <= x0 and x1 <= W:
+                cols = gray[y0:y1, x0:x1].astype(np.float32).mean(axis=0)
+                edge = float(np.abs(np.diff(cols)).max()) >= min_step
+            if not edge and frame.ndim == 3:  # each on a fill of its own
+                ca, cb = _fill_of(frame, a), _fill_of(frame, b)
+                edge = ca is not None and cb is not None and float(np.abs(ca - cb).max()) > 14
+            if edge:
+                out.append(_phrase(group))
+                group = [b]
+            else:
+                group.append(b)
         out.append(_phrase(group))
     return out
+
+
+def _fill_of(frame: np.ndarray, w: Word) -> np.ndarray | None:
+    """The colour a word is written on: the median of thin strips just above and below it
+    (no ink there)."""
+    H = frame.shape[0]
+    top = frame[max(0, w.y - 3):max(0, w.y - 1), max(0, w.x):w.x + w.w]
+    bot = frame[min(H, w.y + w.h + 1):min(H, w.y + w.h + 3), max(0, w.x):w.x + w.w]
+    px = np.concatenate([top.reshape(-1, 3), bot.reshape(-1, 3)])
+    return np.median(px, axis=0) if len(px) else None
+
+
+def _in_phrase(p: Phrase, w: Word) -> bool:
+    return p.x <= w.x and w.x + w.w <= p.x + p.w and p.y <= w.y + w.h / 2 <= p.y + p.h
 
 
 def _phrase(group: Sequence[Word]) -> Phrase:
@@ -109,22 +166,61 @@ def distance(p: Phrase, x: float, y: float) -> float:
     return float(np.hypot(dx, dy))
 
 
+def _gaps(p: Phrase, x: float, y: float) -> tuple[float, float]:
+    """(vertical, horizontal) distance from a point to a phrase's box; 0 inside."""
+    dy = max(p.y - y, 0, y - (p.y + p.h))
+    dx = max(p.x - x, 0, x - (p.x + p.w))
+    return dy, dx
+
+
 def phrase_at(ps: Sequence[Phrase], x: int, y: int, box: Box | None = None,
-              radius: int = 24) -> Phrase | None:
-    """The phrase under the pointer; else, inside the control's ``box`` when known, the
-    phrase nearest the pointer; else the nearest within ``radius`` pixels."""
+              radius: int = 24, row_reach: int = 380, line_slack: int = 6,
+              blank: Callable[[int, int, int], bool] | None = None) -> Phrase | None:
+    """The phrase of the control at (x, y).
+
+    Rows and cells are clicked anywhere along them, buttons near their text: the phrase the
+    point is inside; else, inside the control's ``box`` when known, the one nearest on the
+    point's line (vertical distance first); else, with no box, the nearest on the point's
+    line (within ``line_slack`` pixels vertically) ending up to ``row_reach`` pixels to
+    its left (with nothing but background between, when ``blank(x0, x1, y)`` can tell) or
+    starting up to ``radius`` pixels to its right; else any within ``radius``."""
     under = [p for p in ps if contains(p.box, x, y, pad=3)]
     if under:
-        return min(under, key=lambda p: (p.h * p.w, p.x))
+        return min(under, key=lambda p: (_gaps(p, x, y), abs(p.cy - y), p.x))
     if box is not None:
         within = [p for p in ps if inside(p.box, box, slack=3)]
         if within:
-            return min(within, key=lambda p: (distance(p, x, y), p.x, p.y))
+            return min(within, key=lambda p: (_gaps(p, x, y), p.x, p.y))
         return None
+    line = []
+    for p in ps:
+        dy, dx = _gaps(p, x, y)
+        if dy <= line_slack and (dx <= radius or (
+                p.x + p.w <= x and dx <= row_reach
+                and (blank is None or blank(p.x + p.w, x, y)))):
+            line.append((dx, dy, p.x, p))
+    if line:
+        return min(line, key=lambda t: t[:3])[3]
     near = [p for p in ps if distance(p, x, y) <= radius]
     if near:
         return min(near, key=lambda p: (distance(p, x, y), p.x, p.y))
     return None
+
+
+def blank_between(rgb: np.ndarray, x0: int, x1: int, y: int, half: int = 5,
+                  level: int = 40) -> bool:
+    """Nothing but background from ``x0`` to ``x1`` around row ``y`` (a row's empty end):
+    no ink, no border, no other control."""
+    H, W = rgb.shape[:2]
+    a, b = max(0, int(x0) + 3), min(W, int(x1) - 3)
+    if b <= a:
+        return True
+    strip = rgb[max(0, y - half):min(H, y + half + 1), a:b]
+    if strip.size == 0:
+        return True
+    bg = dominant_colour(strip)
+    d = np.abs(strip.astype(np.int16) - bg.astype(np.int16)).max(axis=-1)
+    return bool((d > level).sum() <= 2)
 
 
 def label_of_field(ps: Sequence[Phrase], field: Box, *, max_left: int = 420,
@@ -201,6 +297,74 @@ def changed_box(before: np.ndarray, after: np.ndarray, near: tuple[int, int] | N
         return min(comps, key=lambda b: (0 if contains(b, nx, ny) else 1,
                                          abs(b[1] + b[3] / 2 - ny), b[0]))
     return max(comps, key=lambda b: (b[2] * b[3], -b[1], -b[0]))
+
+
+def dominant_colour(rgb: np.ndarray) -> np.ndarray:
+    """The most common colour of an image (quantized to 16 levels a channel, then the mean of
+    the pixels in that bin): a control's fill, or the background around text."""
+    px = rgb.reshape(-1, rgb.shape[-1] if rgb.ndim == 3 else 1)
+    if px.shape[1] == 1:
+        px = np.repeat(px, 3, axis=1)
+    q = (px[:, :3] // 16).astype(np.int32)
+    keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
+    k = np.bincount(keys).argmax()
+    return px[keys == k, :3].mean(axis=0)
+
+
+def ink_image(rgb: np.ndarray, background: np.ndarray, scale: float = 3.0, pad: int = 20
+              ) -> np.ndarray:
+    """Text as black on white for Tesseract, whatever its colours: each pixel's distance from
+    the ``background`` colour, stretched so the text's strongest strokes reach black (white
+    on blue, grey on a dark gradient and black on white all come out the same), upscaled
+    (small UI text loses its thin strokes when binarised at its own size) and framed in
+    white."""
+    img = rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, axis=2)
+    d = np.abs(img[..., :3].astype(np.float32) - background.astype(np.float32)).max(axis=2)
+    ref = max(40.0, float(np.percentile(d, 99)))
+    g = (255 - np.clip(d * (255.0 / ref), 0, 255)).astype(np.uint8)
+    if scale != 1.0:
+        g = cv2.resize(g, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    return cv2.copyMakeBorder(g, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+
+
+_INDICATORS = frozenset("Oo0©®@°•·*#[]()|\\/¥~-—_=<>«»vV✓✔☐☑☒")
+
+
+def drop_indicator(p: Phrase, words: Sequence[Word]) -> Phrase:
+    """A check box's or option's indicator read as a glyph before its text (``O Weekly``,
+    ``© Daily``, ``\\¥] Send a copy``): dropped when the first word is one or two such
+    characters, about as wide as it is tall, and the text follows after a gap."""
+    ws = sorted((w for w in words if _in_phrase(p, w)), key=lambda w: w.x)
+    if len(ws) < 2:
+        return p
+    first, second = ws[0], ws[1]
+    t = first.text.strip()
+    if len(t) <= 3 and all(ch in _INDICATORS for ch in t) and first.w <= 1.6 * max(
+            first.h, second.h) and second.x - (first.x + first.w) >= 2:
+        return _phrase(ws[1:])
+    return p
+
+
+def colourful(rgb: np.ndarray, box: Sequence[int], background: np.ndarray | None = None
+              ) -> bool:
+    """The ink inside ``box`` is strongly coloured: an icon read as a letter or two, not
+    text (UI text is black, white or grey, or one colour)."""
+    x, y, w, h = (int(v) for v in box)
+    crop = rgb[max(0, y):y + h, max(0, x):x + w]
+    if crop.size == 0 or crop.ndim != 3:
+        return False
+    if background is None:  # the colour around the box (an icon can fill its own box)
+        ring = rgb[max(0, y - 4):y + h + 4, max(0, x - 4):x + w + 4]
+        edge = np.concatenate([ring[:2].reshape(-1, 3), ring[-2:].reshape(-1, 3),
+                               ring[:, :2].reshape(-1, 3), ring[:, -2:].reshape(-1, 3)])
+        background = np.median(edge, axis=0)
+    bg = background
+    ink = np.abs(crop.astype(np.int16) - bg.astype(np.int16)).max(axis=2) > 60
+    if ink.sum() < 6:
+        return False
+    px = crop[ink].astype(np.int16)
+    sat = (px.max(axis=1) - px.min(axis=1)).mean()
+    return bool(sat > 70)
 
 
 def is_readable(p: Phrase, *, min_conf: float = 45.0) -> bool:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.bundle.reader import Bundle
-from annotator.drafts.drafter import BundleFrames, Drafter
+from annotator.drafts.drafter import Drafter, ThreadFrames
 from annotator.drafts.inputs import BundleContext, StepInput, result_inputs
 from annotator.drafts.model import Draft
 from annotator.drafts.privacy import Guard
@@ -41,7 +41,7 @@ class RecordingDrafts:
         self.ocr_wanted = ocr
         self.options = options or OcrOptions(workers=1)
         self.cancel = threading.Event()
-        self._frames: BundleFrames | None = None
+        self._frames: ThreadFrames | None = None
         self.guard = Guard(redactions, deny_list=self.deny_list)
         self.drafter = self._new_drafter()
         self.stored = read_drafts(folder)
@@ -49,6 +49,7 @@ class RecordingDrafts:
         self.inputs: list[StepInput] = []
         self._index: dict[str, int] = {}
         self._keys: dict[str, str] = {}
+        self._busy: set[str] = set()  # being drafted by some thread
         self._lock = threading.RLock()
 
     @classmethod
@@ -64,7 +65,7 @@ class RecordingDrafts:
 
     def _new_drafter(self) -> Drafter:
         if self._frames is None and self.bundle.video_path.is_file():
-            self._frames = BundleFrames(self.folder, self.bundle.video_path)
+            self._frames = ThreadFrames(self.folder, self.bundle.video_path)
         return Drafter(self.guard, self._frames, ocr=self.ocr_wanted, options=self.options,
                        context=self.context, cancel=self.cancel)
 
@@ -92,11 +93,7 @@ class RecordingDrafts:
             self.guard = Guard(redactions, deny_list=self.deny_list)
             old = self.drafter
             self.drafter = self._new_drafter()
-            if not old.ocr and old.ocr_error:  # OCR is missing: do not ask again per step
-                self.drafter.ocr, self.drafter.ocr_error = False, old.ocr_error
-                self.drafter.engine = "no-ocr"
-            self.drafter._words = old._words  # the screen did not change, only what is said
-            self.drafter._boxes = old._boxes
+            self.drafter.share_cache(old)
             before = dict(self._keys)
             self._keys = {s.id: self.drafter.key(self.inputs, i)
                           for i, s in enumerate(self.inputs)}
@@ -127,28 +124,65 @@ class RecordingDrafts:
                     done.append(s.id)
         return done
 
+    def next_missing(self, order: Iterable[str] = (), *, only: bool = False) -> str | None:
+        """The next step to draft: the first of ``order`` without a draft (and not being
+        drafted), else (unless ``only``) the first of all."""
+        with self._lock:
+            for sid in order:
+                if sid in self._index and sid not in self.drafts and sid not in self._busy:
+                    return sid
+            if only:
+                return None
+            for s in self.inputs:
+                if s.id not in self.drafts and s.id not in self._busy:
+                    return s.id
+        return None
+
+    def draft_one(self, sid: str) -> Draft | None:
+        """Draft one step (outside the lock: the editor may change steps or redactions
+        meanwhile, and a draft made from old inputs is then dropped, not kept)."""
+        with self._lock:
+            i = self._index.get(sid)
+            if i is None or sid in self._busy:
+                return None
+            drafter, inputs = self.drafter, self.inputs
+            self._busy.add(sid)
+        try:
+            d = drafter.draft(inputs, i)
+        finally:
+            with self._lock:
+                self._busy.discard(sid)
+        with self._lock:
+            if self._keys.get(sid) != d.key or self.inputs is not inputs:
+                return None
+            self.drafts[sid] = d
+        return d
+
+    def mark_failed(self, sid: str) -> None:
+        """The drafter raised on this step: it gets an empty weak draft, not another try
+        (until its inputs change)."""
+        with self._lock:
+            self.drafts.setdefault(sid, Draft(sid, "", weak=True,
+                                              why="the drafter failed on this step",
+                                              key=self._keys.get(sid, "")))
+
     def run(self, order: Iterable[str] | None = None,
             on_draft: Callable[[Draft], None] | None = None) -> int:
         """Draft every step still missing, the ids in ``order`` first.  Cancellable
         (``cancel.set()``: raises annotator.jobs.Cancelled).  Returns how many were made."""
+        order = list(order or ())
         n = 0
-        first = [sid for sid in (order or ()) if sid in self._index]
-        rest = [s.id for s in self.inputs]
-        for sid in dict.fromkeys(first + rest):
-            with self._lock:
-                i = self._index.get(sid)
-                if i is None or sid in self.drafts:
-                    continue
-                drafter, inputs = self.drafter, self.inputs
-            d = drafter.draft(inputs, i)
-            with self._lock:
-                if self._keys.get(sid) != d.key or self.inputs is not inputs:
-                    continue  # the steps or redactions changed meanwhile: made again later
-                self.drafts[sid] = d
-            n += 1
-            if on_draft is not None:
-                on_draft(d)
-        return n
+        tried: set[str] = set()
+        while True:
+            sid = self.next_missing(order)
+            if sid is None or sid in tried:
+                return n
+            tried.add(sid)
+            d = self.draft_one(sid)
+            if d is not None:
+                n += 1
+                if on_draft is not None:
+                    on_draft(d)
 
     def draft_all(self) -> dict[str, Draft]:
         self.quick()

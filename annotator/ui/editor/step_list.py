@@ -18,6 +18,7 @@ from PyQt6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QObject,
+    QPointF,
     QRect,
     QSize,
     Qt,
@@ -26,7 +27,9 @@ from PyQt6.QtCore import (
 from PyQt6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
 from PyQt6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from annotator.drafts.markers import step_markers
 from annotator.media.framecache import thumb_path
+from annotator.ui.markers import paint_markers
 
 THUMB_W, THUMB_H = 128, 72
 ROW_H = THUMB_H + 8
@@ -132,6 +135,9 @@ class StepListModel(QAbstractListModel):
         self._text: dict[int, str] = {}
         self._rows_of_pts: dict[int, list[int]] = {}
         self.thumbs: OrderedDict[int, QPixmap] = OrderedDict()
+        self.drafts: dict = {}  # step id -> annotator.drafts.Draft (proposals, not labels)
+        self.drafting = True  # the drafter has steps left to do
+        self.frame_size: tuple[int, int] | None = None  # for markers on thumbnails
         self.loader = ThumbLoader(folder)
         self.loader.loaded.connect(self._thumb_loaded)
 
@@ -162,6 +168,24 @@ class StepListModel(QAbstractListModel):
         self.endResetModel()
         return True
 
+    def markers_of(self, s) -> list:
+        """Markers of a row's step over its thumbnail (its draft's target box if known)."""
+        d = self.drafts.get(s.id)
+        box = d.target.box if d is not None and d.target is not None else None
+        out = []
+        for src in s.sources:
+            out.extend(step_markers(src, box))
+        return out
+
+    def drafts_changed(self, ids: list[str]) -> None:
+        """New drafts for these steps (all rows when empty): repaint them."""
+        rows = [self._row_of[i] for i in ids if i in self._row_of] if ids else \
+            list(range(len(self.steps)))
+        for r in rows:
+            self._text.pop(r, None)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
+
     def row_of(self, step_id: str | None) -> int:
         return self._row_of.get(step_id, -1) if step_id is not None else -1
 
@@ -180,8 +204,11 @@ class StepListModel(QAbstractListModel):
             s = self.steps[row]
             n = f"{s.index + 1}. " if s.index is not None else "– "
             t = n + self._summary(s, self._source(s))
+            d = self.drafts.get(s.id)
             if s.label.instruction:
                 t += f"\n    {s.label.instruction}"
+            elif d is not None and d.text:
+                t += f"\n    Draft{' (weak)' if d.weak else ''}: {d.text}"
             flags = self.flags_of(s)
             if flags:
                 t += f"   [{', '.join(flags)}]"
@@ -260,7 +287,10 @@ class StepDelegate(QStyledItemDelegate):
     hint that there is none yet) and flags as small coloured tags."""
 
     FLAG_COLOURS = {"mistake": QColor(200, 60, 50), "redundant": QColor(170, 120, 20),
-                    "merged": QColor(70, 100, 160)}  # statuses (deleted, removed...): grey
+                    "merged": QColor(70, 100, 160), "draft · A accepts": QColor(52, 101, 164),
+                    "weak draft · check": QColor(196, 120, 0)}  # statuses: grey
+    DRAFT_COLOUR = QColor(52, 101, 164)
+    WEAK_COLOUR = QColor(176, 104, 0)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -313,8 +343,13 @@ class StepDelegate(QStyledItemDelegate):
         pm = model.thumb(model._obs(s))
         if pm is not None and not pm.isNull():
             sz = pm.size().scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            p.drawPixmap(QRect(thumb_rect.left(), thumb_rect.top() + (THUMB_H - sz.height()) // 2,
-                               sz.width(), sz.height()), pm)
+            drawn = QRect(thumb_rect.left(), thumb_rect.top() + (THUMB_H - sz.height()) // 2,
+                          sz.width(), sz.height())
+            p.drawPixmap(drawn, pm)
+            markers = model.markers_of(s)
+            if markers and model.frame_size:
+                paint_markers(p, markers, QPointF(drawn.topLeft()),
+                              drawn.width() / model.frame_size[0], small=True)
         else:
             p.fillRect(thumb_rect, QColor(60, 62, 68))
         x = thumb_rect.right() + 10
@@ -329,13 +364,27 @@ class StepDelegate(QStyledItemDelegate):
                    self._elide(p, first, w))
         y += line_h + 2
         instruction = s.label.instruction
-        p.setFont(normal if instruction else italic)
-        if not instruction and not selected:
-            p.setPen(QColor(140, 140, 140))
-        p.drawText(QRect(x, y, w, line_h), Qt.AlignmentFlag.AlignLeft,
-                   self._elide(p, instruction or "No instruction yet (Enter to write one)", w))
+        draft = model.drafts.get(s.id) if not instruction else None
+        tags: list[str] = []
+        if instruction:
+            p.setFont(normal)
+            line = instruction
+        elif draft is not None and draft.text:
+            # A proposal, not the contributor's text: italic, in the draft colour, tagged.
+            p.setFont(italic)
+            if not selected:
+                p.setPen(self.WEAK_COLOUR if draft.weak else self.DRAFT_COLOUR)
+            line = draft.text
+            tags.append("weak draft · check" if draft.weak else "draft · A accepts")
+        else:
+            p.setFont(italic)
+            if not selected:
+                p.setPen(QColor(140, 140, 140))
+            line = "Drafting…" if model.drafting and s.kept else \
+                "No instruction yet (Enter to write one)"
+        p.drawText(QRect(x, y, w, line_h), Qt.AlignmentFlag.AlignLeft, self._elide(p, line, w))
         y += line_h + 4
-        flags = StepListModel.flags_of(s)
+        flags = tags + StepListModel.flags_of(s)
         if flags:
             p.setFont(small)
             fm = p.fontMetrics()

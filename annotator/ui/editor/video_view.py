@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from PyQt6.QtCore import QRect, Qt
+from PyQt6.QtCore import QPointF, QRect, Qt
 from PyQt6.QtGui import QColor, QImage, QPainter
 from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from annotator.ui.markers import paint_markers
 
 
 def scale_frame(rgb: np.ndarray, w: int, h: int) -> np.ndarray:
@@ -43,6 +45,9 @@ class VideoView(QWidget):
         self._scaled_rgb: np.ndarray | None = None  # the pixels _scaled wraps
         self.message = "Loading…"
         self.notice = ""  # a line over the frame: what is wrong with what is shown
+        # Where the actions shown happened (annotator.drafts.markers), in frame pixels:
+        # drawn over the frame, never into it.  (markers, strong) pairs.
+        self.markers: list[tuple[list, bool]] = []
 
     def show_frame(self, pts: int, rgb: np.ndarray) -> None:
         self.rgb = np.ascontiguousarray(rgb)
@@ -52,6 +57,11 @@ class VideoView(QWidget):
         self._image = QImage(self.rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
         self._scaled = None
         self.update()
+
+    def set_markers(self, markers: list[tuple[list, bool]]) -> None:
+        if markers != self.markers:
+            self.markers = markers
+            self.update()
 
     def set_notice(self, text: str) -> None:
         if text != self.notice:
@@ -99,6 +109,10 @@ class VideoView(QWidget):
         p.fillRect(0, r.top(), r.left(), r.height(), bg)
         p.fillRect(r.right() + 1, r.top(), self.width() - r.right() - 1, r.height(), bg)
         p.drawImage(r.topLeft(), img)
+        if self.markers and self.rgb is not None:
+            scale = r.width() / self.rgb.shape[1]
+            for markers, strong in self.markers:
+                paint_markers(p, markers, QPointF(r.topLeft()), scale, strong=strong)
         if self.notice:
             fm = p.fontMetrics()
             box = QRect(r.left(), r.bottom() - fm.height() * 2 - 8, r.width(),

@@ -45,6 +45,7 @@ from annotator.jobs import Progress
 from annotator.media.framecache import build_frame_cache
 from annotator.steps import Params, StepsError
 from annotator.steps.store import derive_bundle, read_steps, write_steps
+from annotator.ui.editor.drafts_mixin import DraftsMixin
 from annotator.ui.editor.frames import (
     FrameLoader,
     read_stored_pts,
@@ -64,7 +65,9 @@ SHORTCUTS = [
     ("Shift+Left / Shift+Right", "Previous / next step"),
     ("I / O", "Set the in / out point at the playhead (trim)"),
     ("C", "Start a cut at the playhead; press again to cut to the playhead"),
-    ("Enter", "Edit the selected step's instruction"),
+    ("Enter", "Edit the selected step's instruction (a draft: start from it; Enter accepts)"),
+    ("A", "Accept the selected step's draft and go to the next step without an instruction"),
+    ("Shift+A", "Accept all drafts (weak ones are left for you to check; Ctrl+Z undoes)"),
     ("Delete", "Delete the selected step"),
     ("M", "Merge the selected step with the next one"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"),
@@ -109,7 +112,7 @@ def summary(step, source) -> str:
     return f"{name}{what}" + (f" in '{window}'" if window else "")
 
 
-class EditorWindow(QMainWindow, RedactionMixin):
+class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
     cache_progress = pyqtSignal(int, int)
     cache_done = pyqtSignal()
     redaction_job_done = pyqtSignal(str, object)  # job name, result or exception
@@ -177,6 +180,8 @@ class EditorWindow(QMainWindow, RedactionMixin):
         self._thumbs_timer.setSingleShot(True)
         self._thumbs_timer.setInterval(120)
         self._thumbs_timer.timeout.connect(self.step_model.loader.release)
+        self._init_drafts()
+        self._thumbs_timer.timeout.connect(self.draft_worker.release)
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(33)
         self._play_timer.timeout.connect(self._tick)
@@ -223,6 +228,7 @@ class EditorWindow(QMainWindow, RedactionMixin):
                              daemon=True).start()
         if getattr(self, "_cache_thread", None) is not None:
             self._cache_thread.start()
+        self._start_drafting()
         self._write_steps_later()
 
     def _write_steps_later(self) -> None:
@@ -284,6 +290,9 @@ class EditorWindow(QMainWindow, RedactionMixin):
         self.instruction.setObjectName("instruction")
         self.instruction.setPlaceholderText("What this step does, in your words")
         self.instruction.editingFinished.connect(self._commit_instruction)
+        self.instruction.returnPressed.connect(self._instruction_return)
+        self.origin_label = QLabel()
+        self.origin_label.setObjectName("origin")
         self.thought = QPlainTextEdit()
         self.thought.setObjectName("thought")
         self.thought.setPlaceholderText("Why (optional)")
@@ -313,6 +322,7 @@ class EditorWindow(QMainWindow, RedactionMixin):
         step_box = QGroupBox("Step")
         sf = QFormLayout(step_box)
         sf.addRow("Instruction", self.instruction)
+        sf.addRow("", self.origin_label)
         sf.addRow("Thought", self.thought)
         typed = QHBoxLayout()
         typed.addWidget(self.typed_text, 1)
@@ -436,6 +446,13 @@ class EditorWindow(QMainWindow, RedactionMixin):
         edit.addAction(self.undo_action)
         edit.addAction(self.redo_action)
         edit.addSeparator()
+        accept = QAction("Accept draft\tA", self)
+        accept.triggered.connect(self.accept_draft)
+        edit.addAction(accept)
+        accept_all = QAction("Accept all drafts\tShift+A", self)
+        accept_all.triggered.connect(self.accept_all_drafts)
+        edit.addAction(accept_all)
+        edit.addSeparator()
         cut_pauses = QAction("Cut all pauses", self)
         cut_pauses.triggered.connect(lambda: self._do(self.session.cut_pauses))
         edit.addAction(cut_pauses)
@@ -478,7 +495,9 @@ class EditorWindow(QMainWindow, RedactionMixin):
         add("M", self.merge_next)
         add("P", lambda: self.preview_box.setChecked(not self.preview_box.isChecked()))
         add("Delete", self.delete_step)
-        add("Return", self.focus_instruction)
+        add("Return", self._focus_instruction_with_draft)
+        add("A", self.accept_draft)
+        add("Shift+A", self.accept_all_drafts)
         add("R", lambda: self.view.set_drawing(True))
         add("Escape", self._escape)
 
@@ -504,6 +523,7 @@ class EditorWindow(QMainWindow, RedactionMixin):
         return None
 
     def _on_change(self, change) -> None:
+        self._drafts_follow(change)
         self.refresh()
 
     def refresh(self) -> None:
@@ -578,6 +598,7 @@ class EditorWindow(QMainWindow, RedactionMixin):
             self.seek(self._obs_pts(s))  # first: the frame is fetched while the rest updates
         self.timeline.set_selected(s.orig_t_start_us if s is not None else None)
         self._fill_step_panel()
+        self._prioritize_drafts()
 
     def _obs_pts(self, s) -> int:
         ids = s.source_ids  # a property that builds a tuple: once, not once per step
@@ -615,6 +636,8 @@ class EditorWindow(QMainWindow, RedactionMixin):
         if is_type:
             self.split_at.setMaximum(len(s.text) - 1)
         self.restore_btn.setEnabled(s.status == "deleted")
+        if hasattr(self, "draft_worker"):
+            self._fill_draft_panel()
         self._refreshing = was
 
     def focus_instruction(self) -> None:
@@ -624,6 +647,8 @@ class EditorWindow(QMainWindow, RedactionMixin):
 
     def _commit_instruction(self) -> None:
         s = self.selected()
+        if self._refreshing or not self._draft_commit_allowed():
+            return
         if s is not None and self.instruction.text() != s.label.instruction:
             self._do(self.session.set_instruction, s.id, self.instruction.text())
 
@@ -720,8 +745,11 @@ class EditorWindow(QMainWindow, RedactionMixin):
         self._update_time()
         if hasattr(self, "rpanel"):
             self._update_overlay()
+        if hasattr(self, "draft_worker"):
+            self._update_markers()
         if self.video_ok:
             self.step_model.loader.hold()  # the frame first, thumbnails after
+            self.draft_worker.hold()  # ...and drafts
             self.loader.request(t_us)
 
     def _on_frame(self, requested: int, pts: int, rgb) -> None:
@@ -930,6 +958,7 @@ class EditorWindow(QMainWindow, RedactionMixin):
             progress.cancel()
         self.loader.close()
         self.step_model.loader.close()
+        self.draft_worker.close()
         self._background_started = True  # nothing new starts while closing
         self._write_steps_later()  # never shown a frame: write them now
         steps_thread = getattr(self, "_steps_thread", None)

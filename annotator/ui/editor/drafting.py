@@ -1,0 +1,152 @@
+"""Drafts made in the background while the editor is open.
+
+Two threads ask the core (``annotator.drafts.RecordingDrafts``) for one step at a time: one
+drafts only the rows on screen (and the selected step), at normal priority, so that what the
+contributor looks at is drafted at once; the other drafts everything else in order at a
+lower CPU priority (nice 10, for that thread only), so that the frame the contributor asked
+for and the frame cache come first.  Both wait while the window waits for a video frame; the
+window never waits on them.  Batches of finished drafts come back through one queued
+signal.
+
+Kept in this one small class so that it can move onto a shared background runner as is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from annotator.drafts import RecordingDrafts
+from annotator.jobs import Cancelled
+
+NICE = 10
+HOLD_MAX_S = 0.5  # never wait longer than this for a frame that does not come
+EMIT_EVERY_S = 0.15
+SAVE_EVERY = 25  # drafts between two saves of drafts.json
+
+
+class DraftWorker(QObject):
+    drafted = pyqtSignal(list)  # ids of steps with a new draft
+    finished = pyqtSignal()  # every step has a draft (until the steps change again)
+
+    def __init__(self, drafts: RecordingDrafts) -> None:
+        super().__init__()
+        self.drafts = drafts
+        self._cv = threading.Condition()
+        self._order: list[str] = []
+        self._stop = False
+        self._hold_until = 0.0
+        self._work = True
+        self._threads: list[threading.Thread] = []
+        self._emit_lock = threading.Lock()
+        self.busy_s = 0.0  # time spent drafting (measured by the benchmark)
+        self.made = 0
+
+    # -- called on the UI thread ----------------------------------------------------------
+    def start(self) -> None:
+        if not self._threads:
+            for name, front in (("annotator-drafts-front", True),
+                                ("annotator-drafts-back", False)):
+                t = threading.Thread(target=self._run, args=(front,), name=name, daemon=True)
+                self._threads.append(t)
+                t.start()
+
+    def prioritize(self, step_ids: list[str]) -> None:
+        """Draft these first (the rows on screen, the selected step)."""
+        with self._cv:
+            self._order = list(step_ids)
+            self._cv.notify()
+
+    def wake(self) -> None:
+        """Steps or redactions changed: drafts are missing again."""
+        with self._cv:
+            self._work = True
+            self._cv.notify()
+
+    def hold(self) -> None:
+        with self._cv:
+            self._hold_until = time.monotonic() + HOLD_MAX_S
+
+    def release(self) -> None:
+        with self._cv:
+            self._hold_until = 0.0
+            self._cv.notify()
+
+    def close(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._cv.notify()
+        self.drafts.cancel.set()
+        for t in self._threads:
+            t.join(timeout=10)
+        self.drafts.close()
+
+    # -- the worker thread ------------------------------------------------------------------
+    def _run(self, front: bool) -> None:
+        if not front:
+            with contextlib.suppress(OSError, AttributeError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+        else:
+            with contextlib.suppress(Exception):
+                self.drafts.drafter.warm_up()
+        pending: list[str] = []
+        last_emit = time.monotonic()
+        since_save = 0
+        while True:
+            with self._cv:
+                while not self._stop:
+                    wait = self._hold_until - time.monotonic()
+                    if wait <= 0 and self._work and (not front or self._order):
+                        break
+                    self._cv.wait(wait if wait > 0 else None)
+                if self._stop:
+                    break
+                order = list(self._order)
+            sid = self.drafts.next_missing(order, only=front)
+            if sid is None:
+                if pending:
+                    self.drafted.emit(pending)
+                    pending = []
+                with self._cv:
+                    if front:
+                        if self._order == order:
+                            self._order = []  # done with these rows until asked again
+                        continue
+                    self._work = self.drafts.next_missing(self._order) is not None
+                    done = not self._work
+                if since_save:
+                    self.drafts.save()
+                    since_save = 0
+                if done:
+                    self.finished.emit()
+                continue
+            t0 = time.monotonic()
+            try:
+                d = self.drafts.draft_one(sid)
+            except Cancelled:
+                break
+            except Exception:  # noqa: BLE001 - a draft that fails is not made; say nothing
+                d = None
+                self.drafts.mark_failed(sid)
+            with self._emit_lock:
+                self.busy_s += time.monotonic() - t0
+                if d is not None:
+                    self.made += 1
+            if d is not None:
+                since_save += 1
+                pending.append(sid)
+            now = time.monotonic()
+            if pending and (front or now - last_emit >= EMIT_EVERY_S):
+                self.drafted.emit(pending)
+                pending = []
+                last_emit = now
+            if since_save >= SAVE_EVERY:
+                self.drafts.save()
+                since_save = 0
+        if since_save:
+            with contextlib.suppress(Exception):
+                self.drafts.save()

@@ -1,0 +1,223 @@
+"""The editor's drafted instructions and action markers.
+
+Drafts are proposals: the step list shows them apart from what the contributor wrote, one key
+(A) accepts the selected step's draft and moves on, Shift+A accepts every draft that is not
+weak (one undoable edit), Enter opens the instruction with the draft in it, selected, so that
+typing replaces it.  Markers of the actions shown are drawn over the video.  The drafting
+itself is the core's (annotator.drafts); it runs on ``DraftWorker``'s thread.
+"""
+
+from __future__ import annotations
+
+from annotator.drafts import RecordingDrafts
+from annotator.drafts.markers import step_markers
+from annotator.ui.editor.drafting import DraftWorker
+
+# A step's markers show from its observation frame until this long after it ended.
+MARKER_AFTER_US = 400_000
+
+
+class DraftsMixin:
+    """Mixed into EditorWindow (which provides session, step_model, step_list, view...)."""
+
+    def _init_drafts(self) -> None:
+        from annotator.workspace import Workspace
+
+        deny: list[str] = []
+        try:
+            deny = Workspace(self.folder.parent.parent).personal_deny_list()
+        except Exception:  # noqa: BLE001 - not in a workspace: no personal deny-list
+            deny = []
+        self.drafts = RecordingDrafts.open(self.folder, edits=self.session.edits,
+                                           deny_list=deny)
+        self.drafts.update_steps(self.session.result.all_steps)
+        self.drafts.quick()  # stored drafts, and every step that needs no OCR: at once
+        self.session.set_drafts(self.drafts.texts())
+        self.step_model.drafts = self.drafts.drafts
+        self.step_model.frame_size = self.bundle.size
+        self.draft_worker = DraftWorker(self.drafts)
+        self.draft_worker.drafted.connect(self._on_drafted)
+        self.draft_worker.finished.connect(self._on_drafts_finished)
+        self._prefilled_draft: str | None = None
+        self._return_pressed = False
+        self.step_list.verticalScrollBar().valueChanged.connect(
+            lambda _v: self._prioritize_drafts())
+
+    def _start_drafting(self) -> None:
+        self._prioritize_drafts()
+        self.draft_worker.start()
+
+    def _prioritize_drafts(self) -> None:
+        """The rows on screen and the selected step first."""
+        view = self.step_list
+        top = view.indexAt(view.viewport().rect().topLeft()).row()
+        bottom = view.indexAt(view.viewport().rect().bottomLeft()).row()
+        n = self.step_model.rowCount()
+        if top < 0:
+            top = 0
+        if bottom < 0:
+            bottom = min(n - 1, top + 12)
+        ids = [self.step_model.steps[r].id for r in range(top, min(n, bottom + 2))]
+        if self._selected_id is not None:
+            ids.insert(0, self._selected_id)
+        self.draft_worker.prioritize(ids)
+
+    def _on_drafted(self, ids: list) -> None:
+        self.session.set_drafts(self.drafts.texts())
+        self.step_model.drafts = self.drafts.drafts
+        self.step_model.drafts_changed(ids)
+        if self._selected_id in ids:
+            self._fill_draft_panel()
+        self._update_markers()
+
+    def _on_drafts_finished(self) -> None:
+        self.step_model.drafting = False
+        self.step_model.drafts_changed([])
+
+    def _drafts_follow(self, change) -> None:
+        """After an edit: new steps or redactions make some drafts again."""
+        if change.steps_changed:
+            self.drafts.update_steps(self.session.result.all_steps)
+        if change.redactions_changed or change.action in ("undo", "redo"):
+            self.drafts.update_redactions(self.session.edits.redactions)
+        if change.steps_changed or change.redactions_changed:
+            self.drafts.quick()
+            self.session.set_drafts(self.drafts.texts())
+            self.step_model.drafts = self.drafts.drafts
+            self.step_model.drafting = True
+            self.draft_worker.wake()
+
+    # -- accepting --------------------------------------------------------------------------
+    def draft_of(self, step_id: str | None):
+        return self.drafts.drafts.get(step_id) if step_id is not None else None
+
+    def accept_draft(self) -> None:
+        """A: the selected step's draft becomes its instruction; then the next step that
+        still has only a draft is selected."""
+        s = self.selected()
+        if s is None:
+            return
+        d = self.draft_of(s.id)
+        if s.label.instruction.strip() or d is None or not d.text:
+            self._select_next_unlabelled()
+            return
+        if self._do(self.session.accept_draft, s.id) is not None:
+            self._select_next_unlabelled()
+
+    def accept_all_drafts(self) -> None:
+        change = self._do(self.session.accept_drafts)
+        if change is None:
+            return
+        kept = self.session.result.steps
+        weak = [s for s in kept if not s.label.instruction.strip()
+                and (d := self.draft_of(s.id)) is not None and d.weak]
+        left = sum(1 for s in kept if not s.label.instruction.strip())
+        msg = f"Accepted {len(change.step_ids)} draft(s) (Ctrl+Z undoes it)."
+        if weak:
+            msg += (f" {len(weak)} weak draft(s) left for you to check (amber): A accepts "
+                    "one, Enter edits it.")
+        elif left:
+            msg += f" {left} step(s) still have no instruction."
+        self.statusBar().showMessage(msg, 12000)
+        if weak:
+            self.select_step(weak[0].id)
+
+    def _select_next_unlabelled(self) -> None:
+        steps = self.session.result.steps
+        ids = [s.id for s in steps]
+        start = ids.index(self._selected_id) + 1 if self._selected_id in ids else 0
+        for s in steps[start:] + steps[:start]:
+            if not s.label.instruction.strip():
+                self.select_step(s.id)
+                return
+
+    # -- the instruction field ----------------------------------------------------------------
+    def _fill_draft_panel(self) -> None:
+        s = self.selected()
+        d = self.draft_of(s.id) if s is not None else None
+        if s is None:
+            self.origin_label.setText("")
+            return
+        origin = s.label.instruction_origin
+        if origin:
+            text = {"accepted": "Accepted draft", "edited": "Edited from the draft",
+                    "written": "Written by you"}[origin]
+        elif d is not None and d.text:
+            text = ("<span style='color:#b36b00'>Weak draft: " + (d.why or "check it")
+                    + "</span> — A accepts, Enter edits") if d.weak \
+                else "Draft — A accepts it, Enter edits it, typing replaces it"
+        elif self.step_model.drafting:
+            text = "Drafting…"
+        else:
+            text = ""
+        self.origin_label.setText(text)
+        if not s.label.instruction and d is not None and d.text:
+            self.instruction.setPlaceholderText(d.text)
+        else:
+            self.instruction.setPlaceholderText("What this step does, in your words")
+
+    def _focus_instruction_with_draft(self) -> None:
+        """Enter: edit the instruction; with only a draft, start from it (selected, so
+        typing replaces it; Enter again accepts it as it is)."""
+        s = self.selected()
+        if s is None:
+            return
+        d = self.draft_of(s.id)
+        self._prefilled_draft = None
+        if not s.label.instruction and d is not None and d.text:
+            self.instruction.setText(d.text)
+            self._prefilled_draft = d.text
+        self._return_pressed = False
+        self.instruction.setFocus()
+        self.instruction.selectAll()
+
+    def _instruction_return(self) -> None:
+        self._return_pressed = True
+
+    def _draft_commit_allowed(self) -> bool:
+        """A draft put in the field by Enter is accepted by Enter, not by looking away."""
+        text = self.instruction.text()
+        if self._prefilled_draft is not None and text == self._prefilled_draft \
+                and not self._return_pressed:
+            s = self.selected()
+            was = self._refreshing
+            self._refreshing = True
+            self.instruction.setText(s.label.instruction if s is not None else "")
+            self._refreshing = was
+            self._prefilled_draft = None
+            return False
+        self._prefilled_draft = None
+        self._return_pressed = False
+        return True
+
+    # -- markers --------------------------------------------------------------------------------
+    def _step_markers(self, rstep) -> list:
+        out = []
+        d = self.draft_of(rstep.id)
+        for src in rstep.sources:
+            box = None
+            if d is not None and d.target is not None and d.target.box:
+                box = d.target.box
+            out.extend(step_markers(src, box))
+        return out
+
+    def _update_markers(self) -> None:
+        """Markers of the steps around the playhead: from a step's observation frame to a
+        moment after it ended (the selected step strongly, the others faintly)."""
+        t = self.playhead
+        shown = []
+        for s in self.session.result.all_steps:
+            src = s.sources[0] if s.sources else None
+            # From the frame shown as its observation (its pts can be older than the grab
+            # that saw it, when the screen did not change in between).
+            start = min([s.orig_t_start_us] + [int(v) for v in (
+                getattr(src, "obs_t_us", None), getattr(src, "obs_pts", None))
+                if v is not None])
+            if start <= t <= s.orig_t_end_us + MARKER_AFTER_US:
+                shown.append(s)
+            elif s.orig_t_start_us > t + 600_000_000:
+                break  # steps are in time order; an observation is never 10 min old
+        markers = [(self._step_markers(s), s.id == self._selected_id or len(shown) == 1)
+                   for s in shown]
+        self.view.set_markers([m for m in markers if m[0]])
+
