@@ -34,7 +34,6 @@ from PyQt6.QtGui import QAction, QColor, QFont, QIcon, QPainter, QPalette, QPixm
 from PyQt6.QtWidgets import (
     QApplication,
     QCheckBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
