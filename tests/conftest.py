@@ -180,3 +180,17 @@ def wait_for_file(path: Path, timeout: float = 20) -> None:
             return
         time.sleep(0.05)
     raise TimeoutError(f"{path} did not appear")
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """One demo recording for the session (the editor's and the drafter's tests); tests copy
+    it (recording is the slow part)."""
+    from PyQt6.QtWidgets import QApplication
+
+    from annotator.ui.demo import make_demo
+    from annotator.workspace import Workspace
+
+    _app = QApplication.instance() or QApplication([])
+    ws = Workspace.open(tmp_path_factory.mktemp("demo-ws"))
+    return make_demo(ws)

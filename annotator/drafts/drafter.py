@@ -48,6 +48,7 @@ from annotator.redaction.ocr import OcrError, OcrOptions, Word, ocr_batch, remov
 MAX_NAME = 60  # a longer accessible name is content (a paragraph, a document), not a label
 MIN_OCR_CONF = 45.0
 FIELD_KINDS = frozenset({ph.FIELD})
+KEYS_ONLY = frozenset({"key", "hotkey", "wait", "terminate"})  # drafts that quote no screen
 
 
 class FrameSource(Protocol):
@@ -163,6 +164,17 @@ def _relation(el: dict[str, Any], *names: str) -> dict[str, Any] | None:
     return None
 
 
+def _menu_bar_entry(el: dict[str, Any], box: list[int] | None,
+                    window: list[int] | None) -> bool:
+    """A "menu item" that is an entry of the window's menu bar: its parent says so, or
+    (without relations) it sits in the window's top strip, where popup menus never are."""
+    parent = _relation(el, "parent")
+    if parent is not None:
+        return (_role_name(parent) or "").lower() == "menu bar"
+    return box is not None and window is not None and \
+        window[1] - 2 <= box[1] and box[1] + box[3] <= window[1] + 48
+
+
 def _role_name(rec: dict[str, Any] | None) -> str | None:
     if not rec:
         return None
@@ -219,7 +231,8 @@ class Drafter:
         parts = [DRAFTER_VERSION, self.engine, s.fingerprint(),
                  prev.fingerprint() if prev is not None and s.type == "type" else prev and prev.type,
                  nxt and nxt.type, nxt and nxt.t0,
-                 self.guard.key(ids, min(s.obs_t or s.t0, s.t0), s.t1, s.window_title)]
+                 self.guard.key(ids, min(s.obs_t or s.t0, s.t0), s.t1, s.window_title,
+                                screen=any(p.type not in KEYS_ONLY for p in (s.parts or [s])))]
         return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
     def share_cache(self, other: Drafter) -> None:
@@ -395,25 +408,29 @@ class Drafter:
         hidden = ""
         if el:
             # 1. the element's own name; a label or a parent standing in for a missing one
+            parent = _relation(el, "parent")
+            pcand = None
+            if parent:
+                prole = _role_name(parent)
+                pkind = ph.role_kind(prole)
+                if pkind not in (None, ph.LIST, ph.TABLE) and (prole or "").lower() \
+                        not in ph.CONTAINER_ROLES:
+                    # a label or icon inside a button, a cell inside a row: the parent is
+                    # the control (its kind), and its name stands in for a missing one
+                    if kind in (None, ph.TEXT, ph.ICON):
+                        kind, role = pkind, prole
+                    pcand = (SOURCE_A11Y_PARENT, parent.get("name"),
+                             _box(parent.get("box")) or box, kind, role or "")
+            if kind == ph.MENU_ITEM and _menu_bar_entry(el, box, s.window_box):
+                kind = ph.MENU  # a menu bar's entries are "menu item"s too: they open menus
             cands: list[tuple[str, Any, list[int] | None, str | None, str]] = [
                 (SOURCE_A11Y, el.get("name"), box, kind, role or "")]
             lab = _relation(el, "labelled_by", "labelled-by", "label")
             if lab:
                 cands.append((SOURCE_A11Y_LABEL, lab.get("name"), _box(lab.get("box")) or box,
                               kind, role or ""))
-            parent = _relation(el, "parent")
-            if parent:
-                prole = _role_name(parent)
-                pkind = ph.role_kind(prole)
-                if pkind not in (None, ph.LIST, ph.TABLE) and (prole or "").lower() \
-                        not in ph.CONTAINER_ROLES:
-                    # a label or icon inside a button, a cell inside a row...
-                    cands.append((SOURCE_A11Y_PARENT, parent.get("name"),
-                                  _box(parent.get("box")) or box,
-                                  pkind if kind in (None, ph.TEXT, ph.ICON) else kind,
-                                  prole or ""))
-                    if kind in (None, ph.TEXT, ph.ICON):
-                        kind, role = pkind, prole
+            if pcand is not None:
+                cands.append(pcand)
             container = (role or "").lower() in ph.CONTAINER_ROLES or kind in (ph.LIST,
                                                                               ph.TABLE)
             for source, raw, where, k, r in cands:
@@ -653,20 +670,23 @@ class Drafter:
         wider band when what was found is cut by the edge of what was read.  With a
         ``trusted`` box (the accessibility element's), only inside it."""
         attempts: list[tuple[tuple[int, int, int, int], list[int] | None]] = []
-        if box is not None and 8 <= box[3] <= 160 and box[2] <= 1000:
+        # A control-sized outline is read by itself (its fill is the background); a larger
+        # one (a panel, a list) is read in a band around the point, like no outline.
+        if box is not None and 8 <= box[3] <= 64 and box[2] <= 1000:
             attempts.append((_clip(frame, (box[0] + 2, box[1] + 2, box[2] - 4, box[3] - 4)),
                              box))
         small = box is not None and box[2] <= 140 and box[3] <= 64
         if not trusted:
             attempts.append((_clip(frame, (x - 260, y - 22, 520, 44)), None))
             attempts.append((_clip(frame, (x - 520, y - 30, 1040, 60)), None))
-        on_icon = box is None and sc.colourful(frame, (x - 3, y - 3, 7, 7))
+        if not trusted and not small and sc.colourful(frame, (x - 10, y - 10, 21, 21)):
+            # On an icon, with no outline of its own around it: the text around belongs to
+            # other controls (a button's text under its icon has the button's outline).
+            return None
         best: sc.Phrase | None = None
         for region, within in attempts:
-            if within is None and (on_icon or (small and best is None)):
-                # An icon with no outline, or a small outline with nothing readable in it:
-                # the text around belongs to other controls.
-                break
+            if within is None and small and best is None:
+                break  # a small outline with nothing readable in it: no text of its own
             words = self._read(pts, frame, region, near=(x, y))
             # Icons read as a letter or two are not text: never part of a name.
             words = [w for w in words if not (len(w.text) <= 3 and sc.colourful(frame, w.rect))]
@@ -677,7 +697,8 @@ class Drafter:
                              else (lambda a, b, yy: sc.blank_between(frame, a, b, yy)))
             if p is None:
                 continue
-            cut = _touches_edge(p, region, frame)
+            # Inside an outline the text fills its height: only a cut at a side counts.
+            cut = _touches_edge(p, region, frame, vertical=within is None)
             if not cut and sc.is_readable(p, min_conf=MIN_OCR_CONF):
                 return p
             if best is None or (not cut and p.conf > best.conf):
@@ -740,13 +761,15 @@ class Drafter:
         return words
 
 
-def _touches_edge(p: sc.Phrase, region: tuple[int, int, int, int], frame: np.ndarray) -> bool:
+def _touches_edge(p: sc.Phrase, region: tuple[int, int, int, int], frame: np.ndarray, *,
+                  vertical: bool = True) -> bool:
     """The phrase reaches the edge of the region read (it may go on beyond it), and the
     region's edge is not the frame's."""
     x, y, w, h = region
     H, W = frame.shape[:2]
-    return ((p.x <= x + 1 and x > 0) or (p.x + p.w >= x + w - 1 and x + w < W)
-            or (p.y <= y + 1 and y > 0) or (p.y + p.h >= y + h - 1 and y + h < H))
+    side = (p.x <= x + 1 and x > 0) or (p.x + p.w >= x + w - 1 and x + w < W)
+    return side or (vertical and ((p.y <= y + 1 and y > 0)
+                                  or (p.y + p.h >= y + h - 1 and y + h < H)))
 
 
 def _clip(frame: np.ndarray, r: tuple[int, int, int, int]) -> tuple[int, int, int, int]:

@@ -72,12 +72,25 @@ class Draft:
     quoted: list[dict[str, Any]] = field(default_factory=list)
     key: str = ""
     version: int = DRAFTER_VERSION
+    # What earlier drafts of this step quoted (an instruction accepted from one of them may
+    # still say it after a redaction changed the draft).
+    quoted_before: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"step_id": self.step_id, "text": self.text, "weak": self.weak, "why": self.why,
                 "target": self.target.to_dict() if self.target else None,
                 "end": self.end.to_dict() if self.end else None,
-                "quoted": self.quoted, "key": self.key, "version": self.version}
+                "quoted": self.quoted, "key": self.key, "version": self.version,
+                "quoted_before": self.quoted_before}
+
+    def remember(self, older: Draft | None) -> None:
+        """Keep what an older draft of the same step quoted (at most 20 entries)."""
+        if older is None:
+            return
+        for q in older.quoted + older.quoted_before:
+            if q not in self.quoted and q not in self.quoted_before:
+                self.quoted_before.append(q)
+        del self.quoted_before[20:]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Draft:
@@ -85,4 +98,5 @@ class Draft:
                    why=str(d.get("why") or ""), target=Target.from_dict(d.get("target")),
                    end=Target.from_dict(d.get("end")),
                    quoted=[q for q in d.get("quoted") or [] if isinstance(q, dict)],
-                   key=str(d.get("key") or ""), version=int(d.get("version") or 0))
+                   key=str(d.get("key") or ""), version=int(d.get("version") or 0),
+                   quoted_before=[q for q in d.get("quoted_before") or [] if isinstance(q, dict)])

@@ -108,7 +108,8 @@ def clean_name(name: str | None) -> str:
     while prev != s:
         prev = s
         s = _TRAILING.sub("", s)
-    return s.strip(" \"'“”")
+    # A control's border read as a bar at either end ("Send invoice|").
+    return s.strip(" \"'“”|¦").strip()
 
 
 def quote(name: str) -> str:

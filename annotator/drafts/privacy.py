@@ -70,12 +70,14 @@ class Guard:
     def boxes_during(self, t0: int, t1: int) -> list[Any]:
         return [rect for a, b, rect in self.boxes if a <= t1 and t0 <= b]
 
-    def key(self, step_ids: Iterable[str], t0: int, t1: int, title: str | None) -> str:
+    def key(self, step_ids: Iterable[str], t0: int, t1: int, title: str | None, *,
+            screen: bool = True) -> str:
         """A short hash of everything here that can change a draft of steps ``step_ids``
-        spanning ``t0``..``t1`` (in the window ``title``)."""
+        spanning ``t0``..``t1`` (in the window ``title``); boxes only if the draft may
+        quote the screen (``screen``)."""
         ids = sorted(step_ids)
         state = {
-            "boxes": sorted(json.dumps(r) for r in self.boxes_during(t0, t1)),
+            "boxes": sorted(json.dumps(r) for r in self.boxes_during(t0, t1)) if screen else [],
             "masks": {i: sorted(self.text_masks.get(i, [])) for i in ids if i in self.text_masks},
             "keys": [i for i in ids if i in self.keys],
             "title": bool(title and title in self.titles),

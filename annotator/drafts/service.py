@@ -50,6 +50,7 @@ class RecordingDrafts:
         self._index: dict[str, int] = {}
         self._keys: dict[str, str] = {}
         self._busy: set[str] = set()  # being drafted by some thread
+        self._older: dict[str, Draft] = {}  # drafts replaced since opening
         self._lock = threading.RLock()
 
     @classmethod
@@ -83,6 +84,9 @@ class RecordingDrafts:
             self._index = {s.id: i for i, s in enumerate(self.inputs)}
             self._keys = {s.id: self.drafter.key(self.inputs, i)
                           for i, s in enumerate(self.inputs)}
+            for sid, d in self.drafts.items():
+                if self._keys.get(sid) != d.key:
+                    self._older[sid] = d
             self.drafts = {sid: d for sid, d in self.drafts.items()
                            if self._keys.get(sid) == d.key}
 
@@ -99,7 +103,9 @@ class RecordingDrafts:
                           for i, s in enumerate(self.inputs)}
             changed = [sid for sid, k in self._keys.items() if before.get(sid) != k]
             for sid in changed:
-                self.drafts.pop(sid, None)
+                old_draft = self.drafts.pop(sid, None)
+                if old_draft is not None:
+                    self._older[sid] = old_draft
             return changed
 
     # -- drafting ------------------------------------------------------------------------
@@ -120,7 +126,9 @@ class RecordingDrafts:
                     self.drafts[s.id] = stored
                     done.append(s.id)
                 elif not self.drafter.needs_screen(s) or not self.drafter.ocr:
-                    self.drafts[s.id] = self.drafter.draft(self.inputs, i)
+                    d = self.drafter.draft(self.inputs, i)
+                    d.remember(self._older.get(s.id) or stored)
+                    self.drafts[s.id] = d
                     done.append(s.id)
         return done
 
@@ -155,6 +163,7 @@ class RecordingDrafts:
         with self._lock:
             if self._keys.get(sid) != d.key or self.inputs is not inputs:
                 return None
+            d.remember(self._older.get(sid) or self.stored.get(sid))
             self.drafts[sid] = d
         return d
 

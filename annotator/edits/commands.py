@@ -16,6 +16,7 @@ themselves and raise EditError for a request that makes no sense.
 from __future__ import annotations
 
 import difflib
+import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -404,9 +405,11 @@ def _norm(text: str) -> str:
 
 def similar(a: str, b: str) -> bool:
     """Two instructions are the same sentence reworked (not one replaced by another): at
-    least half of the characters match in order, case aside."""
-    a, b = _norm(a).casefold(), _norm(b).casefold()
-    return bool(a and b) and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= 0.5
+    least half of their words match in order, case and punctuation aside."""
+    wa = re.findall(r"\w+", a.casefold())
+    wb = re.findall(r"\w+", b.casefold())
+    return bool(wa and wb) and difflib.SequenceMatcher(None, wa, wb,
+                                                       autojunk=False).ratio() >= 0.5
 
 
 def instruction_origin(text: str, draft: str | None, previous_text: str = "",

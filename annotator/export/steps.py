@@ -155,7 +155,9 @@ def canonical_steps(ep: SourceEpisode, dropped: Counter | None = None
                                 else None),
             "target": _target(target, raw),
             **labels,
-            "text_source": {f: (source.get(f) or ("human" if labels[f] else None))
+            # drafted (the drafter's words, accepted), edited (reworked) or written (the
+            # contributor's own; packages made before drafts existed carry no origin).
+            "text_source": {f: (source.get(f) or ("written" if labels[f] else None))
                             for f in LABEL_FIELDS},
             "is_redundant": bool(_get(raw, "is_redundant", "redundant") or False),
             "is_error": bool(_get(raw, "is_error", "mistake") or False),

@@ -41,7 +41,8 @@ import numpy as np
 
 from annotator.bundle import schema
 from annotator.bundle.schema import read_manifest
-from annotator.drafts.store import read_drafts
+from annotator.drafts.package import for_package
+from annotator.drafts.store import DRAFTS_FILE, read_drafts
 from annotator.edits import EDITS_FILE, EditSession
 from annotator.edits.apply import ApplyResult
 from annotator.edits.model import EditList
@@ -172,6 +173,17 @@ def _checklist(loaded: _Loaded, leak_check: LeakCheckResult | None) -> list[Chec
     if kept and not missing:
         items.append(ChecklistItem("instruction", True,
                                    f"Every kept step has an instruction ({len(kept)} steps)."))
+    # An instruction accepted from a draft that quotes text redacted since.
+    quotes = for_package(loaded.folder, loaded.result.all_steps, loaded.edits).redacted_quotes \
+        if (loaded.folder / DRAFTS_FILE).is_file() else {}
+    for s in kept:
+        if s.id in quotes:
+            n = (s.index or 0) + 1
+            what = ", ".join(f"“{q}”" for q in quotes[s.id])
+            items.append(ChecklistItem(
+                "instruction", False, f"Step {n}'s instruction quotes {what}, which you "
+                "redacted afterwards: edit the instruction (it would be sent as <redacted>).",
+                step_id=s.id, step_index=s.index))
     # A text or key mask whose step is gone no longer masks anything: never let it pass.
     lost = [r for r in orphaned_redactions(loaded.edits, loaded.step_ids)
             if r.get("kind") in ("text", "keys")]
@@ -402,9 +414,14 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
                 "Prepare the package again once the edits are done.")
         result = loaded.result
         edits = loaded.edits
-        scrub = stepsdoc.Scrubber(plan.redacted_strings)
+        # Screen text an accepted instruction quotes and that was redacted since: scrubbed
+        # like every redacted string (the checklist has said so already).
+        drafted = for_package(bundle, result.all_steps, edits,
+                              deny_list=workspace.personal_deny_list())
+        scrub = stepsdoc.Scrubber([*plan.redacted_strings, *drafted.strings])
         built = stepsdoc.build_steps(result.steps, result.timeline, edits,
-                                     whole_masked=plan.masked_step_texts, scrub=scrub)
+                                     whole_masked=plan.masked_step_texts, scrub=scrub,
+                                     targets=drafted.targets)
         width, height = render.plan.width, render.plan.height
 
         # Step frames: lossless, the same boxes at the same times as the video.

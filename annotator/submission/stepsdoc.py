@@ -30,6 +30,9 @@ FLAG_OBS_AT_KEPT_START = "obs_at_kept_start"
 FLAG_OBS_OF_SPLIT_PART = "obs_before_part"  # a later part of a split burst: just before it
 SCRUBBED_FIELDS = ("text", "keys", "window_title", "window_app", "target", "instruction",
                    "thought")
+# The origin of an instruction as exports call it (``text_source``): the drafter's words the
+# contributor accepted, the drafter's words reworked, or the contributor's own.
+TEXT_SOURCES = {"accepted": "drafted", "edited": "edited", "written": "written"}
 
 
 class Scrubber:
@@ -153,7 +156,10 @@ class StepsBuild:
 
 
 def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList, *,
-                whole_masked: Mapping[str, str], scrub: Scrubber) -> StepsBuild:
+                whole_masked: Mapping[str, str], scrub: Scrubber,
+                targets: Mapping[str, Mapping[str, Any]] | None = None) -> StepsBuild:
+    """``targets``: by step id, the target the drafter found (name, role, box) for steps
+    whose own target (accessibility) has no box."""
     masks = MaskIndex.from_edits(edits)
     out: list[dict[str, Any]] = []
     typed = titles = False
@@ -178,6 +184,12 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
         if title and title in masks.titles:
             title = PLACEHOLDER
         target = _get(first, "target")
+        found = (targets or {}).get(s.id)
+        if found is not None and found.get("name_hidden") and isinstance(target, Mapping):
+            target = {**target, "name": PLACEHOLDER}  # sensitive, or redacted since
+        elif found is not None and not (isinstance(target, Mapping) and target.get("box")):
+            target = {**(target or {}), **found}
+            target.pop("reason", None)
         if isinstance(target, Mapping):
             target = dict(target)
             if target.get("window_title") in masks.titles:
@@ -219,6 +231,10 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
             "window_app": _get(first, "window_app"),
             "target": target,
             "instruction": s.label.instruction,
+            "instruction_origin": s.label.instruction_origin or None,
+            "text_source": {
+                "low_level_instruction": TEXT_SOURCES.get(s.label.instruction_origin),
+                "thought": "written" if s.label.thought.strip() else None},
             "thought": s.label.thought,
             "mistake": s.label.mistake,
             "redundant": s.label.redundant,

@@ -16,19 +16,6 @@ def workspace(tmp_path):
     return Workspace.open(tmp_path / "ws")
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    """One demo recording for the session; tests copy it (recording is the slow part)."""
-    from PyQt6.QtWidgets import QApplication
-
-    from annotator.ui.demo import make_demo
-    from annotator.workspace import Workspace
-
-    _app = QApplication.instance() or QApplication([])
-    ws = Workspace.open(tmp_path_factory.mktemp("demo-ws"))
-    return make_demo(ws)
-
-
 @pytest.fixture
 def demo(demo_template, tmp_path):
     import shutil

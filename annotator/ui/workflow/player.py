@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.display import duration
+from annotator.drafts.markers import step_markers
 from annotator.media.video import VideoReader
 from annotator.ui.editor.frames import FrameLoader
 from annotator.ui.editor.video_view import VideoView
@@ -35,6 +36,7 @@ from annotator.ui.workflow.common import run_job
 from annotator.workflow.contract import Actor, SubmissionId, WorkflowServices
 
 PLAYBACK_FILES = ("video.mp4", "steps.json", "task.json")
+MARKER_AFTER_US = 400_000  # a step's markers stay this long after it ended
 
 
 @dataclass
@@ -47,11 +49,15 @@ class StepRow:
     text: str
     flags: list[str] = field(default_factory=list)
     thought: str = ""
+    origin: str = ""  # drafted (an accepted draft), edited (a reworked draft), written
+    end_us: int | None = None  # when the action ended, on the rendered video's clock
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the package step
 
     def line(self) -> str:
         t = f"{duration(self.t_us)}  " if self.t_us is not None else ""
         what = self.instruction or "(no instruction)"
-        extra = f"  [{', '.join(self.flags)}]" if self.flags else ""
+        tags = ([self.origin] if self.origin else []) + self.flags
+        extra = f"  [{', '.join(tags)}]" if tags else ""
         detail = f" — {self.kind}" + (f" “{self.text}”" if self.text else "")
         return f"{self.index + 1}. {t}{what}{detail}{extra}"
 
@@ -77,6 +83,10 @@ def parse_steps(data: Any) -> list[StepRow]:
             if t is None:
                 t = _int(s.get(key))
         flags = [k for k in ("mistake", "redundant") if s.get(k) or labels.get(k)]
+        source = s.get("text_source") if isinstance(s.get("text_source"), dict) else {}
+        origin = str(source.get("low_level_instruction") or "")
+        if not origin and (s.get("instruction") or labels.get("instruction")):
+            origin = "written"  # packages made before drafts
         rows.append(StepRow(
             index=_int(s.get("index")) if _int(s.get("index")) is not None else i,
             id=s.get("id") if isinstance(s.get("id"), str) else None,
@@ -86,6 +96,9 @@ def parse_steps(data: Any) -> list[StepRow]:
             text=str(s.get("text") or "")[:60],
             flags=flags,
             thought=str(s.get("thought") or labels.get("thought") or ""),
+            origin=origin,
+            end_us=_int(s.get("t_end_us")),
+            raw=s,
         ))
     return rows
 
@@ -249,6 +262,7 @@ class SubmissionPlayback(QWidget):
         self.steps.setAlternatingRowColors(True)
         self.steps.setWordWrap(True)
         self.steps.currentRowChanged.connect(self._step_selected)
+        self.player.position_changed.connect(self._show_markers)
         self.rows: list[StepRow] = []
         self.result: dict[str, Any] | None = None
         self._tmp: tempfile.TemporaryDirectory | None = None
@@ -296,6 +310,21 @@ class SubmissionPlayback(QWidget):
 
         self.player.clear("Could not load this submission.")
         self.failed.emit(error_text(exc))
+
+    def _show_markers(self, t_us: int) -> None:
+        """Where the steps around the position acted (their clicks, targets, drags)."""
+        selected = self.steps.currentRow()
+        shown = []
+        for i, r in enumerate(self.rows):
+            start = r.t_us if r.t_us is not None else None
+            end = r.end_us if r.end_us is not None else start
+            if start is None or end is None:
+                continue
+            if start <= t_us <= end + MARKER_AFTER_US:
+                shown.append((step_markers(r.raw), i == selected))
+        if shown and not any(strong for _m, strong in shown):
+            shown = [(m, True) for m, _s in shown]
+        self.player.view.set_markers([x for x in shown if x[0]])
 
     def _step_selected(self, row: int) -> None:
         if 0 <= row < len(self.rows) and self.rows[row].t_us is not None:

@@ -1,0 +1,113 @@
+"""Drafts of the demo recording (an invoicing window, no accessibility: everything the
+drafter says of a click is read off the screen by OCR), through the CLI a contributor would
+use, and what later redactions change."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annotator.cli.main import main
+from annotator.drafts import RecordingDrafts, read_drafts
+from annotator.edits import EditSession
+from annotator.steps import load_or_derive
+from annotator.submission.builder import checklist, failing
+
+EXPECTED = [
+    "Click the Customer field",
+    'Type "Acme Corporation" into the Customer field',
+    "Press Tab to move to the next field",
+    "Type an e-mail address into the E-mail field",
+    "Click the Notes field",
+    'Type "Thanks for your business!" into the Notes field',
+    'Scroll down in the "Invoice 2041 - Sample Books" window',
+    'Scroll up in the "Invoice 2041 - Sample Books" window',
+    None,  # a double click on a table row: its text depends on where the table was scrolled
+    'Type "Consulting hours (Q3)"',
+    "Press Enter",
+    None,  # a right click on a row
+    "Press Ctrl+S to save",
+    'Click "Send"',
+]
+
+
+def label(args, capsys):
+    code = main(["label", *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_demo_is_drafted_offline_and_made_submittable_with_the_cli(demo, capsys):
+    code, out, _ = label([demo, "--json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    rows = doc["steps"]
+    assert len(rows) == len(EXPECTED)
+    for row, want in zip(rows, EXPECTED, strict=True):
+        assert row["origin"] == "drafted" and not row["weak"], row
+        if want is not None:
+            assert row["instruction"] == want
+    assert rows[8]["instruction"].startswith('Double-click "')
+    assert rows[11]["instruction"].startswith('Right-click "')
+    assert rows[0]["target"]["name"] == "Customer" and rows[0]["target"]["box"]
+    # nothing typed into the e-mail field is said
+    assert "jane" not in out and "example.com" not in out
+    assert not doc["ready"]
+    assert any("only a drafted instruction" in c["text"] for c in doc["checklist"])
+    stored = read_drafts(demo)
+    assert len(stored) == len(EXPECTED)  # kept for the next opening
+
+    # Before: 14 instructions typed from scratch.  After: one command (or Shift+A).
+    code, out, _ = label([demo, "--accept-drafts", "--goal", "Bill Acme for consulting",
+                          "--outcome", "success"], capsys)
+    assert code == 0 and "14 draft(s) accepted" in out and "Ready to submit" in out
+    assert not failing(checklist(demo))
+    code, out, _ = label([demo, "--undo"], capsys)  # the last edit: accepting the drafts
+    assert "undid Accept all drafts" in out and "0 of 14 step(s) labelled" in out
+    code, out, _ = label([demo, "--accept", "1", "--write", "2", "Enter the customer"], capsys)
+    code, out, _ = label([demo, "--show"], capsys)
+    assert "[accepted] Click the Customer field" in out
+    assert "[written] Enter the customer" in out
+    # bad input: a clear error, exit status 2, nothing changed
+    code, _, err = label([demo, "--accept", "99"], capsys)
+    assert code == 2 and "no step '99'" in err
+
+
+def test_a_later_redaction_redrafts_the_steps_it_concerns_and_flags_accepted_ones(demo):
+    doc = load_or_derive(demo)
+    with EditSession.open(demo, steps=doc.steps) as s:
+        rd = RecordingDrafts.open(demo, edits=s.edits)
+        rd.update_steps(s.result.all_steps)
+        rd.draft_all()
+        s.set_drafts(rd.texts())
+        first = s.result.steps[0]
+        assert rd.drafts[first.id].text == "Click the Customer field"
+        s.accept_drafts()
+        # The contributor redacts the "Customer" label (a box over it for the whole video).
+        box = rd.drafts[first.id].quoted[0]["box"]
+        s.add_box([box[0] - 2, box[1] - 2, box[2] + 4, box[3] + 4], 0, s.duration_us)
+        changed = rd.update_redactions(s.edits.redactions)
+        keys = {st.id for st in s.result.all_steps if st.type in ("key", "hotkey")}
+        assert first.id in changed and keys and not keys & set(changed)
+        rd.draft_all()
+        d = rd.drafts[first.id]
+        assert d.weak and "Customer" not in d.text
+        rd.save()
+        rd.close()
+    items = failing(checklist(demo))
+    assert any("Customer" in i.text and "redacted afterwards" in i.text for i in items)
+
+
+@pytest.mark.parametrize("ocr", [False])
+def test_without_ocr_clicks_get_honest_weak_drafts(demo, ocr):
+    doc = load_or_derive(demo)
+    with EditSession.open(demo, steps=doc.steps, lock=False) as s:
+        rd = RecordingDrafts.open(demo, edits=s.edits, ocr=ocr)
+        rd.update_steps(s.result.all_steps)
+        drafts = rd.draft_all()
+        rd.close()
+    clicks = [st for st in s.result.steps if st.type in ("click", "double_click")]
+    assert all(drafts[c.id].weak for c in clicks)
+    assert drafts[clicks[0].id].text == \
+        'Click the unlabelled control at the top of the "Invoice 2041 - Sample Books" window'

@@ -1,0 +1,79 @@
+"""Drafted instructions and action markers in the editor (demo recording, offscreen), and
+origins and markers in the reviewer's player."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+
+from annotator.drafts.markers import BOX, CLICK, SCROLL
+from annotator.ui.editor.window import EditorWindow
+from annotator.ui.workflow.player import parse_steps
+
+
+def open_drafted(qtbot, folder) -> EditorWindow:
+    win = EditorWindow(folder)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.view.pts is not None, timeout=10_000)
+    total = len(win.session.result.all_steps)
+    qtbot.waitUntil(lambda: len(win.drafts.drafts) == total, timeout=60_000)
+    qtbot.waitUntil(lambda: len(win.session.drafts) == total, timeout=5_000)
+    return win
+
+
+def key(qtbot, win, k, mods=Qt.KeyboardModifier.NoModifier):
+    win.step_list.setFocus()
+    qtbot.keyClick(win.step_list, k, mods)
+
+
+def test_drafts_are_proposals_accepted_with_one_key_and_markers_show_the_action(qtbot, demo):
+    win = open_drafted(qtbot, demo)
+    s = win.session
+    steps = s.result.steps
+    # every row shows its draft as a proposal, not as an instruction
+    assert all("Draft" in win.step_list.text(r) for r in range(win.step_list.count()))
+    assert not any(st.label.instruction for st in steps)
+    # markers: the first step's click ring and the field it hit, over the video
+    win.select_step(steps[0].id)
+    qtbot.waitUntil(lambda: bool(win.view.markers), timeout=5000)
+    kinds = {m.kind for ms, strong in win.view.markers if strong for m in ms}
+    assert {CLICK, BOX} <= kinds
+    assert win.step_model.markers_of(steps[6])[0].kind == SCROLL  # thumbnails draw these too
+    # A accepts the selected draft and moves to the next step without an instruction
+    key(qtbot, win, Qt.Key.Key_A)
+    assert s.edits.label(steps[0].id).origin == "accepted"
+    assert win._selected_id == steps[1].id
+    # Enter opens the draft in the field (selected: typing replaces it); Return accepts it
+    win._focus_instruction_with_draft()
+    assert win.instruction.text() == win.drafts.drafts[steps[1].id].text
+    qtbot.keyClick(win.instruction, Qt.Key.Key_Return)
+    assert s.edits.label(steps[1].id).origin == "accepted"
+    # ...and typing over it writes the contributor's own
+    win.select_step(steps[2].id)
+    win._focus_instruction_with_draft()
+    qtbot.keyClicks(win.instruction, "Go to the e-mail field")
+    qtbot.keyClick(win.instruction, Qt.Key.Key_Return)
+    assert s.edits.label(steps[2].id).origin == "written"
+    # Shift+A: every other draft at once, one undoable edit
+    key(qtbot, win, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
+    assert all(st.label.instruction for st in s.result.steps)
+    assert s.undo_text() == "Undo Accept all drafts"
+    key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not s.edits.label(steps[5].id).instruction
+    assert s.edits.label(steps[2].id).instruction == "Go to the e-mail field"
+    win.close()
+
+
+def test_the_reviewer_sees_each_instruction_origin_and_the_markers():
+    rows = parse_steps({"steps": [
+        {"index": 0, "type": "click", "x": 10, "y": 20, "instruction": 'Click "Save"',
+         "text_source": {"low_level_instruction": "drafted"},
+         "target": {"box": [0, 10, 40, 20]}, "observation": {"t_us": 100},
+         "t_start_us": 200, "t_end_us": 260},
+        {"index": 1, "type": "type", "text": "Acme", "instruction": "Enter the name",
+         "observation": {"t_us": 300}, "t_start_us": 400, "t_end_us": 900}]})
+    assert rows[0].origin == "drafted" and "[drafted]" in rows[0].line()
+    assert rows[1].origin == "written"  # a package made before drafts
+    from annotator.drafts.markers import step_markers
+
+    assert [m.kind for m in step_markers(rows[0].raw)] == [BOX, CLICK]
