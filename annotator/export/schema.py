@@ -67,7 +67,9 @@ STEP_COLUMNS = [
     Column("observation_desc", pa.string(), "what the screen shows, in words"),
     Column("reflection", pa.string(), "a reflection on the step"),
     Column("text_source", pa.struct([(f, pa.string()) for f in LABELS]),
-           "who wrote each text field: human, or model:<id>"),
+           "where each text field comes from: written (the contributor's own), drafted (the "
+           "offline drafter's words, accepted by the contributor) or edited (a draft the "
+           "contributor reworked)"),
     Column("is_redundant", pa.bool_(), "the contributor marked the step redundant"),
     Column("is_error", pa.bool_(), "the contributor marked the step a mistake"),
     Column("redacted", pa.bool_(), "part of the step's text or keys was masked"),

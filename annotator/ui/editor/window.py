@@ -193,6 +193,8 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
             self.frame_index_ready.connect(self._on_frame_index)
         self._background_started = False
         self._start_cache()
+        # Drafts of the rows on screen are wanted now (the rest waits at low priority).
+        self._start_drafting()
         # Background work (the frame cache, writing steps.json, reading the frame index if it
         # was not kept) starts once the first frame is shown, so that it does not slow the
         # opening; at the latest after a second.
@@ -228,7 +230,6 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
                              daemon=True).start()
         if getattr(self, "_cache_thread", None) is not None:
             self._cache_thread.start()
-        self._start_drafting()
         self._write_steps_later()
 
     def _write_steps_later(self) -> None:

@@ -1,0 +1,246 @@
+"""Drafts in the editor: how soon the first screenful of steps has drafts, what background
+drafting costs the frame cache and seeking, and the whole drafting time against the
+recording's length.
+
+The recording: benchmarks/make_long_recording.py (the demo's invoicing window at 1920x1080,
+driven offscreen, encoded by the recorder's own encoder), 10 minutes with 330 steps by
+default, cached under benchmarks/out/.  It has no accessibility records, so every click is
+named by OCR: the drafter's heaviest case.  ``--bundle DIR`` uses another recording (for
+example one kept by benchmarks/drafts.py, which has accessibility records).
+
+Each session is a fresh process (Qt offscreen) on a fresh copy of the recording (no
+steps.json, no drafts, no frame cache), as a contributor opening it for the first time:
+
+- ``drafts``: the editor as it is.  Measured: the time from opening until every row of the
+  step list's first screen has a draft (wall and the process's CPU), the time until every
+  step has one, the frame cache's build time, and the latency of ``--seeks`` seeks to random
+  steps made while both run (select the row, until the frame is shown);
+- ``no drafts``: the same with background drafting switched off (drafts that need no OCR
+  are still made at once): the reference for the frame cache and the seeks.
+
+The two alternate (``--rounds``, default 2).  A last session reopens a drafted recording
+(drafts.json kept): its first screen's drafts are there at once.
+
+Run:   .venv/bin/python benchmarks/drafts_editor.py [--minutes 10] [--steps 330]
+           [--seeks 30] [--rounds 2] [--bundle DIR]
+Results: a table on stdout, JSON in benchmarks/out/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.editor_open_seek import in_child  # noqa: E402
+from benchmarks.harness import OUT, machine_info, print_table, write_result  # noqa: E402
+
+WAIT_S = 900.0
+
+
+def work_copy(src: Path, name: str) -> Path:
+    """The recorded files only (video hard-linked): no steps, drafts, edits or cache."""
+    work = OUT / "drafts_editor-work" / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, mode=0o700)
+    for f in sorted(src.iterdir()):
+        if f.name == "video.mp4":
+            try:
+                os.link(f, work / f.name)
+            except OSError:
+                shutil.copy2(f, work / f.name)
+        elif f.is_file() and f.name.endswith((".json", ".jsonl")) and f.name not in (
+                "steps.json", "drafts.json", "truth.json") and not f.name.startswith("edits"):
+            shutil.copy2(f, work / f.name)
+    return work
+
+
+def session(work_s: str, drafting: bool, seeks: int, seed: int) -> dict[str, Any]:
+    """One editor session in a fresh process."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PyQt6.QtWidgets import QApplication
+
+    from annotator.ui.editor.window import EditorWindow
+
+    if not drafting:
+        EditorWindow._start_drafting = lambda self: None  # background drafting off
+    app = QApplication.instance() or QApplication([])
+    work = Path(work_s)
+
+    def wait(cond, what: str, timeout: float = WAIT_S) -> float:
+        end = time.perf_counter() + timeout
+        while not cond():
+            app.processEvents()
+            if time.perf_counter() > end:
+                raise TimeoutError(f"waited {timeout:g} s for {what}")
+            time.sleep(0.001)
+        return time.perf_counter()
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    win = EditorWindow(work)
+    win.resize(1500, 900)
+    win.show()
+    app.processEvents()
+    res: dict[str, Any] = {"drafting": drafting}
+    res["first_frame_s"] = wait(lambda: win.view.pts is not None, "the first frame") - t0
+    view, model = win.step_list, win.step_model
+    vp = view.viewport().rect()
+    top = max(0, view.indexAt(vp.topLeft()).row())
+    bottom = view.indexAt(vp.bottomLeft()).row()
+    bottom = model.rowCount() - 1 if bottom < 0 else bottom
+    first = [model.steps[r].id for r in range(top, bottom + 1)]
+    res["first_screen_rows"] = len(first)
+    res["quick_drafts"] = len(win.drafts.drafts)
+    if drafting:
+        t = wait(lambda: all(i in win.drafts.drafts for i in first), "the first screen")
+        res["first_screen_s"] = t - t0
+        res["first_screen_cpu_s"] = time.process_time() - c0
+    # Seeks to random steps while the frame cache (and the drafter) work in the background.
+    steps = win.session.result.all_steps
+    rng = random.Random(seed)
+    lat = []
+    for s in rng.sample(steps, min(seeks, len(steps))):
+        want = win._obs_pts(s)
+        t1 = time.perf_counter()
+        win.select_step(s.id)
+        wait(lambda w=want: win.view.pts == w, "a seek", 60)
+        lat.append(time.perf_counter() - t1)
+        for _ in range(20):  # a contributor looks at the frame for a moment
+            app.processEvents()
+            time.sleep(0.005)
+    res["seek_ms"] = [round(x * 1000, 1) for x in lat]
+    cache = getattr(win, "_cache_thread", None)
+    if cache is not None:
+        cache.join(WAIT_S)
+    res["cache_built_s"] = time.perf_counter() - t0
+    total = len(steps)
+    if drafting:
+        res["all_drafted_s"] = wait(lambda: len(win.drafts.drafts) >= total, "every draft") - t0
+        res["drafting_busy_s"] = win.draft_worker.busy_s
+        res["drafts_made"] = win.draft_worker.made
+        res["weak"] = sum(1 for d in win.drafts.drafts.values() if d.weak)
+    res["steps"] = total
+    res["duration_s"] = win.duration_us / 1e6
+    res["cpu_s"] = time.process_time() - c0
+    win.close()
+    app.processEvents()
+    return res
+
+
+def reopen(work_s: str) -> dict[str, Any]:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PyQt6.QtWidgets import QApplication
+
+    from annotator.ui.editor.window import EditorWindow
+
+    app = QApplication.instance() or QApplication([])
+    t0 = time.perf_counter()
+    win = EditorWindow(Path(work_s))
+    win.resize(1500, 900)
+    win.show()
+    app.processEvents()
+    view, model = win.step_list, win.step_model
+    vp = view.viewport().rect()
+    bottom = view.indexAt(vp.bottomLeft()).row()
+    first = [model.steps[r].id for r in range(0, (bottom if bottom >= 0 else 20) + 1)]
+    while not all(i in win.drafts.drafts for i in first):
+        app.processEvents()
+        time.sleep(0.001)
+    out = {"first_screen_s": time.perf_counter() - t0,
+           "stored_used": len(win.drafts.drafts)}
+    win.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=10)
+    ap.add_argument("--steps", type=int, default=330)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--seeks", type=int, default=30)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--bundle", type=Path, help="use this recording instead")
+    args = ap.parse_args()
+    if args.bundle:
+        src = args.bundle
+    else:
+        from benchmarks.make_long_recording import ensure_recording
+
+        src = ensure_recording(args.minutes, args.steps, args.seed)
+    load = [os.getloadavg()[0]]
+    runs: list[dict[str, Any]] = []
+    for r in range(args.rounds):
+        for drafting in ((True, False) if r % 2 == 0 else (False, True)):
+            work = work_copy(src, f"{'drafts' if drafting else 'nodrafts'}-{r}")
+            res = in_child(session, str(work), drafting, args.seeks, args.seed + r)
+            res["round"] = r
+            runs.append(res)
+            load.append(os.getloadavg()[0])
+            print(f"  round {r + 1}, {'drafts' if drafting else 'no drafts'}: "
+                  f"first frame {res['first_frame_s']:.2f} s"
+                  + (f", first screen drafted {res['first_screen_s']:.2f} s, all "
+                     f"{res['all_drafted_s']:.1f} s" if drafting else "")
+                  + f", cache {res['cache_built_s']:.1f} s, seek p50 "
+                  f"{statistics.median(res['seek_ms']):.0f} ms", flush=True)
+    last = OUT / "drafts_editor-work" / "drafts-0"
+    warm = in_child(reopen, str(last))
+    load.append(os.getloadavg()[0])
+    on = [x for x in runs if x["drafting"]]
+    off = [x for x in runs if not x["drafting"]]
+
+    def med(xs: list[float]) -> float:
+        return statistics.median(xs) if xs else float("nan")
+
+    def p95(xs: list[float]) -> float:
+        xs = sorted(xs)
+        return xs[int(0.95 * (len(xs) - 1))] if xs else float("nan")
+
+    seeks_on = [x for r in on for x in r["seek_ms"]]
+    seeks_off = [x for r in off for x in r["seek_ms"]]
+    summary = {
+        "recording": str(src), "steps": on[0]["steps"], "duration_s": on[0]["duration_s"],
+        "first_screen_rows": on[0]["first_screen_rows"],
+        "first_screen_s": med([r["first_screen_s"] for r in on]),
+        "first_screen_reopened_s": warm["first_screen_s"],
+        "all_drafted_s": med([r["all_drafted_s"] for r in on]),
+        "drafting_busy_s": med([r["drafting_busy_s"] for r in on]),
+        "cache_s_with": med([r["cache_built_s"] for r in on]),
+        "cache_s_without": med([r["cache_built_s"] for r in off]),
+        "seek_p50_with": med(seeks_on), "seek_p95_with": p95(seeks_on),
+        "seek_p50_without": med(seeks_off), "seek_p95_without": p95(seeks_off),
+        "load": load,
+    }
+    summary["all_drafted_fraction"] = summary["all_drafted_s"] / summary["duration_s"]
+    print()
+    print_table(["measure", "with drafts", "without", "ratio"], [
+        ["first screen drafted (s)", f"{summary['first_screen_s']:.2f} "
+         f"({summary['first_screen_rows']} rows)", "-", "-"],
+        ["first screen, reopened (s)", f"{summary['first_screen_reopened_s']:.2f}", "-", "-"],
+        ["every step drafted (s)", f"{summary['all_drafted_s']:.1f} "
+         f"({100 * summary['all_drafted_fraction']:.0f}% of {summary['duration_s']:.0f} s)",
+         "-", "-"],
+        ["frame cache built (s)", f"{summary['cache_s_with']:.1f}",
+         f"{summary['cache_s_without']:.1f}",
+         f"{summary['cache_s_with'] / summary['cache_s_without']:.2f}"],
+        ["seek p50 (ms)", f"{summary['seek_p50_with']:.0f}", f"{summary['seek_p50_without']:.0f}",
+         f"{summary['seek_p50_with'] / summary['seek_p50_without']:.2f}"],
+        ["seek p95 (ms)", f"{summary['seek_p95_with']:.0f}", f"{summary['seek_p95_without']:.0f}",
+         f"{summary['seek_p95_with'] / summary['seek_p95_without']:.2f}"],
+    ])
+    path = write_result("drafts_editor", {"summary": summary, "runs": runs, "warm": warm,
+                                          "machine": machine_info()})
+    print(f"\nLoad average (1 min) during the run: {min(load):.2f}-{max(load):.2f}. "
+          f"Results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
