@@ -682,6 +682,7 @@ class AtspiWorker:
             frames = [tuple(k) for k in kids[0]]
             exts = self._call_many([self._msg(f, "Component", "GetExtents", "u", (0,))
                                     for f in frames])
+            hit: list[tuple[int, int, tuple[str, str]]] = []
             for frame, ext in zip(frames, exts, strict=True):
                 e = self._body(ext)
                 if e is None:
@@ -692,7 +693,26 @@ class AtspiWorker:
                 if win is not None and win.pid is None and win.rect is not None \
                         and not _roughly_inside(Rect(fx, fy, fw, fh), win.rect):
                     continue  # an accessible window, but under the X window that was hit
+                # A popup (a menu, a combo box's list) is an accessible window of its own
+                # lying over the main one: the one that is the X window hit comes first,
+                # then the smallest (the main window contains the popup's points too).
+                off = abs(fx - win.rect.x) + abs(fy - win.rect.y) + abs(fw - win.rect.width) \
+                    + abs(fh - win.rect.height) if win is not None and win.rect is not None else 0
+                hit.append((off, fw * fh, frame))
+            for _off, _area, frame in sorted(hit, key=lambda h: (h[0], h[1])):
                 el = self._descend(frame, x, y, deadline, t_click_ns)
+                if el is not None and win is not None and win.rect is not None \
+                        and el.box is not None and not _roughly_inside(el.box, win.rect, 4):
+                    # The element found lies outside the X window that was hit: it is under
+                    # a popup (Qt 5 does not list its menus among the application's
+                    # windows).  Find the popup among the frame's descendants, else say
+                    # there is no element rather than name the wrong one.
+                    popup = self._find_window(frame, win.rect, deadline)
+                    el = self._descend(popup, x, y, deadline, t_click_ns) if popup else None
+                    if el is None or el.box is None or not _roughly_inside(el.box, win.rect, 4):
+                        return none_element("a popup that exposes no accessible element "
+                                            "at this point", app=win.app or None,
+                                            pid=win.pid, window=win)
                 if el is not None:
                     return replace(el, window=win)
         if win is not None and win.pid is not None:
@@ -703,6 +723,33 @@ class AtspiWorker:
             return none_element(f"{win.app or 'this window'} exposes no accessibility tree",
                                 app=win.app or None, window=win)
         return none_element("no accessible window under the pointer")
+
+    def _find_window(self, root: tuple[str, str], rect: Rect, deadline: float,
+                     limit: int = 200) -> tuple[str, str] | None:
+        """A descendant of ``root`` whose extents are ``rect`` (a popup's accessible),
+        breadth first, at most ``limit`` elements and until ``deadline``."""
+        todo, seen = [root], 0
+        while todo and seen < limit and time.monotonic() < deadline:
+            level, todo = todo, []
+            if not level:
+                break
+            kids = self._call_many([self._msg(r, "Accessible", "GetChildren") for r in level])
+            refs = [tuple(k) for b in kids if (body := self._body(b)) for k in body[0]][:limit]
+            seen += len(refs)
+            if not refs:
+                break
+            exts = self._call_many([self._msg(r, "Component", "GetExtents", "u", (0,))
+                                    for r in refs])
+            for ref, ext in zip(refs, exts, strict=True):
+                e = self._body(ext)
+                if e is None:
+                    continue
+                fx, fy, fw, fh = e[0]
+                if abs(fx - rect.x) + abs(fy - rect.y) + abs(fw - rect.width) \
+                        + abs(fh - rect.height) <= 12:
+                    return ref
+                todo.append(ref)
+        return None
 
     def _descend(self, frame: tuple[str, str], x: int, y: int, deadline: float,
                  t_click_ns: int) -> Element | None:

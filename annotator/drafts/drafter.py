@@ -42,6 +42,7 @@ from annotator.drafts.model import (
     Target,
 )
 from annotator.drafts.privacy import Guard
+from annotator.edits.commands import similar
 from annotator.jobs import Cancelled
 from annotator.redaction.ocr import OcrError, OcrOptions, Word, ocr_batch, remove_rules
 
@@ -402,6 +403,8 @@ class Drafter:
                  field_hint: bool) -> _Named:
         t0, t1 = min(s.obs_t if s.obs_t is not None else s.t0, s.t0), s.t1
         el = element or {}
+        if el.get("stale") and not self._seen_on_screen(s, el):
+            el = {}  # read after the screen changed, and not what the frame shows there
         role = _role_name(el) if el else None
         kind = ph.role_kind(role)
         box = _box(el.get("box"))
@@ -499,6 +502,19 @@ class Drafter:
                       [{"text": name, "box": pbox, "via": SOURCE_OCR}],
                       weak="a single character read off the screen: check it" if short
                       else "")
+
+    def _seen_on_screen(self, s: StepInput, el: dict[str, Any]) -> bool:
+        """An element read after the screen changed is trusted only if its name can be read
+        in its box on the frame the contributor saw (a name-less one never is)."""
+        name = ph.clean_name(el.get("name"))
+        box = _box(el.get("box"))
+        frame = self._frame(s.obs_pts) if self.ocr else None
+        if not name or box is None or frame is None or box[3] > 120 or box[2] > 1000:
+            return False
+        region = _clip(frame, (box[0] + 1, box[1] + 1, box[2] - 2, box[3] - 2))
+        words = self._read(s.obs_pts, frame, region, near=(int(s.x or 0), int(s.y or 0)))
+        read = " ".join(w.text for w in sorted(words, key=lambda w: (w.y // 8, w.x)))
+        return similar(name, read) or name.casefold() in read.casefold()
 
     def _field_label(self, s: StepInput, frame: np.ndarray, box: list[int] | None, x: int,
                      y: int, t0: int, t1: int, role: str | None) -> _Named | None:
@@ -692,7 +708,7 @@ class Drafter:
             words = [w for w in words if not (len(w.text) <= 3 and sc.colourful(frame, w.rect))]
             ps = sc.split_at_edges(sc.phrases(words), words, frame)
             ps = [sc.drop_indicator(p, words) for p in ps]
-            ps = [p for p in ps if sc.is_readable(p, min_conf=0)]
+            ps = [p for p in ps if sc.is_readable(p, min_conf=0) and not sc.is_shortcut(p.text)]
             p = sc.phrase_at(ps, x, y, within, blank=None if within is not None
                              else (lambda a, b, yy: sc.blank_between(frame, a, b, yy)))
             if p is None:

@@ -11,7 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from annotator.bundle import schema
 from annotator.bundle.reader import Bundle
+from annotator.steps.fastread import read_frame_arrays
 
 MOUSE_CLICKS = frozenset({"click", "double_click", "triple_click", "right_click",
                           "middle_click"})
@@ -81,6 +85,7 @@ class BundleContext:
         focus.sort(key=lambda e: e["t"])
         self._focus = focus
         self._focus_t = [e["t"] for e in focus]
+        self._changes: np.ndarray | None = None  # capture times of frames that changed
         wins = [w for w in bundle.windows if isinstance(w.get("t"), int)]
         wins.sort(key=lambda w: w["t"])
         self._wins = wins
@@ -99,6 +104,18 @@ class BundleContext:
             if near:
                 best = min(near, key=lambda w: abs(w["t"] - t_us))
         return best
+
+    def changed_between(self, t0: int, t1: int) -> bool:
+        """The screen changed after ``t0`` and by ``t1`` (the frame index's ``changed``)."""
+        if self._changes is None:
+            try:
+                t, _pts, _stored, changed, _r = read_frame_arrays(
+                    self.bundle.path / schema.FRAMES)
+                self._changes = t[changed]
+            except (OSError, ValueError, KeyError):
+                self._changes = np.zeros(0, np.int64)
+        i = int(np.searchsorted(self._changes, t0, side="right"))
+        return i < len(self._changes) and int(self._changes[i]) <= t1
 
     def hits_containing(self, x: int, y: int) -> list[dict[str, Any]]:
         out = []
@@ -135,6 +152,13 @@ def step_input(step: Any, ctx: BundleContext | None, *, id: str | None = None,
             if hit is not None and hit.get("source") == "atspi":
                 si.element = {k: v for k, v in hit.items()
                               if k not in ("t", "event_id", "latency_us", "pid", "kind")}
+                # The tree is read some time after the press: if the screen changed
+                # meanwhile (a menu closed on release), the element may be what is there
+                # now rather than what was clicked.  The drafter checks it on screen.
+                lat = hit.get("latency_us")
+                if isinstance(lat, int) and lat > 0 and isinstance(hit.get("t"), int) \
+                        and ctx.changed_between(int(hit["t"]), int(hit["t"]) + lat):
+                    si.element["stale"] = True
         if kind == "type":
             f = ctx.focus_at(t0)
             if f is not None and f.get("source") == "atspi":

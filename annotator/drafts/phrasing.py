@@ -93,7 +93,7 @@ def hotkey_meaning(keys: list[str] | tuple[str, ...]) -> str | None:
     return HOTKEY_MEANINGS.get(norm)
 
 
-_TRAILING = re.compile(r"[\s:：]+$|(\s*(\.\.\.|…))+$")
+_TRAILING = re.compile(r"[\s:：]+$|(\s*(\.\.\.|…))+$|\s[.,;·•]$")
 _MNEMONIC = re.compile(r"&(?=[^&\s])")
 
 

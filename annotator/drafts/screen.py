@@ -339,10 +339,25 @@ def drop_indicator(p: Phrase, words: Sequence[Word]) -> Phrase:
         return p
     first, second = ws[0], ws[1]
     t = first.text.strip()
+    gap = second.x - (first.x + first.w)
     if len(t) <= 3 and all(ch in _INDICATORS for ch in t) and first.w <= 1.6 * max(
-            first.h, second.h) and second.x - (first.x + first.w) >= 2:
+            first.h, second.h) and gap >= 2:
+        return _phrase(ws[1:])
+    # A menu item's icon read as a letter or two ("Q. Find", "B Select All"): taller than
+    # the text, or not a word, or set apart by more than a word space.
+    if len(t) <= 2 and (not t.isalnum() or first.h >= 1.25 * second.h
+                        or gap >= 0.9 * second.h):
         return _phrase(ws[1:])
     return p
+
+
+_SHORTCUT = re.compile(r"((ctrl|shift|alt|altgr|meta|super|cmd|⌘|⇧)\s*\+\s*)+\S{1,9}|f\d{1,2}",
+                       re.IGNORECASE)
+
+
+def is_shortcut(text: str) -> bool:
+    """A keyboard shortcut shown beside a menu item (``Ctrl+J``, ``F5``): never a name."""
+    return bool(_SHORTCUT.fullmatch(text.strip()))
 
 
 def colourful(rgb: np.ndarray, box: Sequence[int], background: np.ndarray | None = None
