@@ -13,9 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from annotator.bundle import schema
 from annotator.bundle.reader import Bundle
-from annotator.steps.fastread import read_frame_arrays
 
 MOUSE_CLICKS = frozenset({"click", "double_click", "triple_click", "right_click",
                           "middle_click"})
@@ -109,9 +107,8 @@ class BundleContext:
         """The screen changed after ``t0`` and by ``t1`` (the frame index's ``changed``)."""
         if self._changes is None:
             try:
-                t, _pts, _stored, changed, _r = read_frame_arrays(
-                    self.bundle.path / schema.FRAMES)
-                self._changes = t[changed]
+                frames = self.bundle.frames  # either version of the frame index
+                self._changes = frames.t[frames.changed]
             except (OSError, ValueError, KeyError):
                 self._changes = np.zeros(0, np.int64)
         i = int(np.searchsorted(self._changes, t0, side="right"))
