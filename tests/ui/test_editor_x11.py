@@ -39,6 +39,7 @@ from annotator.ui.editor.window import EditorWindow
 
 app = _app()
 win = EditorWindow(Path(sys.argv[1]))
+win.markers_action.setChecked(False)  # the exact frame: no action markers over it
 win.move(0, 0)
 win.resize(1500, 900)
 win.show()

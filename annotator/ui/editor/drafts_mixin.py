@@ -201,6 +201,13 @@ class DraftsMixin:
             out.extend(step_markers(src, box))
         return out
 
+    def _show_markers(self, on: bool) -> None:
+        """View > Show action markers: the frame alone, or with where each action was."""
+        self.view.show_markers = on
+        self.step_model.show_markers = on
+        self.view.update()
+        self.step_list.viewport().update()
+
     def _update_markers(self) -> None:
         """Markers of the steps around the playhead: from a step's observation frame to a
         moment after it ended (the selected step strongly, the others faintly)."""

@@ -138,6 +138,7 @@ class StepListModel(QAbstractListModel):
         self.drafts: dict = {}  # step id -> annotator.drafts.Draft (proposals, not labels)
         self.drafting = True  # the drafter has steps left to do
         self.frame_size: tuple[int, int] | None = None  # for markers on thumbnails
+        self.show_markers = True
         self.loader = ThumbLoader(folder)
         self.loader.loaded.connect(self._thumb_loaded)
 
@@ -346,7 +347,7 @@ class StepDelegate(QStyledItemDelegate):
             drawn = QRect(thumb_rect.left(), thumb_rect.top() + (THUMB_H - sz.height()) // 2,
                           sz.width(), sz.height())
             p.drawPixmap(drawn, pm)
-            markers = model.markers_of(s)
+            markers = model.markers_of(s) if model.show_markers else []
             if markers and model.frame_size:
                 paint_markers(p, markers, QPointF(drawn.topLeft()),
                               drawn.width() / model.frame_size[0], small=True)

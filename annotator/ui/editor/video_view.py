@@ -48,6 +48,7 @@ class VideoView(QWidget):
         # Where the actions shown happened (annotator.drafts.markers), in frame pixels:
         # drawn over the frame, never into it.  (markers, strong) pairs.
         self.markers: list[tuple[list, bool]] = []
+        self.show_markers = True
 
     def show_frame(self, pts: int, rgb: np.ndarray) -> None:
         self.rgb = np.ascontiguousarray(rgb)
@@ -109,7 +110,7 @@ class VideoView(QWidget):
         p.fillRect(0, r.top(), r.left(), r.height(), bg)
         p.fillRect(r.right() + 1, r.top(), self.width() - r.right() - 1, r.height(), bg)
         p.drawImage(r.topLeft(), img)
-        if self.markers and self.rgb is not None:
+        if self.markers and self.show_markers and self.rgb is not None:
             scale = r.width() / self.rgb.shape[1]
             for markers, strong in self.markers:
                 paint_markers(p, markers, QPointF(r.topLeft()), scale, strong=strong)
