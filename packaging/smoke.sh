@@ -118,8 +118,8 @@ until grep -q "Recording to" "$T/rec.log"; do
     [ "$(date +%s)" -lt "$deadline" ] || { cat "$T/rec.log"; fail "the recorder did not start"; }
     sleep 0.1
 done
-sleep 0.5
-X mousemove 200 200 click 1 sleep 0.3 mousemove 700 400 click 1 sleep 0.3 mousemove 900 600 click 3
+# At once and quickly: on a loaded machine a slow script would click after the 3 seconds.
+X mousemove 200 200 click 1 mousemove 700 400 click 1 mousemove 900 600 click 3
 wait "$pid" || { cat "$T/rec.log"; fail "record exited with an error"; }
 E annotator inspect "$H/rec" --json > "$T/inspect.json" || fail "inspect"
 python3 - "$T/inspect.json" <<'EOF' || fail "the recording is not what was done"
