@@ -125,6 +125,15 @@ class Workspace:
         ensure_private_dir(ws.recordings_dir)
         return ws
 
+    @classmethod
+    def of_recording(cls, folder: str | os.PathLike[str]) -> Workspace:
+        """The workspace a recording belongs to: the one whose recordings folder holds it,
+        else the default workspace (a recording kept elsewhere)."""
+        folder = Path(folder).resolve()
+        if folder.parent.name == "recordings":
+            return cls.open(folder.parent.parent)
+        return cls.open(None)
+
     @property
     def recordings_dir(self) -> Path:
         return self.root / "recordings"

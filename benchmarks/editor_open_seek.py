@@ -186,8 +186,7 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
     from PyQt6.QtCore import QTimer, qInstallMessageHandler
     from PyQt6.QtWidgets import QApplication
 
-    from annotator.media.framecache import CACHE_DIR, THUMBS_DIR
-    from annotator.ui.editor.frames import INDEX_FILE
+    from annotator.media.framecache import CACHE_DIR, INDEX_FILE, THUMBS_DIR
     from annotator.ui.editor.window import EditorWindow
     res: dict[str, Any] = {"import_s": round(time.perf_counter() - t0, 3)}
     app = QApplication.instance() or QApplication([])
@@ -317,8 +316,9 @@ def editor_session(phase: str, work_s: str, picked: list[list[int]] | None, seek
         timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
         timer.start()
         t0 = time.perf_counter()
-        thread = win._cache_thread
-        wait_until(lambda: not thread.is_alive(), "the frame cache", timeout=7200)
+        wait_until(lambda: not win._cache_pts or (
+            win._cache_job is not None and win._cache_job.finished_event.is_set()),
+            "the frame cache", timeout=7200)
         build_s = time.perf_counter() - t0
         drain(0.5)
         timer.stop()

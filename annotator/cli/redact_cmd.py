@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-SUGGESTIONS_FILE = "suggestions.json"
-
 
 def add_parser(sub: argparse._SubParsersAction) -> str:
     p = sub.add_parser("redact", help="find redaction suggestions (offline OCR and detectors)")
@@ -26,8 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.edits import EditSession
-    from annotator.fsutil import write_json_atomic
     from annotator.jobs import Progress
+    from annotator.redaction.stored import save_suggestions
     from annotator.redaction.suggest import suggest_for_bundle
     from annotator.steps import load_or_derive
     from annotator.workspace import Workspace
@@ -45,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     if sys.stderr.isatty():
         print(file=sys.stderr)
     # The matched text stays out of the file: the editor shows kind and place.
-    write_json_atomic(args.dir / SUGGESTIONS_FILE,
-                      {"version": 1, "suggestions": [s.to_dict() for s in found]})
+    save_suggestions(args.dir, found)
     accepted = 0
     if args.accept_all and found:
         with EditSession.open(args.dir, steps=doc.steps) as session:

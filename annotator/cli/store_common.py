@@ -102,13 +102,12 @@ def sign_in(svc: Any, args: argparse.Namespace):
     name = getattr(args, "user", None) or settings().user
     remote = getattr(getattr(svc, "api", None), "token", None) is not None
     if remote and (not name or name == getattr(svc, "user", None)):
-        from annotator.workflow.errors import AuthenticationFailed
+        from annotator.remote.team import signed_in_actor
 
-        try:
-            return svc.whoami()  # the workspace's token: no passphrase needed
-        except AuthenticationFailed:
-            name = name or svc.user  # expired or revoked: sign in again below
-            svc.api.token = None
+        actor = signed_in_actor(svc)  # the workspace's token: no passphrase needed
+        if actor is not None:
+            return actor
+        name = name or svc.user  # expired or revoked: sign in again below
     elif getattr(svc, "api", None) is not None and not name:
         name = svc.user  # the workspace's server user, whose token is gone: sign in again
     if not name:

@@ -8,11 +8,14 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from annotator.errors import AnnotatorError
 from annotator.fsutil import write_json_atomic
 from annotator.remote.client import RemoteServices
 from annotator.remote.credentials import TokenStore
+from annotator.workflow.contract import Actor
+from annotator.workflow.errors import AuthenticationFailed
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,31 @@ def remote_services(workspace_root: str | os.PathLike[str],
     return RemoteServices(settings.server, user=settings.user,
                           tokens=token_store(workspace_root),
                           outbox=team_dir(workspace_root) / "outbox")
+
+
+def signed_in_actor(services: RemoteServices) -> Actor | None:
+    """Who the token in the keyring belongs to, if it still works (so no passphrase is asked
+    again); None without a token, or when it expired or was revoked (it is then dropped)."""
+    if services.api.token is None:
+        return None
+    try:
+        return services.whoami()
+    except AuthenticationFailed:  # expired or revoked: sign in again
+        services.api.token = None
+        return None
+
+
+def open_session(workspace_root: str | os.PathLike[str], team: TeamSettings | None, *,
+                 database_url: str | None = None) -> tuple[Any, Actor | None]:
+    """The services this workspace works against and who is signed in already: the team
+    server's (ServerUnavailable, with the reason, if it is down; the keyring's token if it
+    still works), or this computer's store (nobody signed in yet).  Slow (a server may take
+    its connect timeout): the app runs it off its UI thread."""
+    if team is not None:
+        svc = remote_services(workspace_root, team)
+        svc.health()
+        return svc, signed_in_actor(svc)
+    from annotator.store import open_store
+    from annotator.workflow.service import Services
+
+    return Services(open_store(workspace_root=workspace_root, database_url=database_url)), None

@@ -7,7 +7,6 @@ import datetime as _dt
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QAction, QIcon, QImage, QPixmap
@@ -33,39 +32,9 @@ from annotator.display import duration
 from annotator.errors import AnnotatorError
 from annotator.workspace import Workspace
 
-THUMB = "cache/library-thumb.png"
-
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;")
-
-
-def library_thumbnail(folder: Path) -> np.ndarray | None:
-    """A small picture of the recording's first frame, made once and kept in its cache."""
-    path = folder / THUMB
-    img = cv2.imread(str(path)) if path.is_file() else None
-    if img is not None:
-        return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
-    try:
-        from annotator.media.video import VideoReader
-
-        with VideoReader(folder / "video.mp4") as r:
-            pts = r.all_pts()
-            if not pts:
-                return None
-            f = r.frame_at(pts[min(len(pts) - 1, len(pts) // 3)])
-    except (AnnotatorError, OSError):
-        return None
-    if f is None:
-        return None
-    h, w, _ = f.rgb.shape
-    small = cv2.resize(f.rgb, (160, max(1, int(160 * h / w))), interpolation=cv2.INTER_AREA)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(path), cv2.cvtColor(small, cv2.COLOR_RGB2BGR))
-    except OSError:
-        pass  # a read-only workspace: show it anyway
-    return small
 
 
 def _steps_count(folder: Path) -> str:
@@ -363,7 +332,7 @@ class LibraryWindow(QMainWindow):
 
     def sign_out(self) -> None:
         if self.session.team is not None and self.session.services is not None:
-            from annotator.ui.workflow.common import run_job
+            from annotator.ui.work import run_job
 
             # Revoke the token on the server and forget it here (in the background).
             run_job(self.session.services.sign_out, owner=self, on_error=lambda exc: (
@@ -521,7 +490,9 @@ class LibraryWindow(QMainWindow):
             subs = _submitted(path)
             if subs:
                 status += ", submitted " + ", ".join(f"#{n}" for n in subs)
-            rows.append((path, library_thumbnail(path), started,
+            from annotator.media.framecache import recording_thumbnail  # (video: on demand)
+
+            rows.append((path, recording_thumbnail(path), started,
                          duration(m.get("duration_us")), _steps_count(path), status))
         self.table.setRowCount(len(rows))
         for r, (path, thumb, *cells) in enumerate(rows):
@@ -567,10 +538,16 @@ class LibraryWindow(QMainWindow):
             self.banner.show_error(exc, "Cannot open this recording.")
             return None
         win.destroyed.connect(lambda *_: self.refresh())
+        win.submit_requested.connect(self._submit_from_editor)
         win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
         self.editors.append(win)
         win.show()
         return win
+
+    def _submit_from_editor(self, folder: Path):
+        self.showNormal()
+        self.raise_()
+        return self.submit_recording(Path(folder))
 
     def make_demo(self, task=None):
         from annotator.ui.demo import make_demo
@@ -673,10 +650,30 @@ def run_editor(workspace: str | None, folder: Path) -> int:
     from annotator.ui.editor.window import EditorWindow
 
     app = _app()
-    try:
-        win = EditorWindow(folder)
-    except AnnotatorError:
-        raise
+    win = EditorWindow(folder)
+    libraries: list[LibraryWindow] = []
+
+    def submit(path: Path) -> None:
+        """The editor's File ▸ Submit…: a library window of the recording's workspace
+        (which signs in and holds the session), opened once."""
+        if not libraries:
+            lib = LibraryWindow(Workspace.of_recording(path), auto_sign_in=False)
+            lib.editors.append(win)
+            libraries.append(lib)
+            lib.show()
+        lib = libraries[0]
+        if lib.session.ready:
+            lib._submit_from_editor(path)
+            return
+
+        def go() -> None:
+            if lib.session.ready:
+                lib.session.changed.disconnect(go)
+                lib._submit_from_editor(path)
+
+        lib.session.changed.connect(go)
+
+    win.submit_requested.connect(submit)
     win.show()
     return app.exec()
 

@@ -37,7 +37,7 @@ from PyQt6.QtWidgets import (
 from annotator.bundle.writer import BundleWriter, iso, new_manifest
 from annotator.capture.a11y_model import ROLE_NAMES
 from annotator.capture.x11_devices import SCRIPTED
-from annotator.workspace import Workspace
+from annotator.workspace import Workspace, ensure_private_dir
 
 WIDTH, HEIGHT = 1280, 800
 FPS = 30
@@ -122,7 +122,7 @@ class DemoRecorder:
                  height: int = HEIGHT) -> None:
         self.out = out
         self.width, self.height = width, height
-        out.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ensure_private_dir(out)
         self.win = SampleBooks(width, height)
         self.win.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
         self.win.show()

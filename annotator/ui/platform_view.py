@@ -22,7 +22,8 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.platformcheck import REQUIRED, Check, problems, run_checks
-from annotator.ui.workflow.common import Banner, error_text, run_job
+from annotator.ui.work import run_job
+from annotator.ui.workflow.common import Banner, error_text
 from annotator.workspace import Workspace
 
 HIDDEN_PREF = "platform_notice_hidden"  # the sorted keys of the problems last hidden

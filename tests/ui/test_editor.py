@@ -192,8 +192,8 @@ def test_step_list_rows_follow_edits_and_thumbnails_load_lazily(qtbot, demo):
 
 
 def test_first_open_writes_steps_and_frame_index_after_the_first_frame(qtbot, demo):
+    from annotator.media.framecache import INDEX_FILE
     from annotator.steps.store import read_steps
-    from annotator.ui.editor.frames import INDEX_FILE
 
     (demo / "steps.json").unlink(missing_ok=True)
     win = open_editor(qtbot, demo)  # derived: written once the first frame is shown

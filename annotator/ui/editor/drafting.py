@@ -8,12 +8,13 @@ for and the frame cache come first.  Both wait while the window waits for a vide
 window never waits on them.  Batches of finished drafts come back through one queued
 signal.
 
-Kept in this one small class so that it can move onto a shared background runner as is.
+Its two threads are started by the UI's runner (``annotator.ui.work.worker_thread``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from annotator.drafts import RecordingDrafts
 from annotator.jobs import Cancelled
+from annotator.ui.work import worker_thread
 
 NICE = 10
 HOLD_MAX_S = 0.5  # never wait longer than this for a frame that does not come
@@ -51,9 +53,7 @@ class DraftWorker(QObject):
         if not self._threads:
             for name, front in (("annotator-drafts-front", True),
                                 ("annotator-drafts-back", False)):
-                t = threading.Thread(target=self._run, args=(front,), name=name, daemon=True)
-                self._threads.append(t)
-                t.start()
+                self._threads.append(worker_thread(functools.partial(self._run, front), name))
 
     def prioritize(self, step_ids: list[str]) -> None:
         """Draft these first (the rows on screen, the selected step)."""

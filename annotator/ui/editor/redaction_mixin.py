@@ -7,31 +7,20 @@ in its own module so the window stays readable.
 
 from __future__ import annotations
 
-import json
-import threading
 from pathlib import Path
 
 from PyQt6.QtWidgets import QFileDialog
 
 from annotator.edits.redactions import decided_suggestions, orphaned_redactions
 from annotator.jobs import Cancelled, Progress
+from annotator.redaction.stored import load_suggestions, save_suggestions
 from annotator.ui.editor.redaction_panel import RedactionPanel
-
-SUGGESTIONS_FILE = "suggestions.json"
-
-
-class _Sugg:
-    """A suggestion read back from suggestions.json (the matched text is never stored)."""
-
-    def __init__(self, d: dict) -> None:
-        self.__dict__.update(d)
-        self.rect = d.get("rect")
-        self.span = tuple(d["span"]) if d.get("span") else None
+from annotator.ui.work import Job, run_job
 
 
 class RedactionMixin:
-    """Needs the window class to define the signals ``redaction_job_done(str, object)`` and
-    ``redaction_job_progress(int, int, str)`` (signals must live on the QObject class)."""
+    """Long work (suggestions, rendering) runs through the UI's runner (``run_job``), one
+    job at a time, with its progress and Cancel in the status bar."""
 
     def _build_redaction_ui(self) -> RedactionPanel:
         self.suggestions: list = self._load_suggestions()
@@ -49,18 +38,12 @@ class RedactionMixin:
         self.view.box_changed.connect(
             lambda rid, rect: self._do(self.session.update_box, rid, rect=rect))
         self.view.box_selected.connect(self._select_redaction)
-        self.redaction_job_done.connect(self._job_done)
-        self.redaction_job_progress.connect(self._job_progress)
-        self._job: Progress | None = None
+        self._job: Job | None = None
         return p
 
     # -- state -> views --------------------------------------------------------------------
     def _load_suggestions(self) -> list:
-        try:
-            data = json.loads((self.folder / SUGGESTIONS_FILE).read_text("utf-8"))
-            return [_Sugg(d) for d in data.get("suggestions", [])]
-        except (OSError, ValueError):
-            return []
+        return load_suggestions(self.folder)
 
     def _refresh_redactions(self) -> None:
         edits = self.session.edits
@@ -152,8 +135,6 @@ class RedactionMixin:
         if self._job is not None:
             self.statusBar().showMessage("Another job is running; cancel it first.", 5000)
             return
-        self._job = Progress(lambda d, t, m: self.redaction_job_progress.emit(d, t, m))
-        job = self._job
         self.cancel_btn.show()
         self.progress.show()
         self.progress.setFormat(f"{name} %p%")
@@ -161,16 +142,12 @@ class RedactionMixin:
             self.cancel_btn.clicked.disconnect()
         except TypeError:
             pass
-        self.cancel_btn.clicked.connect(job.cancel)
-
-        def run() -> None:
-            try:
-                result = fn(job)
-            except BaseException as exc:  # reported in the window, never lost
-                result = exc
-            self.redaction_job_done.emit(name, result)
-
-        threading.Thread(target=run, name=f"annotator-{name}", daemon=True).start()
+        self._job = run_job(fn, owner=self, name=f"annotator-{name}",
+                            on_progress=self._job_progress,
+                            on_done=lambda result: self._job_done(name, result),
+                            on_error=lambda exc: self._job_done(name, exc),
+                            on_cancel=lambda: self._job_done(name, Cancelled()))
+        self.cancel_btn.clicked.connect(self._job.cancel)
 
     def _job_progress(self, done: int, total: int, _msg: str) -> None:
         self.progress.setMaximum(max(total, 1))
@@ -206,22 +183,20 @@ class RedactionMixin:
         self.banner_box.show()
 
     def find_suggestions(self) -> None:
-        from annotator.fsutil import write_json_atomic
         from annotator.redaction.suggest import suggest_for_bundle
         from annotator.workspace import Workspace
 
         folder = self.folder
         deny = []
         try:
-            deny = Workspace(folder.parent.parent).personal_deny_list()
+            deny = Workspace.of_recording(folder).personal_deny_list()
         except Exception:
             pass
         steps = list(self.steps)
 
         def job(progress: Progress):
             found = suggest_for_bundle(folder, steps=steps, deny_list=deny, progress=progress)
-            write_json_atomic(folder / SUGGESTIONS_FILE,
-                              {"version": 1, "suggestions": [s.to_dict() for s in found]})
+            save_suggestions(folder, found)
             return found
 
         self._run_job("Finding suggestions", job)

@@ -30,6 +30,7 @@ from PyQt6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOption
 from annotator.drafts.markers import step_markers
 from annotator.media.framecache import thumb_path
 from annotator.ui.markers import paint_markers
+from annotator.ui.work import worker_thread
 
 THUMB_W, THUMB_H = 128, 72
 ROW_H = THUMB_H + 8
@@ -68,9 +69,7 @@ class ThumbLoader(QObject):
             self._queue.append(pts)
             self._queued.add(pts)
             if self._thread is None:  # started on first use: no thread for an empty list
-                self._thread = threading.Thread(target=self._run, name="annotator-thumbs",
-                                                daemon=True)
-                self._thread.start()
+                self._thread = worker_thread(self._run, "annotator-thumbs")
             self._cv.notify()
 
     def hold(self) -> None:

@@ -8,7 +8,6 @@ from the session's one change notification.
 from __future__ import annotations
 
 import bisect
-import threading
 import time
 from pathlib import Path
 
@@ -41,22 +40,16 @@ from annotator.display import duration
 from annotator.edits import OUTCOMES, EditSession
 from annotator.edits.errors import EditError
 from annotator.errors import AnnotatorError
-from annotator.jobs import Progress
-from annotator.media.framecache import build_frame_cache
+from annotator.media.framecache import build_frame_cache, read_stored_pts, stored_pts
 from annotator.steps import Params, StepsError
 from annotator.steps.store import derive_bundle, read_steps, write_steps
 from annotator.ui.editor.drafts_mixin import DraftsMixin
-from annotator.ui.editor.frames import (
-    FrameLoader,
-    read_stored_pts,
-    read_stored_pts_cached,
-    write_stored_pts,
-)
+from annotator.ui.editor.frames import FrameLoader
 from annotator.ui.editor.redaction_mixin import RedactionMixin
 from annotator.ui.editor.redaction_view import RedactionVideoView
 from annotator.ui.editor.step_list import StepListModel, StepListView
 from annotator.ui.editor.timeline import TimelineWidget
-from annotator.ui.workflow.submit import open_submit
+from annotator.ui.work import Job, run_job
 
 SHORTCUTS = [
     ("Space", "Play / pause"),
@@ -113,11 +106,11 @@ def summary(step, source) -> str:
 
 
 class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
-    cache_progress = pyqtSignal(int, int)
-    cache_done = pyqtSignal()
-    redaction_job_done = pyqtSignal(str, object)  # job name, result or exception
-    redaction_job_progress = pyqtSignal(int, int, str)
-    frame_index_ready = pyqtSignal(object)  # list of stored pts, or an exception
+    """One recording in the editor.  ``submit_requested(folder)``: File ▸ Submit… was chosen;
+    whoever opened the editor (the library window, or ``annotator edit``) opens the consent
+    dialog."""
+
+    submit_requested = pyqtSignal(object)
 
     def __init__(self, folder: str | Path) -> None:
         super().__init__()
@@ -138,13 +131,7 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         # The pts of the stored frames (frame stepping, the exact frame at a time): the index
         # the steps were just derived from, else the copy kept in the cache, else read from
         # frames.jsonl on a worker thread (0.4 s for an hour) while the window opens.
-        stored: list[int] | None
-        if self.doc.frame_index is not None:
-            _t, pts, mask, _changed = self.doc.frame_index
-            stored = pts[mask].tolist()
-            write_stored_pts(self.folder, stored)
-        else:
-            stored = read_stored_pts_cached(self.folder)
+        stored = stored_pts(self.folder, self.doc.frame_index)
         self.stored_pts: list[int] = stored or []
         self.duration_us = max(self.bundle.duration_us,
                                self.stored_pts[-1] if self.stored_pts else 0, 1)
@@ -189,9 +176,10 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         self.refresh()
         self.seek(self.playhead)
         self._index_pending = stored is None
-        if self._index_pending:
-            self.frame_index_ready.connect(self._on_frame_index)
         self._background_started = False
+        self._steps_job: Job | None = None
+        self._cache_job: Job | None = None
+        self._cache_pts: list[int] = []
         self._start_cache()
         # Drafts of the rows on screen are wanted now (the rest waits at low priority).
         self._start_drafting()
@@ -226,10 +214,15 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
             return
         self._background_started = True
         if self._index_pending:
-            threading.Thread(target=self._read_frame_index, name="annotator-frame-index",
-                             daemon=True).start()
-        if getattr(self, "_cache_thread", None) is not None:
-            self._cache_thread.start()
+            run_job(read_stored_pts, self.folder, owner=self, name="annotator-frame-index",
+                    on_done=self._on_frame_index, on_error=self._on_frame_index)
+        if self._cache_pts:
+            self._cache_job = run_job(
+                build_frame_cache, self.folder, self.bundle.video_path, self._cache_pts,
+                owner=self, name="annotator-cache", on_progress=self._on_cache_progress,
+                on_done=self._on_cache_done, on_error=self._on_cache_done,
+                on_cancel=self._on_cache_done)
+            self.cancel_btn.clicked.connect(self._cache_job.cancel)
         self._write_steps_later()
 
     def _write_steps_later(self) -> None:
@@ -237,15 +230,8 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         if doc is None:
             return
 
-        def run() -> None:
-            try:
-                write_steps(self.folder, doc)
-            except StepsError:
-                pass  # a read-only folder: derived again next time, the banner says why
-
-        self._steps_thread = threading.Thread(target=run, name="annotator-steps-write",
-                                              daemon=True)
-        self._steps_thread.start()
+        # A read-only folder fails quietly: derived again next time, the banner says why.
+        self._steps_job = run_job(write_steps, self.folder, doc, name="annotator-steps-write")
 
     # -- layout --------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -429,8 +415,8 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         find = QAction("Find redaction &suggestions", self)
         find.triggered.connect(self.find_suggestions)
         file.addAction(find)
-        submit = QAction("S&ubmit…", self)  # consent and send for review (ui/workflow)
-        submit.triggered.connect(lambda: open_submit(self.folder))
+        submit = QAction("S&ubmit…", self)  # consent and send for review: the opener's
+        submit.triggered.connect(lambda: self.submit_requested.emit(self.folder))
         file.addAction(submit)
         file.addSeparator()
         close = QAction("&Close", self)
@@ -782,13 +768,6 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
             self.view.set_notice("")
 
     # -- the frame index, when it was not at hand -------------------------------------------------
-    def _read_frame_index(self) -> None:
-        try:
-            result = read_stored_pts(self.folder)
-        except Exception as exc:  # reported in the window's banner
-            result = exc
-        self.frame_index_ready.emit(result)
-
     def _no_video_note(self) -> str:
         return ("The video of this recording is missing or empty: steps and labels can be "
                 "edited, frames cannot be shown.")
@@ -908,24 +887,14 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
             return
         pts = sorted({int(s.obs_pts) for s in self.steps if s.obs_pts is not None}
                      | {int(s.result_pts) for s in self.steps if s.result_pts is not None})
-        self._cache_progress = Progress(lambda d, t, m: self.cache_progress.emit(d, t))
-        self.cancel_btn.clicked.connect(self._cache_progress.cancel)
-        self.cache_progress.connect(self._on_cache_progress)
-        self.cache_done.connect(self._on_cache_done)
-        self.progress.show()
-        self.cancel_btn.show()
+        # Built by _start_background, once the window shows its first frame.  A failure is
+        # not reported: the cache is an optimization, seeking works without it.
+        self._cache_pts = pts
+        if pts:
+            self.progress.show()
+            self.cancel_btn.show()
 
-        def run() -> None:
-            try:
-                build_frame_cache(self.folder, self.bundle.video_path, pts, self._cache_progress)
-            except Exception:  # the cache is an optimization: seeking still works without it
-                pass
-            self.cache_done.emit()
-
-        # Started by _start_background, once the window shows its first frame.
-        self._cache_thread = threading.Thread(target=run, name="annotator-cache", daemon=True)
-
-    def _on_cache_progress(self, done: int, total: int) -> None:
+    def _on_cache_progress(self, done: int, total: int, _message: str = "") -> None:
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
         now = time.monotonic()
@@ -933,22 +902,22 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
             self._thumbs_asked = now
             self.step_model.thumbs_may_have_appeared()
 
-    def _on_cache_done(self) -> None:
+    def _on_cache_done(self, _result: object = None) -> None:
         self.progress.hide()
         self.cancel_btn.hide()
         self.step_model.thumbs_may_have_appeared()
 
     def wait_for_cache(self, timeout: float = 60) -> None:
         """Wait until the background frame cache is built (tests, benchmarks)."""
-        thread = getattr(self, "_cache_thread", None)
-        if thread is None:
+        if not self._cache_pts:
             return
         end = time.monotonic() + timeout
-        while not self._background_started and time.monotonic() < end:
+        while self._cache_job is None and not self._background_started \
+                and time.monotonic() < end:
             QApplication.processEvents()  # the first frame starts it
             time.sleep(0.005)
-        if thread.ident is not None:  # started (not if the window closed first)
-            thread.join(max(0.0, end - time.monotonic()))
+        if self._cache_job is not None:  # started (not if the window closed first)
+            self._cache_job.wait(max(0.0, end - time.monotonic()))
 
     # -- help and closing --------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
@@ -959,17 +928,15 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
     def closeEvent(self, ev) -> None:  # noqa: N802
         self._commit_texts()
         self._play_timer.stop()
-        progress = getattr(self, "_cache_progress", None)
-        if progress is not None:
-            progress.cancel()
+        if self._cache_job is not None:
+            self._cache_job.cancel()
         self.loader.close()
         self.step_model.loader.close()
         self.draft_worker.close()
         self._background_started = True  # nothing new starts while closing
         self._write_steps_later()  # never shown a frame: write them now
-        steps_thread = getattr(self, "_steps_thread", None)
-        if steps_thread is not None:
-            steps_thread.join(30)
+        if self._steps_job is not None:
+            self._steps_job.wait(30)
         QApplication.instance().focusChanged.disconnect(self._focus_changed)
         try:
             self._unsubscribe()

@@ -1,20 +1,17 @@
-"""Shared pieces of the workflow views: the signed-in session, background jobs, the in-window
-banner, and formatting.
+"""Shared pieces of the workflow views: the signed-in session and the in-window banner.
 
 Every slow call (opening the store, rendering, ingesting, extracting a video, writing a
-download) runs on a worker thread through ``Job``; results come back through queued Qt
-signals.  Errors are shown in a ``Banner`` inside the window, never in a modal message box
-(a modal box inside a slot blocks offscreen tests and hides the window's state).
+download) runs through the UI's one background-work runner (``annotator.ui.work``); results
+come back through queued Qt signals.  Errors are shown in a ``Banner`` inside the window,
+never in a modal message box (a modal box inside a slot blocks offscreen tests and hides the
+window's state).
 """
 
 from __future__ import annotations
 
-import inspect
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from PyQt6 import sip
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +25,7 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
-from annotator.jobs import Cancelled, Progress
+from annotator.ui.work import Job, run_job
 
 STATE_COLOURS = {
     "approved": "#1b7a2e", "changes_requested": "#b26a00", "rejected": "#b00020",
@@ -42,83 +39,6 @@ def error_text(exc: BaseException) -> str:
     if isinstance(exc, AnnotatorError):
         return exc.message + (f"\nWhat to do: {exc.hint}" if exc.hint else "")
     return f"{type(exc).__name__}: {exc}"
-
-
-class Job(QObject):
-    """Run ``fn`` on a worker thread.  If ``fn`` takes a ``progress`` keyword it gets a
-    ``Progress`` token (``cancel()`` sets it; the function stops at its next check)."""
-
-    progress = pyqtSignal(int, int, str)
-    done = pyqtSignal(object)
-    failed = pyqtSignal(object)  # the exception
-    cancelled = pyqtSignal()
-    _running: set[Job] = set()  # keeps jobs alive until they finish
-
-    def __init__(self, fn: Callable[..., Any], *args: Any, name: str = "annotator-job",
-                 **kwargs: Any) -> None:
-        super().__init__()
-        self.fn, self.args, self.kwargs = fn, args, kwargs
-        self.token = Progress(lambda d, t, m: self.progress.emit(int(d), int(t), m))
-        try:
-            self._wants_progress = "progress" in inspect.signature(fn).parameters
-        except (TypeError, ValueError):
-            self._wants_progress = False
-        self.finished_event = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def start(self) -> Job:
-        Job._running.add(self)
-        self._thread.start()
-        return self
-
-    def cancel(self) -> None:
-        self.token.cancel()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self.finished_event.wait(timeout)
-
-    def _run(self) -> None:
-        kw = dict(self.kwargs)
-        if self._wants_progress:
-            kw["progress"] = self.token
-        try:
-            self.result = self.fn(*self.args, **kw)
-        except Cancelled:
-            self.finished_event.set()
-            self.cancelled.emit()
-        except BaseException as exc:  # noqa: BLE001 (shown to the user, never lost)
-            self.error = exc
-            self.finished_event.set()
-            self.failed.emit(exc)
-        else:
-            self.finished_event.set()
-            self.done.emit(self.result)
-        finally:
-            Job._running.discard(self)
-
-
-def run_job(fn: Callable[..., Any], *args: Any, owner: QObject | None = None,
-            on_done: Callable[[Any], None] | None = None,
-            on_error: Callable[[BaseException], None] | None = None,
-            on_progress: Callable[[int, int, str], None] | None = None,
-            on_cancel: Callable[[], None] | None = None, **kwargs: Any) -> Job:
-    """Start ``fn`` on a worker thread; the callbacks run on the UI thread, and not at all
-    once ``owner`` (the widget they update) was deleted: a window closed while its job runs
-    must not get a late call on a dead widget."""
-    job = Job(fn, *args, **kwargs)
-
-    def guard(cb: Callable[..., None]) -> Callable[..., None]:
-        if owner is None:
-            return cb
-        return lambda *a: None if sip.isdeleted(owner) else cb(*a)
-
-    for signal, cb in ((job.done, on_done), (job.failed, on_error),
-                       (job.progress, on_progress), (job.cancelled, on_cancel)):
-        if cb is not None:
-            signal.connect(guard(cb))
-    return job.start()
 
 
 class Banner(QFrame):
@@ -269,18 +189,11 @@ class Session(QObject):
         if self._opening is not None and not self._opening.finished_event.is_set():
             return self._opening
 
-        team = self.team
+        from annotator.remote.team import open_session
 
-        def work() -> Any:
-            if team is not None:
-                return _open_team(self.ws.root, team)
-            from annotator.store import open_store
-            from annotator.workflow.service import Services
-
-            store = open_store(workspace_root=self.ws.root, database_url=self.database_url)
-            return Services(store), None
-
-        self._opening = run_job(work, owner=self, on_done=self._opened, on_error=self._failed)
+        self._opening = run_job(open_session, self.ws.root, self.team,
+                                database_url=self.database_url, owner=self,
+                                on_done=self._opened, on_error=self._failed)
         return self._opening
 
     def _opened(self, result: Any) -> None:
@@ -383,20 +296,3 @@ class Session(QObject):
 
     def touched(self) -> None:
         self.data_changed.emit()
-
-
-def _open_team(root: Any, team: Any) -> tuple[Any, Any]:
-    """The team server's services and, if the keyring holds a token that still works, who
-    it belongs to (so the app does not ask for the passphrase again)."""
-    from annotator.remote import team as team_mod
-    from annotator.workflow.errors import AuthenticationFailed
-
-    svc = team_mod.remote_services(root, team)
-    svc.health()  # ServerUnavailable (with the reason) if it is down
-    if svc.api.token is None:
-        return svc, None
-    try:
-        return svc, svc.whoami()
-    except AuthenticationFailed:  # expired or revoked: sign in again
-        svc.api.token = None
-        return svc, None

@@ -40,12 +40,8 @@ from PyQt6.QtWidgets import (
 
 from annotator.errors import AnnotatorError
 from annotator.submission.local import remember_submission
-from annotator.ui.workflow.common import (
-    Banner,
-    Session,
-    error_text,
-    run_job,
-)
+from annotator.ui.work import run_job
+from annotator.ui.workflow.common import Banner, Session, error_text
 from annotator.ui.workflow.player import Player
 
 # The core's words (annotator.preferences.RETENTION_CHOICES), as the contributor reads them.

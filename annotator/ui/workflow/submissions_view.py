@@ -34,13 +34,13 @@ from annotator.display import duration, when
 from annotator.errors import AnnotatorError
 from annotator.submission.local import local_submissions
 from annotator.submission.retention import apply_retention, keep_recording, review_retention
+from annotator.ui.work import run_job
 from annotator.ui.workflow.common import (
     STATE_COLOURS,
     Banner,
     Session,
     SessionView,
     read_only_table,
-    run_job,
 )
 from annotator.workflow.states import state_label
 
