@@ -26,6 +26,20 @@ def test_import_linter_contracts_hold():
     assert "0 broken" in out.stdout
 
 
+def test_the_qt_contract_covers_every_part_but_the_ui():
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "contracts"]
+    qt_free = next(c for c in contracts if c["name"].startswith("Only annotator.ui imports"))
+    parts = {f"annotator.{p.stem if p.suffix else p.name}" for p in PACKAGE.iterdir()
+             if (p.suffix == ".py" and not p.name.startswith("__"))
+             or (p.is_dir() and (p / "__init__.py").is_file())}
+    assert set(qt_free["source_modules"]) == parts - {"annotator.ui"}
+    layers = next(c for c in contracts if c["type"] == "layers")["layers"]
+    assert not any(":" in layer for layer in layers), "say which parts are independent (|)"
+
+
 # Where the environment may be touched: the settings object reads it; the team server's own
 # configuration object reads its keys; child processes are handed a copy; the OCR engine's
 # thread limit is set (not read) before it loads.
@@ -48,3 +62,76 @@ def test_only_the_settings_object_reads_the_environment():
                 found.append(f"{rel}:{node.lineno} os.{node.attr}")
     assert not found, ("read the environment through annotator.settings (and document the "
                        "key there): " + ", ".join(found))
+
+
+# -- the UI only draws --------------------------------------------------------------------------
+# What changes files, as called from annotator/ui: the core does it (and the CLI calls the
+# same code).  Path.replace/rename take one argument, str.replace two: only the first count.
+_WRITE_METHODS = {"write_text", "write_bytes", "mkdir", "unlink", "rmdir", "touch", "chmod",
+                  "symlink_to", "hardlink_to"}
+_ONE_ARG_WRITES = {"replace", "rename"}
+_WRITE_FUNCTIONS = {
+    "os": {"open", "remove", "unlink", "rename", "replace", "makedirs", "mkdir", "rmdir",
+           "symlink", "link", "chmod", "truncate", "ftruncate", "write"},
+    "shutil": {"copy", "copy2", "copyfile", "copytree", "move", "rmtree", "copyfileobj"},
+    "tempfile": {"mkdtemp", "mkstemp", "TemporaryDirectory", "NamedTemporaryFile"},
+    "cv2": {"imwrite"}, "np": {"save", "savez", "savez_compressed"}, "json": {"dump"},
+}
+_WRITE_NAMES = {"write_json_atomic", "atomic_write", "atomic_file", "atomic_path",
+                "publish_folder", "create_once"}
+# Threads: only the UI's runner starts them (annotator/ui/work.py).
+_THREAD_MAKERS = {"Thread", "ThreadPoolExecutor", "ProcessPoolExecutor", "QThread",
+                  "QThreadPool", "start_new_thread"}
+RUNNER = "annotator/ui/work.py"
+
+
+def _ui_violations(rel: str, tree: ast.AST) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for base in node.bases:
+                name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+                if name in _THREAD_MAKERS:
+                    found.append(f"{rel}:{node.lineno} a {name} subclass")
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+        owner = f.value.id if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) \
+            else None
+        if name in _THREAD_MAKERS and rel != RUNNER:
+            found.append(f"{rel}:{node.lineno} starts a thread ({name})")
+        elif name == "open" and owner is None:
+            mode = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "mode"), None)
+            if isinstance(mode, ast.Constant) and set(str(mode.value)) & set("wax+"):
+                found.append(f"{rel}:{node.lineno} open(..., {mode.value!r})")
+        elif owner in _WRITE_FUNCTIONS and name in _WRITE_FUNCTIONS[owner]:
+            found.append(f"{rel}:{node.lineno} {owner}.{name}")
+        elif owner is None and name in _WRITE_NAMES:
+            found.append(f"{rel}:{node.lineno} {name}")
+        elif isinstance(f, ast.Attribute) and (name in _WRITE_METHODS or (
+                name in _ONE_ARG_WRITES and len(node.args) == 1 and not node.keywords)):
+            found.append(f"{rel}:{node.lineno} .{name}()")
+    return found
+
+
+def test_the_ui_only_draws_no_file_writes_and_no_threads_of_its_own():
+    found = [v for rel, tree in _modules(PACKAGE / "ui") for v in _ui_violations(rel, tree)]
+    assert not found, ("annotator/ui holds widgets and their wiring: move what writes files "
+                       "into the core (the CLI then calls the same code) and run long work "
+                       "through annotator.ui.work.run_job:\n  " + "\n  ".join(found))
+
+
+def test_the_ui_rule_catches_what_it_is_meant_to():
+    bad = ast.parse("import threading, shutil\n"
+                    "threading.Thread(target=f).start()\n"
+                    "open(p, 'wb')\nopen(p, mode='a')\nopen(p)\n"
+                    "shutil.rmtree(d)\npath.write_text('x')\npath.replace(other)\n"
+                    "text.replace('a', 'b')\nwrite_json_atomic(p, {})\n"
+                    "class W(QThread): pass\n")
+    found = _ui_violations("annotator/ui/x.py", bad)
+    assert sorted(v.split(" ", 1)[1] for v in found) == sorted([
+        "a QThread subclass", "starts a thread (Thread)", "open(..., 'wb')", "open(..., 'a')",
+        "shutil.rmtree", ".write_text()", ".replace()", "write_json_atomic"])
+    assert not _ui_violations(RUNNER, ast.parse("threading.Thread(target=f)"))
