@@ -6,8 +6,8 @@ from __future__ import annotations
 from PyQt6.QtCore import Qt
 
 from annotator.drafts.markers import BOX, CLICK, SCROLL
+from annotator.submission.playback import parse_steps
 from annotator.ui.editor.window import EditorWindow
-from annotator.ui.workflow.player import parse_steps
 
 
 def open_drafted(qtbot, folder) -> EditorWindow:
