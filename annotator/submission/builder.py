@@ -262,6 +262,13 @@ class PreparedPackage:
                 "window_titles_included": self.window_titles_included,
                 "leak_check": self.leak_check.status}
 
+    def _steps_line(self) -> str:
+        # The package ends with the outcome's terminal step; the contributor counts actions.
+        if self.outcome:
+            return (f"Steps: {self.step_count - 1} actions, each with its picture, instruction "
+                    f"and thought, then the final screen with the outcome ({self.outcome}).")
+        return f"Steps: {self.step_count}, each with its picture, instruction and thought."
+
     def summary_lines(self) -> list[str]:
         """What will be shared, in plain words (the consent dialog and the CLI show these)."""
         s = self.duration_us / 1e6
@@ -269,7 +276,7 @@ class PreparedPackage:
         return [
             f"Video: {int(s // 60)}:{s % 60:04.1f} of screen recording ({w}x{h}), "
             "with every redaction burned in.",
-            f"Steps: {self.step_count}, each with its picture, instruction and thought.",
+            self._steps_line(),
             "Typed text: " + ("included (masked parts replaced by " + PLACEHOLDER + ")."
                               if self.typed_text_included else "not included."),
             "Window titles: " + ("included." if self.window_titles_included

@@ -114,7 +114,8 @@ def test_record_consent_review_resubmit_approve_pay_withdraw(qtbot, demo, tmp_pa
     first = dlg.info
     assert first is not None, dlg.banner.text()
     detail = svc.get_submission(actor=world.admin, submission_id=first.id)
-    assert str(detail.info.state) == "submitted" and detail.info.step_count == 3
+    # three actions, then the terminal step that carries the outcome
+    assert str(detail.info.state) == "submitted" and detail.info.step_count == 4
     assert "I consent" in detail.consent.method and detail.consent.terms_version == "1"
     dlg.close()
 
@@ -125,7 +126,7 @@ def test_record_consent_review_resubmit_approve_pay_withdraw(qtbot, demo, tmp_pa
     assert rv.table.rowCount() == 1
     rv.table.selectRow(0)
     rv.claim_btn.click()
-    qtbot.waitUntil(lambda: rv.playback.steps.count() == 3, timeout=30_000)
+    qtbot.waitUntil(lambda: rv.playback.steps.count() == 4, timeout=30_000)
     assert "Do it (type)" in rv.playback.steps.item(1).text()
     assert "Fill in the invoice" in rv.task_box.text()
     qtbot.waitUntil(lambda: rv.playback.player.view.rgb is not None, timeout=10_000)

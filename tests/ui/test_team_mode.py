@@ -121,7 +121,8 @@ def test_two_desktops_submit_review_resubmit_approve_export(
     qtbot.waitUntil(lambda: dlg.info is not None or _error(dlg), timeout=90_000)
     first = dlg.info
     assert first is not None, dlg.banner.text()
-    assert first.state is State.SUBMITTED and first.step_count == 3
+    # three actions, then the terminal step that carries the outcome
+    assert first.state is State.SUBMITTED and first.step_count == 4
     assert win_c.session.pending_count() == 0  # accepted: the outbox is empty again
     dlg.close()
     qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10_000)
@@ -136,7 +137,7 @@ def test_two_desktops_submit_review_resubmit_approve_export(
     assert first.id in ids
     rv.table.selectRow(ids.index(first.id))
     rv.claim_btn.click()
-    qtbot.waitUntil(lambda: rv.playback.steps.count() == 3, timeout=60_000)
+    qtbot.waitUntil(lambda: rv.playback.steps.count() == 4, timeout=60_000)
     assert "Do it (type)" in rv.playback.steps.item(1).text()
     rv.playback.steps.setCurrentRow(1)
     rv.comment_edit.setPlainText("Say which field you type into.")
