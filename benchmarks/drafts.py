@@ -104,8 +104,8 @@ def point_in(box: list[int], rng: random.Random, kind: str) -> tuple[int, int]:
 
 
 # -- recording the generated screens ---------------------------------------------------------
-def record_screens(h: Harness, env: dict[str, str], out: Path, screens: int, seed: int
-                   ) -> list[dict[str, Any]]:
+def record_screens(h: Harness, env: dict[str, str], out: Path, screens: int, seed: int,
+                   start: int = 0) -> list[dict[str, Any]]:
     """Record clicks on ``screens`` generated screens into ``out``; returns the truth, one
     entry per click in order."""
     app_env = env | {"QT_ACCESSIBILITY": "1", "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1"}
@@ -120,7 +120,7 @@ def record_screens(h: Harness, env: dict[str, str], out: Path, screens: int, see
     rng = random.Random(seed)
     truth: list[dict[str, Any]] = []
     try:
-        for k in range(screens):
+        for k in range(start, start + screens):
             app.proc.stdin.write(f"show {k}\n".encode())
             app.proc.stdin.flush()
             line = app.wait_for_line(lambda ln: ln.startswith("screen "), 30)
@@ -160,7 +160,7 @@ def record_screens(h: Harness, env: dict[str, str], out: Path, screens: int, see
                 if action == "double_click" and c["kind"] == "cell":
                     xdo(env, "key", "Escape")  # leave the cell editor a double click opened
                     time.sleep(0.3)
-            print(f"  screen {k + 1}/{screens} ({screen['kind']}, "
+            print(f"  screen {k + 1}/{start + screens} ({screen['kind']}, "
                   f"{'dark' if screen['dark'] else 'light'}, {screen['px']} px): "
                   f"{len(truth)} clicks so far", flush=True)
     finally:
@@ -347,8 +347,10 @@ def _typing(bundle: Path, steps: list[Any], pairs: list[tuple[int, dict[str, Any
 # -- main ------------------------------------------------------------------------------------
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--screens", type=int, default=60, help="generated screens (default 60, "
-                    "about 560 clicks)")
+    ap.add_argument("--screens", type=int, default=64, help="generated screens (default 64, "
+                    "about 520 clicks)")
+    ap.add_argument("--start", type=int, default=0,
+                    help="the first screen's number (to add screens to an earlier run)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", action="store_true", help="keep the recordings")
     ap.add_argument("--workdir", type=Path, help="where recordings go (with --keep)")
@@ -358,6 +360,8 @@ def main() -> int:
     ap.add_argument("--real-apps", action="store_true",
                     help="also record gtk3-widget-factory (GTK) and FeatherPad (Qt)")
     ap.add_argument("--only-real-apps", action="store_true")
+    ap.add_argument("--apps", help="with --real-apps: only these (comma separated: "
+                    "gtk3-widget-factory, featherpad)")
     args = ap.parse_args()
 
     bundles: list[Path] = list(args.bundle)
@@ -371,15 +375,16 @@ def main() -> int:
                 xs = start_xvfb(h, WIDTH, HEIGHT)
                 env = start_session(h, xs, work)
                 if not args.only_real_apps:
-                    out = work / "generated"
+                    out = work / ("generated" if not args.start else f"generated-{args.start}")
                     print(f"Recording {args.screens} generated screens into {out}", flush=True)
-                    truth = record_screens(h, env, out, args.screens, args.seed)
+                    truth = record_screens(h, env, out, args.screens, args.seed, args.start)
                     (out / "truth.json").write_text(json.dumps(truth))
                     bundles.append(out)
                 if args.real_apps or args.only_real_apps:
                     from benchmarks.drafts_apps import record_real_apps
 
-                    bundles.extend(record_real_apps(h, env, work, args.seed))
+                    bundles.extend(record_real_apps(
+                        h, env, work, args.seed, args.apps.split(",") if args.apps else None))
         all_results = {}
         for b in bundles:
             truth = json.loads((b / "truth.json").read_text())
@@ -400,7 +405,42 @@ def main() -> int:
     return 0
 
 
+def combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The results of several recordings of generated screens as one."""
+    out: dict[str, Any] = {"typing": {}}
+    for mode in ("a11y", "ocr", "reference"):
+        ms = [p[mode] for p in parts]
+        n = sum(m["scored"] for m in ms)
+        right = sum(m["right"] for m in ms)
+        steps = sum(p.get("clicks_matched", m["scored"]) for p, m in zip(parts, ms, strict=True))
+
+        def mean(key: str, ms: list[dict[str, Any]] = ms, steps: int = steps) -> float:
+            return sum(m.get(key, 0.0) * p.get("clicks_matched", 1)
+                       for p, m in zip(parts, ms, strict=True)) / max(1, steps)
+
+        out[mode] = {"scored": n, "right": right, "right_share": right / n if n else 0.0,
+                     "weak_share": sum(m.get("weak_share", 0) * m["scored"] for m in ms) / max(1, n),
+                     "wrong_share": sum(m.get("wrong_share", 0) * m["scored"] for m in ms)
+                     / max(1, n),
+                     "ms_per_step": mean("ms_per_step"), "ms_p95": max(m.get("ms_p95", 0)
+                                                                        for m in ms),
+                     "cpu_ms_per_step": mean("cpu_ms_per_step"),
+                     "icons": sum(m.get("icons", 0) for m in ms),
+                     "icons_weak": sum(m.get("icons_weak", 0) for m in ms),
+                     "sensitive": sum(m.get("sensitive", 0) for m in ms),
+                     "sensitive_quoted": sum(m.get("sensitive_quoted", 0) for m in ms),
+                     "by": {}, "misses": []}
+    for mode in ("a11y", "ocr"):
+        out["typing"][mode] = {k: sum(p["typing"][mode][k] for p in parts)
+                               for k in ("n", "field_named")}
+    out["clicks_matched"] = sum(p.get("clicks_matched", 0) for p in parts)
+    return out
+
+
 def report(all_results: dict[str, Any]) -> None:
+    generated = [r for name, r in all_results.items() if name.startswith("generated")]
+    if len(generated) > 1:
+        all_results["generated (all)"] = combine(generated)
     rows = []
     for name, r in all_results.items():
         for mode in ("a11y", "ocr", "reference"):
@@ -409,11 +449,12 @@ def report(all_results: dict[str, Any]) -> None:
                          f"{100 * m.get('weak_share', 0):.1f}%",
                          f"{100 * m.get('wrong_share', 0):.1f}%",
                          f"{m['ms_per_step']:.1f}", f"{m.get('ms_p95', 0):.0f}",
+                         f"{m.get('cpu_ms_per_step', 0):.1f}",
                          f"{m.get('icons_weak', '-')}/{m.get('icons', '-')}",
                          f"{m.get('sensitive_quoted', '-')}/{m.get('sensitive', '-')}"])
     print()
     print_table(["recording", "drafter", "clicks", "right", "weak", "wrong", "ms/step",
-                 "p95 ms", "icons weak", "e-mails quoted"], rows)
+                 "p95 ms", "CPU ms/step", "icons weak", "e-mails quoted"], rows)
     for name, r in all_results.items():
         t = r["typing"]
         print(f"  {name}: typing into a field named right: with accessibility "

@@ -98,7 +98,10 @@ class Tree:
             except Exception as exc:  # noqa: BLE001 - an element gone meanwhile
                 self.errors.append(repr(exc))
                 continue
-            showing = bool(int(state[0]) >> 25 & 1)
+            try:
+                showing = bool(int(state[0]) >> 25 & 1)
+            except (TypeError, ValueError, IndexError):  # not an accessible's answer
+                continue
             if showing or role in ("application", "frame", "window"):
                 todo.extend(tuple(k) for k in kids[:400])
             if not showing or role == "application":
@@ -123,9 +126,12 @@ class Tree:
         self.conn.close()
 
 
-def record_real_apps(h: Harness, env: dict[str, str], work: Path, seed: int) -> list[Path]:
+def record_real_apps(h: Harness, env: dict[str, str], work: Path, seed: int,
+                     only: list[str] | None = None) -> list[Path]:
     out = []
     for app, (cmd, plan, extra) in APPS.items():
+        if only and app not in only:
+            continue
         if not shutil.which(cmd[0]):
             print(f"  {app} is not installed (apt-get install gtk-3-examples featherpad): "
                   "skipped", flush=True)
