@@ -98,9 +98,19 @@ class BundleFrames:
             self._reader = None
 
 
+class FrameNotReady(Exception):
+    """The frame a draft needs is not at hand yet (the editor's frame cache is still being
+    built, and this thread may not decode): draft the step later."""
+
+
 class ThreadFrames:
-    """``BundleFrames`` for each thread that asks (a decoder is used by one thread only), so
-    that several drafting threads can share one Drafter."""
+    """Frames for several drafting threads sharing one Drafter: frames offered by the
+    caller (the editor's view shows a step's frame: the same pixels), then the frame cache,
+    then a decoder of each thread's own (one decoder is used by one thread only).  A thread
+    that may not decode (``allow_decode(False)``: the editor's background thread, which
+    must not compete with the frame cache's own decoding) gets FrameNotReady instead."""
+
+    OFFERED = 8
 
     def __init__(self, folder: Path, video: Path) -> None:
         self.folder = folder
@@ -108,8 +118,32 @@ class ThreadFrames:
         self._local = threading.local()
         self._all: list[BundleFrames] = []
         self._lock = threading.Lock()
+        self._offered: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.decode_everywhere = False  # the frame cache is complete (or failed)
+
+    def allow_decode(self, allowed: bool) -> None:
+        """For the calling thread."""
+        self._local.decode = allowed
+
+    def offer(self, pts: int, rgb: np.ndarray) -> None:
+        with self._lock:
+            self._offered[int(pts)] = rgb
+            self._offered.move_to_end(int(pts))
+            while len(self._offered) > self.OFFERED:
+                self._offered.popitem(last=False)
 
     def get(self, pts: int) -> np.ndarray | None:
+        with self._lock:
+            rgb = self._offered.get(int(pts))
+        if rgb is not None:
+            return rgb
+        if not getattr(self._local, "decode", True) and not self.decode_everywhere:
+            from annotator.media.framecache import read_cached
+
+            rgb = read_cached(self.folder, pts)
+            if rgb is None:
+                raise FrameNotReady(pts)
+            return rgb
         fr = getattr(self._local, "frames", None)
         if fr is None:
             fr = self._local.frames = BundleFrames(self.folder, self.video)
@@ -284,7 +318,7 @@ class Drafter:
             el = s.element or {}
             name = ph.clean_name(el.get("name"))
             kind = ph.role_kind(_role_name(el))
-            return not name or kind in FIELD_KINDS or s.type == "drag"
+            return not name or kind in FIELD_KINDS or s.type == "drag" or bool(el.get("stale"))
         if s.type == "type":
             f = s.focus or {}
             return not ph.clean_name(f.get("name"))

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.bundle.reader import Bundle
-from annotator.drafts.drafter import Drafter, ThreadFrames
+from annotator.drafts.drafter import Drafter, FrameNotReady, ThreadFrames
 from annotator.drafts.inputs import BundleContext, StepInput, result_inputs
 from annotator.drafts.model import Draft
 from annotator.drafts.privacy import Guard
@@ -51,6 +51,7 @@ class RecordingDrafts:
         self._keys: dict[str, str] = {}
         self._busy: set[str] = set()  # being drafted by some thread
         self._older: dict[str, Draft] = {}  # drafts replaced since opening
+        self._waiting: set[str] = set()  # their frame is not cached yet (FrameNotReady)
         self._lock = threading.RLock()
 
     @classmethod
@@ -136,15 +137,39 @@ class RecordingDrafts:
         """The next step to draft: the first of ``order`` without a draft (and not being
         drafted), else (unless ``only``) the first of all."""
         with self._lock:
+            skip = self._busy | self._waiting
             for sid in order:
-                if sid in self._index and sid not in self.drafts and sid not in self._busy:
+                if sid in self._index and sid not in self.drafts and sid not in skip:
                     return sid
             if only:
                 return None
             for s in self.inputs:
-                if s.id not in self.drafts and s.id not in self._busy:
+                if s.id not in self.drafts and s.id not in skip:
                     return s.id
         return None
+
+    def frames_arrived(self, complete: bool = False) -> None:
+        """The frame cache wrote more frames (``complete``: all it will): steps that were
+        waiting for one may be drafted now."""
+        with self._lock:
+            self._waiting.clear()
+            if complete and self._frames is not None:
+                self._frames.decode_everywhere = True
+
+    def offer_frame(self, pts: int, rgb: Any) -> None:
+        """A frame the caller has decoded anyway (the editor shows it)."""
+        if self._frames is not None:
+            self._frames.offer(pts, rgb)
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def allow_decode(self, allowed: bool) -> None:
+        """May the calling thread decode frames the cache does not have yet?"""
+        if self._frames is not None:
+            self._frames.allow_decode(allowed)
 
     def draft_one(self, sid: str) -> Draft | None:
         """Draft one step (outside the lock: the editor may change steps or redactions
@@ -157,6 +182,10 @@ class RecordingDrafts:
             self._busy.add(sid)
         try:
             d = drafter.draft(inputs, i)
+        except FrameNotReady:
+            with self._lock:
+                self._waiting.add(sid)  # after the frame cache's next frames
+            return None
         finally:
             with self._lock:
                 self._busy.discard(sid)

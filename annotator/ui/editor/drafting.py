@@ -87,6 +87,10 @@ class DraftWorker(QObject):
 
     # -- the worker thread ------------------------------------------------------------------
     def _run(self, front: bool) -> None:
+        # The background thread waits for the frame cache rather than decode frames of its
+        # own (two decoders would slow the cache and every seek); the one for the rows on
+        # screen may decode.
+        self.drafts.allow_decode(front)
         if not front:
             with contextlib.suppress(OSError, AttributeError):
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
@@ -117,7 +121,7 @@ class DraftWorker(QObject):
                             self._order = []  # done with these rows until asked again
                         continue
                     self._work = self.drafts.next_missing(self._order) is not None
-                    done = not self._work
+                    done = not self._work and not self.drafts.waiting
                 if since_save:
                     self.drafts.save()
                     since_save = 0

@@ -70,6 +70,11 @@ class DraftsMixin:
             self._fill_draft_panel()
         self._update_markers()
 
+    def _frames_for_drafts(self, complete: bool = False) -> None:
+        """The frame cache wrote frames (or finished): drafts waiting for them go on."""
+        self.drafts.frames_arrived(complete)
+        self.draft_worker.wake()
+
     def _on_drafts_finished(self) -> None:
         self.step_model.drafting = False
         self.step_model.drafts_changed([])

@@ -746,6 +746,7 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
 
     def _on_frame(self, requested: int, pts: int, rgb) -> None:
         self.view.show_frame(pts, rgb)
+        self.drafts.offer_frame(pts, rgb)  # a step's frame, decoded once for both
         self._thumbs_timer.start()  # thumbnails load once seeking pauses
         if not self._background_started:
             self._start_background()
@@ -901,11 +902,13 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         if now - getattr(self, "_thumbs_asked", 0.0) > 1.0:  # rows on screen: their thumbs
             self._thumbs_asked = now
             self.step_model.thumbs_may_have_appeared()
+            self._frames_for_drafts()
 
     def _on_cache_done(self, _result: object = None) -> None:
         self.progress.hide()
         self.cancel_btn.hide()
         self.step_model.thumbs_may_have_appeared()
+        self._frames_for_drafts(complete=True)
 
     def wait_for_cache(self, timeout: float = 60) -> None:
         """Wait until the background frame cache is built (tests, benchmarks)."""
