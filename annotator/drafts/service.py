@@ -162,6 +162,11 @@ class RecordingDrafts:
             self._frames.offer(pts, rgb)
 
     @property
+    def frames_complete(self) -> bool:
+        """Every frame is at hand (the frame cache is complete, or there is no video)."""
+        return self._frames is None or self._frames.decode_everywhere
+
+    @property
     def waiting(self) -> int:
         with self._lock:
             return len(self._waiting)

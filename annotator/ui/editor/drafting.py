@@ -43,6 +43,7 @@ class DraftWorker(QObject):
         self._stop = False
         self._hold_until = 0.0
         self._work = True
+        self._wakes = 0  # counts prioritize() and wake() calls
         self._threads: list[threading.Thread] = []
         self._emit_lock = threading.Lock()
         self.busy_s = 0.0  # time spent drafting (measured by the benchmark)
@@ -59,13 +60,15 @@ class DraftWorker(QObject):
         """Draft these first (the rows on screen, the selected step)."""
         with self._cv:
             self._order = list(step_ids)
-            self._cv.notify()
+            self._wakes += 1
+            self._cv.notify_all()
 
     def wake(self) -> None:
-        """Steps or redactions changed: drafts are missing again."""
+        """Steps or redactions changed, or frames arrived: drafts may be made again."""
         with self._cv:
             self._work = True
-            self._cv.notify()
+            self._wakes += 1
+            self._cv.notify_all()
 
     def hold(self) -> None:
         with self._cv:
@@ -74,12 +77,12 @@ class DraftWorker(QObject):
     def release(self) -> None:
         with self._cv:
             self._hold_until = 0.0
-            self._cv.notify()
+            self._cv.notify_all()
 
     def close(self) -> None:
         with self._cv:
             self._stop = True
-            self._cv.notify()
+            self._cv.notify_all()
         self.drafts.cancel.set()
         for t in self._threads:
             t.join(timeout=10)
@@ -87,10 +90,11 @@ class DraftWorker(QObject):
 
     # -- the worker thread ------------------------------------------------------------------
     def _run(self, front: bool) -> None:
-        # The background thread waits for the frame cache rather than decode frames of its
-        # own (two decoders would slow the cache and every seek); the one for the rows on
-        # screen may decode.
-        self.drafts.allow_decode(front)
+        # Neither thread decodes frames of its own while the frame cache is being built (two
+        # decoders would slow the cache and every seek): the rows on screen are drafted as
+        # the cache writes their frames (or from the frame the view shows), everything else
+        # once the cache is complete.
+        self.drafts.allow_decode(False)
         if not front:
             with contextlib.suppress(OSError, AttributeError):
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
@@ -100,11 +104,14 @@ class DraftWorker(QObject):
         pending: list[str] = []
         last_emit = time.monotonic()
         since_save = 0
+        seen = -1  # the front thread: the wake-up it last found nothing to do after
         while True:
             with self._cv:
                 while not self._stop:
                     wait = self._hold_until - time.monotonic()
-                    if wait <= 0 and self._work and (not front or self._order):
+                    ready = (self._order and self._wakes != seen) if front \
+                        else (self._work and self.drafts.frames_complete)
+                    if wait <= 0 and ready:
                         break
                     self._cv.wait(wait if wait > 0 else None)
                 if self._stop:
@@ -116,9 +123,8 @@ class DraftWorker(QObject):
                     self.drafted.emit(pending)
                     pending = []
                 with self._cv:
-                    if front:
-                        if self._order == order:
-                            self._order = []  # done with these rows until asked again
+                    if front:  # these rows are drafted, or wait for their frames
+                        seen = self._wakes
                         continue
                     self._work = self.drafts.next_missing(self._order) is not None
                     done = not self._work and not self.drafts.waiting

@@ -899,10 +899,12 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
         now = time.monotonic()
+        if now - getattr(self, "_drafts_told", 0.0) > 0.2:  # rows on screen: their drafts
+            self._drafts_told = now
+            self._frames_for_drafts()
         if now - getattr(self, "_thumbs_asked", 0.0) > 1.0:  # rows on screen: their thumbs
             self._thumbs_asked = now
             self.step_model.thumbs_may_have_appeared()
-            self._frames_for_drafts()
 
     def _on_cache_done(self, _result: object = None) -> None:
         self.progress.hide()
