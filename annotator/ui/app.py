@@ -294,6 +294,14 @@ class LibraryWindow(QMainWindow):
             self.banner.show_message("Not connected to the store yet.", "warn",
                                      [("Retry", s.open_store)])
             return None
+        dlg = self.sign_in_dialog
+        if dlg is not None and dlg.isVisible():
+            # One sign-in at a time: the dialog already open (the one shown on start may be
+            # behind the editor) serves this request too, instead of a second one.
+            self._after_sign_in = then if then is not None else self._after_sign_in
+            dlg.raise_()
+            dlg.activateWindow()
+            return dlg
         self._after_sign_in = then
         # Signed out of (or not yet back on) a server: its user name is filled in.
         name = s.team.user if s.team is not None and s.actor is None else ""

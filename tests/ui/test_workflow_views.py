@@ -63,6 +63,9 @@ def test_first_run_setup_invite_switch_user_and_wrong_passphrase(qtbot, wsvc):
     dlg = win.sign_in_dialog
     assert dlg is not None and dlg.mode == "setup"  # an empty store: create the first admin
     assert _visible_tabs(win) == ["Recordings"]
+    # Submitting from the editor while it is open asks in the same dialog, then goes on.
+    went_on = []
+    assert win.show_sign_in(then=lambda: went_on.append(True)) is dlg
     dlg.name.setText("admin")
     dlg.passphrase.setText("admin passphrase")
     dlg.again.setText("another passphrase")
@@ -72,6 +75,7 @@ def test_first_run_setup_invite_switch_user_and_wrong_passphrase(qtbot, wsvc):
     dlg.again.setText("admin passphrase")
     dlg.submit()
     assert win.session.actor.name == "admin" and win.session.role == "admin"
+    assert went_on == [True]
     assert _visible_tabs(win) == ["Recordings", "Tasks", "My submissions", "Review", "Admin"]
 
     # The admin invites a contributor; the generated passphrase is shown once.
