@@ -117,9 +117,7 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int) -> dict[str, Any
             app.processEvents()
             time.sleep(0.005)
     res["seek_ms"] = [round(x * 1000, 1) for x in lat]
-    cache = getattr(win, "_cache_thread", None)
-    if cache is not None:
-        cache.join(WAIT_S)
+    win.wait_for_cache(WAIT_S)
     res["cache_built_s"] = time.perf_counter() - t0
     total = len(steps)
     if drafting:
