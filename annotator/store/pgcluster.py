@@ -1,9 +1,12 @@
-"""A throwaway PostgreSQL cluster for tests and benchmarks (Debian's ``postgresql`` package).
+"""A PostgreSQL cluster for tests, benchmarks and ``annotator server-up`` (Debian's
+``postgresql`` package).
 
 ``initdb`` in a temporary folder, the server listening on 127.0.0.1 at a free port with its
 unix socket in that folder, a random password for TCP connections (scram-sha-256), and
-everything removed by ``stop()``.  ``initdb`` and ``pg_ctl`` refuse to run as root, so as root
-(CI) they run as the ``postgres`` user through ``runuser``.
+everything removed by ``stop()``.  With ``folder=`` the cluster lives there and is kept: a
+second start finds it and starts it again (with the same ``password``, which the caller
+keeps).  ``initdb`` and ``pg_ctl`` refuse to run as root, so as root (CI) they run as the
+``postgres`` user through ``runuser``.
 
     with PgCluster() as pg:
         url = pg.create_database("t1")
@@ -50,11 +53,15 @@ def free_port() -> int:
 
 
 class PgCluster:
-    def __init__(self, *, fast: bool = True, user: str = "postgres") -> None:
+    def __init__(self, *, fast: bool = True, user: str = "postgres",
+                 folder: str | os.PathLike[str] | None = None,
+                 password: str | None = None) -> None:
         self.fast = fast
         self.user = user
         self.port = 0
-        self.password = secrets.token_urlsafe(18)
+        self.password = password or secrets.token_urlsafe(18)
+        self.keep = folder is not None
+        self.folder = Path(folder) if folder is not None else None
         self.tmp: Path | None = None
         self._as_other: list[str] = []
         self._started = False
@@ -77,7 +84,11 @@ class PgCluster:
 
     def start(self) -> PgCluster:
         initdb, pg_ctl = find_bin("initdb"), find_bin("pg_ctl")
-        self.tmp = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.tmp = self.folder
+        else:
+            self.tmp = Path(tempfile.mkdtemp(prefix="annotator-pg-"))
         if os.geteuid() == 0:
             try:
                 pw = pwd.getpwnam(self.user)
@@ -92,14 +103,8 @@ class PgCluster:
             os.chown(self.tmp, pw.pw_uid, pw.pw_gid)
             self._as_other = ["runuser", "-u", self.user, "--"]
         try:
-            pwfile = self.tmp / "pw"
-            pwfile.write_text(self.password + "\n")
-            if self._as_other:
-                os.chown(pwfile, pwd.getpwnam(self.user).pw_uid, -1)
-            self._run(initdb, "-D", str(self.data_dir), "-U", "postgres", "-E", "UTF8",
-                      "--no-locale", "--auth-local=trust", "--auth-host=scram-sha-256",
-                      f"--pwfile={pwfile}")
-            pwfile.unlink()
+            if not (self.data_dir / "PG_VERSION").exists():
+                self._initdb(initdb)
             opts = ["-c listen_addresses=127.0.0.1", f"-c unix_socket_directories={self.tmp}",
                     "-c max_connections=100", "-c shared_buffers=64MB"]
             if self.fast:
@@ -124,6 +129,21 @@ class PgCluster:
             raise
         return self
 
+    def _initdb(self, initdb: str) -> None:
+        assert self.tmp is not None
+        pwfile = self.tmp / "pw"
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(self.password + "\n")
+        try:
+            if self._as_other:
+                os.chown(pwfile, pwd.getpwnam(self.user).pw_uid, -1)
+            self._run(initdb, "-D", str(self.data_dir), "-U", "postgres", "-E", "UTF8",
+                      "--no-locale", "--auth-local=trust", "--auth-host=scram-sha-256",
+                      f"--pwfile={pwfile}")
+        finally:
+            pwfile.unlink(missing_ok=True)
+
     def log_tail(self, n: int = 4000) -> str:
         try:
             return (self.tmp / "server.log").read_text(errors="replace")[-n:]  # type: ignore[operator]
@@ -139,6 +159,13 @@ class PgCluster:
 
         with psycopg.connect(self.url(dbname, driver="postgresql"), autocommit=True) as conn:
             conn.execute(sql)
+
+    def has_database(self, name: str) -> bool:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres", driver="postgresql")) as conn:
+            return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                (name,)).fetchone() is not None
 
     def create_database(self, name: str, *, template: str | None = None) -> str:
         tmpl = f" TEMPLATE {template}" if template else ""
@@ -160,11 +187,14 @@ class PgCluster:
         if self.tmp is None:
             return
         if self._started:
+            # A kept cluster shuts down cleanly; a throwaway one needs no checkpoint.
             with contextlib.suppress(Exception):
-                self._run(find_bin("pg_ctl"), "-D", str(self.data_dir), "-m", "immediate",
-                          "-w", "-t", "30", "stop", timeout=60)
+                self._run(find_bin("pg_ctl"), "-D", str(self.data_dir), "-m",
+                          "fast" if self.keep else "immediate", "-w", "-t", "30", "stop",
+                          timeout=60)
             self._started = False
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp = None
 
     def __enter__(self) -> PgCluster:
