@@ -51,6 +51,12 @@ def run(args: argparse.Namespace) -> int:
         from annotator.server.jobs import QUEUES
 
         os.nice(cfg.worker_nice)  # batch work yields the CPU to the API's requests
+        # Loaded once here: RQ forks a work-horse per job, which then starts with them
+        # (PyAV, OpenCV and the job modules take a second or more to import).
+        import av  # noqa: F401
+        import cv2  # noqa: F401
+
+        import annotator.server.verifyjob  # noqa: F401
         conn = Redis.from_url(cfg.redis_url)
         Worker(list(QUEUES), connection=conn).work(logging_level="WARNING")
         return 0

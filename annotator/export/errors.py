@@ -23,3 +23,14 @@ class BadSubmission(ExportError):
 
 class CheckFailed(ExportError):
     """``annotator export --check`` found problems."""
+
+
+def as_bad(submission_id: int, exc: BaseException) -> BadSubmission:
+    """Any error met while reading or writing one submission, as the ``BadSubmission`` that
+    skips it (and names it) instead of ending the export."""
+    if isinstance(exc, BadSubmission):
+        return exc
+    what = exc.message if isinstance(exc, AnnotatorError) else \
+        f"{type(exc).__name__}: {str(exc)[:200]}"
+    return BadSubmission(submission_id, f"it cannot be exported ({what}).",
+                         "Run `annotator db check`; the other submissions were exported.")

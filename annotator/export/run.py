@@ -12,6 +12,7 @@ The episodes come from the store (``run_export``) or from a canonical export
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -29,7 +30,7 @@ from annotator.export.base import Context, Writer
 from annotator.export.canonical import CanonicalWriter
 from annotator.export.chatsft import DIALECTS, ChatSFTWriter
 from annotator.export.computeruse import ComputerUseWriter
-from annotator.export.errors import BadSubmission, CheckFailed, ExportError
+from annotator.export.errors import BadSubmission, CheckFailed, ExportError, as_bad
 from annotator.export.filter import compile_filter
 from annotator.export.images import (
     FORMATS,
@@ -195,23 +196,26 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
     for ep in approved_episodes(store, only_ids=req.only_ids):
         if ep.episode_id in gone:
             continue  # withdrawn by a list newer than the store (a refresh's --withdrawn)
+        # Whatever one submission holds, it can only skip itself (reported), never stop
+        # the export: any error reading it is a BadSubmission.
         try:
             reader.load(ep)
-        except BadSubmission as exc:
-            if accept(ep.filter_row()):
-                bad(exc)
-            continue
-        if not accept(ep.filter_row()):
+        except Exception as exc:  # noqa: BLE001
+            with contextlib.suppress(Exception):
+                if accept(ep.filter_row()):
+                    bad(as_bad(ep.submission_id, exc))
             continue
         try:
+            if not accept(ep.filter_row()):
+                continue
             rows = canonical_steps(ep, dropped)
-        except BadSubmission as exc:
-            bad(exc)
+            if not rows:
+                continue
+            found = checks.screen_episode(ep.episode_id, ep.goal, rows, _redaction(
+                ep.redactions_doc), req.redaction_key)
+        except Exception as exc:  # noqa: BLE001
+            bad(as_bad(ep.submission_id, exc))
             continue
-        if not rows:
-            continue
-        found = checks.screen_episode(ep.episode_id, ep.goal, rows, _redaction(
-            ep.redactions_doc), req.redaction_key)
         if found:
             bad(BadSubmission(ep.submission_id, "its text holds what must not be exported: "
                               + "; ".join(found[:3])
@@ -291,8 +295,8 @@ def _store_items(chosen, reader: BlobReader, req: ExportRequest, fit, split_of,
             else:
                 list(pool.map(lambda r, ep=ep: verify_one(ep, r), rows))
                 stream = _windowed(pool, lambda r, ep=ep: encode_one(ep, r), rows)
-        except BadSubmission as exc:
-            bad(exc)
+        except Exception as exc:  # noqa: BLE001 - skips this submission only
+            bad(as_bad(ep.submission_id, exc))
             continue
         split = split_of(ep)
         scale = float((ep.steps_doc.get("screen") or ep.steps_doc.get("frame") or {})

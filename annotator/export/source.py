@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import aliased
 from annotator.export.errors import BadSubmission
 from annotator.store import BlobError, Store
 from annotator.store import models as m
+from annotator.workflow import safejson
 
 MAX_JSON = 64 << 20
 
@@ -175,10 +175,10 @@ class BlobReader:
     def json(self, ep: SourceEpisode, f: PackageFile) -> dict[str, Any]:
         if f.size > MAX_JSON:
             raise BadSubmission(ep.submission_id, f"{f.path} is larger than {MAX_JSON >> 20} MB.")
-        try:
-            data = json.loads(self.read(ep, f).decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise BadSubmission(ep.submission_id, f"{f.path} does not parse: {exc}.") from None
+        try:  # within depth and number limits: stored JSON came from contributors
+            data = safejson.loads(self.read(ep, f), max_bytes=MAX_JSON)
+        except safejson.JsonLimitError as exc:
+            raise BadSubmission(ep.submission_id, f"{f.path} cannot be read: {exc}.") from None
         if not isinstance(data, dict):
             raise BadSubmission(ep.submission_id, f"{f.path} is not a JSON object.")
         return data

@@ -250,7 +250,7 @@ def _wait(api: Api, outbox: Outbox, st: UploadState, timeout: float) -> None:
             with contextlib.suppress(FileNotFoundError):
                 Path(st.archive).unlink()  # accepted: the server has it now
             return
-        if info["state"] in ("rejected", "aborted"):
+        if info["state"] in ("rejected", "aborted", "cancelled"):
             st.state, st.error = "rejected", info.get("error")
             outbox.save(st)
             raise _refusal(info)

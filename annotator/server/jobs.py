@@ -1,31 +1,34 @@
 """Background jobs on RQ (Redis), with their state in PostgreSQL.
 
-- Every job has a deterministic id (``verify-<upload id>``, ``export-<uuid>``) and a row in
-  ``jobs``; enqueueing twice, or running twice, does the work once: a job first moves its row
-  ``queued -> running`` (or finds it ``done``/``failed`` and returns), and each step checks
-  what is already done (a verified upload already ingested is linked, not ingested again).
+- Every job has a deterministic id (``verify-<upload id>``, ``export-<uuid>``,
+  ``ocr-<submission>``, ``reverify-<submission>``) and a row in ``jobs`` whose state changes
+  only through the job lifecycle (``annotator.server.lifecycles``: queued, running, done,
+  failed, dead, cancelled), each change appended to ``job_transitions``.  Enqueueing twice,
+  or running twice, does the work once: a worker runs a job only if its row is ``queued``,
+  and each step checks what is already done.
+- Attempts are limited (``job_max_attempts``): a job whose worker died or that met a service
+  down goes back to ``queued`` while attempts are left, then to ``dead``: the dead letters,
+  which admins list and retry (``revive``).
 - A running job writes a heartbeat into its row every ``heartbeat_s``.  The reconciler
-  (``reconcile``) re-enqueues jobs whose heartbeat stopped (a killed worker) and jobs queued
-  in PostgreSQL but missing from Redis (Redis restarted, or down when the API enqueued).
-- The reaper (``reap``) aborts multipart uploads older than ``abandon_after_s`` and marks
-  their rows ``aborted``; it also purges stale ``staging/`` objects.
+  (``reconcile``) retries jobs whose heartbeat stopped (a killed worker), queues again jobs
+  queued in PostgreSQL but missing from Redis, records verification jobs for completed
+  uploads without one and re-verification jobs for submissions accepted before verification
+  measured files.
+- The reaper (``reap``) aborts multipart uploads older than ``abandon_after_s``, expires
+  uploads never verified in that time, deletes every object in ``incoming/`` that belongs
+  to no upload in progress, purges stale ``staging/`` objects and old server-made exports.
 
-``ocr``: after acceptance, the frames are read with OCR and the PII detectors run on the
-text (the leak check again, on the server); the result is shown to reviewers.
-
-``verify``: download the package archive from ``incoming/``, unpack it safely (regular files
-only, no link, no path leaving the folder, total size capped), and hand the folder to
-``Services.ingest_package``: the same checks as the embedded workspace (manifest, consent,
-terms, every file re-hashed while it is copied into the accepted area).  Accepted: the
-incoming object is deleted and the upload names its submission.  Refused: the upload is
-``rejected`` with the reason and the incoming object is deleted; nothing is ever shown.
+``verify`` and ``reverify``: ``annotator.server.verifyjob``.  ``ocr``: after acceptance,
+the frames are read with OCR and the PII detectors run on the text (the leak check again, on
+the server); the result is shown to reviewers.  ``export``: the approved submissions, and
+with a format the training set itself; a submission that cannot be exported is skipped
+and reported, never the end of the export.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import os
 import re
 import shutil
@@ -33,7 +36,6 @@ import tarfile
 import tempfile
 import threading
 import time
-import traceback
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,19 +45,27 @@ import sqlalchemy as sa
 
 from annotator.errors import AnnotatorError
 from annotator.server.config import ServerConfig
+from annotator.server.lifecycles import (
+    FINAL_UPLOAD_STATES,
+    JobAction,
+    JobState,
+    UploadAction,
+    UploadState,
+    move_job,
+    move_upload,
+)
 from annotator.server.objects import EXPORTS, INCOMING, ObjectStore, S3BlobStore
 from annotator.store import models as m
 from annotator.store.db import Store, open_store
 from annotator.store.errors import StoreUnavailable
 from annotator.store.server_models import Job, Upload
-from annotator.workflow.errors import PackageError, PackagePathError, WorkflowError
-from annotator.workflow.package import check_relpath
 from annotator.workflow.service import Actor, QueueFilter, Services
 from annotator.workflow.states import Role, State
 
 QUEUES = ("verify", "ocr", "export")
+QUEUE_OF = {"verify": "verify", "reverify": "verify", "ocr": "ocr", "export": "export"}
 JOB_TIMEOUT_S = 4 * 3600
-MAX_MEMBERS = 200_000
+REVERIFY_BATCH = 200  # re-verification jobs recorded per reconciler round
 
 
 def utcnow() -> dt.datetime:
@@ -101,9 +111,12 @@ class JobQueue:
                     return False
                 with contextlib.suppress(Exception):
                     old.delete(remove_from_queue=True)
-            self._queue(kind).enqueue("annotator.server.jobs.run_job", job_id, job_id=job_id,
-                                      job_timeout=JOB_TIMEOUT_S, result_ttl=3600,
-                                      failure_ttl=7 * 86400)
+            self._queue(QUEUE_OF.get(kind, kind)).enqueue(
+                "annotator.server.jobs.run_job", job_id, job_id=job_id,
+                job_timeout=JOB_TIMEOUT_S,
+                # Results live in PostgreSQL (where a withdrawal can reach them), never
+                # in Redis; a failure's traceback for a day.
+                result_ttl=0, failure_ttl=86400)
             return True
         except RedisError as exc:
             raise QueueUnavailable(
@@ -131,13 +144,12 @@ class JobQueue:
 
 def record_job(s: Any, *, job_id: str, kind: str, ref: str, now: dt.datetime,
                created_by: int | None = None, params: dict[str, Any] | None = None) -> Job:
-    """The job's row (created once; a finished job stays finished)."""
+    """The job's row (created once, queued; a finished job stays finished)."""
     job = s.get(Job, job_id)
     if job is None:
-        job = Job(id=job_id, kind=kind, ref=ref, state="queued", attempts=0,
-                  created_by_id=created_by, created_at=now, updated_at=now, params=params)
-        s.add(job)
-        s.flush()
+        job = Job(id=job_id, kind=kind, ref=ref, attempts=0, created_by_id=created_by,
+                  created_at=now, updated_at=now, params=params)
+        move_job(s, job, JobAction.CREATE, now=now, actor_id=created_by)
     return job
 
 
@@ -168,37 +180,59 @@ def context(cfg: ServerConfig | None = None) -> WorkerContext:
     return _ctx
 
 
-def run_job(job_id: str) -> dict[str, Any] | None:
-    """What RQ runs.  Safe to run twice, or after a crash half-way."""
-    ctx = context()
+def _handler(kind: str):
+    from annotator.server import verifyjob
+
+    return {"verify": verifyjob.verify_upload, "reverify": verifyjob.reverify_submission,
+            "export": export_submissions, "ocr": ocr_check}[kind]
+
+
+def memory_mb() -> dict[str, float]:
+    """This process's resident memory now and at its peak (RQ forks a work-horse per job,
+    and a fork starts its own peak: at the end of a job, the job's peak)."""
+    out: dict[str, float] = {}
+    with contextlib.suppress(OSError):
+        for line in open("/proc/self/status"):
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                out["peak_mb" if line.startswith("VmHWM") else "rss_mb"] = \
+                    round(int(line.split()[1]) / 1024, 1)
+    return out
+
+
+def run_job(job_id: str, ctx: WorkerContext | None = None) -> dict[str, Any] | None:
+    """What RQ runs.  Safe to run twice, or after a crash half-way: only a queued job runs."""
+    ctx = ctx or context()
     now = utcnow()
     with ctx.store.write() as s:
         job = s.get(Job, job_id, with_for_update=True)
-        if job is None or job.state in ("done", "failed"):
+        if job is None or job.state != JobState.QUEUED:
             return None
-        job.state = "running"
-        job.attempts += 1
-        job.heartbeat_at = now
-        job.updated_at = now
+        if job.attempts >= ctx.cfg.job_max_attempts:
+            move_job(s, job, JobAction.BURY, now=now,
+                     reason=f"{job.attempts} attempts used up; last: {job.error or '?'}")
+            return None
+        move_job(s, job, JobAction.START, now=now)
         kind, ref = job.kind, job.ref
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(ctx, job_id, stop), daemon=True)
     beat.start()
     try:
-        result = {"verify": verify_upload, "export": export_submissions,
-                  "ocr": ocr_check}[kind](ctx, ref)
-    except StoreUnavailable:
-        _finish(ctx, job_id, "queued", error=traceback.format_exc(limit=3))  # retried later
+        result = _handler(kind)(ctx, ref)
+    except StoreUnavailable as exc:  # a service was down: again, while attempts are left
+        _again(ctx, job_id, f"a service was down: {exc.message}")
         raise
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - recorded; the job is over
         # Our own errors say what was wrong and what to do; others are named.
-        _finish(ctx, job_id, "failed", error=str(exc) if isinstance(exc, AnnotatorError)
-                else f"{type(exc).__name__}: {exc}")
-        raise
+        _finish(ctx, job_id, JobAction.FAIL, reason=str(exc) if isinstance(exc, AnnotatorError)
+                else f"{type(exc).__name__}: {str(exc)[:500]}")
+        print(f"job {job_id} failed: {type(exc).__name__}", flush=True)
+        return None
     finally:
         stop.set()
         beat.join(5)
-    _finish(ctx, job_id, "done", result=result)
+    if isinstance(result, dict):
+        result = dict(result, memory=memory_mb())
+    _finish(ctx, job_id, JobAction.FINISH, result=result)
     return result
 
 
@@ -206,109 +240,44 @@ def _heartbeat(ctx: WorkerContext, job_id: str, stop: threading.Event) -> None:
     while not stop.wait(ctx.cfg.heartbeat_s):
         with contextlib.suppress(Exception):
             with ctx.store.write() as s:
-                s.execute(sa.update(Job).where(Job.id == job_id, Job.state == "running")
+                s.execute(sa.update(Job).where(Job.id == job_id,
+                                               Job.state == JobState.RUNNING.value)
                           .values(heartbeat_at=utcnow()))
 
 
-def _finish(ctx: WorkerContext, job_id: str, state: str, *, error: str | None = None,
+def _again(ctx: WorkerContext, job_id: str, reason: str) -> None:
+    """A running job that must run again: queued while attempts are left, else dead."""
+    with contextlib.suppress(Exception), ctx.store.write() as s:
+        job = s.get(Job, job_id, with_for_update=True)
+        if job is not None and job.state == JobState.RUNNING:
+            retry_or_bury(s, job, utcnow(), reason, ctx.cfg.job_max_attempts)
+
+
+def retry_or_bury(s: Any, job: Job, now: dt.datetime, reason: str, max_attempts: int) -> bool:
+    """True if the job was queued again, False if it is dead now."""
+    if job.attempts < max_attempts:
+        move_job(s, job, JobAction.RETRY, now=now, reason=reason)
+        return True
+    move_job(s, job, JobAction.BURY, now=now,
+             reason=f"{job.attempts} attempts used up; last: {reason}")
+    return False
+
+
+def _finish(ctx: WorkerContext, job_id: str, action: JobAction, *, reason: str | None = None,
             result: dict[str, Any] | None = None) -> None:
     with ctx.store.write() as s:
-        s.execute(sa.update(Job).where(Job.id == job_id).values(
-            state=state, error=error, result=result, updated_at=utcnow()))
+        job = s.get(Job, job_id, with_for_update=True)
+        if job is None or job.state != JobState.RUNNING:
+            return  # the reconciler thought it dead meanwhile: its next run finds it done
+        values: dict[str, Any] = {"result": result} if action is JobAction.FINISH else {}
+        if action is JobAction.FINISH:
+            values["error"] = None
+        move_job(s, job, action, now=utcnow(), reason=reason, **values)
 
 
-# -- verification -------------------------------------------------------------------------------
 def _actor(s: Any, user_id: int) -> Actor:
     u = s.get(m.User, user_id)
     return Actor(u.id, u.pseudonym, u.name or "", Role(u.role), bool(u.must_change_passphrase))
-
-
-def _set_upload(ctx: WorkerContext, upload_id: str, **values: Any) -> None:
-    values.setdefault("updated_at", utcnow())
-    with ctx.store.write() as s:
-        s.execute(sa.update(Upload).where(Upload.id == upload_id).values(**values))
-
-
-def verify_upload(ctx: WorkerContext, upload_id: str) -> dict[str, Any]:
-    with ctx.store.read() as s:
-        up = s.get(Upload, upload_id)
-        if up is None:
-            return {"skipped": "no such upload"}
-        if up.state in ("accepted", "rejected", "aborted"):
-            return {"state": up.state, "submission_id": up.submission_id}
-        actor = _actor(s, up.user_id)
-        key, size, manifest_sha = up.object_key, up.size, up.manifest_sha256
-        submit, previous_id = up.submit, up.previous_id
-        # Crash recovery: an earlier run may have ingested it before dying.
-        done = s.execute(sa.select(m.Submission.id).where(
-            m.Submission.contributor_id == up.user_id,
-            m.Submission.manifest_sha256 == manifest_sha,
-            m.Submission.state != State.WITHDRAWN.value,
-            m.Submission.created_at >= up.created_at)).scalar()
-    if done is not None:
-        _accept(ctx, upload_id, key, done)
-        return {"state": "accepted", "submission_id": done, "recovered": True}
-    _set_upload(ctx, upload_id, state="verifying")
-    work = Path(tempfile.mkdtemp(prefix="annotator-verify-", dir=ctx.cfg.work_dir or None))
-    try:
-        archive = work / "package.tar"
-        ctx.objects.download(key, str(archive))
-        got = archive.stat().st_size
-        if got != size:
-            raise PackageError(f"The package archive has {got} bytes; {size} were declared.",
-                               "Upload the package again.")
-        folder = work / "package"
-        unpack(archive, folder, max_bytes=ctx.cfg.max_package_bytes)
-        archive.unlink()
-        raw = (folder / "package.json").read_bytes() if (folder / "package.json").is_file() \
-            else b""
-        if hashlib.sha256(raw).hexdigest() != manifest_sha:
-            raise PackageError(
-                "The package's content manifest is not the one declared when the upload "
-                "started.", "Upload the package again from the app.")
-        try:
-            info = ctx.svc.ingest_package(actor=actor, folder=folder, submit=submit,
-                                          previous_id=previous_id)
-        except StoreUnavailable:
-            raise
-        except AnnotatorError as exc:
-            # The same kind of error as the embedded services raise (ConsentError,
-            # UnknownTerms, NotFound...), without this machine's paths.
-            kind = type(exc) if isinstance(exc, WorkflowError) else PackageError
-            raise kind(_unplaced(exc.message, folder) or "",
-                       _unplaced(exc.hint, folder)) from None
-    except StoreUnavailable:
-        raise
-    except AnnotatorError as exc:
-        _set_upload(ctx, upload_id, state="rejected", error=exc.message +
-                    (f" What to do: {exc.hint}" if exc.hint else ""), finished_at=utcnow())
-        with contextlib.suppress(Exception):
-            ctx.objects.delete(key)
-        return {"state": "rejected", "error": exc.message, "refusal": {
-            "error": type(exc).__name__, "message": exc.message, "hint": exc.hint}}
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    _accept(ctx, upload_id, key, info.id)
-    return {"state": "accepted", "submission_id": info.id}
-
-
-def _unplaced(text: str | None, folder: Path) -> str | None:
-    """An error's text without the worker's scratch folder."""
-    return text and text.replace(str(folder) + "/", "").replace(str(folder), "the package")
-
-
-def _accept(ctx: WorkerContext, upload_id: str, key: str, submission_id: int) -> None:
-    now = utcnow()
-    with ctx.store.write() as s:
-        s.execute(sa.update(Upload).where(Upload.id == upload_id).values(
-            state="accepted", submission_id=submission_id, finished_at=now, error=None,
-            updated_at=now))
-        record_job(s, job_id=f"ocr-{submission_id}", kind="ocr", ref=str(submission_id),
-                   now=now)
-    with contextlib.suppress(Exception):
-        ctx.objects.delete(key)
-    with contextlib.suppress(QueueUnavailable):  # recorded: the reconciler queues it later
-        ctx.queue.enqueue(f"ocr-{submission_id}", "ocr")
 
 
 # -- the OCR leak check, again on the server ------------------------------------------------------
@@ -322,6 +291,7 @@ def ocr_check(ctx: WorkerContext, submission_id: str) -> dict[str, Any]:
 
     from annotator.redaction.detect import detect
     from annotator.redaction.ocr import OcrOptions, ocr_batch
+    from annotator.server.verify import MAX_PIXELS, MAX_SIDE, png_size
 
     sid = int(submission_id)
     with ctx.store.read() as s:
@@ -333,7 +303,13 @@ def ocr_check(ctx: WorkerContext, submission_id: str) -> dict[str, Any]:
             .order_by(m.SubmissionBlob.path)).all()
     images, unreadable = [], []
     for path, sha in frames:
-        img = cv2.imdecode(np.frombuffer(ctx.svc.blobs.get(sha), np.uint8), cv2.IMREAD_COLOR)
+        data = ctx.svc.blobs.get(sha)
+        # The size from the header first: a picture over the limits is never decoded.
+        w, h = png_size(data)
+        if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE and w * h <= MAX_PIXELS):
+            unreadable.append(path)
+            continue
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         if img is None:
             unreadable.append(path)
         else:
@@ -345,44 +321,6 @@ def ocr_check(ctx: WorkerContext, submission_id: str) -> dict[str, Any]:
             findings.append({"path": path, "kind": span.kind, "score": round(span.score, 2)})
     return {"frames": len(frames), "read": len(images), "unreadable": unreadable,
             "findings": findings, "passed": not findings and not unreadable}
-
-
-def unpack(archive: Path, folder: Path, *, max_bytes: int) -> None:
-    """Unpack a package archive: regular files and folders only, paths checked like package
-    paths, total size capped (PEP 706's ``data`` filter guards the rest)."""
-    folder.mkdir(mode=0o700)
-    try:
-        tf = tarfile.open(archive, "r:")  # noqa: SIM115 - closed below
-    except tarfile.TarError as exc:
-        raise PackageError(f"The upload is not a package archive (tar): {exc}.",
-                           "Upload the package again from the app.") from None
-    with tf:
-        total = 0
-        members = []
-        for i, mem in enumerate(tf):
-            if i >= MAX_MEMBERS:
-                raise PackageError(f"The archive holds more than {MAX_MEMBERS} entries.")
-            name = mem.name.rstrip("/")
-            if mem.isdir():
-                check_relpath(name + "/x", where="package archive")
-                members.append(mem)
-                continue
-            if not mem.isreg():
-                raise PackagePathError(f"package archive: {name!r} is not a regular file (a "
-                                       "link or a device).",
-                                       "A package holds plain files only.")
-            if name not in ("package.json", "consent.json"):
-                check_relpath(name, where="package archive")
-            total += mem.size
-            if total > max_bytes:
-                raise PackageError(f"The package unpacks to more than {max_bytes} bytes.",
-                                   "Packages have a size limit on this server.")
-            members.append(mem)
-        try:
-            tf.extractall(folder, members=members, filter="data")
-        except (tarfile.TarError, OSError) as exc:
-            raise PackagePathError(f"The package archive cannot be unpacked safely: {exc}.",
-                                   "Upload the package again from the app.") from None
 
 
 # -- exports ---------------------------------------------------------------------------------------
@@ -450,72 +388,115 @@ def build_dataset(ctx: WorkerContext, export_id: str, params: dict[str, Any]
         sha, size = sha256_file(archive)
         key = f"{EXPORTS}{export_id}/dataset.tar"
         ctx.objects.upload(str(archive), key)
+        ids = sorted(int(e["submission_id"]) for e in res.manifest["episodes"])
+        with ctx.store.read() as s:  # withdrawn while it was being made: never kept
+            gone = sorted(set(s.execute(sa.select(m.Tombstone.submission_id).where(
+                m.Tombstone.submission_id.in_(ids))).scalars()))
+        if gone:
+            ctx.objects.delete(key)
+            return {"withdrawn_since": gone, "params": params,
+                    "message": "Submissions in this export were withdrawn while it was "
+                               "made: its archive was deleted; start a new export."}
         return {"key": key, "sha256": sha, "size": size, "episodes": res.episodes,
-                "steps": res.steps, "params": params,
-                "submission_ids": sorted(int(e["submission_id"])
-                                         for e in res.manifest["episodes"]),
+                "steps": res.steps, "params": params, "submission_ids": ids,
                 "skipped": res.skipped, "check": res.check.text(limit=5)}
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
 # -- reconciler and reaper ----------------------------------------------------------------------
+_ALIVE_IN_RQ = ("queued", "started", "deferred", "scheduled")
+
+
 def reconcile(ctx: WorkerContext, *, now: dt.datetime | None = None) -> dict[str, int]:
-    """Re-enqueue stuck work: dead running jobs, queued jobs missing from Redis, completed
-    uploads without a job."""
+    """Repair what a crash or an outage left: running jobs whose heartbeat stopped are
+    retried (or buried once out of attempts; an upload it was verifying goes back to
+    ``uploaded``), queued jobs missing from Redis are queued again, completed uploads get
+    their verification job, and submissions never measured get a re-verification job."""
     now = now or utcnow()
     stale = now - dt.timedelta(seconds=ctx.cfg.stale_after_s)
-    n_dead = n_lost = n_orphans = 0
+    n_dead = n_lost = n_orphans = n_buried = n_reverify = 0
+    forced: set[str] = set()
     with ctx.store.write() as s:
-        for up in s.execute(sa.select(Upload).where(
-                Upload.state.in_(("uploaded", "verifying")))).scalars():
+        for up in s.execute(sa.select(Upload).where(Upload.state.in_(
+                (UploadState.UPLOADED.value, UploadState.VERIFYING.value)))).scalars():
             if s.get(Job, f"verify-{up.id}") is None:
                 record_job(s, job_id=f"verify-{up.id}", kind="verify", ref=up.id, now=now)
                 n_orphans += 1
         dead = s.execute(sa.select(Job).where(
-            Job.state == "running", Job.heartbeat_at < stale).with_for_update()).scalars().all()
+            Job.state == JobState.RUNNING.value, Job.heartbeat_at < stale)
+            .with_for_update()).scalars().all()
         for job in dead:
-            job.state = "queued"
-            job.updated_at = now
-            job.error = f"worker stopped (no heartbeat since {job.heartbeat_at:%H:%M:%S} UTC)"
-        dead_ids = {j.id: j.kind for j in dead}
-        queued = {j.id: j.kind for j in s.execute(sa.select(Job).where(
-            Job.state == "queued")).scalars()}
-    for job_id, kind in queued.items():
-        force = job_id in dead_ids
-        status = None if force else ctx.queue.status(job_id)
-        if force or status not in ("queued", "started", "deferred", "scheduled"):
-            ctx.queue.enqueue(job_id, kind, force=True)
-            if force:
+            why = f"worker stopped (no heartbeat since {job.heartbeat_at:%H:%M:%S} UTC)"
+            if retry_or_bury(s, job, now, why, ctx.cfg.job_max_attempts):
+                forced.add(job.id)
                 n_dead += 1
             else:
+                n_buried += 1
+            if job.kind == "verify":
+                up = s.get(Upload, job.ref, with_for_update=True)
+                if up is not None and up.state == UploadState.VERIFYING:
+                    move_upload(s, up, UploadAction.REQUEUE, now=now, reason=why)
+        never = s.execute(sa.select(m.Submission.id).where(
+            m.Submission.verified_at.is_(None),
+            m.Submission.state != State.WITHDRAWN.value).order_by(m.Submission.id)
+            .limit(REVERIFY_BATCH)).scalars().all()
+        for sid in never:
+            if s.get(Job, f"reverify-{sid}") is None:
+                record_job(s, job_id=f"reverify-{sid}", kind="reverify", ref=str(sid), now=now)
+                n_reverify += 1
+        queued = {j.id: j.kind for j in s.execute(sa.select(Job).where(
+            Job.state == JobState.QUEUED.value)).scalars()}
+    for job_id, kind in queued.items():
+        force = job_id in forced
+        if force or ctx.queue.status(job_id) not in _ALIVE_IN_RQ:
+            ctx.queue.enqueue(job_id, kind, force=True)
+            if not force:
                 n_lost += 1
-    return {"dead": n_dead, "requeued": n_lost, "orphans": n_orphans}
+    return {"dead": n_dead, "requeued": n_lost, "orphans": n_orphans, "buried": n_buried,
+            "reverify": n_reverify}
 
 
 def reap(ctx: WorkerContext, *, now: dt.datetime | None = None,
          older_than_s: float | None = None) -> dict[str, int]:
-    """Abort multipart uploads older than ``abandon_after_s`` (their rows become
-    ``aborted``), purge stale staging objects and delete server-made exports as old."""
+    """Abort multipart uploads older than ``abandon_after_s`` (``aborted``), expire uploads
+    never verified in that time (``rejected``), delete every ``incoming/`` object and
+    multipart upload that belongs to no upload in progress, purge stale staging objects and
+    delete server-made exports as old."""
     now = now or utcnow()
     age = ctx.cfg.abandon_after_s if older_than_s is None else older_than_s
     cutoff = now - dt.timedelta(seconds=age)
-    aborted = 0
-    for mp in list(ctx.objects.list_multipart(INCOMING)):
-        if mp.initiated <= cutoff:
-            if ctx.objects.abort_multipart(mp.key, mp.upload_id):
-                aborted += 1
-            with ctx.store.write() as s:
-                s.execute(sa.update(Upload).where(
-                    Upload.object_key == mp.key, Upload.s3_upload_id == mp.upload_id,
-                    Upload.state == "uploading").values(
-                        state="aborted", error="abandoned: aborted by the reaper",
-                        updated_at=now, finished_at=now))
+    aborted = expired = orphans = 0
     with ctx.store.write() as s:
-        s.execute(sa.update(Upload).where(Upload.state == "uploading",
-                                          Upload.updated_at <= cutoff).values(
-            state="aborted", error="abandoned: aborted by the reaper", updated_at=now,
-            finished_at=now))
+        for up in s.execute(sa.select(Upload).where(
+                Upload.state.in_((UploadState.UPLOADING.value, UploadState.UPLOADED.value)),
+                Upload.updated_at <= cutoff).with_for_update()).scalars().all():
+            if up.state == UploadState.UPLOADING:
+                move_upload(s, up, UploadAction.ABORT, now=now,
+                            reason="abandoned: aborted by the reaper")
+                aborted += 1
+            else:
+                move_upload(s, up, UploadAction.EXPIRE, now=now,
+                            reason="it could not be verified in time; upload it again")
+                expired += 1
+            job = s.get(Job, f"verify-{up.id}", with_for_update=True)
+            if job is not None and job.state in (JobState.QUEUED, JobState.DEAD):
+                move_job(s, job, JobAction.CANCEL, now=now, reason=f"upload {up.state}")
+        live = {(u.object_key, u.s3_upload_id) for u in s.execute(
+            sa.select(Upload.object_key, Upload.s3_upload_id).where(
+                Upload.state.in_([x.value for x in UploadState
+                                  if x not in FINAL_UPLOAD_STATES])))}
+    live_keys = {k for k, _ in live}
+    for mp in list(ctx.objects.list_multipart(INCOMING)):
+        if (mp.key, mp.upload_id) not in live or mp.initiated <= cutoff:
+            ctx.objects.abort_multipart(mp.key, mp.upload_id)
+            orphans += 1
+    for key, modified in list(ctx.objects.list_keys(INCOMING)):
+        # Finished uploads leave nothing in incoming/ (a rejected package's archive whose
+        # deletion failed goes here); one being completed right now is younger than a minute.
+        if key not in live_keys and modified <= now - dt.timedelta(minutes=1):
+            ctx.objects.delete(key)
+            orphans += 1
     purged = ctx.svc.blobs.purge_staging(older_than_s=max(age, 3600.0))
     # Training sets made on the server are fetched within days; older ones are deleted.
     exports = 0
@@ -523,7 +504,8 @@ def reap(ctx: WorkerContext, *, now: dt.datetime | None = None,
         if modified <= cutoff:
             ctx.objects.delete(key)
             exports += 1
-    return {"aborted": aborted, "staging_purged": purged, "exports_deleted": exports}
+    return {"aborted": aborted, "expired": expired, "incoming_deleted": orphans,
+            "staging_purged": purged, "exports_deleted": exports}
 
 
 def reconcile_forever(cfg: ServerConfig) -> None:

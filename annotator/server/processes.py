@@ -278,6 +278,9 @@ class SeaweedProcess(Proc):
                     # and the master's anonymous usage report
                     "-webdav=false", "-admin.ui=false", "-s3.port.iceberg=0",
                     "-s3.port.lance=0", "-disableHttp", "-master.telemetry=false",
+                    # a deleted object's bytes leave the volume files within minutes (a
+                    # withdrawal must not leave them until a volume is 30 % garbage)
+                    "-master.garbageThreshold=0.001", "-master.vacuumIntervalSeconds=300",
                     # local sockets in this 0700 folder rather than /tmp
                     f"-filer.localSocket={self.folder / 'filer.sock'}",
                     f"-s3.localSocket={self.folder / 's3.sock'}"]

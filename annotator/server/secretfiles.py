@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from annotator.errors import AnnotatorError
+from annotator.fsutil import atomic_write
 
 SECRETS_FILE = "secrets.json"
 
@@ -30,21 +31,8 @@ class SecretFileError(AnnotatorError):
 def write_private(path: Path, data: bytes | str) -> Path:
     """Write ``data`` atomically into ``path`` with mode 0600 (readers see the old file or
     the new one, and nobody else can read either)."""
-    path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    atomic_write(path, data, mode=0o600)
+    return Path(path)
 
 
 def private_dir(path: Path) -> Path:

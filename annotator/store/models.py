@@ -245,6 +245,11 @@ class Submission(Base):
     duration_us: Mapped[int] = mapped_column(sa.BigInteger())
     step_count: Mapped[int]
     total_bytes: Mapped[int] = mapped_column(sa.BigInteger())
+    # Set by the team server's verification (revision 0005): the active time paid for, when
+    # and what was measured (or why it could not be).  Unverified: paid on duration_us.
+    paid_us: Mapped[int | None] = mapped_column(sa.BigInteger())
+    verified_at: Mapped[dt.datetime | None]
+    verification: Mapped[dict[str, Any] | None]
     created_at: Mapped[dt.datetime]
     submitted_at: Mapped[dt.datetime | None]
     decided_at: Mapped[dt.datetime | None]

@@ -1,8 +1,11 @@
-"""Tables of the team server (docs/server.md): personal access tokens, uploads and jobs.
+"""Tables of the team server (docs/server.md): personal access tokens, uploads and jobs,
+with the append-only history of every upload's and job's state changes.
 
 Registered on the store's metadata (``annotator.store.models`` imports this module at its
-end), created by revision 0003.  PostgreSQL holds the state of every upload and job; Redis
-only carries the queue, so a lost queue or a killed worker is repaired by the reconciler.
+end), created by revisions 0003-0005.  PostgreSQL holds the state of every upload and job;
+Redis only carries the queue, so a lost queue or a killed worker is repaired by the
+reconciler.  The states and the changes allowed between them are the tables of
+``annotator.server.lifecycles``.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from annotator.store.models import Base, _in
 
 TOKEN_SCOPES = ("full", "read")
-UPLOAD_STATES = ("uploading", "uploaded", "verifying", "accepted", "rejected", "aborted")
-JOB_STATES = ("queued", "running", "done", "failed")
-JOB_KINDS = ("verify", "ocr", "export")
+UPLOAD_STATES = ("uploading", "uploaded", "verifying", "accepted", "rejected", "aborted",
+                 "cancelled")
+JOB_STATES = ("queued", "running", "done", "failed", "dead", "cancelled")
+JOB_KINDS = ("verify", "ocr", "export", "reverify")
 
 
 class ApiToken(Base):
@@ -64,6 +68,8 @@ class Upload(Base):
     updated_at: Mapped[dt.datetime]
     completed_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    # What verification measured in the files (revision 0005; docs/server.md).
+    figures: Mapped[dict[str, Any] | None]
 
 
 class Job(Base):
@@ -88,3 +94,35 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(sa.Text())
     result: Mapped[dict[str, Any] | None]
     params: Mapped[dict[str, Any] | None]  # what the job was asked to do (revision 0004)
+
+
+class UploadTransition(Base):
+    """Append-only: one row per state change of an upload (triggers refuse UPDATE and
+    DELETE)."""
+
+    __tablename__ = "upload_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[str] = mapped_column(sa.ForeignKey("uploads.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(16))
+    from_state: Mapped[str | None] = mapped_column(sa.String(16))
+    to_state: Mapped[str] = mapped_column(sa.String(16))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[dt.datetime]
+    reason: Mapped[str | None] = mapped_column(sa.Text())
+
+
+class JobTransition(Base):
+    """Append-only: one row per state change of a job, with the attempt it belongs to."""
+
+    __tablename__ = "job_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(sa.ForeignKey("jobs.id"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(16))
+    from_state: Mapped[str | None] = mapped_column(sa.String(16))
+    to_state: Mapped[str] = mapped_column(sa.String(16))
+    attempt: Mapped[int]
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[dt.datetime]
+    reason: Mapped[str | None] = mapped_column(sa.Text())

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import stat
@@ -37,6 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from annotator.fsutil import write_json_atomic
+from annotator.workflow import safejson
 from annotator.workflow.contract import ConsentInfo
 from annotator.workflow.errors import (
     ConsentError,
@@ -60,6 +60,9 @@ MANIFEST_NAME = "package.json"
 CONSENT_NAME = "consent.json"
 MAX_JSON_BYTES = 16 << 20
 MAX_PATH = 512
+MAX_ID = (1 << 31) - 1  # database ids and counts are 32-bit integers
+MAX_COUNT = MAX_ID
+MAX_SIZE = (1 << 53) - 1  # bytes and microseconds: 64-bit columns, exact in JSON
 
 # role: (how many files of that role a package has: min, max or None)
 FILE_ROLES: dict[str, tuple[int, int | None]] = {
@@ -176,10 +179,10 @@ def _load_json(path: Path, what: str, error: type[PackageError]) -> tuple[dict[s
     if st.st_size > MAX_JSON_BYTES:
         raise error(f"{path}: the {what} is larger than {MAX_JSON_BYTES >> 20} MB.")
     raw = path.read_bytes()
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise error(f"{path}: the {what} does not parse: {exc}.",
+    try:  # size, nesting and numbers limited: this comes from outside
+        data = safejson.loads(raw, max_bytes=MAX_JSON_BYTES)
+    except safejson.JsonLimitError as exc:
+        raise error(f"{path}: the {what} cannot be read: {exc}.",
                     "It is damaged: render the package again, then consent again.") from None
     if not isinstance(data, dict):
         raise error(f"{path}: the {what} is not a JSON object.",
@@ -237,6 +240,8 @@ def parse_manifest(data: dict[str, Any], *, where: str) -> dict[str, Any]:
         raise E(f"{where}: 'package_id' {package_id!r} is not a valid id.")
     task = _need(data, "task", dict, where=where, error=E)
     task_id = _need(task, "task_id", int, where=f"{where} task", error=E, optional=True)
+    if task_id is not None and not 1 <= task_id <= MAX_ID:
+        raise E(f"{where}: 'task_id' {task_id} is not a task id.", "Choose the task again.")
     goal = _need(task, "goal", str, where=f"{where} task", error=E)
     outcome = _need(task, "outcome", str, where=f"{where} task", error=E, optional=True)
     if not goal.strip() or not (outcome or "").strip():
@@ -245,8 +250,8 @@ def parse_manifest(data: dict[str, Any], *, where: str) -> dict[str, Any]:
     summary = _need(data, "summary", dict, where=where, error=E)
     for key in ("duration_us", "steps", "redactions"):
         v = _need(summary, key, int, where=f"{where} summary", error=E)
-        if v < 0:
-            raise E(f"{where}: summary {key!r} is negative.")
+        if not 0 <= v <= (MAX_COUNT if key != "duration_us" else MAX_SIZE):
+            raise E(f"{where}: summary {key!r} is {v}: out of range.")
     for key in ("typed_text_included", "window_titles_included"):
         _need(summary, key, bool, where=f"{where} summary", error=E)
     leak = summary.get("leak_check")
@@ -275,8 +280,8 @@ def parse_manifest(data: dict[str, Any], *, where: str) -> dict[str, Any]:
         if not _SHA.match(sha):
             raise E(f"{w}: 'sha256' is not 64 lowercase hexadecimal characters.")
         size = _need(f, "size", int, where=w, error=E)
-        if size < 0:
-            raise E(f"{w}: 'size' is negative.")
+        if not 0 <= size <= MAX_SIZE:
+            raise E(f"{w}: 'size' {size} is out of range.")
         media = _need(f, "media_type", str, where=w, error=E, optional=True)
         entries.append(FileEntry(path, role, sha, size, media))
     for role, (lo, hi) in FILE_ROLES.items():

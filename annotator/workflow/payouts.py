@@ -43,6 +43,11 @@ SUMMARY_COLUMNS = ["contributor", "items", "approved_minutes", "amount_cents", "
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
+# What a submission is paid for: the active time the team server measured in its files
+# (annotator/server/verify.py), or its duration where nothing measured it (a local store).
+PAID_US = sa.func.coalesce(m.Submission.paid_us, m.Submission.duration_us)
+
+
 def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     mt = _MONTH.match(month or "")
     if not mt:
@@ -63,7 +68,7 @@ def _open_items(s: Session, month: str, end: dt.datetime) -> pd.DataFrame:
     paid = sa.select(m.PayoutItem.submission_id)
     rows = s.execute(
         sa.select(t.id, t.version, m.User.pseudonym, t.task_id, m.Task.pay_cents,
-                  t.decided_at, t.duration_us)
+                  t.decided_at, PAID_US)
         .join(m.User, m.User.id == t.contributor_id)
         .outerjoin(m.Task, m.Task.id == t.task_id)
         .where(t.state == State.APPROVED.value, t.decided_at < end, t.id.not_in(paid))
@@ -241,7 +246,7 @@ def stats_from_json(d: dict[str, Any]) -> WorkStats:
 def work_stats(s: Session, *, since: dt.datetime, now: dt.datetime) -> WorkStats:
     t = m.Submission
     approved = pd.DataFrame(s.execute(
-        sa.select(t.decided_at, t.duration_us).where(
+        sa.select(t.decided_at, PAID_US).where(
             t.state == State.APPROVED.value, t.decided_at >= since)).all(),
         columns=["decided_at", "duration_us"])
     if approved.empty:
@@ -275,3 +280,28 @@ def work_stats(s: Session, *, since: dt.datetime, now: dt.datetime) -> WorkStats
         columns=["reason", "count"])
     return WorkStats(weekly, daily, reasons)
 
+
+
+def unverified_payouts(s: Session) -> list[dict[str, Any]]:
+    """Closed payouts whose minutes were not measured (the submission was paid on what its
+    package claimed, before the team server verified files) or were more than measured:
+    for admins to settle.  Each: the payout's month, contributor, submission, the minutes
+    paid and measured, and what verification found."""
+    t = m.Submission
+    rows = s.execute(
+        sa.select(m.Payout.month, m.Payout.contributor_pseudonym, m.PayoutItem.submission_id,
+                  m.PayoutItem.duration_us, m.PayoutItem.minute_cents, t.paid_us,
+                  t.verified_at, t.verification, t.withdrawn_at)
+        .join(m.Payout, m.Payout.id == m.PayoutItem.payout_id)
+        .join(t, t.id == m.PayoutItem.submission_id)
+        .where(sa.or_(t.verified_at.is_(None), t.paid_us.is_(None),
+                      m.PayoutItem.duration_us > t.paid_us + 1_000_000))
+        .order_by(m.Payout.month, m.PayoutItem.submission_id)).all()
+    return [{"month": month, "contributor": who, "submission_id": sid,
+             "paid_minutes": round(paid / 60e6, 3), "minute_cents": cents,
+             "measured_minutes": None if measured is None else round(measured / 60e6, 3),
+             "verified_at": verified_at, "withdrawn": withdrawn_at is not None,
+             "problem": (verification or {}).get("problem")
+             if verified_at is not None else "not verified yet"}
+            for (month, who, sid, paid, cents, measured, verified_at, verification,
+                 withdrawn_at) in rows]

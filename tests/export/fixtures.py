@@ -27,6 +27,7 @@ from annotator.workflow import package as P  # noqa: E402
 from annotator.workflow.auth import Passphrases  # noqa: E402
 from annotator.workflow.service import Actor, Services  # noqa: E402
 from tests.export.screens import png_bytes, render_screens, unique_frame  # noqa: E402
+from tests.mediafiles import jpeg_bytes, write_video  # noqa: E402
 from tests.store.db_fixtures import FAST_HASHER, Clock  # noqa: E402
 
 W, H = 640, 400
@@ -87,12 +88,14 @@ def write_package(folder: Path, *, svc: Services, contributor: Actor, seed: int,
     (folder / "thumbs").mkdir()
     raws = (recipes if recipes is not None else steps_for(seed))[: n_steps or None]
     steps = []
+    pictures = []  # the video: each step's picture from its observation time on
     t = 1_000_000
     for n, raw in enumerate(raws):
         img = unique_frame(screens()[(seed + n) % len(screens())], frame_no[0])
         frame_no[0] += 1
         (folder / "frames" / f"{n:04d}.png").write_bytes(png_bytes(img))
-        (folder / "thumbs" / f"{n:04d}.jpg").write_bytes(b"\xff\xd8thumb" + bytes([n]))
+        (folder / "thumbs" / f"{n:04d}.jpg").write_bytes(jpeg_bytes(img))
+        pictures.append((0 if n == 0 else t - 400_000, img))
         step = {"index": n, "id": f"s{seed}-{n}", "type": raw["type"], "t_start_us": t,
                 "t_end_us": t + 150_000, "x": None, "y": None, "button": None, "path": None,
                 "scroll_dx": None, "scroll_dy": None, "text": None, "text_masked": False,
@@ -110,7 +113,8 @@ def write_package(folder: Path, *, svc: Services, contributor: Actor, seed: int,
         t += 2_500_000
     if edit is not None:
         edit(steps)
-    (folder / "video.mp4").write_bytes(b"\x00\x00\x00\x18ftypisom" + seed.to_bytes(4, "big"))
+    # A real H.264 video of the pictures (the team server measures it).
+    write_video(folder / "video.mp4", pictures, t)
     (folder / "steps.json").write_text(json.dumps({
         "format": "annotator-package-steps", "format_version": 1,
         "frame": {"width": W, "height": H}, "duration_us": t, "placeholder": "<redacted>",

@@ -122,11 +122,13 @@ def test_client_file_names_never_reach_object_keys(team, tmp_path) -> None:
     assert not os.path.exists(os.path.join(team.cfg.work_dir, "..", "etc", "passwd"))
     folder = package(team, tmp_path, pseudonym(team, atok))
     (folder / "frames" / "0000.png").rename(folder / "frames" / "secret name.png")
+    steps = folder / "steps.json"
+    steps.write_text(steps.read_text().replace("frames/0000.png", "frames/secret name.png"))
     # A regular package: its file names stay inside the archive and the database.
     client(team, atok, tmp_path).ingest_package(folder=reseal(folder))
     for key in bucket_keys(team):
         assert re.fullmatch(r"(incoming/\d+/[0-9a-f]{32}/package\.tar|accepted/blobs/[0-9a-f]{64}"
-                            r"|staging/[0-9a-f]{32})", key), key
+                            r"|staging/[0-9a-f]{32}|exports/[0-9a-f]{32}/dataset\.tar)", key), key
 
 
 def test_a_worker_killed_mid_job_ends_in_exactly_one_final_state(team, tmp_path) -> None:
@@ -152,10 +154,15 @@ def test_a_worker_killed_mid_job_ends_in_exactly_one_final_state(team, tmp_path)
     assert jobs.reconcile(ctx)["dead"] >= 1  # (an OCR job of an earlier test may die too)
     done = wait_upload(team, atok, up["id"], timeout=120)
     assert done["state"] == "accepted"
-    with team.svc.store.read() as s:
-        job = s.get(Job, job_id)
-        subs = s.execute(sa.select(m.Submission.id).where(
-            m.Submission.manifest_sha256 == manifest_sha(folder))).scalars().all()
+    deadline = time.monotonic() + 30
+    while True:  # the upload is accepted a moment before its job records that it is done
+        with team.svc.store.read() as s:
+            job = s.get(Job, job_id)
+            subs = s.execute(sa.select(m.Submission.id).where(
+                m.Submission.manifest_sha256 == manifest_sha(folder))).scalars().all()
+        if job.state == "done" or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert job.state == "done" and subs == [done["submission_id"]]
     assert jobs.reconcile(ctx)["dead"] == 0
 

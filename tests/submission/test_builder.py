@@ -170,6 +170,12 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     assert sub.manifest_sha256 == prepared.manifest_sha256
     pkg = read_package(out)
     assert pkg.consent.manifest_sha256 == prepared.manifest_sha256
+    # The team server measures the same figures in these files (annotator.server.verify).
+    from annotator.server.verify import verify_package
+
+    fig = verify_package(pkg)
+    assert (fig.steps, fig.stills, fig.width, fig.height) == (4, 4, 560, 260)
+    assert fig.duration_us == prepared.duration_us and 0 < fig.active_us <= fig.duration_us
     assert pkg.consent.terms_version == world.svc.get_terms().version
     assert "I consent" in pkg.consent.method
     assert [e["submission_id"] for e in recorded_submissions(bundle)] == [sub.id]

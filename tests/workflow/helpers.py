@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,7 @@ import pytest
 
 from annotator.workflow import package as P
 from annotator.workflow.contract import WorkflowServices
+from annotator.workflow.errors import NotFound
 from annotator.workflow.service import Actor, CommentIn, Services, SubmissionInfo
 from annotator.workflow.states import State
 
@@ -23,29 +24,56 @@ SUMMARY = {"duration_us": 90_000_000, "steps": 4, "redactions": 2,
 def make_package(folder: Path, *, contributor: str, svc: WorkflowServices, seed: str = "a",
                  goal: str = "Rename the report to final.txt", task_id: int | None = None,
                  shared: bytes | None = None, steps: int = 4, consent: dict | None = None,
-                 summary: dict | None = None) -> Path:
-    """A small but complete package: video, two frames, a thumbnail, steps, task, redactions.
+                 summary: dict | None = None, size: tuple[int, int] = (160, 96),
+                 noise_frames: int = 0, clock_hz: int = 1_000_000) -> Path:
+    """A small but complete package in the renderer's forms (tests/mediafiles.py): an H.264
+    video lasting the summary's duration with one picture per step, a PNG frame and a JPEG
+    thumbnail per step, steps.json as the builder writes it, task and redactions.
 
     ``seed`` makes the content unique; ``shared`` adds a file with those exact bytes (to test
-    blobs shared between submissions)."""
+    blobs shared between submissions: a local store takes it, the team server's verification
+    refuses a frame no step shows); ``noise_frames`` adds that many pictures of noise,
+    encoded losslessly, at the end of the video (about 1.5 bytes per pixel each: big
+    packages of real content); ``clock_hz`` is the video's clock (coarser than the
+    renderer's microseconds, a picture may stay for hours)."""
+    from tests.mediafiles import jpeg_bytes, noise, png_bytes, screen, write_video
+
     folder.mkdir(parents=True)
     (folder / "frames").mkdir()
     (folder / "thumbs").mkdir()
-    (folder / "video.mp4").write_bytes(b"\x00\x00\x00\x18ftypisom" + os.urandom(4096)
-                                       + seed.encode())
-    for i in range(2):
-        (folder / "frames" / f"{i:04d}.png").write_bytes(b"\x89PNG\r\n" + os.urandom(512))
-    (folder / "thumbs" / "0000.jpg").write_bytes(b"\xff\xd8" + os.urandom(128))
+    s = dict(SUMMARY, steps=steps)
+    s.update(summary or {})
+    n = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:8], "big")
+    w, h = size
+    duration = int(s["duration_us"])
+    gap = duration // max(1, steps + 1)
+    pictures, doc = [], []
+    for i in range(steps):
+        t = gap * i
+        rgb = screen(w, h, n, i)
+        pictures.append((t, rgb))
+        (folder / "frames" / f"{i:04d}.png").write_bytes(png_bytes(rgb))
+        (folder / "thumbs" / f"{i:04d}.jpg").write_bytes(jpeg_bytes(rgb))
+        doc.append({"index": i, "id": f"{seed}-{i}", "type": "click", "t_start_us": t + 100_000,
+                    "t_end_us": t + 250_000, "x": w // 2, "y": h // 2, "button": "left",
+                    "observation": {"frame": f"frames/{i:04d}.png",
+                                    "thumbnail": f"thumbs/{i:04d}.jpg", "t_us": t}})
+    if not pictures:
+        pictures.append((0, screen(w, h, n, 0)))
+    last = pictures[-1][0]
+    for k in range(noise_frames):
+        pictures.append((last + 1000 * (k + 1), noise(w, h, n, k)))
+    write_video(folder / "video.mp4", pictures, duration, lossless=noise_frames > 0,
+                clock_hz=clock_hz)
     (folder / "steps.json").write_text(json.dumps(
-        {"format": "annotator-steps", "steps": [{"index": i} for i in range(steps)],
-         "seed": seed}))
+        {"format": "annotator-package-steps", "format_version": 1,
+         "frame": {"width": w, "height": h}, "duration_us": duration,
+         "placeholder": "<redacted>", "steps": doc, "seed": seed}))
     (folder / "task.json").write_text(json.dumps({"goal": goal, "labels": []}))
     (folder / "redactions.json").write_text(json.dumps(
         {"keyed_hashes": ["ab" * 32], "allow_list": [], "seed": seed}))
     if shared is not None:
         (folder / "frames" / "shared.png").write_bytes(shared)
-    s = dict(SUMMARY, steps=steps)
-    s.update(summary or {})
     sha = P.write_manifest(folder, goal=goal, outcome="success", summary=s, task_id=task_id)
     terms = svc.get_terms()
     record = P.consent_record(contributor=contributor, terms_version=terms.version,
@@ -111,7 +139,13 @@ class World:
         return self.get(sub.id)
 
     def get(self, sid: int) -> SubmissionInfo:
-        return self.svc.get_submission(actor=self.admin, submission_id=sid).info
+        """As its admin sees it, or (a draft: the author's alone) as its author does."""
+        for who in (self.admin, self.ana, self.bob):
+            try:
+                return self.svc.get_submission(actor=who, submission_id=sid).info
+            except NotFound:
+                continue
+        raise NotFound(f"no submission #{sid}")
 
 
 def build_world(svc: Services, tmp: Path) -> World:

@@ -8,6 +8,7 @@ from annotator.server.routes import (
     accounts,
     exports,
     ingest,
+    jobs,
     payouts,
     queries,
     review,
@@ -16,4 +17,4 @@ from annotator.server.routes import (
 )
 
 ROUTERS = [accounts.router, terms_tasks.router, payouts.router, ingest.router, queries.router,
-           review.router, withdrawal.router, exports.router]
+           review.router, withdrawal.router, exports.router, jobs.router]

@@ -63,7 +63,9 @@ def get_export(export_id: str, me: Me, c: C) -> dict[str, Any]:
             sa.table("tombstones"))).scalars())
     ttl = c.cfg.download_url_ttl_s
     ds = job.result.get("dataset")
-    if ds is not None:
+    if ds is not None and "key" not in ds:  # deleted at a withdrawal (the record says)
+        out["dataset"] = ds
+    elif ds is not None:
         gone = sorted(set(ds["submission_ids"]) & withdrawn)
         if gone:  # made before a withdrawal: never handed out again
             c.objects.delete(ds["key"])

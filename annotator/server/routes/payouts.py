@@ -8,7 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
+from annotator.server import authz
 from annotator.server.deps import C, Me, plain
+from annotator.workflow.states import Role
 
 router = APIRouter()
 
@@ -28,6 +30,17 @@ def set_rates(me: Me, c: C, per_approved_minute_cents: Annotated[int, Body()],
                                  per_approved_minute_cents=per_approved_minute_cents,
                                  per_approved_task_cents=per_approved_task_cents,
                                  currency=currency, effective_from=effective_from))
+
+
+@router.get("/v1/payouts/unverified", tags=["payments"])
+def unverified_payouts(me: Me, c: C) -> list[dict[str, Any]]:
+    """Closed payouts made on minutes no file backs (paid before the server measured
+    packages, or more than measured since): for admins to settle."""
+    from annotator.workflow.payouts import unverified_payouts as listing
+
+    authz.require_role(me, Role.ADMIN, doing="see unverified payouts")
+    with c.store.read() as s:
+        return plain(listing(s))
 
 
 @router.get("/v1/payouts/{month}", tags=["payments"])

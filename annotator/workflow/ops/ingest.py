@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,11 +49,15 @@ class IngestOps(ServiceCore):
         folder: str | os.PathLike[str],
         submit: bool = True,
         previous_id: int | None = None,
+        on_record: Callable[[Session, m.Submission], None] | None = None,
     ) -> SubmissionInfo:
         """Store a rendered, consented package: check it, copy every file into the blob store
         (verifying its SHA-256 on the way), record the consent and the submission (as a draft,
         then submitted unless ``submit=False``).  ``previous_id`` makes it the next version of
-        a submission whose changes were requested.  Nothing is stored if anything is wrong."""
+        a submission whose changes were requested.  Nothing is stored if anything is wrong.
+        ``on_record`` (the team server's verification) runs inside the transaction that
+        records the submission, before it commits: it may add to it (the measured figures,
+        the upload's acceptance) or refuse it by raising."""
         pkg = read_package(folder)
         with self.store.read() as s:
             self._check_package(s, actor, pkg, previous_id)
@@ -62,6 +67,9 @@ class IngestOps(ServiceCore):
                 sub = self._record(s, actor, pkg, staging, submit=submit,
                                    previous_id=previous_id)
                 s.flush()
+                if on_record is not None:
+                    on_record(s, sub)
+                    s.flush()
                 info = self._info(s, sub.id)
             if hasattr(self.blobs, "sync"):
                 self.blobs.sync({f.sha256 for f in pkg.files})
