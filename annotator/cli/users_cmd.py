@@ -40,7 +40,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     pw = sub.add_parser("passwd", help="change your own passphrase (the new one comes from "
                         f"${c.ENV_NEW_PASSPHRASE} or is asked for)")
     c.add_user_option(pw)
-    py = sub.add_parser("payee", help="record who to pay and how (kept apart, never exported)")
+    py = sub.add_parser("payee", help="record who to pay and how (kept apart, never exported; "
+                        f"asks for your passphrase again, or ${c.ENV_PASSPHRASE})")
     py.add_argument("name", nargs="?", help="another user's name (admins)")
     py.add_argument("--legal-name", required=True)
     py.add_argument("--details", required=True, help="payment details (e.g. an IBAN)")
@@ -91,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
             svc.change_passphrase(actor=actor, current=current, new=new)
             print(f"Passphrase of {actor.name} changed.")
         elif cmd == "payee":
+            current = c.prompt_secret("Your current passphrase: ", env=c.ENV_PASSPHRASE)
             svc.set_payee(actor=actor, legal_name=args.legal_name, payment_details=args.details,
-                          name=args.name)
+                          passphrase=current, name=args.name)
             print(f"Payee details of {args.name or actor.name} recorded.")
     return 0

@@ -170,8 +170,13 @@ class RemoteServices:
 
     def change_passphrase(self, *, actor: Actor | None = None, current: str, new: str
                           ) -> Actor:
-        return parse(Actor, self._post("/v1/me/passphrase",
-                                       {"current": current, "new": new})["user"])
+        r = self._post("/v1/me/passphrase", {"current": current, "new": new})
+        # Every other token of this user was revoked; this client keeps the fresh one.
+        if r.get("token"):
+            self.api.token = r["token"]
+            if self.tokens is not None and self.user:
+                self.tokens.save(self.server, self.user, r["token"])
+        return parse(Actor, r["user"])
 
     def set_role(self, *, actor: Actor | None = None, name: str, role: Role | str
                  ) -> UserInfo:
@@ -188,10 +193,11 @@ class RemoteServices:
         return parse(list[UserInfo], self._get("/v1/users", include_deleted=include_deleted))
 
     def set_payee(self, *, actor: Actor | None = None, legal_name: str, payment_details: str,
-                  name: str | None = None) -> None:
+                  passphrase: str | None = None, name: str | None = None) -> None:
         path = f"/v1/users/{_seg(name)}/payee" if name else "/v1/me/payee"
         self.api.request("PUT", path, json={"legal_name": legal_name,
-                                            "payment_details": payment_details})
+                                            "payment_details": payment_details,
+                                            "passphrase": passphrase})
 
     def get_payee(self, *, actor: Actor | None = None, name: str | None = None
                   ) -> dict[str, Any] | None:

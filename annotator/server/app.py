@@ -8,12 +8,15 @@ application, its error handlers and the health check.  Versioned under ``/v1``; 
 description is at ``/v1/openapi.json`` and browsable at ``/v1/docs``.
 
 Errors are JSON ``{"error": <class>, "message": ..., "hint": ...}`` with the status of their
-kind: 401 (no valid token), 403 (role), 404 (not there, or not yours), 409 (state), 422 (bad
-input, refused package), 429 (rate limit), 503 (database, object store or queue down).
+kind: 401 (no valid token), 403 (role, or a passphrase change due), 404 (not there, or not
+yours), 409 (state), 413 (a request body over ``ANNOTATOR_MAX_REQUEST_BYTES``, refused before
+it is read: ``annotator.server.bodylimit``), 422 (bad input, a number out of range, refused
+package), 429 (rate limit), 503 (database, object store or queue down).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 import sqlalchemy as sa
@@ -23,6 +26,7 @@ from fastapi.responses import JSONResponse
 
 from annotator import __version__
 from annotator.errors import AnnotatorError
+from annotator.server.bodylimit import BodyLimit
 from annotator.server.config import ServerConfig
 from annotator.server.deps import Ctx, plain
 from annotator.server.jobs import JobQueue
@@ -79,7 +83,8 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
             store = open_store(database_url=cfg.database_url, blobs=S3BlobStore(objects),
                                migrate="check")
             state["ctx"] = Ctx(cfg, store, Services(store), objects, JobQueue(cfg.redis_url),
-                               RateLimiter(cfg.redis_url))
+                               RateLimiter(cfg.redis_url),
+                               threading.BoundedSemaphore(cfg.login_concurrency))
         return state["ctx"]
 
     app.state.get_ctx = ctx
@@ -102,6 +107,13 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
         return _error(503, StoreUnavailable(
             f"The database cannot be reached: {str(exc.orig or exc).splitlines()[0]}.",
             "Try again shortly; nothing was changed."))
+
+    @app.exception_handler(sa.exc.DataError)
+    def _out_of_range(_request: Request, exc: sa.exc.DataError) -> JSONResponse:
+        # The last line of defence: numbers are range-checked where they are read.
+        return _error(422, we.InvalidInput(
+            "A value of the request is out of range for this server (a number too large?).",
+            "Check the numbers sent; ids and counts are positive and below 2**31."))
 
     @app.exception_handler(sa.exc.InterfaceError)
     def _db_down2(_request: Request, exc: sa.exc.InterfaceError) -> JSONResponse:
@@ -142,4 +154,6 @@ def create_app(cfg: ServerConfig | None = None) -> FastAPI:
         response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
         return response
 
+    # Outermost of ours: a body over the limit is refused before anything reads it.
+    app.add_middleware(BodyLimit, max_bytes=cfg.max_request_bytes)
     return app

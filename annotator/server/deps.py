@@ -3,9 +3,12 @@ principal (from the bearer token) and the JSON form of the services' results."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass, is_dataclass
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -14,10 +17,11 @@ from annotator.server import authz, tokens
 from annotator.server.config import ServerConfig
 from annotator.server.jobs import JobQueue
 from annotator.server.objects import ObjectStore
-from annotator.server.ratelimit import RateLimiter
+from annotator.server.ratelimit import RateLimited, RateLimiter
 from annotator.store.db import Store
 from annotator.workflow import errors as we
 from annotator.workflow.contract import QueueFilter
+from annotator.workflow.errors import PermissionDenied
 from annotator.workflow.service import Services
 from annotator.workflow.states import State
 
@@ -35,6 +39,31 @@ class Ctx:
     objects: ObjectStore
     queue: JobQueue
     limiter: RateLimiter
+    # Passphrase checks (Argon2: CPU and memory) running at once in this process.
+    checks: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(2))
+
+
+@contextlib.contextmanager
+def passphrase_check(c: Ctx) -> Iterator[None]:
+    """A slot for one passphrase check, or 429 at once (no hashing queues up behind a
+    flood: its cost stays bounded whatever arrives)."""
+    if not c.checks.acquire(blocking=False):
+        raise RateLimited("The server is busy checking passphrases.",
+                          "Try again in a second.", retry_after=1)
+    try:
+        yield
+    finally:
+        c.checks.release()
+
+
+class PassphraseChangeRequired(PermissionDenied):
+    """The account's passphrase was set by an admin: only changing it is allowed."""
+
+
+# What an account whose passphrase must change may still do.
+_WHILE_MUST_CHANGE = {("POST", "/v1/me/passphrase"), ("GET", "/v1/me"),
+                      ("DELETE", "/v1/auth/token")}
 
 
 def plain(obj: Any) -> Any:
@@ -63,6 +92,11 @@ def principal(request: Request, c: Annotated[Ctx, Depends(get_ctx)]) -> tokens.P
     with c.store.connect(write=True) as conn:
         p = tokens.authenticate(conn, token, c.svc.now())
     authz.check_scope(p, request.method)
+    if p.actor.must_change_passphrase and \
+            (request.method, request.url.path) not in _WHILE_MUST_CHANGE:
+        raise PassphraseChangeRequired(
+            "Your passphrase was set by an admin: change it before anything else.",
+            "POST /v1/me/passphrase {current, new} (annotator users passwd).")
     return p
 
 

@@ -130,10 +130,14 @@ class ObjectStore:
                       ContentType="application/x-tar")
         return r["UploadId"]
 
-    def presign_part(self, key: str, upload_id: str, part: int, ttl_s: int) -> str:
+    def presign_part(self, key: str, upload_id: str, part: int, ttl_s: int,
+                     size: int) -> str:
+        """A PUT URL for one part, signing its exact length: the store refuses a body of any
+        other size (and a chunked one)."""
         return self.s3.generate_presigned_url(
             "upload_part", Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
-                                   "PartNumber": part}, ExpiresIn=ttl_s)
+                                   "PartNumber": part, "ContentLength": size},
+            ExpiresIn=ttl_s)
 
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         parts: list[PartInfo] = []

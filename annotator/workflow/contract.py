@@ -384,10 +384,10 @@ class WorkflowServices(Protocol):
     @operation(raises=(PermissionDenied,), route="GET /v1/users", cli="users list")
     def list_users(self, *, actor: Actor, include_deleted: bool = False) -> list[UserInfo]: ...
 
-    @operation(raises=(PermissionDenied, NotFound, InvalidInput),
+    @operation(raises=(PermissionDenied, NotFound, InvalidInput, AuthenticationFailed),
                route="PUT /v1/users/{name}/payee", cli="users payee")
     def set_payee(self, *, actor: Actor, legal_name: str, payment_details: str,
-                  name: str | None = None) -> None: ...
+                  passphrase: str | None = None, name: str | None = None) -> None: ...
 
     @operation(raises=(PermissionDenied, NotFound), route="GET /v1/users/{name}/payee", cli=None,
                no_cli="payee details are shown in the desktop app's settings only")

@@ -79,6 +79,24 @@ REVIEWERS = frozenset({Role.REVIEWER, Role.ADMIN})
 VISIBLE_STATES = frozenset(State) - {State.WITHDRAWN}
 QUEUE_STATES = (State.SUBMITTED, State.IN_REVIEW)
 
+# Who sees a submission (its record, files, comments, history, checks), by state: its
+# author always; reviewers and admins once it was submitted and until it is withdrawn;
+# nobody else a draft (not yet submitted: the contributor's alone); admins the record of a
+# withdrawn one (its content is gone: what is left is what the tombstone says).  Anyone
+# else gets "not found", never "forbidden": the answer does not tell that it exists.
+SUBMITTED_STATES = frozenset({State.SUBMITTED, State.IN_REVIEW, State.APPROVED,
+                              State.CHANGES_REQUESTED, State.REJECTED, State.SUPERSEDED})
+VISIBLE_TO: dict[Role, frozenset[State]] = {
+    Role.CONTRIBUTOR: frozenset(),
+    Role.REVIEWER: SUBMITTED_STATES,
+    Role.ADMIN: SUBMITTED_STATES | {State.WITHDRAWN},
+}
+
+
+def may_see(role: Role | str, *, is_author: bool, state: State | str) -> bool:
+    """Whether someone of ``role`` sees a submission in ``state`` (``VISIBLE_TO``)."""
+    return is_author or State(state) in VISIBLE_TO[Role(role)]
+
 
 @dataclass(frozen=True)
 class Rule:

@@ -117,29 +117,34 @@ def test_list_users(face):
     fails(PermissionDenied, face.as_(face.rev).list_users, actor=face.rev)
 
 
-@case("set_payee", PermissionDenied, NotFound, InvalidInput)
+@case("set_payee", PermissionDenied, NotFound, InvalidInput, AuthenticationFailed)
 @case("get_payee", PermissionDenied, NotFound)
 def test_payee(face):
     u = face.new_user()
-    svc = face.as_(u)
+    svc, mine_pw = face.as_(u), face.passphrases[u.name]
     assert svc.get_payee(actor=u) is None
-    assert svc.set_payee(actor=u, legal_name="Ana Example", payment_details="IBAN X") is None
+    # Where money goes changes with the current passphrase, not a session alone.
+    fails(AuthenticationFailed, svc.set_payee, actor=u, legal_name="Ana Example",
+          payment_details="IBAN X", passphrase="not my passphrase")
+    assert svc.set_payee(actor=u, legal_name="Ana Example", payment_details="IBAN X",
+                         passphrase=mine_pw) is None
     mine = svc.get_payee(actor=u)
     assert (mine["pseudonym"], mine["legal_name"], mine["payment_details"]) == \
         (u.pseudonym, "Ana Example", "IBAN X")
     assert isinstance(mine["updated_at"], dt.datetime)
-    admin = face.as_(face.admin)
+    admin, admin_pw = face.as_(face.admin), face.passphrases[face.admin.name]
     admin.set_payee(actor=face.admin, legal_name="Ana B. Example", payment_details="IBAN Y",
-                    name=u.name)
+                    passphrase=admin_pw, name=u.name)
     theirs = admin.get_payee(actor=face.admin, name=u.name)
     assert (theirs["pseudonym"], theirs["legal_name"]) == (u.pseudonym, "Ana B. Example")
-    fails(InvalidInput, svc.set_payee, actor=u, legal_name=" ", payment_details="IBAN X")
+    fails(InvalidInput, svc.set_payee, actor=u, legal_name=" ", payment_details="IBAN X",
+          passphrase=mine_pw)
     fails(NotFound, admin.get_payee, actor=face.admin, name=face.unique("nobody"))
     fails(NotFound, admin.set_payee, actor=face.admin, legal_name="A", payment_details="B",
-          name=face.unique("nobody"))
+          passphrase=admin_pw, name=face.unique("nobody"))
     fails(PermissionDenied, svc.get_payee, actor=u, name=face.ana.name)
     fails(PermissionDenied, svc.set_payee, actor=u, legal_name="A", payment_details="B",
-          name=face.ana.name)
+          passphrase=mine_pw, name=face.ana.name)
 
 
 # -- terms and tasks -------------------------------------------------------------------------------

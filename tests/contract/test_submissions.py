@@ -78,7 +78,8 @@ def test_claim(face):
     own = face.submit(face.rev)
     fails(OwnSubmission, rev.claim, actor=face.rev, submission_id=own.id)
     draft = face.submit(face.ana, submit=False)
-    fails(ForbiddenTransition, rev.claim, actor=face.rev, submission_id=draft.id)
+    # A draft is its author's alone: to a reviewer it is not there (not "forbidden").
+    fails(NotFound, rev.claim, actor=face.rev, submission_id=draft.id)
 
 
 @case("claim_next", PermissionDenied)
@@ -248,7 +249,7 @@ def test_reads(face):
     assert [(x.action, x.to_state) for x in h] == [("ingest", "draft"), ("submit", "submitted")]
     assert h == list(d.history)
     with svc.open_file(actor=ana, submission_id=sub.id, path="steps.json") as fh:
-        assert json.loads(fh.read())["format"] == "annotator-steps"
+        assert json.loads(fh.read())["format"] == "annotator-package-steps"
     assert sub in svc.my_submissions(actor=ana)
     for op in (svc.get_submission, svc.history):
         fails(NotFound, op, actor=ana, submission_id=MISSING)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from annotator.server import tokens
-from annotator.server.deps import C, Me, plain
+from annotator.server.deps import C, Me, passphrase_check, plain
+from annotator.store import models as m
+from annotator.store.server_models import ApiToken
+from annotator.workflow import errors as we
 
 router = APIRouter()
 
@@ -19,12 +23,18 @@ def login(request: Request, c: C, name: Annotated[str, Body(max_length=64)],
           passphrase: Annotated[str, Body(max_length=1024)],
           token_name: Annotated[str, Body(max_length=64)] = "desktop app",
           scope: Annotated[str, Body(pattern="^(full|read)$")] = "full",
-          days: Annotated[int | None, Body(ge=1, le=366)] = None) -> dict[str, Any]:
-    """Trade a passphrase for a personal access token (rate-limited per name and
-    address)."""
+          days: Annotated[int | None, Body(ge=1, le=3660)] = None) -> dict[str, Any]:
+    """Trade a passphrase for a personal access token.  Limited per address (whatever the
+    names tried) and per address and name, and passphrase checks (Argon2) run a few at a
+    time in each server process: beyond, 429 before any hashing."""
+    if days is not None and days > c.cfg.token_ttl_days:
+        raise we.InvalidInput(f"A token lives at most {c.cfg.token_ttl_days} days on this "
+                              f"server, not {days}.", "Ask for fewer days, or none.")
     ip = request.client.host if request.client else "?"
+    c.limiter.hit("login-address", c.cfg.login_address_rate, ip)
     c.limiter.hit("login", c.cfg.login_rate, ip, name.lower())
-    actor = c.svc.sign_in(name=name, passphrase=passphrase)
+    with passphrase_check(c):
+        actor = c.svc.sign_in(name=name, passphrase=passphrase)
     now = c.svc.now()
     with c.store.write() as s:
         token, row = tokens.issue(s, actor=actor, name=token_name, scope=scope, now=now,
@@ -60,10 +70,22 @@ def revoke_token(token_id: int, me: Me, c: C) -> dict[str, Any]:
 
 
 @router.post("/v1/me/passphrase", tags=["auth"])
-def change_passphrase(me: Me, c: C, current: Annotated[str, Body()],
-                      new: Annotated[str, Body()]) -> dict[str, Any]:
-    return {"user": plain(c.svc.change_passphrase(actor=me.actor, current=current,
-                                                   new=new))}
+def change_passphrase(me: Me, c: C, current: Annotated[str, Body(max_length=1024)],
+                      new: Annotated[str, Body(max_length=1024)]) -> dict[str, Any]:
+    """Change the caller's passphrase: every token of theirs is revoked, and the caller gets
+    a fresh one (``token``) in the answer.  Limited per user."""
+    c.limiter.hit("passphrase", c.cfg.passphrase_rate, str(me.actor.user_id))
+    with passphrase_check(c):
+        actor = c.svc.change_passphrase(actor=me.actor, current=current, new=new)
+    now = c.svc.now()
+    with c.store.write() as s:
+        old = s.get(ApiToken, me.token_id)
+        tokens.revoke_all(s, user_id=me.actor.user_id, now=now)
+        token, row = tokens.issue(s, actor=actor, name=old.name if old else "desktop app",
+                                  scope=me.scope, now=now,
+                                  ttl=dt.timedelta(days=c.cfg.token_ttl_days))
+        info = tokens.info(row)
+    return {"user": plain(actor), "token": token, "token_info": plain(info)}
 
 
 @router.get("/v1/me/payee", tags=["auth"])
@@ -71,11 +93,24 @@ def get_payee(me: Me, c: C) -> Any:
     return plain(c.svc.get_payee(actor=me.actor))
 
 
+def _checked_payee(me: Any, c: Any, passphrase: str | None) -> str:
+    """Payee details change only with the caller's passphrase (a stolen token must not
+    redirect payments); attempts are limited per user."""
+    if not passphrase:
+        raise we.InvalidInput("Changing payee details needs your current passphrase.",
+                              "Send it as 'passphrase'.")
+    c.limiter.hit("passphrase", c.cfg.passphrase_rate, str(me.actor.user_id))
+    return passphrase
+
+
 @router.put("/v1/me/payee", tags=["auth"])
-def set_payee(me: Me, c: C, legal_name: Annotated[str, Body()],
-              payment_details: Annotated[str, Body()]) -> Any:
-    return plain(c.svc.set_payee(actor=me.actor, legal_name=legal_name,
-                                 payment_details=payment_details))
+def set_payee(me: Me, c: C, legal_name: Annotated[str, Body(max_length=500)],
+              payment_details: Annotated[str, Body(max_length=2000)],
+              passphrase: Annotated[str | None, Body(max_length=1024)] = None) -> Any:
+    checked = _checked_payee(me, c, passphrase)
+    with passphrase_check(c):
+        return plain(c.svc.set_payee(actor=me.actor, legal_name=legal_name,
+                                     payment_details=payment_details, passphrase=checked))
 
 
 @router.get("/v1/users", tags=["admin"])
@@ -98,7 +133,12 @@ def invite(me: Me, c: C, name: Annotated[str, Body()],
 def reset(name: str, me: Me, c: C,
           passphrase: Annotated[str | None, Body(embed=True, max_length=1024)] = None
           ) -> dict[str, Any]:
+    """A new passphrase for a user, who must change it at the next sign-in; every token of
+    theirs is revoked."""
     pw = c.svc.reset_passphrase(actor=me.actor, name=name, passphrase=passphrase)
+    with c.store.write() as s:
+        uid = s.execute(sa.select(m.User.id).where(m.User.name == name)).scalar_one()
+        tokens.revoke_all(s, user_id=uid, now=c.svc.now())
     return {"name": name, "passphrase": pw}
 
 
@@ -124,7 +164,12 @@ def get_payee_of(name: str, me: Me, c: C) -> Any:
 
 
 @router.put("/v1/users/{name}/payee", tags=["admin"])
-def set_payee_of(name: str, me: Me, c: C, legal_name: Annotated[str, Body()],
-                 payment_details: Annotated[str, Body()]) -> Any:
-    return plain(c.svc.set_payee(actor=me.actor, legal_name=legal_name,
-                                 payment_details=payment_details, name=name))
+def set_payee_of(name: str, me: Me, c: C, legal_name: Annotated[str, Body(max_length=500)],
+                 payment_details: Annotated[str, Body(max_length=2000)],
+                 passphrase: Annotated[str | None, Body(max_length=1024)] = None) -> Any:
+    """An admin records another user's payee details (with the admin's own passphrase)."""
+    checked = _checked_payee(me, c, passphrase)
+    with passphrase_check(c):
+        return plain(c.svc.set_payee(actor=me.actor, legal_name=legal_name,
+                                     payment_details=payment_details, passphrase=checked,
+                                     name=name))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -10,30 +11,45 @@ from fastapi import APIRouter, Body
 from annotator.server import authz
 from annotator.server.deps import _SHA, MAX_PARTS, S3_MIN_PART, C, Me, log, plain
 from annotator.server.jobs import QueueUnavailable, record_job
+from annotator.server.lifecycles import (
+    OPEN_UPLOAD_STATES,
+    UploadAction,
+    UploadState,
+    move_upload,
+)
 from annotator.server.objects import incoming_key
-from annotator.store.server_models import Job, Upload
+from annotator.store import models as m
+from annotator.store.server_models import Job, Upload, UploadTransition
 from annotator.workflow import errors as we
 from annotator.workflow.states import Role
 
 router = APIRouter()
 
 
+MAX_ID = (1 << 31) - 1  # database ids are 32-bit
+
+
 def _upload_view(up: Upload) -> dict[str, Any]:
     return {"id": up.id, "state": up.state, "size": up.size, "part_size": up.part_size,
             "part_count": up.part_count, "manifest_sha256": up.manifest_sha256,
             "submission_id": up.submission_id, "error": up.error,
-            "previous_id": up.previous_id, "submit": up.submit,
+            "previous_id": up.previous_id, "submit": up.submit, "figures": up.figures,
             "created_at": up.created_at.isoformat(),
             "updated_at": up.updated_at.isoformat()}
 
 
+def _part_size(up: Upload, n: int) -> int:
+    return up.part_size if n < up.part_count else up.size - up.part_size * (n - 1)
+
+
 @router.post("/v1/uploads", tags=["uploads"], status_code=201)
-def create_upload(me: Me, c: C, size: Annotated[int, Body(ge=1)],
+def create_upload(me: Me, c: C, size: Annotated[int, Body(ge=1, le=1 << 62)],
                   manifest_sha256: Annotated[str, Body(pattern=_SHA)],
-                  previous_id: Annotated[int | None, Body()] = None,
+                  previous_id: Annotated[int | None, Body(ge=1, le=MAX_ID)] = None,
                   submit: Annotated[bool, Body()] = True) -> dict[str, Any]:
     """Start uploading a package archive; the server picks the object key and the part
-    size.  Asking again for the same manifest returns the upload in progress."""
+    size.  Asking again for the same manifest returns the upload in progress.  A user's
+    unfinished uploads (not yet verified) hold at most ``ANNOTATOR_MAX_OPEN_UPLOAD_BYTES``."""
     c.limiter.hit("upload", c.cfg.upload_rate, str(me.actor.user_id))
     if me.actor.role not in (Role.CONTRIBUTOR, Role.REVIEWER, Role.ADMIN):
         raise we.PermissionDenied("This account cannot submit.")
@@ -45,26 +61,33 @@ def create_upload(me: Me, c: C, size: Annotated[int, Body(ge=1)],
     part = max(c.cfg.part_size, -(-size // MAX_PARTS), S3_MIN_PART)
     count = max(1, -(-size // part))
     now = c.svc.now()
+    open_states = [x.value for x in OPEN_UPLOAD_STATES]
     with c.store.write() as s:
+        # One user's uploads are created one at a time (their bytes are counted).
+        s.execute(sa.select(m.User.id).where(m.User.id == me.actor.user_id).with_for_update())
         existing = s.execute(sa.select(Upload).where(
             Upload.user_id == me.actor.user_id, Upload.manifest_sha256 == manifest_sha256,
-            Upload.state == "uploading", Upload.size == size)
+            Upload.state == UploadState.UPLOADING.value, Upload.size == size)
             .order_by(Upload.created_at)).scalars().first()
         if existing is not None:
             return _upload_view(existing)
-    import uuid
-
-    upload_id = uuid.uuid4().hex
-    key = incoming_key(me.actor.user_id, upload_id)
-    s3_id = c.objects.create_multipart(key)
-    with c.store.write() as s:
-        up = Upload(id=upload_id, user_id=me.actor.user_id, state="uploading",
-                    object_key=key, s3_upload_id=s3_id, size=size, part_size=part,
-                    part_count=count, manifest_sha256=manifest_sha256,
-                    previous_id=previous_id, submit=submit, created_at=now,
-                    updated_at=now)
-        s.add(up)
-        s.flush()
+        held = s.execute(sa.select(sa.func.coalesce(sa.func.sum(Upload.size), 0)).where(
+            Upload.user_id == me.actor.user_id, Upload.state.in_(open_states))).scalar_one()
+        if held + size > c.cfg.max_open_upload_bytes:
+            raise we.InvalidInput(
+                f"You have {held / 2**20:.0f} MiB in uploads not yet verified; with this "
+                f"one it would be more than the {c.cfg.max_open_upload_bytes / 2**20:.0f} MiB "
+                "this server holds for one person.",
+                "Let those finish (or abort them with DELETE /v1/uploads/{id}), then send "
+                "this one.")
+        upload_id = uuid.uuid4().hex
+        key = incoming_key(me.actor.user_id, upload_id)
+        s3_id = c.objects.create_multipart(key)
+        up = Upload(id=upload_id, user_id=me.actor.user_id, object_key=key,
+                    s3_upload_id=s3_id, size=size, part_size=part, part_count=count,
+                    manifest_sha256=manifest_sha256, previous_id=previous_id, submit=submit,
+                    created_at=now)
+        move_upload(s, up, UploadAction.CREATE, now=now, actor_id=me.actor.user_id)
         return _upload_view(up)
 
 
@@ -90,8 +113,19 @@ def get_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
         return view
 
 
+@router.get("/v1/uploads/{upload_id}/history", tags=["uploads"])
+def upload_history(upload_id: str, me: Me, c: C) -> list[dict[str, Any]]:
+    """Every state change of the upload, oldest first (append-only)."""
+    with c.store.read() as s:
+        up = authz.own_upload(s, me, upload_id)
+        rows = s.execute(sa.select(UploadTransition).where(
+            UploadTransition.upload_id == up.id).order_by(UploadTransition.id)).scalars()
+        return [{"action": t.action, "from": t.from_state, "to": t.to_state,
+                 "at": t.at.isoformat(), "reason": t.reason} for t in rows]
+
+
 def _uploading(up: Upload) -> None:
-    if up.state != "uploading":
+    if up.state != UploadState.UPLOADING:
         raise we.Conflict(f"Upload {up.id} is {up.state}: no more parts can be sent.",
                           "Check its state with GET /v1/uploads/{id}.")
 
@@ -100,7 +134,8 @@ def _uploading(up: Upload) -> None:
 def part_urls(upload_id: str, me: Me, c: C,
               parts: Annotated[list[int], Body(embed=True, max_length=1000)]
               ) -> dict[str, Any]:
-    """Presigned PUT URLs for these part numbers (valid ``expires_in`` seconds)."""
+    """Presigned PUT URLs for these part numbers (valid ``expires_in`` seconds), each for
+    exactly its part's length: the store refuses a body of another size."""
     with c.store.read() as s:
         up = authz.own_upload(s, me, upload_id)
     _uploading(up)
@@ -110,7 +145,8 @@ def part_urls(upload_id: str, me: Me, c: C,
                               f"there is no part {bad[0]}.")
     ttl = c.cfg.part_url_ttl_s
     return {"expires_in": ttl, "urls": {str(p): c.objects.presign_part(
-        up.object_key, up.s3_upload_id, p, ttl) for p in parts}}
+        up.object_key, up.s3_upload_id, p, ttl, _part_size(up, p)) for p in parts},
+        "sizes": {str(p): _part_size(up, p) for p in parts}}
 
 
 @router.get("/v1/uploads/{upload_id}/parts", tags=["uploads"])
@@ -118,7 +154,7 @@ def list_parts(upload_id: str, me: Me, c: C) -> dict[str, Any]:
     """Which parts arrived (to resume after a crash or a lost connection)."""
     with c.store.read() as s:
         up = authz.own_upload(s, me, upload_id)
-    if up.state != "uploading":
+    if up.state != UploadState.UPLOADING:
         return {"state": up.state, "parts": []}
     parts = c.objects.list_parts(up.object_key, up.s3_upload_id)
     return {"state": up.state, "parts": [{"number": p.number, "size": p.size}
@@ -129,9 +165,10 @@ def list_parts(upload_id: str, me: Me, c: C) -> dict[str, Any]:
 def complete(upload_id: str, me: Me, c: C) -> dict[str, Any]:
     """Every part arrived: assemble the archive and queue its verification."""
     now = c.svc.now()
+    refused = None
     with c.store.write() as s:
         up = authz.own_upload(s, me, upload_id, lock=True)
-        if up.state != "uploading":
+        if up.state != UploadState.UPLOADING:
             raise we.Conflict(f"Upload {upload_id} was completed already ({up.state}).",
                               "Follow its state with GET /v1/uploads/{id}.")
         parts = c.objects.list_parts(up.object_key, up.s3_upload_id)
@@ -140,12 +177,16 @@ def complete(upload_id: str, me: Me, c: C) -> dict[str, Any]:
         got = c.objects.head_size(up.object_key)
         if got != up.size:  # cannot happen if the parts added up; never trust it
             c.objects.delete(up.object_key)
-            up.state, up.error = "rejected", f"assembled {got} bytes, not {up.size}"
-            raise we.InvalidInput(f"The upload assembled to {got} bytes, not {up.size}.")
-        up.state = "uploaded"
-        up.completed_at = up.updated_at = now
-        record_job(s, job_id=f"verify-{up.id}", kind="verify", ref=up.id, now=now)
+            refused = f"The upload assembled to {got} bytes, not {up.size}."
+            move_upload(s, up, UploadAction.REJECT, now=now, actor_id=me.actor.user_id,
+                        reason=refused)
+        else:
+            move_upload(s, up, UploadAction.COMPLETE, now=now, actor_id=me.actor.user_id,
+                        completed_at=now)
+            record_job(s, job_id=f"verify-{up.id}", kind="verify", ref=up.id, now=now)
         view = _upload_view(up)
+    if refused:
+        raise we.InvalidInput(refused, "Upload the package again.")
     try:
         c.queue.enqueue(f"verify-{upload_id}", "verify")
     except QueueUnavailable as exc:  # recorded: the reconciler queues it later
@@ -159,7 +200,7 @@ def _check_parts(up: Upload, parts: list[Any]) -> None:
     extra = sorted(n for n in have if n > up.part_count)
     wrong = []
     for n in range(1, up.part_count + 1):
-        want = up.part_size if n < up.part_count else up.size - up.part_size * (n - 1)
+        want = _part_size(up, n)
         if n in have and have[n] != want:
             wrong.append(f"part {n} has {have[n]} bytes instead of {want}")
     if missing or extra or wrong:
@@ -182,8 +223,8 @@ def abort_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
         up = authz.own_upload(s, me, upload_id, lock=True)
         _uploading(up)
         c.objects.abort_multipart(up.object_key, up.s3_upload_id)
-        up.state, up.error = "aborted", "aborted by the contributor"
-        up.updated_at = up.finished_at = c.svc.now()
+        move_upload(s, up, UploadAction.ABORT, now=c.svc.now(), actor_id=me.actor.user_id,
+                    reason="aborted by the contributor")
         return _upload_view(up)
 
 

@@ -147,12 +147,23 @@ class AccountOps(ServiceCore):
                 q = q.where(m.User.deleted_at.is_(None))
             return [self._user_info(u) for u in s.execute(q).scalars()]
 
+    def verify_passphrase(self, *, actor: Actor, passphrase: str) -> None:
+        """``AuthenticationFailed`` unless ``passphrase`` is the actor's current one."""
+        with self.store.read() as s:
+            stored = self._user(s, actor).passphrase_hash
+        if not self.passphrases.verify(stored, passphrase or ""):
+            raise AuthenticationFailed("The current passphrase is wrong.", "Type it again.")
+
     def set_payee(self, *, actor: Actor, legal_name: str, payment_details: str,
-                  name: str | None = None) -> None:
+                  passphrase: str | None = None, name: str | None = None) -> None:
         """Record who to pay and how (yourself, or any user as an admin).  Kept apart from
-        the pseudonymous records and never exported."""
+        the pseudonymous records and never exported.  ``passphrase`` (the actor's current
+        one) is checked when given; the team server asks for it (a token alone does not
+        change where money goes)."""
         if not legal_name.strip() or not payment_details.strip():
             raise InvalidInput("Both the legal name and the payment details are needed.")
+        if passphrase is not None:
+            self.verify_passphrase(actor=actor, passphrase=passphrase)
         with self.store.write() as s:
             me = self._user(s, actor)
             user = me

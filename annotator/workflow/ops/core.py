@@ -141,8 +141,9 @@ class ServiceCore:
             sm.check_role(action, view)  # a contributor trying to review learns just that
         sub = s.execute(sa.select(m.Submission).where(m.Submission.id == submission_id)
                         .with_for_update()).scalar_one_or_none()
-        if sub is None or (view.role is Role.CONTRIBUTOR and sub.contributor_id != view.user_id):
-            # Contributors do not learn whether other people's submissions exist.
+        if sub is None or not sm.may_see(view.role, is_author=sub.contributor_id == view.user_id,
+                                         state=sub.state):
+            # Nobody learns whether a submission they may not see exists.
             raise NotFound(f"There is no submission #{submission_id} that you can see.",
                            "List yours with `annotator submissions`.")
         return sub
@@ -204,7 +205,9 @@ class ServiceCore:
                   skip_states: bool = False) -> sa.Select:
         t = _S.c
         if not skip_states:
-            states = [State(x).value for x in f.states if State(x) is not State.WITHDRAWN]
+            # Only what was submitted (never a draft) and is not withdrawn is in the queue.
+            states = [State(x).value for x in f.states
+                      if State(x) not in (State.WITHDRAWN, State.DRAFT)]
             if not states:
                 states = [x.value for x in sm.QUEUE_STATES]
             q = q.where(t.state.in_(states) if len(states) > 1 else t.state == states[0])

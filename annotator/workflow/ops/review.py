@@ -41,10 +41,12 @@ class ReviewOps(ServiceCore):
             view = self._view(s, actor)
             sm.check_role(Action.CLAIM, view)
             found = _ROW_BY_ID[s.dialect.name == "postgresql"].first(s, {"sid": submission_id})
-            if found is None:
+            row = _Row(*found) if found is not None else None
+            if row is None or not sm.may_see(view.role, state=row.state,
+                                             is_author=row.contributor_id == view.user_id):
                 raise NotFound(f"There is no submission #{submission_id}.",
                                "List the queue with `annotator review list`.")
-            self._claim(s, _Row(*found), view)
+            self._claim(s, row, view)
             return self._info(s, submission_id)
 
     def _claim(self, s: Session | sa.Connection, row: Any, view: sm.ActorView) -> None:
