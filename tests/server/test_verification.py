@@ -142,7 +142,9 @@ def test_one_picture_held_for_hours_pays_for_active_time_only(team, tmp_path):
     admin.set_rates(per_approved_minute_cents=100, per_approved_task_cents=0,
                     effective_from=done.decided_at - dt.timedelta(minutes=1))
     report = admin.payouts(month=done.decided_at.strftime("%Y-%m"))
-    item = next(i for i in report["items"] if i["submission_id"] == info.id)
+    rows = report.items[report.items["submission_id"] == info.id]
+    assert len(rows) == 1, report.items
+    item = rows.iloc[0]
     assert item["approved_minutes"] <= 2 * cap / 60e6 and item["minute_cents"] <= 100, item
     with team.svc.store.read() as s:
         sub = s.get(m.Submission, info.id)
