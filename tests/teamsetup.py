@@ -48,10 +48,13 @@ class Team:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60,
                             transport=transport)
 
-    def new_user(self, role: str = "contributor") -> tuple[str, str, str]:
+    def new_user(self, role: str = "contributor", *,
+                 changed: bool = True) -> tuple[str, str, str]:
         """(name, passphrase, token) of a fresh user who has changed the passphrase the admin
-        gave (as the server insists before anything else).  Sign-ins come from addresses
-        of their own (127.0.0.x): the per-address login limit is for the tests that test it."""
+        gave (as the server insists before anything else; ``changed=False``: the admin's
+        passphrase, not yet changed, and a token good for changing it only).  Sign-ins come
+        from addresses of their own (127.0.0.x): the per-address login limit is for the
+        tests that test it."""
         n = next(_names)
         name = f"{role[0]}{n}x{secrets.token_hex(2)}"
         with self.http(self.admin_token) as h:
@@ -62,6 +65,8 @@ class Team:
             r = h.post("/v1/auth/token", json={"name": name, "passphrase": given})
             assert r.status_code == 201, r.text
             first = r.json()["token"]
+            if not changed:
+                return name, given, first
             pw = f"test passphrase {secrets.token_hex(4)}"
             r = h.post("/v1/me/passphrase", json={"current": given, "new": pw},
                        headers={"Authorization": f"Bearer {first}"})

@@ -62,8 +62,8 @@ def test_two_desktops_submit_review_resubmit_approve_export(
         monkeypatch):
     t = team
     base = tmp_path_factory.getbasetemp()
-    c_name, c_pw, _ = t.new_user("contributor")
-    r_name, r_pw, _ = t.new_user("reviewer")
+    c_name, c_pw, _ = t.new_user("contributor", changed=False)
+    r_name, r_pw, _ = t.new_user("reviewer", changed=False)
 
     # Two desktops, each first on its own computer's store (as the app starts).
     ws_c, local_c = workspace_store(tmp_path / "ws", base)
