@@ -69,6 +69,23 @@ def test_missing_video_opens_the_steps_and_says_so(qtbot, demo):
     win.close()
 
 
+def test_lost_frame_index_still_drafts_every_step(qtbot, demo):
+    """No frame index: no frame cache is built, and the drafts that read the screen must not
+    wait for one."""
+    (demo / "frames.idx").unlink()
+    win = EditorWindow(demo)
+    qtbot.addWidget(win)
+    win.show()
+    assert "frame index" in " ".join(win.notes).lower() or not win.video_ok
+    total = len(win.session.result.all_steps)
+    qtbot.waitUntil(lambda: len(win.drafts.drafts) == total, timeout=120_000)
+    # Without the index a step's exact frame is unknown: a click is named from the frame
+    # when there is one, else its draft is honestly weak.
+    d = win.drafts.drafts[win.session.result.steps[0].id]
+    assert d.text == "Click the Customer field" or d.weak
+    win.close()
+
+
 def test_truncated_video_shows_what_it_has_and_says_which_frame_is_missing(qtbot, demo):
     video = demo / "video.mp4"
     with VideoReader(video) as r:

@@ -223,6 +223,8 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
                 on_done=self._on_cache_done, on_error=self._on_cache_done,
                 on_cancel=self._on_cache_done)
             self.cancel_btn.clicked.connect(self._cache_job.cancel)
+        else:  # no frame cache to wait for (no usable video or frame index): drafts go on
+            self._frames_for_drafts(complete=True)
         self._write_steps_later()
 
     def _write_steps_later(self) -> None:
