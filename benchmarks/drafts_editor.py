@@ -57,9 +57,9 @@ def work_copy(src: Path, name: str) -> Path:
                 os.link(f, work / f.name)
             except OSError:
                 shutil.copy2(f, work / f.name)
-        elif f.is_file() and f.name.endswith((".json", ".jsonl")) and f.name not in (
-                "steps.json", "drafts.json", "truth.json") and not f.name.startswith("edits"):
-            shutil.copy2(f, work / f.name)
+        elif f.is_file() and f.name not in ("steps.json", "drafts.json", "truth.json") \
+                and not f.name.startswith("edits"):
+            shutil.copy2(f, work / f.name)  # the recorded files (frames.idx, events, ...)
     return work
 
 
