@@ -75,6 +75,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"annotator: note: {svc.last_warning}", file=sys.stderr)
         print(f"Signed in to {settings.server} as {actor.name} ({actor.pseudonym}, "
               f"{actor.role}).")
+        if actor.must_change_passphrase:
+            print(f"annotator: note: the server allows nothing but a passphrase change until "
+                  f"you choose your own: `annotator users passwd --user {name}`.",
+                  file=sys.stderr)
         return 0
     svc = team.remote_services(root)
     with svc.store:

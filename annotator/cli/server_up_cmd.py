@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
         setup.start(admin=args.admin, admin_passphrase=given)
         if setup.admin_created:
             who = f"  first admin: {args.admin}" + (
-                "" if given else f", passphrase (shown once): {setup.admin_passphrase}")
+                "" if given else f", passphrase (shown once, to be changed at the first "
+                f"sign-in): {setup.admin_passphrase}")
         else:
             who = "  the admins of the earlier start are kept"
         print(f"Team server ready in {time.monotonic() - t0:.1f} s at {setup.url}\n"

@@ -135,7 +135,8 @@ class TeamSetup:
             if svc.is_set_up():
                 return
             self.admin_passphrase = passphrase or secrets.token_urlsafe(12)
-            svc.setup_first_admin(name=name, passphrase=self.admin_passphrase)
+            svc.setup_first_admin(name=name, passphrase=self.admin_passphrase,
+                                  must_change=passphrase is None)
             self.admin_created = True
         finally:
             store.dispose()

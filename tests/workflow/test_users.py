@@ -39,6 +39,16 @@ def test_setup_and_sign_in(svc) -> None:
     assert stored.startswith("$argon2id$") and "admin passphrase" not in stored
 
 
+def test_a_generated_first_admin_passphrase_must_be_changed(svc) -> None:
+    """`server-up` shows the first admin's generated passphrase on a terminal: like any
+    passphrase someone else saw, it must be replaced before anything else."""
+    svc.setup_first_admin(name="admin", passphrase="shown on a terminal", must_change=True)
+    actor = svc.sign_in(name="admin", passphrase="shown on a terminal")
+    assert actor.must_change_passphrase
+    svc.change_passphrase(actor=actor, current="shown on a terminal", new="the admin's own one")
+    assert not svc.sign_in(name="admin", passphrase="the admin's own one").must_change_passphrase
+
+
 def test_invite_reset_change_disable(world) -> None:
     svc, w = world.svc, world
     with pytest.raises(PermissionDenied):

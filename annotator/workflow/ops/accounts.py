@@ -30,8 +30,11 @@ class AccountOps(ServiceCore):
         with self.store.read() as s:
             return s.execute(sa.select(sa.func.count()).select_from(m.User)).scalar_one() > 0
 
-    def setup_first_admin(self, *, name: str, passphrase: str) -> Actor:
-        """Create the first admin (only on an empty store) and publish the default terms."""
+    def setup_first_admin(self, *, name: str, passphrase: str,
+                          must_change: bool = False) -> Actor:
+        """Create the first admin (only on an empty store) and publish the default terms.
+        ``must_change``: the passphrase was generated and shown (a terminal keeps it), so
+        the admin must replace it before anything else, like any passphrase someone else saw."""
         check_name(name)
         check_passphrase(passphrase)
         digest = self.passphrases.hash(passphrase)
@@ -43,7 +46,8 @@ class AccountOps(ServiceCore):
                     "Sign in as an admin and invite users with `annotator users add`.",
                 )
             user = m.User(pseudonym=new_pseudonym("admin"), name=name, role=Role.ADMIN.value,
-                          passphrase_hash=digest, created_at=now)
+                          passphrase_hash=digest, must_change_passphrase=must_change,
+                          created_at=now)
             s.add(user)
             s.flush()
             if not s.execute(sa.select(m.TermsVersion.id).limit(1)).first():
