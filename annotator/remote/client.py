@@ -125,7 +125,7 @@ class RemoteServices:
 
     def health(self) -> dict[str, Any]:
         """The server's own check (no token needed); ``ServerUnavailable`` if it is down."""
-        return self.api.request("GET", "/v1/health", auth=False)
+        return _json_dict(self.api.request("GET", "/v1/health", auth=False))
 
     def _get(self, path: str, **params: Any) -> Any:
         return self.api.request("GET", path, params={k: v for k, v in params.items()
@@ -165,8 +165,8 @@ class RemoteServices:
 
     def reset_passphrase(self, *, actor: Actor | None = None, name: str,
                          passphrase: str | None = None) -> str:
-        return self._post(f"/v1/users/{_seg(name)}/reset",
-                          {"passphrase": passphrase})["passphrase"]
+        return str(self._post(f"/v1/users/{_seg(name)}/reset",
+                              {"passphrase": passphrase})["passphrase"])
 
     def change_passphrase(self, *, actor: Actor | None = None, current: str, new: str
                           ) -> Actor:
@@ -202,7 +202,10 @@ class RemoteServices:
     def get_payee(self, *, actor: Actor | None = None, name: str | None = None
                   ) -> dict[str, Any] | None:
         d = self._get(f"/v1/users/{_seg(name)}/payee" if name else "/v1/me/payee")
-        if d is not None and d.get("updated_at"):
+        if d is None:
+            return None
+        d = _json_dict(d)
+        if d.get("updated_at"):
             d["updated_at"] = dt.datetime.fromisoformat(d["updated_at"])
         return d
 
@@ -323,10 +326,10 @@ class RemoteServices:
 
     def checks(self, *, submission_id: int) -> dict[str, Any]:
         """The server's checks of a submission (``{"ocr": {state, result}}``)."""
-        return self._get(f"/v1/submissions/{submission_id}/checks")
+        return _json_dict(self._get(f"/v1/submissions/{submission_id}/checks"))
 
     def file_url(self, *, submission_id: int, path: str) -> dict[str, Any]:
-        return self._get(f"/v1/submissions/{submission_id}/files/{path}")
+        return _json_dict(self._get(f"/v1/submissions/{submission_id}/files/{path}"))
 
     def open_file(self, *, actor: Actor | None = None, submission_id: int, path: str
                   ) -> BinaryIO:
@@ -345,7 +348,7 @@ class RemoteServices:
             raise ServerUnavailable(f"The file {path} arrived damaged (hash mismatch).",
                                     "Try again.")
         out.seek(0)
-        return out  # type: ignore[return-value]
+        return out
 
     # -- review ------------------------------------------------------------------------------------
     def list_queue(self, *, actor: Actor | None = None, filters: QueueFilter | None = None,
@@ -356,7 +359,7 @@ class RemoteServices:
         return parse(list[QueueItem], self._get("/v1/queue", **params))
 
     def queue_counts(self, *, actor: Actor | None = None) -> dict[str, int]:
-        return self._get("/v1/queue/counts")
+        return {str(k): int(v) for k, v in _json_dict(self._get("/v1/queue/counts")).items()}
 
     def claim(self, *, actor: Actor | None = None, submission_id: int) -> SubmissionInfo:
         return parse(SubmissionInfo, self._post(f"/v1/submissions/{submission_id}/claim"))
@@ -405,7 +408,8 @@ class RemoteServices:
 
     def tombstones(self, *, actor: Actor | None = None, since: dt.datetime | None = None
                    ) -> list[dict[str, Any]]:
-        out = self._get("/v1/tombstones", since=since.isoformat() if since else None)
+        out = [_json_dict(t) for t in self._get("/v1/tombstones",
+                                                 since=since.isoformat() if since else None)]
         for t in out:
             t["withdrawn_at"] = dt.datetime.fromisoformat(t["withdrawn_at"])
         return out
@@ -414,15 +418,15 @@ class RemoteServices:
         """Queue an export on the server; with ``format=...`` (and ``dialect``, ``filter``,
         ``split``, ``image_format``, ``max_side``, as for ``annotator export``) the server
         also makes the training set."""
-        return self._post("/v1/exports", {k: v for k, v in options.items()
-                                          if v is not None})["id"]
+        return str(self._post("/v1/exports", {k: v for k, v in options.items()
+                                              if v is not None})["id"])
 
     def get_export(self, export_id: str, *, wait: float = 120) -> dict[str, Any]:
         import time
 
         deadline = time.monotonic() + wait
         while True:
-            r = self._get(f"/v1/exports/{export_id}")
+            r = _json_dict(self._get(f"/v1/exports/{export_id}"))
             if r["state"] in ("done", "failed") or time.monotonic() > deadline:
                 return r
             time.sleep(0.3)
@@ -520,6 +524,15 @@ def _filter_fields(f: QueueFilter) -> dict[str, Any]:
             "include_own": f.include_own or None,
             "submitted_after": f.submitted_after.isoformat() if f.submitted_after else None,
             "submitted_before": f.submitted_before.isoformat() if f.submitted_before else None}
+
+
+def _json_dict(value: Any) -> dict[str, Any]:
+    """A JSON object the server answered (ServerUnavailable if it answered something else:
+    a proxy's page, a server of another kind)."""
+    if not isinstance(value, dict):
+        raise ServerUnavailable(f"The server answered {type(value).__name__}, not an object.",
+                                "Check the server URL: it should be an annotator team server.")
+    return value
 
 
 def _comment(c: CommentIn) -> dict[str, Any]:

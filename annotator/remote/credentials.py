@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from annotator.fsutil import write_json_atomic
 
@@ -23,7 +24,7 @@ class Saved:
     warning: str | None = None
 
 
-def _usable_keyring():
+def _usable_keyring() -> Any:
     try:
         import keyring
     except ImportError:
@@ -68,7 +69,7 @@ class TokenStore:
             with contextlib.suppress(Exception):
                 token = kr.get_password(SERVICE, self._key(server, name))
                 if token:
-                    return token
+                    return str(token)
         return self._read_file().get(self._key(server, name))
 
     def delete(self, server: str, name: str) -> None:
@@ -82,9 +83,10 @@ class TokenStore:
 
     def _read_file(self) -> dict[str, str]:
         try:
-            return json.loads(self.fallback.read_text())
+            data = json.loads(self.fallback.read_text())
         except (FileNotFoundError, ValueError):
             return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
     def _write_file(self, data: dict[str, str]) -> None:
         self.fallback.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -10,13 +10,15 @@ import enum
 import types
 import typing
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import httpx
 
 from annotator.errors import AnnotatorError
 from annotator.store import errors as store_errors
 from annotator.workflow import errors as wf_errors
+
+T = TypeVar("T")
 
 
 class ServerUnavailable(store_errors.StoreUnavailable):
@@ -100,6 +102,10 @@ class Api:
 
 
 # -- JSON -> result types ------------------------------------------------------------------------
+@overload
+def parse(tp: type[T], value: Any) -> T: ...
+@overload
+def parse(tp: Any, value: Any) -> Any: ...
 def parse(tp: Any, value: Any) -> Any:
     """``value`` (decoded JSON) as an instance of the type ``tp``."""
     if value is None:
@@ -109,8 +115,7 @@ def parse(tp: Any, value: Any) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         return parse(args[0], value) if len(args) == 1 else value
     if origin is tuple:
-        args = typing.get_args(tp)
-        inner = args[0] if args else Any
+        inner = (typing.get_args(tp) or (Any,))[0]
         return tuple(parse(inner, v) for v in value)
     if origin is list:
         (inner,) = typing.get_args(tp) or (Any,)

@@ -169,6 +169,7 @@ def send(api: Api, outbox: Outbox, st: UploadState, *, threads: int = 4,
 def _send_parts(api: Api, outbox: Outbox, st: UploadState, *, threads: int,
                 on_part: Callable[[int], None] | None) -> None:
     assert st.upload_id and st.part_size and st.part_count
+    part_size = st.part_size
     arrived = api.request("GET", f"/v1/uploads/{st.upload_id}/parts")["parts"]
     ok = {p["number"] for p in arrived if p["size"] == _part_len(st, p["number"])}
     missing = [n for n in range(1, st.part_count + 1) if n not in ok]
@@ -188,7 +189,7 @@ def _send_parts(api: Api, outbox: Outbox, st: UploadState, *, threads: int,
 
         def put(n: int) -> int:
             with open(st.archive, "rb") as fh:
-                fh.seek((n - 1) * st.part_size)
+                fh.seek((n - 1) * part_size)
                 data = fh.read(_part_len(st, n))
             for attempt in range(4):
                 try:
