@@ -122,9 +122,9 @@ class AtspiWorker:
         self._synced_ns = 0
         self._sync_cond = threading.Condition()
         self._alive = False
-        self._sess = None
+        self._sess: Any = None  # the session bus connection, while connected
         self._link: _Link | None = None
-        self._x = None
+        self._x: Any = None  # X11Windows: the stacking order, when the X server answers
         self._restore_enabled: bool | None = None
         self._signals: deque[tuple[int, Any]] = deque()
         self._pids: dict[str, int | None] = {}
@@ -218,6 +218,8 @@ class AtspiWorker:
         out = []
         for el in self.timeline.password_elements():
             b = el.box
+            if b is None:
+                continue
             out.append(Rect(b.x - pad, b.y - pad, b.width + 2 * pad, b.height + 2 * pad))
         return out
 
@@ -250,6 +252,7 @@ class AtspiWorker:
         self._set_synced(time.monotonic_ns())
         self._connected.set()
         link = self._link
+        assert link is not None  # available: connected
         try:
             while not self._stopping.is_set():
                 # synced_ns = t_check promises: every press queued and every signal that
@@ -418,6 +421,8 @@ class AtspiWorker:
 
     # D-Bus plumbing (replies and signals are routed by the link's reader thread)
     def _call_many(self, msgs: list[Any], timeout: float | None = None) -> list[Any]:
+        if self._link is None:
+            raise ConnectionError("the accessibility bus is not connected")
         return self._link.call_many(msgs, self.call_timeout if timeout is None else timeout)
 
     def _call_msg(self, msg: Any) -> Any:
@@ -429,7 +434,7 @@ class AtspiWorker:
         return reply.body
 
     def _msg(self, ref: tuple[str, str], iface: str, member: str, sig: str | None = None,
-             body: tuple = ()) -> Any:
+             body: tuple[Any, ...] = ()) -> Any:
         from jeepney import DBusAddress, new_method_call
 
         return new_method_call(DBusAddress(ref[1], ref[0], _IFACE + iface), member, sig, body)
@@ -439,7 +444,8 @@ class AtspiWorker:
 
         return Properties(DBusAddress(ref[1], ref[0], _IFACE + iface)).get(name)
 
-    def _call(self, ref, iface, member, sig=None, body=()) -> Any:
+    def _call(self, ref: tuple[str, str], iface: str, member: str, sig: str | None = None,
+              body: tuple[Any, ...] = ()) -> Any:
         return self._call_msg(self._msg(ref, iface, member, sig, body))
 
     @staticmethod
@@ -582,8 +588,9 @@ class AtspiWorker:
         if now - self._last_refresh < BOX_REFRESH_S:
             return
         self._last_refresh = now
-        els = [e for e in self._password_candidates() if e.ref is not None]
-        for el in els:
+        for el in self._password_candidates():
+            if el.ref is None:
+                continue
             r = self._call_many([self._msg(el.ref, "Component", "GetExtents", "u", (0,)),
                                  self._msg(el.ref, "Accessible", "GetState")])
             ext, state = self._body(r[0]), self._body(r[1])
@@ -716,8 +723,9 @@ class AtspiWorker:
                 if el is not None:
                     return replace(el, window=win)
         if win is not None and win.pid is not None:
-            app, _toolkit = self._app_of(cands[0][0])
-            return none_element("no accessible element at this point", app=app or win.app,
+            app_name, _toolkit = self._app_of(cands[0][0])
+            return none_element("no accessible element at this point",
+                                app=app_name or win.app,
                                 pid=win.pid, window=win)
         if win is not None:  # no _NET_WM_PID, and no accessible window where it is
             return none_element(f"{win.app or 'this window'} exposes no accessibility tree",

@@ -235,7 +235,8 @@ class FocusTimeline:
         with self._lock:
             if self._focus and self._focus[-1][1] is not None and self._focus[-1][1].ref == ref:
                 t, el = self._focus[-1]
-                self._focus[-1] = (t, upd(el))
+                if el is not None:
+                    self._focus[-1] = (t, upd(el))
             if self._clicks and isinstance(self._clicks[-1][2], Element) \
                     and self._clicks[-1][2].ref == ref:
                 t, cid, el = self._clicks[-1]

@@ -16,11 +16,12 @@ from __future__ import annotations
 import os
 import platform
 import time
-from typing import Any
+from typing import Any, cast
 
 from annotator.bundle import schema
 from annotator.capture.interfaces import WindowInfo
 from annotator.capture.record_setup import HOTKEY_PAUSE, HOTKEY_STOP
+from annotator.capture.recorder_parts import RecorderParts
 from annotator.capture.x11_devices import SYNTHETIC, WAIT_NS, button_number
 
 # A key released up to this long after a masked press is masked too (its name could differ
@@ -30,7 +31,7 @@ INPUT_KINDS = frozenset({"mouse_move", "mouse_down", "mouse_up", "scroll", "key_
                          "key_up"})
 
 
-class InputEventsMixin:
+class InputEventsMixin(RecorderParts):
     """The event path of ``Recorder`` (annotator/capture/recorder.py)."""
 
     def _write_event(self, record: dict[str, Any], t_ns: int) -> int:
@@ -108,15 +109,15 @@ class InputEventsMixin:
     def _start_a11y(self) -> None:
         """Start the AT-SPI worker if this session has an accessibility bus; record in the
         manifest whether it does (and so whether focus, and password masking, are known)."""
-        from annotator.capture import a11y
+        from annotator.capture import a11y, a11y_model
 
         info: dict[str, Any]
         worker = None
         if not self.config.a11y:
-            status = a11y.unavailable("turned off for this recording")
+            status = a11y_model.unavailable("turned off for this recording")
         elif self._a11y_factory is None and (self._session != "x11"
                                              or platform.system() != "Linux"):
-            status = a11y.unavailable(f"no AT-SPI on {self._session}")
+            status = a11y_model.unavailable(f"no AT-SPI on {self._session}")
         else:
             try:
                 if self._a11y_factory is not None:
@@ -127,7 +128,7 @@ class InputEventsMixin:
                 worker.on_problem = self._problem
                 status = worker.start()
             except Exception as exc:
-                status = a11y.unavailable(f"accessibility could not start: {exc}")
+                status = a11y_model.unavailable(f"accessibility could not start: {exc}")
             if not status.available and worker is not None:
                 worker.stop()
                 worker = None
@@ -135,7 +136,7 @@ class InputEventsMixin:
         info["password_masking"] = status.available
         info["elements_file"] = schema.ELEMENTS if status.available else None
         if status.available:
-            info["key_buffer_ms"] = a11y.KEY_BUFFER_NS // 1_000_000
+            info["key_buffer_ms"] = a11y_model.KEY_BUFFER_NS // 1_000_000
         self._a11y_info = info
         self._a11y = worker
 
@@ -227,7 +228,7 @@ class InputEventsMixin:
         return mask_key_event(rec)
 
     def _element_record(self, el: Any) -> dict[str, Any]:
-        from annotator.capture.a11y import none_element
+        from annotator.capture.a11y_model import none_element
 
         if el.source == "atspi" or el.window is not None:
             win = el.window or WindowInfo(0, "", "", None)
@@ -235,7 +236,7 @@ class InputEventsMixin:
                                None)
             if self.config.deny.match(probe):
                 el = none_element("a deny-listed window")
-        return el.to_record(self.region.x, self.region.y)
+        return cast(dict[str, Any], el.to_record(self.region.x, self.region.y))
 
     def _on_a11y_hit(self, event_id: int, t_ns: int, el: Any) -> None:
         """On the a11y worker's thread: the element under a recorded press."""

@@ -433,7 +433,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
         if windows is not None:
             windows.close()
 
-    def _poll_windows(self, windows: Any, now_ns: int, last: tuple[Any, ...] | None):
+    def _poll_windows(self, windows: Any, now_ns: int, last: tuple[Any, ...] | None
+                      ) -> tuple[Any, ...] | None:
         focused = windows.focused(max_age_s=WINDOW_INFO_MAX_AGE_S)
         own = self._own_rects
         is_own = focused is not None and focused.rect is not None and focused.rect in own

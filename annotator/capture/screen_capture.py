@@ -29,6 +29,7 @@ import numpy as np
 from annotator.bundle.frameindex import FULL, READ
 from annotator.bundle.video import FRAGMENT_CLOSE_US
 from annotator.capture.interfaces import Rect
+from annotator.capture.recorder_parts import RecorderParts
 
 SAFETY_INTERVAL_S = 2.0
 FULL_AREA_SHARE = 0.45  # damage over this share of the region: read it whole at once
@@ -87,9 +88,11 @@ class ScreenMirror:
                 return self._frame(new_masks, 0)
             return TickResult(False, 0)
         changed = False
+        mirror = self.mirror
+        assert mirror is not None  # (not a full grab: there is one)
         for r in rects:
             raw, img = grabber.grab_rect(r)
-            view = self.mirror[r.y:r.y + r.height, r.x:r.x + r.width]
+            view = mirror[r.y:r.y + r.height, r.x:r.x + r.width]
             if not _same(raw, view):
                 view[...] = img
                 changed = True
@@ -135,6 +138,8 @@ class ScreenMirror:
     def _confirm(self, rects: list[Rect]) -> None:
         missed = self.suspect
         self.suspect = None
+        if missed is None:
+            return
         for r in rects:
             missed[max(0, r.y - 2):r.y + r.height + 2, max(0, r.x - 2):r.x + r.width + 2] = False
         if not missed.any():
@@ -151,6 +156,7 @@ class ScreenMirror:
     def _frame(self, masks: tuple[Rect, ...], flags: int) -> TickResult:
         self.masks = masks
         img = self.mirror
+        assert img is not None  # a frame is made after a grab
         if masks:
             img = img.copy()
             for m in masks:
@@ -166,11 +172,11 @@ def _same(raw: bytearray, view: np.ndarray) -> bool:
     """Whether grabbed bytes equal a part of the mirror: a memcmp when the part is
     contiguous (whole rows: bands and the whole region), else numpy's comparison."""
     if view.flags.c_contiguous:
-        return raw == memoryview(view).cast("B")
+        return raw == view.data.cast("B")
     return bool(np.array_equal(np.frombuffer(raw, np.uint8).reshape(view.shape), view))
 
 
-class CaptureMixin:
+class CaptureMixin(RecorderParts):
     """The capture thread of ``Recorder`` (annotator/capture/recorder.py)."""
 
     def _open_capture(self) -> tuple[Any, Any, ScreenMirror] | None:
@@ -257,10 +263,10 @@ class CaptureMixin:
             self._first_grab_ns = t_ns
         pts = self._us(t_ns)
         yuv = None
-        if res.changed:
-            yuv = cv2.cvtColor(res.image, cv2.COLOR_BGRA2YUV_I420)
+        if res.changed and res.image is not None:
+            yuv = np.asarray(cv2.cvtColor(res.image, cv2.COLOR_BGRA2YUV_I420))
         store, yuv = keep.decide(t_ns, res.changed, yuv)
-        if store:
+        if store and yuv is not None:  # (what decide stores is always a frame)
             try:
                 self._queue.put_nowait((yuv, pts))
             except queue.Full:

@@ -220,6 +220,7 @@ class XInputDevices:
                     break
                 if time.monotonic() > deadline:
                     raise RuntimeError("the X server did not answer a property change")
+        assert best is not None  # five answers, or the RuntimeError above
         self._offset_ms = best[1]
         win.destroy()
         d.flush()
@@ -323,19 +324,19 @@ class XInputDevices:
             return (WARP if self.available or self.lost is None else UNKNOWN), None
         if kind in ("key_down", "key_up"):
             q = self._raw[_RAW_KEY_PRESS if kind == "key_down" else _RAW_KEY_RELEASE]
-            r = self._claim(q, lo, hi, None)
-            if r is not None:
-                self._last_key = (t_ns, r.device)
-                return r.device, r.t_ns
+            key = self._claim(q, lo, hi, None)
+            if key is not None:
+                self._last_key = (t_ns, key.device)
+                return key.device, key.t_ns
             if self._last_key is not None and t_ns - self._last_key[0] < REPEAT_NS:
                 return self._last_key[1], None  # autorepeat: no raw event of its own
             return UNKNOWN, None
         if kind in ("mouse_down", "mouse_up", "scroll"):
             q = self._raw[_RAW_BUTTON_RELEASE if kind == "mouse_up" else _RAW_BUTTON_PRESS]
             wanted = (4, 5, 6, 7) if kind == "scroll" else (button,)
-            r = self._claim(q, lo, hi, wanted)
-            if r is not None:
-                return r.device, r.t_ns
+            press = self._claim(q, lo, hi, wanted)
+            if press is not None:
+                return press.device, press.t_ns
             if kind == "scroll":  # smooth scrolling: scroll valuators come as raw motion
                 for m in reversed(self._raw[_RAW_MOTION]):
                     if lo <= m.t_ns <= hi:

@@ -108,8 +108,8 @@ class PynputInput:
     (monotonic nanoseconds) and root-window coordinates; the recorder converts them."""
 
     def __init__(self, move_interval_s: float = 1 / 60) -> None:
-        self._mouse = None
-        self._keyboard = None
+        self._mouse: Any = None  # pynput's listeners, once started
+        self._keyboard: Any = None
         self._move_interval_ns = int(move_interval_s * 1e9)
         self._last_move_ns = 0
         self._pending_move: tuple[int, int, int] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from annotator.errors import PlatformNotSupported
 from annotator.settings import current as settings
 
 
-def open_mss():
+def open_mss() -> Any:
     """An mss instance; a connection the X server refuses is retried briefly (a loaded
     server can turn a new client away for a moment) and then reported clearly."""
     import mss

@@ -8,6 +8,8 @@ stacking order, each with its title (_NET_WM_NAME or WM_NAME) and application (W
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from Xlib import X, Xatom, display, error
 
@@ -30,7 +32,7 @@ class X11Windows:
         self._d.close()
 
     # -- properties ---------------------------------------------------------------
-    def _title(self, w) -> str:
+    def _title(self, w: Any) -> str:
         try:
             p = w.get_full_property(self._NET_WM_NAME, self._UTF8)
             if p and p.value:
@@ -44,7 +46,7 @@ class X11Windows:
             pass
         return ""
 
-    def _app(self, w) -> str:
+    def _app(self, w: Any) -> str:
         try:
             cls = w.get_wm_class()
             if cls:
@@ -53,7 +55,7 @@ class X11Windows:
             pass
         return ""
 
-    def _pid(self, w) -> int | None:
+    def _pid(self, w: Any) -> int | None:
         try:
             p = w.get_full_property(self._NET_WM_PID, Xatom.CARDINAL)
             if p and len(p.value):
@@ -62,7 +64,7 @@ class X11Windows:
             pass
         return None
 
-    def _rect(self, w) -> Rect | None:
+    def _rect(self, w: Any) -> Rect | None:
         try:
             g = w.get_geometry()
             t = w.translate_coords(self._root, 0, 0)
@@ -70,7 +72,7 @@ class X11Windows:
         except error.XError:
             return None
 
-    def _client(self, w):
+    def _client(self, w: Any) -> Any:
         """The window carrying the title: ``w`` itself or, under a reparenting window
         manager, its first titled descendant."""
         if self._title(w) or self._app(w):
@@ -84,7 +86,7 @@ class X11Windows:
             pass
         return None
 
-    def _info(self, w) -> WindowInfo | None:
+    def _info(self, w: Any) -> WindowInfo | None:
         c = self._client(w)
         if c is None:
             return None
@@ -109,7 +111,7 @@ class X11Windows:
         except error.XError:
             return None
 
-    def _focused_window(self):
+    def _focused_window(self) -> Any:
         p = self._root.get_full_property(self._NET_ACTIVE_WINDOW, X.AnyPropertyType)
         if p and len(p.value) and p.value[0]:
             return self._d.create_resource_object("window", int(p.value[0]))
@@ -153,11 +155,12 @@ class X11DenyMasker:
     with a stale mask.  Titles are re-checked in full every ``full_every`` calls.
     """
 
-    def __init__(self, match, display_name: str | None = None, full_every: int = 10) -> None:
+    def __init__(self, match: Callable[[WindowInfo], bool], display_name: str | None = None,
+                 full_every: int = 10) -> None:
         self._w = X11Windows(display_name)
         self._match = match
         self._children: tuple[int, ...] | None = None
-        self._denied: list = []
+        self._denied: list[Any] = []
         self._calls = 0
         self._full_every = full_every
 
