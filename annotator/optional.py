@@ -83,7 +83,7 @@ def require(module: str, feature: str | None = None) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:
         top = module.split(".")[0]
-        if getattr(exc, "name", None) is None or exc.name.split(".")[0] != top:
+        if exc.name is None or exc.name.split(".")[0] != top:
             raise  # the component is there but broken: keep the real error
         raise missing(module, feature) from exc
 

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -162,17 +163,17 @@ class Workspace:
         )
 
     # -- first-run acknowledgement -------------------------------------------------
-    def acknowledgement(self) -> dict | None:
+    def acknowledgement(self) -> dict[str, Any] | None:
         path = self.root / ACK_FILE
         try:
             data = json.loads(path.read_text("utf-8"))
         except (OSError, ValueError):
             return None
-        if data.get("version") != ACK_VERSION:
+        if not isinstance(data, dict) or data.get("version") != ACK_VERSION:
             return None
         return data
 
-    def acknowledge(self, method: str) -> dict:
+    def acknowledge(self, method: str) -> dict[str, Any]:
         data = {
             "version": ACK_VERSION,
             "acknowledged_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -182,7 +183,8 @@ class Workspace:
         write_json_atomic(self.root / ACK_FILE, data)
         return data
 
-    def require_acknowledgement(self, *, yes: bool, method: str = "cli --yes") -> dict:
+    def require_acknowledgement(self, *, yes: bool, method: str = "cli --yes"
+                                ) -> dict[str, Any]:
         ack = self.acknowledgement()
         if ack is not None:
             return ack

@@ -35,7 +35,7 @@ class FrameIndex:
 
     @property
     def stored_pts(self) -> np.ndarray:
-        return self.pts[self.stored]
+        return np.asarray(self.pts[self.stored])
 
     def last_before(self, t_us: int) -> int | None:
         """Index of the last grab captured strictly before ``t_us``, or None."""
@@ -103,19 +103,19 @@ class Bundle:
 
     @property
     def id(self) -> str:
-        return self.manifest.get("id", self.path.name)
+        return str(self.manifest.get("id", self.path.name))
 
     @property
     def status(self) -> str:
-        return self.manifest.get("status", schema.STATUS_RECORDING)
+        return str(self.manifest.get("status", schema.STATUS_RECORDING))
 
     @property
     def video_path(self) -> Path:
-        return self.path / self.manifest.get("video", {}).get("file", schema.VIDEO)
+        return self.path / str(self.manifest.get("video", {}).get("file", schema.VIDEO))
 
     @property
     def region(self) -> dict[str, int]:
-        return self.manifest["capture"]["region"]
+        return {k: int(v) for k, v in self.manifest["capture"]["region"].items()}
 
     @property
     def size(self) -> tuple[int, int]:

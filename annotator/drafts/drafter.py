@@ -186,10 +186,17 @@ def _box(v: Any) -> list[int] | None:
     return None
 
 
+def _box4(box: Sequence[int]) -> sc.Box:
+    """A box given as a list (JSON) or tuple, as the (x, y, w, h) tuple the screen code takes."""
+    x, y, w, h = (int(v) for v in box)
+    return x, y, w, h
+
+
 def _relation(el: dict[str, Any], *names: str) -> dict[str, Any] | None:
     """A relation of an element record (``labelled_by``, ``parent``), in any of the shapes a
     recorder may store it: a record, or a list of records (first one)."""
-    rel = el.get("relations") if isinstance(el.get("relations"), dict) else {}
+    relations = el.get("relations")
+    rel: dict[str, Any] = relations if isinstance(relations, dict) else {}
     for n in names:
         v = el.get(n, rel.get(n))
         if isinstance(v, list) and v:
@@ -218,7 +225,7 @@ def _role_name(rec: dict[str, Any] | None) -> str | None:
         return rn
     role = rec.get("role")
     if isinstance(role, int):
-        from annotator.capture.a11y import role_name
+        from annotator.capture.a11y_model import role_name
 
         return role_name(role)
     return role if isinstance(role, str) else None
@@ -393,8 +400,8 @@ class Drafter:
         box = s.window_box
         window = self.guard.title(s.window_title)
         x, y = int(s.x or 0), int(s.y or 0)
-        if box is not None and sc.contains(tuple(box), x, y):
-            where = ph.position_words(x, y, tuple(box))
+        if box is not None and sc.contains(_box4(box), x, y):
+            where = ph.position_words(x, y, _box4(box))
             return ph.weak_click_phrase(s.type, what, where,
                                         ph.quote(ph.shorten(window, 40)) if window else None)
         size = self.context.bundle.size if self.context is not None else None
@@ -427,8 +434,9 @@ class Drafter:
                 field_hint: bool = False) -> _Named:
         """Name the control at (x, y) of step ``s``'s observation frame."""
         memo = f"{s.id}:{x}:{y}:{field_hint}"
-        if memo in self._named and self._named[memo] is not None:
-            return self._named[memo]  # type: ignore[return-value]
+        known = self._named.get(memo)
+        if known is not None:
+            return known
         named = self._name_at(s, x, y, element, field_hint)
         self._named[memo] = named
         return named
@@ -552,7 +560,7 @@ class Drafter:
 
     def _field_label(self, s: StepInput, frame: np.ndarray, box: list[int] | None, x: int,
                      y: int, t0: int, t1: int, role: str | None) -> _Named | None:
-        fbox = tuple(box) if box else (x - 4, y - 12, 8, 24)
+        fbox = _box4(box) if box else (x - 4, y - 12, 8, 24)
         region = _label_region(frame, fbox)
         words = self._read(s.obs_pts, frame, region, exclude=tuple(fbox))
         ps = sc.split_at_edges(sc.phrases(words), words, frame)
@@ -601,8 +609,8 @@ class Drafter:
 
     def _where(self, s: StepInput, x: Any, y: Any) -> str:
         box = s.window_box
-        if box is not None and sc.contains(tuple(box), int(x), int(y)):
-            return ph.position_words(int(x), int(y), tuple(box)) + " of the window"
+        if box is not None and sc.contains(_box4(box), int(x), int(y)):
+            return ph.position_words(int(x), int(y), _box4(box)) + " of the window"
         return "screen"
 
     def _scroll(self, s: StepInput) -> Draft:
@@ -637,6 +645,7 @@ class Drafter:
               oi: int) -> Draft:
         s = steps[i]
         text = s.text or ""
+        described: str | None
         if s.masked:
             shown, described = "", "the password"
         else:
@@ -686,17 +695,18 @@ class Drafter:
         before, after = self._frame(s.obs_pts), self._frame(s.result_pts)
         if before is None or after is None:
             return None, [], None
-        near = (int(prev.x), int(prev.y)) if prev is not None and prev.x is not None else None
+        near = (int(prev.x), int(prev.y)) \
+            if prev is not None and prev.x is not None and prev.y is not None else None
         changed = sc.changed_box(before, after, near)
         if changed is None:
             return None, [], None
         cx, cy = changed[0] + min(changed[2], 40) // 2, changed[1] + changed[3] // 2
         box = self._control_box(s.obs_pts, before, cx, cy)
-        if box is None or not sc.inside(tuple(changed), tuple(box), slack=12):
+        if box is None or not sc.inside(changed, _box4(box), slack=12):
             box = list(changed)
-        named = self._field_label(s, before, box, cx, cy, min(s.obs_t or t0, t0), t1, None)
-        if named is not None and named.target.name:
-            return named.target.name, named.quoted, named.target
+        found = self._field_label(s, before, box, cx, cy, min(s.obs_t or t0, t0), t1, None)
+        if found is not None and found.target.name:
+            return found.target.name, found.quoted, found.target
         return None, [], Target(None, ph.FIELD, None, box, SOURCE_NONE)
 
     # -- frames and OCR ---------------------------------------------------------------------
@@ -719,12 +729,12 @@ class Drafter:
         own fill is the background), else in a band around the point; read again in a
         wider band when what was found is cut by the edge of what was read.  With a
         ``trusted`` box (the accessibility element's), only inside it."""
-        attempts: list[tuple[tuple[int, int, int, int], list[int] | None]] = []
+        attempts: list[tuple[tuple[int, int, int, int], sc.Box | None]] = []
         # A control-sized outline is read by itself (its fill is the background); a larger
         # one (a panel, a list) is read in a band around the point, like no outline.
         if box is not None and 8 <= box[3] <= 64 and box[2] <= 1000:
             attempts.append((_clip(frame, (box[0] + 2, box[1] + 2, box[2] - 4, box[3] - 4)),
-                             box))
+                             _box4(box)))
         small = box is not None and box[2] <= 140 and box[3] <= 64
         if not trusted:
             attempts.append((_clip(frame, (x - 260, y - 22, 520, 44)), None))

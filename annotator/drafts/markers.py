@@ -48,11 +48,11 @@ def _get(obj: Any, key: str) -> Any:
 def _box(v: Any) -> tuple[int, int, int, int] | None:
     if isinstance(v, Sequence) and not isinstance(v, str) and len(v) == 4:
         try:
-            b = tuple(int(x) for x in v)
+            x, y, w, h = (int(c) for c in v)
         except (TypeError, ValueError):
             return None
-        if b[2] > 0 and b[3] > 0:
-            return b  # type: ignore[return-value]
+        if w > 0 and h > 0:
+            return x, y, w, h
     return None
 
 

@@ -284,14 +284,15 @@ def changed_box(before: np.ndarray, after: np.ndarray, near: tuple[int, int] | N
     diff = cv2.absdiff(before, after)
     if diff.ndim == 3:
         diff = diff.max(axis=2)
-    mask = (diff > threshold).astype(np.uint8)
-    if not mask.any():
+    changed = (diff > threshold).astype(np.uint8)
+    if not changed.any():
         return None
-    mask = cv2.dilate(mask, np.ones((9, 25), np.uint8))
+    mask = cv2.dilate(changed, np.ones((9, 25), np.uint8))
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:
         return None
-    comps = [tuple(int(v) for v in stats[i, :4]) for i in range(1, n)]
+    comps: list[Box] = [(int(stats[i, 0]), int(stats[i, 1]), int(stats[i, 2]), int(stats[i, 3]))
+                        for i in range(1, n)]
     if near is not None:
         nx, ny = near
         return min(comps, key=lambda b: (0 if contains(b, nx, ny) else 1,
@@ -308,7 +309,7 @@ def dominant_colour(rgb: np.ndarray) -> np.ndarray:
     q = (px[:, :3] // 16).astype(np.int32)
     keys = q[:, 0] * 256 + q[:, 1] * 16 + q[:, 2]
     k = np.bincount(keys).argmax()
-    return px[keys == k, :3].mean(axis=0)
+    return np.asarray(px[keys == k, :3].mean(axis=0))
 
 
 def ink_image(rgb: np.ndarray, background: np.ndarray, scale: float = 3.0, pad: int = 20
@@ -324,7 +325,8 @@ def ink_image(rgb: np.ndarray, background: np.ndarray, scale: float = 3.0, pad: 
     g = (255 - np.clip(d * (255.0 / ref), 0, 255)).astype(np.uint8)
     if scale != 1.0:
         g = cv2.resize(g, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
-    return cv2.copyMakeBorder(g, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    return np.asarray(cv2.copyMakeBorder(g, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
+                                         value=255))
 
 
 _INDICATORS = frozenset("Oo0©®@°•·*#[]()|\\/¥~-—_=<>«»vV✓✔☐☑☒")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.drafts.model import DRAFTER_VERSION, Draft
-from annotator.workspace import write_json_atomic
+from annotator.fsutil import write_json_atomic
 
 DRAFTS_FILE = "drafts.json"
 FORMAT_NAME = "annotator-drafts"

@@ -19,7 +19,7 @@ that cannot apply any more (steps no longer adjacent, typed text changed), is re
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,7 @@ class ApplyResult:
 
 def _as_part(step: Any) -> Part:
     # dict.get or getattr, chosen once per step (isinstance(x, Mapping) is slow)
+    get: Callable[..., Any]
     if isinstance(step, dict) or isinstance(step, Mapping):
         get = step.get
     else:
@@ -131,7 +132,8 @@ def _as_part(step: Any) -> Part:
     sid = get("id")
     if sid is None:
         raise ValueError(f"step without an id: {step!r}")
-    t0 = int(get("t_start_us"))
+    start: Any = get("t_start_us")  # a step without one is malformed: int(None) says so
+    t0 = int(start)
     t1 = max(t0, int(get("t_end_us", t0)))
     return Part(
         id=str(sid), source_id=str(sid), type=str(get("type", "")),
@@ -234,23 +236,23 @@ def apply_edits(steps: Iterable[Any], edits: EditList, *,
     # 2. merges
     deleted = set(edits.data["deleted_steps"])
     absorbed: dict[str, str] = {}
-    for rec in edits.merges:
+    for merge in edits.merges:
         pos = {w.id: i for i, w in enumerate(work)}
-        missing = [s for s in (rec.first, rec.second) if s not in pos]
+        missing = [s for s in (merge.first, merge.second) if s not in pos]
         if missing:
             sid = missing[0]
             why = (f"step {sid} was merged into {absorbed[sid]}" if sid in absorbed
                    else f"step {sid} no longer exists")
-            orphans.append(Orphan("merge", rec.id, (rec.first, rec.second), why))
+            orphans.append(Orphan("merge", merge.id, (merge.first, merge.second), why))
             continue
-        i, j = pos[rec.first], pos[rec.second]
+        i, j = pos[merge.first], pos[merge.second]
         if j <= i or any(work[k].id not in deleted for k in range(i + 1, j)):
-            orphans.append(Orphan("merge", rec.id, (rec.first, rec.second),
-                                  f"steps {rec.first} and {rec.second} are no longer neighbours"))
+            orphans.append(Orphan("merge", merge.id, (merge.first, merge.second),
+                                  f"steps {merge.first} and {merge.second} are no longer neighbours"))
             continue
-        work[i] = _Work(rec.first, work[i].parts + work[j].parts)
+        work[i] = _Work(merge.first, work[i].parts + work[j].parts)
         del work[j]
-        absorbed[rec.second] = rec.first
+        absorbed[merge.second] = merge.first
 
     ids = {w.id for w in work}
 

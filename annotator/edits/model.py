@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from annotator.edits.errors import EditsFormatError, NewerEditsError
 
@@ -84,7 +84,7 @@ def same(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
+    return bool(a == b)
 
 
 # -- typed read-only views ----------------------------------------------------------------
@@ -197,7 +197,7 @@ class EditList:
         return cls(upgrade(clone(data)))
 
     def to_json(self) -> dict[str, Any]:
-        return clone(self.data)
+        return cast(dict[str, Any], clone(self.data))
 
     def copy(self) -> EditList:
         return EditList(clone(self.data))
@@ -213,15 +213,15 @@ class EditList:
     # -- views ---------------------------------------------------------------------------
     @property
     def schema_version(self) -> int:
-        return self.data["schema_version"]
+        return int(self.data["schema_version"])
 
     @property
     def trim_in_us(self) -> int | None:
-        return self.data["trim"]["in_us"]
+        return cast(int | None, self.data["trim"]["in_us"])
 
     @property
     def trim_out_us(self) -> int | None:
-        return self.data["trim"]["out_us"]
+        return cast(int | None, self.data["trim"]["out_us"])
 
     @property
     def cuts(self) -> list[Range]:
@@ -267,7 +267,7 @@ class EditList:
     @property
     def redactions(self) -> list[dict[str, Any]]:
         """Redactions (issue 5) as stored; their schema is defined by the redaction code."""
-        return clone(self.data["redactions"])
+        return cast(list[dict[str, Any]], clone(self.data["redactions"]))
 
     def step_ids_referenced(self) -> Iterator[str]:
         yield from self.data["labels"]
@@ -318,7 +318,7 @@ def upgrade(data: Any) -> dict[str, Any]:
             "The edit list is not valid: " + "; ".join(problems[:5])
             + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "") + "."
         )
-    return data
+    return cast(dict[str, Any], data)
 
 
 def _is_int(v: Any) -> bool:

@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from annotator.bundle.schema import read_manifest
 from annotator.edits import commands as cmd
@@ -185,13 +185,13 @@ class EditSession:
         return result
 
     def execute(self, command: Command) -> Change:
-        return self._run(lambda: self.history.execute(command))
+        return cast(Change, self._run(lambda: self.history.execute(command)))
 
     def undo(self) -> Change | None:
-        return self._run(self.history.undo)
+        return cast(Change | None, self._run(self.history.undo))
 
     def redo(self) -> Change | None:
-        return self._run(self.history.redo)
+        return cast(Change | None, self._run(self.history.redo))
 
     @property
     def can_undo(self) -> bool:
@@ -377,13 +377,13 @@ class EditSession:
     frame_size: tuple[int, int] | None = None
     last_notes: list[str] = []
 
-    def _red(self, built) -> Change:
+    def _red(self, built: Command | tuple[Command, list[str]]) -> Change:
         cmd, notes = built if isinstance(built, tuple) else (built, [])
         change = self.execute(cmd)
         self.last_notes = list(notes)
         return change
 
-    def add_box(self, rect, t_start_us: int, t_end_us: int, **kw: Any) -> Change:
+    def add_box(self, rect: Any, t_start_us: int, t_end_us: int, **kw: Any) -> Change:
         return self._red(red.add_box(self.edits, rect, t_start_us, t_end_us,
                                      size=self.frame_size, duration_us=self.duration_us, **kw))
 
@@ -427,7 +427,7 @@ class EditSession:
             if sid == step_id:
                 text = s.get("text") if isinstance(s, Mapping) else getattr(s, "text", None)
                 if text:
-                    return text
+                    return str(text)
         raise EditError(f"Step {step_id!r} has no typed text to mask.")
 
     def flush(self) -> None:

@@ -24,8 +24,8 @@ class Context:
     options: dict[str, Any] = field(default_factory=dict)  # what the manifest records
     # Steps a target cannot say (left out), and steps said with less than the canonical
     # step holds (a UI-TARS scroll has a direction, not an amount): counted by reason.
-    unsupported: Counter = field(default_factory=Counter)
-    simplified: Counter = field(default_factory=Counter)
+    unsupported: Counter[str] = field(default_factory=Counter)
+    simplified: Counter[str] = field(default_factory=Counter)
 
     @property
     def ext(self) -> str:

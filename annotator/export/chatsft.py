@@ -194,9 +194,10 @@ ds = datasets.load_dataset("json", data_files={"train": "data/train.jsonl"})
                "episode_id": row["episode_id"], "step_index": row["step_index"]}
         if self.dialect == "aguvis":
             prev = "\n".join(f"Step {i + 1}: {s}" for i, s in enumerate(self.said)) or "None"
-            conv = [{"from": "system", "value": AGUVIS_SYSTEM},
-                    {"from": "human", "value": IMAGE_TOKEN + T.AGUVIS_USER_INSTRUCTION.format(
-                        overall_goal=e["task_instruction"], previous_actions=prev)}]
+            conv: list[dict[str, Any]] = [
+                {"from": "system", "value": AGUVIS_SYSTEM},
+                {"from": "human", "value": IMAGE_TOKEN + T.AGUVIS_USER_INSTRUCTION.format(
+                    overall_goal=e["task_instruction"], previous_actions=prev)}]
             thought, lli = row.get("thought"), row.get("low_level_instruction")
             inner = "\n".join(p for p in ((f"Thought: {thought}" if thought else None),
                                           (f"Action: {lli}" if lli else None)) if p)
@@ -207,7 +208,7 @@ ds = datasets.load_dataset("json", data_files={"train": "data/train.jsonl"})
             return {**rid, "image": image, "conversations": conv}
         if self.dialect == "opencua-qwen25":
             system, answer = opencua_answer(row, act)
-            msgs = [{"role": "system", "content": system}]
+            msgs: list[dict[str, Any]] = [{"role": "system", "content": system}]
             images = []
             n = len(self.said)
             first_image = n - len(self.images)  # self.images: the last steps', in order

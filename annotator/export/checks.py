@@ -45,7 +45,7 @@ import os
 import re
 import tarfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +162,7 @@ class TextRules:
                     gram = " ".join(words[i:j]).strip().casefold()
                     if gram in seen:
                         continue
+                    assert self._keyed is not None  # (hashes are checked with a key only)
                     h = self._keyed.copy()  # = submission.render.keyed_hash(key, gram)
                     h.update(gram.encode("utf-8"))
                     if h.hexdigest() in hashes:
@@ -265,7 +266,7 @@ def check_image(report: Report, file: str, where: str, data: bytes | None,
     if error is not None:
         report.add(file, "image", f"{where}: {error}")
         return None
-    if width is not None and (size[0], size[1]) != (width, height):
+    if width is not None and size is not None and (size[0], size[1]) != (width, height):
         report.add(file, "image", f"{where}: the image is {size[0]}x{size[1]}, the row says "
                    f"{width}x{height}")
     return size
@@ -328,7 +329,7 @@ class EpisodeOrder:
 
     def __init__(self, report: Report) -> None:
         self.report = report
-        self.state: dict[str, dict[str, Any]] = {}
+        self.state: dict[Any, dict[str, Any]] = {}  # by episode id, as the rows give it
 
     def see(self, file: str, row: dict[str, Any]) -> None:
         ep = row.get("episode_id")
@@ -416,7 +417,7 @@ def check_export(folder: str | Path, *, key: bytes | None = None, deep: bool = T
     text = TextRules(report, manifest, key)
     fmt = (manifest.get("export") or {}).get("format")
     fn = {"canonical": _canonical, "opencua": _opencua, "chat-sft": _chat,
-          "computer-use": _computer_use, "webdataset": _webdataset}.get(fmt)
+          "computer-use": _computer_use, "webdataset": _webdataset}.get(str(fmt))
     if fn is None:
         report.add("manifest.json", "manifest", f"unknown format {fmt!r}")
         return report
@@ -451,7 +452,8 @@ def _splits(manifest: dict[str, Any], report: Report, seen: set[str] | None) -> 
                        "but is still in the data")
 
 
-def _canonical(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+def _canonical(folder: Path, manifest: dict[str, Any], report: Report, text: TextRules
+               ) -> set[str]:
     import pyarrow.parquet as pq
 
     from annotator.export.schema import EPISODES, STEPS
@@ -542,7 +544,8 @@ def _jsonl(folder: Path, pattern: str, report: Report) -> Iterator[tuple[str, in
                 report.add(rel, "schema", f"line {n} is not JSON ({exc})")
 
 
-def _grammar(report: Report, rel: str, where: str, fn, *args) -> Any:
+def _grammar(report: Report, rel: str, where: str, fn: Callable[..., Any], *args: Any
+             ) -> Any:
     """Read an action with its grammar; a problem is reported (coordinates or grammar)."""
     report.checked["actions"] += 1
     try:
@@ -592,7 +595,8 @@ _VALUE_KEYS = {"code", "observation", "thought", "action", "last_step_correct",
                "last_step_redundant", "reflection"}
 
 
-def _opencua(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+def _opencua(folder: Path, manifest: dict[str, Any], report: Report, text: TextRules
+             ) -> set[str]:
     seen: set[str] = set()
     term = Terminal(report, manifest)
     for rel, n, rec in _jsonl(folder, "*.jsonl", report):
@@ -648,7 +652,8 @@ _OPENCUA_USER = _template("<image>" + T.OPENCUA_INSTRUCTION)
 _UITARS_ANSWER = re.compile(r"(?:Thought: (?P<thought>.+?)\n)?Action: (?P<action>.+)", re.S)
 
 
-def _chat(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+def _chat(folder: Path, manifest: dict[str, Any], report: Report, text: TextRules
+          ) -> set[str]:
     from annotator.export.chatsft import AGUVIS_SYSTEM, GRIDS, UITARS_SYSTEM, uitars_prompt
 
     dialect = (manifest.get("export") or {}).get("dialect") or "aguvis"
@@ -743,7 +748,8 @@ def _aguvis_layout(report: Report, rel: str, where: str, rec: dict[str, Any], sy
 
 
 def _messages_layout(report: Report, rel: str, where: str, rec: dict[str, Any], dialect: str,
-                     uitars_system: str, uitars_prompt) -> tuple[list[str] | None, list[str]]:
+                     uitars_system: str, uitars_prompt: Callable[..., str]
+                     ) -> tuple[list[str] | None, list[str]]:
     msgs, images = rec.get("messages"), rec.get("images")
     if not isinstance(msgs, list) or not isinstance(images, list) or len(msgs) < 3 or not all(
             isinstance(m, dict) and isinstance(m.get("content"), str) for m in msgs):
@@ -788,7 +794,8 @@ def _opencua_code(report: Report, rel: str, where: str, rec: dict[str, Any]) -> 
     return None
 
 
-def _computer_use(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+def _computer_use(folder: Path, manifest: dict[str, Any], report: Report, text: TextRules
+                  ) -> set[str]:
     seen: set[str] = set()
     term = Terminal(report, manifest)
     for rel, n, rec in _jsonl(folder, "anthropic/*.jsonl", report):
@@ -909,7 +916,8 @@ def _closing(term: Terminal, rel: str, ep: str, where: str, texts: list[Any],
             term.see(rel, ep, where, status[t], True, target)
 
 
-def _webdataset(folder: Path, manifest, report: Report, text: TextRules) -> set[str]:
+def _webdataset(folder: Path, manifest: dict[str, Any], report: Report, text: TextRules
+                ) -> set[str]:
     seen: set[str] = set()
     order = EpisodeOrder(report)
     if not (folder / "features.json").is_file():

@@ -65,7 +65,7 @@ episodes = [json.loads(line) for line in open("anthropic/train.jsonl")]
             {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_000000",
                                                "name": "computer",
                                                "input": {"action": "screenshot"}}]}]
-        self.pending_o = "call_000000_0"
+        self.pending_o: str | None = "call_000000_0"
         self.items: list[dict[str, Any]] = [
             {"type": "message", "role": "user", "content": [{"type": "input_text",
                                                              "text": task}]},

@@ -160,7 +160,7 @@ def convert_export(req: ConvertRequest, *, progress: Progress | None = None,
                 raise ExportError(f"{src}: the steps of episode {entry['episode_id']} are not "
                                   "where its manifest puts them.",
                                   "The archive was changed: get an intact copy.")
-            if ep in gone:
+            if ep is None or ep in gone:
                 continue
             episode = dict(episodes[ep])
             if entry.get("approved"):  # the Croissant publication date, as in the original
@@ -183,7 +183,8 @@ def convert_export(req: ConvertRequest, *, progress: Progress | None = None,
         history=[], source=source)
 
 
-def _image(row: dict[str, Any], fmt: str, max_side: int | None, fit) -> tuple[Any, str]:
+def _image(row: dict[str, Any], fmt: str, max_side: int | None,
+           fit: tuple[int, int] | None) -> tuple[Any, str]:
     data = (row.get("obs_image") or {}).get("bytes")
     try:
         img = encode_frame(data or b"", fmt, max_side=max_side, fit=fit)

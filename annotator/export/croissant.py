@@ -12,7 +12,7 @@ reads every field in the tests.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -36,6 +36,9 @@ CONTEXT = {
     "subField": "cr:subField", "transform": "cr:transform",
 }
 CONFORMS_TO = ["http://mlcommons.org/croissant/1.0", "http://mlcommons.org/croissant/RAI/1.0"]
+
+if TYPE_CHECKING:
+    from annotator.export.base import Context
 
 
 def _data_type(t: pa.DataType) -> str:
@@ -90,7 +93,7 @@ def _record_set(name: str, fileset: str, columns: list[Column]) -> dict[str, Any
     return {"@type": "cr:RecordSet", "@id": name, "name": name, "field": fields}
 
 
-def document(ctx, episodes: list[dict[str, Any]], splits: list[str], *,
+def document(ctx: Context, episodes: list[dict[str, Any]], splits: list[str], *,
              licence: dict[str, str], withdrawal: str) -> str:
     steps = sum(e["step_count"] for e in episodes)
     contributors = len({e["annotator"] for e in episodes})

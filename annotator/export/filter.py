@@ -112,8 +112,9 @@ class _Parser:
         if not self.toks:
             raise FilterError("--filter is empty.", HINT)
         node = self.expr()
-        if self.peek() is not None:
-            raise FilterError(f"--filter: unexpected {self.peek()[1]!r} after a complete "
+        extra = self.peek()
+        if extra is not None:
+            raise FilterError(f"--filter: unexpected {extra[1]!r} after a complete "
                               "expression.", HINT)
         return node
 
@@ -175,8 +176,8 @@ def parse_filter(text: str) -> Node:
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool:
-    return {"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b,
-            ">=": a >= b}[op]
+    return bool({"=": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b,
+                 ">=": a >= b}[op])
 
 
 def _text_match(op: str, have: str, want: str) -> bool:

@@ -149,7 +149,7 @@ def encode_frame(src: bytes, fmt: str, *, max_side: int | None = None,
     if kind == fmt and (tw, th) == (w, h):
         return Encoded(strip_png(src) if kind == "png" else src, w, h, w, h)
     try:
-        img = Image.open(io.BytesIO(src))
+        img: Image.Image = Image.open(io.BytesIO(src))
         img.load()
         if img.mode not in ("RGB", "L"):
             img = img.convert("RGB")

@@ -38,7 +38,8 @@ ds = datasets.load_dataset("json", data_files={"train": "train.jsonl"})
         self.lines: dict[str, list[str]] = {}
 
     def start_episode(self, episode: dict[str, Any]) -> None:
-        self.episode, self.traj = episode, []
+        self.episode = episode
+        self.traj: list[dict[str, Any]] = []
 
     def step(self, row: dict[str, Any], img: Encoded) -> None:
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import os
 import shutil
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from annotator import __version__
 from annotator.export import cards, checks, upstream
@@ -183,7 +184,7 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
     spec = parse_split(req.split)
     reader = BlobReader(store)
     skipped: list[dict[str, Any]] = []
-    dropped: Counter = Counter()
+    dropped: Counter[str] = Counter()
     withdrawn = merge_withdrawn(known_withdrawn(store), req.withdrawn)
     gone = {w["episode_id"] for w in withdrawn}
 
@@ -234,7 +235,7 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
                           "Loosen --filter, or approve submissions first (annotator review).")
 
     # 2. Split by contributor.
-    weights: Counter = Counter()
+    weights: Counter[str] = Counter()
     for ep, rows in chosen:
         weights[ep.contributor] += len(rows)
     by_contrib = assign(spec, weights)
@@ -260,8 +261,10 @@ def run_export(store: Store, req: ExportRequest, *, progress: Progress | None = 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _store_items(chosen, reader: BlobReader, req: ExportRequest, fit, split_of,
-                 pool: ThreadPoolExecutor, bad) -> Iterator[Item]:
+def _store_items(chosen: list[tuple[SourceEpisode, list[dict[str, Any]]]], reader: BlobReader,
+                 req: ExportRequest, fit: tuple[int, int] | None,
+                 split_of: Callable[[SourceEpisode], str], pool: ThreadPoolExecutor,
+                 bad: Callable[[BadSubmission], None]) -> Iterator[Item]:
     def encode_one(ep: SourceEpisode, row: dict[str, Any]) -> tuple[Encoded, str]:
         f = ep.files[row["_frame"]]
         data = reader.read(ep, f)  # SHA-256 checked
@@ -294,7 +297,7 @@ def _store_items(chosen, reader: BlobReader, req: ExportRequest, fit, split_of,
                         fu.cancel()
             else:
                 list(pool.map(lambda r, ep=ep: verify_one(ep, r), rows))
-                stream = _windowed(pool, lambda r, ep=ep: encode_one(ep, r), rows)
+                stream = _windowed(pool, functools.partial(encode_one, ep), rows)
         except Exception as exc:  # noqa: BLE001 - skips this submission only
             bad(as_bad(ep.submission_id, exc))
             continue
@@ -315,7 +318,7 @@ def write_export(out: Path, fmt: str, dialect: str | None, image_format: str,
                  max_side: int | None, items: Iterable[Item], *, total: int,
                  redaction_key: bytes | None, progress: Progress | None,
                  now: Callable[[], dt.datetime], settings: dict[str, Any],
-                 skipped: list[dict[str, Any]], dropped: Counter,
+                 skipped: list[dict[str, Any]], dropped: Counter[str],
                  withdrawn: list[dict[str, Any]], history: list[dict[str, Any]],
                  source: dict[str, Any]) -> ExportResult:
     """Write the episodes as ``fmt`` into a temporary sibling of ``out``, with the manifest,
@@ -362,7 +365,7 @@ def write_export(out: Path, fmt: str, dialect: str | None, image_format: str,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    counts = manifest["counts"]
+    counts = cast(dict[str, Any], manifest["counts"])
     return ExportResult(out, len(episodes), counts["steps"], dict(counts["by_action_type"]),
                         skipped, report, manifest)
 
@@ -400,11 +403,11 @@ def write_cards(writer: Writer, manifest: dict[str, Any]) -> None:
                                                              manifest["episodes"], extra))
 
 
-def totals(entries: list[dict[str, Any]], dropped: Counter) -> dict[str, Any]:
+def totals(entries: list[dict[str, Any]], dropped: Counter[str]) -> dict[str, Any]:
     """The manifest's counts, from its episode entries (so a refresh can recount)."""
-    by_action: Counter = Counter()
-    left_out: Counter = Counter()
-    simplified: Counter = Counter()
+    by_action: Counter[str] = Counter()
+    left_out: Counter[str] = Counter()
+    simplified: Counter[str] = Counter()
     for e in entries:
         by_action.update(e.get("actions") or {})
         left_out.update(e.get("left_out") or {})
@@ -422,7 +425,7 @@ def _windowed(pool: ThreadPoolExecutor, fn: Callable[[Any], Any], items: list[An
     """``fn`` over ``items`` in the pool, in order, with at most ``window`` in flight (so a
     long episode never holds all its images in memory)."""
     window = window or 2 * WORKERS
-    pending: deque = deque()
+    pending: deque[Any] = deque()
     it = iter(items)
     for item in it:
         pending.append(pool.submit(fn, item))
@@ -442,7 +445,7 @@ def _write_episode(item: Item, writer: Writer, episodes: list[dict[str, Any]],
     episode = dict(item.episode)
     displays: dict[str, dict[str, Any]] = {}
     before_u, before_s = Counter(ctx.unsupported), Counter(ctx.simplified)
-    actions: Counter = Counter()
+    actions: Counter[str] = Counter()
     writer.start_episode(episode)
     for row, (img, sha) in zip(item.rows, item.images, strict=True):
         row = {k: v for k, v in row.items() if k != "obs_image"}
@@ -604,7 +607,7 @@ def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = 
     history = list(old.get("refreshes") or [])
     history.append({"at": at.isoformat(timespec="seconds"), "removed": removed})
     req = ExportRequest(
-        out=folder, format=opts.get("format"), dialect=opts.get("dialect"),
+        out=folder, format=str(opts.get("format")), dialect=opts.get("dialect"),
         filter=None, split=opts.get("split"),
         image_format=opts.get("image_format") or "png", max_side=opts.get("max_side"),
         skip_bad=skip_bad, redaction_key=redaction_key, only_ids=still,

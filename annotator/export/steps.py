@@ -23,8 +23,8 @@ CLICKS = {"click", "double_click", "triple_click", "right_click", "middle_click"
 POINT_TYPES = CLICKS | {"mouse_move", "drag", "scroll", "long_press", "swipe"}
 # The steps' own hotkey type is canonical key with several keys (formats.md folds them).
 _TYPE_MAP = {"hotkey": "key"}
-_OUTCOME_STATUS = {"success": "success", "failure": "failure", "infeasible": "failure",
-                   "abandoned": "failure"}
+_OUTCOME_STATUS: dict[Any, str] = {"success": "success", "failure": "failure",
+                                   "infeasible": "failure", "abandoned": "failure"}
 MASKED_PLACEHOLDER = "<redacted>"  # annotator.edits.redactions.PLACEHOLDER
 LABEL_FIELDS = ("low_level_instruction", "thought", "observation_desc", "reflection")
 _LABEL_ALIASES = {"low_level_instruction": ("low_level_instruction", "instruction"),
@@ -41,12 +41,16 @@ def _get(d: Mapping[str, Any], *names: str) -> Any:
     return None
 
 
+def _mapping(v: Any) -> Mapping[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
 def _ms(us: Any) -> int | None:
     return None if us is None else int(us) // 1000
 
 
 def frame_path(ep: SourceEpisode, raw: Mapping[str, Any], position: int) -> str | None:
-    obs = raw.get("observation") if isinstance(raw.get("observation"), dict) else {}
+    obs = _mapping(raw.get("observation"))
     path = _get(raw, "frame", "obs_frame", "frame_path") or obs.get("frame")
     if path is None:
         for guess in (f"frames/{position:04d}.png", f"frames/{raw.get('index', -1):04d}.png"):
@@ -55,7 +59,7 @@ def frame_path(ep: SourceEpisode, raw: Mapping[str, Any], position: int) -> str 
     return path
 
 
-def canonical_steps(ep: SourceEpisode, dropped: Counter | None = None
+def canonical_steps(ep: SourceEpisode, dropped: Counter[str] | None = None
                     ) -> list[dict[str, Any]]:
     """The episode's exportable steps as canonical rows (without the image), in order.
     Steps no target can take (typing that left no text, a key whose name was masked) are
@@ -95,7 +99,7 @@ def canonical_steps(ep: SourceEpisode, dropped: Counter | None = None
             t0 = int(_get(raw, "t_start_ms") or 0)
         if t1 is None:
             t1 = int(_get(raw, "t_end_ms") or t0)
-        obs = raw.get("observation") if isinstance(raw.get("observation"), dict) else {}
+        obs = _mapping(raw.get("observation"))
         obs_us = _get(raw, "obs_t_us")
         if obs_us is None:
             obs_us = obs.get("t_us")
@@ -117,7 +121,7 @@ def canonical_steps(ep: SourceEpisode, dropped: Counter | None = None
             text = MASKED_PLACEHOLDER  # a derived step's password typing: placeholders only
         keys = raw.get("keys")
         labels = {f: _get(raw, *_LABEL_ALIASES[f]) for f in LABEL_FIELDS}
-        source = raw.get("text_source") if isinstance(raw.get("text_source"), dict) else {}
+        source = _mapping(raw.get("text_source"))
         status = raw.get("terminal_status")
         fw, fh = screen.get("width"), screen.get("height")
         if fw and fh:

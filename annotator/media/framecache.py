@@ -16,6 +16,7 @@ editor steps through frame by frame.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import cv2
 import numpy as np
@@ -164,7 +165,7 @@ def read_stored_pts_cached(folder: Path) -> list[int] | None:
         with np.load(folder / INDEX_FILE) as z:
             if key is None or not np.array_equal(z["key"], key):
                 return None
-            return z["pts"].tolist()
+            return cast(list[int], z["pts"].tolist())
     except (OSError, ValueError, KeyError):
         return None
 
@@ -183,13 +184,14 @@ def write_stored_pts(folder: Path, pts: list[int]) -> None:
         pass
 
 
-def stored_pts(folder: Path, frame_index: tuple | None = None) -> list[int] | None:
+def stored_pts(folder: Path, frame_index: tuple[np.ndarray, ...] | None = None
+               ) -> list[int] | None:
     """The stored frames' pts if they are at hand: from ``frame_index`` (the
     ``(t, pts, stored, changed)`` arrays the steps were just derived from; kept for the next
     open), else from the kept index; None when they must be read (``read_stored_pts``)."""
     if frame_index is not None:
         _t, pts, mask, _changed = frame_index
-        out = pts[mask].tolist()
+        out = cast(list[int], pts[mask].tolist())
         write_stored_pts(folder, out)
         return out
     return read_stored_pts_cached(folder)
@@ -201,6 +203,6 @@ def read_stored_pts(folder: Path) -> list[int]:
     open."""
     manifest = schema.read_manifest(folder)
     _t, pts, stored, _changed, _report = read_frames(folder, manifest)
-    out = pts[stored].tolist()
+    out = cast(list[int], pts[stored].tolist())
     write_stored_pts(folder, out)
     return out

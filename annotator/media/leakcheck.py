@@ -242,6 +242,7 @@ def output_timing(path: Path) -> tuple[list[int], int]:
     with av.open(str(path)) as c:
         s = c.streams.video[0]
         tb = s.time_base
+        assert tb is not None  # (PyAV's typing: a decodable stream has one)
         rows = [(p.pts, p.duration or 0) for p in c.demux(s) if p.pts is not None and p.size]
     rows.sort()
     pts = [int(round(p * tb * 1_000_000)) for p, _ in rows]
@@ -258,6 +259,7 @@ def iter_output_frames(path: Path, end_us: int | None = None) -> Iterator[Output
         s = c.streams.video[0]
         s.thread_type = "AUTO"
         tb = s.time_base
+        assert tb is not None
         i = 0
         for frame in c.decode(s):
             if frame.pts is None:
@@ -552,7 +554,8 @@ def check_render(output: str | Path, bundle_dir: str | Path,
     if not output.is_file():
         return LeakCheckResult(output, [CheckResult("output", NOT_CHECKED,
                                                     f"{output} does not exist")])
-    ctx = LeakCheckContext(output, plan, tuple(int(c) for c in fill), int(tolerance),
+    r, g, b = (int(c) for c in fill)
+    ctx = LeakCheckContext(output, plan, (r, g, b), int(tolerance),
                            progress, tuple(redacted_strings), dict(options or {}),
                            int(edge_tolerance), tuple(allow_list))
     todo: dict[str, CheckFn] = {n: f for n, f in BUILTIN_CHECKS.items()

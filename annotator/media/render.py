@@ -50,7 +50,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import av
 import cv2
@@ -157,7 +157,10 @@ def rgb_to_yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
     u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255
     v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255
-    return tuple(int(min(255, max(0, round(c)))) for c in (y, u, v))  # type: ignore[return-value]
+    def level(c: float) -> int:
+        return int(min(255, max(0, round(c))))
+
+    return level(y), level(u), level(v)
 
 
 def _check_fill(fill: Sequence[int]) -> tuple[int, int, int]:
@@ -352,7 +355,7 @@ def plane_views(frame: av.VideoFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     out = []
     for plane, (pw, ph) in zip(frame.planes, ((w, h), (w // 2, h // 2), (w // 2, h // 2)),
                                strict=True):
-        arr = np.frombuffer(plane, np.uint8)
+        arr = np.frombuffer(memoryview(plane), np.uint8)
         out.append(arr[:plane.line_size * ph].reshape(ph, plane.line_size)[:, :pw])
     return out[0], out[1], out[2]
 
@@ -442,6 +445,14 @@ def _encoder_settings(manifest: dict[str, Any], preset: str | None, crf: int | N
             "container": "mp4 (faststart)", "time_base": "1/1000000"}
 
 
+def _pts(item: av.Packet[Any] | av.VideoFrame) -> int:
+    """A packet's or frame's pts: the encoder sets every frame's, the decoder's are the
+    file's (a frame without one would be a broken file, not a frame to place at 0)."""
+    if item.pts is None:
+        raise ValueError("a video frame without a timestamp")
+    return int(item.pts)
+
+
 class _Muxer:
     """Encoder + SEI filter + MP4 muxer; packet durations set so the file ends on time."""
 
@@ -459,11 +470,11 @@ class _Muxer:
                      "g": str(settings["gop_frames"]), "x264-params": "bframes=0"}
         self.stream = s
         self.bsf: av.BitStreamFilterContext | None = None
-        self.pending: av.Packet | None = None
+        self.pending: av.Packet[Any] | None = None
         self.muxed = 0
         self.last_pts = -1
 
-    def _mux(self, packets: Iterable[av.Packet]) -> None:
+    def _mux(self, packets: Iterable[av.Packet[Any]]) -> None:
         for p in packets:
             if self.bsf is None:
                 # Remove SEI NAL units: x264 writes its version and options into one.
@@ -472,9 +483,9 @@ class _Muxer:
             for q in self.bsf.filter(p):
                 self._queue(q)
 
-    def _queue(self, q: av.Packet) -> None:
+    def _queue(self, q: av.Packet[Any]) -> None:
         if self.pending is not None:
-            self.pending.duration = max(1, int(q.pts) - int(self.pending.pts))
+            self.pending.duration = max(1, _pts(q) - _pts(self.pending))
             self.out.mux(self.pending)
             self.muxed += 1
         self.pending = q
@@ -494,7 +505,7 @@ class _Muxer:
             for q in self.bsf.filter(None):
                 self._queue(q)
         if self.pending is not None:
-            self.pending.duration = max(1, end_us - int(self.pending.pts))
+            self.pending.duration = max(1, end_us - _pts(self.pending))
             self.out.mux(self.pending)
             self.muxed += 1
             self.pending = None
@@ -598,7 +609,7 @@ class _Source:
         if isinstance(item, BaseException):
             raise item
         self.decoded += 1
-        return item
+        return cast(av.VideoFrame, item)
 
 
 def render_video(bundle_dir: str | Path, dest: str | Path,
@@ -675,7 +686,7 @@ def render_video(bundle_dir: str | Path, dest: str | Path,
             while True:
                 progress.check()
                 f = source.next_frame()
-                p = k1 if f is None else int(f.pts)
+                p = k1 if f is None else _pts(f)
                 if f is not None and p <= k0:
                     source.cur = f  # before the range: only the latest one matters
                     continue

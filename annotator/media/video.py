@@ -26,6 +26,11 @@ class DecodedFrame:
     rgb: np.ndarray  # (H, W, 3) uint8
 
 
+def _pts(frame: av.VideoFrame) -> int:
+    assert frame.pts is not None  # frames without a pts are skipped as they are decoded
+    return int(frame.pts)
+
+
 class VideoReader:
     """Not thread-safe: use one reader per thread (each holds its own decoder)."""
 
@@ -83,17 +88,17 @@ class VideoReader:
         frame = self._decode_to(pts)
         if frame is None:
             return None
-        return DecodedFrame(frame.pts, frame.to_ndarray(format="rgb24"))
+        return DecodedFrame(_pts(frame), frame.to_ndarray(format="rgb24"))
 
     def _decode_to(self, pts: int) -> av.VideoFrame | None:
         # Forward from where we are if the target is ahead and close; otherwise seek.
-        behind = self._last is not None and pts < self._last.pts
+        behind = self._last is not None and pts < _pts(self._last)
         if self._iter is None or behind or (
-            self._last is not None and pts - self._last.pts > 10_000_000
+            self._last is not None and pts - _pts(self._last) > 10_000_000
         ):
             self._seek(pts)
         if self._pending is not None:
-            if self._pending.pts > pts:
+            if _pts(self._pending) > pts:
                 if self._last is not None:
                     return self._last
                 self._seek(pts)

@@ -547,7 +547,8 @@ class Detector:
             for m in [*_PIECE.finditer(text), None]:
                 ok = m is not None and piece_kind(m.group()) == "strong" and \
                     _TOKEN_CHARS.fullmatch(m.group().rstrip(".,;:)")) is not None
-                if ok and run and m.start() == run[-1].end() + 1 and text[run[-1].end()] == " ":
+                if ok and m is not None and run and m.start() == run[-1].end() + 1 \
+                        and text[run[-1].end()] == " ":
                     run.append(m)
                     continue
                 if len(run) >= 2:

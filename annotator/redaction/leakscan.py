@@ -170,7 +170,7 @@ def wanted_strings(strings: Iterable[str]) -> list[_Wanted]:
 def find_strings(words: Sequence[Word], wanted: Sequence[_Wanted]
                  ) -> list[tuple[_Wanted, str, tuple[int, int, int, int]]]:
     """(wanted, text read, box) of every wanted string on an OCR line of ``words``."""
-    out = []
+    out: list[tuple[_Wanted, str, tuple[int, int, int, int]]] = []
     if not wanted or not words:
         return out
     for line in group_lines(words):

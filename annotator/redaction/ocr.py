@@ -248,13 +248,13 @@ def remove_rules(gray: np.ndarray, min_len: int = 60, min_len_v: int | None = No
     horiz = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, min_len), np.uint8))
     vert = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN,
                             np.ones((min_len_v, 1), np.uint8))
-    mask |= cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8)).astype(bool)
+    mask |= cv2.dilate(np.bitwise_or(horiz, vert), np.ones((3, 3), np.uint8)).astype(bool)
     # Faint rules (grid lines of a low contrast, which Tesseract reads as "_" glued to the
     # cell's text): any non-white straight run three times as long.
     faint = (gray < 245).astype(np.uint8)
     fh = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((1, 3 * min_len), np.uint8))
     fv = cv2.morphologyEx(faint, cv2.MORPH_OPEN, np.ones((3 * min_len_v, 1), np.uint8))
-    mask |= (fh | fv).astype(bool)
+    mask |= np.bitwise_or(fh, fv).astype(bool)
     # Anti-aliased fringes of removed strokes.
     mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     out = gray.copy()
@@ -280,7 +280,7 @@ def preprocess(img: np.ndarray, options: OcrOptions) -> np.ndarray:
 def blank_rows(gray: np.ndarray) -> np.ndarray:
     """Rows with no text: no horizontal gradient worth the name."""
     grad = np.abs(np.diff(gray.astype(np.int16), axis=1))
-    return (grad > 40).sum(axis=1) == 0
+    return np.asarray((grad > 40).sum(axis=1) == 0)
 
 
 def bands(gray: np.ndarray, n: int, min_height: int) -> list[tuple[int, int]]:
@@ -311,17 +311,17 @@ def bands(gray: np.ndarray, n: int, min_height: int) -> list[tuple[int, int]]:
 # Engines (tesserocr.PyTessBaseAPI, one loaded model each) kept between calls, per
 # configuration.  An engine is used by one thread at a time: ``_engines`` takes idle ones
 # out of the pool for one call and puts them back after it.
-_POOL: dict[tuple, list[Any]] = {}
+_POOL: dict[tuple[Any, ...], list[Any]] = {}
 _POOL_LOCK = threading.Lock()
 _INIT_LOCK = threading.Lock()
 _POOL_MAX = 8  # idle engines kept per configuration (each holds its model: ~14 MB for eng)
 
 
-def _config(options: OcrOptions, tessdata: str) -> tuple:
+def _config(options: OcrOptions, tessdata: str) -> tuple[Any, ...]:
     return (tessdata, options.lang, options.psm, tuple(options.extra_config))
 
 
-def _new_engine(key: tuple) -> Any:
+def _new_engine(key: tuple[Any, ...]) -> Any:
     tessdata, lang, psm, extra = key
     tesserocr = _tesserocr()
     # As the CLI was run: no inverted-line retries (preprocessing already gives dark on
@@ -338,7 +338,7 @@ def _new_engine(key: tuple) -> Any:
 
 
 @contextmanager
-def _engines(options: OcrOptions, n: int) -> Iterator[queue.SimpleQueue]:
+def _engines(options: OcrOptions, n: int) -> Iterator[queue.SimpleQueue[Any]]:
     """``n`` engines for ``options``, each to be used by one thread at a time: get one from
     the queue, put it back when done.  Created (the first time) before any runs."""
     tessdata = find_tesseract()
@@ -352,7 +352,7 @@ def _engines(options: OcrOptions, n: int) -> Iterator[queue.SimpleQueue]:
                 got.append(idle.pop())
         while len(got) < n:
             got.append(_new_engine(key))
-        q: queue.SimpleQueue = queue.SimpleQueue()
+        q: queue.SimpleQueue[Any] = queue.SimpleQueue()
         for api in got:
             q.put(api)
         yield q
@@ -472,10 +472,12 @@ def ocr_batch(images: list[np.ndarray], options: OcrOptions | None = None,
                 list(pool.map(work, range(len(cuts))))
     starts = [p[0] for p in placed]
     ink = canvas < 128
+    words: list[Word] = []
     for r in results:
         if isinstance(r, BaseException):
             raise r
-    found = _close_ink_gaps(ink, [_grow_to_ink(ink, w) for r in results for w in r or []])
+        words.extend(r or [])
+    found = _close_ink_gaps(ink, [_grow_to_ink(ink, w) for w in words])
     for w in found:
         k = bisect.bisect_right(starts, w.y + w.h // 2) - 1
         if k < 0:
@@ -501,9 +503,9 @@ def _grow_to_ink(ink: np.ndarray, w: Word) -> Word:
         return w
     limit = max(2, w.h // 2)
     x0, x1 = w.x, w.x + w.w
-    right = rows[:, x1:min(rows.shape[1], x1 + limit)].any(axis=0)
+    right = np.asarray(rows[:, x1:min(rows.shape[1], x1 + limit)].any(axis=0))
     grow_r = int(right.argmin()) if not right.all() else right.size
-    left = rows[:, max(0, x0 - limit):x0].any(axis=0)[::-1]
+    left = np.asarray(rows[:, max(0, x0 - limit):x0].any(axis=0))[::-1]
     grow_l = int(left.argmin()) if not left.all() else left.size
     if grow_r == 0 and grow_l == 0:
         return w

@@ -113,7 +113,7 @@ def continue_span(text: str, span: Span) -> Span:
     while end < len(text) and not text[end].isspace():
         end += 1
     # Forwards.
-    pieces = []
+    pieces: list[tuple[str, int]] = []
     pos = end
     while len(pieces) < 12:
         m = _NEXT_PIECE.match(text, pos)

@@ -9,6 +9,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from annotator.fsutil import write_json_atomic
 from annotator.redaction.suggest import Suggestion
@@ -32,7 +33,7 @@ def load_suggestions(bundle_dir: str | os.PathLike[str]) -> list[Suggestion]:
         return []
 
 
-def _suggestion(d: dict) -> Suggestion:
+def _suggestion(d: dict[str, Any]) -> Suggestion:
     span = d.get("span")
     return Suggestion(
         id=str(d["id"]), kind=str(d.get("kind") or ""), source=str(d.get("source") or ""),

@@ -408,7 +408,7 @@ def changed_blocks(a: np.ndarray, b: np.ndarray, block: int = BLOCK,
         pad = np.zeros((gh * block, gw * block), bool)
         pad[:h, :w] = d
         d = pad
-    return d.reshape(gh, block, gw, block).any(axis=(1, 3))
+    return np.asarray(d.reshape(gh, block, gw, block).any(axis=(1, 3)))
 
 
 def row_bands(mask: np.ndarray, height: int, width: int, *, block: int = BLOCK,

@@ -260,7 +260,7 @@ def _iban_fix_body(cand: str) -> str | None:
     classes = _expand_format(fmt) if fmt else "c" * len(body)
     if len(classes) != len(body):
         return None
-    amb: list[int] = []
+    amb: list[tuple[int, str]] = []  # (position, another reading of it)
     for i, (ch, cls) in enumerate(zip(body, classes, strict=True)):
         if cls == "n":
             body[i] = AS_NUMBER.get(ch, ch)
@@ -292,11 +292,11 @@ def _iban_fix_body(cand: str) -> str | None:
         for combo in combinations(amb, k):
             if len({i for i, _ in combo}) < k:
                 continue  # two readings of one position
-            alt = list(base)
+            chars = list(base)
             for i, c in combo:
-                alt[i] = c
-            if iban_valid(head + "".join(alt)):
-                return head + "".join(alt)
+                chars[i] = c
+            if iban_valid(head + "".join(chars)):
+                return head + "".join(chars)
     # Last, one digit misread as a similar one ("...996288" for "...996283"): mod 97 catches
     # every single substitution, so exactly one change that validates is taken.
     for i, ch in enumerate(base):

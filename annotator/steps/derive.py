@@ -26,7 +26,7 @@ LOCK_KEYS = frozenset({"caps_lock", "num_lock", "scroll_lock"})
 
 # Key names as X/pynput may report them -> canonical names (formats.md "keys").  Shift+Tab,
 # for instance, is pressed as ISO_Left_Tab (keysym 0xfe20) and released as "tab".
-KEY_ALIASES = {
+KEY_ALIASES: dict[str, str] = {
     "keysym_65056": "tab",
     "iso_left_tab": "tab",
     "return": "enter",
@@ -123,8 +123,8 @@ class _Draft:
         self.y: int | None = None
         self.button: str | None = None
         self.path: list[tuple[int, int, int]] | None = None
-        self.dx = 0
-        self.dy = 0
+        self.dx: float = 0  # scroll amounts: whole clicks, or fractions from touchpads
+        self.dy: float = 0
         self.text: list[str] | None = None
         self.keys: tuple[str, ...] = ()
         self.repeat = 1
@@ -158,7 +158,7 @@ class _Gesture:
         self.draft = draft
         self.x0 = x0
         self.y0 = y0
-        self.moves: list[tuple[int, int, int]] = []
+        self.moves: list[tuple[int, int, int, int | None]] = []  # x, y, t, event id
         self.max_d2 = 0.0
         self.outside = outside
         self.seq: _ClickSeq | None = None
@@ -184,8 +184,8 @@ MASK_CHAR = "\u2022"  # shown for each key typed into a password field
 def canonical_key(name: Any) -> str:
     if not isinstance(name, str) or not name:
         return "unknown"
-    name = name.lower()
-    return KEY_ALIASES.get(name, name)
+    key = name.lower()
+    return KEY_ALIASES.get(key, key)
 
 
 def ordered_mods(mods: Iterable[str]) -> tuple[str, ...]:
@@ -226,7 +226,7 @@ class _Deriver:
         self.last_press_t = -(10**15)
 
     # -- helpers -----------------------------------------------------------------------
-    def _inside(self, x: Any, y: Any) -> bool:
+    def _inside(self, x: float, y: float) -> bool:
         return 0 <= x < self.w and 0 <= y < self.h
 
     def _new(self, kind: str, t: int, anchor: int) -> _Draft:
@@ -284,7 +284,7 @@ class _Deriver:
         if not box or len(box) != 4:
             return False
         x, y, bw, bh = box
-        return x >= self.w or y >= self.h or x + bw <= 0 or y + bh <= 0
+        return bool(x >= self.w or y >= self.h or x + bw <= 0 or y + bh <= 0)
 
     def _advance_focus(self, t: int) -> None:
         n = len(self.win_t)
@@ -312,7 +312,7 @@ class _Deriver:
             self._finish_gesture(old, None, None, None, None)
         if not self._inside(x, y):
             self.dropped[DROP_OUTSIDE].append(eid)
-            self.gestures[button] = _Gesture(None, x, y, True)
+            self.gestures[button] = _Gesture(None, int(x), int(y), True)
             self.clickseq = None
             return
         mods = self._mods()
@@ -375,6 +375,7 @@ class _Deriver:
             d.flags.append(m.FLAG_NO_RELEASE)
             x, y = (g.moves[-1][0], g.moves[-1][1]) if g.moves else (g.x0, g.y0)
         else:
+            assert t is not None and x is not None and y is not None  # a release has them
             d.add(eid, t)
             d2 = (x - g.x0) ** 2 + (y - g.y0) ** 2
             if d2 > g.max_d2:
@@ -383,7 +384,7 @@ class _Deriver:
             d.type = m.DRAG
             pts = [(g.x0, g.y0, d.t_anchor)]
             pts.extend((mx, my, mt) for mx, my, mt, _ in g.moves)
-            if eid is not None:
+            if eid is not None and x is not None and y is not None and t is not None:
                 pts.append((x, y, t))
             clamped = False
             path = []
@@ -438,8 +439,8 @@ class _Deriver:
         self.clickseq = None
         s = self.scroll
         mods = self._mods()
-        if (s is not None and self.steps and self.steps[-1] is s
-                and t - self.scroll_t <= self.p.scroll_gap_us
+        if (s is not None and s.x is not None and s.y is not None and self.steps
+                and self.steps[-1] is s and t - self.scroll_t <= self.p.scroll_gap_us
                 and (x - s.x) ** 2 + (y - s.y) ** 2 <= self.p.scroll_move_px ** 2
                 and s.keys == mods
                 and s.dx * dx >= 0 and s.dy * dy >= 0):  # a reversal starts a new scroll
@@ -514,6 +515,7 @@ class _Deriver:
                 self.burst = b
             else:
                 b.add(eid, t)
+            assert b.text is not None  # a typing burst
             b.text.append(char)
             if masked:
                 b.masked = True
@@ -677,13 +679,15 @@ class _Deriver:
         return out
 
     def _with_waits(self, steps: list[m.Step]) -> list[m.Step]:
+        wait_min = self.p.wait_min_us
+        assert wait_min is not None  # called only when waits are on
         out: list[m.Step] = []
         for i, s in enumerate(steps):
             if i:
                 prev = out[-1]
                 gap = s.t_start_us - prev.t_end_us
                 paused = any(prev.t_end_us <= b <= s.t_start_us for b in self.breaks)
-                if gap >= self.p.wait_min_us and not paused:
+                if gap >= wait_min and not paused:
                     w = m.Step(type=m.WAIT, t_start_us=prev.t_end_us, t_end_us=s.t_start_us,
                                anchor_event_id=s.anchor_event_id, duration_us=gap,
                                display_id=self.display_id, scale=self.scale,
@@ -697,7 +701,7 @@ def _box_contains(box: Any, x: Any, y: Any) -> bool:
     if not box or len(box) != 4 or x is None or y is None:
         return False
     bx, by, bw, bh = box
-    return bx <= x < bx + bw and by <= y < by + bh
+    return bool(bx <= x < bx + bw and by <= y < by + bh)
 
 
 def derive_events(

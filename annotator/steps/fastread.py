@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -41,7 +41,7 @@ def _bulk(path: Path, report: JsonlReport) -> list[dict[str, Any]] | None:
     if len(rows) != n or not all(type(r) is dict for r in rows):
         return None
     report.records = n
-    return rows
+    return cast(list[dict[str, Any]], rows)  # checked above: a list of dicts
 
 
 def read_events(path: Path) -> tuple[list[dict[str, Any]], JsonlReport]:

@@ -112,7 +112,7 @@ def pair_frames(steps: Sequence[m.Step], t: np.ndarray, pts: np.ndarray, changed
     # -- result --------------------------------------------------------------------------
     # Bound: the next step's start (waits and terminate excepted), at most result_max later.
     next_start = np.full(len(steps), _FAR, np.int64)
-    upcoming = _FAR
+    upcoming = int(_FAR)
     for i in range(len(steps) - 1, -1, -1):
         next_start[i] = upcoming
         if steps[i].type not in (m.WAIT, m.TERMINATE):

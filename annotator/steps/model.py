@@ -71,8 +71,8 @@ class Step:
     y: int | None = None
     button: str | None = None
     path: list[dict[str, int]] | None = None
-    scroll_dx: int | None = None
-    scroll_dy: int | None = None
+    scroll_dx: float | None = None  # whole clicks, or fractions (smooth scrolling)
+    scroll_dy: float | None = None
     text: str | None = None
     keys: list[str] | None = None
     repeat: int = 1

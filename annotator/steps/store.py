@@ -101,7 +101,7 @@ class StepsDocument:
 
 
 def _screen(b: Bundle) -> dict[str, Any]:
-    capture = b.manifest.get("capture")
+    capture = b.manifest.get("capture") or {}
     try:
         region = capture["region"]
         width, height = int(region["width"]), int(region["height"])

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from annotator.fsutil import atomic_write
 from annotator.steps.store import StepsDocument, StepsError
+
+if TYPE_CHECKING:
+    import av
 
 THUMBS_DIR = "thumbs"
 SEEK_GAP_US = 10_000_000
@@ -38,6 +42,9 @@ def decode_frames(video: str | Path, wanted_pts: Iterable[int], *,
     with container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        if stream.time_base is None:
+            raise StepsError(f"The video {video} has no time base.",
+                             "Run `annotator recover` on the recording folder.")
         tb = float(stream.time_base)
         to_us = (lambda p: int(p)) if stream.time_base == 1 / 1_000_000 \
             else (lambda p: round(p * tb * 1e6))
@@ -73,14 +80,14 @@ def decode_frames(video: str | Path, wanted_pts: Iterable[int], *,
                 return  # end of the video
 
 
-def _to_rgb(frame, max_side: int | None) -> np.ndarray:
+def _to_rgb(frame: av.VideoFrame, max_side: int | None) -> np.ndarray:
     w, h = frame.width, frame.height
     if max_side and max(w, h) > max_side:
         f = max_side / max(w, h)
         w, h = max(2, round(w * f)), max(2, round(h * f))
-        return frame.reformat(width=w, height=h, format="rgb24",
-                              interpolation="AREA").to_ndarray()
-    return frame.to_ndarray(format="rgb24")
+        return np.asarray(frame.reformat(width=w, height=h, format="rgb24",
+                                         interpolation="AREA").to_ndarray())
+    return np.asarray(frame.to_ndarray(format="rgb24"))
 
 
 def thumb_path(bundle_dir: str | Path, pts: int) -> Path:

@@ -195,7 +195,7 @@ class Store:
         return self.url.get_backend_name()
 
     @contextlib.contextmanager
-    def _transaction(self, factory: sessionmaker) -> Iterator[Session]:
+    def _transaction(self, factory: sessionmaker[Session]) -> Iterator[Session]:
         try:
             with factory() as session, session.begin():
                 yield session

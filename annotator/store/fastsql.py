@@ -13,17 +13,18 @@ inside the connection's transaction.  Everything else uses SQLAlchemy normally.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class _Compiled:
     __slots__ = ("sql", "names", "binds", "defaults", "results", "positional")
 
-    def __init__(self, stmt: sa.Executable, dialect: Dialect) -> None:
-        compiled = stmt.compile(dialect=dialect)
+    def __init__(self, stmt: sa.ClauseElement, dialect: Dialect) -> None:
+        compiled = cast(SQLCompiler, stmt.compile(dialect=dialect))
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
         self.names = list(compiled.positiontup or []) if self.positional else \
@@ -45,7 +46,7 @@ class _Compiled:
 class Prepared:
     """A Core statement run with minimal overhead (see the module's docstring)."""
 
-    def __init__(self, stmt: sa.Executable) -> None:
+    def __init__(self, stmt: sa.ClauseElement) -> None:
         self.stmt = stmt
         self._by_dialect: dict[str, _Compiled] = {}
 
@@ -66,7 +67,7 @@ class Prepared:
         cur.execute(c.sql, args)
         return cur, c
 
-    def all(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[tuple]:
+    def all(self, conn: Connection, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         cur, c = self._cursor(conn, params or {})
         try:
             rows = cur.fetchall()
@@ -85,7 +86,7 @@ class Prepared:
         return out
 
     def first(self, conn: Connection, params: Mapping[str, Any] | None = None
-              ) -> tuple | None:
+              ) -> tuple[Any, ...] | None:
         rows = self.all(conn, params)
         return rows[0] if rows else None
 
@@ -93,6 +94,6 @@ class Prepared:
         """Run a statement that returns no rows; the number of rows it changed."""
         cur, _c = self._cursor(conn, params or {})
         try:
-            return cur.rowcount
+            return int(cur.rowcount)
         finally:
             cur.close()

@@ -49,7 +49,7 @@ def find_bin(name: str) -> str:
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 class PgCluster:
@@ -146,7 +146,9 @@ class PgCluster:
 
     def log_tail(self, n: int = 4000) -> str:
         try:
-            return (self.tmp / "server.log").read_text(errors="replace")[-n:]  # type: ignore[operator]
+            if self.tmp is None:
+                return ""
+            return (self.tmp / "server.log").read_text(errors="replace")[-n:]
         except OSError:
             return ""
 

@@ -18,12 +18,16 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from annotator.store.blobs import BlobStore
 from annotator.store.models import Blob, SubmissionBlob
+
+if TYPE_CHECKING:
+    from annotator.store.db import Store
 
 
 @dataclass(frozen=True)
@@ -40,12 +44,14 @@ class Released:
     deleted: tuple[str, ...]  # those that no other submission uses, now deleted
 
 
-def _upsert(session: Session):
+def _upsert(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def add_refs(session: Session, *, submission_id: int, files: Sequence[FileRef],
@@ -65,7 +71,7 @@ def add_refs(session: Session, *, submission_id: int, files: Sequence[FileRef],
         )
         session.execute(stmt)
     if files:
-        session.connection().execute(SubmissionBlob.__table__.insert(), [
+        session.connection().execute(sa.insert(SubmissionBlob), [
             {"submission_id": submission_id, "path": f.path, "sha256": f.sha256,
              "size": f.size, "role": f.role}
             for f in files
@@ -111,7 +117,7 @@ class BlobCheck:
     staging_purged: int = 0
 
 
-def check_blobs(store, *, gc: bool = False, staging_older_than_s: float = 24 * 3600
+def check_blobs(store: Store, *, gc: bool = False, staging_older_than_s: float = 24 * 3600
                 ) -> BlobCheck:
     """Compare the blob store with the ``blobs`` table; with ``gc``, delete the unreferenced
     bytes (a crash between writing bytes and committing leaves them) and abandoned uploads."""

@@ -34,7 +34,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -292,7 +292,7 @@ class PreparedPackage:
 def _sanitized_leak_check(check: LeakCheckResult, scrub: stepsdoc.Scrubber) -> dict[str, Any]:
     data = check.to_dict()
     data["output"] = "video.mp4"  # not the local path (it names the user's folders)
-    return scrub.json(data)
+    return cast(dict[str, Any], scrub.json(data))
 
 
 def _stale_partials(out: Path) -> None:

@@ -46,6 +46,10 @@ def _int(v: Any) -> int | None:
     return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
+def _dict(v: Any) -> dict[str, Any]:
+    return v if isinstance(v, dict) else {}
+
+
 def parse_steps(data: Any) -> list[StepRow]:
     """The kept steps of a package's steps.json, tolerant of extra or missing keys (the file
     is the contributor's; a reviewer must still see what is there)."""
@@ -54,21 +58,22 @@ def parse_steps(data: Any) -> list[StepRow]:
     for i, s in enumerate(steps if isinstance(steps, list) else []):
         if not isinstance(s, dict):
             continue
-        labels = s.get("labels") if isinstance(s.get("labels"), dict) else {}
+        labels = _dict(s.get("labels"))
         # The frame the contributor saw before acting (the package's observation), else
         # the step's start, on the rendered video's clock.
-        obs = s.get("observation") if isinstance(s.get("observation"), dict) else {}
+        obs = _dict(s.get("observation"))
         t = _int(obs.get("t_us"))
         for key in ("t_us", "t_start_us", "start_us"):
             if t is None:
                 t = _int(s.get(key))
         flags = [k for k in ("mistake", "redundant") if s.get(k) or labels.get(k)]
-        source = s.get("text_source") if isinstance(s.get("text_source"), dict) else {}
+        source = _dict(s.get("text_source"))
         origin = str(source.get("low_level_instruction") or "")
         if not origin and (s.get("instruction") or labels.get("instruction")):
             origin = "written"  # packages made before drafts
+        index = _int(s.get("index"))
         rows.append(StepRow(
-            index=_int(s.get("index")) if _int(s.get("index")) is not None else i,
+            index=i if index is None else index,
             id=s.get("id") if isinstance(s.get("id"), str) else None,
             t_us=t,
             kind=str(s.get("type") or s.get("action") or ""),

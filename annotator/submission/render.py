@@ -84,11 +84,11 @@ def plan_from_edits(folder: str | Path) -> RenderPlanFromEdits:
         strings: list[str] = []
         masked: dict[str, str] = {}
         text_masks: dict[str, list[dict[str, Any]]] = {}
-        for r in reds:
-            if r.get("kind") == "text":
-                text_masks.setdefault(r["step_id"], []).append(r)
-            elif r.get("kind") == "title" and r.get("title"):
-                strings.append(r["title"])
+        for red in reds:
+            if red.get("kind") == "text":
+                text_masks.setdefault(red["step_id"], []).append(red)
+            elif red.get("kind") == "title" and red.get("title"):
+                strings.append(red["title"])
         for sid, masks in text_masks.items():
             step = by_id.get(sid)
             if step is None or not step.text:

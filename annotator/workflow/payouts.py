@@ -78,7 +78,8 @@ def _open_items(s: Session, month: str, end: dt.datetime) -> pd.DataFrame:
                                                  m.Rate.id.desc())).scalars().all()
     records = []
     for sid, version, who, task_id, task_pay, approved_at, duration_us in rows:
-        rate = next((r for r in rates if r.effective_from <= approved_at), None)
+        rate = next((r for r in rates if approved_at is not None
+                     and r.effective_from <= approved_at), None)
         if rate is None:
             minute_c, task_c, amount = 0, 0, 0
             currency = rates[0].currency if rates else ""
@@ -172,6 +173,7 @@ def close(s: Session, *, month: str, now: dt.datetime, admin_id: int) -> PayoutR
         raise ClosedMonth(f"Month {month} was closed already.") from None
     users = dict(s.execute(sa.select(m.User.pseudonym, m.User.id)).all())
     for who, group in items.groupby("contributor", sort=True):
+        who = str(who)
         payout = m.Payout(month=month, contributor_id=users[who], contributor_pseudonym=who,
                           item_count=len(group),
                           approved_us=int(group["duration_us"].sum()),
@@ -179,6 +181,7 @@ def close(s: Session, *, month: str, now: dt.datetime, admin_id: int) -> PayoutR
                           currency=str(group["currency"].iloc[0]), paid_at=now)
         s.add(payout)
         s.flush()
+        rows: Any = group.itertuples()  # (pandas types a row's fields as any scalar)
         s.execute(sa.insert(m.PayoutItem), [{
             "payout_id": payout.id, "submission_id": int(r.submission_id),
             "approved_at": r.approved_at.to_pydatetime() if hasattr(r.approved_at,
@@ -186,7 +189,7 @@ def close(s: Session, *, month: str, now: dt.datetime, admin_id: int) -> PayoutR
             else r.approved_at,
             "duration_us": int(r.duration_us), "minute_cents": int(r.minute_cents),
             "task_cents": int(r.task_cents), "amount_cents": int(r.amount_cents),
-        } for r in group.itertuples()])
+        } for r in rows])
     s.flush()
     return report(s, month=month, now=now)
 
@@ -270,9 +273,9 @@ def work_stats(s: Session, *, since: dt.datetime, now: dt.datetime) -> WorkStats
         per_day = delta.groupby(moves["day"]).sum().cumsum()
         days = pd.date_range(max(per_day.index.min(), pd.Timestamp(since).normalize()),
                              pd.Timestamp(now).normalize(), freq="D")
-        daily = per_day.reindex(per_day.index.union(days)).ffill().fillna(0)
-        daily = daily[daily.index >= days[0]] if len(days) else daily
-        daily = daily.astype("int64").rename("waiting").rename_axis("day").reset_index()
+        waiting = per_day.reindex(per_day.index.union(days)).ffill().fillna(0)
+        waiting = waiting[waiting.index >= days[0]] if len(days) else waiting
+        daily = waiting.astype("int64").rename("waiting").rename_axis("day").reset_index()
     reasons = pd.DataFrame(s.execute(
         sa.select(t.decision_reason, sa.func.count()).where(
             t.state == State.REJECTED.value, t.decided_at >= since)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable, Iterable
+from typing import Any
 
 # pyautogui.KEYBOARD_KEYS: the printable characters and the named keys.
 PYAUTOGUI_KEYS = frozenset(
@@ -104,7 +106,8 @@ def openai_key(name: str) -> str | None:
     return out if out in OPENAI_KEYS else None
 
 
-def all_mapped(names, fn, *args) -> list[str] | None:
+def all_mapped(names: Iterable[str], fn: Callable[..., str | None], *args: Any
+               ) -> list[str] | None:
     """Every name mapped by ``fn``, or None if one has no name in the target."""
     out = [fn(n, *args) for n in names]
-    return None if any(k is None for k in out) else out
+    return None if any(k is None for k in out) else [k for k in out if k is not None]

@@ -10,7 +10,7 @@ what a tool cannot do raises ``Unsupported``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from annotator.export.actions import (
@@ -37,7 +37,7 @@ def _ipt(x: float, y: float, w: int, h: int) -> list[int]:
     return [min(w - 1, max(0, int(round(x)))), min(h - 1, max(0, int(round(y))))]
 
 
-def _combo(keys, what: str) -> str:
+def _combo(keys: Iterable[str], what: str) -> str:
     names = all_mapped(keys, xdotool_key)
     if names is None:
         raise Unsupported(f"{what} {'+'.join(keys)} has no xdotool name")
@@ -168,7 +168,7 @@ def check_anthropic(inp: Any, w: int, h: int) -> None:
 
 
 # -- OpenAI ------------------------------------------------------------------------------------
-def _openai_keys(keys, what: str) -> list[str]:
+def _openai_keys(keys: Iterable[str], what: str) -> list[str]:
     names = all_mapped(keys, openai_key)
     if names is None:
         raise Unsupported(f"{what} {'+'.join(keys)} has no OpenAI key name")

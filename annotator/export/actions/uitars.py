@@ -175,7 +175,7 @@ _POINT = {"v1": re.compile(r"<\|box_start\|>\((\d+),(\d+)\)<\|box_end\|>"),
 
 
 def _decode(content: str) -> str:
-    return ast.literal_eval("'" + content + "'")
+    return str(ast.literal_eval("'" + content + "'"))
 
 
 def parse_action(text: str, version: str, space: Space) -> Action:

@@ -174,7 +174,7 @@ class ServiceCore:
         sub.state = rule.target.value
         sub.updated_at = now
 
-    def _info_select(self) -> sa.Select:
+    def _info_select(self) -> sa.Select[*tuple[Any, ...]]:
         return _INFO
 
     @staticmethod
@@ -201,8 +201,9 @@ class ServiceCore:
         return CommentInfo(CommentId(c.id), SubmissionId(c.submission_id), version, author, c.body, c.step_index,
                            c.step_id, c.t_start_us, c.t_end_us, c.created_at)
 
-    def _filtered(self, q: sa.Select, f: QueueFilter, view: sm.ActorView, *,
-                  skip_states: bool = False) -> sa.Select:
+    def _filtered(self, q: sa.Select[*tuple[Any, ...]], f: QueueFilter,
+                  view: sm.ActorView, *, skip_states: bool = False
+                  ) -> sa.Select[*tuple[Any, ...]]:
         t = _S.c
         if not skip_states:
             # Only what was submitted (never a draft) and is not withdrawn is in the queue.

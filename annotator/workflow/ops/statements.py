@@ -4,7 +4,7 @@ building ORM aliases on every call costs milliseconds (benchmarks/review_queue.p
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -61,7 +61,7 @@ _QUEUE_PAGE = (
 )
 
 
-def _next(waiting: bool, pg: bool) -> sa.Select:
+def _next(waiting: bool, pg: bool) -> sa.Select[*tuple[Any, ...]]:
     cond = (_S.c.state == sa.literal_column("'submitted'") if waiting else sa.and_(
         _S.c.state == sa.literal_column("'in_review'"),
         _S.c.lock_expires_at <= sa.bindparam("now", type_=m.UTCDateTime())))
