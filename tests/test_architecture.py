@@ -40,6 +40,46 @@ def test_the_qt_contract_covers_every_part_but_the_ui():
     assert not any(":" in layer for layer in layers), "say which parts are independent (|)"
 
 
+def test_the_type_checker_is_strict_and_the_readme_counts_its_ignores():
+    """.ci/run runs mypy; its configuration stays strict (no module let off), and the README
+    says how many "type: ignore" comments the code holds."""
+    import re
+    import tomllib
+
+    conf = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert conf["strict"] is True and conf["warn_unused_ignores"] is True
+    skipped: list[str] = []
+    for override in conf.get("overrides", []):
+        # Third-party modules only: without type information, or not read at all; never a
+        # module of annotator let off (no ignore_errors, no strictness turned down).
+        assert set(override) <= {"module", "ignore_missing_imports", "follow_imports"}, override
+        assert not any(m.startswith("annotator") for m in override["module"]), override
+        if "follow_imports" in override:
+            assert override["follow_imports"] == "skip", override
+            skipped += override["module"]
+    # A module that is not read is Any to the checker: the checked code must not import one.
+    def not_read(name: str) -> bool:
+        return any(name == m or (m.endswith(".*") and (name == m[:-2] or name.startswith(m[:-1])))
+                   for m in skipped)
+
+    excluded = tuple(x.strip("^$").replace("\\", "") for x in conf["exclude"])
+    for rel, tree in _modules():
+        if rel.startswith(excluded):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            bad = [n for n in names if not_read(n)]
+            assert not bad, f"{rel} imports {bad[0]}, which the type checker does not read"
+    count = sum(p.read_text().count("type: ignore") for p in PACKAGE.rglob("*.py"))
+    said = re.search(r"(\d+) `type: ignore`\s+comments", (ROOT / "README.md").read_text())
+    assert said is not None and int(said.group(1)) == count, (count, said)
+
+
 # Where the environment may be touched: the settings object reads it; the team server's own
 # configuration object reads its keys; child processes are handed a copy; the OCR engine's
 # thread limit is set (not read) before it loads.
