@@ -32,6 +32,11 @@ def test_drafts_are_proposals_accepted_with_one_key_and_markers_show_the_action(
     win = open_drafted(qtbot, demo)
     s = win.session
     steps = s.result.steps
+    # the rows on screen (the window at its final size) are the ones drafted first
+    view = win.step_list
+    bottom = view.indexAt(view.viewport().rect().bottomLeft()).row()
+    on_screen = {st.id for st in win.step_model.steps[:bottom if bottom >= 0 else None]}
+    assert len(on_screen) >= 5 and on_screen <= set(win.draft_worker._order)
     # every row shows its draft as a proposal, not as an instruction
     assert all("Draft" in win.step_list.text(r) for r in range(win.step_list.count()))
     assert not any(st.label.instruction for st in steps)

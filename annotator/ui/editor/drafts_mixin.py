@@ -40,8 +40,11 @@ class DraftsMixin:
         self.draft_worker.finished.connect(self._on_drafts_finished)
         self._prefilled_draft: str | None = None
         self._return_pressed = False
-        self.step_list.verticalScrollBar().valueChanged.connect(
-            lambda _v: self._prioritize_drafts())
+        # The rows on screen change when the list scrolls or is resized (the window opens at
+        # its final size only after this: the rows first asked for are then too few).
+        bar = self.step_list.verticalScrollBar()
+        bar.valueChanged.connect(lambda _v: self._prioritize_drafts())
+        bar.rangeChanged.connect(lambda _lo, _hi: self._prioritize_drafts())
 
     def _start_drafting(self) -> None:
         self._prioritize_drafts()
