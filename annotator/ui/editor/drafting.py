@@ -26,6 +26,7 @@ from annotator.jobs import Cancelled
 from annotator.ui.work import worker_thread
 
 NICE = 10
+FRONT_NICE = 5
 HOLD_MAX_S = 0.5  # never wait longer than this for a frame that does not come
 EMIT_EVERY_S = 0.15
 SAVE_EVERY = 25  # drafts between two saves of drafts.json
@@ -95,10 +96,12 @@ class DraftWorker(QObject):
         # the cache writes their frames (or from the frame the view shows), everything else
         # once the cache is complete.
         self.drafts.allow_decode(False)
-        if not front:
-            with contextlib.suppress(OSError, AttributeError):
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
-        else:
+        # Both below the frame cache and the seeks' decoder (which the window waits on): the
+        # rows on screen a little, everything else well below.
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                           FRONT_NICE if front else NICE)
+        if front:
             with contextlib.suppress(Exception):
                 self.drafts.drafter.warm_up()
         pending: list[str] = []
