@@ -121,8 +121,10 @@ def test_add_comment(face):
           comment=CommentIn("  "))
     fails(ClaimedByAnother, face.as_(face.rita).add_comment, actor=face.rita, submission_id=sub.id,
           comment=CommentIn("me too"))
-    fails(PermissionDenied, face.as_(face.bob).add_comment, actor=face.bob,
-          submission_id=sub.id, comment=CommentIn("hi"))
+    denied = fails(PermissionDenied, face.as_(face.bob).add_comment, actor=face.bob,
+                   submission_id=sub.id, comment=CommentIn("hi"))
+    # A contributor is told what they tried (commenting), not another action's name.
+    assert "comment on" in str(denied) and "approv" not in str(denied).lower(), denied
     fails(NotFound, rev.add_comment, actor=face.rev, submission_id=MISSING,
           comment=CommentIn("hi"))
 

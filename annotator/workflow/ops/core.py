@@ -136,9 +136,11 @@ class ServiceCore:
 
     # ---- submissions and transitions -----------------------------------------------------------
     def _lock(self, s: Session, submission_id: int, view: sm.ActorView,
-              action: Action | None = None) -> m.Submission:
+              action: Action | None = None, *, verb: str | None = None) -> m.Submission:
+        """The submission, locked for the transaction, once the actor's role may do ``action``
+        (``verb``: what the refusal calls it, when that is not the action's own name)."""
         if action is not None:
-            sm.check_role(action, view)  # a contributor trying to review learns just that
+            sm.check_role(action, view, verb=verb)  # a contributor reviewing learns just that
         sub = s.execute(sa.select(m.Submission).where(m.Submission.id == submission_id)
                         .with_for_update()).scalar_one_or_none()
         if sub is None or not sm.may_see(view.role, is_author=sub.contributor_id == view.user_id,

@@ -156,7 +156,8 @@ class ReviewOps(ServiceCore):
         """A comment by the reviewer holding the claim, before deciding."""
         with self.store.write() as s:
             view = self._view(s, actor)
-            sub = self._lock(s, submission_id, view, Action.APPROVE)
+            # Commenting needs what approving needs (the claim), but is not approving.
+            sub = self._lock(s, submission_id, view, Action.APPROVE, verb="comment on")
             now = self.now()
             sm.check_comment(actor=view, subject=self._subject(s, sub), now=now)
             c = self._add_comment(s, sub, view, comment, now)
