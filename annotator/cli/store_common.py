@@ -20,10 +20,14 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from annotator.errors import AnnotatorError
 from annotator.settings import current as settings
+
+if TYPE_CHECKING:
+    from annotator.remote.client import RemoteServices
+    from annotator.workflow.contract import Actor, WorkflowServices
 
 ENV_USER = "ANNOTATOR_USER"
 ENV_PASSPHRASE = "ANNOTATOR_PASSPHRASE"
@@ -83,6 +87,18 @@ def team_settings(args: argparse.Namespace):
     return team_mod.load_settings(root)
 
 
+def utc_time(text: str) -> dt.datetime:
+    """An argparse type: a day (``YYYY-MM-DD``, its 00:00 UTC) or an ISO 8601 time, in UTC
+    unless it names its zone."""
+    try:
+        t = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a time: write YYYY-MM-DD or an ISO 8601 time such as "
+            "2026-03-01T14:30 (UTC) or 2026-03-01T14:30+01:00") from None
+    return t.replace(tzinfo=dt.UTC) if t.tzinfo is None else t.astimezone(dt.UTC)
+
+
 def prompt_secret(prompt: str, *, env: str, confirm: bool = False) -> str:
     value = settings().value(env)
     if value:
@@ -98,18 +114,20 @@ def prompt_secret(prompt: str, *, env: str, confirm: bool = False) -> str:
     return first
 
 
-def sign_in(svc: Any, args: argparse.Namespace):
+def sign_in(svc: WorkflowServices, args: argparse.Namespace) -> Actor:
+    """Who runs the command: on a team server, the workspace's token if it still works;
+    else ``--user`` (or the settings' user) with a passphrase."""
     name = getattr(args, "user", None) or settings().user
-    remote = getattr(getattr(svc, "api", None), "token", None) is not None
-    if remote and (not name or name == getattr(svc, "user", None)):
-        from annotator.remote.team import signed_in_actor
+    remote = _remote(svc)
+    if remote is not None:
+        if remote.api.token is not None and (not name or name == remote.user):
+            from annotator.remote.team import signed_in_actor
 
-        actor = signed_in_actor(svc)  # the workspace's token: no passphrase needed
-        if actor is not None:
-            return actor
-        name = name or svc.user  # expired or revoked: sign in again below
-    elif getattr(svc, "api", None) is not None and not name:
-        name = svc.user  # the workspace's server user, whose token is gone: sign in again
+            actor = signed_in_actor(remote)  # the workspace's token: no passphrase needed
+            if actor is not None:
+                return actor
+        # No token, or expired or revoked: the workspace's server user signs in again below.
+        name = name or remote.user
     if not name:
         raise AnnotatorError(
             "This command needs to know who you are.",
@@ -122,6 +140,13 @@ def sign_in(svc: Any, args: argparse.Namespace):
         print(f"annotator: note: {name} still has the passphrase an admin set; change it with "
               f"`annotator users passwd --user {name}`.", file=sys.stderr)
     return actor
+
+
+def _remote(svc: WorkflowServices) -> RemoteServices | None:
+    """``svc`` if it is a team server's client.  A command on this computer's store never
+    imports the HTTP client, so it is not imported here just to find that out."""
+    client = sys.modules.get("annotator.remote.client")
+    return svc if client is not None and isinstance(svc, client.RemoteServices) else None
 
 
 def confirm(question: str, *, yes: bool) -> None:

@@ -40,6 +40,7 @@ from annotator.workflow.contract import (
     SubmissionId,
     SubmissionInfo,
     TaskInfo,
+    TeamServices,
     TermsInfo,
     TransitionInfo,
     UserInfo,
@@ -540,8 +541,9 @@ def _comment(c: CommentIn) -> dict[str, Any]:
             "t_start_us": c.t_start_us, "t_end_us": c.t_end_us}
 
 
-
-
 if TYPE_CHECKING:  # the type checker confirms that this face implements the contract
     def _implements_contract(s: RemoteServices) -> WorkflowServices:
+        return s
+
+    def _implements_team(s: RemoteServices) -> TeamServices:  # and has the outbox
         return s

@@ -8,13 +8,12 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from annotator.errors import AnnotatorError
 from annotator.fsutil import write_json_atomic
 from annotator.remote.client import RemoteServices
 from annotator.remote.credentials import TokenStore
-from annotator.workflow.contract import Actor
+from annotator.workflow.contract import Actor, WorkflowServices
 from annotator.workflow.errors import AuthenticationFailed
 
 
@@ -75,7 +74,7 @@ def signed_in_actor(services: RemoteServices) -> Actor | None:
 
 
 def open_session(workspace_root: str | os.PathLike[str], team: TeamSettings | None, *,
-                 database_url: str | None = None) -> tuple[Any, Actor | None]:
+                 database_url: str | None = None) -> tuple[WorkflowServices, Actor | None]:
     """The services this workspace works against and who is signed in already: the team
     server's (ServerUnavailable, with the reason, if it is down; the keyring's token if it
     still works), or this computer's store (nobody signed in yet).  Slow (a server may take

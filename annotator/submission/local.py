@@ -22,6 +22,8 @@ from typing import Any
 
 from annotator.errors import AnnotatorError
 from annotator.fsutil import write_json_atomic
+from annotator.workflow.contract import SubmissionInfo, TeamServices
+from annotator.workflow.states import State
 from annotator.workspace import Workspace
 
 SUBMISSIONS_FILE = "submissions.json"  # in the bundle, beside edits.json
@@ -69,7 +71,7 @@ def record_submission(bundle_dir: str | os.PathLike[str], entry: dict[str, Any])
             "submissions": subs})
 
 
-def submission_entry(info: Any, *, package_folder: str | os.PathLike[str],
+def submission_entry(info: SubmissionInfo, *, package_folder: str | os.PathLike[str],
                      store: str | None, **extra: Any) -> dict[str, Any]:
     """The ``submissions.json`` entry of a submission the store accepted."""
     return {
@@ -77,7 +79,7 @@ def submission_entry(info: Any, *, package_folder: str | os.PathLike[str],
         "previous_id": info.previous_id, "manifest_sha256": info.manifest_sha256,
         "package_folder": str(package_folder), **extra,
         "submitted_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "state": getattr(info.state, "value", str(info.state)), "store": store,
+        "state": State(info.state).value, "store": store,
     }
 
 
@@ -126,7 +128,7 @@ def recording_of_package(ws: Workspace, package_folder: str | os.PathLike[str]) 
     return max(matches, key=lambda f: len(f.name)) if matches else None
 
 
-def record_sent(ws: Workspace, info: Any, package_folder: str | os.PathLike[str],
+def record_sent(ws: Workspace, info: SubmissionInfo, package_folder: str | os.PathLike[str],
                 store: str | None) -> Path | None:
     """A package sent later (from the outbox): note its submission in the recording it was
     made from, as a direct submit would have, so "Resubmit" and retention find it."""
@@ -138,15 +140,18 @@ def record_sent(ws: Workspace, info: Any, package_folder: str | os.PathLike[str]
     return folder
 
 
-def send_pending(services: Any, ws: Workspace) -> list[Any]:
+def send_pending(services: TeamServices, ws: Workspace) -> list[SubmissionInfo | Exception]:
     """Send every package waiting in the team server's outbox; each accepted one is recorded
     in its recording.  One result per package: the ``SubmissionInfo`` or the error."""
-    states = {st.manifest_sha256: st for st in services.outbox.pending()}
+    outbox = services.outbox
+    if outbox is None:
+        return []
+    folders = {p.manifest_sha256: p.folder for p in outbox.pending()}
     results = services.send_pending()
     for r in results:
-        if isinstance(r, BaseException):
+        if isinstance(r, Exception):
             continue
-        st = states.get(getattr(r, "manifest_sha256", None))
-        if st is not None:
-            record_sent(ws, r, st.folder, services.server)
+        folder = folders.get(r.manifest_sha256)
+        if folder is not None:
+            record_sent(ws, r, folder, services.server)
     return list(results)

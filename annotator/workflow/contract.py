@@ -4,9 +4,10 @@
 implements it on a store (the embedded workspace and the team server's own process);
 ``annotator.remote.client.RemoteServices`` implements it over the team server's HTTP API;
 the server's routes (``annotator.server.routes``) are thin adapters over it; the desktop views
-and the CLI take a ``WorkflowServices`` and work on either.  The type checker confirms both
-implementations (``tests/contract/test_conformance.py`` runs mypy on them), and one
-behavioural suite (``tests/contract``) runs every operation over both faces.
+and the CLI take a ``WorkflowServices`` and work on either (``TeamServices`` adds the team
+face's outbox).  The type checker confirms both implementations (``_implements_contract`` in
+each module, checked by the mypy stage of ``.ci/run``), and one behavioural suite
+(``tests/contract``) runs every operation over both faces.
 
 This module is pure: it imports no store, no SQL, no HTTP and no Qt, so any layer may depend
 on it (an import contract in pyproject.toml keeps it so).  docs/workflow-contract.md tells
@@ -526,3 +527,33 @@ class WorkflowServices(Protocol):
 
     @operation(raises=(Conflict,), route="GET /v1/me/data", cli="my-data")
     def download_my_data(self, *, actor: Actor, out_dir: str | os.PathLike[str]) -> Path: ...
+
+
+# -- the team face's outbox -----------------------------------------------------------------------
+class QueuedPackage(Protocol):
+    """A consented package waiting to be sent (``annotator.remote.upload.UploadState``)."""
+
+    @property
+    def folder(self) -> str: ...
+
+    @property
+    def manifest_sha256(self) -> str: ...
+
+
+class PackageOutbox(Protocol):
+    def pending(self) -> Sequence[QueuedPackage]: ...
+
+
+@runtime_checkable
+class TeamServices(WorkflowServices, Protocol):
+    """The workflow over a team server, with the outbox of packages consented to but not yet
+    accepted (``RemoteServices``).  Only the team face has one: on this computer's store a
+    package is ingested when it is consented to."""
+
+    @property
+    def server(self) -> str: ...
+
+    @property
+    def outbox(self) -> PackageOutbox | None: ...
+
+    def send_pending(self) -> list[SubmissionInfo | Exception]: ...

@@ -10,7 +10,7 @@ window's state).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -26,6 +26,13 @@ from PyQt6.QtWidgets import (
 
 from annotator.errors import AnnotatorError
 from annotator.ui.work import Job, run_job
+from annotator.workflow.contract import Actor, SubmissionInfo, TeamServices, WorkflowServices
+
+if TYPE_CHECKING:
+    from annotator.remote.team import TeamSettings
+    from annotator.workspace import Workspace
+
+T = TypeVar("T")
 
 STATE_COLOURS = {
     "approved": "#1b7a2e", "changes_requested": "#b26a00", "rejected": "#b00020",
@@ -123,14 +130,14 @@ class SessionView:
     banner: Banner
 
     @property
-    def svc(self) -> Any:
+    def svc(self) -> WorkflowServices | None:
         return self.session.services
 
     @property
-    def actor(self) -> Any:
+    def actor(self) -> Actor | None:
         return self.session.actor
 
-    def _call(self, fn, *args, **kwargs):
+    def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         try:
             return fn(*args, **kwargs)
         except AnnotatorError as exc:
@@ -150,16 +157,17 @@ class Session(QObject):
 
     pending_changed = pyqtSignal(int)  # team mode: packages waiting in the outbox
 
-    def __init__(self, workspace: Any, *, services: Any = None,
-                 database_url: str | None = None, team: Any = None) -> None:
+    def __init__(self, workspace: Workspace, *, services: WorkflowServices | None = None,
+                 database_url: str | None = None, team: TeamSettings | None = None) -> None:
         super().__init__()
         self.ws = workspace
         self.database_url = database_url
         self.services = services
         # Team mode: a ``TeamSettings`` (server URL and user); the services are then a
-        # ``RemoteServices`` with the same methods, and the token is in the keyring.
+        # ``RemoteServices`` (``TeamServices``: the contract and an outbox), and the token is
+        # in the keyring.
         self.team = team
-        self.actor = None
+        self.actor: Actor | None = None
         self.error: BaseException | None = None
         self._opening: Job | None = None
         self._sending: Job | None = None
@@ -196,7 +204,7 @@ class Session(QObject):
                                 on_done=self._opened, on_error=self._failed)
         return self._opening
 
-    def _opened(self, result: Any) -> None:
+    def _opened(self, result: tuple[WorkflowServices, Actor | None]) -> None:
         services, actor = result
         self.services = services
         self.error = None
@@ -207,7 +215,8 @@ class Session(QObject):
             self.pending_changed.emit(self.pending_count())
 
     # -- team mode -------------------------------------------------------------------------
-    def use(self, services: Any, actor: Any, team: Any) -> None:
+    def use(self, services: WorkflowServices, actor: Actor | None,
+            team: TeamSettings | None) -> None:
         """Switch to other services (the team server or this computer's store), signed in
         as ``actor``; ``team`` is the ``TeamSettings`` or None for this computer.  Saved in
         the workspace so the next start works against the same place."""
@@ -240,9 +249,16 @@ class Session(QObject):
         self.changed.emit()
         return self.open_store()
 
+    def team_services(self) -> TeamServices | None:
+        """The services with their outbox, in team mode (None on this computer's store)."""
+        if self.team is None or not isinstance(self.services, TeamServices):
+            return None
+        return self.services
+
     def pending_count(self) -> int:
         """Packages consented to but not yet accepted by the team server."""
-        outbox = getattr(self.services, "outbox", None) if self.team is not None else None
+        team = self.team_services()
+        outbox = team.outbox if team is not None else None
         if outbox is None:
             return 0
         try:
@@ -250,16 +266,17 @@ class Session(QObject):
         except (OSError, ValueError, TypeError):
             return 0
 
-    def send_pending(self, on_done: Callable[[Any], None] | None = None,
+    def send_pending(self,
+                     on_done: Callable[[list[SubmissionInfo | Exception]], None] | None = None,
                      on_error: Callable[[BaseException], None] | None = None) -> Job | None:
         """Send what waits in the outbox (on a worker thread); one send at a time."""
-        if self.team is None or self.services is None:
+        svc = self.team_services()
+        if svc is None:
             return None
         if self._sending is not None and not self._sending.finished_event.is_set():
             return self._sending
-        svc = self.services
 
-        def done(results: Any) -> None:
+        def done(results: list[SubmissionInfo | Exception]) -> None:
             self.pending_changed.emit(self.pending_count())
             if results:
                 self.data_changed.emit()
@@ -282,7 +299,7 @@ class Session(QObject):
         self.store_failed.emit(exc)
 
     # -- the user --------------------------------------------------------------------------
-    def set_actor(self, actor: Any) -> None:
+    def set_actor(self, actor: Actor | None) -> None:
         self.actor = actor
         self.changed.emit()
 
