@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import TYPE_CHECKING
 
 from annotator.cli import store_common as c
 from annotator.display import duration, when
 from annotator.workflow.states import state_label
+
+if TYPE_CHECKING:
+    from annotator.workflow.contract import QueueFilter
 
 
 def _seconds(text: str) -> int:
@@ -56,23 +60,56 @@ def _comments(args: argparse.Namespace) -> list:
     return out
 
 
+def _filter_options(p: argparse.ArgumentParser, *, claim: bool = False) -> None:
+    """The queue filter's options (``QueueFilter``): every one on ``list``; on ``claim``, those
+    that choose among the claimable submissions, with ``--next``."""
+    g = p.add_argument_group("filters" + (" (with --next)" if claim else ""))
+    g.add_argument("--task", type=int, metavar="ID", help="submissions for this task")
+    g.add_argument("--contributor", metavar="PSEUDONYM")
+    g.add_argument("--app", metavar="APP", help="tasks using this application")
+    g.add_argument("--text", help="words in the goal")
+    g.add_argument("--submitted-after", type=c.utc_time, metavar="TIME",
+                   help="submitted at or after TIME (YYYY-MM-DD or ISO 8601; UTC unless it "
+                   "says)")
+    g.add_argument("--submitted-before", type=c.utc_time, metavar="TIME",
+                   help="submitted before TIME")
+    if claim:
+        return
+    g.add_argument("--state", action="append", default=[],
+                   choices=("draft", "submitted", "in_review", "approved", "changes_requested",
+                            "rejected", "superseded"),
+                   help="states to show (repeat; default: submitted and in_review)")
+    g.add_argument("--claimed-by", metavar="PSEUDONYM", help="or 'me'")
+    g.add_argument("--claimable", action="store_true",
+                   help="only what can be claimed now (waiting, or its claim expired)")
+    g.add_argument("--own", action="store_true", help="include your own submissions")
+
+
+def _queue_filter(args: argparse.Namespace) -> QueueFilter:
+    from annotator.workflow.contract import QueueFilter, TaskId
+    from annotator.workflow.states import QUEUE_STATES, State
+
+    return QueueFilter(
+        states=tuple(State(s) for s in getattr(args, "state", ())) or QUEUE_STATES,
+        task_id=TaskId(args.task) if args.task is not None else None,
+        contributor=args.contributor, claimed_by=getattr(args, "claimed_by", None),
+        claimable=getattr(args, "claimable", False), application=args.app, text=args.text,
+        submitted_after=args.submitted_after, submitted_before=args.submitted_before,
+        include_own=getattr(args, "own", False),
+    )
+
+
+def _filtered(args: argparse.Namespace) -> bool:
+    return any(getattr(args, k, None) is not None for k in (
+        "task", "contributor", "app", "text", "submitted_after", "submitted_before"))
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> str:
     p = subparsers.add_parser("review", help="the review queue: claim, approve, request "
                               "changes, reject (reviewers and admins)")
     sub = p.add_subparsers(dest="review_command", required=True, metavar="COMMAND")
     ls = sub.add_parser("list", help="one page of the queue, oldest first")
-    ls.add_argument("--state", action="append", default=[],
-                    choices=("draft", "submitted", "in_review", "approved", "changes_requested",
-                             "rejected", "superseded"),
-                    help="states to show (repeat; default: submitted and in_review)")
-    ls.add_argument("--task", type=int, metavar="ID")
-    ls.add_argument("--contributor", metavar="PSEUDONYM")
-    ls.add_argument("--claimed-by", metavar="PSEUDONYM", help="or 'me'")
-    ls.add_argument("--claimable", action="store_true",
-                    help="only what can be claimed now (waiting, or its claim expired)")
-    ls.add_argument("--app", metavar="APP", help="tasks using this application")
-    ls.add_argument("--text", help="words in the goal")
-    ls.add_argument("--own", action="store_true", help="include your own submissions")
+    _filter_options(ls)
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--offset", type=int, default=0)
     c.add_user_option(ls)
@@ -84,7 +121,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     g = cl.add_mutually_exclusive_group(required=True)
     g.add_argument("id", type=int, nargs="?")
     g.add_argument("--next", action="store_true", help="the oldest one you may review")
-    cl.add_argument("--task", type=int, metavar="ID", help="with --next: of this task")
+    _filter_options(cl, claim=True)
     c.add_user_option(cl)
     c.add_json_option(cl)
     rl = sub.add_parser("release", help="give your claim back to the queue")
@@ -118,8 +155,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.workflow.service import QueueFilter
-    from annotator.workflow.states import QUEUE_STATES, State
+    from annotator.workflow.states import State
 
     svc = c.services(args)
     with svc.store:
@@ -134,13 +170,8 @@ def run(args: argparse.Namespace) -> int:
                                                           for st in State]))
             return 0
         if cmd == "list":
-            f = QueueFilter(
-                states=tuple(State(s) for s in args.state) or QUEUE_STATES, task_id=args.task,
-                contributor=args.contributor, claimed_by=args.claimed_by,
-                claimable=args.claimable, application=args.app, text=args.text,
-                include_own=args.own,
-            )
-            items = svc.list_queue(actor=actor, filters=f, limit=args.limit, offset=args.offset)
+            items = svc.list_queue(actor=actor, filters=_queue_filter(args), limit=args.limit,
+                                   offset=args.offset)
             if args.json:
                 c.print_json(items)
                 return 0
@@ -154,11 +185,18 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if cmd == "claim":
             if args.next:
-                info = svc.claim_next(actor=actor, filters=QueueFilter(task_id=args.task))
+                info = svc.claim_next(actor=actor, filters=_queue_filter(args))
                 if info is None:
-                    print("Nothing to claim: the queue has nothing you may review.")
+                    print("Nothing to claim: the queue has nothing you may review"
+                          + (" that matches the filters." if _filtered(args) else "."))
                     return 1
             else:
+                if _filtered(args):
+                    from annotator.errors import AnnotatorError
+
+                    raise AnnotatorError("The filters choose which submission to claim: they "
+                                         "go with --next, not with an id.",
+                                         "Drop the filters, or claim with --next.")
                 info = svc.claim(actor=actor, submission_id=args.id)
             if args.json:
                 c.print_json(info)

@@ -146,3 +146,41 @@ def test_the_faces_take_the_same_arguments(name):
                  p.default is inspect.Parameter.empty and
                  p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
         assert not extra, f"{face.__name__}.{name} requires {extra} beyond the contract"
+
+
+# The queue filter's fields by another name in a face (``states`` is ``state``, one per value).
+_FILTER_NAMES = {"remote": {"states": "state"}, "route": {"states": "state"},
+                 "cli": {"states": "state", "task_id": "task", "application": "app",
+                         "include_own": "own"}}
+
+
+def test_every_face_offers_every_queue_filter():
+    """What the core can filter the queue by, each face lets its user ask for: the remote
+    client sends it, the server's API reads it, ``annotator review list`` has an option."""
+    import dataclasses
+
+    from annotator.remote.client import _filter_fields
+    from annotator.server.deps import queue_filter
+    from annotator.workflow.contract import QueueFilter
+
+    parser = _subparser("review", "list")
+    offered = {
+        "remote": set(_filter_fields(QueueFilter())),
+        "route": set(inspect.signature(queue_filter).parameters),
+        "cli": {a.dest for a in parser._actions},
+    }
+    lacking = [f"{face}: no {names.get(f.name, f.name)!r} for QueueFilter.{f.name}"
+               for face, names in _FILTER_NAMES.items()
+               for f in dataclasses.fields(QueueFilter)
+               if names.get(f.name, f.name) not in offered[face]]
+    assert not lacking, "\n".join(lacking)
+
+
+def _subparser(command: str, name: str) -> argparse.ArgumentParser:
+    """The parser of ``annotator COMMAND NAME``."""
+    mod = importlib.import_module(f"annotator.cli.{command}_cmd")
+    top = argparse.ArgumentParser().add_subparsers()
+    mod.add_parser(top)
+    sub = next(a for a in top.choices[command]._actions
+               if isinstance(a, argparse._SubParsersAction))
+    return sub.choices[name]

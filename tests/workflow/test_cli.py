@@ -102,9 +102,27 @@ def test_the_whole_flow(cli, tmp_path) -> None:
     sid = int(re.search(r"Submission #(\d+)", out).group(1))
     assert "waiting for review" in out
     assert f"{sid}" in cli("review", "list", user="rev", pw=rev_pw)
+    # The queue filter's times, as the core and the server's API take them.
+    def listed(*opts: str) -> list[int]:
+        out = cli("review", "list", "--json", *opts, user="rev", pw=rev_pw)
+        return [i["id"] for i in json.JSONDecoder().raw_decode(out)[0]]  # (then stderr)
+
+    assert listed("--submitted-after", "2000-01-01") == [sid]
+    assert listed("--submitted-before", "2000-01-01T00:00+02:00") == []
+    assert listed("--submitted-after", "2000-01-01", "--submitted-before", "2999-01-01") == [sid]
+    out = cli("review", "list", "--submitted-after", "last week", user="rev", pw=rev_pw,
+              expect=2)
+    assert "'last week' is not a time" in out
+    out = cli("review", "claim", "--next", "--submitted-before", "2000-01-01", user="rev",
+              pw=rev_pw, expect=1)
+    assert "Nothing to claim" in out and "matches the filters" in out
+    out = cli("review", "claim", str(sid), "--submitted-after", "2000-01-01", user="rev",
+              pw=rev_pw, expect=2)
+    assert "go with --next" in out
     out = cli("review", "list", user="ana", pw=ana_pw, expect=2)
     assert "Only reviewers and admins see the review queue" in out
-    assert f"#{sid}" in cli("review", "claim", "--next", user="rev", pw=rev_pw)
+    assert f"#{sid}" in cli("review", "claim", "--next", "--submitted-after", "2000-01-01",
+                            user="rev", pw=rev_pw)
     cli("review", "request-changes", str(sid), "--on-step", "1", "Label is wrong",
         "--on-range", "0:01-0:02.5", "Cut this pause", user="rev", pw=rev_pw)
     shown = cli("submissions", "show", str(sid), user="ana", pw=ana_pw)
