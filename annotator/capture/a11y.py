@@ -375,11 +375,14 @@ class AtspiWorker:
         try:  # without it GTK sends no focus events (Qt does anyway)
             self._call_msg(new_method_call(
                 DBusAddress("/org/a11y/atspi/registry", _REGISTRY, _REGISTRY),
-                "RegisterEvent", "s", ("object:state-changed:focused",)))
+                "RegisterEvent", "s", ("object:state-changed:focused",)),
+                timeout=self.connect_timeout)
         except (CallTimeout, RuntimeError):
             pass
-        try:
-            self._call((_REGISTRY, _ROOT_PATH), "Accessible", "GetChildren")
+        try:  # the registry's first answer may take a while on a busy machine: the start's
+            # timeout, not a hot-path call's
+            self._call_msg(self._msg((_REGISTRY, _ROOT_PATH), "Accessible", "GetChildren"),
+                           timeout=self.connect_timeout)
         except Exception as exc:
             return unavailable(f"the accessibility registry does not answer ({exc})")
         try:
@@ -425,8 +428,8 @@ class AtspiWorker:
             raise ConnectionError("the accessibility bus is not connected")
         return self._link.call_many(msgs, self.call_timeout if timeout is None else timeout)
 
-    def _call_msg(self, msg: Any) -> Any:
-        reply = self._call_many([msg])[0]
+    def _call_msg(self, msg: Any, timeout: float | None = None) -> Any:
+        reply = self._call_many([msg], timeout)[0]
         if reply is None:
             raise CallTimeout("no reply in time")
         if reply.header.message_type.value == 3:

@@ -38,7 +38,7 @@ from annotator.server.lifecycles import FINAL_UPLOAD_STATES, UploadAction, Uploa
 from annotator.server.verify import Figures, measure_package, verify_package
 from annotator.store import models as m
 from annotator.store.errors import StoreUnavailable
-from annotator.store.server_models import Upload
+from annotator.store.server_models import Job, Upload
 from annotator.workflow.errors import (
     PackageError,
     PackageHashMismatch,
@@ -162,9 +162,9 @@ def verify_upload(ctx: WorkerContext, upload_id: str) -> dict[str, Any]:
         if not isinstance(exc, Exception):
             raise  # KeyboardInterrupt, SystemExit: the worker is stopping; retried later
         why = refusal(exc, folder)
-        reason = _reason(why)
-        _reject(ctx, upload_id, key, reason)
-        return {"state": "rejected", "error": reason, "refusal": why}
+        result = {"state": "rejected", "error": _reason(why), "refusal": why}
+        _reject(ctx, upload_id, key, result)
+        return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
     with contextlib.suppress(Exception):
@@ -195,11 +195,16 @@ def check_hashes(pkg: Package) -> None:
             "again and consent again.")
 
 
-def _reject(ctx: WorkerContext, upload_id: str, key: str, reason: str) -> None:
+def _reject(ctx: WorkerContext, upload_id: str, key: str, result: dict[str, Any]) -> None:
     with ctx.store.write() as s:
         up = s.get(Upload, upload_id, with_for_update=True)
         if up is not None and up.state == UploadState.VERIFYING:
-            move_upload(s, up, UploadAction.REJECT, now=utcnow(), reason=reason)
+            move_upload(s, up, UploadAction.REJECT, now=utcnow(), reason=result["error"])
+            # Why, in the same transaction: a client that sees "rejected" must also see the
+            # refusal (the job's own result is written only after this function returns).
+            job = s.get(Job, f"verify-{upload_id}")
+            if job is not None:
+                job.result = result
     with contextlib.suppress(Exception):  # the reaper deletes it if this fails
         ctx.objects.delete(key)
 
