@@ -231,6 +231,7 @@ def cmd_app(args: argparse.Namespace) -> int:
 COMMAND_MODULES: list[str] = [
     "annotator.cli.steps_cmd",
     "annotator.cli.label_cmd",
+    "annotator.cli.signals_cmd",
     "annotator.cli.redact_cmd",
     "annotator.cli.render_cmd",
     "annotator.cli.db_cmd",

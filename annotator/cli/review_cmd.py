@@ -83,6 +83,11 @@ def _filter_options(p: argparse.ArgumentParser, *, claim: bool = False) -> None:
     g.add_argument("--claimable", action="store_true",
                    help="only what can be claimed now (waiting, or its claim expired)")
     g.add_argument("--own", action="store_true", help="include your own submissions")
+    g.add_argument("--signal", metavar="KIND",
+                   help="only submissions with this quality signal (e.g. no_effect, "
+                        "duplicate, synthetic_input; docs/signals.md)")
+    g.add_argument("--order", choices=("oldest", "severity"), default="oldest",
+                   help="oldest first (default), or the most serious signals first")
 
 
 def _queue_filter(args: argparse.Namespace) -> QueueFilter:
@@ -95,13 +100,24 @@ def _queue_filter(args: argparse.Namespace) -> QueueFilter:
         contributor=args.contributor, claimed_by=getattr(args, "claimed_by", None),
         claimable=getattr(args, "claimable", False), application=args.app, text=args.text,
         submitted_after=args.submitted_after, submitted_before=args.submitted_before,
-        include_own=getattr(args, "own", False),
+        include_own=getattr(args, "own", False), signal=getattr(args, "signal", None),
+        order=getattr(args, "order", "oldest"),
     )
 
 
 def _filtered(args: argparse.Namespace) -> bool:
     return any(getattr(args, k, None) is not None for k in (
         "task", "contributor", "app", "text", "submitted_after", "submitted_before"))
+
+
+def signal_badge(item) -> str:
+    """The queue's signal column: the highest severity and how many ("HIGH 3")."""
+    names = {1: "low", 2: "medium", 3: "high"}
+    if item.signal_severity < 0:
+        return "..."  # not computed yet
+    if not item.signal_count:
+        return "-"
+    return f"{names.get(item.signal_severity, '?').upper()} {item.signal_count}"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> str:
@@ -124,6 +140,41 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     _filter_options(cl, claim=True)
     c.add_user_option(cl)
     c.add_json_option(cl)
+    sg = sub.add_parser("signals", help="what the machine found in a submission, and where")
+    sg.add_argument("id", type=int)
+    c.add_user_option(sg)
+    c.add_json_option(sg)
+    sr = sub.add_parser("signal-rates", help="signals per contributor and week (admins)")
+    sr.add_argument("--weeks", type=int, default=12)
+    c.add_user_option(sr)
+    c.add_json_option(sr)
+    mx = sub.add_parser("set-mix", help="how many blind reviews (gold copies, second "
+                        "reviews) are mixed into reviewers' work (admins)")
+    mx.add_argument("--gold", type=float, required=True, help="share of gold copies, 0-1")
+    mx.add_argument("--second", type=float, required=True, help="share of second reviews, 0-1")
+    c.add_user_option(mx)
+    mg = sub.add_parser("mark-gold", help="mark a submission as gold with its right decision "
+                        "(admins)")
+    mg.add_argument("id", type=int)
+    mg.add_argument("--decision", required=True, choices=("approve", "request_changes",
+                                                           "reject"))
+    mg.add_argument("--quality", type=int, choices=range(1, 6), metavar="1-5")
+    mg.add_argument("--note")
+    c.add_user_option(mg)
+    bn = sub.add_parser("blind-next", help="your next blind review (it changes nothing of the "
+                        "submission), if one is due")
+    c.add_user_option(bn)
+    c.add_json_option(bn)
+    bd = sub.add_parser("blind-decide", help="decide a blind review")
+    bd.add_argument("review_id", type=int)
+    bd.add_argument("--decision", required=True, choices=("approve", "request_changes",
+                                                           "reject"))
+    bd.add_argument("--quality", type=int, choices=range(1, 6), metavar="1-5")
+    c.add_user_option(bd)
+    ag = sub.add_parser("agreement", help="reviewers' accuracy on gold, agreement (Cohen's "
+                        "kappa) and time per review (admins)")
+    c.add_user_option(ag)
+    c.add_json_option(ag)
     rl = sub.add_parser("release", help="give your claim back to the queue")
     rl.add_argument("id", type=int)
     c.add_user_option(rl)
@@ -175,9 +226,10 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 c.print_json(items)
                 return 0
-            print(c.table(("id", "v", "state", "submitted", "contributor", "length", "steps",
-                           "task", "claimed by", "goal"), [
-                (i.id, i.version, state_label(i.state), when(i.submitted_at), i.contributor,
+            print(c.table(("id", "v", "state", "signals", "submitted", "contributor", "length",
+                           "steps", "task", "claimed by", "goal"), [
+                (i.id, i.version, state_label(i.state), signal_badge(i), when(i.submitted_at),
+                 i.contributor,
                  duration(i.duration_us), i.step_count,
                  c.clip(i.task_title, 20) if i.task_id else "-",
                  f"{i.claimed_by} until {when(i.lock_expires_at)[11:]}" if i.claimed_by
@@ -207,6 +259,64 @@ def run(args: argparse.Namespace) -> int:
         if cmd == "release":
             info = svc.release(actor=actor, submission_id=args.id)
             print(f"Submission #{info.id} is back in the queue.")
+        elif cmd == "signals":
+            from annotator.cli.signals_cmd import describe_report
+
+            rep = svc.submission_signals(actor=actor, submission_id=args.id)
+            if args.json:
+                c.print_json(rep)
+            else:
+                print("\n".join(describe_report(rep)))
+        elif cmd == "signal-rates":
+            rates = svc.signal_rates(actor=actor, weeks=args.weeks)
+            if args.json:
+                c.print_json(rates)
+            else:
+                cols = ("contributor", "week", "submissions", "flagged", "high", *rates.kinds)
+                print(c.table(cols, [tuple(r.get(k, 0) for k in cols) for r in rates.rows]))
+        elif cmd == "set-mix":
+            mix = svc.set_review_mix(actor=actor, gold_rate=args.gold, second_rate=args.second)
+            print(f"Blind reviews: {mix['gold_rate']:.0%} gold copies, "
+                  f"{mix['second_rate']:.0%} second reviews.")
+        elif cmd == "mark-gold":
+            svc.mark_gold(actor=actor, submission_id=args.id, decision=args.decision,
+                          quality=args.quality, note=args.note)
+            print(f"Submission #{args.id} is gold: {args.decision}.")
+        elif cmd == "blind-next":
+            b = svc.next_blind_review(actor=actor)
+            if args.json:
+                c.print_json(b)
+            elif b is None:
+                print("No blind review is due: take the next submission from the queue.")
+            else:
+                print(f"Blind review #{b.id}: submission #{b.submission_id} (`annotator review "
+                      f"show {b.submission_id}`); decide with `annotator review blind-decide "
+                      f"{b.id} --decision ...`. It changes nothing of the submission.")
+        elif cmd == "blind-decide":
+            svc.decide_blind_review(actor=actor, review_id=args.review_id,
+                                    decision=args.decision, quality=args.quality)
+            print(f"Blind review #{args.review_id} decided: {args.decision}.")
+        elif cmd == "agreement":
+            ag = svc.reviewer_agreement(actor=actor)
+            if args.json:
+                c.print_json(ag)
+            else:
+                def pct(x):
+                    return "-" if x is None else f"{x:.0%}"
+
+                print(c.table(("reviewer", "reviews", "gold", "correct", "accuracy",
+                               "median s"), [
+                    (r["reviewer"], r["reviews"], r["gold_reviews"], r["gold_correct"],
+                     pct(r["gold_accuracy"]),
+                     "-" if r["median_review_s"] is None else f"{r['median_review_s']:.0f}")
+                    for r in ag.reviewers]))
+                kd = "-" if ag.kappa_decision is None else f"{ag.kappa_decision:.2f}"
+                kq = "-" if ag.kappa_quality is None else f"{ag.kappa_quality:.2f}"
+                print(f"Agreement (Cohen's kappa): decision {kd} (unweighted, {ag.pairs} pairs),"
+                      f" quality {kq} (quadratic-weighted, {ag.quality_pairs} pairs).")
+                for d in ag.disagreements:
+                    print(f"  #{d['submission_id']}: {d['decided_by']} {d['decision']}, "
+                          f"{d['second_by']} {d['second']}: an admin decides.")
         elif cmd == "show":
             from annotator.cli.submissions_cmd import format_detail
 

@@ -24,6 +24,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     se = sub.add_parser("send", help="send a draft to the review queue")
     se.add_argument("id", type=int)
     c.add_user_option(se)
+    an = sub.add_parser("answer", help="answer a quality signal of your submission (the "
+                        "reviewer sees it beside the signal)")
+    an.add_argument("id", type=int)
+    an.add_argument("key", help="the signal's key (`annotator review signals ID` lists them)")
+    an.add_argument("text")
+    c.add_user_option(an)
     c.add_user_option(p)
     c.add_json_option(p)
     return "submissions"
@@ -89,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
                 c.print_json(d)
             else:
                 print(format_detail(d))
+        elif cmd == "answer":
+            svc.answer_signal(actor=actor, submission_id=args.id, signal_key=args.key,
+                              body=args.text)
+            print(f"Your answer to {args.key} on submission #{args.id} is saved.")
         else:
             i = svc.submit(actor=actor, submission_id=args.id)
             print(f"Submission #{i.id} sent to the review queue.")

@@ -87,6 +87,9 @@ def _submit_package(args: argparse.Namespace) -> int:
         actor = c.sign_in(svc, args)
         info = svc.ingest_package(actor=actor, folder=args.dir, submit=not args.draft,
                                   previous_id=args.resubmit_of)
+        from annotator.submission.builder import store_signals
+
+        store_signals(svc, info.id)
         if args.json:
             c.print_json(info)
             return 0

@@ -21,6 +21,9 @@ from annotator.drafts.service import RecordingDrafts
 class PackageDrafts:
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
     redacted_quotes: dict[str, list[str]] = field(default_factory=dict)
+    # Steps whose instruction is a weak draft accepted as it was (the drafter could not name
+    # what was acted on): the package says so, and quality signals flag them.
+    weak_accepted: set[str] = field(default_factory=set)
 
     @property
     def strings(self) -> list[str]:
@@ -61,6 +64,13 @@ def for_package(folder: str | Path, result_steps: Sequence[Any], edits: Any, *,
                                      "name": d.target.name,
                                      "role_name": d.target.role or d.target.kind,
                                      "box": d.target.box}
+        for s in result_steps:
+            # The draft the instruction was accepted from may be one kept from an earlier
+            # drafting (made before later redactions): it is the one that was accepted.
+            d = rd.drafts.get(s.id) or rd.stored.get(s.id)
+            if d is not None and d.weak and s.label.instruction_origin == "accepted" and \
+                    " ".join(d.text.split()) == " ".join(s.label.instruction.split()):
+                out.weak_accepted.add(s.id)
         for s in result_steps:
             src = s.sources[0] if s.sources else None
             stored = rd.stored.get(s.id)

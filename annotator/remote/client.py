@@ -29,6 +29,7 @@ from annotator.remote.http import Api, ServerUnavailable, parse
 from annotator.remote.upload import Outbox, UploadState, send
 from annotator.workflow.contract import (
     Actor,
+    BlindReviewInfo,
     CommentIn,
     CommentInfo,
     Invitation,
@@ -36,6 +37,9 @@ from annotator.workflow.contract import (
     QueueFilter,
     QueueItem,
     RateInfo,
+    ReviewerAgreement,
+    SignalRates,
+    SignalReport,
     SubmissionDetail,
     SubmissionId,
     SubmissionInfo,
@@ -381,6 +385,41 @@ class RemoteServices:
         return parse(CommentInfo, self._post(f"/v1/submissions/{submission_id}/comments",
                                              _comment(comment)))
 
+    def submission_signals(self, *, actor: Actor | None = None, submission_id: SubmissionId
+                           ) -> SignalReport:
+        return parse(SignalReport, self._get(f"/v1/submissions/{submission_id}/signals"))
+
+    def answer_signal(self, *, actor: Actor | None = None, submission_id: SubmissionId,
+                      signal_key: str, body: str) -> CommentInfo:
+        return parse(CommentInfo, self._post(f"/v1/submissions/{submission_id}/signals/answers",
+                                             {"signal_key": signal_key, "body": body}))
+
+    def set_review_mix(self, *, actor: Actor | None = None, gold_rate: float,
+                       second_rate: float) -> dict[str, float]:
+        got = self.api.request("PUT", "/v1/review-mix",
+                               json={"gold_rate": gold_rate, "second_rate": second_rate})
+        return {"gold_rate": float(got["gold_rate"]), "second_rate": float(got["second_rate"])}
+
+    def mark_gold(self, *, actor: Actor | None = None, submission_id: SubmissionId,
+                  decision: str, quality: int | None = None, note: str | None = None) -> None:
+        self._post(f"/v1/submissions/{submission_id}/gold",
+                   {"decision": decision, "quality": quality, "note": note})
+
+    def next_blind_review(self, *, actor: Actor | None = None) -> BlindReviewInfo | None:
+        got = self._post("/v1/blind-reviews/next")
+        return None if got is None else parse(BlindReviewInfo, got)
+
+    def decide_blind_review(self, *, actor: Actor | None = None, review_id: int, decision: str,
+                            quality: int | None = None) -> BlindReviewInfo:
+        return parse(BlindReviewInfo, self._post(f"/v1/blind-reviews/{review_id}/decide",
+                                                 {"decision": decision, "quality": quality}))
+
+    def reviewer_agreement(self, *, actor: Actor | None = None) -> ReviewerAgreement:
+        return parse(ReviewerAgreement, self._get("/v1/reviewers/agreement"))
+
+    def signal_rates(self, *, actor: Actor | None = None, weeks: int = 12) -> SignalRates:
+        return parse(SignalRates, self._get("/v1/signals/rates", weeks=weeks))
+
     def approve(self, *, actor: Actor | None = None, submission_id: int, quality: int,
                 note: str | None = None) -> SubmissionInfo:
         return parse(SubmissionInfo, self._post(f"/v1/submissions/{submission_id}/approve",
@@ -524,7 +563,8 @@ def _filter_fields(f: QueueFilter) -> dict[str, Any]:
             "claimable": f.claimable or None, "application": f.application, "text": f.text,
             "include_own": f.include_own or None,
             "submitted_after": f.submitted_after.isoformat() if f.submitted_after else None,
-            "submitted_before": f.submitted_before.isoformat() if f.submitted_before else None}
+            "submitted_before": f.submitted_before.isoformat() if f.submitted_before else None,
+            "signal": f.signal, "order": f.order if f.order != "oldest" else None}
 
 
 def _json_dict(value: Any) -> dict[str, Any]:

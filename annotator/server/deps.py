@@ -109,7 +109,8 @@ def queue_filter(*, state: list[str] | None = None, task_id: int | None = None,
                  claimable: bool = False, application: str | None = None,
                  text: str | None = None, include_own: bool = False,
                  submitted_after: dt.datetime | None = None,
-                 submitted_before: dt.datetime | None = None) -> QueueFilter | None:
+                 submitted_before: dt.datetime | None = None, signal: str | None = None,
+                 order: str | None = None) -> QueueFilter | None:
     """The queue's filter from the fields of a request (None when none is set)."""
     kw: dict[str, Any] = {}
     if state:
@@ -120,7 +121,8 @@ def queue_filter(*, state: list[str] | None = None, task_id: int | None = None,
                                   f"States: {', '.join(s.value for s in State)}.") from None
     for k, v in (("task_id", task_id), ("contributor", contributor),
                  ("claimed_by", claimed_by), ("application", application), ("text", text),
-                 ("submitted_after", submitted_after), ("submitted_before", submitted_before)):
+                 ("submitted_after", submitted_after), ("submitted_before", submitted_before),
+                 ("signal", signal), ("order", order)):
         if v is not None:
             kw[k] = v
     for k, t in (("submitted_after", submitted_after), ("submitted_before", submitted_before)):

@@ -20,7 +20,8 @@
 
 ``verify`` and ``reverify``: ``annotator.server.verifyjob``.  ``ocr``: after acceptance,
 the frames are read with OCR and the PII detectors run on the text (the leak check again, on
-the server); the result is shown to reviewers.  ``export``: the approved submissions, and
+the server); the result is shown to reviewers.  ``signals``: after acceptance, the quality
+signals (``annotator.quality.stored``).  ``export``: the approved submissions, and
 with a format the training set itself; a submission that cannot be exported is skipped
 and reported, never the end of the export.
 """
@@ -62,8 +63,11 @@ from annotator.store.server_models import Job, Upload
 from annotator.workflow.service import Actor, QueueFilter, Services
 from annotator.workflow.states import Role, State
 
-QUEUES = ("verify", "ocr", "export")
-QUEUE_OF = {"verify": "verify", "reverify": "verify", "ocr": "ocr", "export": "export"}
+QUEUES = ("verify", "ocr", "export", "signals")
+QUEUE_OF = {"verify": "verify", "reverify": "verify", "ocr": "ocr", "export": "export",
+            "signals": "signals"}
+# The jobs a submission gets once accepted: the OCR leak check and the quality signals.
+AFTER_ACCEPTANCE = ("ocr", "signals")
 JOB_TIMEOUT_S = 4 * 3600
 REVERIFY_BATCH = 200  # re-verification jobs recorded per reconciler round
 
@@ -142,6 +146,20 @@ class JobQueue:
                                    "Start Redis, or check ANNOTATOR_REDIS_URL.") from exc
 
 
+def record_after_acceptance(s: Any, submission_id: int, now: dt.datetime) -> None:
+    """Record the jobs of an accepted submission (in the transaction that accepts it)."""
+    for kind in AFTER_ACCEPTANCE:
+        record_job(s, job_id=f"{kind}-{submission_id}", kind=kind, ref=str(submission_id),
+                   now=now)
+
+
+def enqueue_after_acceptance(ctx: Any, submission_id: int) -> None:
+    """Queue them (recorded: if Redis is down, the reconciler queues them later)."""
+    for kind in AFTER_ACCEPTANCE:
+        with contextlib.suppress(QueueUnavailable):
+            ctx.queue.enqueue(f"{kind}-{submission_id}", kind)
+
+
 def record_job(s: Any, *, job_id: str, kind: str, ref: str, now: dt.datetime,
                created_by: int | None = None, params: dict[str, Any] | None = None) -> Job:
     """The job's row (created once, queued; a finished job stays finished)."""
@@ -184,7 +202,7 @@ def _handler(kind: str):
     from annotator.server import verifyjob
 
     return {"verify": verifyjob.verify_upload, "reverify": verifyjob.reverify_submission,
-            "export": export_submissions, "ocr": ocr_check}[kind]
+            "export": export_submissions, "ocr": ocr_check, "signals": signals_check}[kind]
 
 
 def memory_mb() -> dict[str, float]:
@@ -327,6 +345,16 @@ def ocr_check(ctx: WorkerContext, submission_id: str) -> dict[str, Any]:
 EXPORT_PARAMS = ("format", "dialect", "filter", "split", "image_format", "max_side")
 # "name": the dataset's folder name (it appears in its card and croissant.json)
 EXPORT_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
+
+
+# -- quality signals, again on the server ----------------------------------------------------------
+def signals_check(ctx: WorkerContext, submission_id: str) -> dict[str, Any]:
+    """The submission's quality signals computed from its stored files by the same code as
+    the contributor's computer (``annotator.quality``), then compared with the store
+    (duplicates, the task's usual length), kept as data (docs/signals.md)."""
+    from annotator.quality.stored import compute_stored
+
+    return compute_stored(ctx.store, int(submission_id), work_dir=ctx.cfg.work_dir or None)
 
 
 def export_submissions(ctx: WorkerContext, export_id: str) -> dict[str, Any]:

@@ -33,7 +33,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from annotator.errors import AnnotatorError
-from annotator.server.jobs import QueueUnavailable, WorkerContext, record_job, utcnow
+from annotator.server.jobs import (
+    WorkerContext,
+    enqueue_after_acceptance,
+    record_after_acceptance,
+    utcnow,
+)
 from annotator.server.lifecycles import FINAL_UPLOAD_STATES, UploadAction, UploadState, move_upload
 from annotator.server.verify import Figures, measure_package, verify_package
 from annotator.store import models as m
@@ -142,7 +147,7 @@ def verify_upload(ctx: WorkerContext, upload_id: str) -> dict[str, Any]:
             record_figures(s, sub, figures, now)
             move_upload(s, up, UploadAction.ACCEPT, now=now, submission_id=sub.id,
                         figures=figures.as_json())
-            record_job(s, job_id=f"ocr-{sub.id}", kind="ocr", ref=str(sub.id), now=now)
+            record_after_acceptance(s, sub.id, now)
 
         info = ctx.svc.ingest_package(actor=actor, folder=folder, submit=submit,
                                       previous_id=previous_id, on_record=accept_with)
@@ -169,8 +174,7 @@ def verify_upload(ctx: WorkerContext, upload_id: str) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
     with contextlib.suppress(Exception):
         ctx.objects.delete(key)
-    with contextlib.suppress(QueueUnavailable):  # recorded: the reconciler queues it later
-        ctx.queue.enqueue(f"ocr-{info.id}", "ocr")
+    enqueue_after_acceptance(ctx, info.id)
     return {"state": "accepted", "submission_id": info.id, "figures": figures.as_json()}
 
 
@@ -245,15 +249,13 @@ def _accept(ctx: WorkerContext, upload_id: str, key: str, submission_id: int,
                 move_upload(s, up, UploadAction.START, now=now)
             move_upload(s, up, UploadAction.ACCEPT, now=now, submission_id=submission_id,
                         figures=figures.as_json() if figures is not None else up.figures)
-            record_job(s, job_id=f"ocr-{submission_id}", kind="ocr", ref=str(submission_id),
-                       now=now)
+            record_after_acceptance(s, submission_id, now)
     with contextlib.suppress(Exception):
         ctx.objects.delete(key)
     if cancelled:
         _withdraw_quietly(ctx, submission_id)
         return {"state": "cancelled", "withdrawn": submission_id}
-    with contextlib.suppress(QueueUnavailable):  # recorded: the reconciler queues it later
-        ctx.queue.enqueue(f"ocr-{submission_id}", "ocr")
+    enqueue_after_acceptance(ctx, submission_id)
     out: dict[str, Any] = {"state": "accepted", "submission_id": submission_id}
     if recovered:
         out["recovered"] = True

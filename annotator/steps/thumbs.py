@@ -74,7 +74,12 @@ def decode_frames(video: str | Path, wanted_pts: Iterable[int], *,
                 if i < len(wanted) and wanted[i] == p:
                     yield p, _to_rgb(frame, max_side)
                     i += 1
-                if i >= len(wanted) or (seek_ok and wanted[i] - p > SEEK_GAP_US):
+                # Seek again for a far target, but never before the one sought for is
+                # reached: a seek lands on the keyframe before it, which may lie far back
+                # (a sparse video has few), and seeking again from there would land there
+                # again, for ever.
+                if i >= len(wanted) or (seek_ok and wanted[i] - p > SEEK_GAP_US
+                                        and not (sought and p < target)):
                     break
             else:
                 return  # end of the video

@@ -291,6 +291,107 @@ class Comment(Base):
     t_start_us: Mapped[int | None] = mapped_column(sa.BigInteger())
     t_end_us: Mapped[int | None] = mapped_column(sa.BigInteger())
     created_at: Mapped[dt.datetime]
+    # The key of the quality signal the comment answers (a contributor's answer), if any.
+    signal_key: Mapped[str | None] = mapped_column(sa.String(96))
+
+
+class SignalSet(Base):
+    """The quality signals of a submission (docs/signals.md): what its package gives (the
+    canonical bytes, as computed on every computer for the same package) and what the store
+    adds (duplicates, length against the task's usual one).  One row per submission, made
+    again when the algorithm's version changes."""
+
+    __tablename__ = "signal_sets"
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('done', 'failed')", name="status"),
+        sa.CheckConstraint("max_severity >= 0 AND max_severity <= 3", name="max_severity"),
+    )
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"),
+                                               primary_key=True)
+    algorithm_version: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(8))
+    error: Mapped[str | None] = mapped_column(sa.Text())
+    computed_at: Mapped[dt.datetime]
+    package_records: Mapped[str | None] = mapped_column(sa.Text())  # canonical JSON, as made
+    package_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    store_records: Mapped[str | None] = mapped_column(sa.Text())  # canonical JSON list
+    fingerprint: Mapped[dict[str, Any] | None]
+    max_severity: Mapped[int] = mapped_column(sa.SmallInteger())  # 0 none, 1 low .. 3 high
+    signal_count: Mapped[int]
+
+
+class SignalKind(Base):
+    """Which kinds a submission's signals have, for the queue's filter and the rates."""
+
+    __tablename__ = "signal_kinds"
+    __table_args__ = (sa.Index("ix_signal_kinds_kind", "kind", "submission_id"),)
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"),
+                                               primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    severity: Mapped[int] = mapped_column(sa.SmallInteger())
+    count: Mapped[int]
+
+
+class GoldItem(Base):
+    """A submission an admin marked as gold: its right decision (and quality) are known, and
+    copies of its review are mixed into reviewers' blind reviews to measure their accuracy."""
+
+    __tablename__ = "gold_items"
+    __table_args__ = (
+        sa.CheckConstraint("decision IN ('approve', 'request_changes', 'reject')",
+                           name="decision"),
+    )
+
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"),
+                                               primary_key=True)
+    decision: Mapped[str] = mapped_column(sa.String(16))
+    quality: Mapped[int | None] = mapped_column(sa.SmallInteger())
+    note: Mapped[str | None] = mapped_column(sa.Text())
+    marked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    marked_at: Mapped[dt.datetime]
+
+
+class BlindReview(Base):
+    """A review that never changes its submission's state or pay: a gold copy (``gold``) or a
+    second, independent review of a decided submission (``second``).  The reviewer is not told
+    which."""
+
+    __tablename__ = "blind_reviews"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('gold', 'second')", name="kind"),
+        sa.CheckConstraint("decision IS NULL OR decision IN ('approve', 'request_changes', "
+                           "'reject')", name="decision"),
+        sa.UniqueConstraint("submission_id", "reviewer_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    assigned_at: Mapped[dt.datetime]
+    decision: Mapped[str | None] = mapped_column(sa.String(16))
+    quality: Mapped[int | None] = mapped_column(sa.SmallInteger())
+    decided_at: Mapped[dt.datetime | None]
+
+
+class ReviewMix(Base):
+    """How many blind reviews are mixed into reviewers' work (one row, set by admins): the
+    share of "next" requests answered with a gold copy, and with a second review."""
+
+    __tablename__ = "review_mix"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single"),
+        sa.CheckConstraint("gold_rate >= 0 AND second_rate >= 0 AND gold_rate + second_rate "
+                           "<= 1", name="rates"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gold_rate: Mapped[float] = mapped_column(sa.Float())
+    second_rate: Mapped[float] = mapped_column(sa.Float())
+    updated_at: Mapped[dt.datetime]
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
 class Blob(Base):

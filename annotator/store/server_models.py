@@ -22,7 +22,7 @@ TOKEN_SCOPES = ("full", "read")
 UPLOAD_STATES = ("uploading", "uploaded", "verifying", "accepted", "rejected", "aborted",
                  "cancelled")
 JOB_STATES = ("queued", "running", "done", "failed", "dead", "cancelled")
-JOB_KINDS = ("verify", "ocr", "export", "reverify")
+JOB_KINDS = ("verify", "ocr", "export", "reverify", "signals")
 
 
 class ApiToken(Base):

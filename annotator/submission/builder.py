@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import shutil
 import uuid
@@ -40,6 +41,7 @@ import cv2
 import numpy as np
 
 from annotator.bundle import schema
+from annotator.bundle.reader import Bundle
 from annotator.bundle.schema import read_manifest
 from annotator.drafts.package import for_package
 from annotator.drafts.store import DRAFTS_FILE, read_drafts
@@ -52,6 +54,7 @@ from annotator.fsutil import publish_folder, write_json_atomic
 from annotator.jobs import Progress
 from annotator.media.leakcheck import LeakCheckResult
 from annotator.media.render import render_stills, write_file_atomic
+from annotator.quality.package import DECLARED_FILE
 from annotator.steps import load_or_derive
 from annotator.steps.thumbs import decode_frames
 from annotator.submission import stepsdoc
@@ -62,6 +65,7 @@ from annotator.submission.local import (
     submission_entry,
 )
 from annotator.submission.render import keyed_hash, render_for_submission
+from annotator.submission.signals import declared_input
 from annotator.workflow.contract import Actor, SubmissionId, WorkflowServices
 from annotator.workflow.errors import NotFound, PermissionDenied
 from annotator.workflow.package import (
@@ -82,6 +86,7 @@ THUMB_MAX_SIDE = 320
 JPEG_QUALITY = 85
 DESKTOP_METHOD = "desktop app: explicit 'I consent' for this one demonstration"
 REDACTION_KINDS = ("box", "text", "title", "keys")
+_log = logging.getLogger(__name__)
 
 
 class NotReady(SubmissionError):
@@ -93,13 +98,15 @@ class NotReady(SubmissionError):
 class ChecklistItem:
     """One thing that must hold before consent.  ``text`` is a plain sentence for the
     contributor; ``key`` is stable (``goal``, ``outcome``, ``steps``, ``instruction``,
-    ``masks``, ``leak_check``); ``step_id``/``step_index`` (0-based) point at a step."""
+    ``masks``, ``leak_check``, ``signal``); ``step_id``/``step_index`` (0-based) point at a
+    step.  A ``warning`` (a quality signal) passes but is shown: fix it first if you can."""
 
     key: str
     ok: bool
     text: str
     step_id: str | None = None
     step_index: int | None = None
+    warning: bool = False
 
 
 @dataclass
@@ -118,7 +125,8 @@ def _edits_sha256(folder: Path) -> str | None:
         return None
 
 
-def _load(bundle_dir: str | os.PathLike[str]) -> _Loaded:
+def load_edited(bundle_dir: str | os.PathLike[str]) -> _Loaded:
+    """The recording with its edits applied, read without the editor's lock."""
     folder = Path(bundle_dir)
     if not (folder / schema.MANIFEST).is_file():
         raise SubmissionError(
@@ -211,7 +219,7 @@ def checklist(bundle_dir: str | os.PathLike[str], *,
     """What must hold before consent: a goal, an outcome, an instruction for every kept
     step, no mask lost with its step, and (given a prepared package's result) the leak
     check.  Reads the recording's edits without taking the editor's lock."""
-    return _checklist(_load(bundle_dir), leak_check)
+    return _checklist(load_edited(bundle_dir), leak_check)
 
 
 def failing(items: Sequence[ChecklistItem]) -> list[ChecklistItem]:
@@ -241,6 +249,8 @@ class PreparedPackage:
     frame_size: tuple[int, int]
     edits_sha256: str | None = None
     notes: list[str] = field(default_factory=list)
+    # The package's quality signals, the same records the store computes (docs/signals.md).
+    signals: dict[str, Any] | None = None
 
     @property
     def video_path(self) -> Path:
@@ -395,7 +405,7 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     progress = progress or Progress()
     bundle = Path(bundle_dir)
     out = Path(out_dir).absolute()
-    loaded = _load(bundle)
+    loaded = load_edited(bundle)
     _check_out(out, bundle)
     if out.parent == workspace.packages_dir.absolute():
         ensure_private_dir(out.parent)
@@ -428,7 +438,7 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         scrub = stepsdoc.Scrubber([*plan.redacted_strings, *drafted.strings])
         built = stepsdoc.build_steps(result.steps, result.timeline, edits,
                                      whole_masked=plan.masked_step_texts, scrub=scrub,
-                                     targets=drafted.targets)
+                                     targets=drafted.targets, weak=drafted.weak_accepted)
         width, height = render.plan.width, render.plan.height
 
         # Step frames: lossless, the same boxes at the same times as the video.
@@ -478,6 +488,9 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
             "allow_list": scrub.json(list(plan.allow_list)),
             "leak_check": _sanitized_leak_check(check, scrub),
         })
+        # What only the raw recording can tell (which devices made the input), declared by
+        # this computer: device classes and findings, no timing, no device name.
+        write_json_atomic(tmp / DECLARED_FILE, declared_input(Bundle.open(bundle), result))
         summary = {"duration_us": render.result_duration_us, "steps": len(built.steps),
                    "redactions": redaction_count,
                    "typed_text_included": built.typed_text_included,
@@ -492,6 +505,8 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     check.output = out / "video.mp4"  # it was checked in the folder before the rename
+    progress.report(1, 1, "Looking for what a reviewer would flag")
+    signals = package_signals(out)
     progress.report(1, 1, "Package ready")
     return PreparedPackage(
         folder=out, bundle_dir=bundle, video=out / "video.mp4",
@@ -499,9 +514,35 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         typed_text_included=built.typed_text_included,
         window_titles_included=built.window_titles_included,
         redaction_count=redaction_count, leak_check=check,
-        checklist=_checklist(loaded, check), manifest_sha256=sha, package_id=package_id,
+        checklist=_checklist(loaded, check) + signal_items(signals),
+        manifest_sha256=sha, package_id=package_id, signals=signals,
         goal=goal, outcome=task.outcome, task_id=chosen, frame_size=(width, height),
         edits_sha256=loaded.edits_sha256, notes=list(render.notes))
+
+
+def package_signals(folder: Path) -> dict[str, Any] | None:
+    """The package's signal set (``annotator.quality``), or None if it cannot be made (the
+    store makes it again and says why)."""
+    from annotator.quality.compute import compute
+    from annotator.quality.package import load_package
+
+    try:
+        return compute(load_package(folder)).records
+    except Exception as exc:  # noqa: BLE001 - warnings only: never block a submission
+        _log.warning("quality signals of %s: %s", folder, exc)
+        return None
+
+
+def signal_items(signals: dict[str, Any] | None) -> list[ChecklistItem]:
+    """The signals as checklist warnings (they never block)."""
+    out = []
+    for r in (signals or {}).get("signals") or ():
+        steps = r.get("steps") or []
+        out.append(ChecklistItem(
+            "signal", True, f"{r['severity'].capitalize()}: {r['why']}",
+            step_id=steps[0]["id"] if steps else None,
+            step_index=steps[0]["index"] if steps else None, warning=True))
+    return out
 
 
 # -- consent and submission -------------------------------------------------------------------------
@@ -548,11 +589,26 @@ def consent_and_submit(prepared: PreparedPackage, *, services: WorkflowServices,
         with contextlib.suppress(OSError):
             (folder / CONSENT_NAME).unlink()
         raise
+    store_signals(services, info.id)
     record_submission(prepared.bundle_dir, submission_entry(
         info, package_folder=folder, store=_store_name(services),
         package_id=prepared.package_id, consent_record_id=record["record_id"],
         terms_version=terms.version))
     return info
+
+
+def store_signals(services: Any, submission_id: int) -> None:
+    """In the embedded workspace the store's signal set is made at once (a team server makes
+    it in its own job after verification).  A failure is kept as the set's state, never
+    fails the submission."""
+    from annotator.quality.stored import compute_stored
+    from annotator.workflow.service import Services
+
+    if isinstance(services, Services):
+        try:
+            compute_stored(services.store, submission_id)
+        except Exception as exc:  # noqa: BLE001 - the submission is stored; signals can be made again
+            _log.warning("quality signals of submission #%s: %s", submission_id, exc)
 
 
 def _store_name(services: Any) -> str | None:

@@ -9,7 +9,7 @@ the contributor redacted.  Field by field in docs/store.md ("steps.json").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,9 +157,11 @@ class StepsBuild:
 
 def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList, *,
                 whole_masked: Mapping[str, str], scrub: Scrubber,
-                targets: Mapping[str, Mapping[str, Any]] | None = None) -> StepsBuild:
+                targets: Mapping[str, Mapping[str, Any]] | None = None,
+                weak: Collection[str] = ()) -> StepsBuild:
     """``targets``: by step id, the target the drafter found (name, role, box) for steps
-    whose own target (accessibility) has no box."""
+    whose own target (accessibility) has no box; ``weak``: ids of steps whose instruction is
+    a weak draft accepted as it was."""
     masks = MaskIndex.from_edits(edits)
     out: list[dict[str, Any]] = []
     typed = titles = False
@@ -232,6 +234,7 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
             "target": target,
             "instruction": s.label.instruction,
             "instruction_origin": s.label.instruction_origin or None,
+            "instruction_weak": s.id in weak,
             "text_source": {
                 "low_level_instruction": TEXT_SOURCES.get(s.label.instruction_origin),
                 "thought": "written" if s.label.thought.strip() else None},

@@ -152,6 +152,10 @@ class QueueItem(NamedTuple):
     submitted_at: dt.datetime | None
     duration_us: int
     step_count: int
+    # The machine's findings (docs/signals.md): the highest severity (-1 not computed yet, 0
+    # none, 1 low, 2 medium, 3 high) and how many signals.
+    signal_severity: int = -1
+    signal_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,7 @@ class CommentInfo:
     t_start_us: int | None
     t_end_us: int | None
     created_at: dt.datetime
+    signal_key: str | None = None  # the quality signal this comment answers
 
 
 @dataclass(frozen=True)
@@ -244,6 +249,8 @@ class QueueFilter:
     submitted_after: dt.datetime | None = None
     submitted_before: dt.datetime | None = None
     include_own: bool = False
+    signal: str | None = None  # only submissions with a quality signal of this kind
+    order: str = "oldest"  # or "severity": the most serious signals first, then oldest
 
 
 
@@ -284,6 +291,73 @@ class PayoutReport:
         path = Path(path)
         self.items.to_csv(path, index=False)
         return path
+
+
+@dataclass(frozen=True)
+class SignalReport:
+    """The quality signals of a submission (docs/signals.md).  ``state``: ``done``,
+    ``pending`` (not computed yet: the store computes them after verification) or
+    ``failed`` (``error`` says why).  ``package_json`` is the package's signal set exactly as
+    computed (the same bytes on every computer for the same package); ``records`` is every
+    signal shown: the package's, then the store's (duplicates, length), with what the caller
+    may not see left out (another contributor's name)."""
+
+    submission_id: SubmissionId
+    state: str
+    algorithm_version: int | None
+    computed_at: dt.datetime | None
+    max_severity: str | None
+    records: tuple[dict[str, Any], ...]
+    package_json: str | None
+    package_sha256: str | None
+    error: str | None
+    answers: tuple[CommentInfo, ...]  # the contributor's answers, by signal key
+
+
+@dataclass(frozen=True)
+class SignalRates:
+    """Signals per contributor over time, for admins: one row per contributor and week
+    (``contributor``, ``week`` (its Monday), ``submissions``, ``computed`` (with a signal set
+    yet), ``flagged`` (with any signal), ``high``) and one field per kind in ``kinds`` (that
+    week's submissions with it)."""
+
+    rows: tuple[dict[str, Any], ...]
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlindReviewInfo:
+    """A review that never changes its submission's state or pay: a copy of a gold item or a
+    second, independent review.  The reviewer is not told which (``kind`` is shown to admins
+    only: ``None`` otherwise).  ``decision``: approve, request_changes or reject, once made."""
+
+    id: int
+    submission_id: SubmissionId
+    assigned_at: dt.datetime
+    kind: str | None = None
+    decision: str | None = None
+    quality: int | None = None
+    decided_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewerAgreement:
+    """How well reviewers review (admins).  ``reviewers``: one row per reviewer (``reviewer``,
+    ``reviews`` (decisions and blind reviews), ``gold_reviews``, ``gold_correct``,
+    ``gold_accuracy`` (share of gold reviews with the gold item's decision, None without
+    any), ``median_review_s`` (claim to decision, or assignment to decision)).  Agreement is
+    Cohen's kappa over pairs of independent reviews of one submission (its decision and a
+    second review): unweighted on the decision (approve / request changes / reject) and
+    quadratic-weighted on the 1-5 quality (pairs where both gave one); None with too few
+    pairs.  ``disagreements``: submissions whose second review disagrees with the decision
+    (the rule: an admin decides; the submission's state is unchanged until then)."""
+
+    reviewers: tuple[dict[str, Any], ...]
+    kappa_decision: float | None
+    kappa_quality: float | None
+    pairs: int
+    quality_pairs: int
+    disagreements: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -528,6 +602,44 @@ class WorkflowServices(Protocol):
     @operation(raises=(Conflict,), route="GET /v1/me/data", cli="my-data")
     def download_my_data(self, *, actor: Actor, out_dir: str | os.PathLike[str]) -> Path: ...
 
+    # -- quality signals
+    @operation(raises=(NotFound,), route="GET /v1/submissions/{sid}/signals",
+               cli="review signals")
+    def submission_signals(self, *, actor: Actor, submission_id: SubmissionId
+                           ) -> SignalReport: ...
+
+    @operation(raises=(NotFound, PermissionDenied, InvalidInput),
+               route="POST /v1/submissions/{sid}/signals/answers", cli="submissions answer")
+    def answer_signal(self, *, actor: Actor, submission_id: SubmissionId, signal_key: str,
+                      body: str) -> CommentInfo: ...
+
+    # -- review quality: gold items, blind reviews, agreement
+    @operation(raises=(NotFound, PermissionDenied, InvalidInput),
+               route="POST /v1/submissions/{sid}/gold", cli="review mark-gold")
+    def mark_gold(self, *, actor: Actor, submission_id: SubmissionId, decision: str,
+                  quality: int | None = None, note: str | None = None) -> None: ...
+
+    @operation(raises=(PermissionDenied, InvalidInput), route="PUT /v1/review-mix",
+               cli="review set-mix")
+    def set_review_mix(self, *, actor: Actor, gold_rate: float, second_rate: float
+                       ) -> dict[str, float]: ...
+
+    @operation(raises=(PermissionDenied,), route="POST /v1/blind-reviews/next",
+               cli="review blind-next")
+    def next_blind_review(self, *, actor: Actor) -> BlindReviewInfo | None: ...
+
+    @operation(raises=(NotFound, InvalidInput, Conflict),
+               route="POST /v1/blind-reviews/{review_id}/decide", cli="review blind-decide")
+    def decide_blind_review(self, *, actor: Actor, review_id: int, decision: str,
+                            quality: int | None = None) -> BlindReviewInfo: ...
+
+    @operation(raises=(PermissionDenied,), route="GET /v1/reviewers/agreement",
+               cli="review agreement")
+    def reviewer_agreement(self, *, actor: Actor) -> ReviewerAgreement: ...
+
+    @operation(raises=(PermissionDenied, InvalidInput), route="GET /v1/signals/rates",
+               cli="review signal-rates")
+    def signal_rates(self, *, actor: Actor, weeks: int = 12) -> SignalRates: ...
 
 # -- the team face's outbox -----------------------------------------------------------------------
 class QueuedPackage(Protocol):

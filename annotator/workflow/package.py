@@ -12,6 +12,7 @@ Layout (docs/store.md, "Submission package")::
       task.json         role "task": task metadata and labels
       redactions.json   role "redactions": keyed hashes of redacted strings, the allow-list,
                         the leak check's result
+      signals.json      role "signals" (optional): the client-declared input summary
 
 Reading a package (``read_package``) checks everything that can be checked without the
 store: both JSON files parse and are valid, no path escapes the folder or is a link, and the
@@ -72,6 +73,7 @@ FILE_ROLES: dict[str, tuple[int, int | None]] = {
     "redactions": (1, 1),
     "frame": (0, None),
     "thumbnail": (0, None),
+    "signals": (0, 1),  # signals.json: the client-declared input summary (docs/signals.md)
 }
 LEAK_CHECK_PASSED = "passed"
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -401,8 +403,8 @@ def role_for(path: str) -> str:
         return "thumbnail"
     if name.endswith((".mp4", ".mkv", ".webm")) and "/" not in path:
         return "video"
-    return {"steps.json": "steps", "task.json": "task",
-            "redactions.json": "redactions"}.get(path, "unknown")
+    return {"steps.json": "steps", "task.json": "task", "redactions.json": "redactions",
+            "signals.json": "signals"}.get(path, "unknown")
 
 
 _MEDIA = {".mp4": "video/mp4", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",

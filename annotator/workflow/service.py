@@ -52,6 +52,8 @@ from annotator.workflow.ops.ingest import STAGING_THREADS, IngestOps
 from annotator.workflow.ops.payouts import PayoutOps
 from annotator.workflow.ops.queries import QueryOps
 from annotator.workflow.ops.review import ReviewOps
+from annotator.workflow.ops.reviewquality import ReviewQualityOps
+from annotator.workflow.ops.signals import SignalOps
 from annotator.workflow.ops.statements import MAX_PAGE
 from annotator.workflow.ops.terms_tasks import TermsTaskOps
 from annotator.workflow.ops.withdrawal import WithdrawalOps
@@ -66,7 +68,7 @@ __all__ = [
 
 
 class Services(AccountOps, TermsTaskOps, IngestOps, ReviewOps, WithdrawalOps, QueryOps,
-               PayoutOps, ExportOps, ServiceCore):
+               PayoutOps, ExportOps, SignalOps, ReviewQualityOps, ServiceCore):
     """The workflow operations on a store (``ServiceCore.__init__``: the store, a clock, the
     passphrase hasher and the review lock's time to live)."""
 

@@ -18,6 +18,7 @@ import pytest
 from annotator.edits import EditSession
 from annotator.jobs import Cancelled, Progress
 from annotator.media import leakcheck
+from annotator.quality.records import canonical
 from annotator.steps import load_or_derive
 from annotator.store import open_store
 from annotator.submission.builder import (
@@ -124,7 +125,7 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     assert prepared.window_titles_included is True
     duration = json.loads((bundle / "manifest.json").read_text())["duration_us"]
     assert prepared.duration_us == duration - TRIM_IN
-    assert [i.key for i in prepared.checklist if i.ok][-1] == "leak_check"
+    assert [i.key for i in prepared.checklist if i.ok and not i.warning][-1] == "leak_check"
 
     # steps.json: re-timed, pixels of the rendered frame, masked text, labels, frame paths.
     doc = json.loads((out / "steps.json").read_text())
@@ -179,6 +180,12 @@ def test_package_consent_ingest_and_the_secret_is_nowhere(bundle, recording, wor
     assert pkg.consent.terms_version == world.svc.get_terms().version
     assert "I consent" in pkg.consent.method
     assert [e["submission_id"] for e in recorded_submissions(bundle)] == [sub.id]
+    # The store's signals of the package are the bytes the contributor's checklist showed.
+    rep = world.svc.submission_signals(actor=world.rev, submission_id=sub.id)
+    assert rep.state == "done" and prepared.signals is not None
+    assert rep.package_json.encode() == canonical(prepared.signals)
+    assert [i.text for i in prepared.checklist if i.warning] == [
+        f"{r['severity'].capitalize()}: {r['why']}" for r in prepared.signals["signals"]]
 
     # Nothing raw entered the store: no raw file's bytes are a blob.
     blobs = set(world.store.blobs.iter_blobs())

@@ -25,7 +25,8 @@ def make_package(folder: Path, *, contributor: str, svc: WorkflowServices, seed:
                  goal: str = "Rename the report to final.txt", task_id: int | None = None,
                  shared: bytes | None = None, steps: int = 4, consent: dict | None = None,
                  summary: dict | None = None, size: tuple[int, int] = (160, 96),
-                 noise_frames: int = 0, clock_hz: int = 1_000_000) -> Path:
+                 noise_frames: int = 0, clock_hz: int = 1_000_000,
+                 redactions: dict | None = None) -> Path:
     """A small but complete package in the renderer's forms (tests/mediafiles.py): an H.264
     video lasting the summary's duration with one picture per step, a PNG frame and a JPEG
     thumbnail per step, steps.json as the builder writes it, task and redactions.
@@ -35,7 +36,8 @@ def make_package(folder: Path, *, contributor: str, svc: WorkflowServices, seed:
     refuses a frame no step shows); ``noise_frames`` adds that many pictures of noise,
     encoded losslessly, at the end of the video (about 1.5 bytes per pixel each: big
     packages of real content); ``clock_hz`` is the video's clock (coarser than the
-    renderer's microseconds, a picture may stay for hours)."""
+    renderer's microseconds, a picture may stay for hours); ``redactions`` adds fields to
+    redactions.json."""
     from tests.mediafiles import jpeg_bytes, noise, png_bytes, screen, write_video
 
     folder.mkdir(parents=True)
@@ -71,7 +73,7 @@ def make_package(folder: Path, *, contributor: str, svc: WorkflowServices, seed:
          "placeholder": "<redacted>", "steps": doc, "seed": seed}))
     (folder / "task.json").write_text(json.dumps({"goal": goal, "labels": []}))
     (folder / "redactions.json").write_text(json.dumps(
-        {"keyed_hashes": ["ab" * 32], "allow_list": [], "seed": seed}))
+        {"keyed_hashes": ["ab" * 32], "allow_list": [], "seed": seed, **(redactions or {})}))
     if shared is not None:
         (folder / "frames" / "shared.png").write_bytes(shared)
     sha = P.write_manifest(folder, goal=goal, outcome="success", summary=s, task_id=task_id)

@@ -12,9 +12,12 @@ from annotator.server.routes import (
     payouts,
     queries,
     review,
+    reviewquality,
+    signals,
     terms_tasks,
     withdrawal,
 )
 
 ROUTERS = [accounts.router, terms_tasks.router, payouts.router, ingest.router, queries.router,
-           review.router, withdrawal.router, exports.router, jobs.router]
+           review.router, withdrawal.router, exports.router, jobs.router,
+           signals.router, reviewquality.router]

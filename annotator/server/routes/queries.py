@@ -60,11 +60,12 @@ def queue(me: Me, c: C, limit: Annotated[int, Query(ge=1, le=500)] = 50,
           claimable: bool = False, application: str | None = None,
           text: str | None = None, include_own: bool = False,
           submitted_after: dt.datetime | None = None,
-          submitted_before: dt.datetime | None = None) -> list[dict[str, Any]]:
+          submitted_before: dt.datetime | None = None, signal: str | None = None,
+          order: str | None = None) -> list[dict[str, Any]]:
     f = queue_filter(state=state, task_id=task_id, contributor=contributor,
                      claimed_by=claimed_by, claimable=claimable, application=application,
                      text=text, include_own=include_own, submitted_after=submitted_after,
-                     submitted_before=submitted_before)
+                     submitted_before=submitted_before, signal=signal, order=order)
     items = c.svc.list_queue(actor=me.actor, filters=f, limit=limit, offset=offset)
     # Already plain JSON: skip FastAPI's generic encoder on the hottest page.
     return JSONResponse([plain(i) for i in items])

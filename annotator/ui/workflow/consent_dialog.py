@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtGui import QColor
 from PyQt6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -259,8 +260,11 @@ class ConsentDialog(QDialog):
     def _show_items(self, items: list[Any]) -> None:
         self.checklist.clear()
         for i in items:
-            item = QListWidgetItem(("✓  " if i.ok else "✗  ") + i.text)
-            item.setForeground(Qt.GlobalColor.darkGreen if i.ok else Qt.GlobalColor.red)
+            warn = getattr(i, "warning", False)
+            item = QListWidgetItem(("⚠  " if warn else "✓  " if i.ok else "✗  ") + i.text)
+            item.setForeground(QColor("#9a5b00") if warn else
+                               Qt.GlobalColor.darkGreen if i.ok else Qt.GlobalColor.red)
+            item.setToolTip(i.text)
             self.checklist.addItem(item)
 
     def recheck(self) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QKeySequence, QShortcut
+from PyQt6.QtGui import QColor, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -53,13 +53,37 @@ SHORTCUTS = [
     ("R", "Reject (needs a reason)"),
     ("Ctrl+Enter", "Add the comment as a draft"),
 ]
-COLUMNS = ["#", "Task", "Goal", "Contributor", "Duration", "Steps", "State", "Claimed by",
-           "Submitted"]
+COLUMNS = ["#", "Signals", "Task", "Goal", "Contributor", "Duration", "Steps", "State",
+           "Claimed by", "Submitted"]
 STATE_FILTERS = [("Open (waiting + in review)", ("submitted", "in_review")),
                  ("Waiting", ("submitted",)), ("In review", ("in_review",)),
                  ("Decided", ("approved", "changes_requested", "rejected")),
                  ("All", ("submitted", "in_review", "approved", "changes_requested",
                           "rejected", "superseded", "draft"))]
+SEVERITY = {0: ("", None), 1: ("low", "#5f6b7a"), 2: ("medium", "#b26a00"),
+            3: ("high", "#b00020")}
+
+
+def signal_badge(severity: int, count: int) -> tuple[str, str | None]:
+    """The queue's badge for a submission's signals: text and colour."""
+    name, colour = SEVERITY.get(severity, ("?", None))
+    if severity < 0:
+        return "… not yet", "#5f6b7a"
+    if not count:
+        return "✓ none", "#1b7a2e"
+    return f"● {name.upper()} ({count})", colour
+
+
+def where_text(r: dict[str, Any]) -> str:
+    steps = r.get("steps") or []
+    if steps:
+        nums = [str(s["index"] + 1) for s in steps[:6]]
+        more = f" +{len(steps) - 6}" if len(steps) > 6 else ""
+        return ("step " if len(steps) == 1 else "steps ") + ", ".join(nums) + more
+    moments = r.get("moments") or []
+    if moments:
+        return "at " + duration(moments[0]["start_us"])
+    return "whole"
 
 
 class ReviewView(SessionView, QWidget):
@@ -88,12 +112,22 @@ class ReviewView(SessionView, QWidget):
         self.text_filter = QLineEdit()
         self.text_filter.setPlaceholderText("search the goal…")
         self.mine = QCheckBox("Claimed by me")
+        self.signal_filter = QComboBox()
+        self.signal_filter.setObjectName("signalFilter")
+        self.signal_filter.addItem("any signal", None)
+        from annotator.quality.records import KINDS
+
+        for k in KINDS.values():
+            self.signal_filter.addItem(k.title, k.name)
+        self.worst_first = QCheckBox("Most serious first")
+        self.worst_first.setObjectName("worstFirst")
         self.refresh_btn = QPushButton("Refresh")
         filters = QHBoxLayout()
         for w in (QLabel("Show"), self.state_filter, QLabel("Task"), self.task_filter,
-                  self.text_filter, self.mine, self.refresh_btn):
+                  self.text_filter, self.signal_filter, self.worst_first, self.mine,
+                  self.refresh_btn):
             filters.addWidget(w)
-        self.table = read_only_table(COLUMNS, 2, stretch_last=False)
+        self.table = read_only_table(COLUMNS, 3, stretch_last=False)
         self.table.setObjectName("queue")
         self.counts = QLabel()
         self.claim_btn = QPushButton("Claim")
@@ -125,6 +159,15 @@ class ReviewView(SessionView, QWidget):
         self.task_box.setWordWrap(True)
         self.task_box.setTextFormat(Qt.TextFormat.RichText)
         self.task_box.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.signals = QListWidget()
+        self.signals.setObjectName("signals")
+        self.signals.setWordWrap(True)
+        self.signals.setToolTip("What the machine found before you; click one to go there.")
+        self.signals.itemActivated.connect(self._go_to_signal)
+        self.signals.itemClicked.connect(self._go_to_signal)
+        signals_box = QGroupBox("What the machine found")
+        sgl = QVBoxLayout(signals_box)
+        sgl.addWidget(self.signals)
         steps_box = QGroupBox("Steps and labels (read-only)")
         sl = QVBoxLayout(steps_box)
         sl.addWidget(self.task_box)
@@ -195,6 +238,7 @@ class ReviewView(SessionView, QWidget):
         side = QWidget()
         sdl = QVBoxLayout(side)
         sdl.setContentsMargins(0, 0, 0, 0)
+        sdl.addWidget(signals_box, 2)
         sdl.addWidget(steps_box, 3)
         sdl.addWidget(cbox, 2)
         sdl.addWidget(dbox)
@@ -220,6 +264,8 @@ class ReviewView(SessionView, QWidget):
         self.task_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.text_filter.returnPressed.connect(self.refresh)
         self.mine.toggled.connect(lambda _b: self.refresh())
+        self.signal_filter.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.worst_first.toggled.connect(lambda _b: self.refresh())
         self.refresh_btn.clicked.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._selected)
         self.claim_btn.clicked.connect(self.claim)
@@ -270,7 +316,9 @@ class ReviewView(SessionView, QWidget):
         return QueueFilter(states=tuple(State(s) for s in states),
                            task_id=task if isinstance(task, int) else None,
                            text=self.text_filter.text().strip() or None,
-                           claimed_by="me" if self.mine.isChecked() else None)
+                           claimed_by="me" if self.mine.isChecked() else None,
+                           signal=self.signal_filter.currentData(),
+                           order="severity" if self.worst_first.isChecked() else "oldest")
 
     def refresh(self) -> None:
         if self.svc is None or self.actor is None or self.session.role not in ("reviewer",
@@ -288,7 +336,8 @@ class ReviewView(SessionView, QWidget):
         self.table.setRowCount(len(self.items))
         select = -1
         for r, it in enumerate(self.items):
-            cells = [str(it.id) + (f" v{it.version}" if it.version > 1 else ""),
+            badge, colour = signal_badge(it.signal_severity, it.signal_count)
+            cells = [str(it.id) + (f" v{it.version}" if it.version > 1 else ""), badge,
                      it.task_title or "—", it.goal or "", it.contributor,
                      duration(it.duration_us), str(it.step_count),
                      state_label(str(it.state)),
@@ -296,6 +345,10 @@ class ReviewView(SessionView, QWidget):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, it.id)
+                if c == 1 and colour:
+                    item.setForeground(QColor(colour))
+                    item.setToolTip("The machine's findings: the highest severity and how "
+                                    "many (select the row to see them).")
                 self.table.setItem(r, c, item)
             if it.id == keep:
                 select = r
@@ -358,6 +411,7 @@ class ReviewView(SessionView, QWidget):
             f"{duration(info.duration_us)}, {info.step_count} steps, "
             f"submitted {when(info.submitted_at)}")
         self._show_comments()
+        self._show_signals(sid)
         if reload_video:
             self.task_box.setText("")
             self.playback.load(self.svc, self.actor, sid)
@@ -373,6 +427,43 @@ class ReviewView(SessionView, QWidget):
             v = ", ".join(map(str, v)) if isinstance(v, list) else str(v)
             bits.append(f"<b>{key.capitalize()}</b>: {v.replace('<', '&lt;')}")
         self.task_box.setText("<br>".join(bits) or "<i>No task labels in the package.</i>")
+
+    def _show_signals(self, sid: int) -> None:
+        self.signals.clear()
+        rep = self._call(self.svc.submission_signals, actor=self.actor, submission_id=sid)
+        if rep is None:
+            return
+        if rep.state != "done":
+            self.signals.addItem("Not computed yet." if rep.state == "pending" else
+                                 f"Could not be computed: {rep.error}")
+            return
+        if not rep.records:
+            self.signals.addItem("✓ Nothing found.")
+        answers: dict[str, list[str]] = {}
+        for a in rep.answers:
+            answers.setdefault(a.signal_key or "", []).append(f"{a.author}: {a.body}")
+        for r in rep.records:
+            who = " (declared by the contributor's computer)" if r.get("declared") else ""
+            text = f"{r['severity'].upper()}  {r['title']} — {where_text(r)}{who}"
+            for a in answers.get(r["key"], ()):
+                text += f"\n   ↳ answer from {a}"
+            item = QListWidgetItem(text)
+            item.setToolTip(r["why"])
+            item.setData(Qt.ItemDataRole.UserRole, r)
+            item.setForeground(QColor({"high": "#b00020", "medium": "#b26a00"}.get(
+                r["severity"], "#5f6b7a")))
+            self.signals.addItem(item)
+
+    def _go_to_signal(self, item: QListWidgetItem) -> None:
+        """Jump to the first step or moment a signal concerns."""
+        r = item.data(Qt.ItemDataRole.UserRole)
+        if not isinstance(r, dict):
+            return
+        steps = r.get("steps") or []
+        if steps and 0 <= steps[0]["index"] < self.playback.steps.count():
+            self.playback.steps.setCurrentRow(steps[0]["index"])
+        elif r.get("moments"):
+            self.playback.player.seek(int(r["moments"][0]["start_us"]))
 
     def _show_comments(self) -> None:
         self.comments.clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -200,8 +200,9 @@ class ServiceCore:
 
     @staticmethod
     def _comment_info(c: m.Comment, version: int, author: str) -> CommentInfo:
-        return CommentInfo(CommentId(c.id), SubmissionId(c.submission_id), version, author, c.body, c.step_index,
-                           c.step_id, c.t_start_us, c.t_end_us, c.created_at)
+        return CommentInfo(CommentId(c.id), SubmissionId(c.submission_id), version, author,
+                           c.body, c.step_index, c.step_id, c.t_start_us, c.t_end_us,
+                           c.created_at, c.signal_key)
 
     def _filtered(self, q: sa.Select[*tuple[Any, ...]], f: QueueFilter,
                   view: sm.ActorView, *, skip_states: bool = False
@@ -241,4 +242,8 @@ class ServiceCore:
             q = q.where(t.submitted_at >= f.submitted_after)
         if f.submitted_before:
             q = q.where(t.submitted_at < f.submitted_before)
+        if f.signal:
+            kinds = cast(sa.Table, m.SignalKind.__table__)
+            q = q.where(sa.exists().where(kinds.c.submission_id == t.id,
+                                          kinds.c.kind == f.signal))
         return q

@@ -30,6 +30,7 @@ from annotator.workflow.ops.statements import (
     _S,
     _STATES,
     MAX_PAGE,
+    QUEUE_ORDERS,
 )
 from annotator.workflow.states import Role, State
 
@@ -126,7 +127,10 @@ class QueryOps(ServiceCore):
             if f == _NO_FILTER:  # the default page: a prepared statement
                 rows = _QUEUE_PAGE_P.all(conn, params)
             else:
-                q = self._filtered(_QUEUE, f, view).order_by(_S.c.submitted_at, _S.c.id)
+                if f.order not in QUEUE_ORDERS:
+                    raise InvalidInput(f"The queue has no order {f.order!r}.",
+                                       f"Orders: {', '.join(QUEUE_ORDERS)}.")
+                q = self._filtered(_QUEUE, f, view).order_by(*QUEUE_ORDERS[f.order])
                 q = q.limit(sa.bindparam("lim")).offset(sa.bindparam("off"))
                 rows = conn.execute(q, params).all()
         st, make = _STATES, QueueItem._make

@@ -22,6 +22,7 @@ _U = cast(sa.Table, m.User.__table__)
 _S = cast(sa.Table, m.Submission.__table__)
 _TK = cast(sa.Table, m.Task.__table__)
 _TR = cast(sa.Table, m.Transition.__table__)
+_SIG = cast(sa.Table, m.SignalSet.__table__)
 _CONTRIB = _U.alias("contributor")
 _CLAIMER = _U.alias("claimer")
 _REVIEWER = _U.alias("reviewer")
@@ -41,11 +42,18 @@ _QUEUE = sa.select(
     _S.c.id, _S.c.version, _CONTRIB.c.pseudonym, _S.c.task_id, _TK.c.title, _S.c.goal,
     _S.c.state, _CLAIMER.c.pseudonym, _S.c.lock_expires_at, _S.c.submitted_at,
     _S.c.duration_us, _S.c.step_count,
+    sa.func.coalesce(_SIG.c.max_severity, -1), sa.func.coalesce(_SIG.c.signal_count, 0),
 ).select_from(
     _S.join(_CONTRIB, _CONTRIB.c.id == _S.c.contributor_id)
     .outerjoin(_CLAIMER, _CLAIMER.c.id == _S.c.claimed_by_id)
     .outerjoin(_TK, _TK.c.id == _S.c.task_id)
+    .outerjoin(_SIG, _SIG.c.submission_id == _S.c.id)
 )
+# The queue's orders: oldest first, or the most serious signals first (then oldest).
+QUEUE_ORDERS = {
+    "oldest": (_S.c.submitted_at, _S.c.id),
+    "severity": (sa.func.coalesce(_SIG.c.max_severity, 0).desc(), _S.c.submitted_at, _S.c.id),
+}
 _ACTOR = sa.select(_U.c.id, _U.c.role, _U.c.pseudonym, _U.c.disabled_at,
                    _U.c.deleted_at).where(_U.c.id == sa.bindparam("uid"))
 _ROW = sa.select(_S.c.id, _S.c.state, _S.c.contributor_id, _S.c.claimed_by_id,

@@ -56,6 +56,11 @@ class WithdrawalOps(ServiceCore):
                 withdrawn_at=now,
             ))
             s.execute(sa.delete(m.Comment).where(m.Comment.submission_id == sub.id))
+            # The signals quote the steps (instructions, typed text): gone with them.
+            s.execute(sa.delete(m.SignalKind).where(m.SignalKind.submission_id == sub.id))
+            s.execute(sa.delete(m.SignalSet).where(m.SignalSet.submission_id == sub.id))
+            s.execute(sa.delete(m.GoldItem).where(m.GoldItem.submission_id == sub.id))
+            s.execute(sa.delete(m.BlindReview).where(m.BlindReview.submission_id == sub.id))
             self._apply(s, sub, rule, view.user_id, now,
                         "account deleted" if cause == "account_deleted" else None)
             sub.withdrawn_at = now

@@ -1,0 +1,139 @@
+"""One pass over the step pictures: what every family needs from them, each picture read once.
+
+For each step: whether its picture could be read, a perceptual hash of it (near-duplicates),
+how sharp its edges are (a screen played back from a video is softer than one drawn by the
+desktop), and how much changed between it and the next step's picture, around the place
+the step acted on and on the whole screen (steps with no visible effect).
+
+Pixels count as changed when their grey level moved by more than ``CHANGE_LEVEL``: two
+pictures of the same screen decoded from the submission's video differ by a few levels at
+most, a caret or a pressed button by far more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from annotator.quality.evidence import POINTER, Evidence, StepView
+
+CHANGE_LEVEL = 24
+# The window looked at around a pointer action when its target's box is unknown, in pixels.
+AROUND_W, AROUND_H = 160, 100
+TARGET_PAD = 6
+MAX_TARGET_SHARE = 0.4  # a "target" larger than this share of the screen is not a place
+HASH_W, HASH_H = 16, 16  # 256-bit difference hash
+EDGE_ANY, EDGE_STRONG = 24, 96
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed between a step's picture and the next one."""
+
+    local_px: int  # changed pixels in the place the step acted on (whole screen: -1)
+    local_area: int
+    global_px: int
+    global_area: int
+    region: tuple[int, int, int, int] | None  # x, y, w, h; None: the whole screen
+
+
+@dataclass
+class FrameFacts:
+    readable: list[bool] = field(default_factory=list)
+    dhash: list[str | None] = field(default_factory=list)
+    sharp: list[float | None] = field(default_factory=list)  # strong edges / all edges
+    flat: list[float | None] = field(default_factory=list)  # equal neighbours / all
+    change: list[Change | None] = field(default_factory=list)  # to the next step's picture
+
+
+def gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def dhash(g: np.ndarray) -> str:
+    small = cv2.resize(g, (HASH_W + 1, HASH_H), interpolation=cv2.INTER_AREA)
+    bits = (small[:, 1:] > small[:, :-1]).flatten()
+    return np.packbits(bits).tobytes().hex()
+
+
+def edge_stats(g: np.ndarray) -> tuple[float, float]:
+    d = np.abs(np.diff(g.astype(np.int16), axis=1))
+    any_ = int(np.count_nonzero(d >= EDGE_ANY))
+    strong = int(np.count_nonzero(d >= EDGE_STRONG))
+    flat = float(np.count_nonzero(d == 0)) / max(1, d.size)
+    return (strong / any_ if any_ else 1.0), flat
+
+
+def region_of(step: StepView, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """Where a step acted: its target's box (padded) and the pointer's surroundings; None for
+    the whole screen (keys without a known field)."""
+    boxes = []
+    tb = step.target_box
+    if tb is not None and tb[2] * tb[3] <= MAX_TARGET_SHARE * width * height:
+        x, y, w, h = tb
+        boxes.append((x - TARGET_PAD, y - TARGET_PAD, x + w + TARGET_PAD, y + h + TARGET_PAD))
+    if step.type in POINTER:
+        for px, py in ((step.x, step.y), (step.end_x, step.end_y)):
+            if px is not None and py is not None:
+                boxes.append((px - AROUND_W // 2, py - AROUND_H // 2, px + AROUND_W // 2,
+                              py + AROUND_H // 2))
+    if not boxes:
+        return None
+    x0 = max(0, min(b[0] for b in boxes))
+    y0 = max(0, min(b[1] for b in boxes))
+    x1 = min(width, max(b[2] for b in boxes))
+    y1 = min(height, max(b[3] for b in boxes))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def changed_mask(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return cv2.absdiff(a, b) > CHANGE_LEVEL
+
+
+def frame_facts(ev: Evidence) -> FrameFacts:
+    """Read each step's picture once, in order."""
+    facts = FrameFacts()
+    prev: np.ndarray | None = None
+    n = len(ev.steps)
+    grays: list[np.ndarray | None] = [None] * n
+    for i in range(n):
+        rgb = ev.frame(i)
+        g = None
+        if rgb is not None and rgb.ndim == 3 and rgb.shape[0] > 1 and rgb.shape[1] > 1:
+            g = gray(rgb)
+        facts.readable.append(g is not None)
+        facts.dhash.append(dhash(g) if g is not None else None)
+        if g is not None:
+            s, f = edge_stats(g)
+            facts.sharp.append(s)
+            facts.flat.append(f)
+        else:
+            facts.sharp.append(None)
+            facts.flat.append(None)
+        grays[i] = g
+        if i >= 1:
+            facts.change.append(_change(ev, ev.steps[i - 1], prev, g))
+            grays[i - 1] = None
+        prev = g
+    if n:
+        facts.change.append(None)  # the last step has no next picture
+    return facts
+
+
+def _change(ev: Evidence, step: StepView, before: np.ndarray | None,
+            after: np.ndarray | None) -> Change | None:
+    if before is None or after is None or before.shape != after.shape:
+        return None
+    mask = changed_mask(before, after)
+    h, w = mask.shape
+    region = region_of(step, w, h) if step.type in POINTER else None
+    total = int(np.count_nonzero(mask))
+    if region is None:
+        return Change(-1, 0, total, mask.size, None)
+    x, y, rw, rh = region
+    local = int(np.count_nonzero(mask[y:y + rh, x:x + rw]))
+    return Change(local, rw * rh, total, mask.size, region)
