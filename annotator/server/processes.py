@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -316,6 +317,20 @@ class SeaweedProcess(Proc):
                 last = exc
                 time.sleep(0.2)
         raise ProcessError(f"SeaweedFS did not become writable: {last}\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        # ``weed mini`` leaves its gRPC services' local sockets in the system's temporary
+        # folder (named after their ports; only this user can connect): remove ours.
+        ports = {*self.ports.values()}
+        if "admin.port" in self.ports:  # the admin's gRPC port is its HTTP port + 10000
+            ports.add(self.ports["admin.port"] + 10000)
+        tmp = Path(tempfile.gettempdir())
+        for port in ports:
+            for sock in tmp.glob(f"seaweedfs-*-{port}.sock"):
+                with contextlib.suppress(OSError):
+                    if sock.is_socket() and sock.stat().st_uid == os.getuid():
+                        sock.unlink()
 
     def shell(self, commands: str, timeout: float = 120) -> str:
         """Run ``weed shell`` commands against this store (over mutually authenticated
