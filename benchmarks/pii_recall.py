@@ -1,726 +1,145 @@
-"""PII recall of the redaction suggestions on synthetic application screens (issue 5).
+"""PII recall of the redaction suggestions on synthetic application screens, measured in ink.
 
-Renders 1920x1080 screens with Qt offscreen that look like real applications (forms,
-terminals, mail clients, spreadsheets, developer settings), in light and dark themes, with
-text of 12 to 24 px.  The values planted on them and the clean words around them come from
-the corpora in benchmarks/data/ (pii.json, negatives.json, clean_text.txt,
-contributor.json), written independently of the detectors.  The screens are H.264-encoded
-with the recorder's encoder and settings (annotator.bundle.video.VideoEncoder) and
-decoded back with annotator.media.video.VideoReader, so OCR sees what it sees in a real
-recording.
+The screens (benchmarks/pii_screens.py, pii_edge_screens.py) are 1920x1080 pictures of
+forms, terminals, mail clients, spreadsheets, developer settings and the hard placements
+(values flush against field edges, in table cells, after a label with one space, right-
+aligned and centred, a terminal at 12-14 px), light and dark, text of 12 to 24 px, drawn
+with Qt offscreen; the planted values come from committed corpora written independently of
+the detectors.  They become a recording (one screen a second, H.264 with the recorder's
+encoder and settings), the suggestions are made on the decoded frames, and the recording is
+rendered with them by the real renderer (``render_video``: padding, alignment to the codec's
+blocks, timing), with a magenta fill that no text on the screens has.
 
-Scores, for annotator's suggestions and, as the reference, for presidio-image-redactor run
-offline on the same decoded frames:
+Scores, on the decoded rendered output:
 
-- recall: the fraction of planted structured-PII boxes (ink boxes from Qt's glyph outlines)
-  covered at least 98 % by the union of suggested rectangles, separately for 12 px text and
-  for 14 px and larger (targets: 95 % and 99 %); the contributor's deny-list separately
-  (target 100 %);
-- clean words suggested: the fraction of clean words (UI text and hard negatives: hashes,
-  UUIDs, versions, order numbers, dates, prices...) whose box is covered at least 25 % by
-  suggestions (target at most 5 %);
-- seconds per frame (target under 1.5 on 2 cores), wall time, one frame after the other.
+- in ink (the figure that counts): a planted value is covered only when every one of its
+  glyph pixels (known from the generator: the pixels its characters raise) is fill in the
+  output.  Reported: the share of values fully covered, at 12 px and at 14 px and more
+  (targets 95 % and 99 %), the contributor's deny-list separately; of the values found (at
+  least one glyph pixel filled), the share of their glyph pixels left readable (target under
+  0.1 %); over-coverage: the filled area over each found value's glyph box (median, p90);
+- in boxes (the earlier figure, reported separately): a value counts when the union of the
+  suggested rectangles covers 98 % of its ink box;
+- clean words suggested: the share of clean words (UI text, and hard negatives such as
+  hashes, UUIDs, versions, order numbers, dates and prices) whose box is covered at least
+  25 % by suggested rectangles (target at most 5 %);
+- seconds per frame (target under 1.5 on 2 cores), wall time, one frame after the other,
+  with the machine as it is (the load average is written down) and, with ``--load K``, again
+  on ``--load-frames`` frames while K processes keep the cores busy.
 
-Run:  .venv/bin/python benchmarks/pii_recall.py [--screens 200] [--engines ours,presidio]
-presidio-image-redactor is optional (pip install presidio-image-redactor in the venv); it is
-run with no network: a blank spaCy pipeline saved to disk and passed by path, tldextract
-given no suffix-list URLs, and sockets blocked while it runs.
+    .venv/bin/python benchmarks/pii_recall.py [--screens 200] [--engines ours,presidio]
+                                              [--load 2 --load-frames 20]
+
+presidio-image-redactor is the optional reference (benchmarks/presidio_ref.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
+import multiprocessing
 import os
-import random
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-DATA = Path(__file__).resolve().parent / "data"
+from pii_screens import Corpora, H, Screen, W, render_screens  # noqa: E402
+
 OUT = Path(__file__).resolve().parent / "out"
-W, H = 1920, 1080
-SIZES = [12, 12, 12, 14, 16, 18, 20, 22, 24]  # px; a third of the screens at 12 px
-APPS = ["form", "terminal", "mail", "sheet", "keys"]
-STRUCTURED = ("email", "phone", "card", "iban", "ipv4", "ipv6", "ssn", "nino", "aws_key",
-              "aws_secret", "github_token", "openai_key", "slack_token", "jwt",
-              "generic_secret", "credential_url", "token_url")
-COVER_PII = 0.98  # a planted box counts as found when this fraction of it is covered
+FILL = (255, 0, 255)  # magenta: no text on the screens has it
+FILL_TOLERANCE = 40  # levels of Y, U and V: decoded fill (plain text is 80+ away in U/V)
+COVER_PII = 0.98  # the box measure: a planted box counts when this fraction is covered
 COVER_CLEAN = 0.25  # a clean word counts as suggested when this fraction of it is covered
+SCREEN_US = 1_000_000
+TARGETS = {"ink_14px_up": 0.99, "ink_12px": 0.95, "deny_list": 1.0,
+           "uncovered_pixels_of_found": 0.001, "clean_all": 0.05, "s_per_frame": 1.5}
 
 
-# -- corpora ----------------------------------------------------------------------------------
+# -- the screens as a recording -----------------------------------------------------------------
 
-@dataclass
-class Corpora:
-    pii: dict[str, list[str]]
-    labels: dict[str, list[str]]
-    negatives: dict[str, list[str]]
-    clean: dict[str, list[str]]
-    deny: list[str]
+def write_bundle(screens: list[Screen], folder: Path) -> list[int]:
+    """A recording of the screens, one a second (the recorder's encoder and settings), as
+    the renderer reads it.  Returns the frames' pts."""
+    import cv2
 
-    @classmethod
-    def load(cls) -> Corpora:
-        p = json.loads((DATA / "pii.json").read_text())
-        clean: dict[str, list[str]] = defaultdict(list)
-        section = "misc"
-        for line in (DATA / "clean_text.txt").read_text().splitlines():
-            line = line.rstrip()
-            if not line or line.startswith("#"):
-                continue
-            if line.startswith("[") and line.endswith("]"):
-                section = line[1:-1]
-                continue
-            clean[section].append(line)
-        deny = json.loads((DATA / "contributor.json").read_text())["deny_list"]
-        return cls(p["values"], p["labels"], json.loads((DATA / "negatives.json").read_text()),
-                   dict(clean), deny)
-
-
-# -- what was drawn where --------------------------------------------------------------------
-
-@dataclass
-class Item:
-    text: str
-    box: tuple[int, int, int, int]  # x, y, w, h of the ink
-    px: int
-    category: str  # "pii" (structured), "deny" (contributor's deny-list), "clean", "negative"
-    kind: str  # the PII kind, the negative kind, or the clean section
-
-
-@dataclass
-class Screen:
-    index: int
-    app: str
-    theme: str
-    px: int
-    items: list[Item] = field(default_factory=list)
-    image: np.ndarray | None = None  # rendered RGB (before encoding)
-
-
-THEMES = {
-    "light": dict(bg=(255, 255, 255), panel=(243, 244, 246), chrome=(228, 230, 235),
-                  border=(200, 204, 210), text=(28, 30, 34), muted=(96, 100, 108),
-                  accent=(37, 99, 235), input=(255, 255, 255), select=(219, 234, 254),
-                  head=(236, 238, 242), ok=(22, 128, 61), warn=(180, 83, 9),
-                  term_bg=(250, 250, 250), term_fg=(36, 36, 36), prompt=(22, 128, 61)),
-    "light2": dict(bg=(250, 249, 246), panel=(237, 235, 230), chrome=(222, 219, 212),
-                   border=(190, 186, 178), text=(45, 42, 38), muted=(110, 104, 96),
-                   accent=(158, 60, 14), input=(255, 255, 255), select=(253, 230, 138),
-                   head=(230, 227, 220), ok=(21, 128, 61), warn=(190, 18, 60),
-                   term_bg=(253, 246, 227), term_fg=(88, 110, 117), prompt=(133, 153, 0)),
-    "dark": dict(bg=(30, 30, 30), panel=(37, 37, 38), chrome=(51, 51, 51),
-                 border=(70, 70, 70), text=(212, 212, 212), muted=(150, 150, 150),
-                 accent=(86, 156, 214), input=(45, 45, 45), select=(38, 79, 120),
-                 head=(45, 45, 48), ok=(106, 153, 85), warn=(206, 145, 120),
-                 term_bg=(12, 12, 12), term_fg=(204, 204, 204), prompt=(22, 198, 12)),
-    "dark2": dict(bg=(40, 42, 54), panel=(33, 34, 44), chrome=(25, 26, 33),
-                  border=(68, 71, 90), text=(248, 248, 242), muted=(160, 165, 190),
-                  accent=(139, 233, 253), input=(52, 55, 70), select=(68, 71, 90),
-                  head=(48, 50, 64), ok=(80, 250, 123), warn=(255, 184, 108),
-                  term_bg=(40, 42, 54), term_fg=(248, 248, 242), prompt=(189, 147, 249)),
-}
-SANS = ["DejaVu Sans", "Nimbus Sans", "DejaVu Sans"]
-MONO = ["DejaVu Sans Mono", "Noto Sans Mono", "Nimbus Mono PS"]
-
-
-class Canvas:
-    """A QImage with a painter and the record of every scored string drawn on it."""
-
-    def __init__(self, screen: Screen, theme: dict[str, tuple[int, int, int]],
-                 rng: random.Random) -> None:
-        from PyQt6.QtGui import QColor, QImage, QPainter
-
-        self.screen, self.t, self.rng = screen, theme, rng
-        self.img = QImage(W, H, QImage.Format.Format_RGB32)
-        self.img.fill(QColor(*theme["bg"]))
-        self.p = QPainter(self.img)
-        self.p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        self.p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        self.sans = rng.choice(SANS)
-        self.mono = rng.choice(MONO)
-
-    def font(self, px: int, mono: bool = False, bold: bool = False):
-        from PyQt6.QtGui import QFont
-
-        f = QFont(self.mono if mono else self.sans)
-        f.setPixelSize(px)
-        f.setBold(bold)
-        f.setHintingPreference(QFont.HintingPreference.PreferDefaultHinting)
-        return f
-
-    def rect(self, x, y, w, h, color, border=None, radius=0) -> None:
-        from PyQt6.QtCore import QRectF
-        from PyQt6.QtGui import QColor, QPen
-
-        self.p.setPen(QPen(QColor(*border), 1) if border else QPen(QColor(0, 0, 0, 0)))
-        self.p.setBrush(QColor(*color))
-        if radius:
-            self.p.drawRoundedRect(QRectF(x, y, w, h), radius, radius)
-        else:
-            self.p.drawRect(QRectF(x, y, w, h))
-
-    def hline(self, x0, x1, y, color) -> None:
-        from PyQt6.QtGui import QColor, QPen
-
-        self.p.setPen(QPen(QColor(*color), 1))
-        self.p.drawLine(int(x0), int(y), int(x1), int(y))
-
-    def width(self, text: str, font) -> int:
-        from PyQt6.QtGui import QFontMetrics
-
-        return QFontMetrics(font).horizontalAdvance(text)
-
-    def line_height(self, font) -> int:
-        from PyQt6.QtGui import QFontMetrics
-
-        return QFontMetrics(font).height()
-
-    def text(self, x: float, top: float, parts, font, color=None, *,
-             score: bool = True) -> float:
-        """Draw ``parts`` (a string, or a list of (text, category, kind)) left to right from
-        (x, top); record each clean word and each planted value; return the end x."""
-        from PyQt6.QtCore import QPointF
-        from PyQt6.QtGui import QColor, QFontMetrics, QPainterPath
-
-        if isinstance(parts, str):
-            parts = [(parts, "clean", "ui")]
-        fm = QFontMetrics(font)
-        base = top + fm.ascent()
-        self.p.setFont(font)
-        self.p.setPen(QColor(*(color or self.t["text"])))
-        full = "".join(p[0] for p in parts)
-        self.p.drawText(QPointF(x, base), full)
-        px = font.pixelSize()
-        pos = 0
-        for text, category, kind in parts:
-            if not score or category == "none":
-                pos += len(text)
-                continue
-            if category in ("pii", "deny"):
-                spans = [(pos + len(text) - len(text.lstrip()), text.strip())]
-            else:
-                spans, i = [], 0
-                for word in text.split(" "):
-                    if word:
-                        spans.append((pos + i, word))
-                    i += len(word) + 1
-            for start, word in spans:
-                if not word:
-                    continue
-                x0 = x + fm.horizontalAdvance(full[:start])
-                path = QPainterPath()
-                path.addText(QPointF(x0, base), font, word)
-                r = path.boundingRect()
-                if r.width() <= 0:
-                    continue
-                bx, by = math.floor(r.left()), math.floor(r.top())
-                box = (bx, by, math.ceil(r.right()) - bx, math.ceil(r.bottom()) - by)
-                if box[0] < 0 or box[1] < 0 or box[0] + box[2] > W or box[1] + box[3] > H:
-                    continue  # clipped: not scored
-                self.screen.items.append(Item(word, box, px, category, kind))
-            pos += len(text)
-        return x + fm.horizontalAdvance(full)
-
-    def finish(self) -> np.ndarray:
-        from PyQt6.QtGui import QImage
-
-        self.p.end()
-        img = self.img.convertToFormat(QImage.Format.Format_RGB888)
-        ptr = img.constBits()
-        ptr.setsize(img.sizeInBytes())
-        arr = np.frombuffer(ptr, np.uint8).reshape(H, img.bytesPerLine())[:, :W * 3]
-        return arr.reshape(H, W, 3).copy()
-
-
-class Content:
-    """Draws values from the corpora, without repeating one on a screen."""
-
-    def __init__(self, corpora: Corpora, rng: random.Random) -> None:
-        self.c, self.rng = corpora, rng
-
-    def pii(self, kinds=STRUCTURED) -> tuple[str, str]:
-        kind = self.rng.choice(list(kinds))
-        return kind, self.rng.choice(self.c.pii[kind])
-
-    def label(self, kind: str) -> str:
-        return self.rng.choice(self.c.labels.get(kind, ["Value"]))
-
-    def neg(self, kinds=None) -> tuple[str, str]:
-        kinds = kinds or list(self.c.negatives)
-        kind = self.rng.choice(kinds)
-        return kind, self.rng.choice(self.c.negatives[kind])
-
-    def clean(self, section: str) -> str:
-        return self.rng.choice(self.c.clean[section])
-
-    def deny(self) -> str:
-        return self.rng.choice(self.c.deny)
-
-
-def P(text: str) -> tuple[str, str, str]:  # noqa: N802 - a clean part
-    return (text, "clean", "ui")
-
-
-def title_bar(cv: Canvas, title: str) -> int:
-    t = cv.t
-    cv.rect(0, 0, W, 34, t["chrome"])
-    f = cv.font(13, bold=True)
-    cv.text((W - cv.width(title, f)) / 2, 9, title, f, t["text"])
-    for i, col in enumerate([(237, 106, 94), (245, 191, 79), (98, 197, 84)]):
-        cv.rect(14 + i * 22, 11, 12, 12, col, radius=6)
-    return 34
-
-
-def menu_bar(cv: Canvas, y: int, words: list[str]) -> int:
-    t = cv.t
-    cv.rect(0, y, W, 28, t["panel"])
-    cv.hline(0, W, y + 27, t["border"])
-    f = cv.font(13)
-    x = 12
-    for w in words:
-        x = cv.text(x, y + 6, w, f, t["text"]) + 22
-    return y + 28
-
-
-def sidebar(cv: Canvas, content: Content, y: int, width: int, px: int, n: int) -> None:
-    t = cv.t
-    cv.rect(0, y, width, H - y, t["panel"])
-    cv.hline(width, width, y, t["border"])
-    f = cv.font(max(12, px - 1))
-    lh = cv.line_height(f) + 12
-    yy = y + 16
-    sections = ["label", "button", "menu", "value"]
-    for i in range(n):
-        if yy + lh > H - 10:
-            break
-        if i == 1:
-            cv.rect(6, yy - 5, width - 12, lh - 2, t["select"], radius=4)
-        cv.text(22, yy, content.clean(cv.rng.choice(sections)), f, t["text"] if i else t["accent"])
-        yy += lh
-
-
-# -- applications ------------------------------------------------------------------------------
-
-FORM_PII = ("email", "phone", "card", "iban", "ssn", "nino", "ipv4", "ipv6")
-
-
-def app_form(cv: Canvas, content: Content, px: int) -> None:
-    t, rng = cv.t, cv.rng
-    y = title_bar(cv, rng.choice(["Customer record - Contoso CRM", "Checkout - Fabrikam Store",
-                                  "Employee profile - People Hub", "New supplier - Northwind ERP"]))
-    y = menu_bar(cv, y, content.c.clean["menu"][:8])
-    side = 240
-    sidebar(cv, content, y, side, 14, 14)
-    f = cv.font(px)
-    fb = cv.font(px + 6, bold=True)
-    x0 = side + 40
-    yy = y + 24
-    cv.text(x0, yy, rng.choice(["Account details", "Billing information", "Personal details",
-                                "Supplier details"]), fb)
-    yy += cv.line_height(fb) + 18
-    lh = cv.line_height(f)
-    row_h = lh + 22
-    col_w = (W - x0 - 60) // 2
-    label_w = max(cv.width(s, f) for s in ["Social Security No.", "Payment terms"]) + 24
-    fields: list[tuple[str, list]] = []
-    nrows = max(6, min(16, (H - yy - 160) // row_h))
-    for _ in range(nrows * 2):
-        r = rng.random()
-        if r < 0.45:
-            kind, val = content.pii(FORM_PII)
-            fields.append((content.label(kind), [(val, "pii", kind)]))
-        elif r < 0.52:
-            fields.append((rng.choice(["Name", "Address", "Account holder", "Trust"]),
-                           [(content.deny(), "deny", "deny_list")]))
-        elif r < 0.8:
-            kind, val = content.neg(["order_number", "date", "price", "number", "version"])
-            fields.append((content.clean("label"), [(val, "negative", kind)]))
-        else:
-            fields.append((content.clean("label"), [P(content.clean("value"))]))
-    i = 0
-    for col in range(2):
-        yy2 = yy
-        for _ in range(nrows):
-            if i >= len(fields) or yy2 + row_h > H - 120:
-                break
-            label, parts = fields[i]
-            i += 1
-            cx = x0 + col * (col_w + 40)
-            cv.text(cx, yy2 + 11, label, f, t["muted"])
-            bx = cx + label_w
-            bw = col_w - label_w
-            value_w = sum(cv.width(p[0], f) for p in parts)
-            if value_w > bw - 20:
-                continue
-            cv.rect(bx, yy2 + 2, bw, lh + 16, t["input"], border=t["border"], radius=4)
-            cv.text(bx + 10, yy2 + 10, parts, f)
-            yy2 += row_h
-    by = H - 90
-    fbtn = cv.font(max(13, px - 1))
-    bx = W - 60
-    for label in ["Save changes", "Cancel"]:
-        w = cv.width(label, fbtn) + 36
-        bx -= w + 14
-        cv.rect(bx, by, w, cv.line_height(fbtn) + 16, t["accent"] if label == "Save changes"
-                else t["panel"], border=t["border"], radius=5)
-        cv.text(bx + 18, by + 8, label, fbtn,
-                (255, 255, 255) if label == "Save changes" else t["text"])
-
-
-def app_terminal(cv: Canvas, content: Content, px: int) -> None:
-    t, rng = cv.t, cv.rng
-    cv.rect(0, 0, W, H, t["term_bg"])
-    y = title_bar(cv, rng.choice(["dev@build-01: ~/billing", "Terminal", "ops@web-3: /srv/app",
-                                  "zsh - deploy"]))
-    f = cv.font(px, mono=True)
-    lh = cv.line_height(f) + 2
-    cw = cv.width("M", f)
-    max_chars = (W - 40) // cw
-    yy = y + 10
-    fg = t["term_fg"]
-    user = rng.choice(["dev@build-01", "ops@web-3", "alex@laptop"])
-
-    def prompt(cmd: str, parts=None) -> None:
-        nonlocal yy
-        x = cv.text(16, yy, [(f"{user}:~/app$ ", "clean", "prompt")], f, t["prompt"])
-        cv.text(x, yy, parts or [P(cmd)], f, fg)
-        yy += lh
-
-    def line(parts) -> None:
-        nonlocal yy
-        cv.text(16, yy, parts, f, fg)
-        yy += lh
-
-    def fits(parts, extra: int = 20) -> bool:
-        return sum(len(p[0]) for p in parts) + extra <= max_chars
-
-    env_kinds = ("aws_key", "aws_secret", "github_token", "openai_key", "slack_token",
-                 "generic_secret", "credential_url", "jwt")
-    while yy + lh * 3 < H - 10:
-        block = rng.randrange(7)
-        if block == 0:  # environment
-            prompt("env | grep -E 'KEY|TOKEN|SECRET|URL'")
-            for _ in range(rng.randrange(2, 5)):
-                kind, val = content.pii(env_kinds)
-                name = content.label(kind).split()[0].rstrip("=:")
-                name = name if name.isupper() else {"aws_key": "AWS_ACCESS_KEY_ID",
-                                                    "aws_secret": "AWS_SECRET_ACCESS_KEY"}.get(kind, "API_TOKEN")
-                parts = [(f"{name}=", "clean", "env"), (val, "pii", kind)]
-                if fits(parts):
-                    line(parts)
-        elif block == 1:  # git log
-            prompt("git log --oneline -n 5")
-            for _ in range(rng.randrange(3, 6)):
-                _, sha = content.neg(["short_sha"])
-                line([(sha, "negative", "short_sha"), P(" " + content.clean("sentence")[:60].rstrip(" ."))])
-        elif block == 2:  # ip addr
-            prompt("ip -br addr")
-            for _ in range(rng.randrange(2, 4)):
-                _, v4 = content.pii(["ipv4"])
-                _, v6 = content.pii(["ipv6"])
-                parts = [P(rng.choice(["eth0", "wlan0", "ens3", "docker0"]) + "  UP  "),
-                         (v4, "pii", "ipv4"), P("/24  "), (v6, "pii", "ipv6"), P("/64")]
-                if fits(parts):
-                    line(parts)
-        elif block == 3:  # requests
-            kind, url = content.pii(["token_url", "credential_url"])
-            parts = [P("curl -s "), (url, "pii", kind)]
-            if fits(parts):
-                prompt("", parts)
-                line([P(content.clean("terminal"))])
-        elif block == 4:  # package install with versions and hashes
-            prompt("pip install -r requirements.txt")
-            for _ in range(rng.randrange(2, 4)):
-                _, ver = content.neg(["version"])
-                if " " in ver:
-                    continue
-                line([P("Collecting "), P(rng.choice(["requests", "numpy", "django", "flask"]) + "=="),
-                      (ver, "negative", "version")])
-            _, h = content.neg(["sha256"])
-            parts = [P("  Downloading wheel sha256:"), (h, "negative", "sha256")]
-            if fits(parts):
-                line(parts)
-        elif block == 5:  # logs with ids and dates
-            for _ in range(rng.randrange(2, 5)):
-                _, d = content.neg(["date"])
-                _, u = content.neg(["uuid"])
-                parts = [(d, "negative", "date"), P(" INFO request "), (u, "negative", "uuid"),
-                         P(" " + rng.choice(["completed", "queued", "retried"]))]
-                if fits(parts):
-                    line(parts)
-        else:
-            line([P(content.clean("terminal"))])
-            if rng.random() < 0.5:
-                kind, val = content.pii(["email", "phone", "ipv4", "ssn"])
-                parts = [P(rng.choice(["user: ", "owner: ", "contact: ", "from "])), (val, "pii", kind)]
-                line(parts)
-        yy += 2
-
-
-def app_mail(cv: Canvas, content: Content, px: int) -> None:
-    t, rng = cv.t, cv.rng
-    y = title_bar(cv, rng.choice(["Inbox - Mail", "Inbox (12) - Thunderbird", "Mail - Outlook"]))
-    y = menu_bar(cv, y, ["File", "Edit", "View", "Go", "Message", "Tools", "Help"])
-    folders = 220
-    sidebar(cv, content, y, folders, 13, 10)
-    list_w = 560
-    cv.rect(folders, y, list_w, H - y, t["bg"])
-    cv.hline(folders + list_w, folders + list_w, y, t["border"])
-    f = cv.font(px)
-    fb = cv.font(px, bold=True)
-    lh = cv.line_height(f)
-    yy = y + 8
-    i = 0
-    while yy + 2 * lh + 20 < H:
-        if i == 2:
-            cv.rect(folders, yy - 4, list_w, 2 * lh + 18, t["select"])
-        sender = rng.choice(["Billing team", "Build server", "Support", "Newsletter", "Operations"])
-        cv.text(folders + 14, yy, [(sender, "none", "name")], fb if i < 3 else f)
-        _, d = content.neg(["date"])
-        dw = cv.width(d, f)
-        cv.text(folders + list_w - dw - 14, yy, [(d, "negative", "date")], f, t["muted"])
-        subj = content.clean("sentence")
-        while cv.width(subj, f) > list_w - 30 and " " in subj:
-            subj = subj.rsplit(" ", 1)[0]
-        cv.text(folders + 14, yy + lh + 4, subj, f, t["muted"])
-        yy += 2 * lh + 18
-        cv.hline(folders, folders + list_w, yy - 8, t["border"])
-        i += 1
-    x0 = folders + list_w + 30
-    maxw = W - x0 - 30
-    yy = y + 20
-    fh = cv.font(px + 4, bold=True)
-    cv.text(x0, yy, content.clean("sentence")[:50].rstrip(" ."), fh)
-    yy += cv.line_height(fh) + 12
-    _, e1 = content.pii(["email"])
-    sender_parts = [P("From: "), (rng.choice(["Billing team", "A colleague"]), "none", "name"),
-                    P(" <"), (e1, "pii", "email"), P(">")]
-    if rng.random() < 0.3:
-        sender_parts = [P("From: "), (content.c.deny[0], "deny", "deny_list"), P(" <"),
-                        (content.c.deny[1], "deny", "deny_list"), P(">")]
-    cv.text(x0, yy, sender_parts, f, t["muted"])
-    yy += lh + 6
-    _, e2 = content.pii(["email"])
-    cv.text(x0, yy, [P("To: "), (e2, "pii", "email")], f, t["muted"])
-    yy += lh + 6
-    _, d = content.neg(["date"])
-    cv.text(x0, yy, [P("Date: "), (d, "negative", "date")], f, t["muted"])
-    yy += lh + 14
-    cv.hline(x0, W - 30, yy, t["border"])
-    yy += 18
-    inline = ("email", "phone", "card", "iban", "ssn", "nino", "ipv4", "token_url",
-              "github_token", "openai_key", "aws_key", "generic_secret")
-    templates = {
-        "email": [("You can reach me on ", " until Friday."), ("Send the invoice to ", ", thanks.")],
-        "phone": [("You can reach me on ", " until Friday."), ("Call the front desk at ", ".")],
-        "card": [("The card on file is ", ", please update it."), ("Charge ", " for the renewal.")],
-        "iban": [("Please wire the payment to ", " by the end of the month."),
-                 ("Our new account is ", ".")],
-        "ssn": [("My number for the form is ", "."), ("SSN on the application: ", "")],
-        "nino": [("My number for the form is ", "."), ("NI number ", " (for payroll).")],
-        "ipv4": [("Server ", " is down again."), ("Whitelist ", " on the firewall.")],
-        "token_url": [("Use this link: ", ""), ("Report download: ", "")],
-        "github_token": [("The key we used was ", " (rotated since)."), ("CI token: ", "")],
-        "openai_key": [("The key we used was ", " (rotated since)."), ("Use ", " for the demo.")],
-        "aws_key": [("Access key ", " belongs to the build user."), ("The key is ", ".")],
-        "generic_secret": [("The shared secret is ", "."), ("Webhook secret: ", "")],
-    }
-    while yy + lh * 2 < H - 80:
-        r = rng.random()
-        if r < 0.55:
-            kind, val = content.pii(inline)
-            pre, post = rng.choice(templates[kind])
-            parts = [P(pre), (val, "pii", kind), P(post)]
-        elif r < 0.62:
-            parts = [P("Regards, "), (content.deny(), "deny", "deny_list")]
-        elif r < 0.8:
-            kind, val = content.neg(["order_number", "price", "date", "tracking", "number"])
-            parts = [P(rng.choice(["Your order ", "Reference ", "Amount ", "Tracking "])),
-                     (val, "negative", kind), P(rng.choice([" has shipped.", " is confirmed.", "."]))]
-        else:
-            parts = [P(content.clean("sentence"))]
-        if sum(cv.width(p[0], f) for p in parts) <= maxw:
-            cv.text(x0, yy, parts, f)
-            yy += lh + 8
-        else:
-            yy += 1
-
-
-def app_sheet(cv: Canvas, content: Content, px: int) -> None:
-    t, rng = cv.t, cv.rng
-    y = title_bar(cv, rng.choice(["customers.xlsx - Sheets", "Orders Q3 - Spreadsheet",
-                                  "payroll_export.ods - LibreOffice Calc"]))
-    y = menu_bar(cv, y, ["File", "Edit", "View", "Insert", "Format", "Data", "Tools", "Help"])
-    f = cv.font(px)
-    fb = cv.font(px, bold=True)
-    lh = cv.line_height(f)
-    cv.rect(0, y, W, lh + 14, t["panel"])
-    cv.text(60, y + 7, [P("fx"), P("  =SUM(F2:F40)")], f, t["muted"])
-    y += lh + 14
-    cols = [("Order", "neg", "order_number"), ("Date", "neg", "date")]
-    pii_cols = rng.sample(["email", "phone", "iban", "card", "ssn", "ipv4", "nino"], 2)
-    cols += [(content.label(k), "pii", k) for k in pii_cols]
-    cols += [("Amount", "neg", "price"), ("Status", "clean", "value"), ("Version", "neg", "version")]
-    rows = min(30, (H - y - 40) // (lh + 10) - 1)
-    data = []
-    for _ in range(rows):
-        row = []
-        for _, cat, kind in cols:
-            if cat == "neg":
-                row.append((content.neg([kind])[1], "negative", kind))
-            elif cat == "pii":
-                row.append((content.pii([kind])[1], "pii", kind))
-            else:
-                row.append((content.clean("value"), "clean", "value"))
-        data.append(row)
-    widths = [max([cv.width(h, fb)] + [cv.width(r[i][0], f) for r in data]) + 24
-              for i, (h, _, _) in enumerate(cols)]
-    while sum(widths) + 50 > W and len(cols) > 3:
-        cols.pop()
-        widths.pop()
-        data = [r[:len(cols)] for r in data]
-    rh = lh + 10
-    cv.rect(0, y, W, rh, t["head"])
-    x = 50
-    letters = "ABCDEFGHIJKLMNOP"
-    for i, w in enumerate(widths):
-        cv.text(x + w / 2 - 4, y + 5, letters[i], f, t["muted"])
-        x += w
-    y += rh
-    for r in range(rows + 1):
-        yy = y + r * rh
-        if yy + rh > H:
-            break
-        cv.hline(0, W, yy + rh - 1, t["border"])
-        cv.text(12, yy + 5, str(r + 1), f, t["muted"])
-        x = 50
-        for i, w in enumerate(widths):
-            cv.hline(x, x, yy, t["border"])
-            if r == 0:
-                cv.text(x + 8, yy + 5, cols[i][0], fb)
-            else:
-                cell = data[r - 1][i]
-                cv.text(x + 8, yy + 5, [cell], f)
-            x += w
-
-
-def app_keys(cv: Canvas, content: Content, px: int) -> None:
-    t, rng = cv.t, cv.rng
-    y = title_bar(cv, rng.choice(["Developer settings - Console", "API keys - Dashboard",
-                                  ".env - Code Editor"]))
-    y = menu_bar(cv, y, ["File", "Edit", "Selection", "View", "Go", "Run", "Terminal", "Help"])
-    side = 260
-    sidebar(cv, content, y, side, 13, 16)
-    f = cv.font(px)
-    fm = cv.font(px, mono=True)
-    fb = cv.font(px + 4, bold=True)
-    lh = cv.line_height(fm) + 6
-    x0 = side + 30
-    yy = y + 20
-    cv.text(x0, yy, rng.choice(["API keys", "Access tokens", "Secrets"]), fb)
-    yy += cv.line_height(fb) + 14
-    # a table of keys
-    key_kinds = ("aws_key", "github_token", "openai_key", "slack_token", "generic_secret")
-    for _ in range(rng.randrange(3, 6)):
-        name = content.clean(rng.choice(["value", "label"]))
-        kind, key = content.pii(key_kinds)
-        _, d = content.neg(["date"])
-        parts_w = cv.width(key, fm)
-        if x0 + 260 + parts_w + 220 > W:
-            continue
-        cv.text(x0, yy, name[:22], f)
-        cv.text(x0 + 260, yy, [(key, "pii", kind)], fm)
-        cv.text(x0 + 260 + parts_w + 30, yy, [(d, "negative", "date")], f, t["muted"])
-        yy += lh + 8
-        cv.hline(x0, W - 30, yy - 4, t["border"])
-    yy += 16
-    # a config file in an editor
-    cv.rect(x0 - 10, yy, W - x0 - 20, H - yy - 20, t["panel"], border=t["border"])
-    yy += 10
-    n = 1
-    cfg_kinds = ("aws_secret", "jwt", "credential_url", "token_url", "generic_secret",
-                 "slack_token", "email", "ipv4")
-    while yy + lh < H - 30:
-        r = rng.random()
-        if r < 0.45:
-            kind, val = content.pii(cfg_kinds)
-            keyname = rng.choice(["secret", "token", "url", "password", "value", "dsn"])
-            parts = [P(f"{keyname}: "), (val, "pii", kind)]
-        elif r < 0.8:
-            kind, val = content.neg(["uuid", "sha1", "version", "docker_digest", "identifier",
-                                     "date"])
-            parts = [P(rng.choice(["id: ", "commit: ", "version: ", "image: ", "handler: ",
-                                   "updated: "])), (val, "negative", kind)]
-        else:
-            parts = [P("# " + content.clean("sentence"))]
-        cv.text(x0 + 4, yy, f"{n:>3}", fm, t["muted"])
-        if x0 + 70 + sum(cv.width(p[0], fm) for p in parts) < W - 40:
-            cv.text(x0 + 70, yy, parts, fm)
-        yy += lh
-        n += 1
-
-
-APP_FUNCS = {"form": app_form, "terminal": app_terminal, "mail": app_mail, "sheet": app_sheet,
-             "keys": app_keys}
-
-
-def render_screens(n: int, seed: int = 7) -> list[Screen]:
-    from PyQt6.QtGui import QGuiApplication
-
-    _app = QGuiApplication.instance() or QGuiApplication(["pii_recall"])
-    corpora = Corpora.load()
-    screens = []
-    for i in range(n):
-        rng = random.Random(seed * 100_003 + i)
-        app = APPS[i % len(APPS)]
-        theme = rng.choice(list(THEMES))
-        px = rng.choice(SIZES)
-        s = Screen(i, app, theme, px)
-        cv = Canvas(s, THEMES[theme], rng)
-        APP_FUNCS[app](cv, Content(corpora, rng), px)
-        s.image = cv.finish()
-        screens.append(s)
-    return screens
-
-
-def encode_decode(screens: list[Screen], workdir: Path) -> list[np.ndarray]:
-    """Encode the screens as a recording would (the recorder's encoder and settings, one
-    screen a second) and decode them back, frame-accurately, with annotator's reader."""
+    from annotator.bundle import schema
     from annotator.bundle.video import VideoEncoder
+
+    folder.mkdir(parents=True, exist_ok=True)
+    enc = VideoEncoder(folder / schema.VIDEO, W, H, fps=30)
+    pts = []
+    with open(folder / schema.FRAMES, "w") as fh:
+        for i, s in enumerate(screens):
+            t = SCREEN_US * (i + 1)
+            assert s.image is not None
+            enc.encode_i420(cv2.cvtColor(s.image, cv2.COLOR_RGB2YUV_I420), t)
+            pts.append(t)
+            fh.write(json.dumps({"i": i, "t": t, "pts": t, "stored": True, "changed": True,
+                                 "file": schema.VIDEO}) + "\n")
+    enc.close()
+    (folder / schema.EVENTS).write_text("")
+    (folder / schema.WINDOWS).write_text("")
+    duration = SCREEN_US * (len(screens) + 1)
+    (folder / schema.MANIFEST).write_text(json.dumps({
+        "schema_version": 1, "id": "pii-recall", "status": "complete",
+        "started_utc": "2026-01-01T00:00:00+00:00", "duration_us": duration,
+        "capture": {"region": {"x": 0, "y": 0, "width": W, "height": H}, "fps_requested": 30},
+        "video": {"file": schema.VIDEO, **enc.settings}, "pauses": []}))
+    return pts
+
+
+def decode(folder: Path, pts: list[int]) -> list[np.ndarray]:
+    """The recording's frames, decoded as the suggestions see them (RGB)."""
+    from annotator.bundle import schema
     from annotator.media.video import VideoReader
 
-    path = workdir / "screens.mp4"
-    enc = VideoEncoder(path, W, H, fps=30)
-    pts = []
-    for i, s in enumerate(screens):
-        yuv = cv2.cvtColor(s.image, cv2.COLOR_RGB2YUV_I420)
-        enc.encode_i420(yuv, 1_000_000 * (i + 1))
-        pts.append(1_000_000 * (i + 1))
-    enc.close()
-    out = []
-    with VideoReader(path) as r:
-        for f in r.frames_at(pts):
-            out.append(f.rgb)
-    if len(out) != len(screens):
-        raise RuntimeError(f"decoded {len(out)} frames of {len(screens)}")
+    with VideoReader(folder / schema.VIDEO) as r:
+        out = [f.rgb for f in r.frames_at(pts)]
+    if len(out) != len(pts):
+        raise RuntimeError(f"decoded {len(out)} frames of {len(pts)}")
     return out
 
 
-# -- scoring -----------------------------------------------------------------------------------
+def render_output(folder: Path, pts: list[int], rects: list[list[list[int]]], dest: Path
+                  ) -> tuple[list[np.ndarray], list[list[tuple[int, int, int, int]]]]:
+    """Render the recording with each screen's rectangles over that screen's second, and
+    decode the output: per screen, its YUV 4:2:0 picture and the filled rectangles."""
+    from annotator.media.leakcheck import iter_output_frames
+    from annotator.media.render import render_video
+
+    boxes = [{"rect": r, "t_start_us": t, "t_end_us": t, "label": f"screen {i}"}
+             for i, (t, rs) in enumerate(zip(pts, rects, strict=True)) for r in rs
+             if r[2] > 0 and r[3] > 0]
+    end = pts[-1] + SCREEN_US
+    res = render_video(folder, dest, [(0, end)], boxes, fill=FILL)
+    fills: list[list[tuple[int, int, int, int]]] = [[] for _ in pts]
+    for b in res.plan.boxes:
+        if b.fill_rect is not None:
+            fills[int(b.redaction.label.split()[1])].append(b.fill_rect)
+    shown: list[np.ndarray | None] = [None] * len(pts)
+    for of in iter_output_frames(dest, end):
+        i = of.pts // SCREEN_US - 1
+        if 0 <= i < len(pts) and of.pts <= pts[i] + SCREEN_US // 2 < of.end:
+            shown[i] = of.yuv()
+    missing = [i for i, f in enumerate(shown) if f is None]
+    if missing:
+        raise RuntimeError(f"the output shows no frame for screens {missing[:5]}")
+    return [f for f in shown if f is not None], fills
+
+
+# -- scoring ------------------------------------------------------------------------------------
 
 def covered(box: tuple[int, int, int, int], rects: list[list[int]]) -> float:
     """Fraction of ``box`` covered by the union of ``rects`` ([x, y, w, h])."""
@@ -736,43 +155,92 @@ def covered(box: tuple[int, int, int, int], rects: list[list[int]]) -> float:
     return float(m.mean())
 
 
-def _ratio(n: int, d: int) -> float | None:
+def _ratio(n: float, d: float) -> float | None:
     return n / d if d else None
 
 
-def score(screens: list[Screen], rects: list[list[list[int]]]) -> dict[str, Any]:
-    buckets: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+def filled(yuv: np.ndarray, fill_yuv: tuple[int, int, int]) -> np.ndarray:
+    """Bool (H, W): the decoded output shows the fill there."""
+    fy, fu, fv = fill_yuv
+    y = np.abs(yuv[:H].astype(np.int16) - fy) <= FILL_TOLERANCE
+    ch = yuv[H:].reshape(2, H // 2, W // 2).astype(np.int16)
+    c = (np.abs(ch[0] - fu) <= FILL_TOLERANCE) & (np.abs(ch[1] - fv) <= FILL_TOLERANCE)
+    return y & np.repeat(np.repeat(c, 2, axis=0), 2, axis=1)
+
+
+def score(screens: list[Screen], rects: list[list[list[int]]],
+          outputs: list[np.ndarray] | None = None,
+          fills: list[list[tuple[int, int, int, int]]] | None = None) -> dict[str, Any]:
+    """Every measure of the module docstring for one engine's rectangles (and, when given,
+    the decoded output rendered with them)."""
+    from annotator.media.render import rgb_to_yuv
+
+    fill_yuv = rgb_to_yuv(FILL)
+    buckets: dict[str, list[float]] = defaultdict(lambda: [0, 0])
     misses: list[dict[str, Any]] = []
     fps: list[dict[str, Any]] = []
-    for s, rs in zip(screens, rects, strict=True):
+    found_px = [0, 0]  # uncovered, total glyph pixels of the values found
+    over: list[float] = []
+    for si, (s, rs) in enumerate(zip(screens, rects, strict=True)):
+        ink = filled(outputs[si], fill_yuv) if outputs is not None else None
         for it in s.items:
             c = covered(it.box, rs)
-            if it.category in ("pii", "deny"):
-                ok = c >= COVER_PII
-                keys = ["deny_list"] if it.category == "deny" else [
-                    "pii_12px" if it.px == 12 else "pii_14px_up", f"kind:{it.kind}",
-                    f"app:{s.app}", f"theme:{s.theme}", f"px:{it.px}"]
-                for k in keys:
-                    buckets[k][0] += ok
-                    buckets[k][1] += 1
-                if not ok and len(misses) < 400:
-                    misses.append({"screen": s.index, "app": s.app, "theme": s.theme,
-                                   "px": it.px, "kind": it.kind, "covered": round(c, 3),
-                                   "box": it.box, "text": it.text})
-            elif any(ch.isalnum() for ch in it.text):  # punctuation alone is no word
-                hit = c >= COVER_CLEAN
-                for k in ["clean_all", "negatives" if it.category == "negative" else "clean_ui",
-                          f"neg:{it.kind}" if it.category == "negative" else "clean_ui_words"]:
-                    buckets[k][0] += hit
-                    buckets[k][1] += 1
-                if hit and len(fps) < 400:
-                    fps.append({"screen": s.index, "kind": it.kind, "px": it.px,
-                                "covered": round(c, 3), "text": it.text})
+            if it.category not in ("pii", "deny"):
+                if any(ch.isalnum() for ch in it.text):  # punctuation alone is no word
+                    hit = c >= COVER_CLEAN
+                    for k in ["clean_all", "negatives" if it.category == "negative"
+                              else "clean_ui"]:
+                        buckets[k][0] += hit
+                        buckets[k][1] += 1
+                    if hit and len(fps) < 400:
+                        fps.append({"screen": s.index, "kind": it.kind, "px": it.px,
+                                    "covered": round(c, 3), "text": it.text})
+                continue
+            size = "12px" if it.px < 14 else "14px_up"  # 12 and 13 px: the 12 px target
+            box_ok = c >= COVER_PII
+            keys = ["deny_list"] if it.category == "deny" else [f"pii_{size}"]
+            for k in keys:
+                buckets["box:" + k][0] += box_ok
+                buckets["box:" + k][1] += 1
+            if ink is None or it.glyph is None or not it.glyph.size:
+                continue
+            gx, gy = it.glyph_at
+            gh, gw = it.glyph.shape
+            on = ink[gy:gy + gh, gx:gx + gw] & it.glyph
+            n, unc = int(it.glyph.sum()), int(it.glyph.sum() - on.sum())
+            ok = unc == 0
+            keys = ["deny_list"] if it.category == "deny" else [
+                f"ink_{size}", f"kind:{it.kind}", f"app:{s.app}", f"px:{it.px}"]
+            for k in keys:
+                buckets[k][0] += ok
+                buckets[k][1] += 1
+            if unc < n:  # found: some of it is filled
+                found_px[0] += unc
+                found_px[1] += n
+                touching = [f for f in (fills or [[]] * len(screens))[si]
+                            if f[0] < gx + gw and gx < f[2] and f[1] < gy + gh and gy < f[3]]
+                if touching:
+                    ax, ay = min(f[0] for f in touching), min(f[1] for f in touching)
+                    area = np.zeros((max(f[3] for f in touching) - ay,
+                                     max(f[2] for f in touching) - ax), bool)
+                    for x0, y0, x1, y1 in touching:
+                        area[y0 - ay:y1 - ay, x0 - ax:x1 - ax] = True
+                    over.append(float(area.sum()) / max(1, gw * gh))
+            if not ok and len(misses) < 400:
+                misses.append({"screen": s.index, "app": s.app, "theme": s.theme,
+                               "px": it.px, "kind": it.kind, "uncovered_px": unc,
+                               "glyph_px": n, "box_covered": round(c, 3), "box": it.box,
+                               "text": it.text})
     rates = {k: {"hit": v[0], "n": v[1], "rate": _ratio(*v)} for k, v in sorted(buckets.items())}
-    return {"rates": rates, "misses": misses, "false_positives": fps}
+    over.sort()
+    return {"rates": rates, "misses": misses, "false_positives": fps,
+            "uncovered_pixels_of_found": _ratio(*found_px), "found_glyph_px": found_px[1],
+            "over_coverage": {"median": over[len(over) // 2] if over else None,
+                              "p90": over[int(0.9 * (len(over) - 1))] if over else None,
+                              "values": len(over)}}
 
 
-# -- engines ---------------------------------------------------------------------------------
+# -- our engine -----------------------------------------------------------------------------------
 
 def _cpu() -> float:
     import resource
@@ -806,123 +274,38 @@ def run_ours(frames: list[np.ndarray], deny: list[str], workers: int,
             "config": {"tesseract": tesseract_version(), "options": asdict(opts)}}
 
 
-PRESIDIO_VENV = OUT / "presidio-venv"
+def _burn(stop: Any) -> None:
+    x = 0
+    while not stop.is_set():
+        for i in range(100_000):
+            x ^= i
 
 
-def run_presidio(frames: list[np.ndarray], deny: list[str], workdir: Path) -> dict[str, Any]:
-    """presidio-image-redactor in its own venv (it requires opencv-python, which would
-    replace the project's opencv-python-headless), as a subprocess on the same frames."""
-    import subprocess
-
-    py = PRESIDIO_VENV / "bin" / "python"
-    if not py.exists():
-        raise RuntimeError(
-            f"presidio is not installed: python3 -m venv {PRESIDIO_VENV} && "
-            f"{PRESIDIO_VENV}/bin/pip install presidio-image-redactor")
-    job = workdir / "presidio-job"
-    job.mkdir(exist_ok=True)
-    for i, f in enumerate(frames):
-        cv2.imwrite(str(job / f"{i:04d}.png"), cv2.cvtColor(f, cv2.COLOR_RGB2BGR))
-    (job / "job.json").write_text(json.dumps({"deny_list": deny, "n": len(frames)}))
-    env = dict(os.environ, OMP_THREAD_LIMIT="1", PYTHONNOUSERSITE="1")
-    subprocess.run([str(py), __file__, "--presidio-worker", str(job)], check=True, env=env)
-    return json.loads((job / "result.json").read_text())
-
-
-def presidio_worker(job: Path) -> None:
-    """Runs inside the presidio venv: no annotator, no Qt, no network."""
-    import socket
-
-    def no_network(*_a: Any, **_k: Any) -> Any:
-        raise RuntimeError("presidio tried to use the network")
-
-    socket.socket.connect = no_network  # type: ignore[method-assign]
-    socket.socket.connect_ex = no_network  # type: ignore[method-assign]
-    socket.create_connection = no_network  # type: ignore[assignment]
-    socket.getaddrinfo = no_network  # type: ignore[assignment]
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-
-    import spacy
-    import tldextract
-    from PIL import Image
-    from spacy.language import Language
-
-    @Language.component("lemma_lower")
-    def lemma_lower(doc):  # privacy.md: restores context words with a blank pipeline
-        for tok in doc:
-            tok.lemma_ = tok.lower_
-        return doc
-
-    model = job / "spacy-blank-en"
-    nlp = spacy.blank("en")
-    nlp.add_pipe("lemma_lower")
-    nlp.to_disk(model)
-    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-    tldextract.extract = offline
-    tldextract.tldextract.TLD_EXTRACTOR = offline
-
-    import presidio_image_redactor
-    from presidio_analyzer import AnalyzerEngine, PatternRecognizer
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_image_redactor import ImageAnalyzerEngine
-
-    spec = json.loads((job / "job.json").read_text())
-    provider = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": str(model)}]})
-    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
-    analyzer.registry.add_recognizer(PatternRecognizer(
-        supported_entity="DENY_LIST", deny_list=spec["deny_list"]))
-    engine = ImageAnalyzerEngine(analyzer_engine=analyzer)
-    rects, walls, cpus = [], [], []
-    for i in range(spec["n"]):
-        img = Image.open(job / f"{i:04d}.png").convert("RGB")
-        c0, t0 = _cpu(), time.perf_counter()
-        res = engine.analyze(img)
-        walls.append(time.perf_counter() - t0)
-        cpus.append(_cpu() - c0)
-        rects.append([[int(r.left), int(r.top), int(r.width), int(r.height)] for r in res])
-        if (i + 1) % 20 == 0:
-            print(f"  presidio: {i + 1}/{spec['n']} frames, {statistics.mean(walls):.2f} s/frame",
-                  file=sys.stderr)
-    import pytesseract
-
-    (job / "result.json").write_text(json.dumps({
-        "rects": rects, "wall_s": walls, "cpu_s": cpus,
-        "config": {"presidio_image_redactor": getattr(presidio_image_redactor, "__version__", "?"),
-                   "tesseract": str(pytesseract.get_tesseract_version()),
-                   "spacy": spacy.__version__, "nlp": "blank en pipeline from a path, "
-                   "lemma=lower component", "score_threshold": 0}}))
+def timed_under_load(frames: list[np.ndarray], deny: list[str], workers: int, load: int,
+                     n: int) -> dict[str, Any]:
+    """Seconds per frame on ``n`` frames while ``load`` processes keep the cores busy."""
+    picked = frames[::max(1, len(frames) // max(1, n))][:n]
+    stop = multiprocessing.Event()
+    procs = [multiprocessing.Process(target=_burn, args=(stop,), daemon=True)
+             for _ in range(load)]
+    for p in procs:
+        p.start()
+    try:
+        time.sleep(1.0)
+        r = run_ours(picked, deny, workers)
+        la = os.getloadavg()[0]
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(5)
+    walls = sorted(r["wall_s"])
+    return {"busy_processes": load, "frames": len(walls), "load_avg_1m_end": la,
+            "s_per_frame_wall": statistics.mean(walls),
+            "s_per_frame_wall_p95": walls[int(0.95 * (len(walls) - 1))],
+            "cpu_s_per_frame": statistics.mean(r["cpu_s"])}
 
 
-def interleaved_speed(frames: list[np.ndarray], deny: list[str], workers: int, workdir: Path,
-                      blocks: int, per_block: int) -> dict[str, Any]:
-    """Time both engines in alternating blocks (ours, presidio, ours, presidio...) over the
-    same frames (spread over the whole set).  Presidio's process start is not counted."""
-    step = max(1, len(frames) // max(1, blocks * per_block))
-    picked = frames[::step][:blocks * per_block]
-    acc: dict[str, dict[str, list[float]]] = {"annotator": {"wall": [], "cpu": []},
-                                              "presidio": {"wall": [], "cpu": []}}
-    for b in range(blocks):
-        chunk = picked[b * per_block:(b + 1) * per_block]
-        if not chunk:
-            break
-        r = run_ours(chunk, deny, workers)
-        acc["annotator"]["wall"] += r["wall_s"]
-        acc["annotator"]["cpu"] += r["cpu_s"]
-        sub = workdir / f"speed-{b}"
-        sub.mkdir(exist_ok=True)
-        p = run_presidio(chunk, deny, sub)
-        acc["presidio"]["wall"] += p["wall_s"]
-        acc["presidio"]["cpu"] += p["cpu_s"]
-    return {n: {"frames": len(v["wall"]), "s_per_frame_wall": statistics.mean(v["wall"]),
-                "cpu_s_per_frame": statistics.mean(v["cpu"])} for n, v in acc.items() if v["wall"]}
-
-
-# -- report ------------------------------------------------------------------------------------
-
-TARGETS = {"pii_14px_up": 0.99, "pii_12px": 0.95, "deny_list": 1.0, "clean_all": 0.05,
-           "s_per_frame": 1.5}
-
+# -- report ---------------------------------------------------------------------------------------
 
 def summarize(name: str, run: dict[str, Any], sc: dict[str, Any]) -> dict[str, Any]:
     r = sc["rates"]
@@ -930,109 +313,145 @@ def summarize(name: str, run: dict[str, Any], sc: dict[str, Any]) -> dict[str, A
     def rate(k: str) -> float | None:
         return r.get(k, {}).get("rate")
 
+    walls = sorted(run["wall_s"])
     return {
         "engine": name,
-        "recall_14px_up": rate("pii_14px_up"), "n_14px_up": r.get("pii_14px_up", {}).get("n"),
-        "recall_12px": rate("pii_12px"), "n_12px": r.get("pii_12px", {}).get("n"),
-        "recall_deny_list": rate("deny_list"),
+        "ink_14px_up": rate("ink_14px_up"), "n_14px_up": r.get("ink_14px_up", {}).get("n"),
+        "ink_12px": rate("ink_12px"), "n_12px": r.get("ink_12px", {}).get("n"),
+        "ink_deny_list": rate("deny_list"),
+        "uncovered_pixels_of_found": sc["uncovered_pixels_of_found"],
+        "over_coverage_median": sc["over_coverage"]["median"],
+        "over_coverage_p90": sc["over_coverage"]["p90"],
+        "box_14px_up": rate("box:pii_14px_up"), "box_12px": rate("box:pii_12px"),
+        "box_deny_list": rate("box:deny_list"),
         "clean_words_suggested": rate("clean_all"), "n_clean": r.get("clean_all", {}).get("n"),
-        "hard_negatives_suggested": rate("negatives"),
-        "ui_words_suggested": rate("clean_ui"),
-        "s_per_frame_wall": statistics.mean(run["wall_s"]),
-        "s_per_frame_wall_p95": sorted(run["wall_s"])[int(0.95 * (len(run["wall_s"]) - 1))],
+        "hard_negatives_suggested": rate("negatives"), "ui_words_suggested": rate("clean_ui"),
+        "s_per_frame_wall": statistics.mean(walls),
+        "s_per_frame_wall_p95": walls[int(0.95 * (len(walls) - 1))],
         "cpu_s_per_frame": statistics.mean(run["cpu_s"]),
     }
 
 
-def pct(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.1f}%"
+def pct(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{100 * x:.{digits}f}%"
 
 
 def print_report(summaries: list[dict[str, Any]], scores: dict[str, dict[str, Any]]) -> None:
-    cols = ["engine", "recall >=14px", "recall 12px", "deny-list", "clean suggested",
-            "hard neg.", "s/frame", "p95 s", "CPU s/frame"]
-    rows = [[s["engine"], pct(s["recall_14px_up"]), pct(s["recall_12px"]),
-             pct(s["recall_deny_list"]), pct(s["clean_words_suggested"]),
+    cols = ["engine", "ink >=14px", "ink 12px", "deny", "unfilled px", "over p50/p90",
+            "box >=14px", "box 12px", "clean sugg.", "hard neg.", "s/frame", "p95", "CPU s"]
+    rows = [[s["engine"], pct(s["ink_14px_up"]), pct(s["ink_12px"]), pct(s["ink_deny_list"]),
+             pct(s["uncovered_pixels_of_found"], 3),
+             "-" if s["over_coverage_median"] is None else
+             f"{s['over_coverage_median']:.1f}/{s['over_coverage_p90']:.1f}x",
+             pct(s["box_14px_up"]), pct(s["box_12px"]), pct(s["clean_words_suggested"]),
              pct(s["hard_negatives_suggested"]), f"{s['s_per_frame_wall']:.2f}",
              f"{s['s_per_frame_wall_p95']:.2f}", f"{s['cpu_s_per_frame']:.2f}"]
             for s in summaries]
-    rows.append(["target", ">= 99%", ">= 95%", "100%", "<= 5%", "", "< 1.5", "", ""])
+    rows.append(["target", ">= 99%", ">= 95%", "100%", "< 0.1%", "", "", "", "<= 5%", "",
+                 "< 1.5", "", ""])
     widths = [max(len(str(r[i])) for r in [cols] + rows) for i in range(len(cols))]
     for r in [cols] + rows:
         print("  " + "  ".join(str(v).ljust(w) for v, w in zip(r, widths, strict=True)))
-    kinds = sorted({k for sc in scores.values() for k in sc["rates"] if k.startswith("kind:")})
-    print("\n  recall by kind (all sizes):")
     names = list(scores)
-    print("  " + "kind".ljust(18) + "".join(n.ljust(18) for n in names))
-    for k in kinds:
-        line = k[5:].ljust(18)
-        for n in names:
-            v = scores[n]["rates"].get(k)
-            line += (f"{pct(v['rate'])} of {v['n']}" if v else "-").ljust(18)
-        print("  " + line)
+    for prefix, title in (("kind:", "fully covered in ink, by kind"),
+                          ("app:", "fully covered in ink, by screen"),
+                          ("px:", "fully covered in ink, by text size")):
+        keys = sorted({k for sc in scores.values() for k in sc["rates"] if k.startswith(prefix)},
+                      key=lambda k: (len(k), k))
+        print(f"\n  {title}:")
+        print("  " + "".ljust(18) + "".join(n.ljust(18) for n in names))
+        for k in keys:
+            line = k[len(prefix):].ljust(18)
+            for n in names:
+                v = scores[n]["rates"].get(k)
+                line += (f"{pct(v['rate'])} of {v['n']}" if v else "-").ljust(18)
+            print("  " + line)
+
+
+def failed_targets(s: dict[str, Any]) -> list[str]:
+    bad = []
+    for key, want, low in (("ink_14px_up", TARGETS["ink_14px_up"], True),
+                           ("ink_12px", TARGETS["ink_12px"], True),
+                           ("uncovered_pixels_of_found", TARGETS["uncovered_pixels_of_found"],
+                            False),
+                           ("clean_words_suggested", TARGETS["clean_all"], False),
+                           ("s_per_frame_wall", TARGETS["s_per_frame"], False)):
+        v = s.get(key)
+        if v is None or (v < want if low else v >= want):
+            bad.append(key)
+    return bad
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--screens", type=int, default=200)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--engines", default="ours,presidio")
-    ap.add_argument("--workers", type=int, default=2, help="OCR threads per frame, one Tesseract engine each (ours)")
+    ap.add_argument("--engines", default="ours")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="OCR threads per frame, one Tesseract engine each (ours)")
     ap.add_argument("--ocr", action="append", default=[], metavar="KEY=VALUE",
                     help="override an OcrOptions field (experiments), e.g. scale=2")
+    ap.add_argument("--load", type=int, default=0, metavar="K",
+                    help="then time ours again while K processes keep the cores busy")
+    ap.add_argument("--load-frames", type=int, default=20, metavar="N")
     ap.add_argument("--speed-blocks", type=int, default=0, metavar="K",
-                    help="then time both engines again in K alternating blocks (A B A B...) "
-                         "on the same frames, so that the load of a shared machine affects "
-                         "both alike")
-    ap.add_argument("--speed-frames", type=int, default=10, metavar="N",
-                    help="frames per block of --speed-blocks")
-    ap.add_argument("--presidio-worker", type=Path, help=argparse.SUPPRESS)
+                    help="then time ours and presidio in K alternating blocks on the same "
+                         "frames (the machine's load affects both alike)")
+    ap.add_argument("--speed-frames", type=int, default=10, metavar="N")
     ap.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = ap.parse_args(argv)
-    if args.presidio_worker:
-        presidio_worker(args.presidio_worker)
-        return 0
     OUT.mkdir(parents=True, exist_ok=True)
     engines = [e for e in args.engines.split(",") if e]
     corpora = Corpora.load()
+    load_start = os.getloadavg()
     t0 = time.perf_counter()
     screens = render_screens(args.screens, args.seed)
     with tempfile.TemporaryDirectory(prefix="pii-recall-") as tmp:
-        frames = encode_decode(screens, Path(tmp))
+        folder = Path(tmp) / "screens"
+        pts = write_bundle(screens, folder)
         for s in screens:
             s.image = None
+        frames = decode(folder, pts)
         print(f"rendered and encoded {len(screens)} screens in {time.perf_counter() - t0:.0f} s",
               file=sys.stderr)
         runs: dict[str, dict[str, Any]] = {}
         for e in engines:
             if e == "ours":
-                overrides = {}
-                for kv in args.ocr:
-                    k, v = kv.split("=", 1)
-                    overrides[k] = json.loads(v)
+                overrides = {k: json.loads(v) for k, v in (kv.split("=", 1) for kv in args.ocr)}
                 runs["annotator"] = run_ours(frames, corpora.deny, args.workers, overrides)
             elif e == "presidio":
+                from presidio_ref import run_presidio
+
                 runs["presidio"] = run_presidio(frames, corpora.deny, Path(tmp))
             else:
                 ap.error(f"unknown engine {e}")
+        load_after = os.getloadavg()
+        loaded = None
+        if args.load and "annotator" in runs:
+            loaded = timed_under_load(frames, corpora.deny, args.workers, args.load,
+                                      args.load_frames)
         speed = None
-        if args.speed_blocks and "presidio" in engines and "ours" in engines:
-            speed = interleaved_speed(frames, corpora.deny, args.workers, Path(tmp),
-                                      args.speed_blocks, args.speed_frames)
-    if "presidio" in runs:
-        # Presidio fills the OCR word boxes exactly; ours are padded by a few pixels (as
-        # privacy.md asks).  Score Presidio padded the same way too, so that the difference
-        # in recall is not only the padding.
-        from annotator.redaction.suggest import PAD_PX
+        if args.speed_blocks and {"ours", "presidio"} <= set(engines):
+            from presidio_ref import interleaved_speed
 
-        pr = runs["presidio"]
-        runs[f"presidio +{PAD_PX}px"] = dict(pr, rects=[
-            [[x - PAD_PX, y - PAD_PX, w + 2 * PAD_PX, h + 2 * PAD_PX] for x, y, w, h in rs]
-            for rs in pr["rects"]])
-    scores = {n: score(screens, r["rects"]) for n, r in runs.items()}
+            speed = interleaved_speed(run_ours, frames, corpora.deny, args.workers, Path(tmp),
+                                      args.speed_blocks, args.speed_frames)
+        del frames
+        scores = {}
+        for name, r in runs.items():
+            outputs, fills = render_output(folder, pts, r["rects"], Path(tmp) / f"{name}.mp4")
+            scores[name] = score(screens, r["rects"], outputs, fills)
+            del outputs
     summaries = [summarize(n, runs[n], scores[n]) for n in runs]
     print()
     print_report(summaries, scores)
+    print(f"\n  load average (1 min) at the start {load_start[0]:.2f}, after the timed run "
+          f"{load_after[0]:.2f}")
+    if loaded:
+        print(f"  under load ({loaded['busy_processes']} busy processes, load "
+              f"{loaded['load_avg_1m_end']:.1f}): {loaded['s_per_frame_wall']:.2f} s/frame, "
+              f"p95 {loaded['s_per_frame_wall_p95']:.2f}, {loaded['cpu_s_per_frame']:.2f} CPU s "
+              f"({loaded['frames']} frames)")
     if speed:
         print("\n  speed, alternating blocks on the same frames (same machine load for both):")
         for name, v in speed.items():
@@ -1041,30 +460,31 @@ def main(argv: list[str] | None = None) -> int:
     items = [it for s in screens for it in s.items]
     result = {
         "benchmark": "pii_recall", "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "screens": len(screens), "seed": args.seed, "size": [W, H],
-        "cores": os.cpu_count(), "load_avg_1m": os.getloadavg()[0],
+        "screens": len(screens), "seed": args.seed, "size": [W, H], "cores": os.cpu_count(),
+        "load_avg_start": load_start, "load_avg_after_timing": load_after,
         "planted": {"pii": sum(i.category == "pii" for i in items),
                     "deny": sum(i.category == "deny" for i in items),
                     "clean_ui_words": sum(i.category == "clean" for i in items),
                     "hard_negatives": sum(i.category == "negative" for i in items)},
-        "apps": dict(sorted(defaultdict(int, {a: sum(s.app == a for s in screens) for a in APPS}).items())),
-        "coverage_rule": {"pii_found_if_covered": COVER_PII, "clean_suggested_if_covered": COVER_CLEAN},
-        "targets": TARGETS,
-        "summary": summaries,
+        "apps": dict(sorted(defaultdict(int, {a: sum(s.app == a for s in screens)
+                                              for a in {s.app for s in screens}}).items())),
+        "rules": {"fill": FILL, "fill_tolerance": FILL_TOLERANCE,
+                  "box_measure_cover": COVER_PII, "clean_suggested_if_covered": COVER_CLEAN},
+        "targets": TARGETS, "summary": summaries, "under_load": loaded,
         "speed_interleaved": speed,
         "engines": {n: {"config": runs[n].get("config"), "rates": scores[n]["rates"],
+                        "over_coverage": scores[n]["over_coverage"],
                         "misses": scores[n]["misses"][:200],
                         "false_positives": scores[n]["false_positives"][:200]}
                     for n in runs},
     }
     path = OUT / f"pii_recall-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=1))
+    path.write_text(json.dumps(result, indent=1, default=str))
     print(f"\n  written {path}")
-    if args.check:
-        ours = next((s for s in summaries if s["engine"] == "annotator"), None)
-        if ours and (ours["recall_14px_up"] < 0.99 or ours["recall_12px"] < 0.95
-                     or ours["clean_words_suggested"] > 0.05 or ours["s_per_frame_wall"] >= 1.5):
-            return 1
+    ours = next((s for s in summaries if s["engine"] == "annotator"), None)
+    if args.check and ours and failed_targets(ours):
+        print("  targets missed: " + ", ".join(failed_targets(ours)))
+        return 1
     return 0
 
 
