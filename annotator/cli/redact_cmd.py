@@ -1,4 +1,5 @@
-"""``annotator redact DIR --suggest`` and ``annotator render DIR --out FILE``."""
+"""``annotator redact DIR --suggest`` (suggestions, offline) and ``annotator redact DIR
+--grow BOX`` (a box grown over the text under it, as the leak check's fragments ask)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,11 @@ from pathlib import Path
 def add_parser(sub: argparse._SubParsersAction) -> str:
     p = sub.add_parser("redact", help="find redaction suggestions (offline OCR and detectors)")
     p.add_argument("dir", type=Path)
-    p.add_argument("--suggest", action="store_true", required=True,
+    p.add_argument("--suggest", action="store_true",
                    help="add suggestions (written to suggestions.json in the recording)")
+    p.add_argument("--grow", action="append", default=[], metavar="BOX",
+                   help="grow the box BOX (its id, as the leak check names it) over the text "
+                   "it touches on every frame of its time range: one undoable edit")
     p.add_argument("--no-ocr", action="store_true", help="only typed text and window titles")
     p.add_argument("--accept-all", action="store_true",
                    help="accept every suggestion as a redaction (one undoable edit)")
@@ -20,6 +24,35 @@ def add_parser(sub: argparse._SubParsersAction) -> str:
                    help="also look for this text (your name, e-mail, address...)")
     p.add_argument("--json", action="store_true")
     return "redact"
+
+
+def grow_boxes(folder: Path, ids: list[str]) -> list[str]:
+    """Grow each named box over its text (``boxfit.grow_to_text``), one undoable edit each;
+    returns what was done, one line per box."""
+    from annotator.edits import EditSession
+    from annotator.errors import AnnotatorError
+    from annotator.redaction.boxfit import grow_to_text
+    from annotator.steps import load_or_derive
+
+    said = []
+    doc = load_or_derive(folder)
+    with EditSession.open(folder, steps=doc.steps) as session:
+        by_id = {r["id"]: r for r in session.edits.redactions}
+        for rid in ids:
+            r = by_id.get(rid)
+            if r is None or r.get("kind") != "box":
+                raise AnnotatorError(f"There is no box redaction {rid!r} in {folder}.",
+                                     "Give the id the leak check names (r-...).")
+            if r["rect"] == "full":
+                said.append(f"{rid} covers the whole frame already.")
+                continue
+            new = grow_to_text(folder, r["rect"], r["t_start_us"], r["t_end_us"])
+            if list(new) == list(r["rect"]):
+                said.append(f"{rid} already holds all the text it touches.")
+                continue
+            session.update_box(rid, rect=list(new), name="Grow redaction to its text")
+            said.append(f"Grew {rid} from {r['rect']} to {list(new)} (undo in the editor).")
+    return said
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,6 +63,15 @@ def run(args: argparse.Namespace) -> int:
     from annotator.steps import load_or_derive
     from annotator.workspace import Workspace
 
+    if args.grow:
+        for line in grow_boxes(args.dir, args.grow):
+            print(line)
+        if not args.suggest:
+            return 0
+    elif not args.suggest:
+        print("annotator redact: give --suggest (find suggestions) or --grow BOX.",
+              file=sys.stderr)
+        return 2
     ws = Workspace.open(args.workspace)
     deny = [*ws.personal_deny_list(), *args.deny]
     doc = load_or_derive(args.dir)

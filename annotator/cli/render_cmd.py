@@ -1,17 +1,21 @@
 """``annotator render DIR --out FILE``: burn in, then leak-check (exit 1 if anything leaks).
 
 The leak check includes the OCR scan of the output (annotator.redaction.leakscan): every
-detected secret and every string you redacted must be absent.  Each finding is listed with
-its text; ``--accept TEXT`` records that text as not sensitive (an undoable ``allow`` entry in
-the recording's edits, which travels with the submission) before rendering, and
-``--withdraw-accept TEXT`` removes such an entry.  Without Tesseract the check says "not
-checked" and the exit status is 1 (fail closed).
+detected secret and every string you redacted must be absent; and the look for pieces of
+what the boxes hide next to them (annotator.redaction.fragments).  Each finding is listed
+with its text; ``--accept TEXT`` records that text as not sensitive (an undoable ``allow``
+entry in the recording's edits, which travels with the submission) before rendering, and
+``--withdraw-accept TEXT`` removes such an entry.  A fragment is accepted by its key
+(``--accept r-1a2b3c4d5e:right``: the box and the side), or fixed with ``annotator redact DIR
+--grow r-1a2b3c4d5e``.  Without Tesseract the check says "not checked" and the exit status is
+1 (fail closed).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -36,6 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> str:
     return "render"
 
 
+_FRAGMENT_KEY = re.compile(r"(?:r-[0-9a-f]+|box\d+):(?:left|right|top|bottom)")
+FRAGMENT_DETECTOR = "fragment"  # annotator.redaction.fragments.DETECTOR (no heavy import)
+
+
 def _record_allow(folder: Path, accept: list[str], detector: str | None,
                   withdraw: list[str]) -> list[str]:
     from annotator.edits import EditSession
@@ -57,9 +65,10 @@ def _record_allow(folder: Path, accept: list[str], detector: str | None,
                 session.remove_allow(e["id"])
             said.append(f"Withdrew the acceptance of {text!r}.")
         for text in accept:
-            session.allow_leak_item(text, detector)
+            det = FRAGMENT_DETECTOR if _FRAGMENT_KEY.fullmatch(text.strip()) else detector
+            session.allow_leak_item(text.strip() if det == FRAGMENT_DETECTOR else text, det)
             said.append(f"Accepted {text!r} as not sensitive"
-                        + (f" (detector {detector})" if detector else "") + ".")
+                        + (f" (detector {det})" if det else "") + ".")
     return said
 
 
@@ -101,15 +110,20 @@ def run(args: argparse.Namespace) -> int:
     if blocking:
         print(f"\n{len(blocking)} item(s) block the submission:")
         for i in blocking:
-            text = f": {i['text']!r}" if "text" in i else ""
+            text = f": {i['text']!r}" if i.get("text") else ""
             print(f"  - [{i.get('detector') or i['check']}] {i['description']}{text}")
+            if i.get("check") == "fragments":
+                grow = (f"annotator redact {args.dir} --grow {i['box_id']}, or "
+                        if i.get("box_id") else "")
+                print(f"      fix: {grow}accept it: --accept {i['key']}")
         if any(i["acceptable"] for i in blocking):
             print("Hide them (a box in the editor, or a mask), or, if one is not sensitive, "
                   f"accept it: annotator render {args.dir} --out {args.out} --accept TEXT")
     if allowed:
         print(f"\n{len(allowed)} item(s) accepted as not sensitive:")
         for i in allowed:
-            print(f"  - [{i.get('detector')}] {i.get('text')!r}")
+            what = f"{i['key']} ({i.get('text')!r})" if i.get("key") else repr(i.get("text"))
+            print(f"  - [{i.get('detector')}] {what}")
     if check.passed:
         print("\nThe leak check passed.")
     return 0 if check.passed else 1

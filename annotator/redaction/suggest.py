@@ -59,6 +59,7 @@ import cv2
 import numpy as np
 
 from annotator.jobs import Progress
+from annotator.redaction import ink
 from annotator.redaction.detect import Detector, Span
 from annotator.redaction.ocr import (
     OcrOptions,
@@ -197,6 +198,8 @@ class Hit:
     score: float
     text: str
     reason: str
+    seed: tuple[int, int, int, int] | None = None  # the words' box, before padding
+    rows: tuple[int, int] | None = None  # the OCR line's rows (top, bottom)
 
 
 def _clamp(x0: int, y0: int, x1: int, y1: int, size: tuple[int, int] | None
@@ -255,15 +258,17 @@ def analyze_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_P
                 w = lines[li].words[wi]
                 per_line.setdefault(li, []).append((w, *_part_of_word(w, s, e, span)))
             k += 1
-        for ws in per_line.values():
-            x0 = int(min(a for _, a, _ in ws)) - pad
-            y0 = min(w.y for w, _, _ in ws) - pad
-            x1 = int(np.ceil(max(b for _, _, b in ws))) + pad
-            y1 = max(w.y + w.h for w, _, _ in ws) + pad
-            rect = _clamp(x0, y0, x1, y1, size)
+        for li, ws in per_line.items():
+            x0 = int(min(a for _, a, _ in ws))
+            y0 = min(w.y for w, _, _ in ws)
+            x1 = int(np.ceil(max(b for _, _, b in ws)))
+            y1 = max(w.y + w.h for w, _, _ in ws)
+            rect = _clamp(x0 - pad, y0 - pad, x1 + pad, y1 + pad, size)
             if rect[2] and rect[3]:
                 hits.append(Hit(rect, span.kind, span.score,
-                                " ".join(w.text for w, _, _ in ws), span.reason))
+                                " ".join(w.text for w, _, _ in ws), span.reason,
+                                seed=_clamp(x0, y0, x1, y1, size),
+                                rows=(lines[li].top, lines[li].bottom)))
     return hits, _reread_regions(lines, text, index, spans, size)
 
 
@@ -328,6 +333,31 @@ def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int
     return [r for r in out if r[2] > 0 and r[3] > 0]
 
 
+def follow_ink(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, tuple[int, int]]]
+               ) -> list[Hit]:
+    """Each hit's box grown over the text run it belongs to and padded in proportion to the
+    text height (``ink.grow``), on the piece of the frame that holds it (an image and its
+    offset in the frame: the whole frame, or a band that was read)."""
+    out: list[Hit] = []
+    if not hits:
+        return out
+    pieces = [(ink.gray(img), off) for img, off in pieces]
+    for h in hits:
+        seed = h.seed or h.rect
+        piece = next(((img, off) for img, off in pieces
+                      if off[1] <= seed[1] and seed[1] + seed[3] <= off[1] + img.shape[0]
+                      and off[0] <= seed[0] and seed[0] + seed[2] <= off[0] + img.shape[1]),
+                     None)
+        if piece is None:
+            out.append(h)
+            continue
+        img, (ox, oy) = piece
+        rows = (h.rows[0] - oy, h.rows[1] - oy) if h.rows else None
+        gx, gy, gw, gh = ink.grow(img, (seed[0] - ox, seed[1] - oy, seed[2], seed[3]), rows)
+        out.append(replace(h, rect=(gx + ox, gy + oy, gw, gh)))
+    return out
+
+
 def reread_options(options: OcrOptions) -> OcrOptions:
     """The second reading: a larger scale and the page read as one block of lines."""
     return replace(options, scale=max(2.0, options.scale + 0.5), psm=6)
@@ -344,8 +374,10 @@ def merge_reread(hits: list[Hit], more: Iterable[Hit]) -> list[Hit]:
 
 def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
                       options: OcrOptions | None = None, detector: Detector | None = None,
-                      pad: int = PAD_PX, reread: bool = True) -> list[Hit]:
-    """OCR one frame (RGB) and return the boxes to redact."""
+                      pad: int = PAD_PX, reread: bool = True, ink_boxes: bool = True
+                      ) -> list[Hit]:
+    """OCR one frame (RGB) and return the boxes to redact, grown over the text they belong
+    to (``ink_boxes=False``: OCR's word boxes padded by ``pad``, as before)."""
     detector = detector or Detector(deny_list)
     options = options or OcrOptions()
     size = (img.shape[1], img.shape[0])
@@ -355,7 +387,7 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
         crops, offs = crop_regions(img, regions)
         for ws in ocr_batch(crops, reread_options(options), offs):
             hits = merge_reread(hits, analyze_words(ws, detector, pad=pad, size=size)[0])
-    return hits
+    return follow_ink(hits, [(img, (0, 0))]) if ink_boxes else hits
 
 
 # -- text sources --------------------------------------------------------------------------------
@@ -582,6 +614,8 @@ class FrameTracker:
             r.words = [w for ws in results[k:k + len(r.crops)] for w in ws]
             k += len(r.crops)
             r.hits, regions = analyze_words(r.words, self.detector, pad=self.pad, size=size)
+            pieces = list(zip(r.crops, r.offsets, strict=True))
+            r.hits = follow_ink(r.hits, pieces)
             # The second reading of digit-heavy regions no detector claimed (see
             # ``_reread_regions``), cut from the bands read.
             for x, y, w, h in regions:
@@ -594,13 +628,15 @@ class FrameTracker:
                         again_off.append((x0, y0))
                         owner.append(ri)
                         break
-            r.crops = []
         if again:
             more = ocr_batch(again, reread_options(self.options), again_off, cancel=cancel)
             for ri, ws in zip(owner, more, strict=True):
                 r = self.queue[ri]
-                r.hits = merge_reread(r.hits, analyze_words(ws, self.detector, pad=self.pad,
-                                                            size=size)[0])
+                extra = analyze_words(ws, self.detector, pad=self.pad, size=size)[0]
+                pieces = list(zip(r.crops, r.offsets, strict=True))
+                r.hits = merge_reread(r.hits, follow_ink(extra, pieces))
+        for r in self.queue:
+            r.crops = []
         self.ocr_s += time.perf_counter() - t0
         for r in self.queue:
             self._track(r)

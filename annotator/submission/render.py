@@ -18,6 +18,7 @@ from annotator.edits.redactions import allow_list, masked_text, orphaned_redacti
 from annotator.jobs import Progress
 from annotator.media.leakcheck import LeakCheckResult, check_render
 from annotator.media.render import RenderResult, render_video
+from annotator.redaction.fragments import FRAGMENT_CHECK, check_fragments
 from annotator.redaction.leakscan import OCR_CHECK, check_ocr_text
 from annotator.redaction.ocr import OcrOptions
 from annotator.steps import load_or_derive
@@ -65,7 +66,7 @@ def plan_from_edits(folder: str | Path) -> RenderPlanFromEdits:
         kept = [(int(a), int(b)) for a, b in session.timeline.kept]
         reds = edits.redactions
         boxes = [{"rect": r["rect"], "t_start_us": r["t_start_us"], "t_end_us": r["t_end_us"],
-                  "label": r.get("label") or r.get("detector") or "manual"}
+                  "label": r.get("label") or r.get("detector") or "manual", "id": r["id"]}
                  for r in reds if r.get("kind") == "box"]
         by_id = {s.id: s for s in doc.steps}
         result = session.result
@@ -117,19 +118,23 @@ def render_for_submission(folder: str | Path, out: str | Path,
                           ) -> tuple[RenderResult, LeakCheckResult, RenderPlanFromEdits]:
     """Render the kept ranges with every box burned in, then the whole leak check: the
     built-in checks plus the OCR scan of the output (``leakscan``, required: without
-    Tesseract the result is "not checked" and does not pass).  ``deny_list``: the
+    Tesseract the result is "not checked" and does not pass) and the look for pieces of
+    hidden values next to the boxes (``fragments``, required).  ``deny_list``: the
     contributor's own identifiers (Workspace.personal_deny_list), also looked for."""
     plan = plan_from_edits(folder)
     result = render_video(folder, out, plan.kept_ranges, plan.boxes, progress=progress)
     options: dict[str, Any] = {"deny_list": list(deny_list),
-                               "observation_us": plan.observation_us}
+                               "observation_us": plan.observation_us,
+                               "box_ids": [b.get("id") for b in plan.boxes]}
     if ocr_options is not None:
         options["ocr_options"] = ocr_options
     try:
         check = check_render(out, folder, plan.kept_ranges, plan.boxes,
                              redacted_strings=plan.redacted_strings,
                              allow_list=plan.allow_list,
-                             extra_checks={OCR_CHECK: check_ocr_text}, require=[OCR_CHECK],
+                             extra_checks={OCR_CHECK: check_ocr_text,
+                                           FRAGMENT_CHECK: check_fragments},
+                             require=[OCR_CHECK, FRAGMENT_CHECK],
                              options=options, progress=progress)
     except BaseException:
         # Interrupted before it was checked: no output that looks finished is left.

@@ -34,11 +34,15 @@ class RedactionMixin:
         p.find_suggestions.connect(self.find_suggestions)
         p.accept.connect(self._accept)
         p.reject.connect(lambda ids: ids and self._do(self.session.reject_suggestions, ids))
+        p.snap.connect(self._snap)
+        p.grow_finding.connect(self._grow_finding)
+        p.accept_finding.connect(self._accept_finding)
         self.view.box_drawn.connect(self._box_drawn)
         self.view.box_changed.connect(
             lambda rid, rect: self._do(self.session.update_box, rid, rect=rect))
         self.view.box_selected.connect(self._select_redaction)
         self._job: Job | None = None
+        self._findings: list[dict] = []
         return p
 
     # -- state -> views --------------------------------------------------------------------
@@ -113,6 +117,57 @@ class RedactionMixin:
             self._do(lambda **kw: self.session.update_box(rid, name="Set redaction range",
                                                           **kw), **fields)
 
+    def _box(self, rid: str) -> dict | None:
+        box = next((r for r in self.session.edits.redactions if r["id"] == rid), None)
+        return box if box is not None and box.get("kind") == "box" else None
+
+    def _snap(self, rid: str) -> None:
+        """Fit the box to the text under it on the frame shown: one undoable edit."""
+        from annotator.redaction.boxfit import snap_to_text
+
+        box = self._box(rid)
+        if box is None or box["rect"] == "full" or self.view.rgb is None:
+            return
+        new = snap_to_text(self.view.rgb, box["rect"])
+        if new is None:
+            self.statusBar().showMessage("There is no text under this box on the frame shown: "
+                                         "it stays as drawn.", 6000)
+        elif list(new) == list(box["rect"]):
+            self.statusBar().showMessage("The box already fits the text under it.", 5000)
+        else:
+            self._do(self.session.update_box, rid, rect=list(new), name="Snap to text")
+
+    def _grow_finding(self, item: dict) -> None:
+        """Grow the box a piece of a hidden value was found next to, over its text on every
+        frame of its range (in the background), then apply it as one undoable edit."""
+        from annotator.redaction.boxfit import grow_to_text
+
+        box = self._box(item.get("box_id") or "")
+        if box is None or box["rect"] == "full":
+            return
+        folder, rect = self.folder, list(box["rect"])
+        t0, t1 = box["t_start_us"], box["t_end_us"]
+        at = [item["source_time_us"]] if item.get("source_time_us") is not None else []
+        rid = box["id"]
+
+        def job(progress: Progress):
+            return rid, rect, grow_to_text(folder, rect, t0, t1, at_us=at, progress=progress)
+
+        self._run_job("Growing a box", job)
+
+    def _accept_finding(self, item: dict) -> None:
+        if item.get("check") == "fragments":
+            done = self._do(self.session.allow_leak_item, item["key"], "fragment")
+        elif item.get("text"):
+            done = self._do(self.session.allow_leak_item, item["text"], item.get("detector"))
+        else:
+            return
+        if done is not None:  # shown as accepted until the next render checks again
+            items = [dict(d, blocking=False, allowed=True) if d == item else d
+                     for d in self._findings]
+            self._findings = items
+            self.rpanel.set_findings(items)
+
     def _accept(self, ids: list) -> None:
         chosen = [s for s in self.suggestions if s.id in set(ids)]
         if chosen:
@@ -167,9 +222,23 @@ class RedactionMixin:
             self.suggestions = result
             self._refresh_redactions()
             self.statusBar().showMessage(f"{len(result)} suggestion(s) found.", 8000)
+        elif name == "Growing a box":
+            rid, old, new = result
+            box = self._box(rid)
+            if box is None or list(box["rect"]) != old:
+                self._tell("The box was changed meanwhile: grow it again.")
+            elif list(new) == old:
+                self.statusBar().showMessage("The box already holds all the text it touches.",
+                                             6000)
+            else:
+                self._do(self.session.update_box, rid, rect=list(new),
+                         name="Grow redaction to its text")
+                self._tell("The box was grown over its text: render again to check.")
         elif name == "Rendering":
             render, check, _plan = result
             self.last_leak_check = check
+            self._findings = check.ui_items()
+            self.rpanel.set_findings(self._findings)
             text = str(check)
             if check.passed:
                 self._tell(f"Rendered {render.path}. {text}")

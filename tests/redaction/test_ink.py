@@ -1,0 +1,162 @@
+"""Boxes that follow the ink (annotator.redaction.ink): grown over the whole text run, ended
+by a space, a field border or a colour change, padded in proportion to the text height;
+"snap to text" for boxes drawn by hand.  Text drawn with Qt at known places, no OCR."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from annotator.redaction import ink
+
+W, H = 900, 160
+
+
+def draw(parts, *, px=18, family="DejaVu Sans", bg=(255, 255, 255), fg=(30, 30, 30),
+         frames=(), fills=()):
+    """An RGB picture with ``parts`` [(x, top, text)] drawn; per part, the ink box of each
+    of its space-separated words; ``frames``: rectangles outlined (fields), ``fills``:
+    (rect, colour) panels drawn first."""
+    from PyQt6.QtCore import QPointF, QRectF
+    from PyQt6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
+
+    img = QImage(W, H, QImage.Format.Format_RGB888)
+    img.fill(QColor(*bg))
+    p = QPainter(img)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    for (x, y, w, h), colour in fills:
+        p.fillRect(QRectF(x, y, w, h), QColor(*colour))
+    p.setPen(QPen(QColor(120, 120, 120), 1))
+    for x, y, w, h in frames:
+        p.drawRect(x, y, w, h)
+    f = QFont(family)
+    f.setPixelSize(px)
+    fm = QFontMetrics(f)
+    p.setFont(f)
+    p.setPen(QColor(*fg))
+    words = {}
+    for x, top, text in parts:
+        base = top + fm.ascent()
+        p.drawText(QPointF(x, base), text)
+        pos = 0
+        for word in text.split(" "):
+            if word:
+                path = QPainterPath()
+                path.addText(QPointF(x + fm.horizontalAdvance(text[:pos]), base), f, word)
+                r = path.boundingRect()
+                bx, by = math.floor(r.left()), math.floor(r.top())
+                words[word] = (bx, by, math.ceil(r.right()) - bx, math.ceil(r.bottom()) - by)
+            pos += len(word) + 1
+    p.end()
+    ptr = img.constBits()
+    ptr.setsize(img.sizeInBytes())
+    arr = np.frombuffer(ptr, np.uint8).reshape(H, img.bytesPerLine())[:, :W * 3]
+    return arr.reshape(H, W, 3).copy(), words
+
+
+def inside(box, rect) -> bool:
+    x, y, w, h = box
+    rx, ry, rw, rh = rect
+    return rx <= x and ry <= y and x + w <= rx + rw and y + h <= ry + rh
+
+
+def overlaps(box, rect) -> bool:
+    x, y, w, h = box
+    rx, ry, rw, rh = rect
+    return x < rx + rw and rx < x + w and y < ry + rh and ry < y + h
+
+
+def part(box, a: float, b: float):
+    """The horizontal slice a..b (shares) of a box: what a too-short OCR box covers."""
+    x, y, w, h = box
+    return (x + int(a * w), y, max(1, int((b - a) * w)), h)
+
+
+@pytest.mark.parametrize("px", [12, 14, 18, 24])
+def test_a_box_cut_short_grows_over_the_whole_value_and_stops_at_the_next_word(qapp, px):
+    img, words = draw([(20, 40, "Contact: jane.doe@example.com until Friday")], px=px)
+    email = words["jane.doe@example.com"]
+    grown = ink.grow(img, part(email, 0.2, 0.7))
+    assert inside(email, grown)
+    assert not overlaps(words["until"], grown) and not overlaps(words["Contact:"], grown)
+    # Padded in proportion to the text height, never touching the next word.
+    assert grown[0] < email[0] and grown[0] + grown[2] > email[0] + email[2]
+
+
+def test_glued_label_and_brackets_are_one_run(qapp):
+    img, words = draw([(20, 30, "API_TOKEN=ghp_R8x2Kq7LmZ4vT9wYb3Nc6Pd1Hs5Jf0Ga2Ue8 ok"),
+                       (20, 90, "From: Support <jane.doe@example.com>")], px=14,
+                      family="DejaVu Sans Mono")
+    token = words["API_TOKEN=ghp_R8x2Kq7LmZ4vT9wYb3Nc6Pd1Hs5Jf0Ga2Ue8"]
+    grown = ink.grow(img, part(token, 0.5, 0.9))
+    assert inside(token, grown) and not overlaps(words["ok"], grown)
+    bracketed = words["<jane.doe@example.com>"]
+    assert inside(bracketed, ink.grow(img, part(bracketed, 0.3, 0.6)))
+    assert not overlaps(words["Support"], ink.grow(img, part(bracketed, 0.3, 0.6)))
+
+
+def test_monospaced_gaps_inside_a_word_do_not_end_the_run(qapp):
+    # "i.l" in a monospaced font leaves gaps of nearly half a character inside the word.
+    img, words = draw([(20, 40, "user ali.li.il@ex.io 10.1.1.1 and more text here")], px=14,
+                      family="DejaVu Sans Mono")
+    for word in ("ali.li.il@ex.io", "10.1.1.1"):
+        grown = ink.grow(img, part(words[word], 0.0, 0.3))
+        assert inside(words[word], grown), word
+        assert not overlaps(words["user"], grown) and not overlaps(words["and"], grown)
+
+
+def test_a_field_border_flush_against_the_value_ends_the_run(qapp):
+    # The value touches the field's left frame (1 px); a second field right after it.
+    img, words = draw([(101, 52, "4111 1111 1111 1111"), (331, 52, "0044 7700 900123")],
+                      px=16, frames=[(100, 46, 220, 28), (330, 46, 220, 28)])
+    card = (words["4111"][0], words["4111"][1],
+            words["1111"][0] + words["1111"][2] - words["4111"][0], words["4111"][3])
+    # OCR lost the first two digits at the frame ("11 1111 1111 1111").
+    grown = ink.grow(img, part(card, 0.1, 1.0))
+    assert grown[0] <= card[0] and grown[0] + grown[2] >= card[0] + card[2]
+    assert grown[0] + grown[2] <= 331  # not into the next field
+    assert grown[1] + grown[3] <= 75  # the field's bottom border is no part of the text
+
+
+def test_a_colour_change_ends_the_run(qapp):
+    # A table row: a grey cell, then a yellow one holding the next value, 2 px apart.
+    img, words = draw([(20, 60, "alice@example.org"), (212, 60, "bob@example.org")], px=16,
+                      fills=[((10, 50, 200, 30), (230, 230, 230)),
+                             ((210, 50, 200, 30), (250, 230, 140))])
+    grown = ink.grow(img, part(words["alice@example.org"], 0.4, 0.6))
+    assert inside(words["alice@example.org"], grown)
+    assert grown[0] + grown[2] <= 212
+
+
+def test_dark_theme_and_no_text(qapp):
+    img, words = draw([(20, 40, "Token: sk-proj-Xy7Qp2Lm9Rt4Vw8Zk3Nb6 done")], px=14,
+                      bg=(30, 30, 30), fg=(210, 210, 210))
+    tok = words["sk-proj-Xy7Qp2Lm9Rt4Vw8Zk3Nb6"]
+    assert inside(tok, ink.grow(img, part(tok, 0.1, 0.4)))
+    blank = (400, 100, 50, 20)
+    assert ink.grow(img, blank) == blank  # nothing there: unchanged
+    assert ink.snap(img, blank) is None
+
+
+def test_snap_fits_a_hand_drawn_box_to_the_lines_it_covers(qapp):
+    img, words = draw([(20, 30, "Name: Ada Lovelace"), (20, 60, "IBAN: DE89 3704 0044 0532 0130 00"),
+                       (20, 90, "Saved")], px=16)
+    # A box over the middle of the IBAN line, a little of the lines above and below.
+    iban = words["DE89"]
+    rough = (iban[0] + 10, iban[1] - 6, 120, iban[3] + 12)
+    snapped = ink.snap(img, rough)
+    assert snapped is not None
+    assert inside(words["DE89"], snapped) and inside(words["3704"], snapped)
+    assert not overlaps(words["Lovelace"], snapped) and not overlaps(words["Saved"], snapped)
+
+
+def test_value_ink_of_a_short_box_shows_the_rest_of_the_value(qapp):
+    img, words = draw([(20, 40, "Card 4111111111111111 expires")], px=18)
+    card = words["4111111111111111"]
+    runs = ink.value_ink(img, part(card, 0.0, 0.8))
+    assert len(runs) == 1
+    x, y, w, h = runs[0].rect
+    assert x <= card[0] + 1 and x + w >= card[0] + card[2] - 1
+    assert not overlaps(words["expires"], runs[0].rect)
