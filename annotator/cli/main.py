@@ -234,6 +234,7 @@ COMMAND_MODULES: list[str] = [
     "annotator.cli.signals_cmd",
     "annotator.cli.redact_cmd",
     "annotator.cli.render_cmd",
+    "annotator.cli.leaks_cmd",
     "annotator.cli.db_cmd",
     "annotator.cli.users_cmd",
     "annotator.cli.terms_cmd",

@@ -178,7 +178,9 @@ def output_fragments(gray: np.ndarray, fill: Sequence[int],
     for side, a, b in (("left", max(0, x0 - space), x0), ("right", x1, min(W, x1 + space))):
         if b <= a:
             continue
-        region = gray[top:bottom, max(0, a - 3 * hgt):min(W, b + 3 * hgt)]
+        # The background beside the fill, outside it.
+        region = (gray[top:bottom, max(0, x0 - space - 3 * hgt):x0] if side == "left"
+                  else gray[top:bottom, x1:min(W, x1 + space + 3 * hgt)])
         bg = ink._background(region)
         d = ink._diff(gray[top:bottom, a:b], bg)
         contrast = int(np.percentile(ink._diff(region, bg), 99)) if region.size else 0

@@ -16,11 +16,12 @@ the whole line and beyond it), or at the frame's edge.
 - ``value_ink``: the ink of the runs a box is meant to hide (the leak check looks for any of
   it outside the fills).
 
-The width of a space is measured on the line: gaps between glyphs of a word and gaps between
-words form two groups, and the space is put in the widest empty interval between them
-(between 0.22 and 0.62 of the text height: proportional fonts space letters by under 0.15 em
-and words by 0.3 em and more; monospaced ones letters by up to 0.45 em and words by 0.6 em
-and more).  A line with too few gaps to tell gets 0.3 of its height.
+The width of a space is measured on the line.  Monospaced text (glyph centres a whole number
+of cells apart) spaces letters by up to 0.45 em and words by 0.6 em and more: the space is
+0.87 of the cell.  Proportional text spaces letters by under 0.15 em and words by 0.3 em and
+more: the space is a pixel and a half more than the line's median gap (most gaps are between
+letters), within 0.27-0.45 of the text height.  A line
+with too few gaps to tell gets 0.3 of its height.
 
 Everything works on one frame (RGB or grey, uint8) in frame pixels; rectangles are
 ``(x, y, w, h)``.
@@ -36,7 +37,7 @@ import numpy as np
 Rect = tuple[int, int, int, int]
 
 PAD_OF_HEIGHT = 0.15  # padding of a grown box, as a share of the text height (2 px at least)
-SPACE_MIN, SPACE_MAX, SPACE_DEFAULT = 0.22, 0.62, 0.3  # space width, share of text height
+SPACE_MIN, SPACE_DEFAULT = 0.27, 0.3  # space width, share of the text height
 MIN_CONTRAST = 24  # levels: weaker differences from the background are no text
 REACH = 0.35  # glyph tails and walls are looked for this share of the height around a line
 BACKGROUND_SHARE = 0.4  # text sits on a plain background: at least this share of the band
@@ -98,33 +99,26 @@ def _pitch(cols: np.ndarray, height: int) -> float | None:
 
 def _space(cols: np.ndarray, height: int) -> float:
     """The space width of a line from its column ink (module docstring): 0.87 of the pitch
-    for monospaced text; for proportional text the middle of the widest empty interval
-    between the gap widths around 0.22-0.45 of the height; 0.3 of it when unsure."""
+    for monospaced text; for proportional text a pixel and a half more than the median gap
+    (most gaps are between the letters of a word: there are more letters than spaces),
+    within 0.27-0.45 of the height; 0.3 of it with too few gaps."""
     default = max(2.0, SPACE_DEFAULT * height)
     pitch = _pitch(cols, height)
     if pitch is not None:
         return max(2.0, 0.87 * pitch)
     idx = np.flatnonzero(cols)
-    if idx.size < 2:
+    gaps = np.diff(idx) - 1 if idx.size > 1 else np.zeros(0, int)
+    gaps = gaps[gaps >= 1]
+    if gaps.size < 4:
         return default
-    g = np.unique(np.diff(idx) - 1)
-    g = g[g >= 1]
-    lo, hi = SPACE_MIN * height, 0.45 * height
-    above = g[g > lo]
-    if g.size < 3 or above.size == 0:
-        return default  # only letter gaps: a word or less
-    below = g[g <= lo]
-    cand = np.concatenate(([max(lo, float(below.max())) if below.size else lo], above))
-    widths = np.diff(cand)
-    if widths.size == 0:
-        return default
-    k = int(np.argmax(widths))
-    return float(min(hi, max(lo, (cand[k] + cand[k + 1]) / 2)))
+    letters = float(np.median(gaps))
+    return float(min(0.45 * height, max(SPACE_MIN * height, letters + 1.5)))
 
 
 @dataclass(frozen=True, eq=False)
 class Line:
-    """A band of text: ink rows ``top``..``bottom`` (exclusive), its background level, the
+    """A band of text: ink rows ``top``..``bottom`` (exclusive, glyph tails included), its
+    background level, the
     difference from it that is ink, the space width in pixels, and the columns looked at
     (``x0``..``x1``: a window around a box, or the frame).  ``ink`` is the text's ink (rules
     removed) over rows ``top - reach``..``bottom + reach`` (from ``ink_top``) and those
@@ -140,10 +134,13 @@ class Line:
     ink_top: int
     ink: np.ndarray
     walls: np.ndarray
+    core_top: int = 0  # the rows the line was found on, before its glyph tails
+    core_bottom: int = 0
 
     @property
     def height(self) -> int:
-        return self.bottom - self.top
+        """The text height: the rows the line was found on."""
+        return self.core_bottom - self.core_top
 
     def band(self) -> np.ndarray:
         """The ink of the line's own rows."""
@@ -185,7 +182,7 @@ def _make_line(img: np.ndarray, top: int, bottom: int, bg: int, thr: int, x0: in
         t -= int(np.flatnonzero(above > 0)[-1]) + 1
     top2, bottom2 = a + t, a + u
     cols = ink[t:u].any(axis=0) & ~walls
-    return Line(top2, bottom2, bg, thr, _space(cols, hgt), x0, x1, a, ink, walls)
+    return Line(top2, bottom2, bg, thr, _space(cols, hgt), x0, x1, a, ink, walls, top, bottom)
 
 
 def line_at(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
@@ -241,21 +238,33 @@ def runs_touching(img: np.ndarray, line: Line, x0: int, x1: int
     got = [(a, b) for a, b in _runs(line) if a < x1 and x0 < b]
     W = img.shape[1]
     if any((a <= line.x0 and line.x0 > 0) or (b >= line.x1 and line.x1 < W) for a, b in got):
-        line = _make_line(img, line.top, line.bottom, line.background, line.threshold, 0, W)
+        line = _make_line(img, line.core_top, line.core_bottom, line.background,
+                          line.threshold, 0, W)
         got = [(a, b) for a, b in _runs(line) if a < x1 and x0 < b]
     return line, got
 
 
 def _ink_rows(line: Line, x0: int, x1: int) -> tuple[int, int]:
-    """The rows of ink in columns x0..x1 around the line: the line's rows, extended over
-    glyph tails (ascenders, descenders) while rows hold ink, within the line's reach."""
+    """The rows of ink in columns x0..x1 of the line: its rows, extended over the glyph
+    tails there (ascenders, descenders, an underscore a row or two below the baseline)
+    while rows hold ink (two blank rows at most in between), within the line's reach."""
     has = line.ink[:, x0 - line.x0:x1 - line.x0].any(axis=1)
-    top, bottom = line.top, line.bottom
     a, b = line.ink_top, line.ink_top + line.ink.shape[0]
-    while top > a and has[top - 1 - a]:
-        top -= 1
-    while bottom < b and has[bottom - a]:
-        bottom += 1
+    top, bottom = line.core_top, line.core_bottom
+    r, blank = top - 1, 0
+    while r >= a and blank <= 2:
+        if has[r - a]:
+            top, blank = r, 0
+        else:
+            blank += 1
+        r -= 1
+    r, blank = bottom, 0
+    while r < b and blank <= 2:
+        if has[r - a]:
+            bottom, blank = r + 1, 0
+        else:
+            blank += 1
+        r += 1
     return top, bottom
 
 
@@ -304,7 +313,8 @@ def grow(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
     x0, x1 = min(a for a, _ in xs), max(b for _, b in xs)
     top, bottom = _ink_rows(line, x0, x1)
     for _ in range(4):  # the closure under value_ink (the leak check's view of the box)
-        more = value_ink(g, (x0, top, x1 - x0, bottom - top))
+        more = [r for r in value_ink(g, (x0, top, x1 - x0, bottom - top))
+                if _same_line(r.line, line)]
         nx0 = min([x0] + [r.x0 for r in more])
         nx1 = max([x1] + [r.x1 for r in more])
         ny0 = min([top] + [r.top for r in more])
@@ -319,6 +329,11 @@ def grow(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
     gx0, gy0 = min(gx0, max(0, x)), min(gy0, max(0, y))
     gx1, gy1 = max(gx1, min(W, x + w)), max(gy1, min(H, y + h))
     return (gx0, gy0, gx1 - gx0, gy1 - gy0)
+
+
+def _same_line(a: Line, b: Line) -> bool:
+    overlap = min(a.core_bottom, b.core_bottom) - max(a.core_top, b.core_top)
+    return overlap >= 0.5 * min(a.height, b.height)
 
 
 def lines_in(img: np.ndarray, rect: Rect, *, min_share: float = 0.5) -> list[Line]:

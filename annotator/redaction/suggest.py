@@ -352,8 +352,9 @@ def follow_ink(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, tuple[int
             out.append(h)
             continue
         img, (ox, oy) = piece
-        rows = (h.rows[0] - oy, h.rows[1] - oy) if h.rows else None
-        gx, gy, gw, gh = ink.grow(img, (seed[0] - ox, seed[1] - oy, seed[2], seed[3]), rows)
+        # The words' own box says where the text is; OCR's line may span more (a label
+        # and a field read as one line).
+        gx, gy, gw, gh = ink.grow(img, (seed[0] - ox, seed[1] - oy, seed[2], seed[3]))
         out.append(replace(h, rect=(gx + ox, gy + oy, gw, gh)))
     return out
 

@@ -333,6 +333,16 @@ class RemoteServices:
         """The server's checks of a submission (``{"ocr": {state, result}}``)."""
         return _json_dict(self._get(f"/v1/submissions/{submission_id}/checks"))
 
+    def leak_reports(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
+        """The latest leak check of each submission you may see
+        (``annotator.workflow.leak_rescan.reports``)."""
+        return self._get("/v1/leak-reports")
+
+    def rescan_leaks(self, *, actor: Actor | None = None) -> dict[str, Any]:
+        """Admins: have the server check again every package made before its current leak
+        check (jobs; ``{"scheduled": [job ids]}``)."""
+        return self._post("/v1/leak-reports/rescan")
+
     def file_url(self, *, submission_id: int, path: str) -> dict[str, Any]:
         return _json_dict(self._get(f"/v1/submissions/{submission_id}/files/{path}"))
 

@@ -18,9 +18,11 @@
   uploads never verified in that time, deletes every object in ``incoming/`` that belongs
   to no upload in progress, purges stale ``staging/`` objects and old server-made exports.
 
-``verify`` and ``reverify``: ``annotator.server.verifyjob``.  ``ocr``: after acceptance,
-the frames are read with OCR and the PII detectors run on the text (the leak check again, on
-the server); the result is shown to reviewers.  ``signals``: after acceptance, the quality
+``verify`` and ``reverify``: ``annotator.server.verifyjob``.  ``ocr``: after acceptance, the
+leak check again, on the server (``leak_jobs``: the frames read with OCR and the PII
+detectors run on the text, the video's fills looked around for pieces of what they hide);
+the result is shown to reviewers and the contributor.  Packages checked before the current
+check get a re-check job from the reconciler.  ``signals``: after acceptance, the quality
 signals (``annotator.quality.stored``).  ``export``: the approved submissions, and
 with a format the training set itself; a submission that cannot be exported is skipped
 and reported, never the end of the export.
@@ -300,45 +302,12 @@ def _actor(s: Any, user_id: int) -> Actor:
 
 # -- the OCR leak check, again on the server ------------------------------------------------------
 def ocr_check(ctx: WorkerContext, submission_id: str) -> dict[str, Any]:
-    """Read every frame of an accepted submission with OCR and run the PII detectors on the
-    text (``annotator.redaction``).  Findings are recorded by kind and frame, never with the
-    text found; an unreadable frame counts against the check (it fails closed).  Reviewers
-    see the result beside the submission (``GET /v1/submissions/{id}/checks``)."""
-    import cv2
-    import numpy as np
+    """The leak check of an accepted submission (``leak_jobs.leak_check``).  Findings are
+    recorded by kind and place, never with the text found; what cannot be read counts
+    against the check (it fails closed)."""
+    from annotator.server.leak_jobs import leak_check
 
-    from annotator.redaction.detect import detect
-    from annotator.redaction.ocr import OcrOptions, ocr_batch
-    from annotator.server.verify import MAX_PIXELS, MAX_SIDE, png_size
-
-    sid = int(submission_id)
-    with ctx.store.read() as s:
-        sub = s.get(m.Submission, sid)
-        if sub is None or sub.state == State.WITHDRAWN.value:
-            return {"skipped": "withdrawn or gone"}
-        frames = s.execute(sa.select(m.SubmissionBlob.path, m.SubmissionBlob.sha256).where(
-            m.SubmissionBlob.submission_id == sid, m.SubmissionBlob.role == "frame")
-            .order_by(m.SubmissionBlob.path)).all()
-    images, unreadable = [], []
-    for path, sha in frames:
-        data = ctx.svc.blobs.get(sha)
-        # The size from the header first: a picture over the limits is never decoded.
-        w, h = png_size(data)
-        if not (0 < w <= MAX_SIDE and 0 < h <= MAX_SIDE and w * h <= MAX_PIXELS):
-            unreadable.append(path)
-            continue
-        img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        if img is None:
-            unreadable.append(path)
-        else:
-            images.append((path, img[:, :, ::-1].copy()))
-    words = ocr_batch([img for _p, img in images], OcrOptions(workers=1)) if images else []
-    findings = []
-    for (path, _img), ws in zip(images, words, strict=True):
-        for span in detect(" ".join(w.text for w in ws), ocr=True):
-            findings.append({"path": path, "kind": span.kind, "score": round(span.score, 2)})
-    return {"frames": len(frames), "read": len(images), "unreadable": unreadable,
-            "findings": findings, "passed": not findings and not unreadable}
+    return leak_check(ctx, submission_id)
 
 
 # -- exports ---------------------------------------------------------------------------------------
@@ -440,10 +409,14 @@ def reconcile(ctx: WorkerContext, *, now: dt.datetime | None = None) -> dict[str
     """Repair what a crash or an outage left: running jobs whose heartbeat stopped are
     retried (or buried once out of attempts; an upload it was verifying goes back to
     ``uploaded``), queued jobs missing from Redis are queued again, completed uploads get
-    their verification job, and submissions never measured get a re-verification job."""
+    their verification job, submissions never measured get a re-verification job, and
+    packages checked before the current leak check get a re-check job."""
+    from annotator.server.leak_jobs import record_due
+
     now = now or utcnow()
     stale = now - dt.timedelta(seconds=ctx.cfg.stale_after_s)
     n_dead = n_lost = n_orphans = n_buried = n_reverify = 0
+    n_rechecks = len(record_due(ctx, now))  # packages checked before the current check
     forced: set[str] = set()
     with ctx.store.write() as s:
         for up in s.execute(sa.select(Upload).where(Upload.state.in_(
@@ -482,7 +455,7 @@ def reconcile(ctx: WorkerContext, *, now: dt.datetime | None = None) -> dict[str
             if not force:
                 n_lost += 1
     return {"dead": n_dead, "requeued": n_lost, "orphans": n_orphans, "buried": n_buried,
-            "reverify": n_reverify}
+            "reverify": n_reverify, "rechecks": n_rechecks}
 
 
 def reap(ctx: WorkerContext, *, now: dt.datetime | None = None,

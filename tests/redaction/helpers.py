@@ -100,3 +100,39 @@ def write_bundle(folder: Path, frames: list[tuple[int, np.ndarray]], *,
     (folder / "windows.jsonl").write_text(
         "".join(json.dumps(r) + "\n" for r in (windows or [])))
     return folder
+
+
+def short_box_render(folder: Path, work: Path, end_us: int = 1_000_000) -> None:
+    """Into a package folder: ``video.mp4`` rendered with a box two characters short of the
+    e-mail address it hides, and ``redactions.json`` naming its filled rectangle (as
+    ``prepare_package`` writes it); the step frames are removed."""
+    from annotator.media.render import plan_render, render_video
+    from annotator.redaction import ink
+
+    _qt_app()
+    img, (placed,) = render((640, 160), [(40, 50, "jane.doe@example.com", 18)])
+    rec = write_bundle(work / "short-box-rec", [(100_000, img)], duration_us=end_us)
+    x, y, w, h = ink.grow(img, placed.box)
+    boxes = [{"rect": [x, y, w - 22, h], "t_start_us": 0, "t_end_us": end_us}]
+    render_video(rec, folder / "video.mp4", [(0, end_us)], boxes)
+    plan = plan_render(rec, [(0, end_us)], boxes)
+    (folder / "redactions.json").write_text(json.dumps({"boxes": [
+        {"fill_rect": list(b.fill_rect),
+         "result_intervals_us": [list(i) for i in b.result_intervals]}
+        for b in plan.boxes]}))
+    for f in (folder / "frames").iterdir():
+        f.unlink()  # no step frames: the video alone is checked
+
+
+_APP: list = []
+
+
+def _qt_app() -> None:
+    """Qt draws text only with an application object (offscreen is enough)."""
+    import os
+
+    from PyQt6.QtGui import QGuiApplication
+
+    if QGuiApplication.instance() is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        _APP.append(QGuiApplication([]))

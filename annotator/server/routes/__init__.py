@@ -9,6 +9,7 @@ from annotator.server.routes import (
     exports,
     ingest,
     jobs,
+    leaks,
     payouts,
     queries,
     review,
@@ -20,4 +21,4 @@ from annotator.server.routes import (
 
 ROUTERS = [accounts.router, terms_tasks.router, payouts.router, ingest.router, queries.router,
            review.router, withdrawal.router, exports.router, jobs.router,
-           signals.router, reviewquality.router]
+           signals.router, reviewquality.router, leaks.router]

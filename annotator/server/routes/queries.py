@@ -11,7 +11,6 @@ from fastapi.responses import JSONResponse
 from annotator.server import authz
 from annotator.server.deps import C, Me, plain, queue_filter
 from annotator.server.objects import accepted_key
-from annotator.store.server_models import Job
 
 router = APIRouter()
 
@@ -43,13 +42,17 @@ def history(sid: int, me: Me, c: C) -> list[dict[str, Any]]:
 
 @router.get("/v1/submissions/{sid}/checks", tags=["submissions"])
 def checks(sid: int, me: Me, c: C) -> dict[str, Any]:
-    """The server's own checks of an accepted submission (the OCR leak check)."""
+    """The server's own checks of an accepted submission (the leak check, the latest: a
+    package made before the current check is checked again, ``leak_jobs``)."""
+    from annotator.workflow.leak_rescan import latest_checks
+
     c.svc.get_submission(actor=me.actor, submission_id=sid)  # visible to the caller?
     with c.store.read() as s:
-        job = s.get(Job, f"ocr-{sid}")
-    if job is None:
-        return {"ocr": None}
-    return {"ocr": {"state": job.state, "result": job.result, "error": job.error}}
+        job = latest_checks(s, [sid]).get(sid)
+        if job is None:
+            return {"ocr": None}
+        return {"ocr": {"state": job.state, "result": job.result, "error": job.error,
+                        "job": job.id}}
 
 
 @router.get("/v1/queue", tags=["review"])
