@@ -14,10 +14,11 @@ Scores, on the decoded rendered output:
 
 - in ink (the figure that counts): a planted value is covered only when every one of its
   glyph pixels (known from the generator: the pixels its characters raise) is fill in the
-  output.  Reported: the share of values fully covered, at 12 px and at 14 px and more
-  (targets 95 % and 99 %), the contributor's deny-list separately; of the values found (at
-  least one glyph pixel filled), the share of their glyph pixels left readable (target under
-  0.1 %); over-coverage: the filled area over each found value's glyph box (median, p90);
+  output.  Reported: the share of values fully covered, at 12-13 px and at 14 px and more
+  (targets 95 % and 99 %), the contributor's deny-list separately; of the values found
+  (suggested rectangles over half of the value's ink box), the share of their glyph pixels
+  left readable (target under 0.1 %); over-coverage: the filled area over each found
+  value's glyph box (median, p90);
 - in boxes (the earlier figure, reported separately): a value counts when the union of the
   suggested rectangles covers 98 % of its ink box;
 - clean words suggested: the share of clean words (UI text, and hard negatives such as
@@ -62,6 +63,7 @@ FILL = (255, 0, 255)  # magenta: no text on the screens has it
 FILL_TOLERANCE = 40  # levels of Y, U and V: decoded fill (plain text is 80+ away in U/V)
 COVER_PII = 0.98  # the box measure: a planted box counts when this fraction is covered
 COVER_CLEAN = 0.25  # a clean word counts as suggested when this fraction of it is covered
+FOUND = 0.5  # a value counts as found when suggested rectangles cover half its ink box
 SCREEN_US = 1_000_000
 TARGETS = {"ink_14px_up": 0.99, "ink_12px": 0.95, "deny_list": 1.0,
            "uncovered_pixels_of_found": 0.001, "clean_all": 0.05, "s_per_frame": 1.5}
@@ -214,7 +216,7 @@ def score(screens: list[Screen], rects: list[list[list[int]]],
             for k in keys:
                 buckets[k][0] += ok
                 buckets[k][1] += 1
-            if unc < n:  # found: some of it is filled
+            if c >= FOUND:  # found: a suggestion is over it (not a neighbour's fill)
                 found_px[0] += unc
                 found_px[1] += n
                 touching = [f for f in (fills or [[]] * len(screens))[si]

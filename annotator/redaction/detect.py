@@ -23,7 +23,13 @@ import re
 from collections.abc import Iterable, Sequence
 
 from annotator.redaction.ocrtext import fix_digits, normalize_ocr
-from annotator.redaction.pieces import continue_span, following_pieces, piece_kind, take_pieces
+from annotator.redaction.pieces import (
+    continue_grouped,
+    continue_span,
+    following_pieces,
+    piece_kind,
+    take_pieces,
+)
 from annotator.redaction.spans import (
     API_KEY,
     CARD,
@@ -271,7 +277,7 @@ class Detector:
         if SECRET in k:
             out += self._random(text, ocr)
         if ocr:
-            out = [continue_span(text, s) for s in out]
+            out = [continue_grouped(text, continue_span(text, s)) for s in out]
         return out
 
     def _deny(self, text: str) -> list[Span]:

@@ -232,8 +232,10 @@ def remove_rules(gray: np.ndarray, min_len: int = 60, min_len_v: int | None = No
     reads frame corners as "L", "|" or "[" glued to the value.
 
     Removed: connected ink components at least ``min_len`` long (``min_len_v`` upright, so
-    that the sides of the small input boxes of 12 px text go too) that are thin (a line) or
-    hollow (a frame: under a third of their box is ink), then straight strokes of those
+    that the sides of the small input boxes of 12 px text go too) that are thin (a line);
+    of those that are hollow (a frame: under a third of their box is ink), the straight
+    sides and the corners only, so that glyphs touching the frame (a value flush against a
+    field's edge, descenders on its bottom line) stay; then straight strokes of those
     lengths left touching glyphs (an underline)."""
     min_len_v = min_len_v or min_len
     ink = (gray < 160).astype(np.uint8)
@@ -241,9 +243,12 @@ def remove_rules(gray: np.ndarray, min_len: int = 60, min_len_v: int | None = No
     w, h, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
     thin = max(2, min_len // 12)
     big = (w >= min_len) | (h >= min_len_v)
-    drop = big & ((np.minimum(w, h) <= thin) | (area < 0.34 * w * h))
-    drop[0] = False
-    mask = drop[labels]
+    line = big & (np.minimum(w, h) <= thin)
+    frame = big & ~line & (area < 0.34 * w * h)
+    line[0] = frame[0] = False
+    mask = line[labels]
+    if frame.any():
+        mask |= _frame_strokes(frame[labels], labels, stats, min_len, min_len_v, thin)
     rest = ink & ~mask
     horiz = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN, np.ones((1, min_len), np.uint8))
     vert = cv2.morphologyEx(rest.astype(np.uint8), cv2.MORPH_OPEN,
@@ -259,7 +264,46 @@ def remove_rules(gray: np.ndarray, min_len: int = 60, min_len_v: int | None = No
     mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     out = gray.copy()
     out[mask] = 255
+    # Glyphs crossing a removed stroke (a descender over a field's bottom line, a last digit
+    # on its right side): where ink is left on both sides of the gap, it is put back.
+    kept = (out < 160).astype(np.uint8)
+    across = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8)) | \
+        cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8))
+    back = mask & across.astype(bool) & ~kept.astype(bool)
+    out[back] = gray[back]
     return out
+
+
+def _frame_strokes(frames: np.ndarray, labels: np.ndarray, stats: np.ndarray, min_len: int,
+                   min_len_v: int, thin: int) -> np.ndarray:
+    """The strokes of frame components (``frames``: their pixels): their straight sides and
+    their (rounded) corners, not the glyphs joined to them."""
+    fr = frames.astype(np.uint8)
+    sides = cv2.morphologyEx(fr, cv2.MORPH_OPEN, np.ones((1, max(2, min_len // 2)), np.uint8))
+    sides |= cv2.morphologyEx(fr, cv2.MORPH_OPEN, np.ones((max(2, min_len_v // 2), 1), np.uint8))
+    out = sides.astype(bool)
+    ys, xs = np.nonzero(fr)
+    lab = labels[ys, xs]
+    left, top = stats[lab, cv2.CC_STAT_LEFT], stats[lab, cv2.CC_STAT_TOP]
+    right = left + stats[lab, cv2.CC_STAT_WIDTH] - 1
+    bottom = top + stats[lab, cv2.CC_STAT_HEIGHT] - 1
+    r = 2 * thin + 2  # a rounded corner's reach
+    corner = (np.minimum(xs - left, right - xs) < r) & (np.minimum(ys - top, bottom - ys) < r)
+    out[ys[corner], xs[corner]] = True
+    # The sides' thickness (anti-aliased): the frame's pixels right next to them.
+    near = cv2.dilate(out.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return out | (near & frames & _edge_band(ys, xs, left, top, right, bottom, thin, fr.shape))
+
+
+def _edge_band(ys: np.ndarray, xs: np.ndarray, left: np.ndarray, top: np.ndarray,
+               right: np.ndarray, bottom: np.ndarray, thin: int, shape: tuple[int, ...]
+               ) -> np.ndarray:
+    """The frame pixels within ``thin`` of their component's box edge."""
+    m = np.zeros(shape, bool)
+    d = np.minimum(np.minimum(xs - left, right - xs), np.minimum(ys - top, bottom - ys))
+    sel = d <= thin
+    m[ys[sel], xs[sel]] = True
+    return m
 
 
 def preprocess(img: np.ndarray, options: OcrOptions) -> np.ndarray:

@@ -6,8 +6,14 @@ import re
 
 from annotator.redaction.spans import (
     API_KEY,
+    CARD,
     CREDENTIAL,
+    IBAN,
+    IPV4,
+    IPV6,
     JWT,
+    NATIONAL_ID,
+    PHONE,
     SECRET,
     URL_CREDENTIALS,
     URL_TOKEN,
@@ -137,6 +143,43 @@ def continue_span(text: str, span: Span) -> Span:
         pieces.append((m.group(1), m.start(1)))
         pos = m.start(1)
     start = take_pieces(pieces, start)
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(start, end, span.kind, span.score, text[start:end], span.reason)
+
+
+_GROUPED = (PHONE, CARD, IBAN, IPV4, IPV6, NATIONAL_ID)
+_GROUP = re.compile(r"[0-9]{1,6}|[A-Z]|(?=[A-Z]*[0-9])[A-Z0-9]{2,4}")  # a group, a check letter
+_HEX_PIECE = re.compile(r"(?=[0-9A-Fa-f:]*[:0-9])[0-9A-Fa-f:]{1,40}")
+_TRAIL = ".,;:)'\"]>"
+
+
+def continue_grouped(text: str, span: Span) -> Span:
+    """A value written in groups (card, IBAN, phone, IP address, national id) that OCR
+    split where it has no space, or whose last group or check letter it read as a word of
+    its own ("OT 60 51 89" + "A", "2a02:9519:1" + "1ba:ab1c::ba46:cbdb"): the pieces
+    next to it, one space away, made of such groups join it (two on each side at most).
+    Covering a neighbouring number as well is the safe way to be wrong."""
+    if span.kind not in _GROUPED:
+        return span
+    pattern = _HEX_PIECE if span.kind == IPV6 else _GROUP
+    start, end = span.start, span.end
+    for _ in range(2):
+        m = re.compile(r" (\S+)").match(text, end)
+        if not m:
+            break
+        piece = m.group(1).rstrip(_TRAIL)
+        if not piece or not pattern.fullmatch(piece):
+            break
+        end = m.start(1) + len(piece)
+    for _ in range(2):
+        m = re.compile(r"(?:^|(?<=\s))(\S+) $").search(text, max(0, start - 60), start)
+        if not m:
+            break
+        piece = m.group(1).lstrip("([<'\"")
+        if not piece or not pattern.fullmatch(piece):
+            break
+        start = m.end(1) - len(piece)
     if (start, end) == (span.start, span.end):
         return span
     return Span(start, end, span.kind, span.score, text[start:end], span.reason)

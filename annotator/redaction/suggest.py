@@ -164,6 +164,19 @@ def group_lines(words: Sequence[Word]) -> list[Line]:
     return lines
 
 
+def _pitch(words: Sequence[Word]) -> float | None:
+    """The character width of a line set in a monospaced font (terminals, editors), from its
+    words' widths per character (nearly constant when it is monospaced), or None.  A
+    single space there is about as wide as a capital is tall: it must not read as a column
+    gap."""
+    per = [w.w / len(w.text) for w in words if len(w.text) >= 4]
+    if len(per) < 3:
+        return None
+    mean = sum(per) / len(per)
+    spread = (sum((p - mean) ** 2 for p in per) / len(per)) ** 0.5
+    return mean if spread <= 0.08 * mean else None
+
+
 def join_lines(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int, int, int]]]:
     """The text of the lines (words joined by a space, or a tab across a wide gap such as
     between table columns; lines by newlines) and, per word, (start, end, line, word)."""
@@ -175,11 +188,12 @@ def join_lines(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int, int, in
             parts.append("\n")
             pos += 1
         hgt = sorted(w.h for w in line.words)[len(line.words) // 2]
+        column_gap = max(0.9 * hgt, 8, 1.7 * (_pitch(line.words) or 0))
         prev: Word | None = None
         for wi, w in enumerate(line.words):
             if prev is not None:
                 gap = w.x - (prev.x + prev.w)
-                sep = "\t" if gap > max(0.9 * hgt, 8) else " "
+                sep = "\t" if gap > column_gap else " "
                 parts.append(sep)
                 pos += 1
             parts.append(w.text)
