@@ -84,13 +84,13 @@ def run(args: argparse.Namespace) -> int:
             if remote:
                 scheduled = svc.rescan_leaks(actor=actor)["scheduled"]
             else:
-                from annotator.workflow.leak_rescan import rescan
+                from annotator.submission.leak_rescan import rescan
 
                 scheduled = [r["submission_id"] for r in rescan(svc, actor=actor)]
         if remote:
             reports = svc.leak_reports(actor=actor)
         else:
-            from annotator.workflow.leak_rescan import reports as local_reports
+            from annotator.submission.leak_rescan import reports as local_reports
 
             reports = local_reports(svc, actor=actor, export_dirs=args.exports)
     if args.json:

@@ -18,9 +18,9 @@ the whole line and beyond it), or at the frame's edge.
 
 The width of a space is measured on the line.  Monospaced text (glyph centres a whole number
 of cells apart) spaces letters by up to 0.45 em and words by 0.6 em and more: the space is
-0.87 of the cell.  Proportional text spaces letters by under 0.15 em and words by 0.3 em and
-more: the space is a pixel and a half more than the line's median gap (most gaps are between
-letters), within 0.27-0.45 of the text height.  A line
+0.87 of the cell.  Proportional text spaces letters by under 0.22 em and words by 0.35 em and
+more: the space is a pixel and a half more than the gap three in ten of the line's gaps stay
+under (letter gaps), within 0.25-0.38 of the text height.  A line
 with too few gaps to tell gets 0.3 of its height.
 
 Everything works on one frame (RGB or grey, uint8) in frame pixels; rectangles are
@@ -37,7 +37,7 @@ import numpy as np
 Rect = tuple[int, int, int, int]
 
 PAD_OF_HEIGHT = 0.15  # padding of a grown box, as a share of the text height (2 px at least)
-SPACE_MIN, SPACE_DEFAULT = 0.27, 0.3  # space width, share of the text height
+SPACE_MIN, SPACE_MAX, SPACE_DEFAULT = 0.25, 0.38, 0.3  # space width, share of text height
 MIN_CONTRAST = 24  # levels: weaker differences from the background are no text
 REACH = 0.35  # glyph tails and walls are looked for this share of the height around a line
 BACKGROUND_SHARE = 0.4  # text sits on a plain background: at least this share of the band
@@ -80,28 +80,27 @@ def _without_rules(mask: np.ndarray, height: int) -> np.ndarray:
 
 
 def _pitch(cols: np.ndarray, height: int) -> float | None:
-    """The character pitch of a monospaced line from its column ink (glyphs sit in cells
-    of one width: the distances between glyph centres are multiples of it), or None."""
+    """The character pitch of a monospaced line from its column ink, or None: glyph blobs
+    sit in cells of one width, so their centres fall on a grid of half cells (two glyphs
+    that touch make one blob centred between two cells).  The pitch whose grid the centres
+    fit best (their phases agree: resultant length 0.8 or more) wins."""
     edges = np.diff(np.concatenate(([0], cols.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    if starts.size < 8:
-        return None
+    if starts.size < 16:
+        return None  # too few glyphs to tell
     centres = (starts + ends) / 2.0
-    d = np.diff(centres)
-    one = d[(d >= 0.4 * height) & (d <= 0.8 * height)]
-    if one.size < 5:
-        return None
-    p = float(np.median(one))
-    ratio = d / p
-    near = np.abs(ratio - np.round(ratio)) < 0.15
-    return p if near.mean() >= 0.8 else None
+    pitches = np.linspace(0.35 * height, 0.95 * height, 241)  # 0.6 em: 0.5-0.85 of a line
+    angles = 2 * np.pi * 2 * centres[None, :] / pitches[:, None]
+    fit = np.abs(np.exp(1j * angles).mean(axis=1))
+    k = int(np.argmax(fit))
+    return float(pitches[k]) if fit[k] >= 0.8 else None
 
 
 def _space(cols: np.ndarray, height: int) -> float:
     """The space width of a line from its column ink (module docstring): 0.87 of the pitch
-    for monospaced text; for proportional text a pixel and a half more than the median gap
-    (most gaps are between the letters of a word: there are more letters than spaces),
-    within 0.27-0.45 of the height; 0.3 of it with too few gaps."""
+    for monospaced text; for proportional text a pixel and a half more than the gap that
+    three gaps in ten stay under (letter gaps, even on a line of short words or a label and
+    a field), within 0.25-0.38 of the height; 0.3 of it with fewer than 8 gaps."""
     default = max(2.0, SPACE_DEFAULT * height)
     pitch = _pitch(cols, height)
     if pitch is not None:
@@ -109,10 +108,10 @@ def _space(cols: np.ndarray, height: int) -> float:
     idx = np.flatnonzero(cols)
     gaps = np.diff(idx) - 1 if idx.size > 1 else np.zeros(0, int)
     gaps = gaps[gaps >= 1]
-    if gaps.size < 4:
+    if gaps.size < 8:
         return default
-    letters = float(np.median(gaps))
-    return float(min(0.45 * height, max(SPACE_MIN * height, letters + 1.5)))
+    letters = float(np.percentile(gaps, 30))
+    return float(min(SPACE_MAX * height, max(SPACE_MIN * height, letters + 1.5)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -352,8 +352,9 @@ def iban_match(raw: str) -> tuple[int, bool] | None:
     if n is None or len(s) < n:
         return None
     end = ends[n - 1]
-    # The cut must fall at the end of a group, not inside one.
-    if not (end < len(raw) and raw[end] != " "):
+    # The cut must fall at the end of a group, not inside one (a bracket or a quote may
+    # follow: "[IE76AIBK71359072914880]").
+    if not (end < len(raw) and raw[end].isalnum()):
         cand = s[:n]
         if iban_valid(cand):
             return end, False

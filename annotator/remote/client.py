@@ -335,7 +335,7 @@ class RemoteServices:
 
     def leak_reports(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
         """The latest leak check of each submission you may see
-        (``annotator.workflow.leak_rescan.reports``)."""
+        (``annotator.submission.leak_rescan.reports``)."""
         return self._get("/v1/leak-reports")
 
     def rescan_leaks(self, *, actor: Actor | None = None) -> dict[str, Any]:

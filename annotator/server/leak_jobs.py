@@ -1,4 +1,4 @@
-"""The team server's leak checks of stored packages, as jobs (``annotator.workflow.leak_rescan``
+"""The team server's leak checks of stored packages, as jobs (``annotator.submission.leak_rescan``
 does the checking).
 
 - ``leak_check``: what the ``ocr`` job runs, for a package just accepted (``ocr-<id>``) and
@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from annotator.workflow.leak_rescan import CHECK_KIND, check_stored, due, job_id
+from annotator.submission.leak_rescan import CHECK_KIND, check_stored, due, job_id
 
 
 def leak_check(ctx: Any, submission_id: str) -> dict[str, Any]:

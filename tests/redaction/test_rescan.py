@@ -8,7 +8,7 @@ import json
 import os
 
 from annotator.store import open_store
-from annotator.workflow import leak_rescan
+from annotator.submission import leak_rescan
 from annotator.workflow import package as P
 from annotator.workflow.service import Services
 from tests.conftest import run_annotator

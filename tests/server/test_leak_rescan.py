@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from annotator.store.server_models import Job
-from annotator.workflow.leak_rescan import CHECK_VERSION, job_id
+from annotator.submission.leak_rescan import CHECK_VERSION, job_id
 from tests.redaction.helpers import short_box_render
 from tests.server.helpers import client, package, pseudonym, reseal, wait_check
 

@@ -1,6 +1,6 @@
 """The leak checks of stored packages: each submission's latest check for those who may
 see it, and the admin's request to check again the packages made before the current check
-(``annotator.workflow.leak_rescan``, ``annotator.server.leak_jobs``)."""
+(``annotator.submission.leak_rescan``, ``annotator.server.leak_jobs``)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ router = APIRouter()
 def leak_reports(me: Me, c: C) -> list[dict[str, Any]]:
     """The latest leak check of each submission the caller may see (their own; all for
     reviewers and admins), with the server-made exports holding it."""
-    from annotator.workflow.leak_rescan import reports
+    from annotator.submission.leak_rescan import reports
 
     return JSONResponse(plain(reports(c.svc, actor=me.actor)))
 
@@ -27,7 +27,7 @@ def leak_reports(me: Me, c: C) -> list[dict[str, Any]]:
 def leak_rescan(me: Me, c: C) -> dict[str, Any]:
     """Admins: check again, as jobs, every package made before the current check."""
     from annotator.server import leak_jobs
-    from annotator.workflow.leak_rescan import require_admin
+    from annotator.submission.leak_rescan import require_admin
 
     require_admin(c.svc, me.actor)
     return {"scheduled": leak_jobs.schedule(c, c.svc.now())}

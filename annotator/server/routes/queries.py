@@ -44,7 +44,7 @@ def history(sid: int, me: Me, c: C) -> list[dict[str, Any]]:
 def checks(sid: int, me: Me, c: C) -> dict[str, Any]:
     """The server's own checks of an accepted submission (the leak check, the latest: a
     package made before the current check is checked again, ``leak_jobs``)."""
-    from annotator.workflow.leak_rescan import latest_checks
+    from annotator.submission.leak_rescan import latest_checks
 
     c.svc.get_submission(actor=me.actor, submission_id=sid)  # visible to the caller?
     with c.store.read() as s:
