@@ -128,11 +128,13 @@ _APP: list = []
 
 
 def _qt_app() -> None:
-    """Qt draws text only with an application object (offscreen is enough)."""
+    """Qt draws text only with an application object (offscreen is enough).  A full
+    QApplication: the widget tests that run later in the same process need one, and a
+    process holds one application for its life."""
     import os
 
-    from PyQt6.QtGui import QGuiApplication
+    from PyQt6.QtWidgets import QApplication
 
-    if QGuiApplication.instance() is None:
+    if QApplication.instance() is None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _APP.append(QGuiApplication([]))
+        _APP.append(QApplication([]))

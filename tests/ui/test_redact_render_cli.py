@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 
+import numpy as np
+
 from annotator.media.video import VideoReader
 from tests.conftest import run_annotator
 
@@ -31,8 +33,9 @@ def test_suggest_accept_render_and_leak_check(demo, tmp_path):
         assert pts[0] == 0
         box = next(x for x in reds if x["kind"] == "box")
         x, y, w, h = box["rect"]
-        f = r.frame_at(pts[-1])
-        assert f.rgb[y + 2:y + h - 2, x + 2:x + w - 2].max() <= 20  # solid black
+        inside = r.frame_at(pts[-1]).rgb[y + 2:y + h - 2, x + 2:x + w - 2]
+        # Black, give or take the encoder's noise (a missed box shows the light field: ~240).
+        assert inside.mean() <= 10 and np.percentile(inside, 99) <= 40, inside.max()
 
     # A render into the recording's own folder is refused, with nothing written there.
     res = run_annotator(["render", str(demo), "--out", str(demo / "video.mp4")], env)
