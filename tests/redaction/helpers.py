@@ -102,14 +102,16 @@ def write_bundle(folder: Path, frames: list[tuple[int, np.ndarray]], *,
     return folder
 
 
-def short_box_render(folder: Path, work: Path, end_us: int = 1_000_000) -> None:
-    """Into a package folder: ``video.mp4`` rendered with a box two characters short of the
-    e-mail address it hides, and ``redactions.json`` naming its filled rectangle (as
-    ``prepare_package`` writes it); the step frames are removed."""
+def short_box_render(folder: Path, work: Path) -> None:
+    """Into a package folder (640x160): ``video.mp4``, as long as it was, rendered with a box
+    two characters short of the e-mail address it hides, and ``redactions.json`` naming its filled rectangle (as
+    ``prepare_package`` writes it); the step frames are made blank."""
+    from annotator.media.leakcheck import output_timing
     from annotator.media.render import plan_render, render_video
     from annotator.redaction import ink
 
     _qt_app()
+    end_us = output_timing(folder / "video.mp4")[1]  # as long as the package says
     img, (placed,) = render((640, 160), [(40, 50, "jane.doe@example.com", 18)])
     rec = write_bundle(work / "short-box-rec", [(100_000, img)], duration_us=end_us)
     x, y, w, h = ink.grow(img, placed.box)
@@ -120,8 +122,9 @@ def short_box_render(folder: Path, work: Path, end_us: int = 1_000_000) -> None:
         {"fill_rect": list(b.fill_rect),
          "result_intervals_us": [list(i) for i in b.result_intervals]}
         for b in plan.boxes]}))
-    for f in (folder / "frames").iterdir():
-        f.unlink()  # no step frames: the video alone is checked
+    for f in (folder / "frames").iterdir():  # blank step frames: the video alone is checked
+        shape = cv2.imread(str(f)).shape
+        cv2.imwrite(str(f), np.full(shape, 255, np.uint8))
 
 
 _APP: list = []

@@ -16,14 +16,22 @@ from tests.workflow.helpers import SUMMARY, build_world
 
 from .helpers import short_box_render
 
-END_US = 1_000_000
-
 
 def _package_with_a_short_box(tmp_path, world, who):
-    folder = world.package(who)
+    folder = world.package(who, size=(640, 160))
     short_box_render(folder, tmp_path)
+    return _sealed(folder, world, who)
+
+
+def _package_with_a_broken_video(world, who):
+    folder = world.package(who)
+    (folder / "video.mp4").write_bytes(os.urandom(4096))
+    return _sealed(folder, world, who)
+
+
+def _sealed(folder, world, who):
     sha = P.write_manifest(folder, goal="Send the invoice", outcome="success",
-                           summary=dict(SUMMARY, duration_us=END_US), task_id=None)
+                           summary=SUMMARY, task_id=None)
     terms = world.svc.get_terms()
     P.write_consent(folder, P.consent_record(
         contributor=who.pseudonym, terms_version=terms.version, terms_sha256=terms.sha256,
@@ -38,7 +46,8 @@ def test_old_packages_are_checked_again_and_reported(qapp, tmp_path):
     sub = svc.ingest_package(actor=world.ana,
                              folder=_package_with_a_short_box(tmp_path, world, world.ana),
                              submit=True)
-    other = world.submit(world.bob)  # random bytes for a video: cannot be checked
+    other = svc.ingest_package(actor=world.bob, submit=True,  # a video that cannot be checked
+                               folder=_package_with_a_broken_video(world, world.bob))
     # Made before the change: checked by the first check only (no version).
     leak_rescan.record(svc, sub.id, {"read": 0, "findings": [], "passed": True},
                        jid=f"ocr-{sub.id}")

@@ -29,7 +29,7 @@ def _reports(team, token: str, sid: int, version: int, timeout: float = 120) -> 
 def test_old_packages_are_checked_again_as_jobs_and_reported(team, tmp_path) -> None:
     _c, _p, ctok = team.new_user("contributor")
     _o, _p, otok = team.new_user("contributor")
-    folder = package(team, tmp_path, pseudonym(team, ctok))
+    folder = package(team, tmp_path, pseudonym(team, ctok), size=(640, 160))
     short_box_render(folder, tmp_path)
     info = client(team, ctok, tmp_path).ingest_package(folder=reseal(folder))
     first = wait_check(team, ctok, info.id)["result"]
