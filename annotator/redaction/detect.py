@@ -102,6 +102,10 @@ _IBAN = re.compile(r"(?<![A-Za-z0-9])(?=([A-Z0-9]{2}[0-9OISZBGDT]{2}(?: ?[A-Z0-9
 # a first group of three.
 _IBAN_CUT = re.compile(r"(?<![A-Za-z0-9])(?=([A-Z][0-9]{2} [A-Z0-9]{4}(?: ?[A-Z0-9]){7,27}))")
 _IBAN_BY_SECOND = by_second_letter()
+# An IBAN-shaped value right after an "IBAN" label, as OCR read it: a country's code, then
+# groups of letters and digits.
+_IBAN_LABELLED = re.compile(
+    r"\bIBAN\b[ \t]*[:=#]?[ \t]*([A-Z]{2}[0-9OISZBGDT]{2}(?: ?[A-Z0-9]){8,31})(?![A-Za-z0-9])")
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.])({_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET})(?![\w\-]|\.\d)")
@@ -247,6 +251,8 @@ class Detector:
             out += self._cards(text, ocr)
         if IBAN in k:
             out += self._ibans(text)
+            if ocr:
+                out += self._ibans_labelled(text)
         if PHONE in k:
             out += self._phones(text)
         if IPV4 in k:
@@ -329,6 +335,20 @@ class Detector:
                         out.append(Span(s, s + len(piece), CARD, 0.95 if not noisy else 0.85,
                                         piece, "card number (Luhn-valid)"))
                         break
+        return out
+
+    def _ibans_labelled(self, text: str) -> list[Span]:
+        """After an "IBAN" label, a value of about its country's length is an IBAN even when
+        mod 97 fails as read: OCR misreads several digits of some fonts at once (a dotted or
+        slashed zero read as 6 or 8), more than the fixes may try."""
+        out = []
+        for m in _IBAN_LABELLED.finditer(text):
+            raw = m.group(1)
+            n = IBAN_LENGTHS.get(raw[:2])
+            if n is None or not n - 2 <= len(raw.replace(" ", "")) <= n + 1:
+                continue
+            out.append(Span(m.start(1), m.end(1), IBAN, 0.8, raw,
+                            "IBAN-shaped value after an IBAN label (check digits not readable)"))
         return out
 
     def _ibans(self, text: str) -> list[Span]:

@@ -263,6 +263,7 @@ def analyze_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_P
         return hits, []
     starts = [i[0] for i in index]
     spans = detector.detect(text, ocr=True)
+    spans += _wrapped_spans(lines, text, index, spans, detector)
     for span in spans:
         k = max(0, bisect.bisect_right(starts, span.start) - 1)
         per_line: dict[int, list[tuple[Word, float, float]]] = {}
@@ -284,6 +285,38 @@ def analyze_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_P
                                 seed=_clamp(x0, y0, x1, y1, size),
                                 rows=(lines[li].top, lines[li].bottom)))
     return hits, _reread_regions(lines, text, index, spans, size)
+
+
+def _wrapped_spans(lines: Sequence[Line], text: str, index: list[tuple[int, int, int, int]],
+                   spans: Sequence[Span], detector: Detector) -> list[Span]:
+    """Values that a paragraph wraps onto the next line ("call +33 1" / "47 04 92 52"): the
+    text read again with each line break inside a paragraph (the next line close below, of
+    the same height, starting at or left of where the line starts) as a space; the spans
+    found across such a break, and not found before, are added."""
+    joints = []
+    first = {}
+    for s, _e, li, wi in index:
+        if wi == 0:
+            first[li] = s
+    for li in range(len(lines) - 1):
+        a, b = lines[li], lines[li + 1]
+        if not a.words or not b.words or li + 1 not in first:
+            continue
+        h = max(1, a.bottom - a.top)
+        if (0 <= b.top - a.bottom <= 0.8 * h and abs((b.bottom - b.top) - h) <= 0.3 * h
+                and b.words[0].x <= a.words[0].x + h):
+            joints.append(first[li + 1] - 1)  # the newline before the next line
+    if not joints:
+        return []
+    chars = list(text)
+    for j in joints:
+        chars[j] = " "
+    out = []
+    for sp in detector.detect("".join(chars), ocr=True):
+        if any(sp.start < j < sp.end for j in joints) and not any(
+                sp.start < o.end and o.start < sp.end for o in spans):
+            out.append(sp)
+    return out
 
 
 # Digit-bearing strings that are harmless as they are: dates, times, amounts, versions,

@@ -139,6 +139,15 @@ def test_iban_validity(iban: str, ok: bool) -> None:
     assert iban_valid(iban) is ok
 
 
+def test_an_iban_after_its_label_is_found_with_unreadable_check_digits() -> None:
+    # DejaVu Sans Mono's dotted zero, read as 6 and 8 by OCR: mod 97 fails.
+    text = "IBAN=DE89 3764 8644 8532 6138 80"
+    assert [(s.kind, s.text) for s in detect(text, ocr=True)] == [
+        ("iban", "DE89 3764 8644 8532 6138 80")]
+    assert detect(text) == []  # typed text is exact: the checksum decides
+    assert detect("IBAN DE12 3456 and the IBAN field", ocr=True) == []
+
+
 def test_random_strings_are_secrets_and_words_are_not() -> None:
     rng = random.Random(4)
     alphabet = string.ascii_letters + string.digits

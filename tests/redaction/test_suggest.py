@@ -83,6 +83,28 @@ def _frame(items, size=(960, 540)):
 
 
 @pytest.mark.tesseract
+def test_a_value_wrapped_onto_the_next_line_is_found_on_both() -> None:
+    from annotator.redaction.ocr import Word
+    from annotator.redaction.suggest import analyze_words
+
+    def words(y: int, x: int, *texts: str) -> list[Word]:
+        out = []
+        for t in texts:  # 8 px a character, a space of 6 px
+            out.append(Word(t, x, y, 8 * len(t), 14, 90.0, y, 1, 1))
+            x += 8 * len(t) + 6
+        return out
+
+    para = words(100, 10, "Questions:", "write", "or", "call", "+33", "1") + \
+        words(118, 10, "47", "04", "92", "52.")
+    hits, _ = analyze_words(para, Detector(), pad=0)
+    assert sorted((h.kind, h.text) for h in hits) == [("phone", "+33 1"), ("phone", "47 04 92 52.")]
+    # Lines far apart, or the next one indented past the first's start: no joining.
+    apart = words(100, 10, "call", "+33", "1") + words(160, 10, "47", "04", "92", "52.")
+    indented = words(100, 10, "call", "+33", "1") + words(118, 60, "47", "04", "92", "52.")
+    assert analyze_words(apart, Detector(), pad=0)[0] == []
+    assert analyze_words(indented, Detector(), pad=0)[0] == []
+
+
 def test_a_box_follows_its_text_across_frames(qapp, tmp_path) -> None:
     email = "alice.smith@example.org"
     order = [(40, 200, "Order", 18), (200, 200, "ORD-2024-118842", 18)]
