@@ -50,6 +50,7 @@ import difflib
 import hashlib
 import re
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -77,6 +78,12 @@ SOURCE_TITLE = "window_title"
 PAD_PX = 3  # suggested boxes are padded by this much on every side
 BLOCK = 8  # px: the grid of the change detection
 DIFF_THRESHOLD = 24  # grey levels: less is compression noise, not a change
+# A new text's start is carried back over the earlier states of the screen whose picture
+# under it (at a quarter of the size) is the same within this mean difference: the encoder
+# sharpening a static text over its first frames moves it by well under 1 level there, a
+# text appearing by tens.  HISTORY states are kept (about 130 kB each).
+SAME_MEAN_LEVELS = 2.0
+HISTORY = 240
 BAND_MARGIN = 16  # px added above and below changed rows before OCR
 
 
@@ -587,15 +594,22 @@ class FrameTracker:
         self.ocr_px = 0
         self.ocr_s = 0.0
         self.progress = progress
+        # (pts, grey at a quarter of the size) of each state of the screen, oldest first.
+        self.history: deque[tuple[int, np.ndarray]] = deque(maxlen=HISTORY)
 
     # -- feeding -------------------------------------------------------------------------------
     def feed(self, pts: int, rgb: np.ndarray) -> None:
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        small = cv2.resize(gray, (max(1, self.w // 4), max(1, self.h // 4)),
+                           interpolation=cv2.INTER_AREA)
         if self.prev_gray is None:
             self.changed_at[:] = pts
+            self.history.append((pts, small))
             self._request(rgb, pts, np.ones_like(self.pending))
         else:
             dirty = changed_blocks(self.prev_gray, gray)
+            if dirty.any() or cv2.absdiff(small, self.history[-1][1]).max() > 1:
+                self.history.append((pts, small))
             if dirty.any():
                 if self.pending.any() and pts - self.last_change >= self.stable_us:
                     # The state on screen until now lasted: read it before it goes.
@@ -730,7 +744,8 @@ class FrameTracker:
             if any(_iou(tr.rect, h.rect) >= 0.4 and _similar(tr.hit.text, h.text)
                    for tr in self.active):
                 continue  # already tracked (an unchanged track re-read with its band)
-            self.active.append(_Track(h, h.rect, self._appeared(r, h.rect), pts, pts))
+            start = self._same_since(h.rect, pts, self._appeared(r, h.rect))
+            self.active.append(_Track(h, h.rect, start, pts, pts))
 
     def _blocks(self, rect: Sequence[int]) -> tuple[slice, slice]:
         x, y, w, h = rect
@@ -740,6 +755,26 @@ class FrameTracker:
     def _touches(self, rect: Sequence[int], mask: np.ndarray) -> bool:
         ys, xs = self._blocks(rect)
         return bool(mask[ys, xs].any())
+
+    def _same_since(self, rect: Sequence[int], pts: int, t: int) -> int:
+        """``t``, or an earlier state of the screen from which the picture under ``rect``
+        was already what it is at ``pts`` (OCR missed the text on an earlier, blurrier
+        reading: the box must still start when the text did)."""
+        x, y, w, h = rect
+        ys = slice(max(0, y // 4), max(1, -(-(y + h) // 4)))
+        xs = slice(max(0, x // 4), max(1, -(-(x + w) // 4)))
+        states = list(self.history)
+        now = next((small for p, small in reversed(states) if p <= pts), None)
+        if now is None:
+            return t
+        ref = now[ys, xs].astype(np.int16)
+        for p, small in reversed(states):
+            if p >= t:
+                continue
+            if ref.size == 0 or float(np.abs(small[ys, xs] - ref).mean()) > SAME_MEAN_LEVELS:
+                break
+            t = p
+        return t
 
     def _appeared(self, r: _Reading, rect: Sequence[int]) -> int:
         """When the content under ``rect`` at reading ``r`` appeared: the earliest change
