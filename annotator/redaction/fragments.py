@@ -283,7 +283,9 @@ def _check_with_source(ctx: LeakCheckContext, col: _Collector) -> int:
                     found = _cached(last, b, g, ids)
                     if found is None:
                         looked += 1
-                        found = fragments_on(g, b.redaction.rect, b.fill_rect, fills)
+                        assert b.redaction.rect is not None and b.fill_rect is not None
+                        found = fragments_on(g, b.redaction.rect, b.fill_rect,
+                                             [f for f in fills if f is not None])
                         _remember(last, b, g, ids, found)
                     for side, place, pixels in found:
                         col.add(b, side, place, pixels, r)
@@ -295,7 +297,8 @@ def _rows_of(b: Any, g: np.ndarray) -> np.ndarray:
     return g[max(0, y - h):y + 2 * h]
 
 
-def _cached(last: dict, b: Any, g: np.ndarray, ids: frozenset[int]) -> list[Any] | None:
+def _cached(last: dict[int, Any], b: Any, g: np.ndarray, ids: frozenset[int]
+            ) -> list[Any] | None:
     got = last.get(b.index)
     if got is None or got[1] != ids:
         return None
@@ -305,10 +308,10 @@ def _cached(last: dict, b: Any, g: np.ndarray, ids: frozenset[int]) -> list[Any]
         return None
     if int(np.abs(prev.astype(np.int16) - now).max(initial=0)) > SAME_LEVELS:
         return None
-    return found
+    return list(found)
 
 
-def _remember(last: dict, b: Any, g: np.ndarray, ids: frozenset[int], found: list[Any]) -> None:
+def _remember(last: dict[int, Any], b: Any, g: np.ndarray, ids: frozenset[int], found: list[Any]) -> None:
     last[b.index] = (_rows_of(b, g).copy(), ids, found)
 
 

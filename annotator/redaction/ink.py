@@ -76,7 +76,7 @@ def _without_rules(mask: np.ndarray, height: int) -> np.ndarray:
     if not rules.any():
         return mask
     rules = cv2.dilate(rules, np.ones((3, 1), np.uint8))
-    return mask & ~rules.astype(bool)
+    return np.asarray(mask & ~rules.astype(bool), bool)
 
 
 def _pitch(cols: np.ndarray, height: int) -> float | None:
@@ -158,7 +158,7 @@ def _make_line(img: np.ndarray, top: int, bottom: int, bg: int, thr: int, x0: in
     reach = max(2, int(round(REACH * hgt)))
     a, b = max(0, top - reach), min(H, bottom + reach)
     raw = _diff(img[a:b, x0:x1], bg) > thr
-    walls = raw.all(axis=0)
+    walls = np.asarray(raw.all(axis=0), bool)
     ink = _without_rules(raw, hgt)
     # The line's rows reach over its glyph tails (descenders, underscores, accents): the
     # ink rows within reach, unless another line's core (rows as inked as half of this
@@ -180,7 +180,7 @@ def _make_line(img: np.ndarray, top: int, bottom: int, bg: int, thr: int, x0: in
     elif (above > 0).any():
         t -= int(np.flatnonzero(above > 0)[-1]) + 1
     top2, bottom2 = a + t, a + u
-    cols = ink[t:u].any(axis=0) & ~walls
+    cols = np.asarray(ink[t:u].any(axis=0) & ~walls, bool)
     return Line(top2, bottom2, bg, thr, _space(cols, hgt), x0, x1, a, ink, walls, top, bottom)
 
 
@@ -247,7 +247,7 @@ def _ink_rows(line: Line, x0: int, x1: int) -> tuple[int, int]:
     """The rows of ink in columns x0..x1 of the line: its rows, extended over the glyph
     tails there (ascenders, descenders, an underscore a row or two below the baseline)
     while rows hold ink (two blank rows at most in between), within the line's reach."""
-    has = line.ink[:, x0 - line.x0:x1 - line.x0].any(axis=1)
+    has = np.asarray(line.ink[:, x0 - line.x0:x1 - line.x0].any(axis=1), bool)
     a, b = line.ink_top, line.ink_top + line.ink.shape[0]
     top, bottom = line.core_top, line.core_bottom
     r, blank = top - 1, 0

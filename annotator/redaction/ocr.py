@@ -267,8 +267,8 @@ def remove_rules(gray: np.ndarray, min_len: int = 60, min_len_v: int | None = No
     # Glyphs crossing a removed stroke (a descender over a field's bottom line, a last digit
     # on its right side): where ink is left on both sides of the gap, it is put back.
     kept = (out < 160).astype(np.uint8)
-    across = cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8)) | \
-        cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8))
+    across = np.bitwise_or(cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((7, 1), np.uint8)),
+                           cv2.morphologyEx(kept, cv2.MORPH_CLOSE, np.ones((1, 7), np.uint8)))
     back = mask & across.astype(bool) & ~kept.astype(bool)
     out[back] = gray[back]
     return out
@@ -280,7 +280,8 @@ def _frame_strokes(frames: np.ndarray, labels: np.ndarray, stats: np.ndarray, mi
     their (rounded) corners, not the glyphs joined to them."""
     fr = frames.astype(np.uint8)
     sides = cv2.morphologyEx(fr, cv2.MORPH_OPEN, np.ones((1, max(2, min_len // 2)), np.uint8))
-    sides |= cv2.morphologyEx(fr, cv2.MORPH_OPEN, np.ones((max(2, min_len_v // 2), 1), np.uint8))
+    sides = np.bitwise_or(sides, cv2.morphologyEx(fr, cv2.MORPH_OPEN,
+                                                  np.ones((max(2, min_len_v // 2), 1), np.uint8)))
     out = sides.astype(bool)
     ys, xs = np.nonzero(fr)
     lab = labels[ys, xs]
@@ -292,7 +293,8 @@ def _frame_strokes(frames: np.ndarray, labels: np.ndarray, stats: np.ndarray, mi
     out[ys[corner], xs[corner]] = True
     # The sides' thickness (anti-aliased): the frame's pixels right next to them.
     near = cv2.dilate(out.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    return out | (near & frames & _edge_band(ys, xs, left, top, right, bottom, thin, fr.shape))
+    return np.asarray(out | (near & frames & _edge_band(ys, xs, left, top, right, bottom, thin,
+                                                        fr.shape)), bool)
 
 
 def _edge_band(ys: np.ndarray, xs: np.ndarray, left: np.ndarray, top: np.ndarray,

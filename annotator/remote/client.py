@@ -336,12 +336,17 @@ class RemoteServices:
     def leak_reports(self, *, actor: Actor | None = None) -> list[dict[str, Any]]:
         """The latest leak check of each submission you may see
         (``annotator.submission.leak_rescan.reports``)."""
-        return self._get("/v1/leak-reports")
+        got = self._get("/v1/leak-reports")
+        if not isinstance(got, list):
+            raise ServerUnavailable(f"The server answered {type(got).__name__}, not a list.",
+                                    "Check the server URL: it should be an annotator team "
+                                    "server.")
+        return [_json_dict(x) for x in got]
 
     def rescan_leaks(self, *, actor: Actor | None = None) -> dict[str, Any]:
         """Admins: have the server check again every package made before its current leak
         check (jobs; ``{"scheduled": [job ids]}``)."""
-        return self._post("/v1/leak-reports/rescan")
+        return _json_dict(self._post("/v1/leak-reports/rescan"))
 
     def file_url(self, *, submission_id: int, path: str) -> dict[str, Any]:
         return _json_dict(self._get(f"/v1/submissions/{submission_id}/files/{path}"))
