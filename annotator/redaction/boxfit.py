@@ -34,24 +34,24 @@ def _union(a: Sequence[int], b: Sequence[int]) -> Rect:
 def snap_to_text(frame: np.ndarray, rect: Sequence[int]) -> Rect | None:
     """The box fitted to the text it covers on ``frame`` (RGB or grey); None if it covers
     no text (then leave it as drawn)."""
-    return ink.snap(frame, tuple(int(v) for v in rect))  # type: ignore[arg-type]
+    return ink.snap(frame, ink.as_rect(rect))
 
 
 def grow_on(frames: Iterable[np.ndarray], rect: Sequence[int]) -> Rect:
     """``rect`` grown over the runs of ink it touches on each of ``frames``, until none of
     them holds ink of those runs outside it (at most three rounds)."""
     pictures = [ink.gray(f) for f in frames]
-    cur = tuple(int(v) for v in rect)
+    cur = ink.as_rect(rect)
     for _ in range(3):
         new = cur
         for g in pictures:
-            got = ink.snap(g, cur)  # type: ignore[arg-type]
+            got = ink.snap(g, cur)
             if got is not None:
                 new = _union(new, got)
         if new == cur:
             break
         cur = new
-    return cur  # type: ignore[return-value]
+    return cur
 
 
 def grow_to_text(bundle_dir: str | Path, rect: Sequence[int], t_start_us: int, t_end_us: int,

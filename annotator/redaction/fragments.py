@@ -136,7 +136,7 @@ def fragments_on(gray: np.ndarray, rect: Sequence[int], fill: Sequence[int],
     ``fill`` (the box's own fill): (side, [x, y, w, h] of the readable ink, pixels)."""
     found: dict[str, tuple[list[int], list[int]]] = {}
     fills = [tuple(int(v) for v in f) for f in fills]
-    for run in ink.value_ink(gray, tuple(int(v) for v in rect)):  # type: ignore[arg-type]
+    for run in ink.value_ink(gray, ink.as_rect(rect)):
         m = run.mask.copy()
         for fx0, fy0, fx1, fy1 in fills:
             a, b = max(fx0, run.x0) - run.x0, min(fx1, run.x1) - run.x0

@@ -29,12 +29,19 @@ Everything works on one frame (RGB or grey, uint8) in frame pixels; rectangles a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 Rect = tuple[int, int, int, int]
+
+
+def as_rect(r: Sequence[int]) -> Rect:
+    """(x, y, w, h) as four ints."""
+    x, y, w, h = (int(v) for v in r)
+    return (x, y, w, h)
 
 PAD_OF_HEIGHT = 0.15  # padding of a grown box, as a share of the text height (2 px at least)
 SPACE_MIN, SPACE_MAX, SPACE_DEFAULT = 0.25, 0.38, 0.3  # space width, share of text height
@@ -288,7 +295,8 @@ def _clear(img: np.ndarray, line: Line, box: tuple[int, int, int, int], pad: int
         inked = (_diff(st, line.background) > line.threshold).any(axis=1)
         hit = np.flatnonzero(inked)
         out.append(int(hit[0]) if hit.size else st.shape[0])
-    return tuple(max(0, v) for v in out)  # type: ignore[return-value]
+    left, top, right, bottom = (max(0, v) for v in out)
+    return (left, top, right, bottom)
 
 
 def grow(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
