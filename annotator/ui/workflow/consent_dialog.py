@@ -114,94 +114,11 @@ class ConsentDialog(QDialog):
                       + (f" — <b>resubmission</b> of #{self.resubmit_of} after the reviewer's "
                          "comments" if self.resubmit_of else ""))
         head.setTextFormat(Qt.TextFormat.RichText)
-        self.checklist = QListWidget()
-        self.checklist.setObjectName("checklist")
-        self.checklist.setMaximumHeight(96)
-        self.recheck_btn = QPushButton("Check again")
-        self.edit_btn = QPushButton("Open in the editor")
-        self.edit_btn.setObjectName("openEditor")
-        ck_box = QGroupBox("1. Before consent")
-        cl = QVBoxLayout(ck_box)
-        cl.addWidget(self.checklist)
-        crow = QHBoxLayout()
-        self.check_state = QLabel()
-        self.check_state.setObjectName("checkState")
-        self.check_state.setWordWrap(True)
-        crow.addWidget(self.check_state, 1)
-        crow.addWidget(self.edit_btn)
-        crow.addWidget(self.recheck_btn)
-        cl.addLayout(crow)
-
-        self.progress = QProgressBar()
-        self.progress.setObjectName("progress")
-        self.progress_label = QLabel("")
-        self.cancel_btn = QPushButton("Cancel preparing")
-        self.cancel_btn.setObjectName("cancelPrepare")
-        self.prepare_btn = QPushButton("Prepare the package")
-        self.prepare_btn.setObjectName("prepare")
-        prow = QHBoxLayout()
-        prow.addWidget(self.progress, 1)
-        prow.addWidget(self.progress_label)
-        prow.addWidget(self.cancel_btn)
-        prow.addWidget(self.prepare_btn)
-
-        self.player = Player()
-        self.player.view.message = "The rendered result plays here once it is prepared."
-        self.summary = QLabel("")
-        self.summary.setObjectName("summary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
-        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop)
-        share_box = QGroupBox("2. What will be shared")
-        sl = QVBoxLayout(share_box)
-        sl.addWidget(self.summary)
-        sl.addStretch(1)
-
-        self.terms_text = QTextBrowser()
-        self.terms_text.setObjectName("terms")
-        terms_box = QGroupBox("3. The terms")
-        tl = QVBoxLayout(terms_box)
-        tl.addWidget(self.terms_text)
-
-        self.retention = QButtonGroup(self)
-        ret_box = QGroupBox("Delete the raw recording on this computer once the submission "
-                            "is approved?")
-        rl = QHBoxLayout(ret_box)
-        self.retention_buttons: dict[str, QRadioButton] = {}
-        for key, label in RETENTION:
-            b = QRadioButton(label)
-            b.setObjectName(f"retention_{key}")
-            self.retention.addButton(b)
-            self.retention_buttons[key] = b
-            rl.addWidget(b)
-        # The choice made for this recording before (a resubmission), else the default.
-        chosen = self.session.ws.retention_for(self.bundle)
-        self.retention_buttons.get(chosen, self.retention_buttons["ask"]).setChecked(True)
-
-        self.consent = QCheckBox()
-        self.consent.setObjectName("consent")
-        self.consent.setText("I consent to sharing this one demonstration, as shown above, "
-                             "under these terms.")
-        self.consent.setStyleSheet("QCheckBox{font-weight:bold;}")
-        self.submit_btn = QPushButton("Submit")
-        self.submit_btn.setObjectName("submit")
-        self.submit_btn.setDefault(False)
-        self.submit_btn.setAutoDefault(False)
-        self.close_btn = QPushButton("Close")
-        srow = QHBoxLayout()
-        srow.addWidget(self.consent, 1)
-        srow.addWidget(self.close_btn)
-        srow.addWidget(self.submit_btn)
-
-        right = QWidget()
-        rlay = QVBoxLayout(right)
-        rlay.setContentsMargins(0, 0, 0, 0)
-        rlay.addWidget(share_box, 2)
-        rlay.addWidget(terms_box, 3)
-        mid = QSplitter(Qt.Orientation.Horizontal)
-        mid.addWidget(self.player)
-        mid.addWidget(right)
-        mid.setSizes([680, 480])
+        ck_box = self._checklist_box()
+        prow = self._prepare_row()
+        mid = self._result_and_terms()
+        ret_box = self._retention_box()
+        srow = self._consent_row()
 
         lay = QVBoxLayout(self)
         lay.addWidget(head)
@@ -221,6 +138,110 @@ class ConsentDialog(QDialog):
         self.close_btn.clicked.connect(self.reject)
         self.cancel_btn.hide()
         self._load_terms()
+
+    def _checklist_box(self) -> QGroupBox:
+        """1. The checklist before consent, with the way back to the editor."""
+        self.checklist = QListWidget()
+        self.checklist.setObjectName("checklist")
+        self.checklist.setMaximumHeight(96)
+        self.recheck_btn = QPushButton("Check again")
+        self.edit_btn = QPushButton("Open in the editor")
+        self.edit_btn.setObjectName("openEditor")
+        ck_box = QGroupBox("1. Before consent")
+        cl = QVBoxLayout(ck_box)
+        cl.addWidget(self.checklist)
+        crow = QHBoxLayout()
+        self.check_state = QLabel()
+        self.check_state.setObjectName("checkState")
+        self.check_state.setWordWrap(True)
+        crow.addWidget(self.check_state, 1)
+        crow.addWidget(self.edit_btn)
+        crow.addWidget(self.recheck_btn)
+        cl.addLayout(crow)
+        return ck_box
+
+    def _prepare_row(self) -> QHBoxLayout:
+        """Preparing the package: progress, cancel, start."""
+        self.progress = QProgressBar()
+        self.progress.setObjectName("progress")
+        self.progress_label = QLabel("")
+        self.cancel_btn = QPushButton("Cancel preparing")
+        self.cancel_btn.setObjectName("cancelPrepare")
+        self.prepare_btn = QPushButton("Prepare the package")
+        self.prepare_btn.setObjectName("prepare")
+        prow = QHBoxLayout()
+        prow.addWidget(self.progress, 1)
+        prow.addWidget(self.progress_label)
+        prow.addWidget(self.cancel_btn)
+        prow.addWidget(self.prepare_btn)
+        return prow
+
+    def _result_and_terms(self) -> QSplitter:
+        """The rendered result beside 2. what will be shared and 3. the terms."""
+        self.player = Player()
+        self.player.view.message = "The rendered result plays here once it is prepared."
+        self.summary = QLabel("")
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop)
+        share_box = QGroupBox("2. What will be shared")
+        sl = QVBoxLayout(share_box)
+        sl.addWidget(self.summary)
+        sl.addStretch(1)
+
+        self.terms_text = QTextBrowser()
+        self.terms_text.setObjectName("terms")
+        terms_box = QGroupBox("3. The terms")
+        tl = QVBoxLayout(terms_box)
+        tl.addWidget(self.terms_text)
+
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addWidget(share_box, 2)
+        rlay.addWidget(terms_box, 3)
+        mid = QSplitter(Qt.Orientation.Horizontal)
+        mid.addWidget(self.player)
+        mid.addWidget(right)
+        mid.setSizes([680, 480])
+        return mid
+
+    def _retention_box(self) -> QGroupBox:
+        """The raw recording's fate once approved (the choice made before, else "ask")."""
+        self.retention = QButtonGroup(self)
+        ret_box = QGroupBox("Delete the raw recording on this computer once the submission "
+                            "is approved?")
+        rl = QHBoxLayout(ret_box)
+        self.retention_buttons: dict[str, QRadioButton] = {}
+        for key, label in RETENTION:
+            b = QRadioButton(label)
+            b.setObjectName(f"retention_{key}")
+            self.retention.addButton(b)
+            self.retention_buttons[key] = b
+            rl.addWidget(b)
+        # The choice made for this recording before (a resubmission), else the default.
+        chosen = self.session.ws.retention_for(self.bundle)
+        self.retention_buttons.get(chosen, self.retention_buttons["ask"]).setChecked(True)
+        return ret_box
+
+    def _consent_row(self) -> QHBoxLayout:
+        """The consent box and Submit."""
+        self.consent = QCheckBox()
+        self.consent.setObjectName("consent")
+        self.consent.setText("I consent to sharing this one demonstration, as shown above, "
+                             "under these terms.")
+        self.consent.setStyleSheet("QCheckBox{font-weight:bold;}")
+        self.submit_btn = QPushButton("Submit")
+        self.submit_btn.setObjectName("submit")
+        self.submit_btn.setDefault(False)
+        self.submit_btn.setAutoDefault(False)
+        self.close_btn = QPushButton("Close")
+        srow = QHBoxLayout()
+        srow.addWidget(self.consent, 1)
+        srow.addWidget(self.close_btn)
+        srow.addWidget(self.submit_btn)
+        return srow
 
     def _load_terms(self) -> None:
         svc = self.session.services
