@@ -40,16 +40,16 @@ LISTED: dict[str, tuple[int, str]] = {
     "annotator/redaction/leakscan.py::check_ocr_text": (
         101, "the OCR leak check; the redaction work is changing it"),
     "annotator/submission/builder.py::prepare_package": (
-        120, "the package builder's steps in order (render, stills, checks, manifest)"),
+        126, "the package builder's steps in order (render, stills, checks, manifest)"),
     "annotator/submission/stepsdoc.py::build_steps": (
-        112, "the package's steps.json, field by field"),
+        115, "the package's steps.json, field by field"),
     "annotator/ui/editor/window.py": (
-        951, "the editor window; the drafted-labels work is changing it: split the panels "
+        954, "the editor window; the drafted-labels work is changing it: split the panels "
         "into modules after"),
     "annotator/ui/editor/window.py::EditorWindow._build": (
         171, "the editor's widget tree, built in one place"),
     "annotator/ui/workflow/review_view.py::ReviewView._build": (
-        153, "the review view's widget tree; the quality-signals work is changing it: one "
+        175, "the review view's widget tree; the quality-signals work is changing it: one "
         "method per section after"),
 }
 

@@ -11,7 +11,7 @@ from annotator.display import duration, when
 from annotator.workflow.states import state_label
 
 if TYPE_CHECKING:
-    from annotator.workflow.contract import QueueFilter
+    from annotator.workflow.contract import Actor, QueueFilter, WorkflowServices
 
 
 def _seconds(text: str) -> int:
@@ -206,146 +206,170 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.workflow.states import State
-
     svc = c.services(args)
     with svc.store:
         actor = c.sign_in(svc, args)
         cmd = args.review_command
-        if cmd == "counts":
-            counts = svc.queue_counts(actor=actor)
-            if args.json:
-                c.print_json(counts)
-            else:
-                print(c.table(("state", "submissions"), [(st.value, counts.get(st.value, 0))
-                                                          for st in State]))
+        for commands in (_queue_commands, _signal_commands, _decision_commands):
+            code = commands(svc, actor, args, cmd)
+            if code is not None:
+                return code
+    return 0
+
+
+def _queue_commands(svc: WorkflowServices, actor: Actor, args: argparse.Namespace, cmd: str) -> int | None:
+    """counts, list, claim, release (None: not one of them)."""
+    from annotator.workflow.states import State
+
+    if cmd == "counts":
+        counts = svc.queue_counts(actor=actor)
+        if args.json:
+            c.print_json(counts)
+        else:
+            print(c.table(("state", "submissions"), [(st.value, counts.get(st.value, 0))
+                                                      for st in State]))
+        return 0
+    if cmd == "list":
+        items = svc.list_queue(actor=actor, filters=_queue_filter(args), limit=args.limit,
+                               offset=args.offset)
+        if args.json:
+            c.print_json(items)
             return 0
-        if cmd == "list":
-            items = svc.list_queue(actor=actor, filters=_queue_filter(args), limit=args.limit,
-                                   offset=args.offset)
-            if args.json:
-                c.print_json(items)
-                return 0
-            print(c.table(("id", "v", "state", "signals", "submitted", "contributor", "length",
-                           "steps", "task", "claimed by", "goal"), [
-                (i.id, i.version, state_label(i.state), signal_badge(i), when(i.submitted_at),
-                 i.contributor,
-                 duration(i.duration_us), i.step_count,
-                 c.clip(i.task_title, 20) if i.task_id else "-",
-                 f"{i.claimed_by} until {when(i.lock_expires_at)[11:]}" if i.claimed_by
-                 else "", c.clip(i.goal, 40)) for i in items]))
-            return 0
-        if cmd == "claim":
-            if args.next:
-                info = svc.claim_next(actor=actor, filters=_queue_filter(args))
-                if info is None:
-                    print("Nothing to claim: the queue has nothing you may review"
-                          + (" that matches the filters." if _filtered(args) else "."))
-                    return 1
-            else:
-                if _filtered(args):
-                    from annotator.errors import AnnotatorError
-
-                    raise AnnotatorError("The filters choose which submission to claim: they "
-                                         "go with --next, not with an id.",
-                                         "Drop the filters, or claim with --next.")
-                info = svc.claim(actor=actor, submission_id=args.id)
-            if args.json:
-                c.print_json(info)
-            else:
-                print(f"Claimed submission #{info.id} until {when(info.lock_expires_at)}: "
-                      f"{c.clip(info.goal, 60)}")
-            return 0
-        if cmd == "release":
-            info = svc.release(actor=actor, submission_id=args.id)
-            print(f"Submission #{info.id} is back in the queue.")
-        elif cmd == "signals":
-            from annotator.cli.signals_cmd import describe_report
-
-            rep = svc.submission_signals(actor=actor, submission_id=args.id)
-            if args.json:
-                c.print_json(rep)
-            else:
-                print("\n".join(describe_report(rep)))
-        elif cmd == "signal-rates":
-            rates = svc.signal_rates(actor=actor, weeks=args.weeks)
-            if args.json:
-                c.print_json(rates)
-            else:
-                cols = ("contributor", "week", "submissions", "flagged", "high", *rates.kinds)
-                print(c.table(cols, [tuple(r.get(k, 0) for k in cols) for r in rates.rows]))
-        elif cmd == "set-mix":
-            mix = svc.set_review_mix(actor=actor, gold_rate=args.gold, second_rate=args.second)
-            print(f"Blind reviews: {mix['gold_rate']:.0%} gold copies, "
-                  f"{mix['second_rate']:.0%} second reviews.")
-        elif cmd == "mark-gold":
-            svc.mark_gold(actor=actor, submission_id=args.id, decision=args.decision,
-                          quality=args.quality, note=args.note)
-            print(f"Submission #{args.id} is gold: {args.decision}.")
-        elif cmd == "blind-next":
-            b = svc.next_blind_review(actor=actor)
-            if args.json:
-                c.print_json(b)
-            elif b is None:
-                print("No blind review is due: take the next submission from the queue.")
-            else:
-                print(f"Blind review #{b.id}: submission #{b.submission_id} (`annotator review "
-                      f"show {b.submission_id}`); decide with `annotator review blind-decide "
-                      f"{b.id} --decision ...`. It changes nothing of the submission.")
-        elif cmd == "blind-decide":
-            svc.decide_blind_review(actor=actor, review_id=args.review_id,
-                                    decision=args.decision, quality=args.quality)
-            print(f"Blind review #{args.review_id} decided: {args.decision}.")
-        elif cmd == "agreement":
-            ag = svc.reviewer_agreement(actor=actor)
-            if args.json:
-                c.print_json(ag)
-            else:
-                def pct(x):
-                    return "-" if x is None else f"{x:.0%}"
-
-                print(c.table(("reviewer", "reviews", "gold", "correct", "accuracy",
-                               "median s"), [
-                    (r["reviewer"], r["reviews"], r["gold_reviews"], r["gold_correct"],
-                     pct(r["gold_accuracy"]),
-                     "-" if r["median_review_s"] is None else f"{r['median_review_s']:.0f}")
-                    for r in ag.reviewers]))
-                kd = "-" if ag.kappa_decision is None else f"{ag.kappa_decision:.2f}"
-                kq = "-" if ag.kappa_quality is None else f"{ag.kappa_quality:.2f}"
-                print(f"Agreement (Cohen's kappa): decision {kd} (unweighted, {ag.pairs} pairs),"
-                      f" quality {kq} (quadratic-weighted, {ag.quality_pairs} pairs).")
-                for d in ag.disagreements:
-                    print(f"  #{d['submission_id']}: {d['decided_by']} {d['decision']}, "
-                          f"{d['second_by']} {d['second']}: an admin decides.")
-        elif cmd == "show":
-            from annotator.cli.submissions_cmd import format_detail
-
-            d = svc.get_submission(actor=actor, submission_id=args.id)
-            if args.json:
-                c.print_json(d)
-            else:
-                print(format_detail(d))
-        elif cmd == "comment":
-            comments = _comments(args)
-            if not comments:
+        print(c.table(("id", "v", "state", "signals", "submitted", "contributor", "length",
+                       "steps", "task", "claimed by", "goal"), [
+            (i.id, i.version, state_label(i.state), signal_badge(i), when(i.submitted_at),
+             i.contributor,
+             duration(i.duration_us), i.step_count,
+             c.clip(i.task_title, 20) if i.task_id else "-",
+             f"{i.claimed_by} until {when(i.lock_expires_at)[11:]}" if i.claimed_by
+             else "", c.clip(i.goal, 40)) for i in items]))
+        return 0
+    if cmd == "claim":
+        if args.next:
+            info = svc.claim_next(actor=actor, filters=_queue_filter(args))
+            if info is None:
+                print("Nothing to claim: the queue has nothing you may review"
+                      + (" that matches the filters." if _filtered(args) else "."))
+                return 1
+        else:
+            if _filtered(args):
                 from annotator.errors import AnnotatorError
 
-                raise AnnotatorError("No comment given.",
-                                     "Add --comment TEXT, --on-step N TEXT or --on-range S-E TEXT.")
-            for cm in comments:
-                svc.add_comment(actor=actor, submission_id=args.id, comment=cm)
-            print(f"{len(comments)} comment(s) added to submission #{args.id}.")
-        elif cmd == "approve":
-            svc.approve(actor=actor, submission_id=args.id, quality=args.quality,
-                        note=args.note)
-            print(f"Submission #{args.id} approved (quality {args.quality}).")
-        elif cmd == "request-changes":
-            comments = _comments(args)
-            svc.request_changes(actor=actor, submission_id=args.id, comments=comments,
-                                reason=args.reason)
-            print(f"Submission #{args.id} sent back to its author with {len(comments)} "
-                  "comment(s).")
-        elif cmd == "reject":
-            svc.reject(actor=actor, submission_id=args.id, reason=args.reason)
-            print(f"Submission #{args.id} rejected.")
+                raise AnnotatorError("The filters choose which submission to claim: they "
+                                     "go with --next, not with an id.",
+                                     "Drop the filters, or claim with --next.")
+            info = svc.claim(actor=actor, submission_id=args.id)
+        if args.json:
+            c.print_json(info)
+        else:
+            print(f"Claimed submission #{info.id} until {when(info.lock_expires_at)}: "
+                  f"{c.clip(info.goal, 60)}")
+        return 0
+    if cmd == "release":
+        info = svc.release(actor=actor, submission_id=args.id)
+        print(f"Submission #{info.id} is back in the queue.")
+        return 0
+    return None
+
+
+def _signal_commands(svc: WorkflowServices, actor: Actor, args: argparse.Namespace, cmd: str) -> int | None:
+    """The quality signals, blind reviews and agreement (None: not one of them)."""
+    if cmd == "signals":
+        from annotator.cli.signals_cmd import describe_report
+
+        rep = svc.submission_signals(actor=actor, submission_id=args.id)
+        if args.json:
+            c.print_json(rep)
+        else:
+            print("\n".join(describe_report(rep)))
+    elif cmd == "signal-rates":
+        rates = svc.signal_rates(actor=actor, weeks=args.weeks)
+        if args.json:
+            c.print_json(rates)
+        else:
+            cols = ("contributor", "week", "submissions", "flagged", "high", *rates.kinds)
+            print(c.table(cols, [tuple(r.get(k, 0) for k in cols) for r in rates.rows]))
+    elif cmd == "set-mix":
+        mix = svc.set_review_mix(actor=actor, gold_rate=args.gold, second_rate=args.second)
+        print(f"Blind reviews: {mix['gold_rate']:.0%} gold copies, "
+              f"{mix['second_rate']:.0%} second reviews.")
+    elif cmd == "mark-gold":
+        svc.mark_gold(actor=actor, submission_id=args.id, decision=args.decision,
+                      quality=args.quality, note=args.note)
+        print(f"Submission #{args.id} is gold: {args.decision}.")
+    elif cmd == "blind-next":
+        b = svc.next_blind_review(actor=actor)
+        if args.json:
+            c.print_json(b)
+        elif b is None:
+            print("No blind review is due: take the next submission from the queue.")
+        else:
+            print(f"Blind review #{b.id}: submission #{b.submission_id} (`annotator review "
+                  f"show {b.submission_id}`); decide with `annotator review blind-decide "
+                  f"{b.id} --decision ...`. It changes nothing of the submission.")
+    elif cmd == "blind-decide":
+        svc.decide_blind_review(actor=actor, review_id=args.review_id,
+                                decision=args.decision, quality=args.quality)
+        print(f"Blind review #{args.review_id} decided: {args.decision}.")
+    elif cmd == "agreement":
+        ag = svc.reviewer_agreement(actor=actor)
+        if args.json:
+            c.print_json(ag)
+        else:
+            def pct(x):
+                return "-" if x is None else f"{x:.0%}"
+
+            print(c.table(("reviewer", "reviews", "gold", "correct", "accuracy",
+                           "median s"), [
+                (r["reviewer"], r["reviews"], r["gold_reviews"], r["gold_correct"],
+                 pct(r["gold_accuracy"]),
+                 "-" if r["median_review_s"] is None else f"{r['median_review_s']:.0f}")
+                for r in ag.reviewers]))
+            kd = "-" if ag.kappa_decision is None else f"{ag.kappa_decision:.2f}"
+            kq = "-" if ag.kappa_quality is None else f"{ag.kappa_quality:.2f}"
+            print(f"Agreement (Cohen's kappa): decision {kd} (unweighted, {ag.pairs} pairs),"
+                  f" quality {kq} (quadratic-weighted, {ag.quality_pairs} pairs).")
+            for d in ag.disagreements:
+                print(f"  #{d['submission_id']}: {d['decided_by']} {d['decision']}, "
+                      f"{d['second_by']} {d['second']}: an admin decides.")
+    else:
+        return None
+    return 0
+
+
+def _decision_commands(svc: WorkflowServices, actor: Actor, args: argparse.Namespace, cmd: str) -> int | None:
+    """show, comment and the decisions (None: not one of them)."""
+    if cmd == "show":
+        from annotator.cli.submissions_cmd import format_detail
+
+        d = svc.get_submission(actor=actor, submission_id=args.id)
+        if args.json:
+            c.print_json(d)
+        else:
+            print(format_detail(d))
+    elif cmd == "comment":
+        comments = _comments(args)
+        if not comments:
+            from annotator.errors import AnnotatorError
+
+            raise AnnotatorError("No comment given.",
+                                 "Add --comment TEXT, --on-step N TEXT or --on-range S-E TEXT.")
+        for cm in comments:
+            svc.add_comment(actor=actor, submission_id=args.id, comment=cm)
+        print(f"{len(comments)} comment(s) added to submission #{args.id}.")
+    elif cmd == "approve":
+        svc.approve(actor=actor, submission_id=args.id, quality=args.quality,
+                    note=args.note)
+        print(f"Submission #{args.id} approved (quality {args.quality}).")
+    elif cmd == "request-changes":
+        comments = _comments(args)
+        svc.request_changes(actor=actor, submission_id=args.id, comments=comments,
+                            reason=args.reason)
+        print(f"Submission #{args.id} sent back to its author with {len(comments)} "
+              "comment(s).")
+    elif cmd == "reject":
+        svc.reject(actor=actor, submission_id=args.id, reason=args.reason)
+        print(f"Submission #{args.id} rejected.")
+    else:
+        return None
     return 0
