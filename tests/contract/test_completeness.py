@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +16,12 @@ import pytest
 from annotator.remote.client import RemoteServices
 from annotator.workflow.contract import WorkflowServices, operations
 from annotator.workflow.service import Services
-from tests.contract import test_accounts, test_payouts, test_submissions  # noqa: F401 (cases)
 from tests.contract.cases import CASES, OK
+
+# Every case module of this suite registers its cases, also when this file runs alone.
+for _path in sorted(Path(__file__).parent.glob("test_*.py")):
+    if _path.stem != Path(__file__).stem:
+        importlib.import_module(f"tests.contract.{_path.stem}")
 
 OPS = operations()
 
