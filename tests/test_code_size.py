@@ -37,6 +37,9 @@ LISTED: dict[str, tuple[int, str]] = {
         "muxer and the frame source out after"),
     "annotator/media/render.py::render_video": (
         131, "the render loop and its bookkeeping; recorder-cost work"),
+    "annotator/redaction/suggest.py": (
+        894, "suggestions tracked across frames; the redaction work grew it this session "
+        "(ink-following boxes): split the tracking from the detection after"),
     "annotator/redaction/leakscan.py::check_ocr_text": (
         101, "the OCR leak check; the redaction work is changing it"),
     "annotator/submission/builder.py::prepare_package": (
