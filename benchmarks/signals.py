@@ -13,8 +13,8 @@ every earlier submission, the task's usual length against the earlier ones of it
 submission order, as a store receiving them would.  Scoring is per submission and kind: a
 kind is *found* when the set has a record of it, *planted* when the truth says so.  Step-level
 kinds are also scored per step (the record names the planted step).  A typing defect planted
-on a task where nothing is typed is not counted (there is nothing to find); a replay of a
-recording already replayed (the corpus mimics the same input over it) is also a duplicate.
+on a task where nothing is typed is not counted (there is nothing to find); whether a replay
+matches its source as a duplicate is not scored (it is the same demonstration, played back).
 
     .venv/bin/python -m benchmarks.signals [--seeds 240] [--jobs 2] [--split test|dev|all]
 
@@ -62,6 +62,7 @@ def build_missing(corpus: Path, seeds: list[int], jobs: int) -> None:
         for p in procs:
             if p.wait() != 0:
                 raise SystemExit(f"building the corpus failed (exit {p.returncode})")
+    seeds[:] = [s for s in seeds if (corpus / f"s{s:03d}" / "truth.json").is_file()]
 
 
 def recorded_minutes(sub: Path) -> float:
@@ -77,7 +78,6 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
 
     seen: list[tuple[int, dict[str, Any], str, int, int]] = []  # seed, fp, task, length, who
     rows = []
-    replayed: set[int] = set()
     cpu = minutes = 0.0
     for seed in seeds:
         sub = corpus / f"s{seed:03d}"
@@ -94,11 +94,10 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
         records = list(got.records["signals"]) + [s.as_json() for s in store]
         seen.append((seed, got.fingerprint, truth["task"], duration, truth["contributor"]))
         if truth.get("replay_of") is not None:
-            if truth["replay_of"] in replayed:
-                # The same recording played back again, with the same input: the same
-                # demonstration as the earlier replay.
-                truth["truth"]["duplicate"] = True
-            replayed.add(truth["replay_of"])
+            # A recording played back with its input mimicked is also the same demonstration
+            # as that recording (and as an earlier replay of it): whether it matches them as
+            # a duplicate depends on the player's scale; not scored either way.
+            truth["unscored"] = ["duplicate"]
         if split != "all" and truth["split"] != split:
             continue
         if "constant_typing" in truth["truth"] and not any(
@@ -121,6 +120,8 @@ def score(rows: list[dict[str, Any]], kinds: list[str], cpu: float, minutes: flo
         for rec in r["records"]:
             found.setdefault(rec["kind"], set()).update(s["id"] for s in rec.get("steps") or ())
         for k in kinds:
+            if k in r["truth"].get("unscored", ()):
+                continue
             planted, hit = k in truth, k in found
             if planted or hit:
                 per[k]["tp" if planted and hit else "fn" if planted else "fp"] += 1
