@@ -217,7 +217,7 @@ def last_picture(folder: Path) -> tuple[int, np.ndarray]:
 
 
 def shortened_box_check(folder: Path, env: dict[str, str], workdir: Path) -> dict[str, Any]:
-    """Shorten one accepted box (the form's e-mail) by two characters and render again."""
+    """Shorten one accepted e-mail box by two characters and render again."""
     from annotator.edits import EditSession
     from annotator.steps import load_or_derive
 
@@ -225,7 +225,7 @@ def shortened_box_check(folder: Path, env: dict[str, str], workdir: Path) -> dic
     with EditSession.open(folder, steps=doc.steps) as s:
         boxes = [r for r in s.edits.redactions if r.get("kind") == "box"
                  and r.get("detector") == "email" and r["rect"] != "full"]
-        box = max(boxes, key=lambda r: r["rect"][0])  # the right-most: the form's
+        box = max(boxes, key=lambda r: r["rect"][0])  # the right-most: the HTML page's
         x, y, w, h = box["rect"]
         cut = int(round(2 * h * 0.55))  # two characters of a proportional font at that height
         s.update_box(box["id"], rect=[x, y, w - cut, h], name="Shorten for the benchmark")

@@ -559,6 +559,9 @@ class Detector:
                 continue
             if len(value) < 6:
                 continue
+            if "\n" in text[m.end() - len(m.group(0)):m.start("value")] and value.isalpha() \
+                    and len(value) < 12:
+                continue  # a word on the next line (the next field's label), not a secret
             s = m.start("value")
             out.append(Span(s, s + len(value), CREDENTIAL, 0.7, value,
                             "value after a password/key/token label"))

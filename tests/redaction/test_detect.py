@@ -139,6 +139,13 @@ def test_iban_validity(iban: str, ok: bool) -> None:
     assert iban_valid(iban) is ok
 
 
+def test_a_label_on_the_next_line_is_no_credential() -> None:
+    # A form whose API key is hidden: OCR reads "API key:" then the next row's label.
+    assert detect("API key:\nBilling e-mail:", ocr=True) == []
+    assert [s.text for s in detect("API key:\nhunter2secret9", ocr=True)] == ["hunter2secret9"]
+    assert [s.text for s in detect("password: Billing", ocr=True)] == ["Billing"]
+
+
 def test_an_iban_after_its_label_is_found_with_unreadable_check_digits() -> None:
     # DejaVu Sans Mono's dotted zero, read as 6 and 8 by OCR: mod 97 fails.
     text = "IBAN=DE89 3764 8644 8532 6138 80"
