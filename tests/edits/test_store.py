@@ -323,9 +323,9 @@ def test_saving_a_large_session_is_quick(bundle):
                                         f"Because the document must be saved ({i})"))
     EditStore(bundle, recording_id=RECORDING_ID).save(history)
 
-    t = time.perf_counter()
+    t = time.process_time()  # CPU of this process: the same on a busy machine
     s = EditSession.open(bundle, steps=steps, duration_us=10_000_000)
-    opened = time.perf_counter() - t
+    opened = time.process_time() - t
     assert len(s.history) == 1000 and s.messages == []
     s.result  # noqa: B018  (the UI reads it once)
     times = []
@@ -335,5 +335,5 @@ def test_saving_a_large_session_is_quick(bundle):
         times.append(time.perf_counter() - t)
     size = (bundle / EDITS_FILE).stat().st_size
     s.close()
-    assert opened < 1.0, f"opening {size} bytes took {opened:.3f} s"
+    assert opened < 1.0, f"opening {size} bytes took {opened:.3f} CPU s"
     assert min(times) < 0.25, f"an autosave of {size} bytes took {min(times):.3f} s"
