@@ -239,7 +239,8 @@ class Server:
                     "seeder": "seeder",
                     "overrides": {"max_package_bytes": max(size * 2, 64 << 20),
                                   "upload_rate": "100000/minute",
-                                  "login_rate": "100000/minute"}})
+                                  "login_rate": "100000/minute",
+                                  "login_address_rate": "100000/minute"}})
         first = self._read()
         self.accounts, self.terms = first["accounts"], first["terms"]
         seed = [str(make_package(tmp / f"seed{i}", self.accounts["seeder"]["pseudonym"],
