@@ -266,7 +266,7 @@ class EditList:
 
     @property
     def redactions(self) -> list[dict[str, Any]]:
-        """Redactions (issue 5) as stored; their schema is defined by the redaction code."""
+        """Redactions as stored; their schema is defined by the redaction code."""
         return cast(list[dict[str, Any]], clone(self.data["redactions"]))
 
     def step_ids_referenced(self) -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""Consent, submission, review, withdrawal and payouts: the Qt-free core of issue 6.
+"""Consent, submission, review, withdrawal and payouts: the Qt-free core.
 
 - ``states``: the review state machine as a table (pure).
 - ``package``: the submission package format (content manifest + consent record).
