@@ -25,6 +25,12 @@ def duration(us: int | None, places: int = 1) -> str:
     return f"{minutes}:{text}"
 
 
+def split_list(text: str) -> list[str]:
+    """A list as people type it (``Calc, Firefox``), the inverse of ``", ".join``: items are
+    stripped, empty ones (``a,,b``, a trailing comma, a blank field) left out."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def money(cents: int | None, currency: str = "") -> str:
     """``12.34 EUR`` from 1234 cents (exact: no float on the way)."""
     if cents is None:

@@ -46,14 +46,6 @@ LISTED: dict[str, tuple[int, str]] = {
         126, "the package builder's steps in order (render, stills, checks, manifest)"),
     "annotator/submission/stepsdoc.py::build_steps": (
         115, "the package's steps.json, field by field"),
-    "annotator/ui/editor/window.py": (
-        954, "the editor window; the drafted-labels work is changing it: split the panels "
-        "into modules after"),
-    "annotator/ui/editor/window.py::EditorWindow._build": (
-        171, "the editor's widget tree, built in one place"),
-    "annotator/ui/workflow/review_view.py::ReviewView._build": (
-        175, "the review view's widget tree; the quality-signals work is changing it: one "
-        "method per section after"),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from annotator.display import duration, money, when
+from annotator.display import duration, money, split_list, when
 from annotator.workflow.states import STATE_LABELS, State, state_label
 
 
@@ -26,3 +26,9 @@ def test_every_state_has_one_label():
     assert state_label("changes_requested") == state_label(State.CHANGES_REQUESTED) \
         == "Changes requested"
     assert state_label("archived") == "archived"  # a state of a newer server, as given
+
+
+def test_lists_as_typed():
+    assert split_list(" Calc ,Firefox,, ") == ["Calc", "Firefox"]
+    assert split_list("") == [] and split_list(" , ") == []
+    assert split_list(", ".join(["a b", "c"])) == ["a b", "c"]

@@ -15,8 +15,9 @@ editor steps through frame by frame.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -206,3 +207,14 @@ def read_stored_pts(folder: Path) -> list[int]:
     out = cast(list[int], pts[stored].tolist())
     write_stored_pts(folder, out)
     return out
+
+
+def step_frames(steps: Iterable[Any]) -> list[int]:
+    """The pts of the frames steps show (each one's observation and result frame), sorted
+    and once each: what the editor's frame cache holds."""
+    wanted: set[int] = set()
+    for s in steps:
+        for pts in (s.obs_pts, s.result_pts):
+            if pts is not None:
+                wanted.add(int(pts))
+    return sorted(wanted)

@@ -10,10 +10,12 @@ from annotator.steps.store import (
     STEPS_FILE,
     StepsDocument,
     StepsError,
+    StepsForEditing,
     derive_bundle,
     load_or_derive,
     orphaned_edits,
     read_steps,
+    steps_for_editing,
     write_steps,
 )
 
@@ -27,11 +29,13 @@ __all__ = [
     "Step",
     "StepsDocument",
     "StepsError",
+    "StepsForEditing",
     "derive_bundle",
     "derive_events",
     "load_or_derive",
     "orphaned_edits",
     "read_steps",
     "step_id",
+    "steps_for_editing",
     "write_steps",
 ]

@@ -261,18 +261,49 @@ def read_steps(bundle_dir: str | Path) -> StepsDocument | None:
                          f"Derive the steps again with `annotator steps {bundle_dir}`.") from exc
 
 
+def _is_current(doc: StepsDocument | None, params: Params, outcome: str | None) -> bool:
+    """Whether stored steps were derived by these rules, with these settings and outcome."""
+    return (doc is not None and not doc.outdated and doc.params == params.as_dict()
+            and doc.outcome == outcome)
+
+
 def load_or_derive(bundle_dir: str | Path, *, params: Params | None = None,
                    outcome: str | None = None) -> StepsDocument:
     """The bundle's steps: the stored ones if derived by these rules with these settings,
-    else derived again and stored (for the editor)."""
+    else derived again and stored."""
     params = params or Params()
     doc = read_steps(bundle_dir)
-    if (doc is not None and not doc.outdated and doc.params == params.as_dict()
-            and doc.outcome == outcome):
+    if doc is not None and _is_current(doc, params, outcome):
         return doc
     doc = derive_bundle(bundle_dir, params=params, outcome=outcome)
     write_steps(bundle_dir, doc)
     return doc
+
+
+@dataclass(frozen=True)
+class StepsForEditing:
+    """The steps an editor opens with, the same ones ``load_or_derive`` gives.  Storing is
+    left to the caller (``to_store``), who may do it later, off the way of the opening
+    (encoding an hour's steps.json takes 0.4 s); ``note`` says why a stored file was left
+    as it is (damaged, or written by a newer version): then nothing is to be stored."""
+
+    doc: StepsDocument
+    to_store: StepsDocument | None = None
+    note: str | None = None
+
+
+def steps_for_editing(bundle_dir: str | Path) -> StepsForEditing:
+    """The stored steps if current, else derived again (to be stored by the caller)."""
+    try:
+        stored = read_steps(bundle_dir)
+    except StepsError as exc:
+        return StepsForEditing(derive_bundle(bundle_dir), note=(
+            f"{exc.message} The steps were derived again for this session and the file was "
+            "left as it is."))
+    if stored is not None and _is_current(stored, Params(), None):
+        return StepsForEditing(stored)
+    doc = derive_bundle(bundle_dir)
+    return StepsForEditing(doc, to_store=doc)
 
 
 def orphaned_edits(edited_step_ids: Iterable[str], doc: StepsDocument) -> list[str]:

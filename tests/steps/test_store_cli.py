@@ -19,6 +19,7 @@ from annotator.steps import (
     load_or_derive,
     orphaned_edits,
     read_steps,
+    steps_for_editing,
     write_steps,
 )
 from tests.steps.helpers import Script, make_bundle
@@ -155,6 +156,26 @@ def test_load_or_derive_rederives_outdated_steps(tmp_path):
     again = load_or_derive(folder)
     assert [s.id for s in again.steps] == [s.id for s in doc.steps]
     assert read_steps(folder).derivation_version == DERIVATION_VERSION
+
+
+def test_steps_for_editing_leaves_storing_to_the_caller(tmp_path):
+    folder = make_bundle(tmp_path / "b", scenario())
+    fresh = steps_for_editing(folder)  # nothing stored yet: derived, to be stored
+    assert fresh.to_store is fresh.doc and fresh.note is None
+    assert not (folder / "steps.json").exists()
+    write_steps(folder, fresh.to_store)
+    stored = steps_for_editing(folder)  # current: used as stored, nothing to store
+    assert stored.to_store is None and stored.note is None
+    assert [s.id for s in stored.doc.steps] == [s.id for s in fresh.doc.steps]
+    data = json.loads((folder / "steps.json").read_text())
+    data["derivation_version"] = 0
+    (folder / "steps.json").write_text(json.dumps(data))
+    assert steps_for_editing(folder).to_store is not None  # outdated: derived again
+    (folder / "steps.json").write_text("{not json")
+    damaged = steps_for_editing(folder)  # derived for the session, the file left alone
+    assert damaged.to_store is None and "left as it is" in damaged.note
+    assert [s.id for s in damaged.doc.steps] == [s.id for s in fresh.doc.steps]
+    assert (folder / "steps.json").read_text() == "{not json"
 
 
 # -- the command -----------------------------------------------------------------------------

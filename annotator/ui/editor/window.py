@@ -7,7 +7,6 @@ from the session's one change notification.
 
 from __future__ import annotations
 
-import bisect
 import time
 from pathlib import Path
 
@@ -36,19 +35,23 @@ from PyQt6.QtWidgets import (
 
 from annotator.bundle import Bundle
 from annotator.bundle.recover import needs_recovery, recover
-from annotator.display import duration
-from annotator.edits import OUTCOMES, EditSession
+from annotator.edits import EditSession
 from annotator.edits.errors import EditError
 from annotator.errors import AnnotatorError
-from annotator.media.framecache import build_frame_cache, read_stored_pts, stored_pts
-from annotator.steps import Params, StepsError
-from annotator.steps.store import derive_bundle, read_steps, write_steps
+from annotator.media.framecache import (
+    build_frame_cache,
+    read_stored_pts,
+    step_frames,
+    stored_pts,
+)
+from annotator.steps.store import steps_for_editing, write_steps
+from annotator.steps.summary import step_summary
 from annotator.ui.editor.drafts_mixin import DraftsMixin
 from annotator.ui.editor.frames import FrameLoader
+from annotator.ui.editor.playback_mixin import PlaybackMixin, fmt_time
 from annotator.ui.editor.redaction_mixin import RedactionMixin
-from annotator.ui.editor.redaction_view import RedactionVideoView
 from annotator.ui.editor.step_list import StepListModel, StepListView
-from annotator.ui.editor.timeline import TimelineWidget
+from annotator.ui.editor.task_mixin import TaskPanelMixin
 from annotator.ui.work import Job, run_job
 
 SHORTCUTS = [
@@ -69,43 +72,7 @@ SHORTCUTS = [
     ("F1", "This list"),
 ]
 
-_NAMES = {"click": "Click", "double_click": "Double-click", "triple_click": "Triple-click",
-          "right_click": "Right-click", "middle_click": "Middle-click", "drag": "Drag",
-          "scroll": "Scroll", "type": "Type", "key": "Press", "hotkey": "Hotkey",
-          "wait": "Wait", "terminate": "End"}
-
-
-def fmt_time(us: int) -> str:
-    """A time in the editor: to the millisecond (a frame at 60 fps is 17 ms)."""
-    return duration(us, places=3)
-
-
-def summary(step, source) -> str:
-    """A readable one-line summary: "Click (812, 440) in 'Invoice - LibreOffice Calc'"."""
-    name = _NAMES.get(step.type, step.type)
-    what = ""
-    t = step.type
-    if source is not None:
-        if t in ("click", "double_click", "triple_click", "right_click", "middle_click"):
-            what = f" ({source.x}, {source.y})"
-        elif t == "drag" and source.path:
-            end = source.path[-1]
-            what = f" ({source.x}, {source.y}) → ({end['x']}, {end['y']})"
-        elif t == "scroll":
-            dy = source.scroll_dy or 0
-            what = f" {'down' if dy > 0 else 'up'} {abs(dy)} at ({source.x}, {source.y})"
-        elif t in ("key", "hotkey"):
-            what = " " + "+".join(source.keys or [])
-        elif t == "wait":
-            what = f" {(source.duration_us or 0) / 1e6:.1f} s"
-    if t == "type":
-        text = step.text or ""
-        what = f" “{text if len(text) <= 40 else text[:39] + '…'}”"
-    window = getattr(source, "window_title", None) if source is not None else None
-    return f"{name}{what}" + (f" in '{window}'" if window else "")
-
-
-class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
+class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, DraftsMixin):
     """One recording in the editor.  ``submit_requested(folder)``: File ▸ Submit… was chosen;
     whoever opened the editor (the library window, or ``annotator edit``) opens the consent
     dialog."""
@@ -122,7 +89,10 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
             self.notes.append("This recording had been cut off (a crash or a kill); it was "
                               "recovered up to its last saved fragment.")
         self.bundle = Bundle.open(self.folder)
-        self.doc, self._steps_to_write = self._load_steps()
+        opened = steps_for_editing(self.folder)
+        self.doc, self._steps_to_write = opened.doc, opened.to_store
+        if opened.note:
+            self.notes.append(opened.note)
         self.steps = list(self.doc.steps)
         self._steps_by_id = {x.id: x for x in self.steps}
         self.session = EditSession.open(self.folder, steps=self.steps)
@@ -193,22 +163,6 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         self.banner.setText("\n".join(f"• {n}" for n in self.notes))
         self.banner_box.setVisible(bool(self.notes))
 
-    def _load_steps(self):
-        """The stored steps if they are current (as ``load_or_derive`` decides), else derived
-        again.  Derived steps are written after the first frame is shown (encoding an hour's
-        steps.json takes 0.4 s), or not at all when the stored file is damaged or newer."""
-        try:
-            doc = read_steps(self.folder)
-        except StepsError as exc:
-            self.notes.append(f"{exc.message} The steps were derived again for this session "
-                              "and the file was left as it is.")
-            return derive_bundle(self.folder), None
-        if (doc is not None and not doc.outdated and doc.params == Params().as_dict()
-                and doc.outcome is None):
-            return doc, None
-        doc = derive_bundle(self.folder)
-        return doc, doc
-
     def _start_background(self) -> None:
         if self._background_started:
             return
@@ -236,46 +190,45 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         # A read-only folder fails quietly: derived again next time, the banner says why.
         self._steps_job = run_job(write_steps, self.folder, doc, name="annotator-steps-write")
 
-    # -- layout --------------------------------------------------------------------------------
+    # -- layout: one builder per panel --------------------------------------------------------
     def _build(self) -> None:
-        self.view = RedactionVideoView()
-        if not self.video_ok:
-            self.view.message = "No video to show"
-        self.timeline = TimelineWidget()
-        self.timeline.seek.connect(self.seek)
-        self.timeline.trim_dragged.connect(self._trim_dragged)
-        self.play_btn = QPushButton("▶ Play")
-        self.play_btn.setObjectName("play")
-        self.play_btn.clicked.connect(self.toggle_play)
-        self.time_label = QLabel()
-        self.time_label.setObjectName("time")
-        self.in_btn = QPushButton("Set in (I)")
-        self.out_btn = QPushButton("Set out (O)")
-        self.clear_trim_btn = QPushButton("Clear trim")
-        self.cut_btn = QPushButton("Cut… (C)")
-        self.preview_box = QCheckBox("Preview as reviewer (P)")
-        self.preview_box.setObjectName("preview")
-        self.in_btn.clicked.connect(self.set_in)
-        self.out_btn.clicked.connect(self.set_out)
-        self.clear_trim_btn.clicked.connect(lambda: self._do(self.session.clear_trim))
-        self.cut_btn.clicked.connect(self.cut_mark)
-        self.preview_box.toggled.connect(self.set_preview)
-        transport = QHBoxLayout()
-        for w in (self.play_btn, self.time_label):
-            transport.addWidget(w)
-        transport.addStretch(1)
-        for w in (self.in_btn, self.out_btn, self.clear_trim_btn, self.cut_btn, self.preview_box):
-            transport.addWidget(w)
-        left = QWidget()
-        lv = QVBoxLayout(left)
-        lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(self.view, 1)
-        lv.addWidget(self.timeline)
-        lv.addLayout(transport)
+        left = self._build_video_side()
+        steps_tab = QWidget()
+        rv = QVBoxLayout(steps_tab)
+        rv.setContentsMargins(0, 0, 0, 0)
+        self.steps_label = QLabel()
+        rv.addWidget(self.steps_label)
+        rv.addWidget(self._build_step_list(), 1)
+        rv.addWidget(self._build_step_box())
+        task_tab = QWidget()
+        tv = QVBoxLayout(task_tab)
+        tv.addWidget(self._build_task_box())
+        tv.addStretch(1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tabs")
+        self.tabs.addTab(steps_tab, "Steps")
+        self.tabs.addTab(self._build_redaction_ui(), "Redactions")
+        self.tabs.addTab(task_tab, "Task")
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(self.tabs)
+        split.setSizes([950, 550])
+        central = QWidget()
+        cl = QVBoxLayout(central)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addWidget(self._build_banner())
+        cl.addWidget(split, 1)
+        self.setCentralWidget(central)
+        self._build_status()
 
-        self.step_model = StepListModel(self.folder, summary, self)
+    def _build_step_list(self) -> StepListView:
+        self.step_model = StepListModel(self.folder, step_summary, self)
         self.step_list = StepListView(self.step_model)
         self.step_list.current_step_changed.connect(self._on_select)
+        return self.step_list
+
+    def _build_step_box(self) -> QGroupBox:
+        """The selected step: its instruction, thought, flags, typed text and operations."""
         self.instruction = QLineEdit()
         self.instruction.setObjectName("instruction")
         self.instruction.setPlaceholderText("What this step does, in your words")
@@ -287,6 +240,7 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         self.thought.setObjectName("thought")
         self.thought.setPlaceholderText("Why (optional)")
         self.thought.setFixedHeight(54)
+        self.thought.installEventFilter(self)  # committed when left (eventFilter)
         self.mistake = QCheckBox("Mistake")
         self.redundant = QCheckBox("Redundant")
         self.mistake.toggled.connect(lambda v: self._label_flag("mistake", v))
@@ -328,61 +282,11 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
                   self.restore_btn):
             ops.addWidget(w)
         sf.addRow(ops)
+        return step_box
 
-        self.goal = QPlainTextEdit()
-        self.goal.setObjectName("goal")
-        self.goal.setPlaceholderText("The task, in your words")
-        self.goal.setFixedHeight(54)
-        self.outcome = QComboBox()
-        self.outcome.setObjectName("outcome")
-        self.outcome.addItem("(not set)", None)
-        for o in OUTCOMES:
-            self.outcome.addItem(o, o)
-        self.apps = QLineEdit()
-        self.apps.setPlaceholderText("Applications, comma separated")
-        self.tags = QLineEdit()
-        self.tags.setPlaceholderText("Tags, comma separated")
-        self.difficulty = QSpinBox()
-        self.difficulty.setRange(0, 5)
-        self.difficulty.setSpecialValueText("(not set)")
-        self.outcome.currentIndexChanged.connect(self._commit_outcome)
-        self.apps.editingFinished.connect(self._commit_apps)
-        self.tags.editingFinished.connect(self._commit_tags)
-        self.difficulty.valueChanged.connect(self._commit_difficulty)
-        self.goal.installEventFilter(self)
-        self.thought.installEventFilter(self)
-        task_box = QGroupBox("Task")
-        tf = QFormLayout(task_box)
-        tf.addRow("Goal", self.goal)
-        tf.addRow("Outcome", self.outcome)
-        tf.addRow("Applications", self.apps)
-        tf.addRow("Tags", self.tags)
-        tf.addRow("Difficulty", self.difficulty)
-
-        steps_tab = QWidget()
-        rv = QVBoxLayout(steps_tab)
-        rv.setContentsMargins(0, 0, 0, 0)
-        self.steps_label = QLabel()
-        rv.addWidget(self.steps_label)
-        rv.addWidget(self.step_list, 1)
-        rv.addWidget(step_box)
-        task_tab = QWidget()
-        tv = QVBoxLayout(task_tab)
-        tv.addWidget(task_box)
-        tv.addStretch(1)
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("tabs")
-        self.tabs.addTab(steps_tab, "Steps")
-        self.tabs.addTab(self._build_redaction_ui(), "Redactions")
-        self.tabs.addTab(task_tab, "Task")
-        right = self.tabs
-
-        split = QSplitter()
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([950, 550])
-        # Messages about this recording (recovered, corrupt edits set aside, read-only...):
-        # shown in the window, never a modal box that blocks work.
+    def _build_banner(self) -> QWidget:
+        """Messages about this recording (recovered, corrupt edits set aside, read-only...):
+        shown in the window, never a modal box that blocks work."""
         self.banner = QLabel()
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
@@ -394,12 +298,10 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         bl.addWidget(dismiss)
         dismiss.clicked.connect(self.banner_box.hide)
         self.banner_box.hide()
-        central = QWidget()
-        cl = QVBoxLayout(central)
-        cl.setContentsMargins(4, 4, 4, 4)
-        cl.addWidget(self.banner_box)
-        cl.addWidget(split, 1)
-        self.setCentralWidget(central)
+        return self.banner_box
+
+    def _build_status(self) -> None:
+        """The frame cache's progress and its Cancel, in the status bar while it runs."""
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setFormat("Caching step frames %p%")
@@ -685,33 +587,6 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
             self._do(self.session.split_typing, s.id, self.split_at.value(),
                      self.bundle.events)
 
-    # -- task panel ------------------------------------------------------------------------------
-    def _commit_goal(self) -> None:
-        if self.goal.toPlainText() != self.session.edits.task.goal:
-            self._do(self.session.set_goal, self.goal.toPlainText())
-
-    def _commit_outcome(self) -> None:
-        if not self._refreshing and self.outcome.currentData() != self.session.edits.task.outcome:
-            self._do(self.session.set_outcome, self.outcome.currentData())
-
-    @staticmethod
-    def _split_list(text: str) -> list[str]:
-        return [x.strip() for x in text.split(",") if x.strip()]
-
-    def _commit_apps(self) -> None:
-        apps = self._split_list(self.apps.text())
-        if tuple(apps) != tuple(self.session.edits.task.applications):
-            self._do(self.session.set_applications, apps)
-
-    def _commit_tags(self) -> None:
-        tags = self._split_list(self.tags.text())
-        if tuple(tags) != tuple(self.session.edits.task.tags):
-            self._do(self.session.set_tags, tags)
-
-    def _commit_difficulty(self, value: int) -> None:
-        if not self._refreshing and (value or None) != self.session.edits.task.difficulty:
-            self._do(self.session.set_difficulty, value or None)
-
     def eventFilter(self, obj, ev) -> bool:  # noqa: N802 (Qt API)
         # Multi-line fields have no editingFinished: commit when focus leaves them.
         if ev.type() == QEvent.Type.FocusOut:
@@ -727,170 +602,11 @@ class EditorWindow(QMainWindow, RedactionMixin, DraftsMixin):
         self._commit_thought()
         self._commit_instruction()
 
-    # -- playback and navigation ---------------------------------------------------------------
-    def seek(self, t_us: int) -> None:
-        t_us = int(min(max(0, t_us), self.duration_us))
-        if self.preview:
-            tl = self.session.result.timeline
-            if not tl.is_kept(t_us) and tl.kept:
-                r = tl.to_result_clamped(t_us)
-                t_us = tl.to_original(min(r, tl.result_duration_us))
-        self.playhead = t_us
-        self.timeline.set_playhead(t_us)
-        self._update_time()
-        if hasattr(self, "rpanel"):
-            self._update_overlay()
-        if hasattr(self, "draft_worker"):
-            self._update_markers()
-        if self.video_ok:
-            self.step_model.loader.hold()  # the frame first, thumbnails after
-            self.draft_worker.hold()  # ...and drafts
-            self.loader.request(t_us)
-
-    def _on_frame(self, requested: int, pts: int, rgb) -> None:
-        self.view.show_frame(pts, rgb)
-        self.drafts.offer_frame(pts, rgb)  # a step's frame, decoded once for both
-        self._thumbs_timer.start()  # thumbnails load once seeking pauses
-        if not self._background_started:
-            self._start_background()
-        # The exact frame recorded for this time is the last stored one at or before it; if
-        # the video gave an earlier one, the video ends early (truncated) or is damaged here.
-        i = bisect.bisect_right(self.stored_pts, requested) - 1
-        if i >= 0 and pts < self.stored_pts[i]:
-            self.view.set_notice(
-                f"The video has no frame at {fmt_time(self.stored_pts[i])} (it is cut short "
-                f"or damaged): showing the last one it has, at {fmt_time(pts)}.")
-            if not getattr(self, "_told_frames_missing", False):
-                self._told_frames_missing = True
-                self.notes.append(
-                    f"Some frames are missing from the video (the first seen: "
-                    f"{fmt_time(self.stored_pts[i])}); it may have been cut short. Steps and "
-                    "labels can still be edited; those frames cannot be shown.")
-                self.banner.setText("\n".join(f"• {n}" for n in self.notes))
-                self.banner_box.show()
-        else:
-            self.view.set_notice("")
-
-    # -- the frame index, when it was not at hand -------------------------------------------------
-    def _no_video_note(self) -> str:
-        return ("The video of this recording is missing or empty: steps and labels can be "
-                "edited, frames cannot be shown.")
-
-    def _on_frame_index(self, result) -> None:
-        if isinstance(result, BaseException):
-            self._tell(f"The frame index (frames.jsonl) could not be read: {result}. Frame "
-                       "stepping is off; steps can still be edited.")
-            return
-        self._index_pending = False
-        self.stored_pts = result
-        self.duration_us = max(self.duration_us, result[-1] if result else 0)
-        if not result and self.video_ok:
-            self.video_ok = False
-            self.view.message = "No video to show"
-            self.view.update()
-            self._tell(self._no_video_note())
-            return
-        self.timeline.duration_us = self.duration_us
-        if self.view.pts is None and result and self.playhead < result[0]:
-            self.seek(result[0])  # nothing shown yet: the first frame
-
-    def _update_time(self) -> None:
-        tl = self.session.result.timeline
-        if self.preview:
-            r = tl.to_result_clamped(self.playhead)
-            self.time_label.setText(f"{fmt_time(r)} / {fmt_time(tl.result_duration_us)} "
-                                    "(as submitted)")
-        else:
-            self.time_label.setText(f"{fmt_time(self.playhead)} / {fmt_time(self.duration_us)}")
-
-    def toggle_play(self) -> None:
-        self.shuttle(0 if self.speed else 1)
-
-    def shuttle(self, direction: int) -> None:
-        if direction == 0:
-            self.speed = 0.0
-        elif direction > 0:
-            self.speed = 1.0 if self.speed <= 0 else min(8.0, self.speed * 2)
-        else:
-            self.speed = -1.0 if self.speed >= 0 else max(-8.0, self.speed * 2)
-        if self.speed:
-            self._last_tick = time.monotonic()
-            self._play_timer.start()
-            self.play_btn.setText("❚❚ Pause")
-        else:
-            self._play_timer.stop()
-            self.play_btn.setText("▶ Play")
-
-    def _tick(self) -> None:
-        now = time.monotonic()
-        dt = int((now - self._last_tick) * 1e6 * self.speed)
-        self._last_tick = now
-        t = self.playhead + dt
-        if self.preview:
-            tl = self.session.result.timeline
-            if not tl.is_kept(t):
-                nxt = [s for s, _ in tl.kept if s > self.playhead]
-                t = nxt[0] if (nxt and self.speed > 0) else t
-        if t >= self.duration_us or t <= 0:
-            t = min(max(t, 0), self.duration_us)
-            self.shuttle(0)
-        self.seek(t)
-
-    def step_frame(self, direction: int) -> None:
-        if not self.stored_pts:
-            return
-        i = bisect.bisect_right(self.stored_pts, self.playhead) - 1
-        i = min(max(i + direction, 0), len(self.stored_pts) - 1)
-        self.seek(self.stored_pts[i])
-
-    def jump_step(self, direction: int) -> None:
-        steps = [s for s in (self.session.result.steps if self.preview
-                             else self.session.result.all_steps)]
-        if not steps:
-            return
-        ids = [s.id for s in steps]
-        if self._selected_id in ids:
-            i = ids.index(self._selected_id) + direction
-        else:
-            starts = [s.orig_t_start_us for s in steps]
-            i = bisect.bisect_right(starts, self.playhead) - (1 if direction < 0 else 0)
-        i = min(max(i, 0), len(steps) - 1)
-        self.select_step(steps[i].id)
-
-    def set_preview(self, on: bool) -> None:
-        self.preview = on
-        self.refresh()
-        self.seek(self.playhead)
-
-    # -- trim and cut ----------------------------------------------------------------------------
-    def set_in(self) -> None:
-        self._do(self.session.set_in_point, self.playhead)
-
-    def set_out(self) -> None:
-        self._do(self.session.set_out_point, self.playhead)
-
-    def _trim_dragged(self, which: str, t: int) -> None:
-        fn = self.session.set_in_point if which == "in" else self.session.set_out_point
-        self._do(fn, t)
-
-    def cut_mark(self) -> None:
-        if self.cut_start is None:
-            self.cut_start = self.playhead
-            self.statusBar().showMessage(
-                f"Cut starts at {fmt_time(self.playhead)}: move to where it ends and press C "
-                "again (Esc cancels).", 10000)
-            return
-        a, b = sorted((self.cut_start, self.playhead))
-        self.cut_start = None
-        if b > a:
-            self._do(self.session.cut, a, b)
-
     # -- background frame cache ------------------------------------------------------------------
     def _start_cache(self) -> None:
         if not self.video_ok:
             return
-        pts = sorted({int(s.obs_pts) for s in self.steps if s.obs_pts is not None}
-                     | {int(s.result_pts) for s in self.steps if s.result_pts is not None})
+        pts = step_frames(self.steps)
         # Built by _start_background, once the window shows its first frame.  A failure is
         # not reported: the cache is an optimization, seeking works without it.
         self._cache_pts = pts

@@ -44,7 +44,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.display import money, when
+from annotator.display import money, split_list, when
 from annotator.optional import lazy_module
 from annotator.ui.workflow.common import (
     Banner,
@@ -571,7 +571,7 @@ class AdminView(SessionView, QWidget):
         pay = self.task_pay.value() or None
         t = self._call(self.svc.publish_task, actor=self.actor, title=self.task_title.text(),
                        goal=self.task_goal.text(),
-                       applications=[a.strip() for a in self.task_apps.text().split(",")],
+                       applications=split_list(self.task_apps.text()),
                        difficulty=self.task_difficulty.currentText(), pay_cents=pay)
         if t is not None:
             for f in (self.task_title, self.task_goal, self.task_apps):

@@ -101,8 +101,39 @@ class ReviewView(SessionView, QWidget):
         session.changed.connect(self.refresh)
         session.data_changed.connect(self.refresh)
 
-    # -- layout --------------------------------------------------------------------------------
+    # -- layout: one builder per panel --------------------------------------------------------
     def _build(self) -> None:
+        queue = self._build_queue()
+        self._build_playback()
+        side = QWidget()
+        sdl = QVBoxLayout(side)
+        sdl.setContentsMargins(0, 0, 0, 0)
+        sdl.addWidget(self._build_signals_box(), 2)
+        sdl.addWidget(self._build_steps_box(), 3)
+        sdl.addWidget(self._build_comments_box(), 2)
+        sdl.addWidget(self._build_decision_box())
+        centre = QSplitter(Qt.Orientation.Horizontal)
+        centre.addWidget(self.playback.player)
+        centre.addWidget(side)
+        centre.setSizes([640, 420])
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.header)
+        rl.addWidget(centre, 1)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(queue)
+        split.addWidget(right)
+        split.setSizes([220, 560])
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.banner)
+        lay.addWidget(split, 1)
+        self._connect()
+        self._update_buttons()
+
+    def _build_queue(self) -> QWidget:
+        """The queue: its filters, the table, the claim buttons."""
         self.state_filter = QComboBox()
         self.state_filter.setObjectName("stateFilter")
         for label, _states in STATE_FILTERS:
@@ -145,8 +176,10 @@ class ReviewView(SessionView, QWidget):
         ll.addLayout(filters)
         ll.addWidget(self.table, 1)
         ll.addLayout(qrow)
+        return left
 
-        # The selected submission.
+    def _build_playback(self) -> None:
+        """The selected submission's header, its player and step list, the task's labels."""
         self.header = QLabel("Select a submission in the queue.")
         self.header.setObjectName("header")
         self.header.setWordWrap(True)
@@ -159,6 +192,9 @@ class ReviewView(SessionView, QWidget):
         self.task_box.setWordWrap(True)
         self.task_box.setTextFormat(Qt.TextFormat.RichText)
         self.task_box.setAlignment(Qt.AlignmentFlag.AlignTop)
+
+    def _build_signals_box(self) -> QGroupBox:
+        """What the machine found in the selected submission; a click goes there."""
         self.signals = QListWidget()
         self.signals.setObjectName("signals")
         self.signals.setWordWrap(True)
@@ -168,11 +204,18 @@ class ReviewView(SessionView, QWidget):
         signals_box = QGroupBox("What the machine found")
         sgl = QVBoxLayout(signals_box)
         sgl.addWidget(self.signals)
+        return signals_box
+
+    def _build_steps_box(self) -> QGroupBox:
+        """The task's labels and the steps of the submission, read-only."""
         steps_box = QGroupBox("Steps and labels (read-only)")
         sl = QVBoxLayout(steps_box)
         sl.addWidget(self.task_box)
         sl.addWidget(self.playback.steps, 1)
+        return steps_box
 
+    def _build_comments_box(self) -> QGroupBox:
+        """The comments sent and the one being written, with what it is pinned to."""
         self.comments = QListWidget()
         self.comments.setObjectName("comments")
         self.comments.setWordWrap(True)
@@ -194,7 +237,10 @@ class ReviewView(SessionView, QWidget):
         cl.addWidget(self.comments, 1)
         cl.addWidget(self.comment_edit)
         cl.addLayout(crow)
+        return cbox
 
+    def _build_decision_box(self) -> QGroupBox:
+        """Quality score, reason, the three decisions and the keys for them."""
         self.quality_group = QButtonGroup(self)
         qrow2 = QHBoxLayout()
         qrow2.addWidget(QLabel("Quality"))
@@ -234,32 +280,10 @@ class ReviewView(SessionView, QWidget):
         dl.addWidget(self.reason)
         dl.addLayout(drow)
         dl.addWidget(self.keys_label)
+        return dbox
 
-        side = QWidget()
-        sdl = QVBoxLayout(side)
-        sdl.setContentsMargins(0, 0, 0, 0)
-        sdl.addWidget(signals_box, 2)
-        sdl.addWidget(steps_box, 3)
-        sdl.addWidget(cbox, 2)
-        sdl.addWidget(dbox)
-        centre = QSplitter(Qt.Orientation.Horizontal)
-        centre.addWidget(self.playback.player)
-        centre.addWidget(side)
-        centre.setSizes([640, 420])
-        right = QWidget()
-        rl = QVBoxLayout(right)
-        rl.setContentsMargins(0, 0, 0, 0)
-        rl.addWidget(self.header)
-        rl.addWidget(centre, 1)
-
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(left)
-        split.addWidget(right)
-        split.setSizes([220, 560])
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.banner)
-        lay.addWidget(split, 1)
-
+    def _connect(self) -> None:
+        """The panels' widgets to the view's actions."""
         self.state_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.task_filter.currentIndexChanged.connect(lambda _i: self.refresh())
         self.text_filter.returnPressed.connect(self.refresh)
@@ -276,7 +300,6 @@ class ReviewView(SessionView, QWidget):
         self.approve_btn.clicked.connect(self.approve)
         self.changes_btn.clicked.connect(self.request_changes)
         self.reject_btn.clicked.connect(self.reject)
-        self._update_buttons()
 
     def _build_shortcuts(self) -> None:
         # Single keys are off while a text field has focus: typing an "a" in a comment must
