@@ -646,10 +646,11 @@ class Drafter:
         s = steps[i]
         text = s.text or ""
         described: str | None
-        if s.masked:
+        password = (_role_name(s.focus) or "").lower() == "password text"
+        if s.masked or password:  # a password field's text is never shown, even unmasked
             shown, described = "", "the password"
         else:
-            shown, described = self.guard.typed(s.mask_id, text, s.text_offset)
+            shown, described = self.guard.typed(s.mask_id, text, s.text_offset, s.full_text)
         field, quoted, tg = self._typing_field(steps, i, outer, oi)
         what = described if described else ph.quote(ph.shorten(shown, 80))
         if not text.strip() and not described:

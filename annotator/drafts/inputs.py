@@ -40,6 +40,7 @@ class StepInput:
     scroll_dy: int | None = None
     text: str | None = None
     text_offset: int = 0
+    full_text: str | None = None  # the derived step's whole text (``text`` is a slice of it)
     source_id: str | None = None  # derived step id (typed-text masks are keyed by it)
     keys: list[str] | None = None
     repeat: int = 1
@@ -179,8 +180,11 @@ def result_inputs(result_steps: Iterable[Any], ctx: BundleContext | None) -> lis
         parts = []
         for p in rs.parts:
             text = p.text if _get(p.source, "type") == "type" else None
-            parts.append(step_input(p.source, ctx, id=p.id, text=text,
-                                    text_offset=p.text_offset))
+            part = step_input(p.source, ctx, id=p.id, text=text, text_offset=p.text_offset)
+            whole = _get(p.source, "text")
+            if text is not None and whole is not None and whole != text:
+                part.full_text = str(whole)
+            parts.append(part)
         if len(parts) == 1:
             out.append(parts[0])
             continue

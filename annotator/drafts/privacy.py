@@ -125,16 +125,23 @@ class Guard:
     def keys_masked(self, step_id: str) -> bool:
         return step_id in self.keys
 
-    def typed(self, step_id: str, text: str, offset: int = 0) -> tuple[str, str | None]:
+    def typed(self, step_id: str, text: str, offset: int = 0,
+              whole: str | None = None) -> tuple[str, str | None]:
         """Typed text as a draft may show it: ``(text, None)`` with the contributor's masks
         applied (placeholders), or ``("", description)`` when what was typed must only be
-        described (``an e-mail address``, ``private text``)."""
-        masks = [(max(0, a - offset), min(len(text), b - offset))
-                 for a, b in self.text_masks.get(step_id, []) if b - offset > 0
-                 and a - offset < len(text)]
+        described (``an e-mail address``, ``private text``).  ``text`` is
+        ``whole[offset:]`` (a part of a split typing step): the detectors read ``whole``, so
+        that an address cut in two by a split is still found in each half."""
+        def local(a: int, b: int) -> tuple[int, int]:
+            return max(0, a - offset), min(len(text), b - offset)
+
+        masks = [local(a, b) for a, b in self.text_masks.get(step_id, [])]
         masks = [(a, b) for a, b in masks if b > a]
-        spans = self.findings(text)
-        covered = sorted(masks + [(s.start, s.end) for s in spans])
+        if whole is None or whole[offset:offset + len(text)] != text:
+            whole, offset = text, 0
+        spans = [s for s in self.findings(whole) if local(s.start, s.end)[1] >
+                 local(s.start, s.end)[0]]
+        covered = sorted(masks + [local(s.start, s.end) for s in spans])
         if not covered:
             return text, None
         # Mostly private (or every character of it): describe it rather than show

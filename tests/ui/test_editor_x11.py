@@ -20,9 +20,9 @@ import mss
 import numpy as np
 import pytest
 
+from annotator.drafts.titles import step_title
 from annotator.media.video import VideoReader
 from annotator.steps.store import derive_bundle
-from annotator.steps.summary import step_summary
 from annotator.ui.editor.video_view import scale_frame
 from tests.conftest import ROOT
 
@@ -162,7 +162,7 @@ def test_step_list_and_video_pixels_on_a_real_x_server(xserver, demo):
         rows = ready["rows"]
         assert len(rows) == len(expected) >= 10
         for i, (text, step) in enumerate(zip(rows, expected, strict=True)):
-            assert text.split("\n")[0].split("   [")[0] == f"{i + 1}. {step_summary(step, step)}"
+            assert text.split("\n")[0].split("   [")[0] == f"{i + 1}. {step_title(step, step)}"
         assert ready["obs"] == [s.obs_pts for s in expected]
         assert ready["view"]["w"] > 400 and ready["view"]["pts"] is not None
 

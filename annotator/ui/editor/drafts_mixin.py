@@ -46,6 +46,11 @@ class DraftsMixin:
         bar.valueChanged.connect(lambda _v: self._prioritize_drafts())
         bar.rangeChanged.connect(lambda _lo, _hi: self._prioritize_drafts())
 
+    def _title_guard(self):
+        """What row titles may quote: the drafts' rules (None until drafts are set up)."""
+        drafts = getattr(self, "drafts", None)
+        return drafts.guard if drafts is not None else None
+
     def _start_drafting(self) -> None:
         self._prioritize_drafts()
         self.draft_worker.start()

@@ -35,6 +35,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.bundle import Bundle
 from annotator.bundle.recover import needs_recovery, recover
+from annotator.drafts.titles import step_title
 from annotator.edits import EditSession
 from annotator.edits.errors import EditError
 from annotator.errors import AnnotatorError
@@ -45,7 +46,6 @@ from annotator.media.framecache import (
     stored_pts,
 )
 from annotator.steps.store import steps_for_editing, write_steps
-from annotator.steps.summary import step_summary
 from annotator.ui.editor.drafts_mixin import DraftsMixin
 from annotator.ui.editor.frames import FrameLoader
 from annotator.ui.editor.playback_mixin import PlaybackMixin, fmt_time
@@ -222,7 +222,8 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self._build_status()
 
     def _build_step_list(self) -> StepListView:
-        self.step_model = StepListModel(self.folder, step_summary, self)
+        self.step_model = StepListModel(
+            self.folder, lambda s, src: step_title(s, src, self._title_guard()), self)
         self.step_list = StepListView(self.step_model)
         self.step_list.current_step_changed.connect(self._on_select)
         return self.step_list
