@@ -22,9 +22,6 @@ LISTED: dict[str, tuple[int, str]] = {
         846, "the drafter; the drafted-labels work is changing it: split by step kind after"),
     "annotator/drafts/drafter.py::Drafter._name_at": (
         103, "the naming cascade (accessibility, outline, OCR); drafted-labels work"),
-    "annotator/edits/apply.py::apply_edits": (
-        109, "one pass in the order the edits apply (cuts, merges, splits, labels); each "
-        "part is a few lines and the order is the point"),
     "annotator/export/checks.py": (
         953, "the export checker, one section per format; the export work is changing it: "
         "split into a package by format after"),
@@ -42,10 +39,6 @@ LISTED: dict[str, tuple[int, str]] = {
         "(ink-following boxes): split the tracking from the detection after"),
     "annotator/redaction/leakscan.py::check_ocr_text": (
         101, "the OCR leak check; the redaction work is changing it"),
-    "annotator/submission/builder.py::prepare_package": (
-        126, "the package builder's steps in order (render, stills, checks, manifest)"),
-    "annotator/submission/stepsdoc.py::build_steps": (
-        115, "the package's steps.json, field by field"),
 }
 
 

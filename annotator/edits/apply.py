@@ -208,7 +208,8 @@ def _merged_text(parts: list[Part]) -> str | None:
 def apply_edits(steps: Iterable[Any], edits: EditList, *,
                 duration_us: int | None = None) -> ApplyResult:
     """Apply ``edits`` to derived ``steps`` (dicts or objects with ``id``, ``t_start_us``,
-    ``t_end_us``, ``type``, ``text``, ``raw_event_ids``).
+    ``t_end_us``, ``type``, ``text``, ``raw_event_ids``), in the order they apply: splits,
+    merges, deletions and labels, then the trim and cuts that re-time what is left.
 
     ``duration_us`` is the recording's duration (manifest ``duration_us``); without it the
     latest step end, trim or cut end stands in for it.
@@ -220,8 +221,35 @@ def apply_edits(steps: Iterable[Any], edits: EditList, *,
     if len(known) != len(raw):
         raise ValueError("derived steps have duplicate ids")
     orphans: list[Orphan] = []
+    work = _apply_splits(raw, known, edits, orphans)
+    deleted = set(edits.data["deleted_steps"])
+    absorbed = _apply_merges(work, edits, deleted, orphans)
+    _report_unmatched(work, edits, absorbed, orphans)
 
-    # 1. splits
+    if duration_us is None:
+        ends = [p.t_end_us for p in raw]
+        ends += [c.end_us for c in edits.cuts]
+        ends += [t for t in (edits.trim_in_us, edits.trim_out_us) if t is not None]
+        duration_us = max(ends, default=0)
+    timeline = Timeline.from_edits(edits, duration_us)
+
+    all_steps: list[ResultStep] = []
+    kept: list[ResultStep] = []
+    labels = edits.data["labels"]
+    for w in work:
+        step = _result_step(w, timeline, DELETED if w.id in deleted else None,
+                            labels.get(w.id))
+        if step.status == KEPT:
+            step.index = len(kept)
+            kept.append(step)
+        all_steps.append(step)
+    return ApplyResult(kept, all_steps, orphans, timeline)
+
+
+def _apply_splits(raw: list[Part], known: set[str], edits: EditList,
+                  orphans: list[Orphan]) -> list[_Work]:
+    """The steps with their typing split where the splits say; a split of a step that no
+    longer exists is reported."""
     by_step: dict[str, list[Any]] = defaultdict(list)
     for rec in edits.splits:
         if rec.step in known:
@@ -232,18 +260,20 @@ def apply_edits(steps: Iterable[Any], edits: EditList, *,
     work: list[_Work] = []
     for p in raw:
         work.extend(_split(p, by_step[p.id], orphans) if p.id in by_step else [_Work(p.id, [p])])
+    return work
 
-    # 2. merges
-    deleted = set(edits.data["deleted_steps"])
+
+def _apply_merges(work: list[_Work], edits: EditList, deleted: set[str],
+                  orphans: list[Orphan]) -> dict[str, str]:
+    """Merge neighbours in ``work`` (in place; deleted steps between them do not count);
+    returns which step each absorbed step went into."""
     absorbed: dict[str, str] = {}
     for merge in edits.merges:
         pos = {w.id: i for i, w in enumerate(work)}
         missing = [s for s in (merge.first, merge.second) if s not in pos]
         if missing:
-            sid = missing[0]
-            why = (f"step {sid} was merged into {absorbed[sid]}" if sid in absorbed
-                   else f"step {sid} no longer exists")
-            orphans.append(Orphan("merge", merge.id, (merge.first, merge.second), why))
+            orphans.append(Orphan("merge", merge.id, (merge.first, merge.second),
+                                  _missing_reason(missing[0], absorbed)))
             continue
         i, j = pos[merge.first], pos[merge.second]
         if j <= i or any(work[k].id not in deleted for k in range(i + 1, j)):
@@ -253,67 +283,59 @@ def apply_edits(steps: Iterable[Any], edits: EditList, *,
         work[i] = _Work(merge.first, work[i].parts + work[j].parts)
         del work[j]
         absorbed[merge.second] = merge.first
+    return absorbed
 
+
+def _missing_reason(sid: str, absorbed: dict[str, str]) -> str:
+    return (f"step {sid} was merged into {absorbed[sid]}" if sid in absorbed
+            else f"step {sid} no longer exists")
+
+
+def _report_unmatched(work: list[_Work], edits: EditList, absorbed: dict[str, str],
+                      orphans: list[Orphan]) -> None:
+    """Deletions and labels of steps that are no longer there, as orphans."""
     ids = {w.id for w in work}
-
-    def missing_reason(sid: str) -> str:
-        return (f"step {sid} was merged into {absorbed[sid]}" if sid in absorbed
-                else f"step {sid} no longer exists")
-
-    # 3. deletions, 4. labels: report the ones that point nowhere
     for sid in edits.data["deleted_steps"]:
         if sid not in ids:
-            orphans.append(Orphan("delete", sid, (sid,), missing_reason(sid)))
-    labels = edits.data["labels"]
-    for sid in labels:
+            orphans.append(Orphan("delete", sid, (sid,), _missing_reason(sid, absorbed)))
+    for sid in edits.data["labels"]:
         if sid not in ids:
-            orphans.append(Orphan("label", sid, (sid,), missing_reason(sid)))
+            orphans.append(Orphan("label", sid, (sid,), _missing_reason(sid, absorbed)))
 
-    # 5. trim, cuts and re-timing
-    if duration_us is None:
-        ends = [p.t_end_us for p in raw]
-        ends += [c.end_us for c in edits.cuts]
-        ends += [t for t in (edits.trim_in_us, edits.trim_out_us) if t is not None]
-        duration_us = max(ends, default=0)
-    timeline = Timeline.from_edits(edits, duration_us)
 
-    all_steps: list[ResultStep] = []
-    kept: list[ResultStep] = []
-    no_label = Label()
-    for w in work:
-        parts = w.parts
-        if len(parts) == 1:  # the common case, kept cheap for long recordings
-            p = parts[0]
-            t0, t1, kind, text = p.t_start_us, p.t_end_us, p.type, p.text
-            raw_ids = sorted(p.raw_event_ids)
-        else:
-            t0 = min(p.t_start_us for p in parts)
-            t1 = max(p.t_end_us for p in parts)
-            kind, text = _merged_type(parts), _merged_text(parts)
-            raw_ids = sorted({i for p in parts for i in p.raw_event_ids})
-        status = DELETED if w.id in deleted else timeline.classify(t0, t1)
-        r0 = timeline.to_result_clamped(t0)
-        label = labels.get(w.id)
-        step = ResultStep(
-            id=w.id,
-            type=kind,
-            text=text,
-            t_start_us=r0,
-            t_end_us=max(r0, timeline.to_result_clamped(t1)),
-            orig_t_start_us=t0,
-            orig_t_end_us=t1,
-            raw_event_ids=raw_ids,
-            status=status,
-            label=Label.from_json(label) if label else no_label,
-            parts=tuple(parts),
-            split_of=w.split_of,
-            text_offset=w.text_offset,
-        )
-        if status == KEPT:
-            step.index = len(kept)
-            kept.append(step)
-        all_steps.append(step)
-    return ApplyResult(kept, all_steps, orphans, timeline)
+_NO_LABEL = Label()
+
+
+def _result_step(w: _Work, timeline: Timeline, status: str | None,
+                 label: dict[str, Any] | None) -> ResultStep:
+    """One step of the result, re-timed on ``timeline``; ``status`` is DELETED or None (then
+    the timeline tells whether it is kept, cut through or removed)."""
+    parts = w.parts
+    if len(parts) == 1:  # the common case, kept cheap for long recordings
+        p = parts[0]
+        t0, t1, kind, text = p.t_start_us, p.t_end_us, p.type, p.text
+        raw_ids = sorted(p.raw_event_ids)
+    else:
+        t0 = min(p.t_start_us for p in parts)
+        t1 = max(p.t_end_us for p in parts)
+        kind, text = _merged_type(parts), _merged_text(parts)
+        raw_ids = sorted({i for p in parts for i in p.raw_event_ids})
+    r0 = timeline.to_result_clamped(t0)
+    return ResultStep(
+        id=w.id,
+        type=kind,
+        text=text,
+        t_start_us=r0,
+        t_end_us=max(r0, timeline.to_result_clamped(t1)),
+        orig_t_start_us=t0,
+        orig_t_end_us=t1,
+        raw_event_ids=raw_ids,
+        status=status or timeline.classify(t0, t1),
+        label=Label.from_json(label) if label else _NO_LABEL,
+        parts=tuple(parts),
+        split_of=w.split_of,
+        text_offset=w.text_offset,
+    )
 
 
 __all__ = [

@@ -53,7 +53,7 @@ from annotator.errors import AnnotatorError
 from annotator.fsutil import publish_folder, write_json_atomic
 from annotator.jobs import Progress
 from annotator.media.leakcheck import LeakCheckResult
-from annotator.media.render import render_stills, write_file_atomic
+from annotator.media.render import RenderResult, render_stills, write_file_atomic
 from annotator.quality.package import DECLARED_FILE
 from annotator.steps import load_or_derive
 from annotator.steps.thumbs import decode_frames
@@ -64,7 +64,11 @@ from annotator.submission.local import (
     recorded_submissions,
     submission_entry,
 )
-from annotator.submission.render import keyed_hash, render_for_submission
+from annotator.submission.render import (
+    RenderPlanFromEdits,
+    keyed_hash,
+    render_for_submission,
+)
 from annotator.submission.signals import declared_input
 from annotator.workflow.contract import Actor, SubmissionId, WorkflowServices
 from annotator.workflow.errors import NotFound, PermissionDenied
@@ -407,15 +411,7 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
     out = Path(out_dir).absolute()
     loaded = load_edited(bundle)
     _check_out(out, bundle)
-    if out.parent == workspace.packages_dir.absolute():
-        ensure_private_dir(out.parent)
-    else:  # the contributor's own folder: create it if needed, never change its mode
-        try:
-            out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise SubmissionError(f"The folder {out.parent} cannot be created "
-                                  f"({exc.strerror or exc}).",
-                                  "Choose a folder you can write to.") from exc
+    _make_parent(out, workspace)
     _stale_partials(out)
     key = workspace.submission_key()
     tmp = out.with_name(f".{out.name}.partial-{uuid.uuid4().hex[:12]}")
@@ -441,22 +437,11 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
                                      targets=drafted.targets, weak=drafted.weak_accepted)
         width, height = render.plan.width, render.plan.height
 
-        # Step frames: lossless, the same boxes at the same times as the video.
-        (tmp / "frames").mkdir(mode=0o700)
-        stills = [(t, tmp / "frames" / f"{n:04d}.png") for n, t in enumerate(built.still_times)]
-        if stills:
-            render_stills(bundle, stills, plan.boxes, progress=progress)
-        progress.check()
-        _write_thumbs(tmp, tmp / "video.mp4", list(render.output_pts),
-                      [s["observation"]["t_us"] for s in built.steps], progress)
-        progress.check()
+        _write_step_pictures(tmp, bundle, built, plan, render, progress)
         progress.report(0, 1, "Writing the package")
 
         task = edits.task
-        chosen = task_id if task_id is not None else edits.data["task"].get("task_id")
-        if chosen is not None and (not isinstance(chosen, int) or isinstance(chosen, bool)):
-            raise SubmissionError(f"The task id {chosen!r} is not a number.",
-                                  "Choose the task again in the task panel.")
+        chosen = _chosen_task(task_id, edits)
         goal = scrub.text(task.goal.strip())
         redaction_count = sum(1 for r in edits.redactions if r.get("kind") in REDACTION_KINDS)
         write_json_atomic(tmp / "steps.json", {
@@ -473,21 +458,8 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
             "tags": [scrub.text(t) for t in task.tags],
             "difficulty": task.difficulty,
         })
-        hashes = sorted({keyed_hash(key, s) for s in plan.redacted_strings if s.strip()})
-        write_json_atomic(tmp / "redactions.json", {
-            "format": REDACTIONS_FORMAT, "format_version": FORMAT_VERSION,
-            "keyed_hashes": {"algorithm": "HMAC-SHA256",
-                             "normalization": "strip, casefold, UTF-8",
-                             "key_id": _hash_key_id(key), "hashes": hashes},
-            "counts": {kind: sum(1 for r in edits.redactions if r.get("kind") == kind)
-                       for kind in REDACTION_KINDS},
-            "boxes": [{"fill_rect": list(b.fill_rect),
-                       "result_intervals_us": [list(iv) for iv in b.result_intervals]}
-                      for b in render.plan.boxes if b.fill_rect is not None
-                      and b.result_intervals],
-            "allow_list": scrub.json(list(plan.allow_list)),
-            "leak_check": _sanitized_leak_check(check, scrub),
-        })
+        write_json_atomic(tmp / "redactions.json",
+                          _redactions_doc(key, plan, edits, render, check, scrub))
         # What only the raw recording can tell (which devices made the input), declared by
         # this computer: device classes and findings, no timing, no device name.
         write_json_atomic(tmp / DECLARED_FILE, declared_input(Bundle.open(bundle), result))
@@ -518,6 +490,66 @@ def prepare_package(bundle_dir: str | os.PathLike[str], out_dir: str | os.PathLi
         manifest_sha256=sha, package_id=package_id, signals=signals,
         goal=goal, outcome=task.outcome, task_id=chosen, frame_size=(width, height),
         edits_sha256=loaded.edits_sha256, notes=list(render.notes))
+
+
+def _make_parent(out: Path, workspace: Workspace) -> None:
+    """The package's parent folder: the workspace's (private), or the contributor's own
+    (created if needed, its mode never changed)."""
+    if out.parent == workspace.packages_dir.absolute():
+        ensure_private_dir(out.parent)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise SubmissionError(f"The folder {out.parent} cannot be created "
+                              f"({exc.strerror or exc}).",
+                              "Choose a folder you can write to.") from exc
+
+
+def _chosen_task(task_id: int | None, edits: EditList) -> int | None:
+    """The task the package is for: the one given, else the one the task panel chose."""
+    chosen = task_id if task_id is not None else edits.data["task"].get("task_id")
+    if chosen is not None and (not isinstance(chosen, int) or isinstance(chosen, bool)):
+        raise SubmissionError(f"The task id {chosen!r} is not a number.",
+                              "Choose the task again in the task panel.")
+    return chosen
+
+
+def _write_step_pictures(tmp: Path, bundle: Path, built: stepsdoc.StepsBuild,
+                         plan: RenderPlanFromEdits, render: RenderResult,
+                         progress: Progress) -> None:
+    """Step frames (lossless, the same boxes at the same times as the video) and the
+    thumbnails of the steps' observations."""
+    (tmp / "frames").mkdir(mode=0o700)
+    stills = [(t, tmp / "frames" / f"{n:04d}.png") for n, t in enumerate(built.still_times)]
+    if stills:
+        render_stills(bundle, stills, plan.boxes, progress=progress)
+    progress.check()
+    _write_thumbs(tmp, tmp / "video.mp4", list(render.output_pts),
+                  [s["observation"]["t_us"] for s in built.steps], progress)
+    progress.check()
+
+
+def _redactions_doc(key: bytes, plan: RenderPlanFromEdits, edits: EditList,
+                    render: RenderResult, check: LeakCheckResult,
+                    scrub: stepsdoc.Scrubber) -> dict[str, Any]:
+    """redactions.json: keyed hashes of the redacted strings (never the strings), counts by
+    kind, the boxes as drawn in the result, the allow list and the leak check."""
+    hashes = sorted({keyed_hash(key, s) for s in plan.redacted_strings if s.strip()})
+    return {
+        "format": REDACTIONS_FORMAT, "format_version": FORMAT_VERSION,
+        "keyed_hashes": {"algorithm": "HMAC-SHA256",
+                         "normalization": "strip, casefold, UTF-8",
+                         "key_id": _hash_key_id(key), "hashes": hashes},
+        "counts": {kind: sum(1 for r in edits.redactions if r.get("kind") == kind)
+                   for kind in REDACTION_KINDS},
+        "boxes": [{"fill_rect": list(b.fill_rect),
+                   "result_intervals_us": [list(iv) for iv in b.result_intervals]}
+                  for b in render.plan.boxes if b.fill_rect is not None
+                  and b.result_intervals],
+        "allow_list": scrub.json(list(plan.allow_list)),
+        "leak_check": _sanitized_leak_check(check, scrub),
+    }
 
 
 def package_signals(folder: Path) -> dict[str, Any] | None:

@@ -168,16 +168,7 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
     times: list[int] = []
     for n, s in enumerate(kept):
         first = s.sources[0] if s.sources else None
-        # Text: part by part (a merged step joins its parts' texts).
-        text: str | None = None
-        text_masked = False
-        if s.text is not None:
-            pieces = []
-            for p in s.parts:
-                piece, masked = part_text(p, masks, whole_masked)
-                pieces.append(piece)
-                text_masked = text_masked or masked
-            text = "".join(pieces)
+        text, text_masked = _step_text(s, masks, whole_masked)
         keys = _get(first, "keys")
         keys_masked = any(sid in masks.keys for sid in s.source_ids)
         if keys_masked:
@@ -185,17 +176,7 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
         title = _get(first, "window_title")
         if title and title in masks.titles:
             title = PLACEHOLDER
-        target = _get(first, "target")
-        found = (targets or {}).get(s.id)
-        if found is not None and found.get("name_hidden") and isinstance(target, Mapping):
-            target = {**target, "name": PLACEHOLDER}  # sensitive, or redacted since
-        elif found is not None and not (isinstance(target, Mapping) and target.get("box")):
-            target = {**(target or {}), **found}
-            target.pop("reason", None)
-        if isinstance(target, Mapping):
-            target = dict(target)
-            if target.get("window_title") in masks.titles:
-                target["window_title"] = PLACEHOLDER
+        target = _step_target(_get(first, "target"), (targets or {}).get(s.id), masks)
         path = _get(first, "path")
         if path:
             path = [{"x": pt.get("x"), "y": pt.get("y"),
@@ -203,12 +184,7 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
                     for pt in path]
         obs_t, obs_flags = observation_time(s, timeline)
         times.append(obs_t)
-        flags: list[str] = []
-        for src in s.sources:
-            for f in _get(src, "flags") or ():
-                if f not in flags:
-                    flags.append(f)
-        flags.extend(f for f in obs_flags if f not in flags)
+        flags = _step_flags(s, obs_flags)
         kinds = {_get(src, "type") for src in s.sources}
         step = {
             "index": n,
@@ -270,6 +246,47 @@ def build_steps(kept: Sequence[ResultStep], timeline: Timeline, edits: EditList,
         out.append(last)
         times.append(terminal_observation_time(timeline))
     return StepsBuild(out, typed, titles, times)
+
+
+def _step_text(s: ResultStep, masks: MaskIndex,
+               whole_masked: Mapping[str, str]) -> tuple[str | None, bool]:
+    """The typed text as submitted, part by part (a merged step joins its parts' texts),
+    and whether any of it was masked."""
+    if s.text is None:
+        return None, False
+    pieces = []
+    text_masked = False
+    for p in s.parts:
+        piece, masked = part_text(p, masks, whole_masked)
+        pieces.append(piece)
+        text_masked = text_masked or masked
+    return "".join(pieces), text_masked
+
+
+def _step_target(target: Any, found: Mapping[str, Any] | None, masks: MaskIndex) -> Any:
+    """The click target as submitted: the recorded one, completed by what the drafter
+    found when it has no box; a hidden name or a masked window title as the placeholder."""
+    if found is not None and found.get("name_hidden") and isinstance(target, Mapping):
+        target = {**target, "name": PLACEHOLDER}  # sensitive, or redacted since
+    elif found is not None and not (isinstance(target, Mapping) and target.get("box")):
+        target = {**(target or {}), **found}
+        target.pop("reason", None)
+    if isinstance(target, Mapping):
+        target = dict(target)
+        if target.get("window_title") in masks.titles:
+            target["window_title"] = PLACEHOLDER
+    return target
+
+
+def _step_flags(s: ResultStep, obs_flags: Sequence[str]) -> list[str]:
+    """The flags of the step's sources and of its observation frame, each once, in order."""
+    flags: list[str] = []
+    for src in s.sources:
+        for f in _get(src, "flags") or ():
+            if f not in flags:
+                flags.append(f)
+    flags.extend(f for f in obs_flags if f not in flags)
+    return flags
 
 
 def terminal_observation_time(timeline: Timeline) -> int:
