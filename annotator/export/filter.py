@@ -6,7 +6,7 @@ Grammar (keywords and field names are case-insensitive)::
     and    := unary ("and" unary)*
     unary  := "not" unary | "(" expr ")" | test
     test   := FIELD OP VALUE
-    FIELD  := task | application | date | contributor | reviewer | quality | tags
+    FIELD  := task | application | date | contributor | reviewer | quality | tags | signal
     OP     := "=" | "!=" | "<" | "<=" | ">" | ">=" | "~"        (~ : contains, case-insensitive)
     VALUE  := a bare word of [A-Za-z0-9._:@/+-] | "double quoted" | 'single quoted'
 
@@ -18,8 +18,11 @@ Fields:
 - ``contributor``, ``reviewer``: pseudonyms (``=``, ``!=``, ``~``).
 - ``quality``: the review score 1-5 (every operator).
 - ``tags``: any of the labels in the package's task.json (``=``, ``!=``, ``~``).
+- ``signal``: any kind of quality signal the store found in the submission, such as
+  ``no_effect`` or ``synthetic_input`` (``=``, ``!=``, ``~``); ``signal != synthetic_input``
+  keeps the submissions without that kind.
 
-``!=`` on a list field (application, tags) means "none of them is".
+``!=`` on a list field (application, tags, signal) means "none of them is".
 Example: ``application = firefox and quality >= 4 and not tags ~ draft``.
 """
 
@@ -32,8 +35,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotator.export.errors import FilterError
+from annotator.quality.records import KINDS
 
-FIELDS = ("task", "application", "date", "contributor", "reviewer", "quality", "tags")
+FIELDS = ("task", "application", "date", "contributor", "reviewer", "quality", "tags",
+          "signal")
+_LISTS = {"application": "applications", "tags": "tags", "signal": "signals"}
 OPS = ("=", "!=", "<", "<=", ">", ">=", "~")
 _ORDERED = {"date", "quality"}
 _TOKEN = re.compile(r"""\s*(?:(?P<op><=|>=|!=|=|<|>|~)|(?P<paren>[()])|"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<word>[A-Za-z0-9._:@/+\-]+))""")
@@ -162,6 +168,9 @@ class _Parser:
             if not re.fullmatch(r"[1-5]", value):
                 raise FilterError(f"--filter: quality is a score from 1 to 5, not {value!r}.",
                                   HINT)
+        if field == "signal" and op != "~" and value not in KINDS:
+            raise FilterError(f"--filter: {value!r} is not a kind of quality signal.",
+                              "Kinds: " + ", ".join(sorted(KINDS)) + ". " + HINT)
         if field == "date":
             try:
                 dt.date.fromisoformat(value)
@@ -195,7 +204,7 @@ def _any(op: str, values: Sequence[str], want: str) -> bool:
 
 def evaluate(node: Node, row: Mapping[str, Any]) -> bool:
     """``row``: task_id, task_title, applications, approved_date (date), contributor,
-    reviewer, quality, tags."""
+    reviewer, quality, tags, signals (kinds)."""
     if isinstance(node, BoolOp):
         if node.op == "and":
             return all(evaluate(p, row) for p in node.parts)
@@ -207,8 +216,8 @@ def evaluate(node: Node, row: Mapping[str, Any]) -> bool:
         if v.isdigit() and op in ("=", "!="):
             return _cmp(op, row.get("task_id"), int(v))
         return _text_match(op, row.get("task_title") or "", v)
-    if f in ("application", "tags"):
-        return _any(op, list(row.get("applications" if f == "application" else "tags") or ()), v)
+    if f in _LISTS:
+        return _any(op, list(row.get(_LISTS[f]) or ()), v)
     if f in ("contributor", "reviewer"):
         return _text_match(op, row.get(f) or "", v)
     if f == "quality":

@@ -310,7 +310,8 @@ def _store_items(chosen: list[tuple[SourceEpisode, list[dict[str, Any]]]], reade
             "consent_sha256": ep.consent_sha256, "manifest_sha256": ep.manifest_sha256,
             "contributor": ep.contributor, "reviewer": ep.reviewer, "quality": ep.quality,
             "approved": ep.decided_at.date().isoformat() if ep.decided_at else None,
-            "split": split, "redaction": _redaction(ep.redactions_doc)}
+            "split": split, "redaction": _redaction(ep.redactions_doc),
+            "signals": ep.signals}
         yield Item(episode_row(ep, rows, split, []), entry, rows, stream, scale)
 
 

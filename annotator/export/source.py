@@ -22,6 +22,7 @@ from annotator.export.errors import BadSubmission
 from annotator.store import BlobError, Store
 from annotator.store import models as m
 from annotator.workflow import safejson
+from annotator.workflow.ops.signals import export_summary
 
 MAX_JSON = 64 << 20
 
@@ -57,6 +58,8 @@ class SourceEpisode:
     terms_version: str
     permitted_uses: tuple[str, ...]
     files: dict[str, PackageFile]
+    # The stored quality signals, summarised for the manifest (None: not computed).
+    signals: dict[str, Any] | None = None
     # Filled by load():
     steps_doc: dict[str, Any] = field(default_factory=dict)
     task_doc: dict[str, Any] = field(default_factory=dict)
@@ -77,7 +80,8 @@ class SourceEpisode:
         return {"task_id": self.task_id, "task_title": self.task_title, "applications": apps,
                 "approved_date": self.decided_at.date() if self.decided_at else None,
                 "contributor": self.contributor, "reviewer": self.reviewer,
-                "quality": self.quality, "tags": list(self.tags)}
+                "quality": self.quality, "tags": list(self.tags),
+                "signals": sorted((self.signals or {}).get("kinds") or ())}
 
     def file_of_role(self, role: str) -> PackageFile:
         found = [f for f in self.files.values() if f.role == role]
@@ -111,6 +115,7 @@ def approved_episodes(store: Store, *, only_ids: set[int] | None = None
         rows = s.execute(q).all()
         ids = [r[0].id for r in rows]
         files: dict[int, dict[str, PackageFile]] = {i: {} for i in ids}
+        signals: dict[int, dict[str, Any] | None] = {}
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             for b in s.execute(sa.select(m.SubmissionBlob)
@@ -118,6 +123,9 @@ def approved_episodes(store: Store, *, only_ids: set[int] | None = None
                                .order_by(m.SubmissionBlob.submission_id,
                                          m.SubmissionBlob.path)).scalars():
                 files[b.submission_id][b.path] = PackageFile(b.path, b.role, b.sha256, b.size)
+            for sig in s.execute(sa.select(m.SignalSet)
+                                 .where(m.SignalSet.submission_id.in_(chunk))).scalars():
+                signals[sig.submission_id] = export_summary(sig)
         for (sub, rec_id, rec_sha, terms, uses, contrib, rev, title, apps, diff) in rows:
             summary = dict(sub.summary or {})
             out.append(SourceEpisode(
@@ -128,7 +136,7 @@ def approved_episodes(store: Store, *, only_ids: set[int] | None = None
                 submitted_at=sub.submitted_at, decided_at=sub.decided_at,
                 manifest_sha256=sub.manifest_sha256, consent_record_id=rec_id,
                 consent_sha256=rec_sha, terms_version=terms, permitted_uses=tuple(uses or ()),
-                files=files[sub.id]))
+                files=files[sub.id], signals=signals.get(sub.id)))
     return out
 
 

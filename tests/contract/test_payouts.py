@@ -13,6 +13,7 @@ from annotator.workflow.errors import (
     PermissionDenied,
 )
 from tests.contract.cases import case, fails
+from tests.contract.test_signals import ACCEPTED, computed
 
 # A month long over, that no other test of the session closes: closing it keeps every rate
 # the other tests set (rates may not start in or before the latest closed month).
@@ -83,11 +84,20 @@ def test_work_stats(face):
 @case("download_my_data", Conflict)
 def test_download_my_data(face):
     u = face.new_user()
-    sub = face.submit(u)
+    sub = face.submit(u, redactions=ACCEPTED)
+    assert computed(face, u, sub.id).state == "done"
+    face.as_(u).answer_signal(actor=u, submission_id=sub.id, signal_key="accepted_leak:0",
+                              body="A public address.")
     out = face.as_(u).download_my_data(actor=u, out_dir=face.tmp / f"mine-{u.pseudonym}")
     account = json.loads((out / "account.json").read_text())
     assert account["pseudonym"] == u.pseudonym and account["role"] == "contributor"
     assert (out / "submissions" / str(sub.id) / "steps.json").is_file()
+    # The quality signals found in it, and the contributor's answers to them, are theirs too.
+    mine = next(d for d in json.loads((out / "submissions.json").read_text())
+                if d["id"] == sub.id)
+    assert mine["quality_signals"]["status"] == "done"
+    assert "accepted_leak:0" in [r["key"] for r in mine["quality_signals"]["signals"]]
+    assert [c["answers_signal"] for c in mine["comments"]] == ["accepted_leak:0"]
     (face.tmp / "full").mkdir(exist_ok=True)
     (face.tmp / "full" / "x").write_text("x")
     fails(Conflict, face.as_(u).download_my_data, actor=u, out_dir=face.tmp / "full")

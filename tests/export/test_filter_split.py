@@ -10,7 +10,7 @@ from annotator.export.splits import assign, parse_split
 
 ROW = {"task_id": 7, "task_title": "Rename the report", "applications": ["Firefox", "gedit"],
        "approved_date": dt.date(2026, 3, 10), "contributor": "c-abc", "reviewer": "r-xyz",
-       "quality": 4, "tags": ["office", "final"]}
+       "quality": 4, "tags": ["office", "final"], "signals": ["idle", "no_effect"]}
 
 
 @pytest.mark.parametrize("expr,expected", [
@@ -25,6 +25,10 @@ ROW = {"task_id": 7, "task_title": "Rename the report", "applications": ["Firefo
     ("task ~ 'the report'", True),
     ('contributor = "c-abc" and reviewer != r-xyz', False),
     ("NOT quality <= 3 AND Application = GEDIT", True),
+    ("signal = no_effect", True),
+    ("signal != synthetic_input", True),
+    ("signal != idle", False),
+    ("signal ~ effect and quality >= 4", True),
 ])
 def test_filter_matches(expr, expected):
     assert compile_filter(expr)(ROW) is expected
@@ -40,6 +44,7 @@ def test_filter_matches(expr, expected):
     ("quality = 4 tags = x", "unexpected"),
     ("__import__('os').system('true')", "not a field"),
     ("quality = 4; rm -rf /", "cannot read"),
+    ("signal = no_efect", "not a kind of quality signal"),
 ])
 def test_filter_errors_say_what_is_wrong(expr, why):
     with pytest.raises(FilterError) as e:

@@ -289,3 +289,27 @@ def test_a_submission_with_unredacted_personal_data_is_skipped(world, tmp_path):
     r2 = run_export(world.store, ExportRequest(out=tmp_path / "out2", format="opencua"))
     assert [s["submission_id"] for s in r2.skipped] == [info.id]
     assert "[redacted-string]" not in r2.skipped[0]["reason"]
+
+
+def test_the_manifest_carries_quality_signals_and_the_filter_selects_by_them(world, tmp_path):
+    from annotator.export.run import ExportRequest, run_export
+    from annotator.export.source import approved_episodes
+    from annotator.quality.stored import compute_stored
+
+    ids = [ep.submission_id for ep in approved_episodes(world.store)]
+    compute_stored(world.store, ids[0])  # the others have no signals computed yet
+
+    def export(name: str, flt: str | None) -> dict[int, object]:
+        r = run_export(world.store, ExportRequest(out=tmp_path / name, format="canonical",
+                                                  filter=flt, redaction_key=KEY))
+        assert r.check.ok, r.check.problems
+        return {e["submission_id"]: e["signals"] for e in r.manifest["episodes"]}
+
+    every = export("all", None)
+    assert set(every) == set(ids)
+    # Kinds, severity, count and steps only: no sentence, no quoted text, no other id.
+    assert every[ids[0]] == {"algorithm_version": 1, "max_severity": "low", "kinds": {
+        "accepted_leak": {"severity": "low", "count": 1, "steps": []}}}
+    assert all(every[i] is None for i in ids[1:])
+    assert list(export("flagged", "signal = accepted_leak")) == [ids[0]]
+    assert sorted(export("clean", "signal != accepted_leak")) == sorted(ids[1:])

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from annotator.store import models as m
 from annotator.workflow.contract import Actor, SubmissionId, TransitionInfo
 from annotator.workflow.ops.core import ServiceCore
+from annotator.workflow.ops.signals import for_contributor
 from annotator.workflow.ops.statements import _INFO, _S
 from annotator.workflow.states import Role
 
@@ -64,7 +65,8 @@ class ExportOps(ServiceCore):
                                     .order_by(m.Transition.id)).scalars()]
                 d["comments"] = [{"body": c.body, "step_index": c.step_index,
                                   "step_id": c.step_id, "t_start_us": c.t_start_us,
-                                  "t_end_us": c.t_end_us, "created_at": c.created_at}
+                                  "t_end_us": c.t_end_us, "created_at": c.created_at,
+                                  "answers_signal": c.signal_key}
                                  for c in s.execute(sa.select(m.Comment).where(
                                      m.Comment.submission_id == info.id)
                                      .order_by(m.Comment.id)).scalars()]
@@ -73,6 +75,7 @@ class ExportOps(ServiceCore):
                               for f in s.execute(sa.select(m.SubmissionBlob).where(
                                   m.SubmissionBlob.submission_id == info.id)
                                   .order_by(m.SubmissionBlob.path)).scalars()]
+                d["quality_signals"] = for_contributor(s.get(m.SignalSet, info.id))
                 subs.append(d)
             tombs = [_tombstone_dict(tb) for tb in s.execute(
                 sa.select(m.Tombstone).where(

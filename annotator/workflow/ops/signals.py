@@ -26,10 +26,13 @@ from annotator.workflow.ops.core import ServiceCore
 from annotator.workflow.states import Role, State
 
 SEVERITY_NAMES = {1: "low", 2: "medium", 3: "high"}
+SEVERITY_RANK_OF = {v: k for k, v in SEVERITY_NAMES.items()}
 MAX_ANSWER = 4000
 
 
-def _records(package_records: str | None, store_records: str | None) -> list[dict[str, Any]]:
+def stored_records(package_records: str | None, store_records: str | None
+                   ) -> list[dict[str, Any]]:
+    """Every signal record of a stored set: the package's, then the store's."""
     out: list[dict[str, Any]] = []
     for text in (package_records, store_records):
         if text:
@@ -46,6 +49,40 @@ def _for_contributor(r: dict[str, Any]) -> dict[str, Any]:
     return {**r, "why": "This demonstration matches one submitted earlier by another account. "
                         "Each demonstration may be submitted once.",
             "evidence": {k: v for k, v in ev.items() if k != "submission_id"}}
+
+
+def for_contributor(row: m.SignalSet | None) -> dict[str, Any] | None:
+    """A submission's stored set as its contributor's own data ("download my data")."""
+    if row is None:
+        return None
+    return {"status": row.status, "algorithm_version": row.algorithm_version,
+            "computed_at": row.computed_at,
+            "max_severity": SEVERITY_NAMES.get(row.max_severity),
+            "signals": [_for_contributor(r)
+                        for r in stored_records(row.package_records, row.store_records)],
+            "error": row.error}
+
+
+def export_summary(row: m.SignalSet | None) -> dict[str, Any] | None:
+    """A stored set as an export's manifest carries it, so that trainers can filter: the
+    kinds, their severity, and the steps they concern (by index in the episode); no
+    sentence, no quoted text, no other submission's id."""
+    if row is None or row.status != "done":
+        return None
+    kinds: dict[str, dict[str, Any]] = {}
+    for r in stored_records(row.package_records, row.store_records):
+        k = kinds.setdefault(str(r["kind"]), {"severity": r.get("severity"), "count": 0,
+                                              "steps": set()})
+        k["count"] += 1
+        if SEVERITY_RANK_OF.get(str(r.get("severity")), 0) > \
+                SEVERITY_RANK_OF.get(str(k["severity"]), 0):
+            k["severity"] = r.get("severity")
+        k["steps"].update(int(st["index"]) for st in r.get("steps") or ()
+                          if isinstance(st, dict) and isinstance(st.get("index"), int))
+    return {"algorithm_version": row.algorithm_version,
+            "max_severity": SEVERITY_NAMES.get(row.max_severity),
+            "kinds": {name: {**v, "steps": sorted(v["steps"])}
+                      for name, v in sorted(kinds.items())}}
 
 
 class SignalOps(ServiceCore):
@@ -70,7 +107,7 @@ class SignalOps(ServiceCore):
             if row is None:
                 return SignalReport(SubmissionId(sub.id), "pending", None, None, None, (), None,
                                     None, None, answers)
-            recs = _records(row.package_records, row.store_records)
+            recs = stored_records(row.package_records, row.store_records)
             if view.role is Role.CONTRIBUTOR:
                 recs = [_for_contributor(r) for r in recs]
             return SignalReport(
@@ -99,7 +136,7 @@ class SignalOps(ServiceCore):
             if not text or len(text) > MAX_ANSWER:
                 raise InvalidInput(f"An answer needs 1 to {MAX_ANSWER} characters of text.")
             row = s.get(m.SignalSet, sub.id)
-            recs = _records(row.package_records, row.store_records) if row else []
+            recs = stored_records(row.package_records, row.store_records) if row else []
             match = next((r for r in recs if r.get("key") == signal_key), None)
             if match is None:
                 keys = ", ".join(r["key"] for r in recs[:8]) or "none yet"
