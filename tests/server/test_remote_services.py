@@ -4,6 +4,7 @@ admin set-up, review with comments, a resubmission, approval, payouts, withdrawa
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pandas as pd
 import pytest
@@ -81,6 +82,11 @@ def test_the_workflow_through_remote_services(team, tmp_path) -> None:
         pd.testing.assert_frame_equal(getattr(there, name), getattr(here, name),
                                       check_dtype=False)
     assert there.approved_minutes_per_week["approved"].sum() >= 1
+    # (once the server's signal jobs are done: the signals are part of the data)
+    deadline = time.monotonic() + 120
+    while any(ana.submission_signals(submission_id=i).state == "pending"
+              for i in (sub.id, v2.id)) and time.monotonic() < deadline:
+        time.sleep(0.3)
     mine = ana.download_my_data(out_dir=tmp_path / "mine-remote")
     local = team.svc.download_my_data(actor=ana_here, out_dir=tmp_path / "mine-local")
     files = sorted(str(f.relative_to(mine)) for f in mine.rglob("*") if f.is_file())
