@@ -119,6 +119,7 @@ class ThreadFrames:
         self._all: list[BundleFrames] = []
         self._lock = threading.Lock()
         self._offered: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._early: dict[int, np.ndarray] = {}  # decoded ahead for the first screen
         self.decode_everywhere = False  # the frame cache is complete (or failed)
 
     def allow_decode(self, allowed: bool) -> None:
@@ -132,9 +133,40 @@ class ThreadFrames:
             while len(self._offered) > self.OFFERED:
                 self._offered.popitem(last=False)
 
+    def decode_ahead(self, pts_list: Iterable[int],
+                     cancel: threading.Event | None = None) -> int:
+        """Decode these frames now, in one forward pass of a decoder of the caller's own,
+        and keep them in memory until ``forget_ahead`` (the first screen's frames, when a
+        recording is opened: its drafts need not wait for the frame cache).  Frames the
+        cache already has are read from it when wanted.  Returns how many were decoded."""
+        from annotator.media.framecache import cached
+        from annotator.media.video import VideoReader
+
+        want = sorted({int(p) for p in pts_list} - set(self._early))
+        want = [p for p in want if not cached(self.folder, p)]
+        if not want:
+            return 0
+        n = 0
+        try:
+            with VideoReader(self.video, threads=1) as reader:
+                for f in reader.frames_at(want, cancel=cancel):
+                    if f.pts in want:
+                        with self._lock:
+                            self._early[int(f.pts)] = f.rgb
+                        n += 1
+        except Exception:  # noqa: BLE001 - no frames ahead: drafts wait for the cache
+            pass
+        return n
+
+    def forget_ahead(self) -> None:
+        with self._lock:
+            self._early.clear()
+
     def get(self, pts: int) -> np.ndarray | None:
         with self._lock:
             rgb = self._offered.get(int(pts))
+            if rgb is None:
+                rgb = self._early.get(int(pts))
         if rgb is not None:
             return rgb
         if not getattr(self._local, "decode", True) and not self.decode_everywhere:
@@ -285,9 +317,24 @@ class Drafter:
             self.ocr, self.ocr_error, self.engine = False, other.ocr_error, "no-ocr"
 
     def warm_up(self) -> None:
-        """Load the OCR engine now (a third of a second), not on the first step."""
+        """Load the OCR engine now (a fifth of a second), not on the first step.  The image
+        has ink: OCR skips a flat one without loading anything."""
         if self.ocr:
-            self._read(None, np.full((32, 64, 3), 255, np.uint8), (0, 0, 64, 32))
+            img = np.full((32, 64, 3), 255, np.uint8)
+            img[12:20, 8:56] = 0
+            self._read(None, img, (0, 0, 64, 32))
+            with self._cache_lock:
+                self._words.pop((-1, (0, 0, 64, 32)), None)
+
+    def frames_needed(self, s: StepInput) -> list[int]:
+        """The frames drafting ``s`` reads (none if it needs no screen)."""
+        if not self.ocr or not self.needs_screen(s):
+            return []
+        out = []
+        for p in s.parts or [s]:
+            out += [v for v in (p.obs_pts, p.result_pts if p.type == "type" else None)
+                    if v is not None]
+        return out
 
     def draft(self, steps: Sequence[StepInput], i: int) -> Draft:
         """The draft of step ``i`` (its neighbours give context)."""

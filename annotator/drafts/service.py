@@ -148,6 +148,22 @@ class RecordingDrafts:
                     return s.id
         return None
 
+    def decode_ahead(self, step_ids: Iterable[str]) -> int:
+        """Decode the frames these steps' drafts read now (the first screen's, at opening),
+        rather than wait for the frame cache.  Returns how many frames were decoded."""
+        with self._lock:
+            steps = [self.inputs[self._index[i]] for i in step_ids
+                     if i in self._index and i not in self.drafts]
+            drafter = self.drafter
+        pts = [p for s in steps for p in drafter.frames_needed(s)]
+        if self._frames is None or not pts:
+            return 0
+        return self._frames.decode_ahead(pts, self.cancel)
+
+    def forget_ahead(self) -> None:
+        if self._frames is not None:
+            self._frames.forget_ahead()
+
     def frames_arrived(self, complete: bool = False) -> None:
         """The frame cache wrote more frames (``complete``: all it will): steps that were
         waiting for one may be drafted now."""
@@ -189,7 +205,8 @@ class RecordingDrafts:
             d = drafter.draft(inputs, i)
         except FrameNotReady:
             with self._lock:
-                self._waiting.add(sid)  # after the frame cache's next frames
+                if not self.frames_complete:  # (else: at hand now, the next try gets it)
+                    self._waiting.add(sid)  # after the frame cache's next frames
             return None
         finally:
             with self._lock:

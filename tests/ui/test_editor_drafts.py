@@ -61,10 +61,19 @@ def test_drafts_are_proposals_accepted_with_one_key_and_markers_show_the_action(
     qtbot.keyClicks(win.instruction, "Go to the e-mail field")
     qtbot.keyClick(win.instruction, Qt.Key.Key_Return)
     assert s.edits.label(steps[2].id).origin == "written"
+    # the bar above the list counts them, and its button is Shift+A
+    n = len(steps)
+    assert f"<b>3</b> of {n} step(s) labelled" in win.labelling_label.text()
+    assert win.accept_all_btn.isEnabled() and win.accept_all_btn.text() == f"Accept {n - 3} drafts"
     # Shift+A: every other draft at once, one undoable edit
     key(qtbot, win, Qt.Key.Key_A, Qt.KeyboardModifier.ShiftModifier)
     assert all(st.label.instruction for st in s.result.steps)
     assert s.undo_text() == "Undo Accept all drafts"
+    assert f"<b>{n}</b> of {n}" in win.labelling_label.text()
+    assert not win.accept_all_btn.isEnabled()
+    key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    win.accept_all_btn.click()  # the button does the same
+    assert all(st.label.instruction for st in s.result.steps)
     key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not s.edits.label(steps[5].id).instruction
     assert s.edits.label(steps[2].id).instruction == "Go to the e-mail field"

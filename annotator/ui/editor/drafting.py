@@ -44,6 +44,9 @@ class DraftWorker(QObject):
         self._stop = False
         self._hold_until = 0.0
         self._work = True
+        # The first screen's frames: None while the front thread decodes them, True once
+        # decoded (both threads draft those rows), False after.
+        self._ahead: bool | None = None
         self._wakes = 0  # counts prioritize() and wake() calls
         self._threads: list[threading.Thread] = []
         self._emit_lock = threading.Lock()
@@ -90,44 +93,71 @@ class DraftWorker(QObject):
         self.drafts.close()
 
     # -- the worker thread ------------------------------------------------------------------
+    @staticmethod
+    def _lower_priority(front: bool) -> None:
+        """Both below the frame cache and the seeks' decoder (which the window waits on):
+        the rows on screen a little, everything else well below (this thread only)."""
+        with contextlib.suppress(OSError, AttributeError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
+                           FRONT_NICE if front else NICE)
+
     def _run(self, front: bool) -> None:
         # Neither thread decodes frames of its own while the frame cache is being built (two
         # decoders would slow the cache and every seek): the rows on screen are drafted as
         # the cache writes their frames (or from the frame the view shows), everything else
         # once the cache is complete.
         self.drafts.allow_decode(False)
-        # Both below the frame cache and the seeks' decoder (which the window waits on): the
-        # rows on screen a little, everything else well below.
-        with contextlib.suppress(OSError, AttributeError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
-                           FRONT_NICE if front else NICE)
-        if front:
+        if not front:  # the OCR engine loads while the front thread decodes its frames
             with contextlib.suppress(Exception):
                 self.drafts.drafter.warm_up()
+        if front:
+            # The first screen's frames, decoded now in one pass (the frame cache starts
+            # only once the window shows its first frame); both threads draft its rows, at
+            # normal priority: what the contributor sees first is drafted at once.
+            with self._cv:
+                order = list(self._order)
+            ahead = False
+            with contextlib.suppress(Exception):
+                ahead = self.drafts.decode_ahead(order) > 0
+            with self._cv:
+                self._ahead = ahead
+                self._wakes += 1
+                self._cv.notify_all()
+        lowered = False
         pending: list[str] = []
         last_emit = time.monotonic()
         since_save = 0
-        seen = -1  # the front thread: the wake-up it last found nothing to do after
+        seen = -1  # the wake-up this thread last found nothing to do after
         while True:
             with self._cv:
+                if self._ahead is False and not lowered:
+                    self._lower_priority(front)
+                    lowered = True
                 while not self._stop:
                     wait = self._hold_until - time.monotonic()
-                    ready = (self._order and self._wakes != seen) if front \
-                        else (self._work and self.drafts.frames_complete)
+                    helping = not front and self._ahead is not False \
+                        and not self.drafts.frames_complete
+                    ready = (self._order and self._wakes != seen and self._ahead is not None) \
+                        if front or helping else (self._work and self.drafts.frames_complete)
                     if wait <= 0 and ready:
                         break
                     self._cv.wait(wait if wait > 0 else None)
                 if self._stop:
                     break
                 order = list(self._order)
-            sid = self.drafts.next_missing(order, only=front)
+            sid = self.drafts.next_missing(order, only=front or helping)
             if sid is None:
                 if pending:
                     self.drafted.emit(pending)
                     pending = []
                 with self._cv:
-                    if front:  # these rows are drafted, or wait for their frames
+                    if front or helping:  # these rows are drafted, or wait for their frames
                         seen = self._wakes
+                        if front and self._ahead:  # the first screen is drafted
+                            self.drafts.forget_ahead()
+                            self._ahead = False
+                            self._wakes += 1
+                            self._cv.notify_all()
                         continue
                     self._work = self.drafts.next_missing(self._order) is not None
                     done = not self._work and not self.drafts.waiting
@@ -153,7 +183,7 @@ class DraftWorker(QObject):
                 since_save += 1
                 pending.append(sid)
             now = time.monotonic()
-            if pending and (front or now - last_emit >= EMIT_EVERY_S):
+            if pending and (front or helping or now - last_emit >= EMIT_EVERY_S):
                 self.drafted.emit(pending)
                 pending = []
                 last_emit = now

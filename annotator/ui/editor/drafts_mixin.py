@@ -9,12 +9,16 @@ itself is the core's (annotator.drafts); it runs on ``DraftWorker``'s thread.
 
 from __future__ import annotations
 
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
 from annotator.drafts import RecordingDrafts
 from annotator.drafts.markers import step_markers
 from annotator.ui.editor.drafting import DraftWorker
 
 # A step's markers show from its observation frame until this long after it ended.
 MARKER_AFTER_US = 400_000
+# Rows drafted first when the window is not laid out yet (about a screenful at 1080p).
+FIRST_ROWS = 12
 
 
 class DraftsMixin:
@@ -38,6 +42,10 @@ class DraftsMixin:
         self.draft_worker = DraftWorker(self.drafts)
         self.draft_worker.drafted.connect(self._on_drafted)
         self.draft_worker.finished.connect(self._on_drafts_finished)
+        # The first screenful is drafted from now on, while the window is still being built
+        # (the rows really on screen are known once it is laid out).
+        self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]])
+        self.draft_worker.start()
         self._prefilled_draft: str | None = None
         self._return_pressed = False
         # The rows on screen change when the list scrolls or is resized (the window opens at
@@ -45,6 +53,48 @@ class DraftsMixin:
         bar = self.step_list.verticalScrollBar()
         bar.valueChanged.connect(lambda _v: self._prioritize_drafts())
         bar.rangeChanged.connect(lambda _lo, _hi: self._prioritize_drafts())
+
+    def _build_drafts_bar(self) -> QWidget:
+        """Above the step list: how far labelling is, and "Accept all drafts" as a button
+        (Shift+A), so that the one-key flow is found without the shortcut list."""
+        bar = QWidget()
+        h = QHBoxLayout(bar)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.labelling_label = QLabel()
+        self.labelling_label.setObjectName("labelling")
+        self.accept_all_btn = QPushButton("Accept all drafts")
+        self.accept_all_btn.setObjectName("acceptAllDrafts")
+        self.accept_all_btn.setToolTip("Shift+A: every draft that is not weak becomes its "
+                                       "step's instruction (Ctrl+Z undoes it). Weak drafts "
+                                       "(amber) are left for you to check: A accepts one, "
+                                       "Enter edits it.")
+        self.accept_all_btn.setEnabled(False)
+        self.accept_all_btn.clicked.connect(self.accept_all_drafts)
+        h.addWidget(self.labelling_label, 1)
+        h.addWidget(self.accept_all_btn)
+        return bar
+
+    def _update_drafts_bar(self) -> None:
+        drafts = getattr(self, "drafts", None)
+        if drafts is None:
+            return
+        kept = self.session.result.steps
+        open_ = [s for s in kept if not s.label.instruction.strip()]
+        ready = [d for s in open_ if (d := drafts.drafts.get(s.id)) is not None and d.text]
+        weak = sum(1 for d in ready if d.weak)
+        strong = len(ready) - weak
+        left = len(open_) - len(ready)
+        parts = [f"<b>{len(kept) - len(open_)}</b> of {len(kept)} step(s) labelled"]
+        if strong:
+            parts.append(f"{strong} draft(s) to accept")
+        if weak:
+            parts.append(f"<span style='color:#b36b00'>{weak} weak, to check</span>")
+        if left and self.step_model.drafting:
+            parts.append(f"drafting {left} more…")
+        self.labelling_label.setText(" · ".join(parts))
+        self.accept_all_btn.setEnabled(strong > 0)
+        self.accept_all_btn.setText(f"Accept {strong} drafts" if strong > 1
+                                    else "Accept all drafts")
 
     def _title_guard(self):
         """What row titles may quote: the drafts' rules (None until drafts are set up)."""
@@ -63,8 +113,8 @@ class DraftsMixin:
         n = self.step_model.rowCount()
         if top < 0:
             top = 0
-        if bottom < 0:
-            bottom = min(n - 1, top + 12)
+        if bottom < 0 or not view.isVisible():  # not laid out yet: a screenful's worth
+            bottom = min(n - 1, top + FIRST_ROWS)
         ids = [self.step_model.steps[r].id for r in range(top, min(n, bottom + 2))]
         if self._selected_id is not None:
             ids.insert(0, self._selected_id)
@@ -77,6 +127,7 @@ class DraftsMixin:
         if self._selected_id in ids:
             self._fill_draft_panel()
         self._update_markers()
+        self._update_drafts_bar()
 
     def _frames_for_drafts(self, complete: bool = False) -> None:
         """The frame cache wrote frames (or finished): drafts waiting for them go on."""
@@ -86,6 +137,7 @@ class DraftsMixin:
     def _on_drafts_finished(self) -> None:
         self.step_model.drafting = False
         self.step_model.drafts_changed([])
+        self._update_drafts_bar()
 
     def _drafts_follow(self, change) -> None:
         """After an edit: new steps or redactions make some drafts again."""

@@ -198,6 +198,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         rv.setContentsMargins(0, 0, 0, 0)
         self.steps_label = QLabel()
         rv.addWidget(self.steps_label)
+        rv.addWidget(self._build_drafts_bar())
         rv.addWidget(self._build_step_list(), 1)
         rv.addWidget(self._build_step_box())
         task_tab = QWidget()
@@ -450,6 +451,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
                 f"<b>{kept}</b> step(s) kept of {len(res.all_steps)}"
                 + (f" — {orphans} edit(s) refer to steps that no longer exist" if orphans else "")
                 + f" — result {fmt_time(tl.result_duration_us)}")
+            self._update_drafts_bar()
             task = edits.task
             if self.goal.toPlainText() != task.goal and not self.goal.hasFocus():
                 self.goal.setPlainText(task.goal)
