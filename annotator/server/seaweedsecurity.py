@@ -3,21 +3,24 @@ requests, and the S3 gateway itself only signed ones (docs/server.md, "What a de
 exposes").
 
 - **S3**: one identity (access key and secret key), never "allow all" (``s3.json``).
-- **Master, volume and filer over HTTP**: JWT signing keys for writes and reads
-  (``[jwt.signing]``, ``[jwt.signing.read]``, ``[jwt.filer_signing]``,
-  ``[jwt.filer_signing.read]``): the volume server and the filer refuse a request without a
-  token signed with them, and only SeaweedFS's own components hold the keys.  The filer's and
-  master's HTTP APIs are switched off altogether (``-disableHttp``: the S3 gateway reaches the
-  filer over gRPC), so the master hands out no write token (``/dir/assign``) to anyone.
+- **Every HTTP port but S3's** (master, volume, filer, admin): HTTPS with mutual TLS
+  (``[https.master]``, ``[https.volume]``, ``[https.filer]``, ``[https.admin]`` name the CA
+  made here, so a client without a certificate signed by it cannot finish the handshake:
+  not even the status and health pages answer).  SeaweedFS's own clients (the S3 gateway
+  reading and writing chunks on the volume server, the filer, ``weed shell``) present the
+  same certificate (``[https.client]``).
 - **Every gRPC port** (master, volume, filer, S3, admin, the maintenance worker): mutual TLS
-  with certificates from a CA made here (``[grpc.*]``); a client without a certificate
-  signed by it cannot even finish the handshake.
+  with the same CA (``[grpc.*]``).
+- **Behind the TLS, still signed**: JWT signing keys for writes and reads (``[jwt.signing]``,
+  ``[jwt.signing.read]``, ``[jwt.filer_signing]``, ``[jwt.filer_signing.read]``): the volume
+  server and the filer refuse a request without a token signed with them; the filer's and
+  master's HTTP APIs are off (``-disableHttp``: the S3 gateway reaches the filer over gRPC).
 - **Admin**: its web UI is off (``-admin.ui=false``) and it has a password anyway.
-- What stays open without credentials: the health and status pages (master's status page,
-  the volume server's ``/status``, the admin's ``/health`` and ``/metrics``): they say that
-  the store runs, with volume counts and free space, never an object's name or bytes.
+- **Local sockets** (gRPC's in the system's temporary folder, the filer's and S3's in the
+  store's folder): made under umask 077, so only this user can connect.
 
-Every file is 0600 in a 0700 folder; the keys and the admin password come from
+So the S3 port is the only one of the store that talks to a client without credentials
+(and it refuses what is not signed).  Every file is 0600 in a 0700 folder; the keys and the admin password come from
 ``SecretFiles`` (generated once, kept across restarts); the certificates are made once and
 kept beside them.
 """
@@ -31,9 +34,11 @@ from pathlib import Path
 
 from annotator.server.secretfiles import SecretFiles, write_private
 
-# Components whose gRPC servers and clients use mutual TLS (every one ``weed mini`` runs).
+# Components whose gRPC servers and clients use mutual TLS (every one ``weed mini`` runs),
+# and those whose HTTP servers do (S3's is the one left plain: presigned URLs reach it).
 GRPC_COMPONENTS = ("master", "volume", "filer", "s3", "admin", "worker", "client",
                    "msg_broker", "msg_agent", "mq")
+HTTPS_COMPONENTS = ("master", "volume", "filer", "admin")
 JWT_SECTIONS = ("jwt.signing", "jwt.signing.read", "jwt.filer_signing",
                 "jwt.filer_signing.read")
 CA_FILE, CERT_FILE, KEY_FILE = "ca.crt", "node.crt", "node.key"
@@ -102,9 +107,13 @@ def security_toml(secrets: SecretFiles, folder: Path) -> str:
     lines += ["[admin]", 'user = "admin"',
               f"password = {_toml_string(secrets.get('seaweedfs_admin_password'))}", ""]
     lines += ["[grpc]", f"ca = {_toml_string(str(folder / CA_FILE))}", ""]
+    cert, key, ca = (_toml_string(str(folder / f)) for f in (CERT_FILE, KEY_FILE, CA_FILE))
     for comp in GRPC_COMPONENTS:
-        lines += [f"[grpc.{comp}]", f"cert = {_toml_string(str(folder / CERT_FILE))}",
-                  f"key = {_toml_string(str(folder / KEY_FILE))}", ""]
+        lines += [f"[grpc.{comp}]", f"cert = {cert}", f"key = {key}", ""]
+    for comp in HTTPS_COMPONENTS:
+        lines += [f"[https.{comp}]", f"cert = {cert}", f"key = {key}", f"ca = {ca}", ""]
+    lines += ["[https.client]", "enabled = true", f"cert = {cert}", f"key = {key}",
+              f"ca = {ca}", ""]
     return "\n".join(lines)
 
 

@@ -5,8 +5,6 @@ from a list), Redis refuses a client without its password, and no secret lands i
 from __future__ import annotations
 
 import os
-import socket
-import ssl
 import stat
 
 import boto3
@@ -25,15 +23,6 @@ def _s3(team):
                         config=Config(s3={"addressing_style": "path"}))
 
 
-def listening_ports(pid: int) -> set[int]:
-    """Every TCP port a process and its children listen on, as the system sees it."""
-    import psutil
-
-    root = psutil.Process(pid)
-    return {c.laddr.port for p in (root, *root.children(recursive=True))
-            for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
-
-
 def _config_secrets(team) -> list[str]:
     from urllib.parse import unquote, urlsplit
 
@@ -45,80 +34,48 @@ def _config_secrets(team) -> list[str]:
     return found
 
 
-H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+def _port(url: str) -> int:
+    return int(url.rstrip("/").rsplit(":", 1)[1].split("/")[0])
 
 
-def _kind(port: int) -> str:
-    """How a port answers a client without credentials: ``tls-refused`` (TLS that wants a
-    client certificate), ``tls-open``, ``h2c-open`` (plaintext HTTP/2, gRPC's usual form)
-    or ``http`` (plaintext HTTP/1, probed request by request)."""
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    raw = socket.create_connection(("127.0.0.1", port), timeout=3)
-    try:
-        tls = ctx.wrap_socket(raw, server_hostname="localhost")
-    except (ssl.SSLError, ConnectionError, TimeoutError, OSError):
-        raw.close()
-    else:
-        try:  # TLS 1.3 reports a missing client certificate at the first read
-            tls.sendall(H2_PREFACE)
-            return "tls-refused" if tls.recv(4096) == b"" else "tls-open"
-        except (ssl.SSLError, ConnectionError, TimeoutError, OSError):
-            return "tls-refused"
-        finally:
-            tls.close()
-    with socket.create_connection(("127.0.0.1", port), timeout=3) as plain:
-        plain.sendall(H2_PREFACE)
-        try:
-            reply = plain.recv(64)
-        except (ConnectionError, TimeoutError, OSError):
-            reply = b""
-    return "h2c-open" if len(reply) >= 9 and reply[3] == 0x04 else "http"
+def test_no_socket_of_the_stack_but_the_api_and_s3_answers_without_credentials(
+        team, request) -> None:
+    """Every socket the stack's processes listen on (read from the system, not from a list):
+    the API and S3 refuse what is not signed or authorised; every other TCP port refuses a
+    client without credentials at the door (TLS without a client certificate, Redis
+    without the password, PostgreSQL without a password); no local socket is open to
+    another user of the machine."""
+    from tests.server.listeners import assert_only_api_and_s3_open, postmaster_pid, process_tree
+    from tests.store.db_fixtures import shared_cluster
 
-
-def test_no_store_port_but_s3_answers_an_unsigned_request(team) -> None:
     bucket, key = team.cfg.s3_bucket, f"accepted/blobs/probe-{os.urandom(8).hex()}"
     s3 = _s3(team)
     s3.put_object(Bucket=bucket, Key=key, Body=SECRET_BYTES)
     before = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
-    ports = listening_ports(team.weed.proc.pid)
-    s3_port = int(team.cfg.s3_endpoint.rsplit(":", 1)[1])
-    assert s3_port in ports and len(ports) >= 8  # master, volume, filer, S3, admin, gRPC...
-    name = key.rsplit("/", 1)[1].encode()
-    reads = ["/", f"/buckets/{bucket}/", f"/buckets/{bucket}/{key}", f"/{bucket}/{key}",
-             f"/buckets/{bucket}/{key}?metadata=true", "/dir/assign", "/dir/lookup?volumeId=1",
-             "/dir/status", "/vol/status", "/1,0123456789", "/status?pretty=y", "/cluster/status",
-             "/debug/pprof/goroutine", "/api/s3/buckets", "/api/cluster/filers"]
-    writes = [("POST", "/submit"), ("PUT", f"/buckets/{bucket}/evil"),
-              ("POST", f"/buckets/{bucket}/evil"), ("DELETE", f"/buckets/{bucket}/{key}"),
-              ("POST", "/vol/vacuum?garbageThreshold=0.1"), ("POST", "/col/delete?collection=x"),
-              ("DELETE", f"/{bucket}/{key}")]
-    answered: dict[int, list[str]] = {}
-    for port in sorted(ports - {s3_port}):
-        kind = _kind(port)
-        assert kind in ("tls-refused", "http"), f"port {port} ({kind}) talks to anyone"
-        if kind == "tls-refused":
-            answered[port] = ["TLS: refused without a client certificate"]
-            continue
-        seen = answered.setdefault(port, [])
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as h:
-            for path in reads:
-                r = h.get(path)
-                seen.append(f"GET {path} {r.status_code}")
-                assert SECRET_BYTES not in r.content and name not in r.content, (port, path)
-                assert b'"fid"' not in r.content, (port, path)  # no write grant handed out
-            for method, path in writes:
-                r = h.request(method, path, content=b"written without a signature")
-                seen.append(f"{method} {path} {r.status_code}")
-                assert r.status_code >= 400, (port, method, path, r.status_code, r.text[:200])
+    pg = postmaster_pid(shared_cluster(request.config).data_dir)
+    procs = process_tree(team.redis.proc.pid, team.weed.proc.pid, team.api.proc.pid, pg,
+                         *(w.proc.pid for w in team.workers if w.alive()))
+    api, s3_port = _port(team.url), _port(team.cfg.s3_endpoint)
+    answers = assert_only_api_and_s3_open(procs, api, s3_port)
+    print(answers)
+    # + SeaweedFS's master, volume, filer, admin and their gRPC ports
+    assert {team.redis.port, _port(team.cfg.database_url)} <= set(answers)
+    assert len(answers) >= 12
+    # The API answers, and refuses whoever has no token.
+    with httpx.Client(base_url=team.url, timeout=10) as h:
+        for path in ("/v1/me", "/v1/submissions", "/v1/uploads", "/v1/users"):
+            assert h.get(path).status_code == 401, path
+    # The S3 port refuses whatever is not signed: reading, listing, writing, deleting.
+    with httpx.Client(base_url=team.cfg.s3_endpoint, timeout=10) as h:
+        assert h.get(f"/{bucket}/{key}").status_code == 403
+        assert h.get(f"/{bucket}?list-type=2").status_code == 403
+        assert h.get("/").status_code == 403
+        assert h.put(f"/{bucket}/evil", content=b"unsigned").status_code == 403
+        assert h.delete(f"/{bucket}/{key}").status_code == 403
     after = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
     assert after == before  # nothing written, nothing deleted
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == SECRET_BYTES
     s3.delete_object(Bucket=bucket, Key=key)
-    # The S3 port itself refuses what is not signed.
-    assert httpx.get(f"{team.cfg.s3_endpoint}/{bucket}/{key}", timeout=5).status_code == 403
-    print({p: v[:3] for p, v in answered.items()})
 
 
 def test_redis_refuses_a_client_without_the_password(team) -> None:

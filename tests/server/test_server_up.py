@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from tests.conftest import ROOT
+from tests.server.listeners import assert_only_api_and_s3_open, postmaster_pid, process_tree
 
 pytestmark = pytest.mark.slow
 
@@ -113,6 +114,14 @@ def test_server_up_keeps_secrets_private_and_stops_cleanly(tmp_path):
             assert not [v for v in values if v in text]
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 4  # PostgreSQL, Redis, SeaweedFS, API, worker...
+        # Only the API and the S3 gateway talk to a client without credentials: every
+        # socket of the stack (PostgreSQL's server is detached by pg_ctl: found apart).
+        from annotator.server.launcher import TeamSetup
+
+        pg = postmaster_pid(TeamSetup(folder=folder, keep=True).pg_folder / "data")
+        s3_port = int(store_env["ANNOTATOR_S3_ENDPOINT"].rsplit(":", 1)[1])
+        answers = assert_only_api_and_s3_open(process_tree(proc.pid, pg), port, s3_port)
+        assert len(answers) >= 12, answers  # PostgreSQL, Redis, SeaweedFS's ten, the API
         for c in children:
             assert not [v for v in values if v in " ".join(c.cmdline())]
     except BaseException:
