@@ -77,6 +77,13 @@ def test_drafts_are_proposals_accepted_with_one_key_and_markers_show_the_action(
     key(qtbot, win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not s.edits.label(steps[5].id).instruction
     assert s.edits.label(steps[2].id).instruction == "Go to the e-mail field"
+    # a step with only a draft has an "Accept draft" button (A); one with an instruction not
+    win.select_step(steps[5].id)
+    assert win.accept_btn.isVisibleTo(win)
+    win.accept_btn.click()
+    assert s.edits.label(steps[5].id).origin == "accepted"
+    win.select_step(steps[5].id)
+    assert not win.accept_btn.isVisibleTo(win)
     win.close()
 
 

@@ -74,6 +74,23 @@ class DraftsMixin:
         h.addWidget(self.accept_all_btn)
         return bar
 
+    def _build_draft_row(self) -> QWidget:
+        """Under the instruction: where it comes from (a draft, accepted, written) and, for
+        a draft, an "Accept draft" button (A)."""
+        row = QWidget()
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.accept_btn = QPushButton("Accept draft (A)")
+        self.accept_btn.setObjectName("acceptDraft")
+        self.accept_btn.setToolTip("The draft becomes this step's instruction; then the next "
+                                   "step without one is selected")
+        self.accept_btn.clicked.connect(self.accept_draft)
+        self.accept_btn.hide()
+        self.origin_label.setWordWrap(True)
+        h.addWidget(self.origin_label, 1)
+        h.addWidget(self.accept_btn)
+        return row
+
     def _update_drafts_bar(self) -> None:
         drafts = getattr(self, "drafts", None)
         if drafts is None:
@@ -200,6 +217,8 @@ class DraftsMixin:
     def _fill_draft_panel(self) -> None:
         s = self.selected()
         d = self.draft_of(s.id) if s is not None else None
+        self.accept_btn.setVisible(s is not None and not s.label.instruction_origin
+                                   and d is not None and bool(d.text))
         if s is None:
             self.origin_label.setText("")
             return

@@ -268,7 +268,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         step_box = QGroupBox("Step")
         sf = QFormLayout(step_box)
         sf.addRow("Instruction", self.instruction)
-        sf.addRow("", self.origin_label)
+        sf.addRow("", self._build_draft_row())
         sf.addRow("Thought", self.thought)
         typed = QHBoxLayout()
         typed.addWidget(self.typed_text, 1)
