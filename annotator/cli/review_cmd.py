@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from annotator.cli import store_common as c
 from annotator.display import duration, when
@@ -165,6 +165,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
                         "submission), if one is due")
     c.add_user_option(bn)
     c.add_json_option(bn)
+    bs = sub.add_parser("blind-show", help="a blind review's task, steps and signals (not "
+                        "the submission it is)")
+    bs.add_argument("review_id", type=int)
+    c.add_user_option(bs)
+    c.add_json_option(bs)
     bd = sub.add_parser("blind-decide", help="decide a blind review")
     bd.add_argument("review_id", type=int)
     bd.add_argument("--decision", required=True, choices=("approve", "request_changes",
@@ -272,6 +277,32 @@ def _queue_commands(svc: WorkflowServices, actor: Actor, args: argparse.Namespac
     return None
 
 
+def _show_blind(svc: WorkflowServices, actor: Actor, args: argparse.Namespace) -> None:
+    import json
+
+    from annotator.submission.playback import parse_steps
+
+    pkg = svc.open_blind_review(actor=actor, review_id=args.review_id)
+    steps: list[Any] = []
+    if any(f.path == "steps.json" for f in pkg.files):
+        with svc.open_blind_file(actor=actor, review_id=args.review_id,
+                                 path="steps.json") as fh:
+            steps = parse_steps(json.loads(fh.read().decode("utf-8")))
+    if args.json:
+        c.print_json({"package": pkg, "steps": [r.raw for r in steps]})
+        return
+    state = "decided: " + pkg.review.decision if pkg.review.decision else "to decide"
+    print(f"Blind review #{pkg.review.id} ({state})")
+    print(f"Goal: {pkg.goal or '(none)'}")
+    for r in steps:
+        print("  " + r.line())
+    for rec in pkg.signals:
+        print(f"  [{rec.get('severity')}] {rec.get('title') or rec.get('kind')}: "
+              f"{rec.get('why') or ''}")
+    print(f"Play it in the desktop app, or decide: `annotator review blind-decide "
+          f"{pkg.review.id} --decision approve|request_changes|reject [--quality 1-5]`.")
+
+
 def _signal_commands(svc: WorkflowServices, actor: Actor, args: argparse.Namespace, cmd: str) -> int | None:
     """The quality signals, blind reviews and agreement (None: not one of them)."""
     if cmd == "signals":
@@ -304,9 +335,11 @@ def _signal_commands(svc: WorkflowServices, actor: Actor, args: argparse.Namespa
         elif b is None:
             print("No blind review is due: take the next submission from the queue.")
         else:
-            print(f"Blind review #{b.id}: submission #{b.submission_id} (`annotator review "
-                  f"show {b.submission_id}`); decide with `annotator review blind-decide "
-                  f"{b.id} --decision ...`. It changes nothing of the submission.")
+            print(f"Blind review #{b.id}: see it with `annotator review blind-show {b.id}` "
+                  f"and decide with `annotator review blind-decide {b.id} --decision ...`. "
+                  "It changes nothing of the submission.")
+    elif cmd == "blind-show":
+        _show_blind(svc, actor, args)
     elif cmd == "blind-decide":
         svc.decide_blind_review(actor=actor, review_id=args.review_id,
                                 decision=args.decision, quality=args.quality)

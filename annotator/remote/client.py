@@ -30,6 +30,7 @@ from annotator.remote.upload import Outbox, UploadState, send
 from annotator.workflow.contract import (
     Actor,
     BlindReviewInfo,
+    BlindReviewPackage,
     CommentIn,
     CommentInfo,
     Invitation,
@@ -355,20 +356,8 @@ class RemoteServices:
                   ) -> BinaryIO:
         """The file's bytes, fetched through a short-lived URL and checked against their
         SHA-256 (into a temporary file)."""
-        import tempfile
-
-        def refuse(r: httpx.Response) -> None:
-            if r.status_code != 200:
-                raise NotFound(f"The file {path} of submission #{submission_id} cannot be "
-                               f"fetched (HTTP {r.status_code}).")
-
-        f = self.file_url(submission_id=submission_id, path=path)
-        out = tempfile.TemporaryFile()
-        if _fetch(f["url"], out, refuse) != f["sha256"]:
-            raise ServerUnavailable(f"The file {path} arrived damaged (hash mismatch).",
-                                    "Try again.")
-        out.seek(0)
-        return out
+        return _fetch_checked(self.file_url(submission_id=submission_id, path=path),
+                              f"The file {path} of submission #{submission_id}")
 
     # -- review ------------------------------------------------------------------------------------
     def list_queue(self, *, actor: Actor | None = None, filters: QueueFilter | None = None,
@@ -423,6 +412,16 @@ class RemoteServices:
     def next_blind_review(self, *, actor: Actor | None = None) -> BlindReviewInfo | None:
         got = self._post("/v1/blind-reviews/next")
         return None if got is None else parse(BlindReviewInfo, got)
+
+    def open_blind_review(self, *, actor: Actor | None = None, review_id: int
+                          ) -> BlindReviewPackage:
+        return parse(BlindReviewPackage, self._get(f"/v1/blind-reviews/{review_id}"))
+
+    def open_blind_file(self, *, actor: Actor | None = None, review_id: int, path: str
+                        ) -> BinaryIO:
+        """A file of a blind review's package, as ``open_file`` fetches one."""
+        f = _json_dict(self._get(f"/v1/blind-reviews/{review_id}/files/{path}"))
+        return _fetch_checked(f, f"The file {path} of blind review #{review_id}")
 
     def decide_blind_review(self, *, actor: Actor | None = None, review_id: int, decision: str,
                             quality: int | None = None) -> BlindReviewInfo:
@@ -515,6 +514,23 @@ def _fetch(url: str, fh: BinaryIO, refuse: Callable[[httpx.Response], Any]) -> s
             h.update(chunk)
             fh.write(chunk)
     return h.hexdigest()
+
+
+def _fetch_checked(f: dict[str, Any], what: str) -> BinaryIO:
+    """The bytes behind a file URL answer (``url``, ``sha256``) in a temporary file, checked
+    against their SHA-256."""
+    import tempfile
+
+    def refuse(r: httpx.Response) -> None:
+        if r.status_code != 200:
+            raise NotFound(f"{what} cannot be fetched (HTTP {r.status_code}).")
+
+    out = tempfile.TemporaryFile()
+    if _fetch(f["url"], out, refuse) != f["sha256"]:
+        out.close()
+        raise ServerUnavailable(f"{what} arrived damaged (hash mismatch).", "Try again.")
+    out.seek(0)
+    return out
 
 
 def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,

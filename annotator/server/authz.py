@@ -71,3 +71,13 @@ def readable_file(svc: Services, principal: Principal, submission_id: int,
         if f.path == path:
             return f
     raise NotFound(f"Submission #{submission_id} has no file {path[:200]!r}.")
+
+
+def readable_blind_file(svc: Services, principal: Principal, review_id: int,
+                        path: str) -> FileInfo:
+    """A file of one of the principal's blind reviews (the core refuses another's, and a
+    withdrawn submission's)."""
+    for f in svc.open_blind_review(actor=principal.actor, review_id=review_id).files:
+        if f.path == path:
+            return f
+    raise NotFound(f"Blind review #{review_id} has no file {path[:200]!r}.")

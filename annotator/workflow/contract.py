@@ -332,12 +332,26 @@ class BlindReviewInfo:
     only: ``None`` otherwise).  ``decision``: approve, request_changes or reject, once made."""
 
     id: int
-    submission_id: SubmissionId
+    submission_id: SubmissionId | None  # admins only: the reviewer is not told which it is
     assigned_at: dt.datetime
     kind: str | None = None
     decision: str | None = None
     quality: int | None = None
     decided_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class BlindReviewPackage:
+    """What a reviewer sees of a blind review's submission: the task, the package's files
+    (read with ``open_blind_file``) and its quality signals; never its id, state, history,
+    comments, reviewer or earlier versions, which would tell a gold copy or a second review
+    from ordinary work."""
+
+    review: BlindReviewInfo
+    goal: str
+    task_id: TaskId | None
+    files: tuple[FileInfo, ...]
+    signals: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True)
@@ -627,6 +641,14 @@ class WorkflowServices(Protocol):
     @operation(raises=(PermissionDenied,), route="POST /v1/blind-reviews/next",
                cli="review blind-next")
     def next_blind_review(self, *, actor: Actor) -> BlindReviewInfo | None: ...
+
+    @operation(raises=(NotFound,), route="GET /v1/blind-reviews/{review_id}",
+               cli="review blind-show")
+    def open_blind_review(self, *, actor: Actor, review_id: int) -> BlindReviewPackage: ...
+
+    @operation(raises=(NotFound,), route="GET /v1/blind-reviews/{review_id}/files/{path}",
+               cli=None, no_cli="files are played back in the desktop app")
+    def open_blind_file(self, *, actor: Actor, review_id: int, path: str) -> BinaryIO: ...
 
     @operation(raises=(NotFound, InvalidInput, Conflict),
                route="POST /v1/blind-reviews/{review_id}/decide", cli="review blind-decide")

@@ -77,6 +77,8 @@ def _routes() -> dict[str, Any]:
 NOT_A_CALL = {
     "ingest_package": "uploads go to the object store; the verify job calls ingest_package",
     "open_file": "the route hands out a short-lived URL; the client fetches the bytes",
+    "open_blind_file": "the route hands out a short-lived URL (by content); the client "
+                       "fetches the bytes",
     "download_my_data": "the route returns my_data; the client writes the files",
 }
 

@@ -85,6 +85,8 @@ def test_signal_rates(face):
 @case("mark_gold", NotFound, PermissionDenied, InvalidInput)
 @case("next_blind_review", PermissionDenied)
 @case("decide_blind_review", NotFound, InvalidInput, Conflict)
+@case("open_blind_review", NotFound)
+@case("open_blind_file", NotFound)
 @case("reviewer_agreement", PermissionDenied)
 def test_gold_blind_reviews_and_agreement(face):
     admin, A = face.admin, face.as_(face.admin)
@@ -102,8 +104,22 @@ def test_gold_blind_reviews_and_agreement(face):
     try:
         rita = face.as_(face.rita)
         b = rita.next_blind_review(actor=face.rita)
-        assert b is not None and b.kind is None  # the reviewer is not told it is gold
+        # The reviewer is told neither that it is gold nor which submission it is.
+        assert b is not None and b.kind is None and b.submission_id is None
         assert rita.next_blind_review(actor=face.rita).id == b.id  # until decided
+        # What the reviewer sees: the task, the files and the signals; nothing of its past.
+        pkg = rita.open_blind_review(actor=face.rita, review_id=b.id)
+        assert pkg.review.id == b.id and pkg.review.submission_id is None
+        mine = A.get_submission(actor=admin, submission_id=sub.id)
+        assert pkg.goal == (mine.info.goal or "") and pkg.files == mine.files
+        assert not {"state", "history", "comments", "versions", "info"} & set(vars(pkg))
+        with rita.open_blind_file(actor=face.rita, review_id=b.id, path="steps.json") as fh:
+            with A.open_file(actor=admin, submission_id=sub.id, path="steps.json") as orig:
+                assert fh.read() == orig.read()
+        fails(NotFound, rita.open_blind_file, actor=face.rita, review_id=b.id, path="nope.json")
+        fails(NotFound, face.as_(face.rev).open_blind_review, actor=face.rev, review_id=b.id)
+        fails(NotFound, face.as_(face.rev).open_blind_file, actor=face.rev, review_id=b.id,
+              path="steps.json")
         fails(PermissionDenied, face.as_(face.ana).next_blind_review, actor=face.ana)
         fails(InvalidInput, rita.decide_blind_review, actor=face.rita, review_id=b.id,
               decision="approve")  # an approval needs a quality
@@ -116,8 +132,7 @@ def test_gold_blind_reviews_and_agreement(face):
     finally:
         A.set_review_mix(actor=admin, gold_rate=0.05, second_rate=0.1)
     # The gold review changed nothing of the submission.
-    assert str(A.get_submission(actor=admin, submission_id=b.submission_id).info.state) == \
-        "approved"
+    assert str(A.get_submission(actor=admin, submission_id=sub.id).info.state) == "approved"
     ag = A.reviewer_agreement(actor=admin)
     row = next(r for r in ag.reviewers if r["reviewer"] == face.rita.pseudonym)
     assert row["gold_reviews"] >= 1 and row["gold_accuracy"] is not None

@@ -143,6 +143,23 @@ def test_the_whole_flow(cli, tmp_path) -> None:
     assert (counts["superseded"], counts["approved"], counts["submitted"]) == (1, 1, 0)
     assert "Only admins and reviewers" in cli("review", "counts", user="ana", pw=ana_pw, expect=2)
 
+    # Gold: a blind review shows the work, never which submission it is or what became of it.
+    cli("review", "mark-gold", str(sid2), "--decision", "approve", "--quality", "5",
+        user="boss", pw=boss)
+    cli("review", "set-mix", "--gold", "1", "--second", "0", user="boss", pw=boss)
+    out = cli("review", "blind-next", user="boss", pw=boss)
+    rid = int(re.search(r"Blind review #(\d+)", out).group(1))
+    shown = cli("review", "blind-show", str(rid), user="boss", pw=boss)
+    assert "to decide" in shown and "1. " in shown
+    assert not re.search(rf"#{sid2}\b|approved|superseded", shown), shown
+    assert f"no blind review #{rid}" in cli("review", "blind-show", str(rid), user="rev",
+                                            pw=rev_pw, expect=2)
+    cli("review", "blind-decide", str(rid), "--decision", "approve", "--quality", "4",
+        user="boss", pw=boss)
+    assert "decided: approve" in cli("review", "blind-show", str(rid), user="boss", pw=boss)
+    agreement = cli("review", "agreement", user="boss", pw=boss)
+    assert re.search(r"^a-\S+\s+1\s+1\s+1\s+100%", agreement, re.M), agreement  # boss
+
     cli("rates", "set", "--per-minute", "100", "--per-task", "50", "--from", "2020-01-01",
         user="boss", pw=boss)
     month = dt.datetime.now(dt.UTC).strftime("%Y-%m")

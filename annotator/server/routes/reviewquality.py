@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
+from annotator.server import authz
 from annotator.server.deps import C, Me, plain
+from annotator.server.objects import accepted_key
 from annotator.workflow.contract import SubmissionId
 
 router = APIRouter()
@@ -31,6 +33,22 @@ def mark_gold(sid: int, me: Me, c: C, decision: Annotated[str, Body()],
 @router.post("/v1/blind-reviews/next", tags=["review"])
 def next_blind_review(me: Me, c: C) -> dict[str, Any] | None:
     return JSONResponse(plain(c.svc.next_blind_review(actor=me.actor)))
+
+
+@router.get("/v1/blind-reviews/{review_id}", tags=["review"])
+def open_blind_review(review_id: int, me: Me, c: C) -> dict[str, Any]:
+    return JSONResponse(plain(c.svc.open_blind_review(actor=me.actor, review_id=review_id)))
+
+
+@router.get("/v1/blind-reviews/{review_id}/files/{path:path}", tags=["review"])
+def blind_file_url(review_id: int, path: str, me: Me, c: C) -> dict[str, Any]:
+    """A short-lived presigned URL to one file of a blind review's package (by content: the
+    URL names no submission)."""
+    f = authz.readable_blind_file(c.svc, me, review_id, path)
+    ttl = c.cfg.download_url_ttl_s
+    return {"path": f.path, "sha256": f.sha256, "size": f.size, "expires_in": ttl,
+            "url": c.objects.presign_get(accepted_key(f.sha256), ttl,
+                                         filename=f.path.rsplit("/", 1)[-1])}
 
 
 @router.post("/v1/blind-reviews/{review_id}/decide", tags=["review"])

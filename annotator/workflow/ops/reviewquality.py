@@ -16,7 +16,7 @@ import datetime as dt
 import random
 import statistics
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 
@@ -25,11 +25,15 @@ from annotator.workflow import states as sm
 from annotator.workflow.contract import (
     Actor,
     BlindReviewInfo,
+    BlindReviewPackage,
+    FileInfo,
     ReviewerAgreement,
     SubmissionId,
+    TaskId,
 )
 from annotator.workflow.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from annotator.workflow.ops.core import ServiceCore
+from annotator.workflow.ops.signals import stored_records
 from annotator.workflow.states import Action, Role, State
 
 DECISIONS = ("approve", "request_changes", "reject")
@@ -119,8 +123,48 @@ class ReviewQualityOps(ServiceCore):
             row.marked_by_id, row.marked_at = admin.id, self.now()
 
     def _blind_info(self, r: m.BlindReview, *, admin: bool) -> BlindReviewInfo:
-        return BlindReviewInfo(r.id, SubmissionId(r.submission_id), r.assigned_at,
-                               r.kind if admin else None, r.decision, r.quality, r.decided_at)
+        return BlindReviewInfo(r.id, SubmissionId(r.submission_id) if admin else None,
+                               r.assigned_at, r.kind if admin else None, r.decision, r.quality,
+                               r.decided_at)
+
+    def _own_blind(self, s: Any, actor: Actor, review_id: int
+                   ) -> tuple[m.BlindReview, m.Submission, bool]:
+        view = self._view(s, actor)
+        r = s.get(m.BlindReview, review_id)
+        if r is None or r.reviewer_id != view.user_id:
+            raise NotFound(f"You have no blind review #{review_id}.",
+                           "Ask for your next one with `annotator review blind-next`.")
+        sub = s.get(m.Submission, r.submission_id)
+        if sub is None or sub.state == State.WITHDRAWN.value:
+            raise NotFound(f"Blind review #{review_id}: its demonstration was withdrawn by its "
+                           "contributor, and its content is gone.",
+                           "Ask for your next one with `annotator review blind-next`.")
+        return r, sub, view.role is Role.ADMIN
+
+    def open_blind_review(self, *, actor: Actor, review_id: int) -> BlindReviewPackage:
+        """The package of one of the reviewer's blind reviews, as ``BlindReviewPackage``
+        describes: enough to review it, nothing that tells what it is."""
+        with self.store.read() as s:
+            r, sub, admin = self._own_blind(s, actor, review_id)
+            files = tuple(FileInfo(f.path, f.role, f.sha256, f.size) for f in s.execute(
+                sa.select(m.SubmissionBlob).where(m.SubmissionBlob.submission_id == sub.id)
+                .order_by(m.SubmissionBlob.path)).scalars())
+            sig = s.get(m.SignalSet, sub.id)
+            records = stored_records(sig.package_records, sig.store_records) if sig else []
+            return BlindReviewPackage(self._blind_info(r, admin=admin), sub.goal or "",
+                                      TaskId(sub.task_id) if sub.task_id else None, files,
+                                      tuple(records))
+
+    def open_blind_file(self, *, actor: Actor, review_id: int, path: str) -> BinaryIO:
+        """Read one file of a blind review's package (for playback)."""
+        with self.store.read() as s:
+            _r, sub, _admin = self._own_blind(s, actor, review_id)
+            sha = s.execute(sa.select(m.SubmissionBlob.sha256).where(
+                m.SubmissionBlob.submission_id == sub.id,
+                m.SubmissionBlob.path == path)).scalar()
+            if sha is None:
+                raise NotFound(f"Blind review #{review_id} has no file {path!r}.")
+        return self.blobs.open(sha)
 
     def next_blind_review(self, *, actor: Actor) -> BlindReviewInfo | None:
         """The reviewer's next blind review, or None (then: the ordinary queue).  One not
@@ -169,15 +213,12 @@ class ReviewQualityOps(ServiceCore):
         """The reviewer's decision on a blind review (the submission is not changed)."""
         _check_decision(decision, quality)
         with self.store.write() as s:
-            view = self._view(s, actor)
-            r = s.get(m.BlindReview, review_id)
-            if r is None or r.reviewer_id != view.user_id:
-                raise NotFound(f"You have no blind review #{review_id}.")
+            r, _sub, admin = self._own_blind(s, actor, review_id)
             if r.decision is not None:
                 raise Conflict(f"Blind review #{review_id} was decided already.")
             r.decision, r.quality, r.decided_at = decision, quality, self.now()
             s.flush()
-            return self._blind_info(r, admin=view.role is Role.ADMIN)
+            return self._blind_info(r, admin=admin)
 
     def reviewer_agreement(self, *, actor: Actor) -> ReviewerAgreement:
         """Per reviewer: reviews, accuracy on gold, time per review; kappa between
