@@ -71,6 +71,7 @@ class InputEventsMixin(RecorderParts):
         if root_xy is not None:
             raw["x"] = raw["x"] - self.region.x
             raw["y"] = raw["y"] - self.region.y
+        self._last_input_ns = t_ns  # the capture thread makes the grab before it a frame
         eid = self._write_event(raw, t_ns)
         if self._a11y is not None:
             if kind == "mouse_down" and root_xy is not None:

@@ -61,7 +61,14 @@ from annotator.capture.record_setup import (  # noqa: F401  (the recorder's publ
     prepare_output_dir,
     resolve_region,
 )
-from annotator.capture.screen_capture import SAFETY_INTERVAL_S, CaptureMixin
+from annotator.capture.screen_capture import (
+    QUIET_S,
+    SAFETY_INTERVAL_S,
+    SMALL_CHANGE_PX,
+    SMALL_CLOSE_S,
+    SMALL_GAP_S,
+    CaptureMixin,
+)
 from annotator.errors import AnnotatorError, OutputFolderError
 
 FIRST_GRAB_WAIT_S = 3.0
@@ -156,6 +163,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
         self._dropped_deadlines = 0
         self._encoder_dropped = 0
         self._last_grab_ns = 0
+        self._last_input_ns = 0
         self._masks: list[Rect] = []
         self._own_rects: list[Rect] = []
         self._suppressed_keys: set[str] = set()
@@ -253,6 +261,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
                     "method", "damage" if self._damage_reason is None else "full grabs"),
                 "method_reason": self._capture_info.get("method_reason", self._damage_reason),
                 "safety_interval_s": SAFETY_INTERVAL_S,
+                "small_changes": {"max_px": SMALL_CHANGE_PX, "quiet_s": QUIET_S,
+                                  "gap_s": SMALL_GAP_S, "close_s": SMALL_CLOSE_S},
             },
             acknowledgement=self.config.acknowledgement,
             deny_list=list(self.config.deny.all),

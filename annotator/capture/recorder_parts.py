@@ -48,6 +48,8 @@ class RecorderParts:
     _first_grab_ns: int | None
     _dropped_deadlines: int
     _encoder_dropped: int
+    _last_grab_ns: int
+    _last_input_ns: int
 
     if TYPE_CHECKING:
         def _us(self, t_ns: int) -> int: ...

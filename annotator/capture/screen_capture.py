@@ -32,6 +32,14 @@ from annotator.capture.interfaces import Rect
 from annotator.capture.recorder_parts import RecorderParts
 
 SAFETY_INTERVAL_S = 2.0
+# A change whose pixels fit in a square this size (a blinking caret, a ticking clock) may
+# wait, while no input arrives, to be stored with the next (see ``_Coalescer``).
+SMALL_CHANGE_PX = 64
+QUIET_S = 1.0  # no input for this long: small changes wait
+SMALL_GAP_S = 1.0  # ...to be stored at least this long after the last frame
+# The repeat that closes the fragment of a frame stored for small changes comes this late (a
+# blinking caret's next frame closes it first, for free); under 2 s, the crash bound.
+SMALL_CLOSE_S = 1.45
 FULL_AREA_SHARE = 0.45  # damage over this share of the region: read it whole at once
 
 METHOD_DAMAGE = "damage"
@@ -43,6 +51,7 @@ class TickResult:
     changed: bool
     flags: int  # READ / FULL bits of the frame index
     image: np.ndarray | None = None  # masked BGRA frame, when changed
+    small: bool = False  # the change fits in a SMALL_CHANGE_PX square, masks unchanged
 
 
 @dataclass
@@ -59,12 +68,22 @@ class ScreenMirror:
     strikes: int = 0
     suspect: np.ndarray | None = None  # pixels a safety grab found changed, not yet damaged
     fallback_reason: str | None = None
+    dirty: tuple[int, int] | None = None  # rows changed since ``take_dirty`` (y0, y1)
     stats: dict[str, int] = field(default_factory=lambda: {
         "ticks_without_damage": 0, "partial_grabs": 0, "full_grabs": 0, "pixels_read": 0})
 
     @property
     def method(self) -> str:
         return METHOD_DAMAGE if self.damage is not None else METHOD_FULL
+
+    def take_dirty(self) -> tuple[int, int] | None:
+        """The rows of the frame that changed since the last call (None: none)."""
+        rows, self.dirty = self.dirty, None
+        return rows
+
+    def _touch(self, y0: int, y1: int) -> None:
+        d = self.dirty
+        self.dirty = (y0, y1) if d is None else (min(d[0], y0), max(d[1], y1))
 
     def tick(self, grabber: Any, masks: Any, now: float) -> TickResult:
         """One tick: read what may have changed.  ``masks(refresh)`` gives the current masks;
@@ -87,20 +106,22 @@ class ScreenMirror:
             if new_masks != self.masks:
                 return self._frame(new_masks, 0)
             return TickResult(False, 0)
-        changed = False
+        box: _Box | None = None
         mirror = self.mirror
         assert mirror is not None  # (not a full grab: there is one)
         for r in rects:
             raw, img = grabber.grab_rect(r)
             view = mirror[r.y:r.y + r.height, r.x:r.x + r.width]
             if not _same(raw, view):
+                box = _union(box, _diff_box(np.any(img != view, axis=2), r.x, r.y))
                 view[...] = img
-                changed = True
             self.stats["pixels_read"] += r.width * r.height
         self.stats["partial_grabs"] += 1
         new_masks = tuple(masks(True))
-        if changed or new_masks != self.masks:
-            return self._frame(new_masks, READ)
+        if box is not None:
+            self._touch(box[1], box[3])
+        if box is not None or new_masks != self.masks:
+            return self._frame(new_masks, READ, small=new_masks == self.masks and _small(box))
         return TickResult(False, READ)
 
     def _full(self, grabber: Any, masks: Any, now: float, damaged: list[Rect] | None
@@ -109,9 +130,11 @@ class ScreenMirror:
         raw, img = grabber.grab()
         self.stats["full_grabs"] += 1
         self.stats["pixels_read"] += self.width * self.height
+        small = False
         if self.mirror is None:
             self.mirror = img.copy()
             changed = True
+            self._touch(0, self.height)
         else:
             changed = not _same(raw, self.mirror)
             if changed and damaged is not None:
@@ -119,12 +142,18 @@ class ScreenMirror:
                 diff = (self.mirror.view(np.uint32).reshape(h, w)
                         != img.view(np.uint32).reshape(h, w))
                 self._check_damage(diff, damaged)
+                box = _diff_box(diff, 0, 0)
+                small = _small(box)
+                if box is not None:
+                    self._touch(box[1], box[3])
+            elif changed:
+                self._touch(0, self.height)
             if changed:
                 self.mirror[...] = img
         if damaged is not None:
             self.last_safety = now
         if changed or new_masks != self.masks:
-            return self._frame(new_masks, READ | FULL)
+            return self._frame(new_masks, READ | FULL, small=small and new_masks == self.masks)
         return TickResult(False, READ | FULL)
 
     def _check_damage(self, diff: np.ndarray, damaged: list[Rect]) -> None:
@@ -153,19 +182,48 @@ class ScreenMirror:
             self.damage.close()
             self.damage = None
 
-    def _frame(self, masks: tuple[Rect, ...], flags: int) -> TickResult:
+    def _frame(self, masks: tuple[Rect, ...], flags: int, small: bool = False) -> TickResult:
+        if masks != self.masks:
+            self._touch(0, self.height)
         self.masks = masks
+        return TickResult(True, flags, self.image(), small)
+
+    def image(self) -> np.ndarray:
+        """The frame of the last grab: the mirror with the current masks blacked out."""
         img = self.mirror
         assert img is not None  # a frame is made after a grab
-        if masks:
+        if self.masks:
             img = img.copy()
-            for m in masks:
+            for m in self.masks:
                 img[m.y:m.y + m.height, m.x:m.x + m.width] = 0
-        return TickResult(True, flags, img)
+        return img
 
     def close(self) -> None:
         if self.damage is not None:
             self.damage.close()
+
+
+_Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
+
+
+def _diff_box(diff: np.ndarray, x: int, y: int) -> _Box | None:
+    """The bounding box of the true pixels of ``diff`` (placed at ``x``, ``y``)."""
+    rows = np.flatnonzero(diff.any(axis=1))
+    if not len(rows):
+        return None
+    cols = np.flatnonzero(diff[rows[0]:rows[-1] + 1].any(axis=0))
+    return x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1
+
+
+def _union(a: _Box | None, b: _Box | None) -> _Box | None:
+    if a is None or b is None:
+        return a or b
+    return min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])
+
+
+def _small(box: _Box | None) -> bool:
+    return (box is not None and box[2] - box[0] <= SMALL_CHANGE_PX
+            and box[3] - box[1] <= SMALL_CHANGE_PX)
 
 
 def _same(raw: bytearray, view: np.ndarray) -> bool:
@@ -216,12 +274,14 @@ class CaptureMixin(RecorderParts):
         interval_ns = int(1e9 / self.config.fps)
         next_ns = time.monotonic_ns()
         keep = _KeepAlive()
+        wait = _SmallChanges(seen_input_ns=self._last_input_ns)
 
         def masks(refresh: bool) -> list[Rect]:
             if refresh and masker is not None:
                 self._masks = masker.rects()
             return self._current_masks(self.region)
 
+        moved = False  # the mirror moved on since the held grab (it can no longer be stored)
         try:
             while not self._stop_event.is_set():
                 now = time.monotonic_ns()
@@ -232,24 +292,38 @@ class CaptureMixin(RecorderParts):
                 self._dropped_deadlines += int(missed)
                 next_ns += (missed + 1) * interval_ns
                 if self._state != "recording":
+                    self._release_held(wait, keep, screen, store=True)
                     screen.mirror = None  # the screen after a pause is new content
+                    wait.reset()
                     continue
+                if self._last_input_ns != wait.seen_input_ns:
+                    # Input since the last tick began: the grab before it must be a frame.
+                    wait.seen_input_ns = self._last_input_ns
+                    self._release_held(wait, keep, screen, store=True)
                 res = screen.tick(grabber, masks, time.monotonic())
                 t_ns = time.monotonic_ns()  # after the grab: the image predates this stamp
                 if self._state != "recording":
+                    self._release_held(wait, keep, screen, store=False)
                     screen.mirror = None  # paused during the grab: its stamp is in the pause
+                    wait.reset()
                     continue
                 if self._stop_ns is not None and t_ns > self._stop_ns:
+                    moved = True
                     break  # stopped during the grab: nothing after the stop belongs in it
                 if screen.fallback_reason and not self._capture_info.get("fallback"):
                     self._capture_info["fallback"] = screen.fallback_reason
                     self._problem(f"Screen capture: {screen.fallback_reason}.")
-                self._record_grab(t_ns, res, keep, screen)
+                self._record_grab(t_ns, res, keep, screen, wait)
+            self._release_held(wait, keep, screen, store=not moved)
         except Exception as exc:  # an X error, out of memory...
             self._problem(f"Screen capture stopped: {exc}")
             self._request_stop("screen capture failed")
+            try:
+                self._release_held(wait, keep, screen, store=False)
+            except Exception:
+                pass  # the index is written; only this grab's row is lost
         finally:
-            self._capture_info["stats"] = dict(screen.stats)
+            self._capture_info["stats"] = {**screen.stats, **wait.stats}
             self._capture_info["method_at_end"] = screen.method
             screen.close()
             grabber.close()
@@ -258,25 +332,78 @@ class CaptureMixin(RecorderParts):
             self._queue.put(None)
 
     def _record_grab(self, t_ns: int, res: TickResult, keep: _KeepAlive,
-                     screen: ScreenMirror) -> None:
+                     screen: ScreenMirror, wait: _SmallChanges) -> None:
         if self._first_grab_ns is None:
             self._first_grab_ns = t_ns
+        self._last_grab_ns = t_ns
+        if self._last_input_ns != wait.seen_input_ns and not res.changed:
+            # Input during this grab, which read nothing new: the mirror still shows the
+            # held grab, the last before the input.
+            wait.seen_input_ns = self._last_input_ns
+            self._release_held(wait, keep, screen, store=True)
+        self._release_held(wait, keep, screen, store=False)  # superseded by this grab
+        quiet = t_ns - self._last_input_ns >= QUIET_S * 1e9
+        if (res.changed and res.small and quiet) or (not res.changed and wait.since_ns):
+            # A small change with no input near it, or the screen still differs from the
+            # video by one: held until input arrives, or stored SMALL_GAP_S after the last
+            # frame (a blinking caret: one frame a second instead of two).
+            if res.changed:
+                wait.stats["small_changes_held"] += 1
+            wait.since_ns = wait.since_ns or t_ns
+            if t_ns - keep.last_stored_ns < SMALL_GAP_S * 1e9:
+                wait.held = (t_ns, res.flags, res.changed)
+                return
+            self._store_waiting(t_ns, res.flags, keep, screen, wait)
+            return
+        wait.since_ns = 0
         pts = self._us(t_ns)
         yuv = None
         if res.changed and res.image is not None:
-            yuv = np.asarray(cv2.cvtColor(res.image, cv2.COLOR_BGRA2YUV_I420))
+            yuv = keep.i420.convert(res.image, screen.take_dirty())
         store, yuv = keep.decide(t_ns, res.changed, yuv)
         if store and yuv is not None:  # (what decide stores is always a frame)
-            try:
-                self._queue.put_nowait((yuv, pts))
-            except queue.Full:
-                self._encoder_dropped += 1
-                store = False
-                if res.changed:
-                    screen.mirror = None  # make sure the next grab is stored
-                    keep.forget()
-        self._last_grab_ns = t_ns
+            store = self._enqueue(yuv, pts, screen, keep, wait, forget=res.changed)
         self._writer.grab(pts, stored=store, changed=res.changed, extra_flags=res.flags)
+
+    def _release_held(self, wait: _SmallChanges, keep: _KeepAlive, screen: ScreenMirror,
+                      *, store: bool) -> None:
+        """Write the held grab's row: as a stored frame (the mirror still shows that grab),
+        or, superseded, as a grab shown by the last frame."""
+        if wait.held is None:
+            return
+        t_ns, flags, changed = wait.held
+        wait.held = None
+        if store:
+            self._store_waiting(t_ns, flags, keep, screen, wait)
+        else:
+            self._writer.grab(self._us(t_ns), stored=False, changed=changed, extra_flags=flags)
+
+    def _store_waiting(self, t_ns: int, flags: int, keep: _KeepAlive, screen: ScreenMirror,
+                       wait: _SmallChanges) -> None:
+        """Store the grab at ``t_ns`` (the mirror's picture) that ends a wait: it is marked
+        changed, being the first frame to show the waiting change.  Its repeat comes
+        SMALL_CLOSE_S after it: a change this small is not worth an encode to close its
+        fragment early."""
+        wait.since_ns = 0
+        wait.stats["small_change_frames"] += 1
+        pts = self._us(t_ns)
+        yuv = keep.i420.convert(screen.image(), screen.take_dirty())
+        keep.decide(t_ns, True, yuv, close_after_ns=int(SMALL_CLOSE_S * 1e9))
+        store = self._enqueue(yuv, pts, screen, keep, wait, forget=True)
+        self._writer.grab(pts, stored=store, changed=True, extra_flags=flags)
+
+    def _enqueue(self, yuv: np.ndarray, pts: int, screen: ScreenMirror, keep: _KeepAlive,
+                 wait: _SmallChanges, *, forget: bool) -> bool:
+        try:
+            self._queue.put_nowait((yuv, pts))
+            return True
+        except queue.Full:
+            self._encoder_dropped += 1
+            if forget:
+                screen.mirror = None  # make sure the next grab is stored
+                keep.forget()
+                wait.reset()
+            return False
 
     def _current_masks(self, region: Rect) -> list[Rect]:
         """Rectangles to black out, in frame coordinates."""
@@ -289,30 +416,82 @@ class CaptureMixin(RecorderParts):
         return out
 
 
+@dataclass
+class _SmallChanges:
+    """Small changes waiting to be stored: since when the screen differs from the video
+    (0: it does not), and the grab held back one tick (its row is written once it is known
+    whether input arrived before the next grab: then it is stored)."""
+
+    seen_input_ns: int = 0  # the last input event the capture thread has seen
+    since_ns: int = 0
+    held: tuple[int, int, bool] | None = None  # t_ns, flags, changed
+    stats: dict[str, int] = field(default_factory=lambda: {
+        "small_changes_held": 0, "small_change_frames": 0})
+
+    def reset(self) -> None:
+        self.since_ns = 0
+        self.held = None
+
+
 class _KeepAlive:
     """Which grabs are encoded: every changed one, and one repeat of the last frame
     ``FRAGMENT_CLOSE_US`` after it when nothing changed since, which closes the fragment that
     holds it (the encoder has no delay), so that a crash cannot lose a change that is older
-    than that."""
+    than that.  Also the I420 picture of the last frame, converted where rows changed."""
 
     def __init__(self) -> None:
         self.last_yuv: np.ndarray | None = None
         self.last_stored_ns = 0
         self.closed = True
+        self.close_after_ns = FRAGMENT_CLOSE_US * 1000
+        self.i420 = _I420()
 
-    def decide(self, t_ns: int, changed: bool, yuv: np.ndarray | None
+    def decide(self, t_ns: int, changed: bool, yuv: np.ndarray | None, *,
+               close_after_ns: int = FRAGMENT_CLOSE_US * 1000
                ) -> tuple[bool, np.ndarray | None]:
         if changed:
             self.last_yuv = yuv
             self.last_stored_ns = t_ns
             self.closed = False
+            self.close_after_ns = close_after_ns
             return True, yuv
         if self.closed or self.last_yuv is None:
             return False, None
-        if t_ns - self.last_stored_ns >= FRAGMENT_CLOSE_US * 1000:
+        if t_ns - self.last_stored_ns >= self.close_after_ns:
             self.closed = True
             return True, self.last_yuv
         return False, None
 
     def forget(self) -> None:
         self.last_yuv = None
+        self.i420.buf = None
+
+
+class _I420:
+    """BGRA frames to I420, converting only the rows that changed since the last frame into
+    a kept picture (a caret's band instead of 1080 rows: 0.2 ms instead of 4).  Bands are
+    whole multiples of 4 rows, so that their chroma rows are whole rows of the planes."""
+
+    def __init__(self) -> None:
+        self.buf: np.ndarray | None = None
+
+    def convert(self, img: np.ndarray, rows: tuple[int, int] | None) -> np.ndarray:
+        """The I420 planes (H*3/2, W) of ``img``, of which only ``rows`` changed since the
+        last call (None: none).  A new array each time: the encoder holds it."""
+        h, w = img.shape[:2]
+        buf = self.buf
+        if buf is None or buf.shape != (h * 3 // 2, w) or h % 4 or w % 2:
+            buf = self.buf = np.asarray(cv2.cvtColor(img, cv2.COLOR_BGRA2YUV_I420))
+            return buf.copy()
+        if rows is not None:
+            y0, y1 = rows[0] // 4 * 4, min(h, -(-rows[1] // 4) * 4)
+            if y1 - y0 > h // 2:
+                cv2.cvtColor(img, cv2.COLOR_BGRA2YUV_I420, dst=buf)
+            elif y1 > y0:
+                b = cv2.cvtColor(img[y0:y1], cv2.COLOR_BGRA2YUV_I420)
+                n = y1 - y0
+                buf[y0:y1] = b[:n]
+                for plane, part in ((buf[h:h + h // 4], b[n:n + n // 4]),
+                                    (buf[h + h // 4:], b[n + n // 4:])):
+                    plane.reshape(h // 2, w // 2)[y0 // 2:y1 // 2] = part.reshape(n // 2, w // 2)
+        return buf.copy()

@@ -15,6 +15,8 @@ from Xlib import X, Xatom, display, error
 
 from annotator.capture.interfaces import Rect, WindowInfo
 
+NO_WM_RECHECK_S = 2.0
+
 
 class X11Windows:
     """Use from one thread: it owns its own connection to the X server."""
@@ -27,6 +29,8 @@ class X11Windows:
         self._NET_WM_PID = self._d.intern_atom("_NET_WM_PID")
         self._UTF8 = self._d.intern_atom("UTF8_STRING")
         self._cache: tuple[int, float, WindowInfo | None] | None = None
+        self._no_wm_since = -NO_WM_RECHECK_S  # when _NET_ACTIVE_WINDOW was last missing
+        self._climbed: tuple[int, Any] | None = None  # focus window id, its top-level window
 
     def close(self) -> None:
         self._d.close()
@@ -112,12 +116,22 @@ class X11Windows:
             return None
 
     def _focused_window(self) -> Any:
-        p = self._root.get_full_property(self._NET_ACTIVE_WINDOW, X.AnyPropertyType)
-        if p and len(p.value) and p.value[0]:
-            return self._d.create_resource_object("window", int(p.value[0]))
+        # With a window manager: its _NET_ACTIVE_WINDOW (one round trip).  Without one, the
+        # input focus climbed to its top-level window; then the property is looked for again
+        # and the climb redone only every NO_WM_RECHECK_S (a poll costs one round trip).
+        now = time.monotonic()
+        recheck = now - self._no_wm_since >= NO_WM_RECHECK_S
+        if recheck:
+            p = self._root.get_full_property(self._NET_ACTIVE_WINDOW, X.AnyPropertyType)
+            if p and len(p.value) and p.value[0]:
+                self._no_wm_since = -NO_WM_RECHECK_S
+                return self._d.create_resource_object("window", int(p.value[0]))
+            self._no_wm_since = now
         focus = self._d.get_input_focus().focus
         if isinstance(focus, int) or focus in (X.NONE, X.PointerRoot):
             return None
+        if not recheck and self._climbed is not None and self._climbed[0] == focus.id:
+            return self._climbed[1]
         # Climb to the top-level window (a child of the root).
         w = focus
         while True:
@@ -125,6 +139,7 @@ class X11Windows:
             if tree.parent == 0 or tree.parent.id == self._root.id:
                 break
             w = tree.parent
+        self._climbed = (focus.id, w)
         return w
 
     def visible(self) -> list[WindowInfo]:

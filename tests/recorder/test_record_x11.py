@@ -19,7 +19,7 @@ from annotator.bundle import Bundle
 from annotator.bundle.inspect import inspect_bundle
 from tests.apps.click_app import COLOURS
 from tests.apps.marker_app import read_marker
-from tests.conftest import start_annotator, wait_for_file
+from tests.conftest import start_annotator
 from tests.videoutil import decode_all, nearest_colour
 
 pytestmark = pytest.mark.x11
@@ -35,12 +35,41 @@ def record_env(xserver, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def start_recording(xserver, tmp_path: Path, out: Path, *extra: str) -> subprocess.Popen:
+@pytest.fixture
+def recorders():
+    """Recorder processes a test started: killed at its end if still running (a failed
+    test must not leave one grabbing the shared X server)."""
+    procs: list[subprocess.Popen] = []
+    yield procs
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=30)
+
+
+def start_recording(xserver, tmp_path: Path, out: Path, procs: list[subprocess.Popen],
+                    *extra: str) -> subprocess.Popen:
     proc = start_annotator(["record", "--no-control", "--yes", "--out", str(out), *extra],
                            record_env(xserver, tmp_path))
-    wait_for_file(out / "manifest.json")
+    procs.append(proc)
+    wait_for_manifest(proc, out / "manifest.json")
     time.sleep(0.8)  # listeners up, first frames grabbed
     return proc
+
+
+def wait_for_manifest(proc: subprocess.Popen, path: Path, timeout: float = 180) -> None:
+    """Until the recorder has written its manifest: it fails at once if the recorder exits
+    first, and its bound is wide (a loaded machine starts Python slowly) without slowing a
+    passing test."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            _, err = proc.communicate()
+            raise AssertionError(f"the recorder exited ({proc.returncode}) before writing "
+                                 f"{path.name}: {err}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} did not appear in {timeout:g} s")
+        time.sleep(0.05)
 
 
 def stop_recording(proc: subprocess.Popen) -> str:
@@ -50,10 +79,10 @@ def stop_recording(proc: subprocess.Popen) -> str:
     return err
 
 
-def test_scripted_input_is_captured_exactly_once(xserver, start_app, tmp_path):
+def test_scripted_input_is_captured_exactly_once(xserver, start_app, tmp_path, recorders):
     app = start_app("tests.apps.click_app", "--geometry", f"{APP_X},{APP_Y},{APP_W},{APP_H}")
     out = tmp_path / "rec"
-    proc = start_recording(xserver, tmp_path, out)
+    proc = start_recording(xserver, tmp_path, out, recorders)
     clicks = [(300, 200, "1", "left"), (520, 240, "3", "right"), (700, 300, "2", "middle"),
               (250, 330, "1", "left")]
     for x, y, b, _ in clicks:
@@ -141,15 +170,15 @@ def compositing_manager(xserver, name: str | None):
 
 @pytest.mark.parametrize("compositor", [None, "xcompmgr"])
 def test_alignment_every_click_frame_before_and_after(xserver, start_app, tmp_path,
-                                                      compositor):
+                                                      recorders, compositor):
     with compositing_manager(xserver, compositor):
-        check_alignment(xserver, start_app, tmp_path)
+        check_alignment(xserver, start_app, tmp_path, recorders)
 
 
-def check_alignment(xserver, start_app, tmp_path):
+def check_alignment(xserver, start_app, tmp_path, recorders):
     app = start_app("tests.apps.click_app", "--geometry", f"{APP_X},{APP_Y},{APP_W},{APP_H}")
     out = tmp_path / "rec"
-    proc = start_recording(xserver, tmp_path, out)
+    proc = start_recording(xserver, tmp_path, out, recorders)
     rng = np.random.default_rng(7)
     n_clicks = 14
     for _ in range(n_clicks):
@@ -206,11 +235,11 @@ def check_alignment(xserver, start_app, tmp_path):
         errors.append(error_ms)
 
 
-def test_kill_9_is_recovered_to_within_2_s(xserver, start_app, tmp_path):
+def test_kill_9_is_recovered_to_within_2_s(xserver, start_app, tmp_path, recorders):
     mx, my = 50, 800
     start_app("tests.apps.marker_app", "--geometry", f"{mx},{my},900,200")
     out = tmp_path / "rec"
-    proc = start_recording(xserver, tmp_path, out)
+    proc = start_recording(xserver, tmp_path, out, recorders)
     time.sleep(4)
     killed_ms = int(time.monotonic() * 1000) & 0xFFFFFFFF
     os.kill(proc.pid, signal.SIGKILL)
@@ -236,9 +265,9 @@ def test_kill_9_is_recovered_to_within_2_s(xserver, start_app, tmp_path):
     assert report["frames_stored"] > 0
 
 
-def test_second_recorder_is_refused(xserver, tmp_path):
+def test_second_recorder_is_refused(xserver, tmp_path, recorders):
     out1, out2 = tmp_path / "a", tmp_path / "b"
-    proc = start_recording(xserver, tmp_path, out1)
+    proc = start_recording(xserver, tmp_path, out1, recorders)
     try:
         res = subprocess.run(
             [str(Path(os.sys.executable)), "-m", "annotator", "record", "--no-control", "--yes",
@@ -250,3 +279,43 @@ def test_second_recorder_is_refused(xserver, tmp_path):
         assert not (out2 / "manifest.json").exists()
     finally:
         stop_recording(proc)
+
+
+def test_small_changes_wait_but_every_input_has_its_frame(xdisplay, start_app, tmp_path):
+    """A small change with no input near it (a blinking caret) is stored at most once a
+    second; input makes the grab right before it a frame, whatever was held back."""
+    from annotator.bundle.recover import video_pts
+    from annotator.capture.recorder import RecordConfig, Recorder
+
+    start_app("tests.apps.blink_app", "--geometry", "100,100,300,200")
+    rec = Recorder(RecordConfig(out_dir=tmp_path / "r", a11y=False))
+    rec.start()
+    try:
+        time.sleep(2.5)  # quiet: the square's changes wait
+        for i in range(4):
+            xdisplay.xdotool("mousemove", str(150 + 20 * i), "200", "click", "1")
+            time.sleep(1.3)
+    finally:
+        manifest = rec.stop()
+    b = Bundle.open(tmp_path / "r")
+    stats = manifest["capture"]["stats"]
+    assert stats["small_changes_held"] > 0 and stats["small_change_frames"] > 0, stats
+    f = b.frames
+    stored, changed, t = f.stored, f.changed, f.t
+    assert set(t[stored].tolist()) == set(video_pts(b.video_path))
+    # About 7 changes a second, stored about once a second away from input.
+    quiet = (t > 1_200_000) & (t < 2_300_000)
+    assert changed[quiet].sum() >= 4 and stored[quiet].sum() <= 2, (changed[quiet].sum(),
+                                                                     stored[quiet].sum())
+    inputs = [e for e in b.events if e["kind"] in ("mouse_move", "mouse_down", "mouse_up")]
+    assert len([e for e in inputs if e["kind"] == "mouse_down"]) == 4
+    for e in inputs:
+        k = int(np.searchsorted(t, e["t"], side="left")) - 1  # the last grab before it
+        last = int(np.flatnonzero(stored[:k + 1])[-1])
+        held = np.flatnonzero(changed[last + 1:k + 1] & ~stored[last + 1:k + 1])
+        # What the screen showed at the input is a frame; unless the input came during the
+        # grab after it, which read a change (then that grab is the frame).
+        raced = k + 1 < len(t) and stored[k + 1] and changed[k + 1]
+        assert len(held) == 0 or raced, (
+            f"input at {e['t']} µs: grabs {(held + last + 1).tolist()} changed the screen "
+            f"after the last frame ({int(t[last])} µs) and none was stored")
