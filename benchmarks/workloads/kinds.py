@@ -12,6 +12,11 @@ run is the same.  None of them was used to tune the recorder.
   cells every 250 ms, like live prices), while the user moves with the arrow keys and types
   values into cells.
 - ``idle`` (PyQt6): a text editor with the caret blinking and nothing else happening.
+- ``notes`` (real application: FeatherPad, Debian package featherpad): writing prose at 4-8
+  characters a second in sentences, with pauses to think (the caret blinks) and now and then
+  a save (Ctrl+S) or a move back a few words.
+- ``idle-term`` (real application: xterm with a shell prompt and a blinking block cursor):
+  nothing typed.
 
 Standalone, on $DISPLAY: ``python benchmarks/workloads/kinds.py spreadsheet --app`` shows the
 window (the xterm ones need only xterm).
@@ -29,7 +34,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
-KINDS = ("editor", "scroll", "spreadsheet", "idle")
+KINDS = ("editor", "scroll", "spreadsheet", "idle", "notes", "idle-term")
+PROSE = ("The quarterly report is due on Friday. Sales grew in the north but fell in the "
+         "south, mostly because two large orders moved to next year. Ask Dana for the "
+         "final numbers before the meeting, and check the chart on page three again. ")
 XTERM = ["xterm", "-fa", "DejaVu Sans Mono", "-fs", "12", "-geometry", "+0+0",
          "-bg", "white", "-fg", "black", "-xrm", "XTerm*cursorBlink: true"]
 
@@ -108,7 +116,26 @@ def plan(kind: str, seconds: float, seed: int = 1) -> list[tuple[float, str]]:
                 t += rnd.uniform(0.12, 0.25)
             out.append((t, "key Return"))
             t += rnd.uniform(0.8, 2.0)
-    elif kind != "idle":
+    elif kind == "notes":
+        k = 0
+        while t < seconds:
+            for _ in range(rnd.randint(20, 60)):
+                ch = PROSE[k % len(PROSE)]
+                k += 1
+                out.append((t, f"key {keysym(ch)}"))
+                t += rnd.uniform(0.12, 0.25)
+            t += rnd.uniform(1.0, 4.0)  # thinking: only the caret blinks
+            r = rnd.random()
+            if r < 0.2:
+                out.append((t, "key ctrl+s"))
+                t += 0.5
+            elif r < 0.35:
+                for _ in range(rnd.randint(1, 3)):
+                    out.append((t, "key ctrl+Left"))
+                    t += 0.2
+                out.append((t, "key End"))
+                t += 0.3
+    elif kind not in ("idle", "idle-term"):
         raise ValueError(f"unknown workload {kind!r}")
     return sorted((x for x in out if x[0] < seconds), key=lambda x: x[0])
 
@@ -148,6 +175,30 @@ def start(kind: str, h, xs, workdir: Path, python: str = sys.executable):
     import harness
 
     w, hgt = xs.width, xs.height
+    if kind == "notes":
+        harness.require_tools("featherpad")
+        doc = workdir / "notes.txt"
+        doc.write_text("Notes\n\n")
+        home = workdir / "featherpad-home"  # its own settings, not the machine's
+        home.mkdir(exist_ok=True)
+        child = h.spawn("featherpad", ["featherpad", str(doc)],
+                        env={**xs.env(), "HOME": str(home)}, grace_s=3)
+        win = _wait_for_window(xs, "featherpad", 30)
+        subprocess.run(["xdotool", "windowsize", win, str(w), str(hgt), "windowmove", win,
+                        "0", "0", "windowfocus", win], env=xs.env(), check=False)
+        subprocess.run(["xdotool", "key", "ctrl+End"], env=xs.env(), check=False)
+        time.sleep(1.5)
+        return child
+    if kind == "idle-term":
+        harness.require_tools("xterm")
+        cols, rows = w // 10, hgt // 19
+        child = h.spawn("xterm (idle)",
+                        [*XTERM[:-2], "-geometry", f"{cols}x{rows}+0+0", *XTERM[-2:],
+                         "-e", "bash", "--norc", "-i"],
+                        env={**xs.env(), "PS1": "user@host:~$ "}, grace_s=3)
+        _wait_for_window(xs, "xterm", 30)
+        time.sleep(1.0)
+        return child
     if kind in ("editor", "scroll"):
         harness.require_tools("xterm")
         if kind == "editor":
@@ -170,13 +221,14 @@ def start(kind: str, h, xs, workdir: Path, python: str = sys.executable):
     return child
 
 
-def _wait_for_window(xs, cls: str, timeout: float) -> None:
+def _wait_for_window(xs, cls: str, timeout: float) -> str:
+    """The id of the last window of class ``cls`` (the application's main window)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        r = subprocess.run(["xdotool", "search", "--class", cls], env=xs.env(),
-                           capture_output=True, text=True)
+        r = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", cls],
+                           env=xs.env(), capture_output=True, text=True)
         if r.returncode == 0 and r.stdout.strip():
-            return
+            return r.stdout.split()[-1]
         time.sleep(0.2)
     raise RuntimeError(f"no {cls} window appeared in {timeout:g} s")
 
