@@ -295,15 +295,25 @@ class Drafter:
                 self.engine = "no-ocr"
 
     # -- the public API -----------------------------------------------------------------------
-    def key(self, steps: Sequence[StepInput], i: int) -> str:
+    def key(self, steps: Sequence[StepInput], i: int,
+            fingerprints: dict[int, str] | None = None) -> str:
         """What step ``i``'s draft depends on: itself, its neighbours' types (a click before
-        typing is a field), the redactions over it, the drafter and the OCR engine."""
+        typing is a field), the redactions over it, the drafter and the OCR engine.
+        ``fingerprints``: kept between the calls for one list of steps (by index), so that
+        each step's is computed once."""
+        fps = fingerprints if fingerprints is not None else {}
+
+        def fp(j: int) -> str:
+            if j not in fps:
+                fps[j] = steps[j].fingerprint()
+            return fps[j]
+
         s = steps[i]
         prev = steps[i - 1] if i > 0 else None
         nxt = steps[i + 1] if i + 1 < len(steps) else None
         ids = [s.mask_id, *(p.mask_id for p in s.parts)]
-        parts = [DRAFTER_VERSION, self.engine, s.fingerprint(),
-                 prev.fingerprint() if prev is not None and s.type == "type" else prev and prev.type,
+        parts = [DRAFTER_VERSION, self.engine, fp(i),
+                 fp(i - 1) if prev is not None and s.type == "type" else prev and prev.type,
                  nxt and nxt.type, nxt and nxt.t0,
                  self.guard.key(ids, min(s.obs_t or s.t0, s.t0), s.t1, s.window_title,
                                 screen=any(p.type not in KEYS_ONLY for p in (s.parts or [s])))]

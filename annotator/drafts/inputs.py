@@ -61,15 +61,10 @@ class StepInput:
         return self.source_id or self.id
 
     def fingerprint(self) -> str:
-        """Hash of every field a draft can depend on (computed once: a step's key reads its
-        neighbours' too, and a StepInput is not changed once made)."""
-        fp = self.__dict__.get("_fingerprint")
-        if fp is None:
-            d = {k: v for k, v in self.__dict__.items() if k not in ("parts", "_fingerprint")}
-            d["parts"] = [p.fingerprint() for p in self.parts]
-            fp = hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
-            self.__dict__["_fingerprint"] = fp
-        return str(fp)
+        """Hash of every field a draft can depend on."""
+        d = {k: v for k, v in self.__dict__.items() if k != "parts"}
+        d["parts"] = [p.fingerprint() for p in self.parts]
+        return hashlib.sha1(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:

@@ -49,6 +49,7 @@ class RecordingDrafts:
         self.inputs: list[StepInput] = []
         self._index: dict[str, int] = {}
         self._keys: dict[str, str] = {}
+        self._fingerprints: dict[int, str] = {}  # of ``inputs``, by index
         self._busy: set[str] = set()  # being drafted by some thread
         self._older: dict[str, Draft] = {}  # drafts replaced since opening
         self._waiting: set[str] = set()  # their frame is not cached yet (FrameNotReady)
@@ -83,8 +84,10 @@ class RecordingDrafts:
         with self._lock:
             self.inputs = result_inputs(result_steps, self.context)
             self._index = {s.id: i for i, s in enumerate(self.inputs)}
-            self._keys = {s.id: self.drafter.key(self.inputs, i)
+            fps: dict[int, str] = {}
+            self._keys = {s.id: self.drafter.key(self.inputs, i, fps)
                           for i, s in enumerate(self.inputs)}
+            self._fingerprints = fps
             for sid, d in self.drafts.items():
                 if self._keys.get(sid) != d.key:
                     self._older[sid] = d
@@ -100,7 +103,7 @@ class RecordingDrafts:
             self.drafter = self._new_drafter()
             self.drafter.share_cache(old)
             before = dict(self._keys)
-            self._keys = {s.id: self.drafter.key(self.inputs, i)
+            self._keys = {s.id: self.drafter.key(self.inputs, i, self._fingerprints)
                           for i, s in enumerate(self.inputs)}
             changed = [sid for sid, k in self._keys.items() if before.get(sid) != k]
             for sid in changed:
