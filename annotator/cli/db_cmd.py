@@ -7,7 +7,7 @@ import argparse
 from annotator.cli import store_common as c
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "db", help="the workspace store's database: upgrade its schema, check it",
         description="The workspace store (docs/store.md): SQLite in the workspace, or the "

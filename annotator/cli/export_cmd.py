@@ -23,8 +23,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator.cli import store_common as c
+
+if TYPE_CHECKING:
+    from annotator.export.run import ExportResult
+    from annotator.jobs import Progress
+    from annotator.workflow.contract import Actor
+    from annotator.workflow.service import Services
 
 ENV_KEY = "ANNOTATOR_REDACTION_KEY_FILE"
 
@@ -39,7 +46,7 @@ def _positive_int(text: str) -> int:
     return v
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     from annotator.export.chatsft import DIALECTS
     from annotator.export.run import FORMAT_NAMES
 
@@ -113,7 +120,7 @@ def _key(args: argparse.Namespace) -> tuple[bytes | None, str]:
     return data, str(path)
 
 
-def _progress():
+def _progress() -> Progress:
     from annotator.jobs import Progress
 
     start = time.monotonic()
@@ -138,7 +145,7 @@ def _progress():
     return Progress(show)
 
 
-def _admin(svc, args: argparse.Namespace):
+def _admin(svc: Services, args: argparse.Namespace) -> Actor:
     from annotator.errors import AnnotatorError
 
     actor = c.sign_in(svc, args)
@@ -224,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
         from annotator.export.source import withdrawn_since
 
         since = _since(args.withdrawn_since)
-        svc = c.services(args)
+        svc = c.local_services(args, "export")
         with svc.store:
             _admin(svc, args)
             rows = withdrawn_since(svc.store, since)
@@ -245,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
 
             result, removed = prune_export(args.refresh, newer, redaction_key=key)
         else:
-            svc = c.services(args)
+            svc = c.local_services(args, "export")
             with svc.store:
                 _admin(svc, args)
                 result, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
@@ -269,14 +276,14 @@ def run(args: argparse.Namespace) -> int:
     from annotator.export.run import validate_request
 
     validate_request(req)  # bad arguments before asking for a passphrase
-    svc = c.services(args)
+    svc = c.local_services(args, "export")
     with svc.store:
         _admin(svc, args)
         result = run_export(svc.store, req, progress=_progress(), warn=warn)
     return _finish(result, args)
 
 
-def _finish(result, args: argparse.Namespace) -> int:
+def _finish(result: ExportResult, args: argparse.Namespace) -> int:
     counts = result.manifest["counts"]
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": counts,

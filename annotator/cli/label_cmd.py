@@ -21,7 +21,7 @@ from typing import Any
 from annotator.edits.model import OUTCOMES
 
 
-def add_parser(sub: argparse._SubParsersAction) -> str:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = sub.add_parser(
         "label", help="show and accept drafted instructions, write instructions, set the goal "
         "and outcome",
@@ -60,7 +60,7 @@ def _step_ref(ref: str, kept: list[Any]) -> str:
     if ref.lstrip("#").isdigit() and len(ref.lstrip("#")) <= 5:
         n = int(ref.lstrip("#"))
         if 1 <= n <= len(kept):
-            return kept[n - 1].id
+            return str(kept[n - 1].id)
     raise AnnotatorError(f"There is no step {ref!r} among the {len(kept)} kept steps.",
                          "Give a step's number as `annotator label DIR --show` lists it "
                          "(1 is the first), or its id.")
@@ -148,10 +148,10 @@ def run(args: argparse.Namespace) -> int:
     if args.show:
         for r in rows:
             origin = r["origin"] or "none"
-            weak = " (weak: " + (r["why_weak"] or "check it") + ")" if r["weak"] and \
+            why = " (weak: " + (r["why_weak"] or "check it") + ")" if r["weak"] and \
                 origin == "drafted" else ""
             text = r["instruction"] or "(no instruction)"
-            print(f"{r['index']:>3}. [{origin}{weak}] {text}    ({r['type']}, {r['id']})")
+            print(f"{r['index']:>3}. [{origin}{why}] {text}    ({r['type']}, {r['id']})")
         print(f"Goal: {task.goal or '(none)'}; outcome: {task.outcome or '(none)'}")
     for line in done:
         print(line)

@@ -18,7 +18,7 @@ from typing import Any
 from annotator.cli import store_common as c
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "leaks", help="what the leak check found in stored packages; re-check old ones",
         description="The latest leak check of each stored submission you may see (pieces of "
@@ -75,19 +75,21 @@ def _details(r: dict[str, Any]) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from annotator.workflow.service import Services
+
     svc = c.services(args)
-    remote = hasattr(svc, "leak_reports")
+    remote = not isinstance(svc, Services)
     with svc.store:
         actor = c.sign_in(svc, args)
         scheduled = None
         if args.rescan:
-            if remote:
+            if not isinstance(svc, Services):  # the server's jobs check them again
                 scheduled = svc.rescan_leaks(actor=actor)["scheduled"]
             else:
                 from annotator.submission.leak_rescan import rescan
 
                 scheduled = [r["submission_id"] for r in rescan(svc, actor=actor)]
-        if remote:
+        if not isinstance(svc, Services):
             reports = svc.leak_reports(actor=actor)
         else:
             from annotator.submission.leak_rescan import reports as local_reports

@@ -11,14 +11,19 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator import __version__
 from annotator.errors import AnnotatorError
 from annotator.settings import reload as reload_settings
 
+if TYPE_CHECKING:
+    from annotator.capture.interfaces import Rect
 
-def _region(text: str):
+
+def _region(text: str) -> Rect:
     from annotator.capture.interfaces import Rect
 
     parts = text.replace(" ", "").split(",")
@@ -106,7 +111,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         return run_recorder_control(ws, args)
     ack = ws.require_acknowledgement(yes=args.yes)
     require_x11()
-    from annotator.capture.recorder import RecordConfig, Recorder
+    from annotator.capture.record_setup import RecordConfig
+    from annotator.capture.recorder import Recorder
 
     out = args.out or ws.new_recording_dir()
     config = RecordConfig(
@@ -270,8 +276,9 @@ def _command_token(argv: list[str]) -> str | None:
     return None
 
 
-def _add_command_module(sub: argparse._SubParsersAction, name: str, handlers: dict,
-                        unavailable: dict) -> None:
+def _add_command_module(sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str,
+                        handlers: dict[str | None, Callable[[argparse.Namespace], int]],
+                        unavailable: dict[str, AnnotatorError]) -> None:
     """Register the commands of module ``name``.  A command whose module needs a component
     this installation leaves out (the contributor app has no pyarrow, no server stack) is
     still listed, and says so when used, instead of breaking every other command."""
@@ -297,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     reload_settings()  # the environment, read once for this command
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
-    handlers = {
+    handlers: dict[str | None, Callable[[argparse.Namespace], int]] = {
         "record": cmd_record,
         "inspect": cmd_inspect,
         "recover": cmd_recover,

@@ -8,7 +8,7 @@ from pathlib import Path
 from annotator.cli import store_common as c
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "my-data", help="download everything the store holds about you, as files")
     p.add_argument("--out", type=Path, required=True, metavar="DIR",

@@ -9,7 +9,7 @@ from annotator.cli import store_common as c
 from annotator.display import money, when
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "payouts", help="per contributor, the approved items of a month and their amounts",
         description="Lists, per contributor, the approved submissions of a month and what "
@@ -56,13 +56,13 @@ def run(args: argparse.Namespace) -> int:
                   f"{money(int(group['amount_cents'].sum()), cur)}")
             print(c.table(("submission", "approved", "minutes", "per minute", "per task",
                            "amount", "flags"), [
-                (f"#{r.submission_id} v{r.version}", when(r.approved_at),
-                 f"{r.approved_minutes:.2f}", money(r.minute_cents), money(r.task_cents),
-                 money(r.amount_cents),
+                (f"#{r['submission_id']} v{r['version']}", when(r["approved_at"]),
+                 f"{r['approved_minutes']:.2f}", money(r["minute_cents"]),
+                 money(r["task_cents"]), money(r["amount_cents"]),
                  ", ".join(f for f, on in (("withdrawn after payment",
-                                            r.withdrawn_after_payment),
-                                           ("no rate in effect", r.no_rate)) if on))
-                for r in group.itertuples()]))
+                                            r["withdrawn_after_payment"]),
+                                           ("no rate in effect", r["no_rate"])) if on))
+                for r in group.to_dict(orient="records")]))
         if not rep.items.empty:
             print(f"\nTotal: {money(rep.total_cents, rep.items['currency'].iloc[0])}")
         if args.csv:

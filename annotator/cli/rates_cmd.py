@@ -17,7 +17,7 @@ def _date(text: str) -> dt.datetime:
     return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser("rates", help="set the pay rates (admins) and list them")
     sub = p.add_subparsers(dest="rates_command", required=True, metavar="COMMAND")
     s = sub.add_parser("set", help="new rates from a date on (earlier approvals keep theirs)")

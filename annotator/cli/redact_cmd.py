@@ -8,8 +8,10 @@ import json
 import sys
 from pathlib import Path
 
+from annotator.cli import store_common as c
 
-def add_parser(sub: argparse._SubParsersAction) -> str:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = sub.add_parser("redact", help="find redaction suggestions (offline OCR and detectors)")
     p.add_argument("dir", type=Path)
     p.add_argument("--suggest", action="store_true",
@@ -57,7 +59,6 @@ def grow_boxes(folder: Path, ids: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.edits import EditSession
-    from annotator.jobs import Progress
     from annotator.redaction.stored import save_suggestions
     from annotator.redaction.suggest import suggest_for_bundle
     from annotator.steps import load_or_derive
@@ -76,14 +77,9 @@ def run(args: argparse.Namespace) -> int:
     deny = [*ws.personal_deny_list(), *args.deny]
     doc = load_or_derive(args.dir)
 
-    def show(done: int, total: int, msg: str) -> None:
-        if total and sys.stderr.isatty():
-            print(f"\r{msg}: {done}/{total}", end="", file=sys.stderr, flush=True)
-
-    found = suggest_for_bundle(args.dir, steps=doc, deny_list=deny,
-                               progress=Progress(show), ocr=not args.no_ocr)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    with c.terminal_progress() as progress:
+        found = suggest_for_bundle(args.dir, steps=doc, deny_list=deny, progress=progress,
+                                   ocr=not args.no_ocr)
     # The matched text stays out of the file: the editor shows kind and place.
     save_suggestions(args.dir, found)
     accepted = 0

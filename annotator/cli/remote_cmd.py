@@ -10,7 +10,7 @@ from pathlib import Path
 from annotator.cli import store_common as c
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "remote", help="work against a team server: sign in, submit, send what is waiting",
         description="Team mode: the workspace signs in to a team server (the token is kept "
@@ -52,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
 def run(args: argparse.Namespace) -> int:
     from annotator.cli.retention_cmd import report
     from annotator.remote import team
-    from annotator.settings import current as settings
+    from annotator.settings import current as current_settings
     from annotator.workflow.states import state_label
     from annotator.workspace import Workspace
 
@@ -60,20 +60,20 @@ def run(args: argparse.Namespace) -> int:
     root = ws.root
     what = args.remote_what
     if what == "login":
-        name = args.user or settings().user
+        name = args.user or current_settings().user
         if not name:
             from annotator.errors import AnnotatorError
 
             raise AnnotatorError("Whom to sign in as?", "Add --user NAME.")
-        settings = team.TeamSettings(args.url.rstrip("/"), name)
-        svc = team.remote_services(root, settings)
+        signed = team.TeamSettings(args.url.rstrip("/"), name)
+        svc = team.remote_services(root, signed)
         with svc.store:
             actor = svc.sign_in(name=name, passphrase=c.prompt_secret(
-                f"Passphrase for {name} on {settings.server}: ", env=c.ENV_PASSPHRASE))
-        team.save_settings(root, settings)
+                f"Passphrase for {name} on {signed.server}: ", env=c.ENV_PASSPHRASE))
+        team.save_settings(root, signed)
         if svc.last_warning:
             print(f"annotator: note: {svc.last_warning}", file=sys.stderr)
-        print(f"Signed in to {settings.server} as {actor.name} ({actor.pseudonym}, "
+        print(f"Signed in to {signed.server} as {actor.name} ({actor.pseudonym}, "
               f"{actor.role}).")
         if actor.must_change_passphrase:
             print(f"annotator: note: the server allows nothing but a passphrase change until "
@@ -88,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
             print("Signed out; the token is revoked.")
         elif what == "status":
             me = svc.whoami()
-            pending = svc.outbox.pending()
-            report(ws, svc, None)
+            pending = svc.outbox.pending() if svc.outbox is not None else []
+            report(ws, svc, me)
             if args.json:
                 from annotator.remote.upload import describe
 
@@ -115,10 +115,10 @@ def run(args: argparse.Namespace) -> int:
             if not results:
                 print("Nothing waits to be sent.")
             elif not all(isinstance(r, Exception) for r in results):
-                report(ws, svc, None)
+                report(ws, svc, svc.whoami())
         elif what == "list":
             subs = svc.my_submissions()
-            report(ws, svc, None, subs)
+            report(ws, svc, svc.whoami(), subs)
             if args.json:
                 c.print_json(subs)
             else:
@@ -146,6 +146,6 @@ def run(args: argparse.Namespace) -> int:
                       file=sys.stderr)
         elif what == "withdraw":
             c.confirm(f"Withdraw submission #{args.id} (every version of it)?", yes=args.yes)
-            r = svc.withdraw(submission_id=args.id)
-            print(f"Withdrawn: {', '.join(f'#{i}' for i in r.submission_ids) or 'nothing'}.")
+            gone = svc.withdraw(submission_id=args.id)
+            print(f"Withdrawn: {', '.join(f'#{i}' for i in gone.submission_ids) or 'nothing'}.")
     return 0

@@ -16,11 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from pathlib import Path
 
+from annotator.cli import store_common as c
 
-def add_parser(sub: argparse._SubParsersAction) -> str:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = sub.add_parser("render", help="burn redactions into the kept ranges and leak-check it",
                        description="Render the kept ranges with every redaction burned in, "
                        "then leak-check the output (boxes, metadata, and OCR of the frames "
@@ -73,7 +74,6 @@ def _record_allow(folder: Path, accept: list[str], detector: str | None,
 
 
 def run(args: argparse.Namespace) -> int:
-    from annotator.jobs import Progress
     from annotator.submission.render import render_for_submission
     from annotator.workspace import Workspace
 
@@ -82,14 +82,9 @@ def run(args: argparse.Namespace) -> int:
         said = _record_allow(args.dir, args.accept, args.accept_detector, args.withdraw_accept)
     deny = Workspace.open(args.workspace).personal_deny_list()
 
-    def show(done: int, total: int, msg: str) -> None:
-        if total and sys.stderr.isatty():
-            print(f"\r{msg}: {done}/{total}", end="", file=sys.stderr, flush=True)
-
-    result, check, plan = render_for_submission(args.dir, args.out, Progress(show),
-                                                deny_list=deny)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+    with c.terminal_progress() as progress:
+        result, check, plan = render_for_submission(args.dir, args.out, progress,
+                                                    deny_list=deny)
     if args.json:
         print(json.dumps({"render": result.to_dict(),
                           "leak_check": check.to_dict(include_text=True),

@@ -23,7 +23,7 @@ from annotator.workspace import Workspace
 WHAT = {"delete": "deleted once approved", "keep": "kept", "ask": "asked once approved"}
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "retention", help="your raw recordings once their submissions are approved: delete, "
         "keep or ask",

@@ -11,7 +11,13 @@ from annotator.display import duration, when
 from annotator.workflow.states import state_label
 
 if TYPE_CHECKING:
-    from annotator.workflow.contract import Actor, QueueFilter, WorkflowServices
+    from annotator.workflow.contract import (
+        Actor,
+        CommentIn,
+        QueueFilter,
+        QueueItem,
+        WorkflowServices,
+    )
 
 
 def _seconds(text: str) -> int:
@@ -40,7 +46,7 @@ def _comment_options(p: argparse.ArgumentParser, *, required: bool = False) -> N
                    help="a comment pinned to a time range of the video, in seconds or M:SS")
 
 
-def _comments(args: argparse.Namespace) -> list:
+def _comments(args: argparse.Namespace) -> list[CommentIn]:
     from annotator.errors import AnnotatorError
     from annotator.workflow.service import CommentIn
 
@@ -110,9 +116,11 @@ def _filtered(args: argparse.Namespace) -> bool:
         "task", "contributor", "app", "text", "submitted_after", "submitted_before"))
 
 
-def signal_badge(item) -> str:
+def signal_badge(item: QueueItem) -> str:
     """The queue's signal column: the highest severity and how many ("HIGH 3")."""
-    names = {1: "low", 2: "medium", 3: "high"}
+    from annotator.quality.records import SEVERITY_RANK
+
+    names = {rank: name for name, rank in SEVERITY_RANK.items()}
     if item.signal_severity < 0:
         return "..."  # not computed yet
     if not item.signal_count:
@@ -120,7 +128,7 @@ def signal_badge(item) -> str:
     return f"{names.get(item.signal_severity, '?').upper()} {item.signal_count}"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser("review", help="the review queue: claim, approve, request "
                               "changes, reject (reviewers and admins)")
     sub = p.add_subparsers(dest="review_command", required=True, metavar="COMMAND")
@@ -349,7 +357,7 @@ def _signal_commands(svc: WorkflowServices, actor: Actor, args: argparse.Namespa
         if args.json:
             c.print_json(ag)
         else:
-            def pct(x):
+            def pct(x: float | None) -> str:
                 return "-" if x is None else f"{x:.0%}"
 
             print(c.table(("reviewer", "reviews", "gold", "correct", "accuracy",

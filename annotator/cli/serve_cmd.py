@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from annotator.server.objects import S3BlobStore
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "serve", help="run the team server: the API, a job worker or the reconciler",
         description="The team server (docs/server.md). Configuration comes from the "
@@ -91,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     raise AssertionError(what)
 
 
-def _no_blobs():
+def _no_blobs() -> S3BlobStore:
     from annotator.server.config import ServerConfig
     from annotator.server.objects import ObjectStore, S3BlobStore
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "server-up", help="start a team server on this machine for a trial (until Ctrl+C)",
         description="Starts PostgreSQL, Redis, SeaweedFS (weed mini), the API, a job worker "

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 
-def add_parser(sub: argparse._SubParsersAction) -> str:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = sub.add_parser(
         "signals", help="quality and integrity signals of a recording or a package folder",
         description="List what the machine finds in a demonstration before a reviewer looks "

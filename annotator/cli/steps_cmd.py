@@ -10,8 +10,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from annotator.steps import model as m
+
+if TYPE_CHECKING:
+    from annotator.steps.store import StepsDocument
 
 
 def _seconds(text: str) -> float:
@@ -24,7 +28,7 @@ def _seconds(text: str) -> float:
     return v
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "steps", help="derive the steps (clicks, typing, hotkeys...) of a recording and print them",
         description="Derive the steps of a recording from its raw input, pair each with the "
@@ -98,7 +102,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def format_steps(doc, path: Path | str) -> str:
+def format_steps(doc: StepsDocument, path: Path | str) -> str:
     lines = [
         f"Steps of recording {doc.bundle_id} ({path})",
         f"  derivation v{doc.derivation_version}; observation frame: "

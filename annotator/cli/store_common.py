@@ -14,20 +14,25 @@ the server's machine).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import getpass
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from annotator.errors import AnnotatorError
+from annotator.jobs import Progress
 from annotator.settings import current as settings
 
 if TYPE_CHECKING:
     from annotator.remote.client import RemoteServices
+    from annotator.remote.team import TeamSettings
+    from annotator.store.db import Store
     from annotator.workflow.contract import Actor, WorkflowServices
+    from annotator.workflow.service import Services
 
 ENV_USER = "ANNOTATOR_USER"
 ENV_PASSPHRASE = "ANNOTATOR_PASSPHRASE"
@@ -44,7 +49,7 @@ def add_json_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
-def open_store(args: argparse.Namespace, *, migrate: str = "auto"):
+def open_store(args: argparse.Namespace, *, migrate: str = "auto") -> Store:
     from annotator.store import open_store as _open
     from annotator.workspace import Workspace
 
@@ -61,7 +66,39 @@ def open_store(args: argparse.Namespace, *, migrate: str = "auto"):
     return _open(workspace_root=ws.root, migrate=migrate)
 
 
-def services(args: argparse.Namespace):
+@contextlib.contextmanager
+def terminal_progress() -> Iterator[Progress]:
+    """Progress of long work on stderr when it is a terminal (``what: done/total``, one
+    line rewritten in place, ended when the work is); nothing when it is not."""
+    tty = sys.stderr.isatty()
+
+    def show(done: int, total: int, msg: str) -> None:
+        if tty and total:
+            print(f"\r{msg}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
+
+    try:
+        yield Progress(show)
+    finally:
+        if tty:
+            print(file=sys.stderr)
+
+
+def local_services(args: argparse.Namespace, command: str) -> Services:
+    """The embedded services, for a command the team server does not offer over its API."""
+    from annotator.workflow.service import Services
+
+    svc = services(args)
+    if not isinstance(svc, Services):
+        from annotator.remote.client import NotOnServer
+
+        raise NotOnServer(f"`annotator {command}` works on a store directly, and this "
+                          f"workspace works against the team server {svc.server}.",
+                          "Run it on the server's machine with $ANNOTATOR_DATABASE_URL set, "
+                          "or use the server's API (exports: `annotator remote export`).")
+    return svc
+
+
+def services(args: argparse.Namespace) -> Services | RemoteServices:
     from annotator.workflow.service import Services
 
     team = team_settings(args)
@@ -74,7 +111,7 @@ def services(args: argparse.Namespace):
     return Services(open_store(args))
 
 
-def team_settings(args: argparse.Namespace):
+def team_settings(args: argparse.Namespace) -> TeamSettings | None:
     """The team server this workspace is signed in to, unless a database is named."""
     if settings().database_url:
         return None

@@ -4,13 +4,22 @@ the reviewers' comments."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from annotator.cli import store_common as c
 from annotator.display import duration, when
 from annotator.workflow.states import state_label
 
+if TYPE_CHECKING:
+    from annotator.workflow.contract import (
+        Actor,
+        SubmissionDetail,
+        SubmissionInfo,
+        WorkflowServices,
+    )
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser("submissions",
                               help="your submissions: status, reviewers' comments, drafts")
     sub = p.add_subparsers(dest="submissions_command", metavar="COMMAND")
@@ -35,7 +44,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     return "submissions"
 
 
-def format_detail(d) -> str:
+def format_detail(d: SubmissionDetail) -> str:
     i = d.info
     lines = [
         f"Submission #{i.id} (version {i.version}"
@@ -105,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _apply_retention(args: argparse.Namespace, svc, actor, subs) -> None:
+def _apply_retention(args: argparse.Namespace, svc: WorkflowServices, actor: Actor,
+                     subs: list[SubmissionInfo] | None) -> None:
     """The states are known: apply the raw-recording retention choices (as the desktop's
     "My submissions" does), saying what was done on stderr."""
     from annotator.cli.retention_cmd import report

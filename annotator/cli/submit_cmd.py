@@ -14,19 +14,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from annotator.cli import store_common as c
 from annotator.display import duration
 from annotator.errors import AnnotatorError
 from annotator.workflow.states import state_label
 
+if TYPE_CHECKING:
+    from annotator.workflow.contract import SubmissionInfo
+
 CONSENT_WORDS = "i consent"
 CLI_METHOD = "command line: typed 'I consent' for this one demonstration"
 SCRIPT_METHOD = "command line: --yes-i-consent for this one demonstration"
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "submit", help="submit a recording (or a built package folder) for review",
         description="Submit a demonstration.  DIR is a recording: it is checked (goal, "
@@ -73,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         "package.json).")
 
 
-def _print_info(info, args: argparse.Namespace) -> None:
+def _print_info(info: SubmissionInfo, args: argparse.Namespace) -> None:
     what = f"version {info.version} of #{info.previous_id}" if info.previous_id else ""
     print(f"Submission #{info.id} {what + ' ' if what else ''}stored: "
           f"{duration(info.duration_us)}, {info.step_count} step(s), "
@@ -106,7 +111,7 @@ def _need_terminal() -> None:
             "demonstration under the terms shown.")
 
 
-def _ask_consent(terms_version: str, say) -> None:
+def _ask_consent(terms_version: str, say: Callable[..., None]) -> None:
     _need_terminal()
     say()
     say("Do you consent to sharing this one demonstration, as shown above, under terms "
@@ -120,7 +125,6 @@ def _ask_consent(terms_version: str, say) -> None:
 
 
 def _submit_recording(args: argparse.Namespace) -> int:
-    from annotator.jobs import Progress
     from annotator.submission.builder import (
         changes_requested,
         checklist,
@@ -133,7 +137,7 @@ def _submit_recording(args: argparse.Namespace) -> int:
 
     bundle: Path = args.dir
 
-    def say(*a, **kw) -> None:  # with --json, stdout holds only the JSON
+    def say(*a: object, **kw: Any) -> None:  # with --json, stdout holds only the JSON
         print(*a, file=sys.stderr if args.json else sys.stdout, **kw)
 
     ws = Workspace.open(getattr(args, "workspace", None))
@@ -160,15 +164,10 @@ def _submit_recording(args: argparse.Namespace) -> int:
                     f"Add --resubmit-of {earlier} to send this as its next version (or "
                     f"withdraw #{earlier} first to start over).")
 
-        def show(done: int, total: int, msg: str) -> None:
-            if sys.stderr.isatty() and total:
-                print(f"\r{msg}: {done}/{total}   ", end="", file=sys.stderr, flush=True)
-
         out = args.package_dir or default_package_dir(ws, bundle)
-        prepared = prepare_package(bundle, out, workspace=ws, progress=Progress(show),
-                                   task_id=args.task)
-        if sys.stderr.isatty():
-            print(file=sys.stderr)
+        with c.terminal_progress() as progress:
+            prepared = prepare_package(bundle, out, workspace=ws, progress=progress,
+                                       task_id=args.task)
         say(f"What will be shared (package {prepared.folder}):")
         for line in prepared.summary_lines():
             say(f"  {line}")

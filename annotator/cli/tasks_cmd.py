@@ -18,7 +18,7 @@ def _cents(text: str) -> int:
     return v
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser("tasks", help="publish task prompts (admins) and list them")
     sub = p.add_subparsers(dest="tasks_command", required=True, metavar="COMMAND")
     pub = sub.add_parser("publish", help="publish a task")

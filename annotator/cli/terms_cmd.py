@@ -10,7 +10,7 @@ from annotator.display import when
 from annotator.errors import AnnotatorError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser("terms", help="publish and show the terms contributors consent to")
     sub = p.add_subparsers(dest="terms_command", required=True, metavar="COMMAND")
     pub = sub.add_parser("publish", help="publish a new terms version (admins); published "

@@ -8,7 +8,7 @@ from annotator.cli import store_common as c
 from annotator.display import when
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "users", help="set up the first admin; invite users, reset passphrases (admins)",
         description="Users sign in with a name and a passphrase (kept only as an Argon2id "
@@ -49,18 +49,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> str:
     return "users"
 
 
+def _setup(args: argparse.Namespace) -> int:
+    svc = c.local_services(args, "users setup")
+    with svc.store:
+        secret = c.prompt_secret(f"Passphrase for {args.name}: ", env=c.ENV_PASSPHRASE,
+                                 confirm=True)
+        admin = svc.setup_first_admin(name=args.name, passphrase=secret)
+        terms = svc.get_terms()
+        print(f"Admin {admin.name} ({admin.pseudonym}) created. Terms version "
+              f"{terms.version} is published ({terms.sha256[:12]}…).")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    cmd = args.users_command
+    if cmd == "setup":  # the first admin is made where the database is
+        return _setup(args)
     svc = c.services(args)
     with svc.store:
-        cmd = args.users_command
-        if cmd == "setup":
-            secret = c.prompt_secret(f"Passphrase for {args.name}: ", env=c.ENV_PASSPHRASE,
-                                     confirm=True)
-            admin = svc.setup_first_admin(name=args.name, passphrase=secret)
-            terms = svc.get_terms()
-            print(f"Admin {admin.name} ({admin.pseudonym}) created. Terms version "
-                  f"{terms.version} is published ({terms.sha256[:12]}…).")
-            return 0
         actor = c.sign_in(svc, args)
         if cmd == "add":
             inv = svc.invite_user(actor=actor, name=args.name, role=args.role)

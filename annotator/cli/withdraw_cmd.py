@@ -7,7 +7,7 @@ import argparse
 from annotator.cli import store_common as c
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> str:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
         "withdraw", help="withdraw a submission (every version of it), or everything",
         description="Withdrawing takes your consent back: the submission's content is deleted "

@@ -35,6 +35,7 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.display import duration, when
+from annotator.quality.records import HIGH, LOW, MEDIUM, SEVERITY_RANK
 from annotator.ui.workflow.common import (
     Banner,
     Session,
@@ -60,8 +61,8 @@ STATE_FILTERS = [("Open (waiting + in review)", ("submitted", "in_review")),
                  ("Decided", ("approved", "changes_requested", "rejected")),
                  ("All", ("submitted", "in_review", "approved", "changes_requested",
                           "rejected", "superseded", "draft"))]
-SEVERITY = {0: ("", None), 1: ("low", "#5f6b7a"), 2: ("medium", "#b26a00"),
-            3: ("high", "#b00020")}
+COLOURS = {LOW: "#5f6b7a", MEDIUM: "#b26a00", HIGH: "#b00020"}
+SEVERITY = {0: ("", None)} | {rank: (name, COLOURS[name]) for name, rank in SEVERITY_RANK.items()}
 
 
 def signal_badge(severity: int, count: int) -> tuple[str, str | None]:
@@ -473,8 +474,7 @@ class ReviewView(SessionView, QWidget):
             item = QListWidgetItem(text)
             item.setToolTip(r["why"])
             item.setData(Qt.ItemDataRole.UserRole, r)
-            item.setForeground(QColor({"high": "#b00020", "medium": "#b26a00"}.get(
-                r["severity"], "#5f6b7a")))
+            item.setForeground(QColor(COLOURS.get(r["severity"], COLOURS[LOW])))
             self.signals.addItem(item)
 
     def _go_to_signal(self, item: QListWidgetItem) -> None:
