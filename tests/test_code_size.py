@@ -22,13 +22,6 @@ LISTED: dict[str, tuple[int, str]] = {
         846, "the drafter; the drafted-labels work is changing it: split by step kind after"),
     "annotator/drafts/drafter.py::Drafter._name_at": (
         103, "the naming cascade (accessibility, outline, OCR); drafted-labels work"),
-    "annotator/export/checks.py": (
-        953, "the export checker, one section per format; the export work is changing it: "
-        "split into a package by format after"),
-    "annotator/export/checks.py::_computer_use": (
-        110, "the Anthropic and OpenAI layouts checked together; export work"),
-    "annotator/export/steps.py::canonical_steps": (
-        114, "one canonical row per step, field by field; export work"),
     "annotator/media/render.py": (
         860, "the burn-in render; the recorder-cost work is changing the encoder: split the "
         "muxer and the frame source out after"),

@@ -86,33 +86,8 @@ def canonical_steps(ep: SourceEpisode, dropped: Counter[str] | None = None
         if kind == "key" and not raw.get("keys"):
             dropped["key with masked keys"] += 1
             continue  # keys_masked: which key it was is the contributor's secret
-        frame = frame_path(ep, raw, pos)
-        if frame is None or frame not in ep.files:
-            raise BadSubmission(ep.submission_id, f"step {pos} has no observation frame in the "
-                                f"package ({frame or 'none named'}).")
-        if ep.files[frame].role != "frame":
-            raise BadSubmission(ep.submission_id, f"step {pos}'s observation {frame} is not a "
-                                "lossless step frame (role 'frame').")
-        t0 = _ms(_get(raw, "t_start_us"))
-        t1 = _ms(_get(raw, "t_end_us"))
-        if t0 is None:
-            t0 = int(_get(raw, "t_start_ms") or 0)
-        if t1 is None:
-            t1 = int(_get(raw, "t_end_ms") or t0)
-        obs = _mapping(raw.get("observation"))
-        obs_us = _get(raw, "obs_t_us")
-        if obs_us is None:
-            obs_us = obs.get("t_us")
-        obs_ms = _ms(obs_us)
-        if obs_ms is None and raw.get("obs_ts_ms") is not None:
-            obs_ms = int(raw["obs_ts_ms"])
-        start_us = _get(raw, "t_start_us")
-        if obs_ms is not None and obs_ms >= t0 and (
-                (obs_us is not None and start_us is not None and int(obs_us) < int(start_us))
-                or "obs_at_kept_start" in flags):
-            # Captured before the action, but in the same millisecond after the cut's shift
-            # (or the first picture of a kept range): one millisecond earlier, flagged.
-            obs_ms = t0 - 1
+        frame = _step_frame(ep, raw, pos)
+        t0, t1, obs_ms = _step_times(raw, flags)
         path = raw.get("path")
         target = raw.get("target") if isinstance(raw.get("target"), dict) else None
         masked = bool(raw.get("masked"))
@@ -123,15 +98,7 @@ def canonical_steps(ep: SourceEpisode, dropped: Counter[str] | None = None
         labels = {f: _get(raw, *_LABEL_ALIASES[f]) for f in LABEL_FIELDS}
         source = _mapping(raw.get("text_source"))
         status = raw.get("terminal_status")
-        fw, fh = screen.get("width"), screen.get("height")
-        if fw and fh:
-            pts = [(raw.get("x"), raw.get("y"))] if kind in POINT_TYPES else []
-            pts += [(p.get("x"), p.get("y")) for p in path or []]
-            for px, py in pts:
-                if px is None or py is None or not (0 <= px < fw and 0 <= py < fh):
-                    raise BadSubmission(ep.submission_id, f"steps.json step {pos} ({kind}): "
-                                        f"the point ({px}, {py}) is outside the {fw}x{fh} "
-                                        "frame.", "Ask the contributor to submit it again.")
+        _check_points(ep, raw, pos, kind, screen)
         rows.append({
             "step_index": len(rows),
             "step_id": str(raw.get("id") or f"{pos}"),
@@ -173,6 +140,59 @@ def canonical_steps(ep: SourceEpisode, dropped: Counter[str] | None = None
             "_frame": frame,
         })
     return rows
+
+
+def _step_frame(ep: SourceEpisode, raw: Mapping[str, Any], pos: int) -> str:
+    """The package file of the step's observation: there, and a lossless step frame."""
+    frame = frame_path(ep, raw, pos)
+    if frame is None or frame not in ep.files:
+        raise BadSubmission(ep.submission_id, f"step {pos} has no observation frame in the "
+                            f"package ({frame or 'none named'}).")
+    if ep.files[frame].role != "frame":
+        raise BadSubmission(ep.submission_id, f"step {pos}'s observation {frame} is not a "
+                            "lossless step frame (role 'frame').")
+    return frame
+
+
+def _step_times(raw: Mapping[str, Any], flags: list[str]) -> tuple[int, int, int | None]:
+    """Start, end and observation time of a step in milliseconds (from µs, or the older
+    packages' ms); an observation from before the action is kept before its start."""
+    t0 = _ms(_get(raw, "t_start_us"))
+    t1 = _ms(_get(raw, "t_end_us"))
+    if t0 is None:
+        t0 = int(_get(raw, "t_start_ms") or 0)
+    if t1 is None:
+        t1 = int(_get(raw, "t_end_ms") or t0)
+    obs = _mapping(raw.get("observation"))
+    obs_us = _get(raw, "obs_t_us")
+    if obs_us is None:
+        obs_us = obs.get("t_us")
+    obs_ms = _ms(obs_us)
+    if obs_ms is None and raw.get("obs_ts_ms") is not None:
+        obs_ms = int(raw["obs_ts_ms"])
+    start_us = _get(raw, "t_start_us")
+    if obs_ms is not None and obs_ms >= t0 and (
+            (obs_us is not None and start_us is not None and int(obs_us) < int(start_us))
+            or "obs_at_kept_start" in flags):
+        # Captured before the action, but in the same millisecond after the cut's shift
+        # (or the first picture of a kept range): one millisecond earlier, flagged.
+        obs_ms = t0 - 1
+    return t0, t1, obs_ms
+
+
+def _check_points(ep: SourceEpisode, raw: Mapping[str, Any], pos: int, kind: str,
+                  screen: Mapping[str, Any]) -> None:
+    """Every point of the step (its own, its path's) inside the recorded frame."""
+    fw, fh = screen.get("width"), screen.get("height")
+    if not (fw and fh):
+        return
+    pts = [(raw.get("x"), raw.get("y"))] if kind in POINT_TYPES else []
+    pts += [(p.get("x"), p.get("y")) for p in raw.get("path") or []]
+    for px, py in pts:
+        if px is None or py is None or not (0 <= px < fw and 0 <= py < fh):
+            raise BadSubmission(ep.submission_id, f"steps.json step {pos} ({kind}): "
+                                f"the point ({px}, {py}) is outside the {fw}x{fh} "
+                                "frame.", "Ask the contributor to submit it again.")
 
 
 def _target(t: dict[str, Any] | None, raw: Mapping[str, Any]) -> dict[str, Any] | None:
