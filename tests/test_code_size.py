@@ -22,11 +22,6 @@ LISTED: dict[str, tuple[int, str]] = {
         846, "the drafter; the drafted-labels work is changing it: split by step kind after"),
     "annotator/drafts/drafter.py::Drafter._name_at": (
         103, "the naming cascade (accessibility, outline, OCR); drafted-labels work"),
-    "annotator/media/render.py": (
-        860, "the burn-in render; the recorder-cost work is changing the encoder: split the "
-        "muxer and the frame source out after"),
-    "annotator/media/render.py::render_video": (
-        131, "the render loop and its bookkeeping; recorder-cost work"),
     "annotator/redaction/suggest.py": (
         894, "suggestions tracked across frames; the redaction work grew it this session "
         "(ink-following boxes): split the tracking from the detection after"),

@@ -40,17 +40,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fractions
-import queue
 import struct
-import threading
 import time
 import zlib
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import av
 import cv2
@@ -63,8 +60,13 @@ from annotator.edits.timeline import Timeline, normalize
 from annotator.errors import AnnotatorError, BundleError
 from annotator.fsutil import atomic_write, commit_temp, reserve_temp
 from annotator.jobs import Cancelled, Progress
+from annotator.media.render_streams import (
+    FrameSource,
+    Muxer,
+    encoder_settings,
+    frame_pts,
+)
 
-TIME_BASE = fractions.Fraction(1, 1_000_000)
 DEFAULT_FILL: tuple[int, int, int] = (0, 0, 0)
 DEFAULT_PADDING = 4
 # The filled rectangle is widened to this grid: H.264 transforms 8x8 (and 4x4) blocks on it,
@@ -72,12 +74,6 @@ DEFAULT_PADDING = 4
 # few levels of the colour (max 2 measured for black at CRF 23) instead of ringing by 10-15
 # levels at the edges.  It also covers whole 2x2 chroma samples.
 FILL_ALIGN = 8
-# The recorder's settings (annotator.bundle.video.VideoEncoder), used when the manifest
-# does not say.  B-frames stay off so that the pts written are the pts read back.
-DEFAULT_PRESET = "veryfast"
-DEFAULT_CRF = 23
-DEFAULT_GOP = 150
-DEFAULT_FPS = 30
 
 # What the output container says, and nothing else (checked by the leak check):
 # - format level, as FFmpeg's demuxer reports the ``ftyp`` box we write;
@@ -434,184 +430,6 @@ class RenderResult:
                 "boxes": [b.to_dict() for b in self.plan.boxes], "notes": self.notes}
 
 
-def _encoder_settings(manifest: dict[str, Any], preset: str | None, crf: int | None
-                      ) -> dict[str, Any]:
-    video = manifest.get("video") or {}
-    fps = (manifest.get("capture") or {}).get("fps_requested") or DEFAULT_FPS
-    return {"encoder": "libx264", "preset": preset or video.get("preset") or DEFAULT_PRESET,
-            "crf": int(crf if crf is not None else video.get("crf", DEFAULT_CRF)),
-            "gop_frames": int(video.get("gop_frames") or DEFAULT_GOP), "bframes": 0,
-            "pix_fmt": "yuv420p", "fps_nominal": max(1, round(float(fps))),
-            "container": "mp4 (faststart)", "time_base": "1/1000000"}
-
-
-def _pts(item: av.Packet[Any] | av.VideoFrame) -> int:
-    """A packet's or frame's pts: the encoder sets every frame's, the decoder's are the
-    file's (a frame without one would be a broken file, not a frame to place at 0)."""
-    if item.pts is None:
-        raise ValueError("a video frame without a timestamp")
-    return int(item.pts)
-
-
-class _Muxer:
-    """Encoder + SEI filter + MP4 muxer; packet durations set so the file ends on time."""
-
-    def __init__(self, path: Path, width: int, height: int, settings: dict[str, Any]) -> None:
-        self.out = av.open(str(path), "w", format="mp4", options={
-            "movflags": "+faststart",
-            "movie_timescale": "1000000",
-            "fflags": "+bitexact",  # no "Lavf<version>" encoder string
-        })
-        s = self.out.add_stream("libx264", rate=settings["fps_nominal"])
-        s.width, s.height, s.pix_fmt = width, height, "yuv420p"
-        s.time_base = TIME_BASE
-        s.codec_context.time_base = TIME_BASE
-        s.options = {"preset": settings["preset"], "crf": str(settings["crf"]),
-                     "g": str(settings["gop_frames"]), "x264-params": "bframes=0"}
-        self.stream = s
-        self.bsf: av.BitStreamFilterContext | None = None
-        self.pending: av.Packet[Any] | None = None
-        self.muxed = 0
-        self.last_pts = -1
-
-    def _mux(self, packets: Iterable[av.Packet[Any]]) -> None:
-        for p in packets:
-            if self.bsf is None:
-                # Remove SEI NAL units: x264 writes its version and options into one.
-                self.bsf = av.BitStreamFilterContext("filter_units=remove_types=6",
-                                                     self.stream)
-            for q in self.bsf.filter(p):
-                self._queue(q)
-
-    def _queue(self, q: av.Packet[Any]) -> None:
-        if self.pending is not None:
-            self.pending.duration = max(1, _pts(q) - _pts(self.pending))
-            self.out.mux(self.pending)
-            self.muxed += 1
-        self.pending = q
-
-    def encode(self, yuv: np.ndarray, pts: int) -> None:
-        self.encode_frame(av.VideoFrame.from_ndarray(yuv, format="yuv420p"), pts)
-
-    def encode_frame(self, frame: av.VideoFrame, pts: int) -> None:
-        frame.pts = pts
-        frame.time_base = TIME_BASE
-        self.last_pts = pts
-        self._mux(self.stream.encode(frame))
-
-    def finish(self, end_us: int) -> None:
-        self._mux(self.stream.encode(None))
-        if self.bsf is not None:
-            for q in self.bsf.filter(None):
-                self._queue(q)
-        if self.pending is not None:
-            self.pending.duration = max(1, end_us - _pts(self.pending))
-            self.out.mux(self.pending)
-            self.muxed += 1
-            self.pending = None
-        self.out.close()
-
-    def abort(self) -> None:
-        with contextlib.suppress(Exception):
-            self.out.close()
-
-
-_END = object()  # the decoder reached the end of the stream
-
-
-class _Source:
-    """Decodes forward through the recording on a thread of its own (PyAV releases the GIL
-    while decoding, so decoding overlaps burn-in and encoding), seeking only when a kept
-    range needs it."""
-
-    QUEUE = 6
-
-    def __init__(self, plan: RenderPlan, threads: int) -> None:
-        self.plan = plan
-        self.c = av.open(str(plan.source.path))
-        self.s = self.c.streams.video[0]
-        self.s.thread_type = "AUTO"
-        if threads:
-            self.s.codec_context.thread_count = threads
-        self.cur: av.VideoFrame | None = None  # the last frame taken (pts <= position)
-        self.ahead: av.VideoFrame | None = None  # decoded, not yet taken
-        self.decoded = 0
-        self._q: queue.Queue[Any] | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def _produce(self, q: queue.Queue[Any], stop: threading.Event) -> None:
-        item: Any = _END
-        try:
-            for frame in self.c.decode(self.s):
-                if stop.is_set():
-                    return
-                if frame.pts is None:
-                    continue
-                while not stop.is_set():
-                    try:
-                        q.put(frame, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-        except av.error.FFmpegError:
-            pass  # a truncated tail: what was decoded stands
-        except BaseException as exc:  # handed to the consumer
-            item = exc
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def _halt(self) -> None:
-        if self._thread is None:
-            return
-        self._stop.set()
-        assert self._q is not None
-        while self._thread.is_alive():
-            with contextlib.suppress(queue.Empty):
-                self._q.get(timeout=0.05)
-        self._thread.join()
-        self._thread, self._q = None, None
-
-    def close(self) -> None:
-        self._halt()
-        self.c.close()
-
-    def start_range(self, k0: int) -> None:
-        """Position so that ``cur`` can become the frame on screen at ``k0``."""
-        keys = self.plan.source.keyframes
-        i = bisect_right(keys, k0) - 1
-        key = keys[i] if i >= 0 else (keys[0] if keys else 0)
-        pos = self.cur.pts if self.cur is not None else None
-        if self._thread is None or pos is None or pos > k0 or pos < key:
-            self._halt()
-            self.c.seek(max(0, key), backward=True, any_frame=False, stream=self.s)
-            self.cur, self.ahead = None, None
-            self._stop = threading.Event()
-            self._q = queue.Queue(self.QUEUE)
-            self._thread = threading.Thread(target=self._produce, args=(self._q, self._stop),
-                                            name="render-decode", daemon=True)
-            self._thread.start()
-
-    def next_frame(self) -> av.VideoFrame | None:
-        if self.ahead is not None:
-            f, self.ahead = self.ahead, None
-            return f
-        if self._q is None:
-            return None
-        item = self._q.get()
-        if item is _END:
-            self._q.put(_END)  # stays at the end
-            return None
-        if isinstance(item, BaseException):
-            raise item
-        self.decoded += 1
-        return cast(av.VideoFrame, item)
-
-
 def render_video(bundle_dir: str | Path, dest: str | Path,
                  kept_ranges: Iterable[tuple[int, int]],
                  redactions: Iterable[Redaction | dict[str, Any]] = (), *,
@@ -629,7 +447,7 @@ def render_video(bundle_dir: str | Path, dest: str | Path,
     fill_rgb = _check_fill(fill)
     plan = plan_render(bundle_dir, kept_ranges, redactions, padding=padding)
     dest = _check_dest(Path(dest), plan.bundle_dir)
-    settings = _encoder_settings(plan.manifest, preset, crf)
+    settings = encoder_settings(plan.manifest, preset, crf)
     fill_yuv = rgb_to_yuv(fill_rgb)
     width, height = plan.width, plan.height
     tl = plan.timeline
@@ -640,74 +458,14 @@ def render_video(bundle_dir: str | Path, dest: str | Path,
     total = sum(bisect_right(src_pts, k1) - bisect_right(src_pts, k0) + 1 for k0, k1 in tl.kept)
     progress.report(0, total, "Rendering")
     tmp = reserve_temp(dest)
-    mux: _Muxer | None = None
-    source: _Source | None = None
-    last: tuple[np.ndarray, ...] | None = None
-    stats = {"encoded": 0, "unchanged": 0}
-    out_pts: list[int] = []
+    mux: Muxer | None = None
+    source: FrameSource | None = None
     try:
-        mux = _Muxer(tmp, width, height, settings)
-        source = _Source(plan, threads)
-
-        def emit(t: int, frame: av.VideoFrame | None) -> None:
-            nonlocal last
-            # A fresh frame for the encoder: the decoded one is the decoder's reference
-            # picture and must not be written to.  One copy per plane, then the fill.
-            out = av.VideoFrame(width, height, "yuv420p")
-            dst = plane_views(out)
-            if frame is None:  # nothing recorded yet at this time: black
-                for plane, v in zip(dst, (16, 128, 128), strict=True):
-                    plane[...] = v
-            else:
-                if frame.format.name != "yuv420p" or frame.width != width \
-                        or frame.height != height:
-                    frame = frame.reformat(width=width, height=height, format="yuv420p")
-                for d, src in zip(dst, plane_views(frame), strict=True):
-                    np.copyto(d, src)
-            burn_planes(dst, plan.active_at_source(t), fill_yuv)
-            if last is not None and all(np.array_equal(a, b)
-                                        for a, b in zip(dst, last, strict=True)):
-                stats["unchanged"] += 1
-                return
-            r = tl.to_result(t)
-            assert r is not None
-            assert mux is not None
-            mux.encode_frame(out, r)
-            out_pts.append(r)
-            last = dst
-            stats["encoded"] += 1
-
-        done = 0
-        for k0, k1 in tl.kept:
-            source.start_range(k0)
-            todo = [t for t in edges[bisect_right(edges, k0):] if t < k1]
-            todo.reverse()  # pop() from the end gives the earliest
-            started = False
-            while True:
-                progress.check()
-                f = source.next_frame()
-                p = k1 if f is None else _pts(f)
-                if f is not None and p <= k0:
-                    source.cur = f  # before the range: only the latest one matters
-                    continue
-                if not started:
-                    emit(k0, source.cur)
-                    started = True
-                while todo and todo[-1] < min(p, k1):
-                    emit(todo.pop(), source.cur)
-                if f is None:
-                    break
-                if p >= k1:
-                    source.ahead = f  # the next range may start here
-                    break
-                source.cur = f
-                if plan.changed.get(p, True):
-                    emit(p, f)
-                else:
-                    stats["unchanged"] += 1  # a keep-alive repeat of the same picture
-                done += 1
-                if done % 16 == 0:
-                    progress.report(done, total, "Rendering")
+        mux = Muxer(tmp, width, height, settings)
+        source = FrameSource(plan.source.path, plan.source.keyframes, threads)
+        out = _BurnIn(plan, mux, fill_yuv)
+        _render_ranges(plan, source, out, edges, progress, total)
+        stats = out.stats
         if stats["encoded"] == 0:
             raise RenderError(f"The kept ranges of {plan.bundle_dir} hold no video frame.",
                               "Keep a part of the recording that has video.")
@@ -742,7 +500,83 @@ def render_video(bundle_dir: str | Path, dest: str | Path,
     progress.report(total, total, "Rendered")
     return RenderResult(dest, plan, stats["encoded"], source.decoded, stats["unchanged"],
                         tl.result_duration_us, settings, time.perf_counter() - t_begin,
-                        out_pts)
+                        out.output_pts)
+
+
+class _BurnIn:
+    """The frames of the result: each one copied, filled where a box is active, and encoded
+    unless it is the same picture as the last one encoded."""
+
+    def __init__(self, plan: RenderPlan, mux: Muxer, fill_yuv: tuple[int, int, int]) -> None:
+        self.plan, self.mux, self.fill_yuv = plan, mux, fill_yuv
+        self.last: tuple[np.ndarray, ...] | None = None
+        self.stats = {"encoded": 0, "unchanged": 0}
+        self.output_pts: list[int] = []
+
+    def emit(self, t: int, frame: av.VideoFrame | None) -> None:
+        """The picture on screen at source time ``t`` (``frame``; None: black)."""
+        width, height = self.plan.width, self.plan.height
+        # A fresh frame for the encoder: the decoded one is the decoder's reference
+        # picture and must not be written to.  One copy per plane, then the fill.
+        out = av.VideoFrame(width, height, "yuv420p")
+        dst = plane_views(out)
+        if frame is None:  # nothing recorded yet at this time: black
+            for plane, v in zip(dst, (16, 128, 128), strict=True):
+                plane[...] = v
+        else:
+            if frame.format.name != "yuv420p" or frame.width != width \
+                    or frame.height != height:
+                frame = frame.reformat(width=width, height=height, format="yuv420p")
+            for d, src in zip(dst, plane_views(frame), strict=True):
+                np.copyto(d, src)
+        burn_planes(dst, self.plan.active_at_source(t), self.fill_yuv)
+        if self.last is not None and all(np.array_equal(a, b)
+                                         for a, b in zip(dst, self.last, strict=True)):
+            self.stats["unchanged"] += 1
+            return
+        r = self.plan.timeline.to_result(t)
+        assert r is not None
+        self.mux.encode_frame(out, r)
+        self.output_pts.append(r)
+        self.last = dst
+        self.stats["encoded"] += 1
+
+
+def _render_ranges(plan: RenderPlan, source: FrameSource, out: _BurnIn, edges: list[int],
+                   progress: Progress, total: int) -> None:
+    """Every kept range in order: its first picture, each decoded frame that changed, and
+    the picture at each box edge inside it (the fill changes there on a static screen)."""
+    done = 0
+    for k0, k1 in plan.timeline.kept:
+        source.start_range(k0)
+        todo = [t for t in edges[bisect_right(edges, k0):] if t < k1]
+        todo.reverse()  # pop() from the end gives the earliest
+        started = False
+        while True:
+            progress.check()
+            f = source.next_frame()
+            p = k1 if f is None else frame_pts(f)
+            if f is not None and p <= k0:
+                source.cur = f  # before the range: only the latest one matters
+                continue
+            if not started:
+                out.emit(k0, source.cur)
+                started = True
+            while todo and todo[-1] < min(p, k1):
+                out.emit(todo.pop(), source.cur)
+            if f is None:
+                break
+            if p >= k1:
+                source.ahead = f  # the next range may start here
+                break
+            source.cur = f
+            if plan.changed.get(p, True):
+                out.emit(p, f)
+            else:
+                out.stats["unchanged"] += 1  # a keep-alive repeat of the same picture
+            done += 1
+            if done % 16 == 0:
+                progress.report(done, total, "Rendering")
 
 
 def _verify_output(path: Path, expected_packets: int) -> None:
