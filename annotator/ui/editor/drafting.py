@@ -35,6 +35,7 @@ SAVE_EVERY = 25  # drafts between two saves of drafts.json
 class DraftWorker(QObject):
     drafted = pyqtSignal(list)  # ids of steps with a new draft
     finished = pyqtSignal()  # every step has a draft (until the steps change again)
+    first_screen_drafted = pyqtSignal()  # the rows first asked for are drafted (or waiting)
 
     def __init__(self, drafts: RecordingDrafts) -> None:
         super().__init__()
@@ -52,6 +53,10 @@ class DraftWorker(QObject):
         self._emit_lock = threading.Lock()
         self.busy_s = 0.0  # time spent drafting (measured by the benchmark)
         self.made = 0
+
+    @property
+    def first_screen_done(self) -> bool:
+        return self._ahead is False
 
     # -- called on the UI thread ----------------------------------------------------------
     def start(self) -> None:
@@ -123,6 +128,8 @@ class DraftWorker(QObject):
                 self._ahead = ahead
                 self._wakes += 1
                 self._cv.notify_all()
+            if not ahead:
+                self.first_screen_drafted.emit()
         lowered = False
         pending: list[str] = []
         last_emit = time.monotonic()
@@ -158,6 +165,7 @@ class DraftWorker(QObject):
                             self._ahead = False
                             self._wakes += 1
                             self._cv.notify_all()
+                            self.first_screen_drafted.emit()
                         continue
                     self._work = self.drafts.next_missing(self._order) is not None
                     done = not self._work and not self.drafts.waiting

@@ -9,6 +9,7 @@ itself is the core's (annotator.drafts); it runs on ``DraftWorker``'s thread.
 
 from __future__ import annotations
 
+from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from annotator.drafts import RecordingDrafts
@@ -19,6 +20,8 @@ from annotator.ui.editor.drafting import DraftWorker
 MARKER_AFTER_US = 400_000
 # Rows drafted first when the window is not laid out yet (about a screenful at 1080p).
 FIRST_ROWS = 12
+# The frame cache starts once the first screen is drafted, or this long after it could.
+CACHE_AFTER_S = 3.0
 
 
 class DraftsMixin:
@@ -112,6 +115,23 @@ class DraftsMixin:
         self.accept_all_btn.setEnabled(strong > 0)
         self.accept_all_btn.setText(f"Accept {strong} drafts" if strong > 1
                                     else "Accept all drafts")
+
+    def _after_first_drafts(self, fn) -> None:
+        """Call ``fn`` (on the UI thread) once the first screen's drafts are made, at the
+        latest CACHE_AFTER_S from now."""
+        called = False
+
+        def once() -> None:
+            nonlocal called
+            if not called:
+                called = True
+                fn()
+
+        if self.draft_worker.first_screen_done:
+            once()
+            return
+        self.draft_worker.first_screen_drafted.connect(once)
+        QTimer.singleShot(int(CACHE_AFTER_S * 1000), once)
 
     def _title_guard(self):
         """What row titles may quote: the drafts' rules (None until drafts are set up)."""

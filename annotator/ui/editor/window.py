@@ -172,15 +172,22 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
             run_job(read_stored_pts, self.folder, owner=self, name="annotator-frame-index",
                     on_done=self._on_frame_index, on_error=self._on_frame_index)
         if self._cache_pts:
-            self._cache_job = run_job(
-                build_frame_cache, self.folder, self.bundle.video_path, self._cache_pts,
-                owner=self, name="annotator-cache", on_progress=self._on_cache_progress,
-                on_done=self._on_cache_done, on_error=self._on_cache_done,
-                on_cancel=self._on_cache_done)
-            self.cancel_btn.clicked.connect(self._cache_job.cancel)
+            # Once the first screen is drafted (from its frames decoded ahead: the cache's
+            # decoding would only slow it), at the latest a few seconds from now.
+            self._after_first_drafts(self._start_frame_cache)
         else:  # no frame cache to wait for (no usable video or frame index): drafts go on
             self._frames_for_drafts(complete=True)
         self._write_steps_later()
+
+    def _start_frame_cache(self) -> None:
+        if self._cache_job is not None or not self._cache_pts:  # started, or closing
+            return
+        self._cache_job = run_job(
+            build_frame_cache, self.folder, self.bundle.video_path, self._cache_pts,
+            owner=self, name="annotator-cache", on_progress=self._on_cache_progress,
+            on_done=self._on_cache_done, on_error=self._on_cache_done,
+            on_cancel=self._on_cache_done)
+        self.cancel_btn.clicked.connect(self._cache_job.cancel)
 
     def _write_steps_later(self) -> None:
         doc, self._steps_to_write = self._steps_to_write, None
@@ -639,9 +646,8 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         if not self._cache_pts:
             return
         end = time.monotonic() + timeout
-        while self._cache_job is None and not self._background_started \
-                and time.monotonic() < end:
-            QApplication.processEvents()  # the first frame starts it
+        while self._cache_job is None and time.monotonic() < end and self.isVisible():
+            QApplication.processEvents()  # the first frame and the first drafts start it
             time.sleep(0.005)
         if self._cache_job is not None:  # started (not if the window closed first)
             self._cache_job.wait(max(0.0, end - time.monotonic()))
@@ -661,6 +667,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self.step_model.loader.close()
         self.draft_worker.close()
         self._background_started = True  # nothing new starts while closing
+        self._cache_pts = []
         self._write_steps_later()  # never shown a frame: write them now
         if self._steps_job is not None:
             self._steps_job.wait(30)
