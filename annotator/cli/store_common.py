@@ -29,7 +29,7 @@ from annotator.settings import current as settings
 
 if TYPE_CHECKING:
     from annotator.remote.client import RemoteServices
-    from annotator.remote.team import TeamSettings
+    from annotator.remote.teamsettings import TeamSettings
     from annotator.store.db import Store
     from annotator.workflow.contract import Actor, WorkflowServices
     from annotator.workflow.service import Services
@@ -115,13 +115,10 @@ def team_settings(args: argparse.Namespace) -> TeamSettings | None:
     """The team server this workspace is signed in to, unless a database is named."""
     if settings().database_url:
         return None
-    from annotator.remote import team as team_mod
+    from annotator.remote.teamsettings import signed_in_team
     from annotator.workspace import Workspace
 
-    root = Workspace.open(getattr(args, "workspace", None)).root
-    if not (root / "team" / "settings.json").is_file():
-        return None
-    return team_mod.load_settings(root)
+    return signed_in_team(Workspace.open(getattr(args, "workspace", None)).root)
 
 
 def utc_time(text: str) -> dt.datetime:

@@ -4,49 +4,26 @@ name (nothing secret); the token lives in the OS keyring (``TokenStore``)."""
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
-from pathlib import Path
 
 from annotator.errors import AnnotatorError
-from annotator.fsutil import write_json_atomic
 from annotator.remote.client import RemoteServices
 from annotator.remote.credentials import TokenStore
+from annotator.remote.teamsettings import (
+    TeamSettings,
+    load_settings,
+    save_settings,
+    signed_in_team,
+    team_dir,
+)
 from annotator.workflow.contract import Actor, WorkflowServices
 from annotator.workflow.errors import AuthenticationFailed
 
-
-@dataclass(frozen=True)
-class TeamSettings:
-    server: str
-    user: str
-
-
-def team_dir(workspace_root: str | os.PathLike[str]) -> Path:
-    d = Path(workspace_root) / "team"
-    d.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return d
+__all__ = ["TeamSettings", "load_settings", "save_settings", "signed_in_team", "team_dir"]
 
 
 def token_store(workspace_root: str | os.PathLike[str]) -> TokenStore:
     return TokenStore(team_dir(workspace_root) / "tokens.json")
-
-
-def load_settings(workspace_root: str | os.PathLike[str]) -> TeamSettings | None:
-    try:
-        data = json.loads((team_dir(workspace_root) / "settings.json").read_text())
-        return TeamSettings(data["server"], data["user"])
-    except (FileNotFoundError, ValueError, KeyError):
-        return None
-
-
-def save_settings(workspace_root: str | os.PathLike[str], settings: TeamSettings | None) -> None:
-    path = team_dir(workspace_root) / "settings.json"
-    if settings is None:
-        path.unlink(missing_ok=True)
-    else:
-        write_json_atomic(path, {"server": settings.server, "user": settings.user})
 
 
 def remote_services(workspace_root: str | os.PathLike[str],

@@ -3,7 +3,6 @@ and the editor for each recording."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import sys
 from pathlib import Path
 
@@ -27,33 +26,13 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.bundle.inspect import format_report, inspect_bundle
-from annotator.bundle.schema import read_manifest
-from annotator.display import duration
+from annotator.display import duration, when
 from annotator.errors import AnnotatorError
 from annotator.workspace import Workspace
 
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;")
-
-
-def _steps_count(folder: Path) -> str:
-    try:
-        from annotator.steps import read_steps
-
-        doc = read_steps(folder)
-    except Exception:
-        return "?"
-    return "—" if doc is None else str(len(doc.steps))
-
-
-def _submitted(folder: Path) -> list[int]:
-    try:
-        from annotator.submission.local import recorded_submissions
-
-        return [s["submission_id"] for s in recorded_submissions(folder)]
-    except (AnnotatorError, OSError):
-        return []
 
 
 class LibraryWindow(QMainWindow):
@@ -72,10 +51,10 @@ class LibraryWindow(QMainWindow):
         self.auto_sign_in = auto_sign_in
         self._after_sign_in = None
         team = None
-        if services is None and (ws.root / "team" / "settings.json").is_file():
-            from annotator.remote.team import load_settings
+        if services is None:
+            from annotator.remote.teamsettings import signed_in_team
 
-            team = load_settings(ws.root)  # the workspace works against a team server
+            team = signed_in_team(ws.root)  # the workspace works against a team server
         self.session = Session(ws, services=services, database_url=database_url, team=team)
         self.setWindowTitle("annotator — library")
         self.resize(1280, 800)
@@ -479,29 +458,17 @@ class LibraryWindow(QMainWindow):
         self.open_recorder()
 
     def refresh(self) -> None:
-        rows = []
-        for path in self.ws.recordings():
-            try:
-                m = read_manifest(path)
-            except AnnotatorError as exc:
-                rows.append((path, None, "", "", "", f"unreadable: {exc.message}"))
-                continue
-            started = m.get("started_utc") or ""
-            try:
-                started = _dt.datetime.fromisoformat(started).astimezone().strftime(
-                    "%Y-%m-%d %H:%M")
-            except ValueError:
-                pass
-            status = m.get("status", "")
-            if (path / "edits.json").is_file():
-                status += ", edited"
-            subs = _submitted(path)
-            if subs:
-                status += ", submitted " + ", ".join(f"#{n}" for n in subs)
-            from annotator.media.framecache import recording_thumbnail  # (video: on demand)
+        from annotator.media.framecache import recording_thumbnail  # (video: on demand)
+        from annotator.submission.library import recording_summaries
 
-            rows.append((path, recording_thumbnail(path), started,
-                         duration(m.get("duration_us")), _steps_count(path), status))
+        rows = []
+        for r in recording_summaries(self.ws):
+            if r.problem is not None:
+                rows.append((r.folder, None, "", "", "", r.status))
+                continue
+            rows.append((r.folder, recording_thumbnail(r.folder),
+                         when(r.started) if r.started else "", duration(r.duration_us),
+                         str(r.steps), r.status))
         self.table.setRowCount(len(rows))
         for r, (path, thumb, *cells) in enumerate(rows):
             item = QTableWidgetItem(path.name)

@@ -380,6 +380,31 @@ class WorkStats:
     queue_size_per_day: pd.DataFrame  # day (UTC), waiting (submitted + in review at day's end)
     rejection_reasons: pd.DataFrame  # reason, count
 
+    def minutes_every_week(self, weeks: int, now: dt.datetime
+                           ) -> list[tuple[pd.Timestamp, float]]:
+        """Approved minutes for every week of the last ``weeks`` up to ``now`` (a week
+        without approvals is 0, not missing; weeks reported outside it are kept), oldest
+        first, each as its Monday (UTC)."""
+        import pandas as pd
+
+        weekly = self.approved_minutes_per_week
+        got: dict[pd.Timestamp, float] = {}
+        for w, v in zip(weekly.get("week", []), weekly.get("minutes", []), strict=False):
+            t = pd.Timestamp(w)
+            got[t.tz_convert("UTC") if t.tzinfo else t.tz_localize("UTC")] = float(v)
+        today = pd.Timestamp(now).tz_convert("UTC").normalize()
+        monday = today - pd.Timedelta(days=today.day_of_week)
+        start = monday - pd.Timedelta(weeks=max(1, weeks) - 1)
+        if got:
+            start = min(start, min(got))
+            monday = max(monday, max(got))
+        out = []
+        w = start
+        while w <= monday:
+            out.append((w, round(got.get(w, 0.0), 1)))
+            w += pd.Timedelta(weeks=1)
+        return out
+
 
 # -- what each operation declares -----------------------------------------------------------------
 @dataclass(frozen=True)

@@ -118,3 +118,21 @@ def test_work_stats(world, clock) -> None:
     assert waiting.iloc[-1] == 1 and waiting.iloc[0] == 0
     with pytest.raises(PermissionDenied):
         svc.work_stats(actor=w.ana)
+
+
+def test_every_week_of_the_period_has_a_bar():
+    from annotator.workflow.contract import WorkStats
+
+    weekly = pd.DataFrame({"week": [pd.Timestamp("2026-03-02", tz="UTC"),
+                                    pd.Timestamp("2026-03-16")],  # naive: taken as UTC
+                           "approved": [2, 1], "minutes": [12.34, 5.0]})
+    empty = pd.DataFrame()
+    stats = WorkStats(weekly, empty, empty)
+    now = dt.datetime(2026, 3, 25, 9, tzinfo=dt.UTC)  # a Wednesday
+    got = stats.minutes_every_week(4, now)
+    assert [(w.strftime("%Y-%m-%d"), m) for w, m in got] == [
+        ("2026-03-02", 12.3), ("2026-03-09", 0.0), ("2026-03-16", 5.0), ("2026-03-23", 0.0)]
+    older = stats.minutes_every_week(1, now)  # weeks reported before the period are kept
+    assert older[0][0] == pd.Timestamp("2026-03-02", tz="UTC") and len(older) == 4
+    none = WorkStats(pd.DataFrame(columns=["week", "approved", "minutes"]), empty, empty)
+    assert [m for _w, m in none.minutes_every_week(2, now)] == [0.0, 0.0]

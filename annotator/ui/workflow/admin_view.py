@@ -96,27 +96,6 @@ def _count_axis(top: float, title: str = "") -> QValueAxis:
     return ax
 
 
-def _every_week(weekly: pd.DataFrame, weeks: int, now: dt.datetime
-                ) -> list[tuple[pd.Timestamp, float]]:
-    """Approved minutes for every week of the period (a week without approvals is a 0 bar,
-    not a missing one), oldest first."""
-    got = {pd.Timestamp(w).tz_convert("UTC") if pd.Timestamp(w).tzinfo else
-           pd.Timestamp(w).tz_localize("UTC"): float(v)
-           for w, v in zip(weekly.get("week", []), weekly.get("minutes", []), strict=False)}
-    today = pd.Timestamp(now).tz_convert("UTC").normalize()
-    monday = today - pd.Timedelta(days=today.day_of_week)
-    start = monday - pd.Timedelta(weeks=max(1, weeks) - 1)
-    if got:
-        start = min(start, min(got))
-        monday = max(monday, max(got))
-    out = []
-    w = start
-    while w <= monday:
-        out.append((w, round(got.get(w, 0.0), 1)))
-        w += pd.Timedelta(weeks=1)
-    return out
-
-
 def _reset(chart: QChart) -> None:
     chart.removeAllSeries()
     for ax in chart.axes():
@@ -200,17 +179,18 @@ class AdminView(SessionView, QWidget):
         self.figures.setText(
             f"<b>{total_min:.1f}</b> approved minutes in <b>{total_n}</b> submissions · "
             f"<b>{waiting}</b> in the queue · <b>{rejected}</b> rejected")
-        self._bar_weeks(weekly)
+        self._bar_weeks(stats)
         self._line_queue(stats.queue_size_per_day)
         self._bar_reasons(stats.rejection_reasons)
 
-    def _bar_weeks(self, weekly: pd.DataFrame) -> None:
+    def _bar_weeks(self, stats: Any) -> None:
         chart = self.minutes_chart
         _reset(chart)
         bars = QBarSet("minutes")
         bars.setColor(QColor("#1a5fb4"))
         cats = []
-        for week, minutes in _every_week(weekly, self.weeks.value(), self.svc.now()):
+        every = stats.minutes_every_week(self.weeks.value(), self.svc.now())
+        for week, minutes in every:
             bars.append(minutes)
             cats.append(f"{week.day}/{week.month}")  # short: 12 weeks fit without eliding
         series = QBarSeries()
@@ -220,7 +200,7 @@ class AdminView(SessionView, QWidget):
         ax = QBarCategoryAxis()
         ax.append(cats or ["no approvals yet"])
         ax.setTitleText("week starting (day/month, UTC)")
-        ay = _count_axis(max([float(v) for v in weekly["minutes"]] + [1.0]), "minutes")
+        ay = _count_axis(max([m for _w, m in every] + [1.0]), "minutes")
         chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(ax)

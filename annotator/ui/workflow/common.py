@@ -29,7 +29,7 @@ from annotator.ui.work import Job, run_job
 from annotator.workflow.contract import Actor, SubmissionInfo, TeamServices, WorkflowServices
 
 if TYPE_CHECKING:
-    from annotator.remote.team import TeamSettings
+    from annotator.remote.teamsettings import TeamSettings
     from annotator.workspace import Workspace
 
 T = TypeVar("T")

@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.display import duration, when
+from annotator.display import duration, money, when
 from annotator.errors import AnnotatorError
 from annotator.submission.local import local_submissions
 from annotator.submission.retention import apply_retention, keep_recording, review_retention
@@ -329,8 +329,7 @@ class SubmissionsView(SessionView, QWidget):
 
         def done(path: Path) -> None:
             self.download_btn.setEnabled(True)
-            files = sum(1 for p in Path(path).rglob("*") if p.is_file())
-            self.banner.show_message(f"Your data ({files} files) is in {path}.", "ok")
+            self.banner.show_message(f"Your data is in {path} (see README.txt there).", "ok")
 
         def failed(exc: BaseException) -> None:
             self.download_btn.setEnabled(True)
@@ -430,7 +429,7 @@ class TasksView(QWidget):
             self.banner.show_error(exc)
             return
         for t in self.tasks:
-            pay = f" — pays {t.pay_cents / 100:.2f}" if t.pay_cents else ""
+            pay = f" — pays {money(t.pay_cents)}" if t.pay_cents else ""
             apps = f" in {', '.join(t.applications)}" if t.applications else ""
             item = QListWidgetItem(f"#{t.id} {t.title} ({t.difficulty}){apps}{pay}")
             item.setToolTip(t.goal)
