@@ -17,7 +17,7 @@ from annotator.steps import model as m
 
 VERBS = {m.CLICK: "Click", m.DOUBLE_CLICK: "Double-click", m.TRIPLE_CLICK: "Triple-click",
          m.RIGHT_CLICK: "Right-click", m.MIDDLE_CLICK: "Middle-click", m.DRAG: "Drag",
-         m.SCROLL: "Scroll", m.TYPE: "Type", m.KEY: "Press", m.HOTKEY: "Hotkey",
+         m.SCROLL: "Scroll", m.TYPE: "Type", m.KEY: "Press", m.HOTKEY: "Press",
          m.WAIT: "Wait", m.TERMINATE: "End"}
 CLICKS = (m.CLICK, m.DOUBLE_CLICK, m.TRIPLE_CLICK, m.RIGHT_CLICK, m.MIDDLE_CLICK)
 TYPED_SHOWN = 40  # characters of typed text shown before an ellipsis
@@ -56,6 +56,12 @@ def _typed(step: Any, privacy: Privacy | None) -> str:
     return f"“{text if len(text) <= TYPED_SHOWN else text[:TYPED_SHOWN - 1] + '…'}”"
 
 
+def _key_name(key: str) -> str:
+    """``ctrl`` -> ``Ctrl``, ``page_down`` -> ``Page Down``, ``s`` -> ``S``."""
+    k = str(key)
+    return k.upper() if len(k) == 1 else " ".join(w.capitalize() for w in k.split("_"))
+
+
 def _what(t: str, source: Any) -> str:
     """The action's particulars from its source step: where, which keys, how long."""
     if t in CLICKS:
@@ -67,7 +73,8 @@ def _what(t: str, source: Any) -> str:
         dy = source.scroll_dy or 0
         return f" {'down' if dy > 0 else 'up'} {abs(dy)} at ({source.x}, {source.y})"
     if t in (m.KEY, m.HOTKEY):
-        return " " + "+".join(source.keys or [])
+        times = f" ×{source.repeat}" if (source.repeat or 1) > 1 else ""
+        return " " + "+".join(_key_name(k) for k in source.keys or []) + times
     if t == m.WAIT:
         return f" {(source.duration_us or 0) / 1e6:.1f} s"
     return ""
@@ -81,7 +88,7 @@ def step_summary(step: Any, source: Any, privacy: Privacy | None = None) -> str:
     if t in (m.KEY, m.HOTKEY) and privacy is not None and source is not None and any(
             privacy.keys_masked(sid) for sid in getattr(step, "source_ids", None)
             or (source.id,)):
-        what = " (masked keys)"
+        what = " the masked keys"
     if t == m.TYPE:
         what = " " + _typed(step, privacy)
     window = getattr(source, "window_title", None) if source is not None else None

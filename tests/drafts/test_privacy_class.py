@@ -158,8 +158,8 @@ def test_row_titles_say_what_was_typed_when_it_is_not_private():
                     {"kind": "keys", "step_id": "d4"}])
     assert step_title(s, s, masked) == "Type “<redacted> Corporation” in 'Invoice 2041'"
     keys = derived("d4", "hotkey", keys=["ctrl", "s"])
-    assert step_title(keys, keys, masked) == "Hotkey (masked keys) in 'Books'"
-    assert step_title(keys, keys, GUARD) == "Hotkey ctrl+s in 'Books'"
+    assert step_title(keys, keys, masked) == "Press the masked keys in 'Books'"
+    assert step_title(keys, keys, GUARD) == "Press Ctrl+S in 'Books'"
 
 
 def test_a_password_field_is_never_quoted_even_unmasked():

@@ -15,8 +15,8 @@ def test_every_kind_of_step_in_one_line(tmp_path):
     lines = [step_summary(s, s) for s in steps]
     assert lines[0].startswith("Click (100, 120)")
     assert lines[1].startswith("Type “Hello”")
-    assert lines[2].startswith("Press enter")
-    assert lines[3].startswith("Hotkey ctrl+s")
+    assert lines[2].startswith("Press Enter")
+    assert lines[3].startswith("Press Ctrl+S")
     assert lines[4].startswith("Scroll down 2 at (200, 210)")
     assert lines[5].startswith("Drag (10, 10) → (80, 90)")
     for s, line in zip(steps, lines, strict=True):
