@@ -202,24 +202,32 @@ def to_gray(img: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
 
 
-def flatten_background(gray: np.ndarray, contrast: int = 40) -> np.ndarray:
+def flatten_background(gray: np.ndarray, contrast: int = 40, stroke: int = 7) -> np.ndarray:
     """Dark text on white whatever the local theme, with the background removed.
 
-    The local background is the median of a neighbourhood much larger than a glyph
-    (computed on a 4x reduced image).  Where it is dark the text is light: those pixels are
-    inverted.  Then each pixel's darkness below its background is stretched so that text of
-    any contrast reaches near black.
+    The local polarity comes from the median of a neighbourhood much larger than a glyph
+    (computed on a 4x reduced image): where it is dark the text is light.  The background
+    each pixel is measured against is that median, or the nearest surface wider than a
+    stroke where that is inkier (a grey-level closing, or opening where the text is light,
+    with a ``stroke``-px square): an input box,
+    a table cell or a selected row a few levels off the window's colour is background, not a
+    grey slab that Tesseract binarises into glyphs glued to the value's first characters.
+    Then each pixel's darkness below its background is stretched so that text of any
+    contrast reaches near black.
     """
     h, w = gray.shape
     small = cv2.resize(gray, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     bg_small = cv2.medianBlur(small, 11)
-    # Close over text: the background is the brightest or darkest of the neighbourhood,
-    # whichever is nearer the median (glyphs are a minority of the pixels).
     bg = cv2.resize(bg_small, (w, h), interpolation=cv2.INTER_LINEAR)
     dark = bg < 110
+    kernel = np.ones((stroke, stroke), np.uint8)
+    # Only where a surface is inkier than the neighbourhood's median (a dark input box on a
+    # dark window, a grey cell on white): elsewhere the closing's maximum (the opening's
+    # minimum) follows the codec's noise and ringing around glyphs, and would thicken them.
+    light_bg = np.minimum(bg, cv2.morphologyEx(gray, cv2.MORPH_CLOSE, kernel))
+    dark_bg = np.maximum(bg, cv2.morphologyEx(gray, cv2.MORPH_OPEN, kernel))
     g = gray.astype(np.int16)
-    b = bg.astype(np.int16)
-    diff = np.where(dark, g - b, b - g)  # how much "inkier" than the background
+    diff = np.where(dark, g - dark_bg.astype(np.int16), light_bg.astype(np.int16) - g)
     # Stretch: local contrast of ``contrast`` levels and above becomes full black.
     out = 255 - np.clip(diff, 0, contrast) * 255 // contrast
     return out.astype(np.uint8)
@@ -262,6 +270,8 @@ def remove_rules(gray: np.ndarray, min_len: int = 60, min_len_v: int | None = No
     mask |= np.bitwise_or(fh, fv).astype(bool)
     # Anti-aliased fringes of removed strokes.
     mask = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    # Not dilated: the glyph touching a box's side is right next to it.
+    _box_sides(mask, labels, stats, np.flatnonzero(big & ~line & ~frame), thin)
     out = gray.copy()
     out[mask] = 255
     # Glyphs crossing a removed stroke (a descender over a field's bottom line, a last digit
@@ -288,13 +298,40 @@ def _frame_strokes(frames: np.ndarray, labels: np.ndarray, stats: np.ndarray, mi
     left, top = stats[lab, cv2.CC_STAT_LEFT], stats[lab, cv2.CC_STAT_TOP]
     right = left + stats[lab, cv2.CC_STAT_WIDTH] - 1
     bottom = top + stats[lab, cv2.CC_STAT_HEIGHT] - 1
-    r = 2 * thin + 2  # a rounded corner's reach
+    # A rounded corner's reach; in a box barely taller than its text, no more than a
+    # quarter of its height (the glyph flush against its side is within that reach).
+    r = np.minimum(2 * thin + 2, np.maximum(2, stats[lab, cv2.CC_STAT_HEIGHT] // 4))
     corner = (np.minimum(xs - left, right - xs) < r) & (np.minimum(ys - top, bottom - ys) < r)
     out[ys[corner], xs[corner]] = True
     # The sides' thickness (anti-aliased): the frame's pixels right next to them.
     near = cv2.dilate(out.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     return np.asarray(out | (near & frames & _edge_band(ys, xs, left, top, right, bottom, thin,
                                                         fr.shape)), bool)
+
+
+def _box_sides(mask: np.ndarray, labels: np.ndarray, stats: np.ndarray,
+               candidates: np.ndarray, thick: int) -> None:
+    """Mark (in ``mask``) the upright sides of closed boxes that their text touches: an
+    input field barely taller than its value, the value flush against its left or right
+    edge.  Text and frame are then one component, not hollow (``_frame_strokes`` does not
+    see it), its sides shorter than a rule; left there, a side is read as a glyph
+    glued to the value's first or last character ("|1" as "4", "|S" as "$", "|A" as "JA").
+
+    A box is a component whose top and bottom rows are ink across most of its width; its
+    sides are its outermost columns (at most ``thick``: a line, anti-aliased and scaled)
+    that are ink over 80 % of its height.  A glyph touching the side starts further in, and is kept."""
+    for k in candidates:
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        if h < 8 or w < 2 * h:
+            continue
+        own = labels[y:y + h, x:x + w] == k
+        if own[:2].any(axis=0).mean() < 0.8 or own[-2:].any(axis=0).mean() < 0.8:
+            continue  # not closed at the top and the bottom: text, or an underline
+        for cols in (range(0, thick), range(w - 1, w - 1 - thick, -1)):
+            for c in cols:
+                if own[:, c].sum() < 0.8 * h:
+                    break
+                mask[y:y + h, x + c] |= own[:, c]
 
 
 def _edge_band(ys: np.ndarray, xs: np.ndarray, left: np.ndarray, top: np.ndarray,

@@ -248,3 +248,31 @@ def test_boxes_cut_inside_a_run_of_ink_are_closed_but_spaces_stay() -> None:
     # Words of different lines are never joined.
     other = [_w("BNN3I", 10, 30), ocr.Word("t8Bx", 62, 10, 28, 20, 90.0, 1, 1, 2)]
     assert ocr._close_ink_gaps(ink, other) == other
+
+
+def test_flatten_takes_a_box_a_few_levels_off_the_window_for_background() -> None:
+    # A dark theme's input box (45) on its window (30), light text inside it: the box is
+    # background (white), not a grey slab around the text.
+    g = np.full((200, 600), 30, np.uint8)
+    g[80:104, 100:500] = 45
+    g[86:98, 120:480:5] = 210
+    out = flatten_background(g)
+    assert out[82, 300] == 255 and out[101, 110] == 255  # inside the box, off the text
+    assert out[90, 120] <= 20
+
+
+def test_a_glyph_flush_against_a_short_box_side_is_kept_and_the_side_removed() -> None:
+    # A box barely taller than its value, which fills it (text and frame one component,
+    # not hollow): its sides are shorter than a rule.
+    g = np.full((120, 200), 255, np.uint8)
+    g[40:70, 20:23] = 0  # left side, 3 px thick (1 px scaled and anti-aliased)
+    g[40:70, 137:140] = 0
+    g[40:43, 20:140] = 0
+    g[67:70, 20:140] = 0
+    g[48:62, 23:26] = 0  # the first glyph's stroke, touching the side
+    g[48:51, 26:34] = 0
+    for x in range(36, 134, 6):  # the rest of the value, down to the box's bottom line
+        g[48:67, x:x + 3] = 0
+    out = remove_rules(g, 60, 40)
+    assert out[55, 21] == 255 and out[55, 138] == 255  # the sides are gone
+    assert out[55, 24] == 0 and out[49, 30] == 0  # the glyph is not
