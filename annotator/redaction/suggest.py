@@ -344,13 +344,34 @@ _BENIGN = re.compile(
     r")")
 
 
+def _value_like(word: str) -> bool:
+    """A word that may be (part of) a value OCR garbled: it holds a digit, an "@" or "://",
+    or is a long run of letters and digits (a key, an IBAN without spaces)."""
+    return (any(c.isdigit() for c in word) or "@" in word or "://" in word
+            or (len(word) >= 12 and sum(c.isalnum() for c in word) >= 10))
+
+
+def _worth_rereading(chunk: str) -> bool:
+    """Whether an unclaimed run of value-like words may be a value OCR misread: at least
+    6 digits, an "@" between word characters, a scheme, or a mixed run of 12+ letters and
+    digits; never a harmless format (date, amount, version, order number, hash)."""
+    if not chunk or len(chunk) > 64 or _BENIGN.fullmatch(chunk):
+        return False
+    if sum(c.isdigit() for c in chunk) >= 6 or "://" in chunk or re.search(r"\w@\w", chunk):
+        return True
+    return any(len(t) >= 12 and any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
+               for t in chunk.split())
+
+
 def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int, int, int]],
                     spans: Sequence[Span], size: tuple[int, int] | None
                     ) -> list[tuple[int, int, int, int]]:
-    """Regions to read a second time, differently: OCR misreads digits (a dropped first
-    digit, 8 for B, a space for a dot) and a number that no longer fits its pattern is
-    missed.  A region is a run of words holding at least 6 digits between column gaps,
-    not claimed by a detector and not a harmless format, widened by a character or two on
+    """Regions to read a second time, differently: OCR misreads characters (a dropped first
+    digit, 8 for B, a field's edge glued to the first glyph, a space for a dot) and a value
+    that no longer fits its pattern or checksum is missed; a reading of the region's crop,
+    at a larger scale, misreads other characters than the first.  A region is a run of
+    value-like words between column gaps (``_value_like``) that no detector claimed and
+    that may be a garbled value (``_worth_rereading``), widened by a character or two on
     each side (where a dropped first digit would be)."""
     claimed = [(s.start, s.end) for s in spans]
     out: list[tuple[int, int, int, int]] = []
@@ -361,8 +382,7 @@ def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int
             return
         g0, g1 = group[0][0], group[-1][1]
         chunk = text[g0:g1].strip(".,;:()[]<>'\"")
-        if sum(c.isdigit() for c in chunk) >= 6 and not _BENIGN.fullmatch(chunk) and not any(
-                a < g1 and g0 < b for a, b in claimed) and len(chunk) <= 64:
+        if _worth_rereading(chunk) and not any(a < g1 and g0 < b for a, b in claimed):
             ws = [w for _, _, w in group]
             hgt = max(w.h for w in ws)
             x0 = min(w.x for w in ws) - int(1.5 * hgt)
@@ -378,8 +398,7 @@ def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int
         if li != prev_line or (s > 0 and text[s - 1] == "\t"):
             close()
         prev_line = li
-        has_digit = any(c.isdigit() for c in w.text)
-        if has_digit or (group and len(w.text) <= 3):
+        if _value_like(w.text) or (group and len(w.text) <= 3):
             group.append((s, e, w))
         else:
             close()
@@ -414,8 +433,8 @@ def follow_ink(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, tuple[int
 
 
 def reread_options(options: OcrOptions) -> OcrOptions:
-    """The second reading: a larger scale and the page read as one block of lines."""
-    return replace(options, scale=max(2.0, options.scale + 0.5), psm=6)
+    """The second reading: a larger scale and the crop read as one block of lines."""
+    return replace(options, scale=max(3.0, 2 * options.scale), psm=6)
 
 
 def merge_reread(hits: list[Hit], more: Iterable[Hit]) -> list[Hit]:
