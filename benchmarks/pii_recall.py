@@ -56,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pii_screens import Corpora, H, Screen, W, render_screens  # noqa: E402
+from pii_screens import HELDOUT, TUNED, Corpora, H, Screen, W, render_screens  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 FILL = (255, 0, 255)  # magenta: no text on the screens has it
@@ -388,6 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--screens", type=int, default=200)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--heldout", action="store_true",
+                    help="held-out screens: other themes, fonts and sizes (pii_screens.HELDOUT) "
+                         "and seed 1007 unless --seed is given")
     ap.add_argument("--engines", default="ours")
     ap.add_argument("--workers", type=int, default=2,
                     help="OCR threads per frame, one Tesseract engine each (ours)")
@@ -407,7 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     corpora = Corpora.load()
     load_start = os.getloadavg()
     t0 = time.perf_counter()
-    screens = render_screens(args.screens, args.seed)
+    style = HELDOUT if args.heldout else TUNED
+    if args.heldout and args.seed == ap.get_default("seed"):
+        args.seed = 1007
+    screens = render_screens(args.screens, args.seed, style)
     with tempfile.TemporaryDirectory(prefix="pii-recall-") as tmp:
         folder = Path(tmp) / "screens"
         pts = write_bundle(screens, folder)
@@ -462,7 +468,8 @@ def main(argv: list[str] | None = None) -> int:
     items = [it for s in screens for it in s.items]
     result = {
         "benchmark": "pii_recall", "time_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "screens": len(screens), "seed": args.seed, "size": [W, H], "cores": os.cpu_count(),
+        "screens": len(screens), "seed": args.seed, "heldout": args.heldout, "size": [W, H],
+        "cores": os.cpu_count(),
         "load_avg_start": load_start, "load_avg_after_timing": load_after,
         "planted": {"pii": sum(i.category == "pii" for i in items),
                     "deny": sum(i.category == "deny" for i in items),

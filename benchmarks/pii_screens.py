@@ -113,12 +113,53 @@ THEMES = {
 SANS = ["DejaVu Sans", "Nimbus Sans", "DejaVu Sans"]
 MONO = ["DejaVu Sans Mono", "Noto Sans Mono", "Nimbus Mono PS"]
 
+# The held-out screens (``--heldout``): the same applications drawn in themes, fonts and
+# sizes that no suggestion code was tuned on, to tell a general improvement from one that
+# only fits the screens above.
+HELDOUT_THEMES = {
+    "solarized": dict(bg=(0, 43, 54), panel=(7, 54, 66), chrome=(0, 33, 43),
+                      border=(88, 110, 117), text=(147, 161, 161), muted=(101, 123, 131),
+                      accent=(38, 139, 210), input=(7, 54, 66), select=(20, 80, 96),
+                      head=(7, 54, 66), ok=(133, 153, 0), warn=(203, 75, 22),
+                      term_bg=(0, 43, 54), term_fg=(147, 161, 161), prompt=(42, 161, 152)),
+    "grey": dict(bg=(236, 236, 236), panel=(224, 224, 224), chrome=(210, 210, 210),
+                 border=(160, 160, 160), text=(20, 20, 20), muted=(85, 85, 85),
+                 accent=(0, 90, 160), input=(250, 250, 250), select=(190, 210, 235),
+                 head=(215, 215, 215), ok=(0, 120, 0), warn=(170, 60, 0),
+                 term_bg=(255, 255, 255), term_fg=(0, 0, 0), prompt=(0, 0, 180)),
+    "navy": dict(bg=(24, 32, 56), panel=(30, 41, 70), chrome=(17, 24, 39),
+                 border=(71, 85, 105), text=(226, 232, 240), muted=(148, 163, 184),
+                 accent=(96, 165, 250), input=(15, 23, 42), select=(51, 65, 85),
+                 head=(30, 41, 59), ok=(74, 222, 128), warn=(251, 146, 60),
+                 term_bg=(15, 23, 42), term_fg=(203, 213, 225), prompt=(250, 204, 21)),
+    "cream": dict(bg=(255, 251, 235), panel=(254, 243, 199), chrome=(253, 230, 138),
+                  border=(180, 160, 110), text=(66, 32, 6), muted=(120, 90, 50),
+                  accent=(180, 83, 9), input=(255, 255, 255), select=(252, 211, 77),
+                  head=(254, 240, 190), ok=(21, 128, 61), warn=(185, 28, 28),
+                  term_bg=(255, 251, 235), term_fg=(68, 64, 60), prompt=(120, 53, 15)),
+}
+HELDOUT_SANS = ["URW Gothic", "Nimbus Sans Narrow", "DejaVu Sans Condensed", "P052"]
+HELDOUT_MONO = ["Nimbus Mono PS", "DejaVu Sans Mono"]
+HELDOUT_SIZES = [12, 13, 13, 15, 17, 19, 21]
+
+
+@dataclass(frozen=True)
+class Style:
+    themes: dict[str, dict[str, tuple[int, int, int]]]
+    sans: list[str]
+    mono: list[str]
+    sizes: list[int]
+
+
+TUNED = Style(THEMES, SANS, MONO, SIZES)
+HELDOUT = Style(HELDOUT_THEMES, HELDOUT_SANS, HELDOUT_MONO, HELDOUT_SIZES)
+
 
 class Canvas:
     """A QImage with a painter and the record of every scored string drawn on it."""
 
     def __init__(self, screen: Screen, theme: dict[str, tuple[int, int, int]],
-                 rng: random.Random) -> None:
+                 rng: random.Random, style: Style | None = None) -> None:
         from PyQt6.QtGui import QColor, QImage, QPainter
 
         self.screen, self.t, self.rng = screen, theme, rng
@@ -127,8 +168,8 @@ class Canvas:
         self.p = QPainter(self.img)
         self.p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self.p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        self.sans = rng.choice(SANS)
-        self.mono = rng.choice(MONO)
+        self.sans = rng.choice((style or TUNED).sans)
+        self.mono = rng.choice((style or TUNED).mono)
 
     def font(self, px: int, mono: bool = False, bold: bool = False):
         from PyQt6.QtGui import QFont
@@ -697,7 +738,7 @@ APP_FUNCS = {"form": app_form, "terminal": app_terminal, "mail": app_mail, "shee
              "keys": app_keys}
 
 
-def render_screens(n: int, seed: int = 7) -> list[Screen]:
+def render_screens(n: int, seed: int = 7, style: Style = TUNED) -> list[Screen]:
     from PyQt6.QtGui import QGuiApplication
 
     _app = QGuiApplication.instance() or QGuiApplication(["pii_recall"])
@@ -710,10 +751,10 @@ def render_screens(n: int, seed: int = 7) -> list[Screen]:
     for i in range(n):
         rng = random.Random(seed * 100_003 + i)
         app = apps[i % len(apps)]
-        theme = rng.choice(list(THEMES))
-        px = rng.choice(SIZES)
+        theme = rng.choice(list(style.themes))
+        px = rng.choice(style.sizes)
         s = Screen(i, app, theme, px)
-        cv = Canvas(s, THEMES[theme], rng)
+        cv = Canvas(s, style.themes[theme], rng, style)
         funcs[app](cv, Content(corpora, rng), px)
         s.image = cv.finish()
         screens.append(s)
