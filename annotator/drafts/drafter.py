@@ -500,6 +500,8 @@ class Drafter:
 
     def _name_at(self, s: StepInput, x: Any, y: Any, element: dict[str, Any] | None,
                  field_hint: bool) -> _Named:
+        """The step's target named by the cascade: the element's accessibility (its own
+        name, a label, its parent), else the text on the screen at the point."""
         t0, t1 = min(s.obs_t if s.obs_t is not None else s.t0, s.t0), s.t1
         el = element or {}
         if el.get("stale") and not self._seen_on_screen(s, el):
@@ -509,60 +511,80 @@ class Drafter:
         box = _box(el.get("box"))
         hidden = ""
         if el:
-            # 1. the element's own name; a label or a parent standing in for a missing one
-            parent = _relation(el, "parent")
-            pcand = None
-            if parent:
-                prole = _role_name(parent)
-                pkind = ph.role_kind(prole)
-                if pkind not in (None, ph.LIST, ph.TABLE) and (prole or "").lower() \
-                        not in ph.CONTAINER_ROLES:
-                    # a label or icon inside a button, a cell inside a row: the parent is
-                    # the control (its kind), and its name stands in for a missing one
-                    if kind in (None, ph.TEXT, ph.ICON):
-                        kind, role = pkind, prole
-                    pcand = (SOURCE_A11Y_PARENT, parent.get("name"),
-                             _box(parent.get("box")) or box, kind, role or "")
-            if kind == ph.MENU_ITEM and _menu_bar_entry(el, box, s.window_box):
-                kind = ph.MENU  # a menu bar's entries are "menu item"s too: they open menus
-            cands: list[tuple[str, Any, list[int] | None, str | None, str]] = [
-                (SOURCE_A11Y, el.get("name"), box, kind, role or "")]
-            lab = _relation(el, "labelled_by", "labelled-by", "label")
-            if lab:
-                cands.append((SOURCE_A11Y_LABEL, lab.get("name"), _box(lab.get("box")) or box,
-                              kind, role or ""))
-            if pcand is not None:
-                cands.append(pcand)
-            container = (role or "").lower() in ph.CONTAINER_ROLES or kind in (ph.LIST,
-                                                                              ph.TABLE)
-            for source, raw, where, k, r in cands:
-                name = ph.clean_name(raw)
-                if not name or len(name) > MAX_NAME or (source == SOURCE_A11Y and container):
-                    continue
-                if k in FIELD_KINDS and source == SOURCE_A11Y and name == ph.clean_name(
-                        el.get("text")):
-                    continue  # a field named by its content, not a label
-                why = self.guard.screen_text(name, where, t0, t1)
-                if why is not None:
-                    hidden = hidden or why
-                    continue
-                return _Named(Target(name, k, r or None, where, source),
-                              [{"text": name, "box": where, "via": source}])
-            if container:
-                kind, role = None, None
-                box = None
+            named, kind, role, box, hidden = self._name_from_element(s, el, kind, role, box,
+                                                                     t0, t1)
+            if named is not None:
+                return named
         if hidden:
             return _Named(Target(None, kind, role, box, SOURCE_NONE), hidden=hidden,
                           weak=f"its name is {hidden}" if hidden != "redacted"
                           else "its name is redacted")
-        # 2. the screen
+        return self._name_from_screen(s, x, y, kind, role, box, field_hint, t0, t1)
+
+    def _name_from_element(self, s: StepInput, el: dict[str, Any], kind: str | None,
+                           role: str | None, box: list[int] | None, t0: int, t1: int
+                           ) -> tuple[_Named | None, str | None, str | None, list[int] | None,
+                                      str]:
+        """The element's own name, or a label or a parent standing in for a missing one;
+        with the kind, role and box the screen reading goes on from when there is none,
+        and why a name the guard hid was hidden."""
+        hidden = ""
+        parent = _relation(el, "parent")
+        pcand = None
+        if parent:
+            prole = _role_name(parent)
+            pkind = ph.role_kind(prole)
+            if pkind not in (None, ph.LIST, ph.TABLE) and (prole or "").lower() \
+                    not in ph.CONTAINER_ROLES:
+                # a label or icon inside a button, a cell inside a row: the parent is
+                # the control (its kind), and its name stands in for a missing one
+                if kind in (None, ph.TEXT, ph.ICON):
+                    kind, role = pkind, prole
+                pcand = (SOURCE_A11Y_PARENT, parent.get("name"),
+                         _box(parent.get("box")) or box, kind, role or "")
+        if kind == ph.MENU_ITEM and _menu_bar_entry(el, box, s.window_box):
+            kind = ph.MENU  # a menu bar's entries are "menu item"s too: they open menus
+        cands: list[tuple[str, Any, list[int] | None, str | None, str]] = [
+            (SOURCE_A11Y, el.get("name"), box, kind, role or "")]
+        lab = _relation(el, "labelled_by", "labelled-by", "label")
+        if lab:
+            cands.append((SOURCE_A11Y_LABEL, lab.get("name"), _box(lab.get("box")) or box,
+                          kind, role or ""))
+        if pcand is not None:
+            cands.append(pcand)
+        container = (role or "").lower() in ph.CONTAINER_ROLES or kind in (ph.LIST,
+                                                                          ph.TABLE)
+        for source, raw, where, k, r in cands:
+            name = ph.clean_name(raw)
+            if not name or len(name) > MAX_NAME or (source == SOURCE_A11Y and container):
+                continue
+            if k in FIELD_KINDS and source == SOURCE_A11Y and name == ph.clean_name(
+                    el.get("text")):
+                continue  # a field named by its content, not a label
+            why = self.guard.screen_text(name, where, t0, t1)
+            if why is not None:
+                hidden = hidden or why
+                continue
+            return (_Named(Target(name, k, r or None, where, source),
+                           [{"text": name, "box": where, "via": source}]),
+                    kind, role, box, hidden)
+        if container:
+            kind, role = None, None
+            box = None
+        return None, kind, role, box, hidden
+
+    def _name_from_screen(self, s: StepInput, x: Any, y: Any, kind: str | None,
+                          role: str | None, box: list[int] | None, field_hint: bool,
+                          t0: int, t1: int) -> _Named:
+        """The target named from the picture: a field's label beside it, else the phrase
+        under the pointer (never a hidden or unreadable one)."""
         if x is None or y is None:
             return _Named(Target(None, kind, role, box, SOURCE_NONE), weak="no position")
         frame = self._frame(s.obs_pts)
         if frame is None or not self.ocr:
-            why = self.ocr_error or ("no frame before this step" if frame is None
-                                     else "not read (OCR off)")
-            return _Named(Target(None, kind, role, box, SOURCE_NONE), weak=why)
+            unread = self.ocr_error or ("no frame before this step" if frame is None
+                                        else "not read (OCR off)")
+            return _Named(Target(None, kind, role, box, SOURCE_NONE), weak=unread)
         x, y = int(x), int(y)
         trusted = box is not None  # the element's own box: its text is inside it
         if box is None:

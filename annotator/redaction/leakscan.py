@@ -60,6 +60,7 @@ from annotator.media.leakcheck import (
     LeakCheckContext,
     register_check,
 )
+from annotator.media.render import RenderPlan
 from annotator.redaction.detect import Detector
 from annotator.redaction.ocr import (
     OcrError,
@@ -224,14 +225,9 @@ class _OutputReader(FrameTracker):
         self.read.append((r.pts, r.words, r.hits))
 
 
-def check_ocr_text(ctx: LeakCheckContext) -> CheckResult:
-    """The ``ocr_text`` leak check (see the module docstring).
-
-    Inputs from the context: ``redacted_strings``, ``allow_list``, and in ``options``:
-    ``deny_list`` (the contributor's own identifiers), ``observation_us`` (kept steps'
-    observation times on the result clock), ``ocr_options`` (an OcrOptions)."""
-    t_begin = time.perf_counter()
-    opts = ctx.options
+def _ocr_options(opts: dict[str, Any]) -> OcrOptions | CheckResult:
+    """The OCR settings to read with, or the check's "not checked" result when Tesseract
+    or its language data is missing."""
     try:
         find_tesseract()
         options: OcrOptions = opts.get("ocr_options") or OcrOptions()
@@ -247,6 +243,49 @@ def check_ocr_text(ctx: LeakCheckContext) -> CheckResult:
         return CheckResult(OCR_CHECK, NOT_CHECKED,
                            f"not checked: {exc.message} {exc.hint or ''}".strip(),
                            details={"install": INSTALL_COMMAND})
+    return options
+
+
+def _leak_items(read: Iterable[tuple[int, list[Word], list[Hit]]], wanted: Sequence[_Wanted],
+                plan: RenderPlan) -> list[LeakItem]:
+    """What the readings found, one item per detector and text (with the frames it was
+    read in), in time order: secrets the detectors see and strings the contributor
+    redacted."""
+    items: dict[tuple[str, str], LeakItem] = {}
+
+    def add(detector_kind: str, text: str, pts: int, box: Sequence[int], score: float,
+            reason: str) -> None:
+        it = LeakItem(detector_kind, text, pts, 0, [int(v) for v in box], 1, [pts], score,
+                      reason)
+        old = items.get(it.key)
+        if old is not None:
+            old.frames += 1
+            if len(old.times_us) < MAX_TIMES and pts not in old.times_us:
+                old.times_us.append(pts)
+            return
+        it.source_time_us = int(plan.timeline.to_original(min(pts, plan.result_duration_us)))
+        items[it.key] = it
+
+    for pts, words, hits in sorted(read, key=lambda r: r[0]):
+        for h in hits:
+            add(h.kind, h.text, pts, h.rect, h.score, h.reason)
+        for want, text, box in find_strings(words, wanted):
+            add(REDACTED, text, pts, box, 1.0,
+                f"matches a string you redacted ({len(want.text)} characters)")
+    return sorted(items.values(), key=lambda i: (i.time_us, i.detector))
+
+
+def check_ocr_text(ctx: LeakCheckContext) -> CheckResult:
+    """The ``ocr_text`` leak check (see the module docstring).
+
+    Inputs from the context: ``redacted_strings``, ``allow_list``, and in ``options``:
+    ``deny_list`` (the contributor's own identifiers), ``observation_us`` (kept steps'
+    observation times on the result clock), ``ocr_options`` (an OcrOptions)."""
+    t_begin = time.perf_counter()
+    opts = ctx.options
+    options = _ocr_options(opts)
+    if isinstance(options, CheckResult):
+        return options  # not checked, and why
     plan = ctx.plan
     detector = Detector(opts.get("deny_list") or ())
     wanted = wanted_strings(ctx.redacted_strings)
@@ -276,28 +315,7 @@ def check_ocr_text(ctx: LeakCheckContext) -> CheckResult:
         return CheckResult(OCR_CHECK, NOT_CHECKED, "not checked: the output has no frames")
     reader.finish(plan.result_duration_us)
 
-    items: dict[tuple[str, str], LeakItem] = {}
-
-    def add(detector_kind: str, text: str, pts: int, box: Sequence[int], score: float,
-            reason: str) -> None:
-        it = LeakItem(detector_kind, text, pts, 0, [int(v) for v in box], 1, [pts], score,
-                      reason)
-        old = items.get(it.key)
-        if old is not None:
-            old.frames += 1
-            if len(old.times_us) < MAX_TIMES and pts not in old.times_us:
-                old.times_us.append(pts)
-            return
-        it.source_time_us = int(plan.timeline.to_original(min(pts, plan.result_duration_us)))
-        items[it.key] = it
-
-    for pts, words, hits in sorted(reader.read, key=lambda r: r[0]):
-        for h in hits:
-            add(h.kind, h.text, pts, h.rect, h.score, h.reason)
-        for want, text, box in find_strings(words, wanted):
-            add(REDACTED, text, pts, box, 1.0,
-                f"matches a string you redacted ({len(want.text)} characters)")
-    found = sorted(items.values(), key=lambda i: (i.time_us, i.detector))
+    found = _leak_items(reader.read, wanted, plan)
     for it in found:
         aid = allow_match(it, allow)
         if aid is not None:
