@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from annotator.display import duration
 from annotator.media.video import VideoReader
@@ -93,15 +94,31 @@ def extract_package(services: WorkflowServices, actor: Actor, submission_id: Sub
     """Copy the files needed for playback out of the store into ``out`` (a private folder;
     slow: run it off the UI thread), with the steps parsed and the video's frame times."""
     detail = services.get_submission(actor=actor, submission_id=submission_id)
-    have = {f.path for f in detail.files}
-    result: dict[str, Any] = {"detail": detail, "folder": out, "video": None, "steps": [],
-                              "task": {}}
+    result = _extract({f.path for f in detail.files}, lambda p: services.open_file(
+        actor=actor, submission_id=submission_id, path=p), out, paths)
+    result["detail"] = detail
+    return result
+
+
+def extract_blind_package(services: WorkflowServices, actor: Actor, review_id: int, out: Path,
+                          paths: tuple[str, ...] = PLAYBACK_FILES) -> dict[str, Any]:
+    """As ``extract_package``, for one of the reviewer's blind reviews: ``blind`` holds what
+    the reviewer may know of it (``BlindReviewPackage``), ``detail`` is None."""
+    pkg = services.open_blind_review(actor=actor, review_id=review_id)
+    result = _extract({f.path for f in pkg.files}, lambda p: services.open_blind_file(
+        actor=actor, review_id=review_id, path=p), out, paths)
+    result.update(detail=None, blind=pkg)
+    return result
+
+
+def _extract(have: set[str], open_file: Callable[[str], BinaryIO], out: Path,
+             paths: tuple[str, ...]) -> dict[str, Any]:
+    result: dict[str, Any] = {"folder": out, "video": None, "steps": [], "task": {}}
     out.mkdir(parents=True, exist_ok=True)
     for p in paths:
         if p not in have:
             continue
-        with services.open_file(actor=actor, submission_id=submission_id, path=p) as src, \
-                open(out / p, "wb") as dst:
+        with open_file(p) as src, open(out / p, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 20)
     if (out / "video.mp4").is_file():
         result["video"] = out / "video.mp4"

@@ -213,6 +213,41 @@ def test_reviewer_rejects_with_a_reason_and_never_sees_own_work(qtbot, world):
     assert str(info.state) == "rejected" and info.decision_reason.startswith("Off task")
 
 
+def test_claim_next_mixes_in_blind_reviews_that_tell_nothing(qtbot, world):
+    sub = world.submit(world.ana, goal="Rename the report to final.txt")
+    world.svc.claim(actor=world.rev, submission_id=sub.id)
+    world.svc.approve(actor=world.rev, submission_id=sub.id, quality=4)
+    world.svc.mark_gold(actor=world.admin, submission_id=sub.id, decision="approve", quality=4)
+    world.svc.set_review_mix(actor=world.admin, gold_rate=1.0, second_rate=0.0)
+    win = library(qtbot, world.ws, world.svc, world.rita)
+    win.show_tab("Review")
+    view = win.review_view
+    _key(qtbot, view, Qt.Key.Key_N)
+    # The work is shown: its goal, its steps and video; not its number, state or reviewer.
+    assert view.blind is not None and view.current is None
+    header = view.header.text()
+    assert "Rename the report" in header and f"#{sub.id}" not in header
+    assert "approved" not in header.lower() and world.rev.pseudonym not in header
+    qtbot.waitUntil(lambda: view.playback.steps.count() == 4, timeout=10_000)
+    assert view.approve_btn.isEnabled() and not view.release_btn.isEnabled()
+    assert not view.add_comment_btn.isEnabled()
+    _key(qtbot, view, Qt.Key.Key_A)  # no quality yet: refused
+    assert "quality" in view.banner.text() and view.blind is not None
+    _key(qtbot, view, Qt.Key.Key_2)
+    _key(qtbot, view, Qt.Key.Key_A)
+    assert view.blind is None and "Blind review decided" in view.banner.text()
+    ag = world.svc.reviewer_agreement(actor=world.admin)
+    row = next(r for r in ag.reviewers if r["reviewer"] == world.rita.pseudonym)
+    assert (row["gold_reviews"], row["gold_correct"]) == (1, 1)
+    # The submission itself is as the first reviewer left it.
+    info = world.get(sub.id)
+    assert str(info.state) == "approved" and info.quality == 4 and info.reviewer == \
+        world.rev.pseudonym
+    # Every gold item reviewed: N goes back to the ordinary queue.
+    _key(qtbot, view, Qt.Key.Key_N)
+    assert view.blind is None and "Nothing is waiting" in view.banner.text()
+
+
 # -- contributor ----------------------------------------------------------------------------------
 def test_contributor_sees_comments_downloads_and_withdraws(qtbot, world, tmp_path):
     sub = world.in_state(State.CHANGES_REQUESTED)

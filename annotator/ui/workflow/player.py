@@ -26,7 +26,12 @@ from PyQt6.QtWidgets import (
 
 from annotator.display import duration
 from annotator.drafts.markers import step_markers
-from annotator.submission.playback import PlaybackFolders, StepRow, extract_package
+from annotator.submission.playback import (
+    PlaybackFolders,
+    StepRow,
+    extract_blind_package,
+    extract_package,
+)
 from annotator.ui.editor.frames import FrameLoader
 from annotator.ui.editor.video_view import VideoView
 from annotator.ui.work import run_job
@@ -171,13 +176,21 @@ class SubmissionPlayback(QWidget):
         self._serial = 0
 
     def load(self, services: WorkflowServices, actor: Actor, submission_id: SubmissionId) -> None:
+        self._start(extract_package, services, actor, submission_id,
+                    self._folders.next(submission_id))
+
+    def load_blind(self, services: WorkflowServices, actor: Actor, review_id: int) -> None:
+        """One of the reviewer's blind reviews (``extract_blind_package``)."""
+        self._start(extract_blind_package, services, actor, review_id,
+                    self._folders.next(review_id))
+
+    def _start(self, extract: Any, *args: Any) -> None:
         self._serial += 1
         serial = self._serial
         self.player.clear("Loading the rendered submission…")
         self.steps.clear()
         self.rows = []
-        out = self._folders.next(submission_id)
-        self._job = run_job(extract_package, services, actor, submission_id, out, owner=self,
+        self._job = run_job(extract, *args, owner=self,
                             on_done=lambda r: self._done(serial, r),
                             on_error=lambda e: self._error(serial, e))
 
@@ -192,9 +205,10 @@ class SubmissionPlayback(QWidget):
             if row.thought:
                 item.setToolTip(f"Thought: {row.thought}")
             self.steps.addItem(item)
-        info = result["detail"].info
+        detail = result.get("detail")
         if result.get("video") is not None and result.get("pts"):
-            self.player.load(result["video"], result["pts"], info.duration_us)
+            self.player.load(result["video"], result["pts"],
+                             detail.info.duration_us if detail is not None else None)
         else:
             self.player.clear(result.get("video_error") and
                               f"The video cannot be played: {result['video_error']}"

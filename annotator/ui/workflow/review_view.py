@@ -46,7 +46,7 @@ from annotator.ui.workflow.player import SubmissionPlayback
 from annotator.workflow.states import state_label
 
 SHORTCUTS = [
-    ("N", "Claim the next waiting submission"),
+    ("N", "Claim the next waiting submission (or a blind review, when one is due)"),
     ("Space", "Play / pause"),
     ("1 … 5", "Quality score"),
     ("A", "Approve (needs a quality score)"),
@@ -94,6 +94,7 @@ class ReviewView(SessionView, QWidget):
         self.setObjectName("reviewView")
         self.items: list[Any] = []
         self.current: Any = None  # SubmissionDetail of the selected submission
+        self.blind: Any = None  # or the BlindReviewPackage of the blind review shown
         self.drafts: list[Any] = []  # CommentIn not sent yet
         self.quality: int | None = None
         self.banner = Banner()
@@ -416,6 +417,7 @@ class ReviewView(SessionView, QWidget):
         detail = self._call(self.svc.get_submission, actor=self.actor, submission_id=sid)
         if detail is None:
             return
+        self.blind = None
         if self.current is None or self.current.info.id != sid:
             self.drafts = []
             self.quality = None
@@ -461,12 +463,15 @@ class ReviewView(SessionView, QWidget):
             self.signals.addItem("Not computed yet." if rep.state == "pending" else
                                  f"Could not be computed: {rep.error}")
             return
-        if not rep.records:
-            self.signals.addItem("✓ Nothing found.")
         answers: dict[str, list[str]] = {}
         for a in rep.answers:
             answers.setdefault(a.signal_key or "", []).append(f"{a.author}: {a.body}")
-        for r in rep.records:
+        self._list_signals(rep.records, answers)
+
+    def _list_signals(self, records: Any, answers: dict[str, list[str]]) -> None:
+        if not records:
+            self.signals.addItem("✓ Nothing found.")
+        for r in records:
             who = " (declared by the contributor's computer)" if r.get("declared") else ""
             text = f"{r['severity'].upper()}  {r['title']} — {where_text(r)}{who}"
             for a in answers.get(r["key"], ()):
@@ -501,20 +506,28 @@ class ReviewView(SessionView, QWidget):
             self.comments.addItem(item)
 
     def _mine(self) -> bool:
+        """A claimed submission of this reviewer, or a blind review still to decide."""
+        if self.blind is not None:
+            return self.blind.review.decision is None
         info = self.current.info if self.current is not None else None
         return (info is not None and str(info.state) == "in_review"
                 and info.claimed_by == self.actor.pseudonym)
 
     def _update_buttons(self) -> None:
-        mine = self.current is not None and self.actor is not None and self._mine()
+        mine = self.actor is not None and self._mine()
         claimable = (self.current is not None
                      and str(self.current.info.state) in ("submitted", "in_review")
                      and not mine)
         self.claim_btn.setEnabled(claimable)
-        self.release_btn.setEnabled(mine)
-        for w in (self.approve_btn, self.changes_btn, self.reject_btn, self.add_comment_btn,
-                  *self.quality_buttons):
+        self.release_btn.setEnabled(mine and self.blind is None)
+        for w in (self.approve_btn, self.changes_btn, self.reject_btn, *self.quality_buttons):
             w.setEnabled(mine)
+        # A blind review takes a decision only: it never reaches the contributor.
+        self.add_comment_btn.setEnabled(mine and self.blind is None)
+        self.comment_edit.setEnabled(self.blind is None)
+        self.comment_edit.setPlaceholderText(
+            "A comment for the contributor…" if self.blind is None else
+            "A blind review takes a decision only: no comment reaches the contributor.")
 
     # -- actions -------------------------------------------------------------------------------
     def _after(self, info: Any, message: str) -> None:
@@ -539,7 +552,13 @@ class ReviewView(SessionView, QWidget):
         return None
 
     def claim_next(self) -> None:
+        """The next blind review when one is due (at the rate the admins set), else the
+        oldest waiting submission."""
         if self.svc is None or self.actor is None:
+            return
+        due = self._call(self.svc.next_blind_review, actor=self.actor)
+        if due is not None:
+            self.show_blind(due.id)
             return
         task = self.task_filter.currentData()
         from annotator.workflow.service import QueueFilter
@@ -560,6 +579,47 @@ class ReviewView(SessionView, QWidget):
                 self.table.blockSignals(True)
                 self.table.selectRow(r)
                 self.table.blockSignals(False)
+
+    def show_blind(self, review_id: int) -> None:
+        """A blind review: the work to judge, with nothing of its submission's past (see
+        ``BlindReviewPackage``); the decision is kept apart and changes nothing."""
+        pkg = self._call(self.svc.open_blind_review, actor=self.actor, review_id=review_id)
+        if pkg is None:
+            return
+        self.current, self.blind, self.drafts, self.quality = None, pkg, [], None
+        self._clear_quality()
+        self.reason.clear()
+        self.table.clearSelection()
+        self.header.setText(
+            f"<b>Blind review</b> — your decision is compared with another reviewer's and "
+            f"changes nothing of the submission.<br>"
+            f"Goal: <i>{pkg.goal.replace('<', '&lt;')}</i>")
+        self.comments.clear()
+        self.signals.clear()
+        self._list_signals(pkg.signals, {})
+        self.task_box.setText("")
+        self.playback.load_blind(self.svc, self.actor, review_id)
+        self.banner.show_message("A blind review: decide it as you would any submission.",
+                                 "info")
+        self._update_buttons()
+
+    def _decide_blind(self, decision: str) -> None:
+        if decision == "approve" and self.quality is None:
+            return self.banner.show_error("Choose a quality score first: keys 1 to 5.")
+        rid = self.blind.review.id
+        done = self._call(self.svc.decide_blind_review, actor=self.actor, review_id=rid,
+                          decision=decision,
+                          quality=self.quality if decision == "approve" else None)
+        if done is None:
+            return None
+        self.blind = None
+        self.playback.player.stop()
+        self.playback.unload()
+        self.header.setText("Blind review decided. Press N for the next one.")
+        self.signals.clear()
+        self.banner.show_message(f"Blind review decided ({decision.replace('_', ' ')}).", "ok")
+        self._update_buttons()
+        return None
 
     def release(self) -> None:
         if self.current is None:
@@ -600,6 +660,9 @@ class ReviewView(SessionView, QWidget):
         return CommentIn(body)
 
     def add_comment(self) -> None:
+        if self.blind is not None:
+            return self.banner.show_error("A blind review takes a decision only: its "
+                                          "contributor never sees it.")
         if not self._mine():
             return self.banner.show_error("Claim the submission before commenting on it.")
         c = self.pending_comment()
@@ -635,6 +698,8 @@ class ReviewView(SessionView, QWidget):
     def approve(self) -> None:
         if not self._mine():
             return None
+        if self.blind is not None:
+            return self._decide_blind("approve")
         if self.quality is None:
             return self.banner.show_error("Choose a quality score first: keys 1 to 5.")
         if not self._take_editor_comment():
@@ -650,6 +715,8 @@ class ReviewView(SessionView, QWidget):
     def request_changes(self) -> None:
         if not self._mine():
             return None
+        if self.blind is not None:
+            return self._decide_blind("request_changes")
         if not self._take_editor_comment():
             return None
         if not self.drafts:
@@ -671,6 +738,8 @@ class ReviewView(SessionView, QWidget):
     def reject(self) -> None:
         if not self._mine():
             return None
+        if self.blind is not None:
+            return self._decide_blind("reject")
         reason = self.reason.text().strip()
         if not reason:
             self.reason.setFocus()
