@@ -66,9 +66,19 @@ _WHILE_MUST_CHANGE = {("POST", "/v1/me/passphrase"), ("GET", "/v1/me"),
                       ("DELETE", "/v1/auth/token")}
 
 
+_SCALARS = (str, int, float, type(None))  # (str and int enums, bool included)
+
+
 def plain(obj: Any) -> Any:
-    """Results of the services as JSON-ready values (named tuples keep their field names)."""
-    if hasattr(obj, "_asdict"):
+    """Results of the services as JSON-ready values (named tuples keep their field names).
+    Scalars are tested first: they are most of what a page holds."""
+    if isinstance(obj, _SCALARS):
+        return obj
+    if isinstance(obj, dt.datetime):
+        return obj.isoformat()
+    if isinstance(obj, tuple) and hasattr(obj, "_fields"):  # a named tuple
+        return {k: plain(v) for k, v in zip(obj._fields, obj, strict=True)}
+    if hasattr(obj, "_asdict"):  # a database row
         return {k: plain(v) for k, v in obj._asdict().items()}
     if is_dataclass(obj) and not isinstance(obj, type):
         return {k: plain(v) for k, v in asdict(obj).items()}
@@ -76,8 +86,6 @@ def plain(obj: Any) -> Any:
         return {str(k): plain(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [plain(v) for v in obj]
-    if isinstance(obj, dt.datetime):
-        return obj.isoformat()
     return obj
 
 
