@@ -212,7 +212,8 @@ def reference_draft(step: Any) -> tuple[str, None]:
 
 
 def score(bundle: Path, truth: list[dict[str, Any]], *, cores: int = 1) -> dict[str, Any]:
-    from annotator.drafts.drafter import BundleFrames, Drafter
+    from annotator.drafts.drafter import Drafter
+    from annotator.drafts.frames import BundleFrames
     from annotator.drafts.inputs import BundleContext, derived_inputs
     from annotator.drafts.privacy import Guard
     from annotator.steps import load_or_derive
@@ -322,7 +323,8 @@ def _tally(pairs: list[tuple[int, dict[str, Any]]], drafts: dict[int, Any],
 def _typing(bundle: Path, steps: list[Any], pairs: list[tuple[int, dict[str, Any]]],
             inputs: list[Any], ctx: Any) -> dict[str, Any]:
     """Typing after a click into a labelled field: is the field named?"""
-    from annotator.drafts.drafter import BundleFrames, Drafter
+    from annotator.drafts.drafter import Drafter
+    from annotator.drafts.frames import BundleFrames
     from annotator.drafts.privacy import Guard
 
     out = {}

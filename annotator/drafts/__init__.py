@@ -12,7 +12,8 @@ redaction's OCR, the typed text, the keys, the window).  Qt-free.
 - ``service``: the drafts of one recording, for the editor, the CLI and the checklist.
 """
 
-from annotator.drafts.drafter import ArrayFrames, BundleFrames, Drafter
+from annotator.drafts.drafter import Drafter
+from annotator.drafts.frames import ArrayFrames, BundleFrames
 from annotator.drafts.inputs import StepInput
 from annotator.drafts.model import DRAFTER_ID, DRAFTER_VERSION, Draft, Target
 from annotator.drafts.privacy import Guard

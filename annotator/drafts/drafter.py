@@ -22,13 +22,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from annotator.drafts import phrasing as ph
 from annotator.drafts import screen as sc
+from annotator.drafts.frames import FrameSource
 from annotator.drafts.inputs import MOUSE_CLICKS, BundleContext, StepInput
 from annotator.drafts.model import (
     DRAFTER_VERSION,
@@ -50,154 +50,6 @@ MAX_NAME = 60  # a longer accessible name is content (a paragraph, a document), 
 MIN_OCR_CONF = 45.0
 FIELD_KINDS = frozenset({ph.FIELD})
 KEYS_ONLY = frozenset({"key", "hotkey", "wait", "terminate"})  # drafts that quote no screen
-
-
-class FrameSource(Protocol):
-    def get(self, pts: int) -> np.ndarray | None: ...
-
-
-class BundleFrames:
-    """Frames of a bundle by pts: the editor's frame cache (exact PNGs) first, else decoded
-    with a decoder of its own (not thread-safe: one per drafting thread)."""
-
-    def __init__(self, folder: Path, video: Path, keep: int = 4) -> None:
-        self.folder = folder
-        self.video = video
-        self._reader: Any = None
-        self._lru: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._keep = keep
-        self.decoded = 0
-
-    def get(self, pts: int) -> np.ndarray | None:
-        from annotator.media.framecache import read_cached
-        from annotator.media.video import VideoReader
-
-        if pts in self._lru:
-            self._lru.move_to_end(pts)
-            return self._lru[pts]
-        rgb = read_cached(self.folder, pts)
-        if rgb is None:
-            try:
-                if self._reader is None:
-                    self._reader = VideoReader(self.video, threads=1)
-                f = self._reader.frame_at(pts)
-            except Exception:  # noqa: BLE001 - no frame: the draft is made without it
-                return None
-            if f is None or f.pts != pts:
-                return None
-            rgb = f.rgb
-            self.decoded += 1
-        self._lru[pts] = rgb
-        while len(self._lru) > self._keep:
-            self._lru.popitem(last=False)
-        return rgb
-
-    def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-
-
-class FrameNotReady(Exception):
-    """The frame a draft needs is not at hand yet (the editor's frame cache is still being
-    built, and this thread may not decode): draft the step later."""
-
-
-class ThreadFrames:
-    """Frames for several drafting threads sharing one Drafter: frames offered by the
-    caller (the editor's view shows a step's frame: the same pixels), then the frame cache,
-    then a decoder of each thread's own (one decoder is used by one thread only).  A thread
-    that may not decode (``allow_decode(False)``: the editor's background thread, which
-    must not compete with the frame cache's own decoding) gets FrameNotReady instead."""
-
-    OFFERED = 8
-
-    def __init__(self, folder: Path, video: Path) -> None:
-        self.folder = folder
-        self.video = video
-        self._local = threading.local()
-        self._all: list[BundleFrames] = []
-        self._lock = threading.Lock()
-        self._offered: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._early: dict[int, np.ndarray] = {}  # decoded ahead for the first screen
-        self.decode_everywhere = False  # the frame cache is complete (or failed)
-
-    def allow_decode(self, allowed: bool) -> None:
-        """For the calling thread."""
-        self._local.decode = allowed
-
-    def offer(self, pts: int, rgb: np.ndarray) -> None:
-        with self._lock:
-            self._offered[int(pts)] = rgb
-            self._offered.move_to_end(int(pts))
-            while len(self._offered) > self.OFFERED:
-                self._offered.popitem(last=False)
-
-    def decode_ahead(self, pts_list: Iterable[int],
-                     cancel: threading.Event | None = None) -> int:
-        """Decode these frames now, in one forward pass of a decoder of the caller's own,
-        and keep them in memory until ``forget_ahead`` (the first screen's frames, when a
-        recording is opened: its drafts need not wait for the frame cache).  Frames the
-        cache already has are read from it when wanted.  Returns how many were decoded."""
-        from annotator.media.framecache import cached
-        from annotator.media.video import VideoReader
-
-        want = sorted({int(p) for p in pts_list} - set(self._early))
-        want = [p for p in want if not cached(self.folder, p)]
-        if not want:
-            return 0
-        n = 0
-        try:
-            with VideoReader(self.video, threads=1) as reader:
-                for f in reader.frames_at(want, cancel=cancel):
-                    if f.pts in want:
-                        with self._lock:
-                            self._early[int(f.pts)] = f.rgb
-                        n += 1
-        except Exception:  # noqa: BLE001 - no frames ahead: drafts wait for the cache
-            pass
-        return n
-
-    def forget_ahead(self) -> None:
-        with self._lock:
-            self._early.clear()
-
-    def get(self, pts: int) -> np.ndarray | None:
-        with self._lock:
-            rgb = self._offered.get(int(pts))
-            if rgb is None:
-                rgb = self._early.get(int(pts))
-        if rgb is not None:
-            return rgb
-        if not getattr(self._local, "decode", True) and not self.decode_everywhere:
-            from annotator.media.framecache import read_cached
-
-            rgb = read_cached(self.folder, pts)
-            if rgb is None:
-                raise FrameNotReady(pts)
-            return rgb
-        fr = getattr(self._local, "frames", None)
-        if fr is None:
-            fr = self._local.frames = BundleFrames(self.folder, self.video)
-            with self._lock:
-                self._all.append(fr)
-        return fr.get(pts)
-
-    def close(self) -> None:
-        with self._lock:
-            for fr in self._all:
-                fr.close()
-            self._all.clear()
-
-
-class ArrayFrames:
-    """Frames given as arrays (benchmarks, tests)."""
-
-    def __init__(self, frames: dict[int, np.ndarray]) -> None:
-        self.frames = frames
-
-    def get(self, pts: int) -> np.ndarray | None:
-        return self.frames.get(pts)
 
 
 @dataclass

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from annotator.bundle.reader import Bundle
-from annotator.drafts.drafter import Drafter, FrameNotReady, ThreadFrames
+from annotator.drafts.drafter import Drafter
+from annotator.drafts.frames import FrameNotReady, ThreadFrames
 from annotator.drafts.inputs import BundleContext, StepInput, result_inputs
 from annotator.drafts.model import Draft
 from annotator.drafts.privacy import Guard

@@ -14,7 +14,7 @@ import pytest
 
 from annotator.bundle import Bundle
 from annotator.drafts import Drafter, Guard
-from annotator.drafts.drafter import BundleFrames
+from annotator.drafts.frames import BundleFrames
 from annotator.drafts.inputs import BundleContext, derived_inputs
 from annotator.steps import load_or_derive
 from tests.a11y.conftest import a11y_app_env, wait_registered
