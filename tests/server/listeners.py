@@ -92,36 +92,37 @@ def _recv(sock: socket.socket, n: int = 4096) -> bytes:
         return b""
 
 
-def answer(port: int) -> str:
-    """How a port answers a client without credentials: ``tls-refused`` (TLS that wants a
-    client certificate), ``tls-open``; for plaintext: ``redis-refused`` / ``redis-open``,
-    ``postgres-refused`` / ``postgres-open``, ``http`` (an HTTP/1 server, to be probed
-    request by request), ``h2c-open`` (plaintext HTTP/2, gRPC's usual form), or
-    ``unknown: <bytes>``."""
+def _tls(port: int, timeout: float) -> str | None:
+    """``tls-refused`` / ``tls-open`` if the port speaks TLS, else None."""
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    raw = socket.create_connection(("127.0.0.1", port), timeout=3)
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
     try:
         tls = ctx.wrap_socket(raw, server_hostname="localhost")
     except (ssl.SSLError, ConnectionError, TimeoutError, OSError):
         raw.close()
-    else:
-        try:  # TLS 1.3 reports a missing client certificate at the first read
-            tls.sendall(H2_PREFACE)
-            return "tls-refused" if tls.recv(4096) == b"" else "tls-open"
-        except (ssl.SSLError, ConnectionError, TimeoutError, OSError):
-            return "tls-refused"
-        finally:
-            tls.close()
+        return None
+    try:  # TLS 1.3 reports a missing client certificate at the first read
+        tls.sendall(H2_PREFACE)
+        return "tls-refused" if tls.recv(4096) == b"" else "tls-open"
+    except (ssl.SSLError, ConnectionError, TimeoutError, OSError):
+        return "tls-refused"
+    finally:
+        tls.close()
+
+
+def _plaintext(port: int) -> str | None:
     with socket.create_connection(("127.0.0.1", port), timeout=3) as plain:
-        plain.sendall(b"PING\r\n")
+        # eight bytes: PostgreSQL reads them as a (bad) packet length and hangs up at once
+        # rather than wait for more; Redis ignores the empty line
+        plain.sendall(b"PING\r\n\r\n")
         reply = _recv(plain)
     if reply.startswith(b"-NOAUTH"):
         return "redis-refused"
     if reply.startswith(b"+PONG"):
         return "redis-open"
-    if reply.startswith(b"HTTP/"):
+    if reply.startswith(b"HTTP/") and b"HTTPS server" not in reply:
         return "http"
     # PostgreSQL: a startup message without a password
     params = b"user\0postgres\0database\0postgres\0\0"
@@ -138,7 +139,17 @@ def answer(port: int) -> str:
         reply = _recv(plain, 64)
     if len(reply) >= 9 and reply[3] == 0x04:
         return "h2c-open"
-    return f"unknown: {reply[:40]!r}"
+    return None
+
+
+def answer(port: int) -> str:
+    """How a port answers a client without credentials: ``tls-refused`` (TLS that wants a
+    client certificate), ``tls-open``; for plaintext: ``redis-refused`` / ``redis-open``,
+    ``postgres-refused`` / ``postgres-open``, ``http`` (an HTTP/1 server), ``h2c-open``
+    (plaintext HTTP/2, gRPC's usual form), or ``unknown``.  The first TLS handshake waits
+    one second (Redis waits for the end of a line that a TLS greeting never sends); a port
+    that nothing else recognises is tried again with time to spare (a loaded machine)."""
+    return _tls(port, 1.0) or _plaintext(port) or _tls(port, 10.0) or "unknown"
 
 
 def postmaster_pid(data_dir: Path) -> int:
