@@ -100,9 +100,10 @@ class ThreadFrames:
                      cancel: threading.Event | None = None) -> int:
         """Decode these frames now, in one forward pass of a decoder of the caller's own,
         and keep them in memory until ``forget_ahead`` (the first screen's frames, when a
-        recording is opened: its drafts need not wait for the frame cache).  Frames the
-        cache already has are read from it when wanted.  Returns how many were decoded."""
-        from annotator.media.framecache import cached
+        recording is opened: its drafts need not wait for the frame cache), and write their
+        step-list thumbnails.  Frames the cache already has are read from it when wanted.
+        Returns how many were decoded."""
+        from annotator.media.framecache import cached, write_thumb
         from annotator.media.video import VideoReader
 
         want = sorted({int(p) for p in pts_list} - set(self._early))
@@ -116,6 +117,7 @@ class ThreadFrames:
                     if f.pts in want:
                         with self._lock:
                             self._early[int(f.pts)] = f.rgb
+                        write_thumb(self.folder, int(f.pts), f.rgb)  # the rows show it now
                         n += 1
         except Exception:  # noqa: BLE001 - no frames ahead: drafts wait for the cache
             pass

@@ -92,6 +92,13 @@ def _write_png(target: Path, rgb: np.ndarray, *, mkdir: bool = False) -> bool:
     return True
 
 
+def write_thumb(bundle: Path, pts: int, rgb: np.ndarray) -> bool:
+    """A frame decoded elsewhere (drafting decodes the first screen's frames ahead of the
+    cache): its step-list thumbnail, unless it is there already."""
+    target = thumb_path(bundle, pts)
+    return target.exists() or _write_png(target, make_thumb(rgb), mkdir=True)
+
+
 def build_frame_cache(bundle: Path, video: Path, pts_list: list[int],
                       progress: Progress | None = None) -> int:
     """Decode and store every frame in ``pts_list`` not cached yet (frame or thumbnail).

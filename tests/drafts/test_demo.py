@@ -114,3 +114,31 @@ def test_without_ocr_clicks_get_honest_weak_drafts(demo, ocr):
     assert all(drafts[c.id].weak for c in clicks)
     assert drafts[clicks[0].id].text == \
         'Click the unlabelled control at the top of the "Invoice 2041 - Sample Books" window'
+
+
+def test_the_first_screen_is_drafted_from_frames_decoded_ahead(demo):
+    """At opening the first rows' frames are decoded in one pass (their thumbnails written
+    too), so that a thread that may not decode drafts them before the frame cache exists."""
+    from annotator.media.framecache import cached, thumb_path
+
+    doc = load_or_derive(demo)
+    with EditSession.open(demo, steps=doc.steps, lock=False) as s:
+        rd = RecordingDrafts.open(demo, edits=s.edits)
+        rd.update_steps(s.result.all_steps)
+        rd.quick()
+        first = [st.id for st in s.result.all_steps[:3]]
+        need = [i for i in first if i not in rd.drafts]
+        assert need and not any(cached(demo, int(st.obs_pts)) for st in doc.steps)
+        assert rd.decode_ahead(first) > 0
+        for st in doc.steps[:3]:
+            if st.id in need:
+                assert thumb_path(demo, int(st.obs_pts)).is_file()
+        rd.allow_decode(False)  # as the editor's drafting threads: no decoder of their own
+        for i in need:
+            assert rd.draft_one(i) is not None
+        assert rd.drafts[need[0]].text == EXPECTED[0]
+        rd.forget_ahead()
+        later = next(st.id for st in s.result.all_steps[5:] if st.id not in rd.drafts
+                     and rd.drafter.needs_screen(rd.inputs[rd._index[st.id]]))
+        assert rd.draft_one(later) is None and rd.waiting == 1  # waits for the frame cache
+        rd.close()

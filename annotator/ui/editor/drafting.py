@@ -36,6 +36,7 @@ class DraftWorker(QObject):
     drafted = pyqtSignal(list)  # ids of steps with a new draft
     finished = pyqtSignal()  # every step has a draft (until the steps change again)
     first_screen_drafted = pyqtSignal()  # the rows first asked for are drafted (or waiting)
+    thumbs_written = pyqtSignal()  # the first screen's frames were decoded (thumbnails too)
 
     def __init__(self, drafts: RecordingDrafts) -> None:
         super().__init__()
@@ -124,6 +125,8 @@ class DraftWorker(QObject):
             ahead = False
             with contextlib.suppress(Exception):
                 ahead = self.drafts.decode_ahead(order) > 0
+            if ahead:
+                self.thumbs_written.emit()
             with self._cv:
                 self._ahead = ahead
                 self._wakes += 1

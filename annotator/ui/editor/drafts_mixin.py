@@ -45,6 +45,7 @@ class DraftsMixin:
         self.draft_worker = DraftWorker(self.drafts)
         self.draft_worker.drafted.connect(self._on_drafted)
         self.draft_worker.finished.connect(self._on_drafts_finished)
+        self.draft_worker.thumbs_written.connect(self.step_model.thumbs_may_have_appeared)
         # The first screenful is drafted from now on, while the window is still being built
         # (the rows really on screen are known once it is laid out).
         self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]])
