@@ -62,6 +62,26 @@ def recording_summaries(ws: Workspace) -> list[RecordingSummary]:
     return [summarize(p) for p in ws.recordings()]
 
 
+def assign_task(ws: Workspace, folder: Path, task_id: int, goal: str
+                ) -> AnnotatorError | None:
+    """The recording is for this published task: its id goes with the recording's
+    submission, and its goal fills the recording's own goal if it has none yet.  Returns why
+    the goal could not be filled in (the task is assigned all the same), else None."""
+    from annotator.edits import EditSession
+    from annotator.steps import load_or_derive
+
+    problem: AnnotatorError | None = None
+    try:
+        doc = load_or_derive(folder)
+        with EditSession.open(folder, steps=doc.steps) as session:
+            if not session.edits.task.goal.strip():
+                session.set_goal(goal)
+    except AnnotatorError as exc:
+        problem = exc
+    ws.set_task_for(folder, task_id)
+    return problem
+
+
 def _started(text: object) -> dt.datetime | None:
     if not isinstance(text, str):
         return None

@@ -441,17 +441,11 @@ class LibraryWindow(QMainWindow):
     def apply_task(self, folder: Path, task) -> None:
         """The picked task's goal fills the recording's task panel (if it has no goal yet)
         and its id goes with the recording's submission."""
-        from annotator.edits import EditSession
-        from annotator.steps import load_or_derive
+        from annotator.submission.library import assign_task
 
-        try:
-            doc = load_or_derive(folder)
-            with EditSession.open(folder, steps=doc.steps) as session:
-                if not session.edits.task.goal.strip():
-                    session.set_goal(task.goal)
-        except AnnotatorError as exc:
-            self.banner.show_error(exc, "The task's goal could not be filled in.")
-        self.ws.set_task_for(folder, task.id)
+        problem = assign_task(self.ws, folder, task.id, task.goal)
+        if problem is not None:
+            self.banner.show_error(problem, "The task's goal could not be filled in.")
 
     def record_for_task(self, task) -> None:
         self._next_task = task

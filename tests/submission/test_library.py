@@ -51,3 +51,26 @@ def test_a_workspace_that_never_signed_in_has_no_team_and_no_team_folder(tmp_pat
     assert signed_in_team(root) is None
     save_settings(root, None)
     assert signed_in_team(root) is None
+
+
+def test_a_task_is_assigned_with_its_goal_unless_the_recording_has_one(tmp_path):
+    from annotator.edits import EditSession
+    from annotator.submission.library import assign_task
+
+    ws = Workspace.open(tmp_path / "ws")
+    folder = make_bundle(ws.recordings_dir / "rec-1", Script().click(10, 10))
+    assert assign_task(ws, folder, 7, "File the invoice") is None
+    assert ws.task_for(folder) == 7
+    doc = derive_bundle(folder)
+    with EditSession.open(folder, steps=doc.steps) as session:
+        assert session.edits.task.goal == "File the invoice"
+        session.set_goal("My own words")
+    assert assign_task(ws, folder, 8, "Another task's goal") is None
+    with EditSession.open(folder, steps=doc.steps) as session:
+        assert session.edits.task.goal == "My own words"  # the contributor's, kept
+    assert ws.task_for(folder) == 8
+    broken = make_bundle(ws.recordings_dir / "rec-2", Script().click(10, 10))
+    (broken / "manifest.json").write_text("{not json")
+    problem = assign_task(ws, broken, 9, "Goal")
+    assert problem is not None and problem.message  # why the goal could not be set
+    assert ws.task_for(broken) == 9  # the task is assigned all the same
