@@ -80,7 +80,7 @@ class ServerConfig:
                 raise ConfigError(f"{PREFIX}{key}={raw!r} is not a number.") from None
             if v <= 0:
                 raise ConfigError(f"{PREFIX}{key} must be greater than 0.")
-            return v
+            return float(v)
 
         part = int(num("PART_SIZE", cls.part_size))
         if part < 5 * MiB:

@@ -89,8 +89,25 @@ def plain(obj: Any) -> Any:
     return obj
 
 
+def plain_dict(obj: Any) -> dict[str, Any]:
+    """``plain`` of a result that is one JSON object (a record, a named tuple, a mapping)."""
+    out = plain(obj)
+    if not isinstance(out, dict):
+        raise TypeError(f"a {type(obj).__name__} is not a JSON object")
+    return out
+
+
+def plain_list(obj: Any) -> list[Any]:
+    """``plain`` of a result that is a list."""
+    out = plain(obj)
+    if not isinstance(out, list):
+        raise TypeError(f"a {type(obj).__name__} is not a JSON array")
+    return out
+
+
 def get_ctx(request: Request) -> Ctx:
-    return request.app.state.get_ctx()
+    ctx: Ctx = request.app.state.get_ctx()  # set by create_app
+    return ctx
 
 
 def principal(request: Request, c: Annotated[Ctx, Depends(get_ctx)]) -> tokens.Principal:

@@ -40,11 +40,13 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from annotator.errors import AnnotatorError
 from annotator.server.config import ServerConfig
@@ -62,6 +64,7 @@ from annotator.store import models as m
 from annotator.store.db import Store, open_store
 from annotator.store.errors import StoreUnavailable
 from annotator.store.server_models import Job, Upload
+from annotator.workflow.contract import UserId
 from annotator.workflow.service import Actor, QueueFilter, Services
 from annotator.workflow.states import Role, State
 
@@ -92,7 +95,7 @@ class JobQueue:
         self.redis_url = redis_url
         self.redis = Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=10)
 
-    def _queue(self, name: str):
+    def _queue(self, name: str) -> Any:  # an rq.Queue (rq has no type information)
         from rq import Queue
 
         return Queue(name, connection=self.redis)
@@ -162,7 +165,7 @@ def enqueue_after_acceptance(ctx: Any, submission_id: int) -> None:
             ctx.queue.enqueue(f"{kind}-{submission_id}", kind)
 
 
-def record_job(s: Any, *, job_id: str, kind: str, ref: str, now: dt.datetime,
+def record_job(s: Session, *, job_id: str, kind: str, ref: str, now: dt.datetime,
                created_by: int | None = None, params: dict[str, Any] | None = None) -> Job:
     """The job's row (created once, queued; a finished job stays finished)."""
     job = s.get(Job, job_id)
@@ -200,7 +203,7 @@ def context(cfg: ServerConfig | None = None) -> WorkerContext:
     return _ctx
 
 
-def _handler(kind: str):
+def _handler(kind: str) -> Callable[[WorkerContext, str], dict[str, Any] | None]:
     from annotator.server import verifyjob
 
     return {"verify": verifyjob.verify_upload, "reverify": verifyjob.reverify_submission,
@@ -237,7 +240,7 @@ def run_job(job_id: str, ctx: WorkerContext | None = None) -> dict[str, Any] | N
     beat = threading.Thread(target=_heartbeat, args=(ctx, job_id, stop), daemon=True)
     beat.start()
     try:
-        result = _handler(kind)(ctx, ref)
+        result: dict[str, Any] | None = _handler(kind)(ctx, ref)
     except StoreUnavailable as exc:  # a service was down: again, while attempts are left
         _again(ctx, job_id, f"a service was down: {exc.message}")
         raise
@@ -295,9 +298,11 @@ def _finish(ctx: WorkerContext, job_id: str, action: JobAction, *, reason: str |
         move_job(s, job, action, now=utcnow(), reason=reason, **values)
 
 
-def _actor(s: Any, user_id: int) -> Actor:
+def _actor(s: Session, user_id: int) -> Actor:
     u = s.get(m.User, user_id)
-    return Actor(u.id, u.pseudonym, u.name or "", Role(u.role), bool(u.must_change_passphrase))
+    if u is None:
+        raise AnnotatorError(f"User #{user_id} is not in the store.")
+    return Actor(UserId(u.id), u.pseudonym, u.name or "", Role(u.role), bool(u.must_change_passphrase))
 
 
 # -- the OCR leak check, again on the server ------------------------------------------------------
@@ -333,6 +338,9 @@ def export_submissions(ctx: WorkerContext, export_id: str) -> dict[str, Any]:
     export`` run here, on the server's store), stored as one tar archive."""
     with ctx.store.read() as s:
         job = s.get(Job, f"export-{export_id}")
+        if job is None or job.created_by_id is None:
+            raise AnnotatorError(f"The export {export_id} has no job recorded by an admin.",
+                                 "Start the export again (POST /v1/exports).")
         admin = _actor(s, job.created_by_id)
         params = dict(job.params or {})
     subs = []
@@ -354,7 +362,7 @@ def export_submissions(ctx: WorkerContext, export_id: str) -> dict[str, Any]:
             break
         offset += 500
     tombs = ctx.svc.tombstones(actor=admin)
-    result = {"export_id": export_id, "created_at": utcnow().isoformat(),
+    result: dict[str, Any] = {"export_id": export_id, "created_at": utcnow().isoformat(),
               "submissions": subs,
               "withdrawn_submission_ids": [t["submission_id"] for t in tombs]}
     if params.get("format"):
@@ -435,9 +443,9 @@ def reconcile(ctx: WorkerContext, *, now: dt.datetime | None = None) -> dict[str
             else:
                 n_buried += 1
             if job.kind == "verify":
-                up = s.get(Upload, job.ref, with_for_update=True)
-                if up is not None and up.state == UploadState.VERIFYING:
-                    move_upload(s, up, UploadAction.REQUEUE, now=now, reason=why)
+                verifying = s.get(Upload, job.ref, with_for_update=True)
+                if verifying is not None and verifying.state == UploadState.VERIFYING:
+                    move_upload(s, verifying, UploadAction.REQUEUE, now=now, reason=why)
         never = s.execute(sa.select(m.Submission.id).where(
             m.Submission.verified_at.is_(None),
             m.Submission.state != State.WITHDRAWN.value).order_by(m.Submission.id)

@@ -24,7 +24,10 @@ import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from annotator.store.pgcluster import PgCluster
 
 from annotator.server.config import ServerConfig
 from annotator.server.processes import (
@@ -57,7 +60,7 @@ class TeamSetup:
         self.durable = durable
         self.overrides = overrides
         self.procs: list[Any] = []
-        self.pg = None
+        self.pg: PgCluster | None = None
         self.cfg: ServerConfig | None = None
         self.api: ApiProcess | None = None
         self.workers: list[WorkerProcess] = []

@@ -128,16 +128,16 @@ class ObjectStore:
     def create_multipart(self, key: str) -> str:
         r = self.call("starting an upload", "create_multipart_upload", Key=key,
                       ContentType="application/x-tar")
-        return r["UploadId"]
+        return str(r["UploadId"])
 
     def presign_part(self, key: str, upload_id: str, part: int, ttl_s: int,
                      size: int) -> str:
         """A PUT URL for one part, signing its exact length: the store refuses a body of any
         other size (and a chunked one)."""
-        return self.s3.generate_presigned_url(
+        return str(self.s3.generate_presigned_url(
             "upload_part", Params={"Bucket": self.bucket, "Key": key, "UploadId": upload_id,
                                    "PartNumber": part, "ContentLength": size},
-            ExpiresIn=ttl_s)
+            ExpiresIn=ttl_s))
 
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         parts: list[PartInfo] = []
@@ -215,7 +215,8 @@ class ObjectStore:
         if filename:
             safe = "".join(c for c in filename if c.isalnum() or c in "._-") or "file"
             params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
-        return self.s3.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_s)
+        return str(self.s3.generate_presigned_url("get_object", Params=params,
+                                                  ExpiresIn=ttl_s))
 
 
 class _HashingReader(io.RawIOBase):
@@ -323,7 +324,8 @@ class S3BlobStore:
         except BlobMissing:
             raise BlobMissing(f"Blob {sha256} is not in the object store.",
                               "It was withdrawn or deleted.") from None
-        return r["Body"]
+        body: BinaryIO = r["Body"]  # botocore's StreamingBody, a readable binary file
+        return body
 
     def get(self, sha256: str) -> bytes:
         body = self.open(sha256)

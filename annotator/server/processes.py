@@ -49,7 +49,7 @@ def free_port(below: int = 65536) -> int:
     for _ in range(200):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+            port = int(s.getsockname()[1])
         if port < below:
             return port
     raise ProcessError(f"No free port under {below} on 127.0.0.1.")

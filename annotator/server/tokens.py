@@ -90,7 +90,7 @@ def authenticate(conn: sa.Connection, token: str | None, now: dt.datetime) -> Pr
         raise AuthenticationFailed("This account is disabled or was deleted.",
                                    "Ask an admin to re-enable it.")
     if last_used is None or now - last_used > LAST_USED_EVERY:
-        conn.execute(_T.update().where(_T.c.id == tid).values(last_used_at=now))
+        conn.execute(sa.update(ApiToken).where(ApiToken.id == tid).values(last_used_at=now))
     return Principal(Actor(uid, pseudonym, name or "", Role(role), bool(must_change)), tid,
                      scope, expires)
 
@@ -108,7 +108,8 @@ def revoke_all(s: Session, *, user_id: int, now: dt.datetime) -> int:
     r = s.execute(sa.update(ApiToken).where(ApiToken.user_id == user_id,
                                             ApiToken.revoked_at.is_(None))
                   .values(revoked_at=now))
-    return r.rowcount or 0
+    # An UPDATE's result is a CursorResult, which counts the rows it matched.
+    return r.rowcount if isinstance(r, sa.CursorResult) else 0
 
 
 def info(row: ApiToken) -> TokenInfo:

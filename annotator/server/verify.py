@@ -35,11 +35,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from annotator.workflow import safejson
 from annotator.workflow.errors import PackageError
-from annotator.workflow.package import Package
+from annotator.workflow.package import FileEntry, Package
 
 MAX_SIDE = 8192
 MAX_PIXELS = 7680 * 4320  # an 8K screen
@@ -322,7 +322,22 @@ def load_json(path: Path, what: str) -> dict[str, Any]:
     return data
 
 
-def _path_of(pkg: Package, role: str) -> str:
+class PackageFiles(Protocol):
+    """What measuring a package reads: its unpacked folder, its files, and the summary its
+    manifest claims (a ``Package`` has them; so do a stored submission's files, copied out
+    to be measured again)."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    @property
+    def files(self) -> tuple[FileEntry, ...]: ...
+
+    @property
+    def summary(self) -> dict[str, Any]: ...
+
+
+def _path_of(pkg: PackageFiles, role: str) -> str:
     return next(f.path for f in pkg.files if f.role == role)
 
 
@@ -390,7 +405,7 @@ def check_steps(doc: Mapping[str, Any], *, duration_us: int, frames: set[str],
     return spans, fw, fh
 
 
-def measure_package(pkg: Package, *, idle_cap_us: int = IDLE_CAP_US
+def measure_package(pkg: PackageFiles, *, idle_cap_us: int = IDLE_CAP_US
                     ) -> tuple[Figures, list[str]]:
     """Measure the package in ``pkg.folder``: its ``Figures``, and where its claims disagree
     with them (``VerificationFailed`` for what cannot be measured or breaks a limit)."""

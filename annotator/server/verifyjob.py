@@ -27,6 +27,7 @@ import hashlib
 import shutil
 import tarfile
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -272,6 +273,9 @@ def _withdraw_quietly(ctx: WorkerContext, submission_id: int) -> None:
         if sub is None or sub.state == State.WITHDRAWN.value:
             return
         user = s.get(m.User, sub.contributor_id)
+        if user is None:  # the row a submission's contributor key points to
+            raise AnnotatorError(f"The contributor of submission #{submission_id} is not "
+                                 "in the store.")
         view = sm.ActorView(user.id, Role(user.role), user.pseudonym)
         ctx.svc._withdraw_lineage(s, view, sub.lineage,
                                   cause="account_deleted" if user.deleted_at else "withdrawn")
@@ -322,6 +326,16 @@ def unpack(archive: Path, folder: Path, *, max_bytes: int) -> None:
 
 
 # -- re-verification of what was accepted before --------------------------------------------
+@dataclass(frozen=True)
+class StoredFiles:
+    """A stored submission's files copied out to be measured again (``measure_package``
+    reads nothing else): no manifest, no consent."""
+
+    folder: Path
+    files: tuple[FileEntry, ...]
+    summary: dict[str, Any]
+
+
 def reverify_submission(ctx: WorkerContext, submission_id: str) -> dict[str, Any]:
     """Measure an accepted submission's files (from ``accepted/``) and record the figures;
     what disagrees with its claims is recorded as a problem, not refused (it was accepted,
@@ -348,10 +362,8 @@ def reverify_submission(ctx: WorkerContext, submission_id: str) -> dict[str, Any
                 shutil.copyfileobj(src, dst, 1 << 20)
         summary.setdefault("duration_us", claimed[0])
         summary.setdefault("steps", claimed[1])
-        pkg = Package(folder=work, manifest={}, manifest_sha256="", package_id="",
-                      task_id=None, goal="", outcome="", summary=summary,
-                      files=tuple(FileEntry(f.path, f.role, f.sha256, f.size) for f in files),
-                      consent=None)  # type: ignore[arg-type]
+        pkg = StoredFiles(work, tuple(FileEntry(f.path, f.role, f.sha256, f.size)
+                                      for f in files), summary)
         figures, problems = measure_package(pkg, idle_cap_us=int(ctx.cfg.pay_idle_cap_s * 1e6))
         problem = "; ".join(problems) or None
     except StoreUnavailable:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import Response
 
 from annotator.server import tokens
-from annotator.server.deps import C, Me, passphrase_check, plain
+from annotator.server.deps import C, Me, passphrase_check, plain, plain_dict, plain_list
 from annotator.store import models as m
 from annotator.store.server_models import ApiToken
 from annotator.workflow import errors as we
@@ -59,14 +59,14 @@ def whoami(me: Me) -> dict[str, Any]:
 @router.get("/v1/me/tokens", tags=["auth"])
 def my_tokens(me: Me, c: C) -> list[dict[str, Any]]:
     with c.store.read() as s:
-        return plain(tokens.list_tokens(s, user_id=me.actor.user_id))
+        return plain_list(tokens.list_tokens(s, user_id=me.actor.user_id))
 
 
 @router.delete("/v1/me/tokens/{token_id}", tags=["auth"])
 def revoke_token(token_id: int, me: Me, c: C) -> dict[str, Any]:
     with c.store.write() as s:
-        return plain(tokens.revoke(s, user_id=me.actor.user_id, token_id=token_id,
-                                   now=c.svc.now()))
+        return plain_dict(tokens.revoke(s, user_id=me.actor.user_id, token_id=token_id,
+                                        now=c.svc.now()))
 
 
 @router.post("/v1/me/passphrase", tags=["auth"])
@@ -109,13 +109,14 @@ def set_payee(me: Me, c: C, legal_name: Annotated[str, Body(max_length=500)],
               passphrase: Annotated[str | None, Body(max_length=1024)] = None) -> Any:
     checked = _checked_payee(me, c, passphrase)
     with passphrase_check(c):
-        return plain(c.svc.set_payee(actor=me.actor, legal_name=legal_name,
-                                     payment_details=payment_details, passphrase=checked))
+        c.svc.set_payee(actor=me.actor, legal_name=legal_name,
+                        payment_details=payment_details, passphrase=checked)
+    return None
 
 
 @router.get("/v1/users", tags=["admin"])
 def list_users(me: Me, c: C, include_deleted: bool = False) -> list[dict[str, Any]]:
-    return plain(c.svc.list_users(actor=me.actor, include_deleted=include_deleted))
+    return plain_list(c.svc.list_users(actor=me.actor, include_deleted=include_deleted))
 
 
 @router.post("/v1/users", tags=["admin"], status_code=201)
@@ -125,8 +126,8 @@ def invite(me: Me, c: C, name: Annotated[str, Body()],
            ) -> dict[str, Any]:
     """Invite a user; the passphrase is generated unless given (either way it must be
     changed at the first sign-in)."""
-    return plain(c.svc.invite_user(actor=me.actor, name=name, role=role,
-                                   passphrase=passphrase))
+    return plain_dict(c.svc.invite_user(actor=me.actor, name=name, role=role,
+                                        passphrase=passphrase))
 
 
 @router.post("/v1/users/{name}/reset", tags=["admin"])
@@ -145,17 +146,17 @@ def reset(name: str, me: Me, c: C,
 @router.put("/v1/users/{name}/role", tags=["admin"])
 def set_role(name: str, me: Me, c: C, role: Annotated[str, Body(embed=True)]
              ) -> dict[str, Any]:
-    return plain(c.svc.set_role(actor=me.actor, name=name, role=role))
+    return plain_dict(c.svc.set_role(actor=me.actor, name=name, role=role))
 
 
 @router.post("/v1/users/{name}/disable", tags=["admin"])
 def disable(name: str, me: Me, c: C) -> dict[str, Any]:
-    return plain(c.svc.set_disabled(actor=me.actor, name=name, disabled=True))
+    return plain_dict(c.svc.set_disabled(actor=me.actor, name=name, disabled=True))
 
 
 @router.post("/v1/users/{name}/enable", tags=["admin"])
 def enable(name: str, me: Me, c: C) -> dict[str, Any]:
-    return plain(c.svc.set_disabled(actor=me.actor, name=name, disabled=False))
+    return plain_dict(c.svc.set_disabled(actor=me.actor, name=name, disabled=False))
 
 
 @router.get("/v1/users/{name}/payee", tags=["admin"])
@@ -170,6 +171,6 @@ def set_payee_of(name: str, me: Me, c: C, legal_name: Annotated[str, Body(max_le
     """An admin records another user's payee details (with the admin's own passphrase)."""
     checked = _checked_payee(me, c, passphrase)
     with passphrase_check(c):
-        return plain(c.svc.set_payee(actor=me.actor, legal_name=legal_name,
-                                     payment_details=payment_details, passphrase=checked,
-                                     name=name))
+        c.svc.set_payee(actor=me.actor, legal_name=legal_name,
+                        payment_details=payment_details, passphrase=checked, name=name)
+    return None

@@ -21,7 +21,7 @@ router = APIRouter()
 
 
 @router.get("/v1/me/data", tags=["auth"])
-def my_data(me: Me, c: C) -> dict[str, Any]:
+def my_data(me: Me, c: C) -> JSONResponse:
     """Everything the server holds about the caller (the files are listed: fetch each
     through ``/v1/submissions/{sid}/files/{path}``)."""
     return JSONResponse(plain(c.svc.my_data(actor=me.actor)))
@@ -59,7 +59,7 @@ def get_export(export_id: str, me: Me, c: C) -> dict[str, Any]:
         out: dict[str, Any] = {"id": export_id, "state": job.state, "error": job.error}
         if job.state != "done" or not job.result:
             return out
-        withdrawn = set(s.execute(sa.select(sa.literal_column("submission_id")).select_from(
+        withdrawn: set[int] = set(s.execute(sa.select(sa.literal_column("submission_id")).select_from(
             sa.table("tombstones"))).scalars())
     ttl = c.cfg.download_url_ttl_s
     ds = job.result.get("dataset")

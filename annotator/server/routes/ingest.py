@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Body
 
 from annotator.server import authz
-from annotator.server.deps import _SHA, MAX_PARTS, S3_MIN_PART, C, Me, log, plain
+from annotator.server.deps import _SHA, MAX_PARTS, S3_MIN_PART, C, Me, log, plain_dict
 from annotator.server.jobs import QueueUnavailable, record_job
 from annotator.server.lifecycles import (
     OPEN_UPLOAD_STATES,
@@ -130,6 +130,15 @@ def _uploading(up: Upload) -> None:
                           "Check its state with GET /v1/uploads/{id}.")
 
 
+def _multipart(up: Upload) -> str:
+    """The object store's id of the upload's multipart upload (every upload being sent has
+    one: it is made with the upload)."""
+    if up.s3_upload_id is None:
+        raise we.Conflict(f"Upload {up.id} has no multipart upload in the object store.",
+                          "Start the upload again (POST /v1/uploads).")
+    return up.s3_upload_id
+
+
 @router.post("/v1/uploads/{upload_id}/part-urls", tags=["uploads"])
 def part_urls(upload_id: str, me: Me, c: C,
               parts: Annotated[list[int], Body(embed=True, max_length=1000)]
@@ -145,7 +154,7 @@ def part_urls(upload_id: str, me: Me, c: C,
                               f"there is no part {bad[0]}.")
     ttl = c.cfg.part_url_ttl_s
     return {"expires_in": ttl, "urls": {str(p): c.objects.presign_part(
-        up.object_key, up.s3_upload_id, p, ttl, _part_size(up, p)) for p in parts},
+        up.object_key, _multipart(up), p, ttl, _part_size(up, p)) for p in parts},
         "sizes": {str(p): _part_size(up, p) for p in parts}}
 
 
@@ -156,7 +165,7 @@ def list_parts(upload_id: str, me: Me, c: C) -> dict[str, Any]:
         up = authz.own_upload(s, me, upload_id)
     if up.state != UploadState.UPLOADING:
         return {"state": up.state, "parts": []}
-    parts = c.objects.list_parts(up.object_key, up.s3_upload_id)
+    parts = c.objects.list_parts(up.object_key, _multipart(up))
     return {"state": up.state, "parts": [{"number": p.number, "size": p.size}
                                          for p in parts]}
 
@@ -171,9 +180,9 @@ def complete(upload_id: str, me: Me, c: C) -> dict[str, Any]:
         if up.state != UploadState.UPLOADING:
             raise we.Conflict(f"Upload {upload_id} was completed already ({up.state}).",
                               "Follow its state with GET /v1/uploads/{id}.")
-        parts = c.objects.list_parts(up.object_key, up.s3_upload_id)
+        parts = c.objects.list_parts(up.object_key, _multipart(up))
         _check_parts(up, parts)
-        c.objects.complete_multipart(up.object_key, up.s3_upload_id, parts)
+        c.objects.complete_multipart(up.object_key, _multipart(up), parts)
         got = c.objects.head_size(up.object_key)
         if got != up.size:  # cannot happen if the parts added up; never trust it
             c.objects.delete(up.object_key)
@@ -222,7 +231,7 @@ def abort_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
     with c.store.write() as s:
         up = authz.own_upload(s, me, upload_id, lock=True)
         _uploading(up)
-        c.objects.abort_multipart(up.object_key, up.s3_upload_id)
+        c.objects.abort_multipart(up.object_key, _multipart(up))
         move_upload(s, up, UploadAction.ABORT, now=c.svc.now(), actor_id=me.actor.user_id,
                     reason="aborted by the contributor")
         return _upload_view(up)
@@ -230,4 +239,4 @@ def abort_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
 
 @router.post("/v1/submissions/{sid}/submit", tags=["submissions"])
 def submit(sid: int, me: Me, c: C) -> dict[str, Any]:
-    return plain(c.svc.submit(actor=me.actor, submission_id=sid))
+    return plain_dict(c.svc.submit(actor=me.actor, submission_id=sid))

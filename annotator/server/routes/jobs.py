@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from annotator.server import authz
 from annotator.server.deps import C, Me, log
@@ -25,7 +26,7 @@ def _view(job: Job) -> dict[str, Any]:
             "created_at": job.created_at.isoformat(), "updated_at": job.updated_at.isoformat()}
 
 
-def _job(s: Any, job_id: str, *, lock: bool = False) -> Job:
+def _job(s: Session, job_id: str, *, lock: bool = False) -> Job:
     job = s.get(Job, job_id[:64], with_for_update=lock)
     if job is None:
         raise we.NotFound(f"There is no job {job_id[:64]!r}.", "List them with GET /v1/jobs.")

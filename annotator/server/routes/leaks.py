@@ -15,7 +15,7 @@ router = APIRouter()
 
 
 @router.get("/v1/leak-reports", tags=["submissions"])
-def leak_reports(me: Me, c: C) -> list[dict[str, Any]]:
+def leak_reports(me: Me, c: C) -> JSONResponse:
     """The latest leak check of each submission the caller may see (their own; all for
     reviewers and admins), with the server-made exports holding it."""
     from annotator.submission.leak_rescan import reports

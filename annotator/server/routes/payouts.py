@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from annotator.server import authz
-from annotator.server.deps import C, Me, plain
+from annotator.server.deps import C, Me, plain_dict, plain_list
 from annotator.workflow.states import Role
 
 router = APIRouter()
@@ -17,7 +17,7 @@ router = APIRouter()
 
 @router.get("/v1/rates", tags=["payments"])
 def list_rates(me: Me, c: C) -> list[dict[str, Any]]:
-    return plain(c.svc.list_rates(actor=me.actor))
+    return plain_list(c.svc.list_rates(actor=me.actor))
 
 
 @router.post("/v1/rates", tags=["payments"], status_code=201)
@@ -26,10 +26,10 @@ def set_rates(me: Me, c: C, per_approved_minute_cents: Annotated[int, Body()],
               currency: Annotated[str, Body()] = "EUR",
               effective_from: Annotated[dt.datetime | None, Body()] = None
               ) -> dict[str, Any]:
-    return plain(c.svc.set_rates(actor=me.actor,
-                                 per_approved_minute_cents=per_approved_minute_cents,
-                                 per_approved_task_cents=per_approved_task_cents,
-                                 currency=currency, effective_from=effective_from))
+    return plain_dict(c.svc.set_rates(actor=me.actor,
+                                      per_approved_minute_cents=per_approved_minute_cents,
+                                      per_approved_task_cents=per_approved_task_cents,
+                                      currency=currency, effective_from=effective_from))
 
 
 @router.get("/v1/payouts/unverified", tags=["payments"])
@@ -40,7 +40,7 @@ def unverified_payouts(me: Me, c: C) -> list[dict[str, Any]]:
 
     authz.require_role(me, Role.ADMIN, doing="see unverified payouts")
     with c.store.read() as s:
-        return plain(listing(s))
+        return plain_list(listing(s))
 
 
 @router.get("/v1/payouts/{month}", tags=["payments"])
@@ -59,7 +59,7 @@ def close_month(month: str, me: Me, c: C) -> dict[str, Any]:
 
 @router.get("/v1/stats", tags=["admin"])
 def stats(me: Me, c: C, weeks: Annotated[int, Query(ge=1, le=520)] = 12
-          ) -> dict[str, Any]:
+          ) -> JSONResponse:
     """The admin's charts: approved minutes per week, queue size per day, rejection
     reasons (tables of columns and rows; ``times`` names the UTC time columns)."""
     from annotator.workflow.payouts import stats_to_json  # pandas: only when asked

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from annotator.server import authz
-from annotator.server.deps import C, Me, plain, queue_filter
+from annotator.server.deps import C, Me, plain, plain_dict, plain_list, queue_filter
 from annotator.server.objects import accepted_key
 
 router = APIRouter()
@@ -17,12 +17,13 @@ router = APIRouter()
 
 @router.get("/v1/submissions", tags=["submissions"])
 def my_submissions(me: Me, c: C, include_withdrawn: bool = True) -> list[dict[str, Any]]:
-    return plain(c.svc.my_submissions(actor=me.actor, include_withdrawn=include_withdrawn))
+    return plain_list(c.svc.my_submissions(actor=me.actor,
+                                           include_withdrawn=include_withdrawn))
 
 
 @router.get("/v1/submissions/{sid}", tags=["submissions"])
 def get_submission(sid: int, me: Me, c: C) -> dict[str, Any]:
-    return plain(c.svc.get_submission(actor=me.actor, submission_id=sid))
+    return plain_dict(c.svc.get_submission(actor=me.actor, submission_id=sid))
 
 
 @router.get("/v1/submissions/{sid}/files/{path:path}", tags=["submissions"])
@@ -36,7 +37,7 @@ def file_url(sid: int, path: str, me: Me, c: C) -> dict[str, Any]:
 
 
 @router.get("/v1/submissions/{sid}/history", tags=["submissions"])
-def history(sid: int, me: Me, c: C) -> list[dict[str, Any]]:
+def history(sid: int, me: Me, c: C) -> JSONResponse:
     return JSONResponse(plain(c.svc.history(actor=me.actor, submission_id=sid)))
 
 
@@ -64,7 +65,7 @@ def queue(me: Me, c: C, limit: Annotated[int, Query(ge=1, le=500)] = 50,
           text: str | None = None, include_own: bool = False,
           submitted_after: dt.datetime | None = None,
           submitted_before: dt.datetime | None = None, signal: str | None = None,
-          order: str | None = None) -> list[dict[str, Any]]:
+          order: str | None = None) -> JSONResponse:
     f = queue_filter(state=state, task_id=task_id, contributor=contributor,
                      claimed_by=claimed_by, claimable=claimable, application=application,
                      text=text, include_own=include_own, submitted_after=submitted_after,

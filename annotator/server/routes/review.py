@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse, Response
 
-from annotator.server.deps import C, Me, plain, queue_filter
+from annotator.server.deps import C, Me, plain, plain_dict, queue_filter
 from annotator.workflow import errors as we
 from annotator.workflow.contract import CommentIn
 
@@ -35,12 +35,12 @@ def claim_next(me: Me, c: C, task_id: Annotated[int | None, Body(embed=True)] = 
 
 
 @router.post("/v1/submissions/{sid}/claim", tags=["review"])
-def claim(sid: int, me: Me, c: C) -> dict[str, Any]:
+def claim(sid: int, me: Me, c: C) -> JSONResponse:
     return JSONResponse(plain(c.svc.claim(actor=me.actor, submission_id=sid)))
 
 
 @router.post("/v1/submissions/{sid}/release", tags=["review"])
-def release(sid: int, me: Me, c: C) -> dict[str, Any]:
+def release(sid: int, me: Me, c: C) -> JSONResponse:
     return JSONResponse(plain(c.svc.release(actor=me.actor, submission_id=sid)))
 
 
@@ -60,27 +60,27 @@ def comment(sid: int, me: Me, c: C, body: Annotated[str, Body()],
             step_id: Annotated[str | None, Body()] = None,
             t_start_us: Annotated[int | None, Body()] = None,
             t_end_us: Annotated[int | None, Body()] = None) -> dict[str, Any]:
-    return plain(c.svc.add_comment(actor=me.actor, submission_id=sid, comment=CommentIn(
+    return plain_dict(c.svc.add_comment(actor=me.actor, submission_id=sid, comment=CommentIn(
         body, step_index, step_id, t_start_us, t_end_us)))
 
 
 @router.post("/v1/submissions/{sid}/approve", tags=["review"])
 def approve(sid: int, me: Me, c: C, quality: Annotated[int, Body()],
             note: Annotated[str | None, Body()] = None) -> dict[str, Any]:
-    return plain(c.svc.approve(actor=me.actor, submission_id=sid, quality=quality,
-                               note=note))
+    return plain_dict(c.svc.approve(actor=me.actor, submission_id=sid, quality=quality,
+                                    note=note))
 
 
 @router.post("/v1/submissions/{sid}/request-changes", tags=["review"])
 def request_changes(sid: int, me: Me, c: C,
                     comments: Annotated[list[dict[str, Any]], Body()],
                     reason: Annotated[str | None, Body()] = None) -> dict[str, Any]:
-    return plain(c.svc.request_changes(actor=me.actor, submission_id=sid,
-                                       comments=[_comment(x) for x in comments],
-                                       reason=reason))
+    return plain_dict(c.svc.request_changes(actor=me.actor, submission_id=sid,
+                                            comments=[_comment(x) for x in comments],
+                                            reason=reason))
 
 
 @router.post("/v1/submissions/{sid}/reject", tags=["review"])
 def reject(sid: int, me: Me, c: C, reason: Annotated[str, Body(embed=True)]
            ) -> dict[str, Any]:
-    return plain(c.svc.reject(actor=me.actor, submission_id=sid, reason=reason))
+    return plain_dict(c.svc.reject(actor=me.actor, submission_id=sid, reason=reason))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
 from annotator.server import authz
-from annotator.server.deps import C, Me, plain
+from annotator.server.deps import C, Me, plain, plain_dict
 from annotator.server.objects import accepted_key
 from annotator.workflow.contract import SubmissionId
 
@@ -31,12 +31,12 @@ def mark_gold(sid: int, me: Me, c: C, decision: Annotated[str, Body()],
 
 
 @router.post("/v1/blind-reviews/next", tags=["review"])
-def next_blind_review(me: Me, c: C) -> dict[str, Any] | None:
+def next_blind_review(me: Me, c: C) -> JSONResponse:
     return JSONResponse(plain(c.svc.next_blind_review(actor=me.actor)))
 
 
 @router.get("/v1/blind-reviews/{review_id}", tags=["review"])
-def open_blind_review(review_id: int, me: Me, c: C) -> dict[str, Any]:
+def open_blind_review(review_id: int, me: Me, c: C) -> JSONResponse:
     return JSONResponse(plain(c.svc.open_blind_review(actor=me.actor, review_id=review_id)))
 
 
@@ -54,10 +54,10 @@ def blind_file_url(review_id: int, path: str, me: Me, c: C) -> dict[str, Any]:
 @router.post("/v1/blind-reviews/{review_id}/decide", tags=["review"])
 def decide_blind_review(review_id: int, me: Me, c: C, decision: Annotated[str, Body()],
                         quality: Annotated[int | None, Body()] = None) -> dict[str, Any]:
-    return plain(c.svc.decide_blind_review(actor=me.actor, review_id=review_id,
-                                           decision=decision, quality=quality))
+    return plain_dict(c.svc.decide_blind_review(actor=me.actor, review_id=review_id,
+                                                decision=decision, quality=quality))
 
 
 @router.get("/v1/reviewers/agreement", tags=["review"])
-def reviewer_agreement(me: Me, c: C) -> dict[str, Any]:
+def reviewer_agreement(me: Me, c: C) -> JSONResponse:
     return JSONResponse(plain(c.svc.reviewer_agreement(actor=me.actor)))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from annotator.server import tokens
-from annotator.server.deps import C, Me, plain
+from annotator.server.deps import C, Me, plain_dict, plain_list
 from annotator.server.withdrawal import cancel_uploads, purge_exports
 
 router = APIRouter()
@@ -20,7 +20,7 @@ def withdraw(sid: int, me: Me, c: C) -> dict[str, Any]:
     deleted before the answer (``annotator.server.withdrawal``)."""
     r = c.svc.withdraw(actor=me.actor, submission_id=sid)
     purge_exports(c.store, c.objects, r.submission_ids)
-    return plain(r)
+    return plain_dict(r)
 
 
 @router.post("/v1/me/withdraw-all", tags=["withdrawal"])
@@ -36,9 +36,9 @@ def withdraw_all(me: Me, c: C, delete_account: Annotated[bool, Body(embed=True)]
     if delete_account:
         with c.store.write() as s:
             tokens.revoke_all(s, user_id=me.actor.user_id, now=c.svc.now())
-    return plain(r)
+    return plain_dict(r)
 
 
 @router.get("/v1/tombstones", tags=["withdrawal"])
 def tombstones(me: Me, c: C, since: dt.datetime | None = None) -> list[dict[str, Any]]:
-    return plain(c.svc.tombstones(actor=me.actor, since=since))
+    return plain_list(c.svc.tombstones(actor=me.actor, since=since))
