@@ -37,7 +37,7 @@ from annotator.media.render import plan_render, render_video  # noqa: E402
 from annotator.redaction.detect import Detector  # noqa: E402
 from annotator.redaction.leakscan import check_ocr_text  # noqa: E402
 from annotator.redaction.ocr import OcrOptions, ocr_batch, tesseract_version  # noqa: E402
-from annotator.redaction.suggest import analyze_words  # noqa: E402
+from annotator.redaction.screen_text import analyze_words  # noqa: E402
 
 DEFAULT = Path(__file__).resolve().parent / "out" / "render_speed-input-1920x1080-60s"
 

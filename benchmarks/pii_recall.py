@@ -258,7 +258,7 @@ def run_ours(frames: list[np.ndarray], deny: list[str], workers: int,
 
     from annotator.redaction.detect import Detector
     from annotator.redaction.ocr import OcrOptions, tesseract_version
-    from annotator.redaction.suggest import suggest_for_image
+    from annotator.redaction.screen_text import suggest_for_image
 
     opts = replace(OcrOptions(workers=workers), **(overrides or {}))
     det = Detector(deny)

@@ -7,7 +7,8 @@ This package holds the automatic suggestion side, fully offline:
   contributor's deny-list);
 - ``ocr``: Tesseract OCR of screen frames (the Debian binary, ``OMP_THREAD_LIMIT=1``);
 - ``suggest``: suggestions for a recording: OCR of the changed parts of its frames with
-  boxes tracked over time, its typed text and its window titles.
+  boxes tracked over time (``tracking``), what a picture's words say (``screen_text``),
+  its typed text and its window titles.
 """
 
 from annotator.redaction.detect import KINDS, Detector, Span, iban_valid, luhn_valid
@@ -21,14 +22,13 @@ from annotator.redaction.ocr import (
     ocr_image,
     tesseract_version,
 )
+from annotator.redaction.screen_text import Hit, suggest_for_image
 from annotator.redaction.suggest import (
     SOURCE_OCR,
     SOURCE_TITLE,
     SOURCE_TYPED,
-    Hit,
     Suggestion,
     suggest_for_bundle,
-    suggest_for_image,
 )
 
 __all__ = [

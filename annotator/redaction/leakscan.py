@@ -6,7 +6,7 @@ It is a leak check (``annotator.media.leakcheck``) named ``ocr_text``:
 requires it, and ``register()`` adds it to every ``check_render`` of the process.
 
 What is read.  The output is decoded in order and fed to the suggestions' frame reader
-(``suggest.FrameTracker``): only what changed is OCR'd again, in full-width bands (never
+(``tracking.FrameTracker``): only what changed is OCR'd again, in full-width bands (never
 downscaled: Tesseract gets the bands at 1.5x), on the first frame, on the frame shown at
 every kept step's observation time, before a change to a state that stayed on screen half a
 second or more, at least once a second during continuous change, and on the last frame.
@@ -70,7 +70,8 @@ from annotator.redaction.ocr import (
     check_language,
     find_tesseract,
 )
-from annotator.redaction.suggest import FrameTracker, Hit, _Reading, group_lines
+from annotator.redaction.screen_text import Hit, group_lines
+from annotator.redaction.tracking import FrameTracker, Reading
 
 OCR_CHECK = "ocr_text"
 REDACTED = "redacted"  # the detector name of a redacted string found on screen
@@ -221,7 +222,7 @@ class _OutputReader(FrameTracker):
         super().__init__(*args, **kw)
         self.read: list[tuple[int, list[Word], list[Hit]]] = []
 
-    def _track(self, r: _Reading) -> None:
+    def _track(self, r: Reading) -> None:
         self.read.append((r.pts, r.words, r.hits))
 
 

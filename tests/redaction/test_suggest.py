@@ -15,14 +15,13 @@ import pytest
 from annotator.jobs import Cancelled, Progress
 from annotator.redaction.detect import DENY_LIST, EMAIL, Detector
 from annotator.redaction.ocr import TesseractMissing, ocr_image
+from annotator.redaction.screen_text import hits_from_words, suggest_for_image
 from annotator.redaction.suggest import (
     SOURCE_OCR,
     SOURCE_TITLE,
     SOURCE_TYPED,
     Suggestion,
-    hits_from_words,
     suggest_for_bundle,
-    suggest_for_image,
 )
 
 from .helpers import DARK, LIGHT, covered, render, write_bundle
@@ -85,7 +84,7 @@ def _frame(items, size=(960, 540)):
 @pytest.mark.tesseract
 def test_a_value_wrapped_onto_the_next_line_is_found_on_both() -> None:
     from annotator.redaction.ocr import Word
-    from annotator.redaction.suggest import analyze_words
+    from annotator.redaction.screen_text import analyze_words
 
     def words(y: int, x: int, *texts: str) -> list[Word]:
         out = []

@@ -30,7 +30,7 @@ from annotator.bundle import Bundle
 from annotator.capture.x11_input import KEEP_NAME_WHEN_MASKED, MASKED_KEY
 from annotator.redaction.leakscan import REDACTED, fold
 from annotator.redaction.ocr import ocr_batch
-from annotator.redaction.suggest import group_lines
+from annotator.redaction.screen_text import group_lines
 from tests.a11y.conftest import (  # noqa: F401 - fixtures
     a11y_app_env,
     a11y_env,

@@ -1,0 +1,381 @@
+"""What a picture's words say: OCR words grouped into lines, run through the detectors,
+and the boxes to redact (grown over the ink of the text they cover).
+
+Reading.  Readings are batched (one Tesseract start for the bands of many frames, see
+``ocr.ocr_batch``).  Each reading's words are grouped into visual lines, joined (a tab
+across column gaps) and run through the detectors; every span becomes one padded box per
+line it covers.  Runs of 6+ digits that no detector claimed and that are no harmless
+format (date, amount, version, order number, hash) are read a second time at a larger
+scale, widened by a character on each side: OCR drops or misreads single digits at small
+sizes, and a second reading recovers most of them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from annotator.redaction import ink
+from annotator.redaction.detect import Detector, Span
+from annotator.redaction.ocr import (
+    OcrOptions,
+    Word,
+    crop_regions,
+    ocr_batch,
+    ocr_image,
+)
+
+PAD_PX = 3  # suggested boxes are padded by this much on every side
+
+
+# -- OCR words -> lines -> hits ------------------------------------------------------------------
+
+@dataclass
+class Line:
+    words: list[Word]
+
+    @property
+    def top(self) -> int:
+        return min(w.y for w in self.words)
+
+    @property
+    def bottom(self) -> int:
+        return max(w.y + w.h for w in self.words)
+
+
+def group_lines(words: Sequence[Word]) -> list[Line]:
+    """Visual lines: Tesseract's lines, then those on the same row (vertical overlap of at
+    least half the smaller height) merged, words sorted left to right; rows top to bottom."""
+    by_id: dict[tuple[int, int, int], list[Word]] = {}
+    for w in words:
+        by_id.setdefault(w.line_id, []).append(w)
+    pieces = sorted(by_id.values(), key=lambda ws: min(w.y + w.h / 2 for w in ws))
+    rows: list[list[Word]] = []
+    bounds: list[tuple[float, float]] = []
+    for ws in pieces:
+        top = min(w.y for w in ws)
+        bot = max(w.y + w.h for w in ws)
+        hgt = sorted(w.h for w in ws)[len(ws) // 2]
+        placed = False
+        for i in range(len(rows) - 1, max(-1, len(rows) - 8), -1):
+            rt, rb = bounds[i]
+            overlap = min(bot, rb) - max(top, rt)
+            rh = rb - rt
+            if overlap >= 0.5 * min(bot - top, rh) and 0.5 <= hgt / max(1.0, rh) <= 2.0:
+                rows[i].extend(ws)
+                bounds[i] = (min(rt, top), max(rb, bot))
+                placed = True
+                break
+        if not placed:
+            rows.append(list(ws))
+            bounds.append((top, bot))
+    lines = [Line(sorted(r, key=lambda w: w.x)) for r in rows]
+    lines.sort(key=lambda ln: (ln.top + ln.bottom) / 2)
+    return lines
+
+
+def _pitch(words: Sequence[Word]) -> float | None:
+    """The character width of a line set in a monospaced font (terminals, editors), from its
+    words' widths per character (nearly constant when it is monospaced), or None.  A
+    single space there is about as wide as a capital is tall: it must not read as a column
+    gap."""
+    per = [w.w / len(w.text) for w in words if len(w.text) >= 4]
+    if len(per) < 3:
+        return None
+    mean = sum(per) / len(per)
+    spread = (sum((p - mean) ** 2 for p in per) / len(per)) ** 0.5
+    return mean if spread <= 0.08 * mean else None
+
+
+def join_lines(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int, int, int]]]:
+    """The text of the lines (words joined by a space, or a tab across a wide gap such as
+    between table columns; lines by newlines) and, per word, (start, end, line, word)."""
+    parts: list[str] = []
+    index: list[tuple[int, int, int, int]] = []
+    pos = 0
+    for li, line in enumerate(lines):
+        if li:
+            parts.append("\n")
+            pos += 1
+        hgt = sorted(w.h for w in line.words)[len(line.words) // 2]
+        column_gap = max(0.9 * hgt, 8, 1.7 * (_pitch(line.words) or 0))
+        prev: Word | None = None
+        for wi, w in enumerate(line.words):
+            if prev is not None:
+                gap = w.x - (prev.x + prev.w)
+                sep = "\t" if gap > column_gap else " "
+                parts.append(sep)
+                pos += 1
+            parts.append(w.text)
+            index.append((pos, pos + len(w.text), li, wi))
+            pos += len(w.text)
+            prev = w
+    return "".join(parts), index
+
+
+@dataclass
+class Hit:
+    """A detection on an image: one box per line it spans."""
+
+    rect: tuple[int, int, int, int]  # padded, clamped to the image
+    kind: str
+    score: float
+    text: str
+    reason: str
+    seed: tuple[int, int, int, int] | None = None  # the words' box, before padding
+    rows: tuple[int, int] | None = None  # the OCR line's rows (top, bottom)
+
+
+def box_iou(a: Sequence[int], b: Sequence[int]) -> float:
+    ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    iw = min(ax1, bx1) - max(a[0], b[0])
+    ih = min(ay1, by1) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _clamp(x0: int, y0: int, x1: int, y1: int, size: tuple[int, int] | None
+           ) -> tuple[int, int, int, int]:
+    if size is not None:
+        w, h = size
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))
+
+
+def _part_of_word(w: Word, s: int, e: int, span: Span) -> tuple[float, float]:
+    """The x range of the part of word ``w`` (characters s..e of the text) that ``span``
+    covers.  A span that starts or ends three or more characters inside a word ("KEY=" +
+    secret, an address + "/24") covers from one character before its start to one after
+    its end, at the word's average character width; otherwise the whole word."""
+    n = e - s
+    x0, x1 = float(w.x), float(w.x + w.w)
+    if n <= 0:
+        return x0, x1
+    cw = w.w / n
+    lead = span.start - s
+    if lead >= 3:
+        x0 = w.x + (lead - 1) * cw
+    tail = e - span.end
+    if tail >= 3:
+        x1 = w.x + w.w - (tail - 1) * cw
+    return x0, max(x1, x0 + cw)
+
+
+def hits_from_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_PX,
+                    size: tuple[int, int] | None = None) -> list[Hit]:
+    """Run the detectors on the joined OCR text and map every span back to the words it
+    overlaps, one padded box per line."""
+    return analyze_words(words, detector, pad=pad, size=size)[0]
+
+
+def analyze_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_PX,
+                  size: tuple[int, int] | None = None
+                  ) -> tuple[list[Hit], list[tuple[int, int, int, int]]]:
+    """The hits of ``words`` (see ``hits_from_words``) and the regions worth reading again:
+    groups of digit-bearing words that no detector claimed and that are not an obviously
+    harmless format (see ``_reread_regions``)."""
+    lines = group_lines(words)
+    text, index = join_lines(lines)
+    hits: list[Hit] = []
+    if not text:
+        return hits, []
+    starts = [i[0] for i in index]
+    spans = detector.detect(text, ocr=True)
+    spans += _wrapped_spans(lines, text, index, spans, detector)
+    for span in spans:
+        k = max(0, bisect.bisect_right(starts, span.start) - 1)
+        per_line: dict[int, list[tuple[Word, float, float]]] = {}
+        while k < len(index) and index[k][0] < span.end:
+            s, e, li, wi = index[k]
+            if e > span.start:
+                w = lines[li].words[wi]
+                per_line.setdefault(li, []).append((w, *_part_of_word(w, s, e, span)))
+            k += 1
+        for li, ws in per_line.items():
+            x0 = int(min(a for _, a, _ in ws))
+            y0 = min(w.y for w, _, _ in ws)
+            x1 = int(np.ceil(max(b for _, _, b in ws)))
+            y1 = max(w.y + w.h for w, _, _ in ws)
+            rect = _clamp(x0 - pad, y0 - pad, x1 + pad, y1 + pad, size)
+            if rect[2] and rect[3]:
+                hits.append(Hit(rect, span.kind, span.score,
+                                " ".join(w.text for w, _, _ in ws), span.reason,
+                                seed=_clamp(x0, y0, x1, y1, size),
+                                rows=(lines[li].top, lines[li].bottom)))
+    return hits, _reread_regions(lines, text, index, spans, size)
+
+
+def _wrapped_spans(lines: Sequence[Line], text: str, index: list[tuple[int, int, int, int]],
+                   spans: Sequence[Span], detector: Detector) -> list[Span]:
+    """Values that a paragraph wraps onto the next line ("call +33 1" / "47 04 92 52"): the
+    text read again with each line break inside a paragraph (the next line close below, of
+    the same height, starting at or left of where the line starts) as a space; the spans
+    found across such a break, and not found before, are added."""
+    joints = []
+    first = {}
+    for s, _e, li, wi in index:
+        if wi == 0:
+            first[li] = s
+    for li in range(len(lines) - 1):
+        a, b = lines[li], lines[li + 1]
+        if not a.words or not b.words or li + 1 not in first:
+            continue
+        h = max(1, a.bottom - a.top)
+        if (0 <= b.top - a.bottom <= 0.8 * h and abs((b.bottom - b.top) - h) <= 0.3 * h
+                and b.words[0].x <= a.words[0].x + h):
+            joints.append(first[li + 1] - 1)  # the newline before the next line
+    if not joints:
+        return []
+    chars = list(text)
+    for j in joints:
+        chars[j] = " "
+    out = []
+    for sp in detector.detect("".join(chars), ocr=True):
+        if any(sp.start < j < sp.end for j in joints) and not any(
+                sp.start < o.end and o.start < sp.end for o in spans):
+            out.append(sp)
+    return out
+
+
+# Digit-bearing strings that are harmless as they are: dates, times, amounts, versions,
+# order and reference numbers, hashes and UUIDs, sizes and percentages.
+_BENIGN = re.compile(
+    r"(?i)(?:"
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?"
+    r"|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}(?::\d{2})?"
+    r"|[a-z]{3,9}\.? \d{1,2},? \d{4}"
+    r"|[$€£¥] ?-?\d[\d,.' ]*"
+    r"|-?\d{1,3}(?:[,.' ]\d{3})*(?:[.,]\d{1,2})?(?: ?[a-z]{3})?"
+    r"|-?\d{1,6}[.,]\d{2}(?: ?[a-z]{3})?"
+    r"|v?\d+(?:\.\d+){1,2}(?:[-+.][a-z0-9.]+)*"
+    r"|(?:[a-z]{2,5}[- ]?)?#?\d{3,12}|[a-z]{2,5}-\d{4}-\d{4,8}"
+    r"|(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}"
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+    r"|\d+(?:\.\d+)? ?(?:%|[kmgt]i?b|ms|s|px)"
+    r")")
+
+
+def _value_like(word: str) -> bool:
+    """A word that may be (part of) a value OCR garbled: it holds a digit, an "@" or "://",
+    or is a long run of letters and digits (a key, an IBAN without spaces)."""
+    return (any(c.isdigit() for c in word) or "@" in word or "://" in word
+            or (len(word) >= 12 and sum(c.isalnum() for c in word) >= 10))
+
+
+def _worth_rereading(chunk: str) -> bool:
+    """Whether an unclaimed run of value-like words may be a value OCR misread: at least
+    6 digits, an "@" between word characters, a scheme, or a mixed run of 12+ letters and
+    digits; never a harmless format (date, amount, version, order number, hash)."""
+    if not chunk or len(chunk) > 64 or _BENIGN.fullmatch(chunk):
+        return False
+    if sum(c.isdigit() for c in chunk) >= 6 or "://" in chunk or re.search(r"\w@\w", chunk):
+        return True
+    return any(len(t) >= 12 and any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
+               for t in chunk.split())
+
+
+def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int, int, int]],
+                    spans: Sequence[Span], size: tuple[int, int] | None
+                    ) -> list[tuple[int, int, int, int]]:
+    """Regions to read a second time, differently: OCR misreads characters (a dropped first
+    digit, 8 for B, a field's edge glued to the first glyph, a space for a dot) and a value
+    that no longer fits its pattern or checksum is missed; a reading of the region's crop,
+    at a larger scale, misreads other characters than the first.  A region is a run of
+    value-like words between column gaps (``_value_like``) that no detector claimed and
+    that may be a garbled value (``_worth_rereading``), widened by a character or two on
+    each side (where a dropped first digit would be)."""
+    claimed = [(s.start, s.end) for s in spans]
+    out: list[tuple[int, int, int, int]] = []
+    group: list[tuple[int, int, Word]] = []
+
+    def close() -> None:
+        if not group:
+            return
+        g0, g1 = group[0][0], group[-1][1]
+        chunk = text[g0:g1].strip(".,;:()[]<>'\"")
+        if _worth_rereading(chunk) and not any(a < g1 and g0 < b for a, b in claimed):
+            ws = [w for _, _, w in group]
+            hgt = max(w.h for w in ws)
+            x0 = min(w.x for w in ws) - int(1.5 * hgt)
+            x1 = max(w.x + w.w for w in ws) + int(1.5 * hgt)
+            y0 = min(w.y for w in ws) - hgt // 2 - 2
+            y1 = max(w.y + w.h for w in ws) + hgt // 2 + 2
+            out.append(_clamp(x0, y0, x1, y1, size))
+        group.clear()
+
+    prev_line = -1
+    for s, e, li, wi in index:
+        w = lines[li].words[wi]
+        if li != prev_line or (s > 0 and text[s - 1] == "\t"):
+            close()
+        prev_line = li
+        if _value_like(w.text) or (group and len(w.text) <= 3):
+            group.append((s, e, w))
+        else:
+            close()
+    close()
+    return [r for r in out if r[2] > 0 and r[3] > 0]
+
+
+def follow_ink(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, tuple[int, int]]]
+               ) -> list[Hit]:
+    """Each hit's box grown over the text run it belongs to and padded in proportion to the
+    text height (``ink.grow``), on the piece of the frame that holds it (an image and its
+    offset in the frame: the whole frame, or a band that was read)."""
+    out: list[Hit] = []
+    if not hits:
+        return out
+    pieces = [(ink.gray(img), off) for img, off in pieces]
+    for h in hits:
+        seed = h.seed or h.rect
+        piece = next(((img, off) for img, off in pieces
+                      if off[1] <= seed[1] and seed[1] + seed[3] <= off[1] + img.shape[0]
+                      and off[0] <= seed[0] and seed[0] + seed[2] <= off[0] + img.shape[1]),
+                     None)
+        if piece is None:
+            out.append(h)
+            continue
+        img, (ox, oy) = piece
+        # The words' own box says where the text is; OCR's line may span more (a label
+        # and a field read as one line).
+        gx, gy, gw, gh = ink.grow(img, (seed[0] - ox, seed[1] - oy, seed[2], seed[3]))
+        out.append(replace(h, rect=(gx + ox, gy + oy, gw, gh)))
+    return out
+
+
+def reread_options(options: OcrOptions) -> OcrOptions:
+    """The second reading: a larger scale and the crop read as one block of lines."""
+    return replace(options, scale=max(3.0, 2 * options.scale), psm=6)
+
+
+def merge_reread(hits: list[Hit], more: Iterable[Hit]) -> list[Hit]:
+    """Add the second reading's hits that the first one did not have."""
+    out = list(hits)
+    for h in more:
+        if not any(box_iou(h.rect, o.rect) > 0.3 for o in out):
+            out.append(h)
+    return out
+
+
+def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
+                      options: OcrOptions | None = None, detector: Detector | None = None,
+                      pad: int = PAD_PX, reread: bool = True, ink_boxes: bool = True
+                      ) -> list[Hit]:
+    """OCR one frame (RGB) and return the boxes to redact, grown over the text they belong
+    to (``ink_boxes=False``: OCR's word boxes padded by ``pad``, as before)."""
+    detector = detector or Detector(deny_list)
+    options = options or OcrOptions()
+    size = (img.shape[1], img.shape[0])
+    words = ocr_image(img, options)
+    hits, regions = analyze_words(words, detector, pad=pad, size=size)
+    if reread and regions:
+        crops, offs = crop_regions(img, regions)
+        for ws in ocr_batch(crops, reread_options(options), offs):
+            hits = merge_reread(hits, analyze_words(ws, detector, pad=pad, size=size)[0])
+    return follow_ink(hits, [(img, (0, 0))]) if ink_boxes else hits
