@@ -35,7 +35,7 @@ SAFETY_INTERVAL_S = 2.0
 # A change whose pixels fit in a square this size (a blinking caret, a ticking clock) may
 # wait, while no input arrives, to be stored with the next (see ``_Coalescer``).
 SMALL_CHANGE_PX = 64
-QUIET_S = 1.0  # no input for this long: small changes wait
+QUIET_S = 1.0  # no input and no larger change for this long: small changes wait
 SMALL_GAP_S = 1.0  # ...to be stored at least this long after the last frame
 # The repeat that closes the fragment of a frame stored for small changes comes this late (a
 # blinking caret's next frame closes it first, for free); under 2 s, the crash bound.
@@ -67,6 +67,7 @@ class ScreenMirror:
     last_safety: float = 0.0
     strikes: int = 0
     suspect: np.ndarray | None = None  # pixels a safety grab found changed, not yet damaged
+    last_rects: list[Rect] = field(default_factory=list)  # damaged at the last tick
     fallback_reason: str | None = None
     dirty: tuple[int, int] | None = None  # rows changed since ``take_dirty`` (y0, y1)
     stats: dict[str, int] = field(default_factory=lambda: {
@@ -95,6 +96,9 @@ class ScreenMirror:
             rects = self.damage.poll()
             if self.suspect is not None:
                 self._confirm(rects)
+            # The last tick's damage is read once more when none came: a drawing can reach
+            # the screen before its notification reaches us (animation would lose frames).
+            rects, self.last_rects = rects or self.last_rects, rects
         area = sum(r.width * r.height for r in rects)
         if full or safety or area > FULL_AREA_SHARE * self.width * self.height:
             return self._full(grabber, masks, now, rects if safety else None)
@@ -342,7 +346,9 @@ class CaptureMixin(RecorderParts):
             wait.seen_input_ns = self._last_input_ns
             self._release_held(wait, keep, screen, store=True)
         self._release_held(wait, keep, screen, store=False)  # superseded by this grab
-        quiet = t_ns - self._last_input_ns >= QUIET_S * 1e9
+        if res.changed and not res.small:
+            wait.last_big_ns = t_ns
+        quiet = t_ns - max(self._last_input_ns, wait.last_big_ns) >= QUIET_S * 1e9
         if (res.changed and res.small and quiet) or (not res.changed and wait.since_ns):
             # A small change with no input near it, or the screen still differs from the
             # video by one: held until input arrives, or stored SMALL_GAP_S after the last
@@ -423,6 +429,7 @@ class _SmallChanges:
     whether input arrived before the next grab: then it is stored)."""
 
     seen_input_ns: int = 0  # the last input event the capture thread has seen
+    last_big_ns: int = 0  # the last change that was not small (animation: nothing waits)
     since_ns: int = 0
     held: tuple[int, int, bool] | None = None  # t_ns, flags, changed
     stats: dict[str, int] = field(default_factory=lambda: {
@@ -479,19 +486,18 @@ class _I420:
         """The I420 planes (H*3/2, W) of ``img``, of which only ``rows`` changed since the
         last call (None: none).  A new array each time: the encoder holds it."""
         h, w = img.shape[:2]
-        buf = self.buf
-        if buf is None or buf.shape != (h * 3 // 2, w) or h % 4 or w % 2:
-            buf = self.buf = np.asarray(cv2.cvtColor(img, cv2.COLOR_BGRA2YUV_I420))
-            return buf.copy()
-        if rows is not None:
-            y0, y1 = rows[0] // 4 * 4, min(h, -(-rows[1] // 4) * 4)
-            if y1 - y0 > h // 2:
-                cv2.cvtColor(img, cv2.COLOR_BGRA2YUV_I420, dst=buf)
-            elif y1 > y0:
-                b = cv2.cvtColor(img[y0:y1], cv2.COLOR_BGRA2YUV_I420)
-                n = y1 - y0
-                buf[y0:y1] = b[:n]
-                for plane, part in ((buf[h:h + h // 4], b[n:n + n // 4]),
-                                    (buf[h + h // 4:], b[n + n // 4:])):
-                    plane.reshape(h // 2, w // 2)[y0 // 2:y1 // 2] = part.reshape(n // 2, w // 2)
-        return buf.copy()
+        old = self.buf
+        y0, y1 = (0, h) if rows is None else (rows[0] // 4 * 4, min(h, -(-rows[1] // 4) * 4))
+        if old is None or old.shape != (h * 3 // 2, w) or h % 4 or w % 2 or y1 - y0 > h // 2:
+            # (a new array: the one before may still be in the encoder's queue)
+            self.buf = np.asarray(cv2.cvtColor(img, cv2.COLOR_BGRA2YUV_I420))
+            return self.buf
+        buf = self.buf = old.copy()
+        if rows is not None and y1 > y0:
+            b = cv2.cvtColor(img[y0:y1], cv2.COLOR_BGRA2YUV_I420)
+            n = y1 - y0
+            buf[y0:y1] = b[:n]
+            for plane, part in ((buf[h:h + h // 4], b[n:n + n // 4]),
+                                (buf[h + h // 4:], b[n + n // 4:])):
+                plane.reshape(h // 2, w // 2)[y0 // 2:y1 // 2] = part.reshape(n // 2, w // 2)
+        return buf
