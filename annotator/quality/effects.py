@@ -12,9 +12,17 @@ elsewhere stays under ``GLOBAL_MIN``.
 It cannot be judged, and is not reported, when the next picture was taken before the step
 ended (the next step followed too quickly), when a cut lies between the two pictures, or
 when a picture cannot be read.
+
+A click on a control that an earlier click already changed the screen with is not reported either: what it sets is already shown (a second "Apply" after
+more changes, "Save" again after editing) and a person would not call it a click that did
+nothing.  In a run of the same action done again in a row, the repeats are judged as
+repeats: one that changed nothing where it acted and no more than a line of text elsewhere
+(``REPEAT_GLOBAL_MAX``) did nothing more.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from annotator.quality.evidence import CLICKS, Evidence, StepView
 from annotator.quality.frames import Change, FrameFacts
@@ -22,6 +30,9 @@ from annotator.quality.records import Signal, StepRef, step_list
 
 LOCAL_MIN = 12
 GLOBAL_MIN = 150
+# A repeat of the same action changing no more than a line of text away from where it acted
+# ("already saved", "select a contact first") did nothing more.
+REPEAT_GLOBAL_MAX = 1200
 SAME_PLACE_PX = 12
 # Shortcuts whose effect is invisible by design (the clipboard).
 INVISIBLE_HOTKEYS = frozenset({("ctrl", "c"), ("ctrl", "insert"), ("ctrl", "shift", "c")})
@@ -63,6 +74,30 @@ def no_visible_effect(c: Change) -> bool:
     return c.global_px < GLOBAL_MIN and c.local_px < LOCAL_MIN
 
 
+def controls_of(s: StepView, placeholder: str) -> set[tuple[str, ...]]:
+    """What a click acted on, to recognise the same control clicked again: its captured
+    target's role with its name, and with its box (a name may be redacted)."""
+    if s.type not in CLICKS or not isinstance(s.target, Mapping):
+        return set()
+    role = str(s.target.get("role_name") or s.target.get("role") or "")
+    out: set[tuple[str, ...]] = set()
+    if s.target_name and s.target_name != placeholder:
+        out.add((s.type, role, "name", s.target_name))
+    if s.target_box is not None:
+        out.add((s.type, role, "box", *map(str, s.target_box)))
+    return out
+
+
+def nothing_more(ev: Evidence, facts: FrameFacts, i: int) -> bool:
+    """A repeat that changed nothing where it acted and at most a message elsewhere."""
+    c = judged(ev, facts, i)
+    if c is None:
+        return False
+    if c.local_px < 0:
+        return no_visible_effect(c)
+    return c.local_px < LOCAL_MIN and c.global_px < REPEAT_GLOBAL_MAX
+
+
 def same_action(a: StepView, b: StepView) -> bool:
     if a.type != b.type or not a.is_action:
         return False
@@ -87,8 +122,9 @@ def detect(ev: Evidence, facts: FrameFacts) -> list[Signal]:
         j = i
         while j + 1 < n and same_action(ev.steps[i], ev.steps[j + 1]):
             j += 1
-        repeats = [k for k in range(i + 1, j + 1) if k in dead]  # repeats that did nothing
-        if j > i and repeats:
+        repeats = [k for k in range(i + 1, j + 1) if nothing_more(ev, facts, k)]
+        # When the first did nothing either, each is a step with no effect, not a repeat.
+        if j > i and repeats and i not in dead:
             run = ev.steps[i:j + 1]
             refs = tuple(StepRef(s.index, s.id) for s in run)
             out.append(Signal(
@@ -99,16 +135,23 @@ def detect(ev: Evidence, facts: FrameFacts) -> list[Signal]:
                 steps=refs, evidence={"count": len(run)}))
             in_run.update(range(i, j + 1))
         i = j + 1
-    for i, c in sorted(dead.items()):
-        if i in in_run:
-            continue
-        s = ev.steps[i]
-        out.append(Signal(
-            "no_effect",
-            f"Step {s.index + 1} ({describe(s)}) changed nothing on screen: the picture after "
-            "it looks the same as before it, where it acted and everywhere else. If it did "
-            "something that does not show (a hover, a copy), say so in its instruction; "
-            "otherwise delete the step.",
-            steps=(StepRef(s.index, s.id),),
-            evidence={"changed_px_here": max(c.local_px, 0), "changed_px_anywhere": c.global_px}))
+    shown: set[tuple[str, ...]] = set()  # controls an earlier click visibly acted on
+    for i in range(n):
+        controls = controls_of(ev.steps[i], ev.placeholder)
+        if i in dead:
+            if i not in in_run and not controls & shown:
+                out.append(_no_effect(ev.steps[i], dead[i]))
+        elif judged(ev, facts, i) is not None:
+            shown |= controls
     return out
+
+
+def _no_effect(s: StepView, c: Change) -> Signal:
+    return Signal(
+        "no_effect",
+        f"Step {s.index + 1} ({describe(s)}) changed nothing on screen: the picture after "
+        "it looks the same as before it, where it acted and everywhere else. If it did "
+        "something that does not show (a hover, a copy), say so in its instruction; "
+        "otherwise delete the step.",
+        steps=(StepRef(s.index, s.id),),
+        evidence={"changed_px_here": max(c.local_px, 0), "changed_px_anywhere": c.global_px})

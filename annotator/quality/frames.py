@@ -5,6 +5,9 @@ how sharp its edges are (a screen played back from a video is softer than one dr
 desktop), and how much changed between it and the next step's picture, around the place
 the step acted on and on the whole screen (steps with no visible effect).
 
+A redaction box that appears or goes between two pictures is not a change; where it hides
+most of the place a step acted on (or of the screen, for keys), the change is not known.
+
 Pixels count as changed when their grey level moved by more than ``CHANGE_LEVEL``: two
 pictures of the same screen decoded from the submission's video differ by a few levels at
 most, a caret or a pressed button by far more.
@@ -26,6 +29,7 @@ TARGET_PAD = 6
 MAX_TARGET_SHARE = 0.4  # a "target" larger than this share of the screen is not a place
 HASH_W, HASH_H = 16, 16  # 256-bit difference hash
 EDGE_ANY, EDGE_STRONG = 24, 96
+RAMP_LO = 7  # a grey step from here to EDGE_ANY is part of an edge spread over pixels
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class FrameFacts:
     dhash: list[str | None] = field(default_factory=list)
     sharp: list[float | None] = field(default_factory=list)  # strong edges / all edges
     flat: list[float | None] = field(default_factory=list)  # equal neighbours / all
+    ramp: list[float | None] = field(default_factory=list)  # ramp steps / all steps
     change: list[Change | None] = field(default_factory=list)  # to the next step's picture
 
 
@@ -58,12 +63,18 @@ def dhash(g: np.ndarray) -> str:
     return np.packbits(bits).tobytes().hex()
 
 
-def edge_stats(g: np.ndarray) -> tuple[float, float]:
+def edge_stats(g: np.ndarray) -> tuple[float, float, float]:
+    """Strong edges among all edges, equal neighbours among all, and ramp steps (grey steps
+    of ``RAMP_LO`` to ``EDGE_ANY``) among all steps of ``RAMP_LO`` or more (an encoder's
+    wobble of a few levels counts in neither)."""
     d = np.abs(np.diff(g.astype(np.int16), axis=1))
-    any_ = int(np.count_nonzero(d >= EDGE_ANY))
-    strong = int(np.count_nonzero(d >= EDGE_STRONG))
-    flat = float(np.count_nonzero(d == 0)) / max(1, d.size)
-    return (strong / any_ if any_ else 1.0), flat
+    hist = np.bincount(d.ravel(), minlength=256)
+    any_ = int(hist[EDGE_ANY:].sum())
+    strong = int(hist[EDGE_STRONG:].sum())
+    flat = float(hist[0]) / max(1, d.size)
+    ramps = int(hist[RAMP_LO:EDGE_ANY].sum())
+    ramp = ramps / (ramps + any_) if ramps + any_ else 0.0
+    return (strong / any_ if any_ else 1.0), flat, ramp
 
 
 def region_of(step: StepView, width: int, height: int) -> tuple[int, int, int, int] | None:
@@ -108,15 +119,18 @@ def frame_facts(ev: Evidence) -> FrameFacts:
         facts.readable.append(g is not None)
         facts.dhash.append(dhash(g) if g is not None else None)
         if g is not None:
-            s, f = edge_stats(g)
+            s, f, r = edge_stats(g)
             facts.sharp.append(s)
             facts.flat.append(f)
+            facts.ramp.append(r)
         else:
             facts.sharp.append(None)
             facts.flat.append(None)
+            facts.ramp.append(None)
         grays[i] = g
         if i >= 1:
-            facts.change.append(_change(ev, ev.steps[i - 1], prev, g))
+            facts.change.append(_change(ev, ev.steps[i - 1], prev, g,
+                                        (ev.steps[i - 1].obs_t_us, ev.steps[i].obs_t_us)))
             grays[i - 1] = None
         prev = g
     if n:
@@ -124,16 +138,44 @@ def frame_facts(ev: Evidence) -> FrameFacts:
     return facts
 
 
+def redaction_switches(ev: Evidence, shape: tuple[int, int], t0: int, t1: int
+                       ) -> np.ndarray | None:
+    """Where a redaction box is drawn in one of the pictures at ``t0`` and ``t1`` but not in
+    the other (its fill appearing or going is no effect of a step), or None."""
+    out: np.ndarray | None = None
+    for b in ev.boxes:
+        rect = b.get("fill_rect") or []
+        if len(rect) != 4:
+            continue
+        ivs = [iv for iv in b.get("intervals_us") or () if len(iv) == 2]
+        on0 = any(int(a) <= t0 < int(z) for a, z in ivs)
+        on1 = any(int(a) <= t1 < int(z) for a, z in ivs)
+        if on0 == on1:
+            continue
+        if out is None:
+            out = np.zeros(shape, bool)
+        x0, y0, x1, y1 = (max(0, int(v)) for v in rect)
+        out[y0:y1, x0:x1] = True
+    return out
+
+
 def _change(ev: Evidence, step: StepView, before: np.ndarray | None,
-            after: np.ndarray | None) -> Change | None:
+            after: np.ndarray | None, times: tuple[int, int] = (0, 0)) -> Change | None:
     if before is None or after is None or before.shape != after.shape:
         return None
     mask = changed_mask(before, after)
+    switched = redaction_switches(ev, mask.shape, *times)
+    if switched is not None:
+        mask &= ~switched
     h, w = mask.shape
     region = region_of(step, w, h) if step.type in POINTER else None
     total = int(np.count_nonzero(mask))
     if region is None:
+        if switched is not None and np.count_nonzero(switched) * 2 >= switched.size:
+            return None
         return Change(-1, 0, total, mask.size, None)
     x, y, rw, rh = region
+    if switched is not None and np.count_nonzero(switched[y:y + rh, x:x + rw]) * 2 >= rw * rh:
+        return None  # the place it acted on is hidden in one of the pictures
     local = int(np.count_nonzero(mask[y:y + rh, x:x + rw]))
     return Change(local, rw * rh, total, mask.size, region)

@@ -1,10 +1,15 @@
 """Originality: a screen that shows a video being played back rather than a desktop in use.
 
-A desktop draws text and edges pixel-exact: most strong edges jump in one pixel.  A video
-played back (a screen recording of someone else's work, scaled to the screen and compressed
-twice) smears them over two or three pixels.  ``sharp`` is, per step picture, the share of
-edges (grey steps of ``EDGE_ANY`` or more between neighbours) that are strong (``EDGE_STRONG``
-or more); the signal fires when the median over the pictures is under ``SOFT_EDGES``.
+A desktop draws text and edges pixel-exact: most edges jump in one pixel, and between
+neighbouring pixels the grey level either stays, wobbles by the encoder's few levels, or
+jumps.  A video played back (a screen recording of someone else's work, scaled to the screen
+and compressed twice) smears its edges over two or three pixels, into ramps of middle-sized
+steps.  Per step picture, ``ramp`` is the share of the grey steps of ``RAMP_LO`` or more
+between neighbours that are ramp steps, under ``EDGE_ANY`` (Qt windows with antialiased
+text, as a package carries them: 0.16-0.20; the benchmark's recordings played back, scaled
+or not: 0.23-0.31), and ``sharp`` the share of edges (steps of ``EDGE_ANY`` or more) that
+are strong (``EDGE_STRONG`` or more).  The signal fires when the median ramp share is
+``RAMPED`` or more, or the median sharp share is under ``SOFT_EDGES`` (a very soft picture).
 
 A video also keeps the screen changing at its frame rate even where the contributor does
 nothing: the share of the demonstration covered by unbroken runs of changes (pictures at most
@@ -20,6 +25,7 @@ from annotator.quality.frames import FrameFacts
 from annotator.quality.records import Signal
 
 SOFT_EDGES = 0.2
+RAMPED = 0.21
 MIN_PICTURES = 3
 RUN_GAP_US = 80_000
 RUN_MIN_US = 2_000_000
@@ -45,18 +51,21 @@ def continuous_share(changes: np.ndarray, duration_us: int) -> float:
 
 def measures(ev: Evidence, facts: FrameFacts) -> dict[str, float]:
     sharp = [s for s in facts.sharp if s is not None]
+    ramp = [r for r in facts.ramp if r is not None]
     return {"sharp_edges": float(np.median(sharp)) if sharp else 1.0,
+            "ramp_steps": float(np.median(ramp)) if ramp else 0.0,
             "pictures": float(len(sharp)),
             "continuous_change": continuous_share(ev.changes_us, ev.duration_us)}
 
 
 def detect(ev: Evidence, facts: FrameFacts) -> list[Signal]:
     m = measures(ev, facts)
-    if m["pictures"] < MIN_PICTURES or m["sharp_edges"] >= SOFT_EDGES:
+    if m["pictures"] < MIN_PICTURES or (m["sharp_edges"] >= SOFT_EDGES
+                                        and m["ramp_steps"] < RAMPED):
         return []
     return [Signal(
         "replayed_video",
         "The screen looks like a video being played back, not a desktop in use: the edges of "
-        "text and windows are soft in every step picture, as in a scaled, compressed "
-        "recording. Record the task yourself, on your own desktop.",
+        "text and windows are smeared over several pixels in the step pictures, as in a "
+        "scaled, compressed recording. Record the task yourself, on your own desktop.",
         evidence=m)]

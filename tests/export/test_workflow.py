@@ -294,6 +294,7 @@ def test_a_submission_with_unredacted_personal_data_is_skipped(world, tmp_path):
 def test_the_manifest_carries_quality_signals_and_the_filter_selects_by_them(world, tmp_path):
     from annotator.export.run import ExportRequest, run_export
     from annotator.export.source import approved_episodes
+    from annotator.quality.records import ALGORITHM_VERSION
     from annotator.quality.stored import compute_stored
 
     ids = [ep.submission_id for ep in approved_episodes(world.store)]
@@ -308,7 +309,7 @@ def test_the_manifest_carries_quality_signals_and_the_filter_selects_by_them(wor
     every = export("all", None)
     assert set(every) == set(ids)
     # Kinds, severity, count and steps only: no sentence, no quoted text, no other id.
-    assert every[ids[0]] == {"algorithm_version": 1, "max_severity": "low", "kinds": {
+    assert every[ids[0]] == {"algorithm_version": ALGORITHM_VERSION, "max_severity": "low", "kinds": {
         "accepted_leak": {"severity": "low", "count": 1, "steps": []}}}
     assert all(every[i] is None for i in ids[1:])
     assert list(export("flagged", "signal = accepted_leak")) == [ids[0]]

@@ -1,0 +1,120 @@
+"""The signal rules on small drawn screens: what a person would call a click that did
+nothing, a repeat, and a video played back (no corpus here: benchmarks/signals.py measures
+the rules on one)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from annotator.quality import effects, replay
+from annotator.quality.evidence import Evidence, StepView
+from annotator.quality.frames import frame_facts
+
+W, H = 320, 200
+APPLY = {"role_name": "push button", "name": "Apply", "box": [240, 160, 60, 24]}
+BOX = {"role_name": "check box", "name": "Remember history", "box": [20, 40, 120, 16]}
+LABEL = {"role_name": "label", "name": "Search", "box": [20, 80, 50, 16]}
+
+
+def screen(status: str = "", ticked: bool = False, item: str = "") -> np.ndarray:
+    """A small window drawn pixel-exact, as a desktop draws it."""
+    img = np.full((H, W, 3), 240, np.uint8)
+    cv2.rectangle(img, (20, 40), (34, 54), (60, 60, 60), 1)
+    if ticked:
+        cv2.rectangle(img, (23, 43), (31, 51), (40, 90, 200), -1)
+    cv2.putText(img, "Remember history", (40, 53), cv2.FONT_HERSHEY_PLAIN, 1, (0, 0, 0), 1)
+    cv2.putText(img, "Search", (20, 93), cv2.FONT_HERSHEY_PLAIN, 1, (0, 0, 0), 1)
+    cv2.putText(img, item or "Maria Lopez", (20, 123), cv2.FONT_HERSHEY_PLAIN, 1, (0, 0, 0), 1)
+    cv2.rectangle(img, (240, 160), (300, 184), (90, 90, 90), 1)
+    cv2.putText(img, "Apply", (248, 177), cv2.FONT_HERSHEY_PLAIN, 1, (0, 0, 0), 1)
+    if status:
+        cv2.putText(img, status, (20, 195), cv2.FONT_HERSHEY_PLAIN, 0.8, (0, 0, 0), 1)
+    return img
+
+
+def clicks(targets: list[dict], pictures: list[np.ndarray], boxes: list | None = None
+           ) -> Evidence:
+    """Clicks on ``targets`` (at their boxes' centres) a second apart, picture ``i`` taken
+    before step ``i``; the last picture is before the end."""
+    steps = []
+    for i, t in enumerate(targets):
+        x, y, w, h = t["box"]
+        steps.append(StepView(index=i, id=f"s{i}", type="click", t_start_us=i * 1_000_000 + 500,
+                              t_end_us=i * 1_000_000 + 600, obs_t_us=i * 1_000_000,
+                              x=x + w // 2, y=y + h // 2, target=t, instruction="Click it"))
+    n = len(targets)
+    steps.append(StepView(index=n, id=f"s{n}", type="terminate", t_start_us=n * 1_000_000,
+                          t_end_us=n * 1_000_000, obs_t_us=n * 1_000_000))
+    assert len(pictures) == n + 1
+    return Evidence(subject={}, width=W, height=H, duration_us=n * 1_000_000, steps=steps,
+                    frame=lambda i: pictures[i], changes_us=np.zeros(0, np.int64),
+                    boxes=boxes or [])
+
+
+def kinds(ev: Evidence) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for s in effects.detect(ev, frame_facts(ev)):
+        out.setdefault(s.kind, []).extend(r.index for r in s.steps)
+    return out
+
+
+def test_a_click_on_a_control_whose_effect_already_shows_changed_nothing_new():
+    # Apply, tick a box, Apply again: the second Apply's message is already on screen.
+    ev = clicks([APPLY, BOX, APPLY], [screen(), screen("Settings applied"),
+                                      screen("Settings applied", ticked=True),
+                                      screen("Settings applied", ticked=True)])
+    assert kinds(ev) == {}
+    # A click on a label that never did anything is still one that did nothing.
+    ev = clicks([APPLY, LABEL], [screen(), screen("Settings applied"),
+                                 screen("Settings applied")])
+    assert kinds(ev) == {"no_effect": [1]}
+
+
+def test_the_same_click_doing_nothing_every_time_is_no_effect_not_a_repeat():
+    ev = clicks([LABEL, LABEL], [screen(), screen(), screen()])
+    assert kinds(ev) == {"no_effect": [0, 1]}
+
+
+def test_a_repeat_that_changes_only_a_message_did_nothing_more():
+    star = {"role_name": "push button", "name": "", "box": [200, 10, 30, 24]}
+    ev = clicks([star, star], [screen(), screen("Marked", item="* Maria Lopez"),
+                               screen("Select a contact to mark it", item="* Maria Lopez")])
+    assert kinds(ev) == {"repeated_steps": [0, 1]}
+
+
+def test_a_redaction_box_coming_or_going_is_not_an_effect():
+    # The label click changes nothing; a box over the item appears meanwhile.
+    box = {"fill_rect": [10, 105, 200, 130], "intervals_us": [[900_000, 5_000_000]]}
+    shown = screen()
+    shown[105:130, 10:200] = 0
+    ev = clicks([LABEL], [screen(), shown], boxes=[box])
+    assert kinds(ev) == {"no_effect": [0]}
+    # A box hiding the place acted on in one of the pictures: the click cannot be judged.
+    box = {"fill_rect": [0, 60, 200, 130], "intervals_us": [[900_000, 5_000_000]]}
+    shown = screen()
+    shown[60:130, 0:200] = 0
+    assert kinds(clicks([LABEL], [screen(), shown], boxes=[box])) == {}
+
+
+def played_back(img: np.ndarray, scale: float) -> np.ndarray:
+    """``img`` as a video player shows it: scaled and compressed twice."""
+    h, w = img.shape[:2]
+    out = cv2.resize(img, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+    for q in (60, 70):
+        out = cv2.imdecode(cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, q])[1], 1)
+    frame = np.full_like(img, 24)
+    frame[:out.shape[0], :out.shape[1]] = out
+    return frame
+
+
+def test_a_screen_played_back_from_a_video_is_found_and_a_drawn_one_is_not():
+    pictures = [screen(), screen("Settings applied"), screen("Settings applied", ticked=True),
+                screen("Saved", ticked=True)]
+    targets = [APPLY, BOX, APPLY]
+    drawn = clicks(targets, pictures)
+    assert replay.detect(drawn, frame_facts(drawn)) == []
+    video = clicks(targets, [played_back(p, 0.85) for p in pictures])
+    m = replay.measures(video, frame_facts(video))
+    assert m["sharp_edges"] >= replay.SOFT_EDGES  # edges still strong: ramps tell it
+    assert [s.kind for s in replay.detect(video, frame_facts(video))] == ["replayed_video"]
