@@ -72,7 +72,7 @@ def recorded_minutes(sub: Path) -> float:
 
 def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
     from annotator.quality.compute import compute
-    from annotator.quality.duplicates import Other, duplicate_signals, length_signal
+    from annotator.quality.duplicates import Other, action_count, duplicate_signals, length_signal
     from annotator.quality.package import load_package
     from annotator.quality.records import KINDS
 
@@ -90,7 +90,8 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
         duration = int(doc.get("duration_us") or 0)
         others = [Other(s, str(s), c == truth["contributor"], fp) for s, fp, _t, _d, c in seen]
         store = duplicate_signals(got.fingerprint, str(seed), others)
-        store += length_signal(duration, [d for _s, _fp, t, d, _c in seen if t == truth["task"]])
+        store += length_signal(duration, [(d, action_count(fp)) for _s, fp, t, d, _c in seen
+                                          if t == truth["task"]], action_count(got.fingerprint))
         records = list(got.records["signals"]) + [s.as_json() for s in store]
         seen.append((seed, got.fingerprint, truth["task"], duration, truth["contributor"]))
         if truth.get("replay_of") is not None:

@@ -52,10 +52,12 @@ def fingerprint(ev: Evidence, dhashes: list[str | None]) -> dict[str, Any]:
 def compute(ev: Evidence, *, source: str = "package") -> Computed:
     facts = frame_facts(ev)
     signals: list[Signal] = []
-    signals += effects.detect(ev, facts)
+    replayed = replay.detect(ev, facts)
+    if not replayed:  # on a video played back, a click changing nothing says nothing more
+        signals += effects.detect(ev, facts)
     signals += timing.detect(ev)
     signals += labels.detect(ev)
-    signals += replay.detect(ev, facts)
+    signals += replayed
     signals += redaction.detect(ev)
     signals += declared_signals(ev.declared, {s.id: s.index for s in ev.steps})
     return Computed(signal_set(signals, source=source, subject=ev.subject),

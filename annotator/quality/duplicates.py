@@ -26,7 +26,16 @@ FRAMES_MIN = 0.7
 ACTIONS_MIN = 0.6
 MIN_ACTIONS = 3
 LENGTH_PEERS = 5  # the task's usual length needs this many other submissions
-LENGTH_FACTOR = 3.0
+LENGTH_FACTOR = 3.0  # on time alone (when the others' steps are not known)
+# On steps and time: twice or half the usual number of steps, and a time that agrees.
+STEPS_FACTOR = 2.0
+TIME_AGREES = 1.5
+
+
+def action_count(fingerprint: Mapping[str, Any] | None) -> int | None:
+    """The number of action steps a fingerprint holds, or None."""
+    actions = fingerprint.get("actions") if isinstance(fingerprint, Mapping) else None
+    return len(actions) if isinstance(actions, list) else None
 
 
 @dataclass(frozen=True)
@@ -96,20 +105,40 @@ def duplicate_signals(fp: Mapping[str, Any], lineage: str, others: Iterable[Othe
     return out
 
 
-def length_signal(duration_us: int, peers: Sequence[int]) -> list[Signal]:
-    """A demonstration much shorter or longer than the task's other submissions."""
-    if len(peers) < LENGTH_PEERS or duration_us <= 0:
+def length_signal(duration_us: int, peers: Sequence[tuple[int, int | None]],
+                  actions: int | None = None) -> list[Signal]:
+    """A demonstration much shorter or longer than the task's other submissions: ``peers``
+    are their (duration, number of action steps or None).  Judged on the number of steps
+    when enough of the others have one (a long pause makes a demonstration last longer, not
+    do more: the idle signal says so), the time agreeing; on time alone otherwise."""
+    durations = [d for d, _n in peers]
+    counts = [n for _d, n in peers if n is not None and n > 0]
+    if len(durations) < LENGTH_PEERS or duration_us <= 0:
         return []
-    usual = statistics.median(peers)
+    usual = statistics.median(durations)
     if usual <= 0:
         return []
     ratio = duration_us / usual
-    if 1 / LENGTH_FACTOR < ratio < LENGTH_FACTOR:
-        return []
-    how = "shorter" if ratio < 1 else "longer"
+    evidence: dict[str, Any] = {"ratio": ratio, "usual_us": int(usual), "peers": len(peers)}
+    if actions is not None and actions > 0 and len(counts) >= LENGTH_PEERS:
+        usual_steps = statistics.median(counts)
+        steps = actions / usual_steps
+        longer = steps >= STEPS_FACTOR and ratio >= TIME_AGREES
+        shorter = steps <= 1 / STEPS_FACTOR and ratio <= 1 / TIME_AGREES
+        if not (longer or shorter):
+            return []
+        evidence.update(steps=actions, usual_steps=usual_steps)
+        how = "fewer" if shorter else "more"
+        detail = (f"has {actions} steps, far {how} than the task's usual {usual_steps:g}, "
+                  f"and lasts {seconds(duration_us)} (usually {seconds(int(usual))}; the "
+                  f"median of {len(peers)} others)")
+    else:
+        if 1 / LENGTH_FACTOR < ratio < LENGTH_FACTOR:
+            return []
+        how = "shorter" if ratio < 1 else "longer"
+        detail = (f"lasts {seconds(duration_us)}, much {how} than the task's usual "
+                  f"{seconds(int(usual))} (the median of {len(peers)} others)")
     return [Signal(
         "length_outlier",
-        f"This demonstration lasts {seconds(duration_us)}, much {how} than the task's usual "
-        f"{seconds(int(usual))} (the median of {len(peers)} others). Check that it does the "
-        "whole task, and only the task.",
-        evidence={"ratio": ratio, "usual_us": int(usual), "peers": len(peers)})]
+        f"This demonstration {detail}. Check that it does the whole task, and only the task.",
+        evidence=evidence)]

@@ -12,17 +12,25 @@ instructions left as weak drafts.
 
 Names are compared loosely (case, quotes, trailing dots and ellipses, and one name contained
 in the other count as the same).
+
+*The same instruction* on ``MIN_SAME`` or more steps is a label copied onto different steps
+when at least ``MIN_OTHERS`` of them do something else than most of them do; the same words
+on the same action done again (a task done twice), with one slip, are not.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from annotator.quality.evidence import CLICKS, Evidence, StepView
 from annotator.quality.records import Signal, StepRef, step_list
 
 MIN_SAME = 3
+# Steps doing something else than most of those sharing the words, for the words to be a
+# label copied onto different steps.
+MIN_OTHERS = 2
 _QUOTED = re.compile(r"[\"“”„«»‘’']([^\"“”„«»]{1,80}?)[\"“”„«»’']")
 _CONTROL_WORDS = ("button", "link", "tab", "menu", "menu item", "item", "field", "box",
                   "text box", "checkbox", "check box", "option", "icon", "row", "cell", "column",
@@ -149,9 +157,9 @@ def detect(ev: Evidence) -> list[Signal]:
     for _key, steps in groups.items():
         if len(steps) < MIN_SAME:
             continue
-        kinds = {(s.type, s.keys, s.text, s.target_name) for s in steps}
-        if len(kinds) < 2:
-            continue  # the same action each time: the same words are right
+        actions = Counter((s.type, s.keys, s.text, s.target_name) for s in steps)
+        if len(steps) - max(actions.values()) < MIN_OTHERS:
+            continue  # the words fit what most of them do (a task done again, a slip)
         refs = tuple(StepRef(s.index, s.id) for s in steps)
         out.append(Signal(
             "same_instruction",

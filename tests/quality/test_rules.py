@@ -118,3 +118,46 @@ def test_a_screen_played_back_from_a_video_is_found_and_a_drawn_one_is_not():
     m = replay.measures(video, frame_facts(video))
     assert m["sharp_edges"] >= replay.SOFT_EDGES  # edges still strong: ramps tell it
     assert [s.kind for s in replay.detect(video, frame_facts(video))] == ["replayed_video"]
+
+
+def test_length_is_judged_on_steps_with_the_time_agreeing():
+    from annotator.quality.duplicates import length_signal
+
+    peers = [(10_000_000 + k * 500_000, 5) for k in range(6)]  # 5 steps in 10-12.5 s
+    # A long pause makes it last four times longer, not do more: not an outlier.
+    assert length_signal(45_000_000, peers, 5) == []
+    assert [s.kind for s in length_signal(45_000_000, peers, 20)] == ["length_outlier"]
+    assert [s.kind for s in length_signal(4_000_000, peers, 2)] == ["length_outlier"]
+    assert length_signal(11_000_000, peers, 2) == []  # fewer steps, the usual time
+    # The others' steps unknown: on time alone.
+    timed = [(d, None) for d, _n in peers]
+    assert [s.kind for s in length_signal(45_000_000, timed, 5)] == ["length_outlier"]
+    assert length_signal(45_000_000, peers[:4], 20) == []  # too few others
+
+
+def test_the_same_words_on_a_task_done_again_are_not_a_copied_label():
+    from annotator.quality import labels
+
+    prev = {"role_name": "push button", "name": "Previous", "box": [10, 160, 60, 24]}
+    nxt = {"role_name": "push button", "name": "Next", "box": [80, 160, 60, 24]}
+
+    def said(words: list[tuple[dict, str]]) -> list[str]:
+        ev = clicks([t for t, _w in words], [screen()] * (len(words) + 1))
+        ev.steps[:len(words)] = [
+            StepView(**{**s.__dict__, "instruction": w}) for s, (_t, w) in zip(
+                ev.steps, words, strict=False)]
+        return [s.kind for s in labels.detect(ev) if s.kind == "same_instruction"]
+
+    # Done twice over, with one slip: the words fit what most of the steps do.
+    assert said([(prev, 'Click "Previous"'), (nxt, 'Click "Next"'), (prev, 'Click "Previous"'),
+                 (nxt, 'Click "Previous"')]) == []
+    assert said([(prev, "Continue"), (nxt, "Continue"), (APPLY, "Continue")]) == [
+        "same_instruction"]
+
+
+def test_a_video_played_back_is_not_judged_click_by_click():
+    from annotator.quality.compute import compute
+
+    pictures = [played_back(p, 0.85) for p in (screen(), screen(), screen())]
+    got = compute(clicks([LABEL, APPLY], pictures))
+    assert [r["kind"] for r in got.records["signals"]] == ["replayed_video"]
