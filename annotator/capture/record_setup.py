@@ -11,7 +11,7 @@ from annotator.bundle.writer import BUNDLE_FILES
 from annotator.capture.denylist import DenyList
 from annotator.capture.interfaces import Display, Rect
 from annotator.errors import AnnotatorError, OutputFolderError
-from annotator.workspace import check_writable, ensure_private_dir
+from annotator.workspace import Workspace, check_writable, ensure_private_dir
 
 DISK_WARN_BYTES = 500 * 1024 * 1024
 DISK_STOP_BYTES = 64 * 1024 * 1024
@@ -51,6 +51,38 @@ class RecordConfig:
     damage: bool = True
     # Which kind of device each event came from (XInput2 raw events).
     devices: bool = True
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """What the contributor asked of a recording: the `annotator record` flags, and what the
+    recorder control window was opened with.  ``config`` turns them into a ``RecordConfig``
+    the same way for both."""
+
+    out: Path | None = None  # None: a new folder in the workspace
+    fps: float = 30.0
+    screen: int | None = None
+    region: Rect | None = None
+    duration: float | None = None
+    deny: tuple[str, ...] = ()
+    preset: str = "veryfast"
+    crf: int = 23
+    force: bool = False
+
+    @classmethod
+    def from_args(cls, args: Any) -> RecordOptions:
+        """From the parsed `annotator record` arguments."""
+        return cls(out=args.out, fps=args.fps, screen=args.screen, region=args.region,
+                   duration=args.duration, deny=tuple(args.deny), preset=args.preset,
+                   crf=args.crf, force=args.force)
+
+    def config(self, workspace: Workspace, acknowledgement: dict[str, Any] | None
+               ) -> RecordConfig:
+        out = Path(self.out) if self.out is not None else workspace.new_recording_dir()
+        return RecordConfig(out_dir=out, fps=self.fps, screen=self.screen, region=self.region,
+                            duration_s=self.duration, preset=self.preset, crf=self.crf,
+                            deny=DenyList(extra=self.deny), acknowledgement=acknowledgement,
+                            force=self.force)
 
 
 @dataclass

@@ -100,7 +100,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from annotator.capture.denylist import DenyList
     from annotator.capture.platform import require_x11
     from annotator.workspace import Workspace
 
@@ -111,15 +110,11 @@ def cmd_record(args: argparse.Namespace) -> int:
         return run_recorder_control(ws, args)
     ack = ws.require_acknowledgement(yes=args.yes)
     require_x11()
-    from annotator.capture.record_setup import RecordConfig
+    from annotator.capture.record_setup import RecordOptions
     from annotator.capture.recorder import Recorder
 
-    out = args.out or ws.new_recording_dir()
-    config = RecordConfig(
-        out_dir=out, fps=args.fps, screen=args.screen, region=args.region,
-        duration_s=args.duration, preset=args.preset, crf=args.crf,
-        deny=DenyList(extra=tuple(args.deny)), acknowledgement=ack, force=args.force,
-    )
+    config = RecordOptions.from_args(args).config(ws, ack)
+    out = config.out_dir
     lock = ws.lock_recorder()
     lock.acquire()
     try:

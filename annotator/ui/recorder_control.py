@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import threading
-from pathlib import Path
 
 from PyQt6.QtCore import QObject, QRect, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -24,8 +23,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from annotator.capture.denylist import DenyList
 from annotator.capture.interfaces import Rect
+from annotator.capture.record_setup import RecordOptions
 from annotator.errors import AnnotatorError
 from annotator.workspace import CAPTURE_DISCLOSURE, Workspace
 
@@ -60,16 +59,12 @@ class _Bridge(QObject):
 class RecorderControl(QWidget):
     finished = pyqtSignal(object)  # the final manifest, or None if never started
 
-    def __init__(self, workspace: Workspace, *, out: Path | None = None, fps: float = 30.0,
-                 screen: int | None = None, region: Rect | None = None,
-                 duration: float | None = None, deny: tuple[str, ...] = (),
-                 preset: str = "veryfast", crf: int = 23, force: bool = False) -> None:
+    def __init__(self, workspace: Workspace, options: RecordOptions | None = None) -> None:
         super().__init__(None, Qt.WindowType.WindowStaysOnTopHint | Qt.WindowType.Tool)
         self.setWindowTitle("annotator recorder")
         self.setObjectName("recorderControl")
         self.ws = workspace
-        self._opts = dict(out=out, fps=fps, screen=screen, region=region, duration=duration,
-                          deny=deny, preset=preset, crf=crf, force=force)
+        self._opts = options or RecordOptions()
         self.recorder = None
         self._lock = None
         self._own: list[Rect] = []
@@ -156,16 +151,10 @@ class RecorderControl(QWidget):
             ack = self.ws.acknowledge("recorder window")
         try:
             from annotator.capture.platform import require_x11
-            from annotator.capture.recorder import RecordConfig, Recorder
+            from annotator.capture.recorder import Recorder
 
             require_x11()
-            o = self._opts
-            out = o["out"] or self.ws.new_recording_dir()
-            config = RecordConfig(out_dir=Path(out), fps=o["fps"], screen=o["screen"],
-                                  region=o["region"], duration_s=o["duration"],
-                                  preset=o["preset"], crf=o["crf"],
-                                  deny=DenyList(extra=tuple(o["deny"])), acknowledgement=ack,
-                                  force=o["force"])
+            config = self._opts.config(self.ws, ack)
             self._lock = self.ws.lock_recorder()
             self._lock.acquire()
             self._update_own()
@@ -280,9 +269,7 @@ class RecorderControl(QWidget):
 
 def run_recorder_control(ws: Workspace, args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(["annotator"])
-    ctl = RecorderControl(ws, out=args.out, fps=args.fps, screen=args.screen,
-                          region=args.region, duration=args.duration, deny=tuple(args.deny),
-                          preset=args.preset, crf=args.crf, force=args.force)
+    ctl = RecorderControl(ws, RecordOptions.from_args(args))
     if args.yes and ws.acknowledgement() is None:
         ws.acknowledge("cli --yes")
     ctl.show()

@@ -198,3 +198,27 @@ def test_deny_listed_window_is_blacked_out_and_pauses_when_focused(xdisplay, sta
     assert stats
     assert all(vault_max <= 16 for vault_max, _ in stats.values())
     assert all(notes_mean > 30 for _, notes_mean in stats.values())
+
+
+def test_the_cli_and_the_control_window_make_one_configuration(tmp_path):
+    """`annotator record`'s flags and the control window both go through RecordOptions: a
+    recording without --out gets a new folder in the workspace, and every flag
+    reaches the recorder's configuration."""
+    import argparse
+
+    from annotator.capture.interfaces import Rect
+    from annotator.capture.record_setup import RecordOptions
+    from annotator.workspace import Workspace
+
+    ws = Workspace.open(tmp_path / "ws")
+    args = argparse.Namespace(out=None, fps=12.5, screen=None, region=Rect(0, 0, 640, 480),
+                              duration=3.0, deny=["KeePassXC"], preset="ultrafast", crf=30,
+                              force=True)
+    opts = RecordOptions.from_args(args)
+    ack = {"accepted_at": "now"}
+    c = opts.config(ws, ack)
+    assert c.out_dir.parent == ws.recordings_dir
+    assert (c.fps, c.region, c.duration_s, c.preset, c.crf, c.force) == (
+        12.5, Rect(0, 0, 640, 480), 3.0, "ultrafast", 30, True)
+    assert "KeePassXC" in c.deny.extra and c.acknowledgement is ack
+    assert RecordOptions(out=tmp_path / "here").config(ws, None).out_dir == tmp_path / "here"
