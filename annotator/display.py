@@ -25,6 +25,12 @@ def duration(us: int | None, places: int = 1) -> str:
     return f"{minutes}:{text}"
 
 
+def clock(seconds: float) -> str:
+    """``hh:mm:ss`` of a running time (hours unbounded), as a recorder's elapsed time."""
+    secs = max(0, int(seconds))
+    return f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}"
+
+
 def split_list(text: str) -> list[str]:
     """A list as people type it (``Calc, Firefox``), the inverse of ``", ".join``: items are
     stripped, empty ones (``a,,b``, a trailing comma, a blank field) left out."""

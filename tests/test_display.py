@@ -32,3 +32,10 @@ def test_lists_as_typed():
     assert split_list(" Calc ,Firefox,, ") == ["Calc", "Firefox"]
     assert split_list("") == [] and split_list(" , ") == []
     assert split_list(", ".join(["a b", "c"])) == ["a b", "c"]
+
+
+def test_clock_reads_a_running_time():
+    from annotator.display import clock
+
+    assert [clock(s) for s in (0, 59.9, 61, 3600 * 27 + 5, -3)] == [
+        "00:00:00", "00:00:59", "00:01:01", "27:00:05", "00:00:00"]

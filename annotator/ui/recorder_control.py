@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.capture.interfaces import Rect
 from annotator.capture.record_setup import RecordOptions
+from annotator.display import clock
 from annotator.errors import AnnotatorError
 from annotator.workspace import CAPTURE_DISCLOSURE, Workspace
 
@@ -235,8 +236,7 @@ class RecorderControl(QWidget):
         if rec is None:
             return
         st = rec.status()
-        secs = int(st.elapsed_s)
-        self.elapsed.setText(f"{secs // 3600:02d}:{secs % 3600 // 60:02d}:{secs % 60:02d}")
+        self.elapsed.setText(clock(st.elapsed_s))
         if st.state == "recording":
             self._style("recording")
             self.indicator.setText("● RECORDING")

@@ -34,6 +34,12 @@ README = (
 OpenFile = Callable[[int, str, str], BinaryIO]
 
 
+def default_folder(parent: str | os.PathLike[str], now: dt.datetime | None = None) -> Path:
+    """Where "download my data" writes when not told: a new folder named by the time."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M")
+    return Path(parent) / f"annotator-my-data-{stamp}"
+
+
 def check_empty(out_dir: str | os.PathLike[str]) -> Path:
     """The folder to write into: new or empty (never mixes with what is there)."""
     out = Path(out_dir)

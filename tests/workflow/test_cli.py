@@ -82,7 +82,7 @@ def package(folder, *, contributor: str, seed: str) -> None:
         method="cli test"))
 
 
-def test_the_whole_flow(cli, tmp_path) -> None:
+def test_the_whole_flow(cli, tmp_path, monkeypatch) -> None:
     assert "upgraded from an empty database" in cli("db", "upgrade")
     assert "up to date" in cli("db", "status")
     boss = "boss passphrase!"
@@ -178,6 +178,13 @@ def test_the_whole_flow(cli, tmp_path) -> None:
     assert "0 blob(s) referenced" in cli("db", "check")
     cli("my-data", "--out", str(tmp_path / "mine"), user="ana", pw=ana_pw)
     assert (tmp_path / "mine" / "consent_records.json").is_file()
+    here = tmp_path / "cwd"
+    here.mkdir()
+    monkeypatch.chdir(here)  # without --out: a new folder named by the time, here
+    out = cli("my-data", user="ana", pw=ana_pw)
+    (made,) = here.iterdir()
+    assert made.name.startswith("annotator-my-data-") and str(made) in out
+    assert (made / "account.json").is_file()
     out = cli("users", "list", user="ana", pw="wrong passphrase", expect=2)
     assert "Cannot sign in as 'ana'" in out
     out = cli("users", "list", expect=2)

@@ -8,7 +8,6 @@ the content in the store; the contributor's local recordings are never touched b
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from annotator.ui.workflow.common import (
     SessionView,
     read_only_table,
 )
+from annotator.workflow.mydata import default_folder
 from annotator.workflow.states import state_label
 
 COLUMNS = ["#", "Version", "Task", "Goal", "Status", "Reviewer", "Quality", "Submitted",
@@ -134,8 +134,7 @@ class SubmissionsView(SessionView, QWidget):
             self.details.clear()
             return
         if not self.out_dir.text():
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-            self.out_dir.setText(str(Path.home() / f"annotator-my-data-{stamp}"))
+            self.out_dir.setText(str(default_folder(Path.home())))
         items = self._call(self.svc.my_submissions, actor=self.actor)
         if items is None:
             return
@@ -316,8 +315,7 @@ class SubmissionsView(SessionView, QWidget):
     def _choose(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Where to put your data")
         if folder:
-            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-            self.out_dir.setText(str(Path(folder) / f"annotator-my-data-{stamp}"))
+            self.out_dir.setText(str(default_folder(folder)))
 
     def download(self):
         out = self.out_dir.text().strip()
