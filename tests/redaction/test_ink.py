@@ -107,6 +107,21 @@ def test_monospaced_gaps_inside_a_word_do_not_end_the_run(qapp):
         assert not overlaps(words["user"], grown) and not overlaps(words["and"], grown)
 
 
+@pytest.mark.parametrize("family", ["DejaVu Sans", "P052", "C059"])
+def test_punctuation_gaps_inside_a_value_do_not_end_the_run(qapp, family):
+    # Proportional fonts put side bearings around ":" and ".": wider gaps than between
+    # letters, yet no space; OCR often splits a value there.  (In some fonts, Nimbus Sans
+    # and URW Gothic at 18 px, the gap after a colon is as wide as a word space: there the
+    # run still ends at it.)
+    img, words = draw([(20, 40, "peer 2001:0db8:c5e7::e0db up"), (20, 90, "via 10.1.17.1 ok")],
+                      px=18, family=family)
+    for word in ("2001:0db8:c5e7::e0db", "10.1.17.1"):
+        grown = ink.grow(img, part(words[word], 0.6, 1.0))
+        assert inside(words[word], grown), word
+    assert not overlaps(words["peer"], ink.grow(img, part(words["2001:0db8:c5e7::e0db"], 0.6, 1)))
+    assert not overlaps(words["via"], ink.grow(img, part(words["10.1.17.1"], 0.6, 1.0)))
+
+
 def test_a_field_border_flush_against_the_value_ends_the_run(qapp):
     # The value touches the field's left frame (1 px); a second field right after it.
     img, words = draw([(101, 52, "4111 1111 1111 1111"), (331, 52, "0044 7700 900123")],
