@@ -222,24 +222,31 @@ def line_at(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
 
 
 def _runs(line: Line) -> list[tuple[int, int]]:
-    """The line's runs.  Next to a narrow piece of ink (a colon, a dot, a comma, a hyphen:
-    at most a quarter of the text height wide) a gap up to half again a space (and under
-    0.45 of the height) does not end a run: proportional fonts put their side bearings
-    around punctuation, so "2001:0db8", "10.0.0.1" or "j.doe@x" have wider gaps there than
-    between letters, yet no space, and OCR often splits a value exactly there."""
+    """The line's runs.  Next to a narrow piece of ink (a colon, a dot, a hyphen: at most a
+    quarter of the text height wide) with a gap as wide on its other side, a gap up to half
+    again a space (and under 0.45 of the height) does not end a run: proportional fonts put
+    side bearings around punctuation, so "2001:0db8" or "10.0.0.1" have wider gaps there
+    than between letters, yet no space, and OCR often splits a value exactly there.  A
+    label's colon or a comma has a space after it and none before: it still ends a run."""
     ink = line.band().any(axis=0) & ~line.walls
     idx = np.flatnonzero(ink)
     if idx.size == 0:
         return []
     wall_count = np.cumsum(line.walls)
     gap = np.diff(idx) - 1
-    piece = np.concatenate(([0], np.cumsum(gap > 0)))  # pieces: ink columns without a gap
-    first = np.flatnonzero(np.concatenate(([True], gap > 0)))
+    first = np.flatnonzero(np.concatenate(([True], gap > 0)))  # pieces: ink without a gap
     last = np.concatenate((first[1:] - 1, [idx.size - 1]))
     narrow = (idx[last] - idx[first] + 1) <= max(3, 0.25 * line.height)
-    near_narrow = narrow[piece[:-1]] | narrow[piece[1:]]
-    wide = (gap >= line.space) & ~(near_narrow & (gap < min(1.5 * line.space,
-                                                             0.45 * line.height)))
+    # Between pieces k and k+1 (at idx position last[k]): the gap, and whether a narrow
+    # piece next to it has a gap as wide on its other side (inside a value the bearings
+    # are alike on both sides: "0db8 : c5e7"; after a label a space follows: "token:  v").
+    pg = gap[last[:-1]]
+    inner = np.zeros(pg.size, bool)
+    if pg.size > 1:
+        inner[:-1] |= narrow[1:-1] & (pg[:-1] <= pg[1:] + 1)  # piece k+1 narrow
+        inner[1:] |= narrow[1:-1] & (pg[1:] <= pg[:-1] + 1)  # piece k narrow
+    wide = gap >= line.space
+    wide[last[:-1]] &= ~(inner & (pg < min(1.5 * line.space, 0.45 * line.height)))
     split = wide | (wall_count[idx[1:]] != wall_count[idx[:-1]])
     starts = np.concatenate(([0], np.flatnonzero(split) + 1))
     ends = np.concatenate((np.flatnonzero(split), [idx.size - 1]))
