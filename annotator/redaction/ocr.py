@@ -202,32 +202,24 @@ def to_gray(img: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
 
 
-def flatten_background(gray: np.ndarray, contrast: int = 40, stroke: int = 7) -> np.ndarray:
+def flatten_background(gray: np.ndarray, contrast: int = 40) -> np.ndarray:
     """Dark text on white whatever the local theme, with the background removed.
 
-    The local polarity comes from the median of a neighbourhood much larger than a glyph
-    (computed on a 4x reduced image): where it is dark the text is light.  The background
-    each pixel is measured against is that median, or the nearest surface wider than a
-    stroke where that is inkier (a grey-level closing, or opening where the text is light,
-    with a ``stroke``-px square): an input box,
-    a table cell or a selected row a few levels off the window's colour is background, not a
-    grey slab that Tesseract binarises into glyphs glued to the value's first characters.
-    Then each pixel's darkness below its background is stretched so that text of any
-    contrast reaches near black.
+    The local background is the median of a neighbourhood much larger than a glyph
+    (computed on a 4x reduced image).  Where it is dark the text is light: those pixels are
+    inverted.  Then each pixel's darkness below its background is stretched so that text of
+    any contrast reaches near black.
     """
     h, w = gray.shape
     small = cv2.resize(gray, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
     bg_small = cv2.medianBlur(small, 11)
+    # Close over text: the background is the brightest or darkest of the neighbourhood,
+    # whichever is nearer the median (glyphs are a minority of the pixels).
     bg = cv2.resize(bg_small, (w, h), interpolation=cv2.INTER_LINEAR)
     dark = bg < 110
-    kernel = np.ones((stroke, stroke), np.uint8)
-    # Only where a surface is inkier than the neighbourhood's median (a dark input box on a
-    # dark window, a grey cell on white): elsewhere the closing's maximum (the opening's
-    # minimum) follows the codec's noise and ringing around glyphs, and would thicken them.
-    light_bg = np.minimum(bg, cv2.morphologyEx(gray, cv2.MORPH_CLOSE, kernel))
-    dark_bg = np.maximum(bg, cv2.morphologyEx(gray, cv2.MORPH_OPEN, kernel))
     g = gray.astype(np.int16)
-    diff = np.where(dark, g - dark_bg.astype(np.int16), light_bg.astype(np.int16) - g)
+    b = bg.astype(np.int16)
+    diff = np.where(dark, g - b, b - g)  # how much "inkier" than the background
     # Stretch: local contrast of ``contrast`` levels and above becomes full black.
     out = 255 - np.clip(diff, 0, contrast) * 255 // contrast
     return out.astype(np.uint8)

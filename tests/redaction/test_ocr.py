@@ -250,17 +250,6 @@ def test_boxes_cut_inside_a_run_of_ink_are_closed_but_spaces_stay() -> None:
     assert ocr._close_ink_gaps(ink, other) == other
 
 
-def test_flatten_takes_a_box_a_few_levels_off_the_window_for_background() -> None:
-    # A dark theme's input box (45) on its window (30), light text inside it: the box is
-    # background (white), not a grey slab around the text.
-    g = np.full((200, 600), 30, np.uint8)
-    g[80:104, 100:500] = 45
-    g[86:98, 120:480:5] = 210
-    out = flatten_background(g)
-    assert out[82, 300] == 255 and out[101, 110] == 255  # inside the box, off the text
-    assert out[90, 120] <= 20
-
-
 def test_a_glyph_flush_against_a_short_box_side_is_kept_and_the_side_removed() -> None:
     # A box barely taller than its value, which fills it (text and frame one component,
     # not hollow): its sides are shorter than a rule.
