@@ -4,10 +4,11 @@ and the boxes to redact (grown over the ink of the text they cover).
 Reading.  Readings are batched (one Tesseract start for the bands of many frames, see
 ``ocr.ocr_batch``).  Each reading's words are grouped into visual lines, joined (a tab
 across column gaps) and run through the detectors; every span becomes one padded box per
-line it covers.  Runs of 6+ digits that no detector claimed and that are no harmless
-format (date, amount, version, order number, hash) are read a second time at a larger
-scale, widened by a character on each side: OCR drops or misreads single digits at small
-sizes, and a second reading recovers most of them.
+line it covers.  Value-like runs that no detector claimed and that are no harmless format
+(date, amount, version, order number, hash): 6+ digits, an e-mail-like "@", a scheme, a
+long mix of letters and digits, are read a second time on their crop at 3x, widened by a
+character on each side: OCR misreads single characters at small sizes and next to field
+edges, and a reading of the crop misreads other characters than the frame's.
 """
 
 from __future__ import annotations
