@@ -10,6 +10,7 @@ import socket
 import ssl
 import stat
 import struct
+import time
 from pathlib import Path
 
 import psutil
@@ -38,6 +39,24 @@ def tcp_listeners(procs: list[psutil.Process]) -> dict[int, str]:
                 if c.status == psutil.CONN_LISTEN:
                     found[c.laddr.port] = f"{p.name()}[{p.pid}] on {c.laddr.ip}"
     return found
+
+
+def settled_tcp_listeners(procs: list[psutil.Process], *, quiet_s: float = 3.0,
+                          timeout_s: float = 60.0) -> dict[int, str]:
+    """``tcp_listeners`` once their set has not changed for ``quiet_s``: a stack's parts go
+    on opening ports for a moment after it says it is ready, and a port opened after the
+    listing would go unchecked."""
+    last = tcp_listeners(procs)
+    since = time.monotonic()
+    deadline = since + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = tcp_listeners(procs)
+        if set(now) != set(last):
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            break
+    return last
 
 
 def unix_listeners(procs: list[psutil.Process]) -> dict[str, str]:
@@ -161,7 +180,7 @@ def assert_only_api_and_s3_open(procs: list[psutil.Process], api_port: int,
                                 s3_port: int) -> dict[int, str]:
     """Every TCP socket of ``procs`` is the API, the S3 gateway, or refuses a client without
     credentials; no local socket is open to another user.  Returns {port: answer}."""
-    tcp = tcp_listeners(procs)
+    tcp = settled_tcp_listeners(procs)
     assert {api_port, s3_port} <= set(tcp), tcp
     answers = {port: answer(port) for port in sorted(tcp)}
     open_ports = {f"{port} ({tcp[port]})": a for port, a in answers.items()
