@@ -6,6 +6,7 @@ the same data and secrets."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -46,6 +47,16 @@ def _start(env: dict[str, str], *args: str) -> tuple[subprocess.Popen, str]:
         if line.startswith("Ctrl+C"):
             break
     return proc, "".join(lines)
+
+
+def _abandon(proc: subprocess.Popen) -> None:
+    """After a failed check: let server-up stop what it started (a SIGKILL would leave its
+    PostgreSQL, Redis and SeaweedFS running), then make sure it is gone."""
+    with contextlib.suppress(Exception):
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=120)
+    if proc.poll() is None:
+        proc.kill()
 
 
 def _stop(proc: subprocess.Popen, *, twice: bool = False) -> str:
@@ -125,7 +136,7 @@ def test_server_up_keeps_secrets_private_and_stops_cleanly(tmp_path):
         for c in children:
             assert not [v for v in values if v in " ".join(c.cmdline())]
     except BaseException:
-        proc.kill()
+        _abandon(proc)
         raise
     rest = _stop(proc, twice=True)
     assert "Stopped" in rest and folder.is_dir()
@@ -141,7 +152,7 @@ def test_server_up_keeps_secrets_private_and_stops_cleanly(tmp_path):
         assert r.status_code == 201, r.text  # the admin (in the kept database) is still there
         assert secrets_file.read_text() == kept
     except BaseException:
-        proc.kill()
+        _abandon(proc)
         raise
     _stop(proc)
     assert not folder.exists()
