@@ -140,22 +140,12 @@ class FrameSource:
                     return
                 if frame.pts is None:
                     continue
-                while not stop.is_set():
-                    try:
-                        q.put(frame, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
+                _offer(q, frame, stop)
         except av.error.FFmpegError:
             pass  # a truncated tail: what was decoded stands
         except BaseException as exc:  # handed to the consumer
             item = exc
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+        _offer(q, item, stop)
 
     def _halt(self) -> None:
         if self._thread is None:
@@ -202,3 +192,13 @@ class FrameSource:
             raise item
         self.decoded += 1
         return cast(av.VideoFrame, item)
+
+
+def _offer(q: queue.Queue[Any], item: Any, stop: threading.Event) -> None:
+    """Put ``item`` on the bounded queue, waiting for room unless ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from annotator.store import models as m
 from annotator.workflow.contract import Actor, SubmissionId, TransitionInfo
 from annotator.workflow.ops.core import ServiceCore
-from annotator.workflow.ops.signals import for_contributor
+from annotator.workflow.ops.signals import contributor_set
 from annotator.workflow.ops.statements import _INFO, _S
 from annotator.workflow.states import Role
 
@@ -75,7 +75,7 @@ class ExportOps(ServiceCore):
                               for f in s.execute(sa.select(m.SubmissionBlob).where(
                                   m.SubmissionBlob.submission_id == info.id)
                                   .order_by(m.SubmissionBlob.path)).scalars()]
-                d["quality_signals"] = for_contributor(s.get(m.SignalSet, info.id))
+                d["quality_signals"] = contributor_set(s.get(m.SignalSet, info.id))
                 subs.append(d)
             tombs = [_tombstone_dict(tb) for tb in s.execute(
                 sa.select(m.Tombstone).where(

@@ -51,7 +51,7 @@ def _for_contributor(r: dict[str, Any]) -> dict[str, Any]:
             "evidence": {k: v for k, v in ev.items() if k != "submission_id"}}
 
 
-def for_contributor(row: m.SignalSet | None) -> dict[str, Any] | None:
+def contributor_set(row: m.SignalSet | None) -> dict[str, Any] | None:
     """A submission's stored set as its contributor's own data ("download my data")."""
     if row is None:
         return None
