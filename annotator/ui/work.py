@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -34,7 +35,7 @@ class Job(QObject):
     done = pyqtSignal(object)
     failed = pyqtSignal(object)  # the exception
     cancelled = pyqtSignal()
-    _running: set[Job] = set()  # keeps jobs alive until they finish
+    _running: set[Job] = set()  # keeps jobs alive until their outcome was delivered
 
     def __init__(self, fn: Callable[..., Any], *args: Any, name: str = "annotator-job",
                  **kwargs: Any) -> None:
@@ -51,7 +52,21 @@ class Job(QObject):
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> Job:
+        """Start the work; connect the callbacks before this.  The job stays referenced
+        until its outcome was delivered on the UI thread: dropped (and so deleted) on the
+        worker thread right after the emit, it took its queued deliveries with it, and a
+        loaded machine lost a result now and then (an editor that never got its frame index).
+        """
         Job._running.add(self)
+        ref = weakref.ref(self)
+
+        def release(*_: object) -> None:  # connected last: runs after the callbacks
+            job = ref()
+            if job is not None:
+                Job._running.discard(job)
+
+        for signal in (self.done, self.failed, self.cancelled):
+            signal.connect(release)
         self._thread.start()
         return self
 
@@ -77,8 +92,6 @@ class Job(QObject):
         else:
             self.finished_event.set()
             self.done.emit(self.result)
-        finally:
-            Job._running.discard(self)
 
 
 def run_job(fn: Callable[..., Any], *args: Any, owner: QObject | None = None,
