@@ -115,6 +115,29 @@ def _role_name(rec: dict[str, Any] | None) -> str | None:
     return role if isinstance(role, str) else None
 
 
+def read_options(options: OcrOptions) -> OcrOptions:
+    """How ``Drafter._read`` runs OCR: its images are prepared already (``screen.ink_image``,
+    ``remove_rules``), each a block of text (page mode 6: finds short labels that sparse
+    mode drops)."""
+    return replace(options, scale=1.0, flatten=False, remove_rules=False, psm=6)
+
+
+_LOADING = threading.Lock()
+
+
+def load_ocr_engine(options: OcrOptions | None = None,
+                    cancel: threading.Event | None = None) -> None:
+    """Load the OCR engine drafting reads the screen with, so that the first step read does
+    not wait for it (the engines are kept loaded, per settings, between calls): one
+    recognition of a few strokes.  Callers at the same time wait for the first one's engine
+    rather than load another.  Raises OcrError when OCR cannot run."""
+    img = np.full((40, 60), 255, np.uint8)
+    for x in range(12, 48, 9):
+        img[12:28, x:x + 3] = 0  # "IIII": OCR skips a blank image without loading anything
+    with _LOADING:
+        ocr_batch([img], read_options(options or OcrOptions(workers=1)), cancel=cancel)
+
+
 class Drafter:
     """Drafts for a list of steps (``StepInput``), in any order of priority."""
 
@@ -123,7 +146,6 @@ class Drafter:
                  cancel: threading.Event | None = None) -> None:
         self.guard = guard
         self.context = context
-        self.psm = 6  # a block of text: finds short labels that sparse mode (11) drops
         self.frames = frames
         self.ocr = ocr and frames is not None
         self.options = options or OcrOptions(workers=1)
@@ -179,14 +201,15 @@ class Drafter:
             self.ocr, self.ocr_error, self.engine = False, other.ocr_error, "no-ocr"
 
     def warm_up(self) -> None:
-        """Load the OCR engine now (a fifth of a second), not on the first step.  The image
-        has ink: OCR skips a flat one without loading anything."""
-        if self.ocr:
-            img = np.full((32, 64, 3), 255, np.uint8)
-            img[12:20, 8:56] = 0
-            self._read(None, img, (0, 0, 64, 32))
-            with self._cache_lock:
-                self._words.pop((-1, (0, 0, 64, 32)), None)
+        """Load the OCR engine ``_read`` uses now (a fifth of a second), not on the first
+        step."""
+        if not self.ocr:
+            return
+        try:
+            load_ocr_engine(self.options, self.cancel)
+        except OcrError as exc:
+            self.ocr = False
+            self.ocr_error = exc.message
 
     def frames_needed(self, s: StepInput) -> list[int]:
         """The frames drafting ``s`` reads (none if it needs no screen)."""
@@ -731,10 +754,8 @@ class Drafter:
         pad = 20
         img = remove_rules(sc.ink_image(crop, bg, scale=scale, pad=pad), int(40 * scale),
                            int(27 * scale))
-        opts = replace(self.options, scale=1.0, flatten=False, remove_rules=False,
-                       psm=self.psm)
         try:
-            raw = ocr_batch([img], opts, cancel=self.cancel)[0]
+            raw = ocr_batch([img], read_options(self.options), cancel=self.cancel)[0]
         except OcrError as exc:
             self.ocr = False
             self.ocr_error = exc.message

@@ -68,10 +68,12 @@ class FrameNotReady(Exception):
 
 class ThreadFrames:
     """Frames for several drafting threads sharing one Drafter: frames offered by the
-    caller (the editor's view shows a step's frame: the same pixels), then the frame cache,
-    then a decoder of each thread's own (one decoder is used by one thread only).  A thread
-    that may not decode (``allow_decode(False)``: the editor's background thread, which
-    must not compete with the frame cache's own decoding) gets FrameNotReady instead."""
+    caller (the editor's view shows a step's frame: the same pixels), frames decoded ahead
+    (the first screen's), then the frame cache, then a decoder of each thread's own (one
+    decoder is used by one thread only).  A thread that may not decode (``allow_decode(False)``:
+    the editor's background threads, which must not compete with the frame cache's own
+    decoding) gets FrameNotReady instead, except for a frame that is being decoded ahead:
+    it waits for that one."""
 
     OFFERED = 8
 
@@ -80,9 +82,11 @@ class ThreadFrames:
         self.video = video
         self._local = threading.local()
         self._all: list[BundleFrames] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # notified as frames decoded ahead arrive
         self._offered: OrderedDict[int, np.ndarray] = OrderedDict()
         self._early: dict[int, np.ndarray] = {}  # decoded ahead for the first screen
+        self._coming: set[int] = set()  # to be decoded ahead, not yet there
+        self._ahead_over = False  # forget_ahead was called: decoding ahead stops
         self.decode_everywhere = False  # the frame cache is complete (or failed)
 
     def allow_decode(self, allowed: bool) -> None:
@@ -96,42 +100,75 @@ class ThreadFrames:
             while len(self._offered) > self.OFFERED:
                 self._offered.popitem(last=False)
 
+    def expect(self, pts_list: Iterable[int]) -> list[int]:
+        """Announce frames ``decode_ahead`` will decode: from now on a thread asking for one
+        of them waits for it.  Returns those to decode (not at hand, not in the cache)."""
+        from annotator.media.framecache import cached
+
+        with self._lock:
+            want = sorted({int(p) for p in pts_list} - set(self._early))
+        want = [p for p in want if not cached(self.folder, p)]
+        with self._lock:
+            self._ahead_over = False
+            self._coming.update(want)
+        return want
+
     def decode_ahead(self, pts_list: Iterable[int],
                      cancel: threading.Event | None = None) -> int:
-        """Decode these frames now, in one forward pass of a decoder of the caller's own,
-        and keep them in memory until ``forget_ahead`` (the first screen's frames, when a
-        recording is opened: its drafts need not wait for the frame cache), and write their
-        step-list thumbnails.  Frames the cache already has are read from it when wanted.
-        Returns how many were decoded."""
-        from annotator.media.framecache import cached, write_thumb
+        """Decode these frames now, in one forward pass of a decoder of the caller's own
+        (frames far apart are reached by a seek to the keyframe before each), and keep them
+        in memory until ``forget_ahead`` (the first screen's frames, when a recording is
+        opened: its drafts need not wait for the frame cache), and write their step-list
+        thumbnails.  Each frame is handed over as soon as it is decoded, so that drafting
+        the first rows overlaps decoding the next ones' frames.  Frames the cache already
+        has are read from it when wanted.  Returns how many were decoded."""
+        from annotator.media.framecache import write_thumb
         from annotator.media.video import VideoReader
 
-        want = sorted({int(p) for p in pts_list} - set(self._early))
-        want = [p for p in want if not cached(self.folder, p)]
-        if not want:
-            return 0
+        want = self.expect(pts_list)
         n = 0
         try:
-            with VideoReader(self.video, threads=1) as reader:
-                for f in reader.frames_at(want, cancel=cancel):
-                    if f.pts in want:
+            if want:
+                with VideoReader(self.video, threads=1) as reader:
+                    for p in want:
+                        if (cancel is not None and cancel.is_set()) or self._ahead_over:
+                            break
+                        f = reader.frame_at(p)
+                        if f is None:
+                            continue
                         with self._lock:
-                            self._early[int(f.pts)] = f.rgb
+                            if self._ahead_over:
+                                break
+                            self._early[p] = f.rgb
+                            self._coming.discard(p)
+                            self._lock.notify_all()
                         write_thumb(self.folder, int(f.pts), f.rgb)  # the rows show it now
                         n += 1
         except Exception:  # noqa: BLE001 - no frames ahead: drafts wait for the cache
             pass
+        finally:
+            with self._lock:  # (all expected: the frames of steps drafted meanwhile too)
+                self._coming.clear()
+                self._lock.notify_all()
         return n
 
     def forget_ahead(self) -> None:
         with self._lock:
+            self._ahead_over = True
             self._early.clear()
+            self._coming.clear()
+            self._lock.notify_all()
 
     def get(self, pts: int) -> np.ndarray | None:
+        pts = int(pts)
         with self._lock:
-            rgb = self._offered.get(int(pts))
-            if rgb is None:
-                rgb = self._early.get(int(pts))
+            while True:
+                rgb = self._offered.get(pts)
+                if rgb is None:
+                    rgb = self._early.get(pts)
+                if rgb is not None or pts not in self._coming:
+                    break
+                self._lock.wait(1.0)  # decode_ahead always takes it off ``_coming``
         if rgb is not None:
             return rgb
         if not getattr(self._local, "decode", True) and not self.decode_everywhere:
@@ -150,6 +187,9 @@ class ThreadFrames:
 
     def close(self) -> None:
         with self._lock:
+            self._ahead_over = True
+            self._coming.clear()
+            self._lock.notify_all()
             for fr in self._all:
                 fr.close()
             self._all.clear()

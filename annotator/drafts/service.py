@@ -152,17 +152,36 @@ class RecordingDrafts:
                     return s.id
         return None
 
-    def decode_ahead(self, step_ids: Iterable[str]) -> int:
-        """Decode the frames these steps' drafts read now (the first screen's, at opening),
-        rather than wait for the frame cache.  Returns how many frames were decoded."""
+    def _frames_of(self, step_ids: Iterable[str]) -> list[int]:
         with self._lock:
             steps = [self.inputs[self._index[i]] for i in step_ids
                      if i in self._index and i not in self.drafts]
             drafter = self.drafter
-        pts = [p for s in steps for p in drafter.frames_needed(s)]
+        return [p for s in steps for p in drafter.frames_needed(s)]
+
+    def expect_ahead(self, step_ids: Iterable[str]) -> int:
+        """Announce ``decode_ahead(step_ids)``: drafting one of these steps from now on
+        waits for its frames rather than say they are not ready.  Returns how many frames
+        will be decoded."""
+        if self._frames is None:
+            return 0
+        return len(self._frames.expect(self._frames_of(step_ids)))
+
+    def decode_ahead(self, step_ids: Iterable[str]) -> int:
+        """Decode the frames these steps' drafts read now (the first screen's, at opening),
+        rather than wait for the frame cache; each is handed to the drafting threads as it
+        is decoded.  Returns how many frames were decoded."""
+        pts = self._frames_of(step_ids)
         if self._frames is None or not pts:
             return 0
         return self._frames.decode_ahead(pts, self.cancel)
+
+    def drafting_left(self, step_ids: Iterable[str]) -> bool:
+        """Whether some of these steps still have no draft and are not waiting for the
+        frame cache (being drafted counts as left)."""
+        with self._lock:
+            return any(i in self._index and i not in self.drafts and i not in self._waiting
+                       for i in step_ids)
 
     def forget_ahead(self) -> None:
         if self._frames is not None:

@@ -116,6 +116,50 @@ def test_without_ocr_clicks_get_honest_weak_drafts(demo, ocr):
         'Click the unlabelled control at the top of the "Invoice 2041 - Sample Books" window'
 
 
+def test_warming_up_loads_the_engine_the_drafter_reads_with():
+    """The warm-up must leave an engine loaded (it once read a bar that the clean-up took
+    for a rule: a blank image, which OCR skips without loading anything)."""
+    import annotator.redaction.ocr as ocr
+    from annotator.drafts.drafter import Drafter, read_options
+    from annotator.drafts.frames import ArrayFrames
+    from annotator.drafts.privacy import Guard
+
+    drafter = Drafter(Guard([]), ArrayFrames({}))
+    key = ocr._config(read_options(drafter.options), ocr.find_tesseract())
+    with ocr._POOL_LOCK:
+        ocr._POOL.pop(key, None)
+    drafter.warm_up()
+    assert drafter.ocr and ocr._POOL.get(key)
+
+
+def test_a_frame_being_decoded_ahead_is_waited_for(demo):
+    """A drafting thread that may not decode waits for a frame announced as decoded ahead
+    (drafting the first rows overlaps decoding the next ones' frames), instead of putting
+    the step off until the frame cache has it."""
+    import threading
+
+    doc = load_or_derive(demo)
+    with EditSession.open(demo, steps=doc.steps, lock=False) as s:
+        rd = RecordingDrafts.open(demo, edits=s.edits)
+        rd.update_steps(s.result.all_steps)
+        rd.quick()
+        need = [st.id for st in s.result.all_steps[:6] if st.id not in rd.drafts]
+        assert need and rd.expect_ahead(need) > 0
+        made = []
+
+        def draft() -> None:
+            rd.allow_decode(False)
+            made.extend(rd.draft_one(i) for i in need)
+
+        t = threading.Thread(target=draft)
+        t.start()  # (it asks for the first frame before it is decoded, mostly)
+        assert rd.decode_ahead(need) > 0
+        t.join(60)
+        assert all(d is not None for d in made) and len(made) == len(need)
+        assert rd.waiting == 0 and rd.drafts[need[0]].text == EXPECTED[0]
+        rd.close()
+
+
 def test_the_first_screen_is_drafted_from_frames_decoded_ahead(demo):
     """At opening the first rows' frames are decoded in one pass (their thumbnails written
     too), so that a thread that may not decode drafts them before the frame cache exists."""

@@ -46,8 +46,8 @@ class DraftWorker(QObject):
         self._stop = False
         self._hold_until = 0.0
         self._work = True
-        # The first screen's frames: None while the front thread decodes them, True once
-        # decoded (both threads draft those rows), False after.
+        # The first screen's frames: None until the front thread knows whether it decodes
+        # any, True while the back thread drafts those rows from them, False after.
         self._ahead: bool | None = None
         self._wakes = 0  # counts prioritize() and wake() calls
         self._threads: list[threading.Thread] = []
@@ -107,32 +107,50 @@ class DraftWorker(QObject):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(),
                            FRONT_NICE if front else NICE)
 
+    def _first_screen_check(self) -> None:
+        """The first screen's rows are drafted (or wait for the frame cache): its frames
+        decoded ahead are dropped, and both threads go on at their lower priorities."""
+        with self._cv:
+            if self._ahead is not True or self.drafts.drafting_left(self._order):
+                return
+            self._ahead = False
+            self._wakes += 1
+            self._cv.notify_all()
+        self.drafts.forget_ahead()
+        self.first_screen_drafted.emit()
+
     def _run(self, front: bool) -> None:
         # Neither thread decodes frames of its own while the frame cache is being built (two
         # decoders would slow the cache and every seek): the rows on screen are drafted as
         # the cache writes their frames (or from the frame the view shows), everything else
         # once the cache is complete.
         self.drafts.allow_decode(False)
-        if not front:  # the OCR engine loads while the front thread decodes its frames
-            with contextlib.suppress(Exception):
-                self.drafts.drafter.warm_up()
         if front:
-            # The first screen's frames, decoded now in one pass (the frame cache starts
-            # only once the window shows its first frame); both threads draft its rows, at
-            # normal priority: what the contributor sees first is drafted at once.
+            # The first screen: its frames are decoded now, in one pass (the frame cache
+            # starts only once it is drafted), and handed one by one to the other thread,
+            # which drafts those rows with the OCR engine it loads meanwhile.  One engine,
+            # not two: a second would cost more than the few rows it would read.
             with self._cv:
                 order = list(self._order)
-            ahead = False
+            coming = 0
             with contextlib.suppress(Exception):
-                ahead = self.drafts.decode_ahead(order) > 0
-            if ahead:
-                self.thumbs_written.emit()
+                coming = self.drafts.expect_ahead(order)
             with self._cv:
-                self._ahead = ahead
+                self._ahead = coming > 0
                 self._wakes += 1
                 self._cv.notify_all()
-            if not ahead:
+            if coming:
+                decoded = 0
+                with contextlib.suppress(Exception):
+                    decoded = self.drafts.decode_ahead(order)
+                if decoded:
+                    self.thumbs_written.emit()
+                self._first_screen_check()
+            else:
                 self.first_screen_drafted.emit()
+        else:
+            with contextlib.suppress(Exception):
+                self.drafts.drafter.warm_up()  # while the first screen's frames decode
         lowered = False
         pending: list[str] = []
         last_emit = time.monotonic()
@@ -147,8 +165,14 @@ class DraftWorker(QObject):
                     wait = self._hold_until - time.monotonic()
                     helping = not front and self._ahead is not False \
                         and not self.drafts.frames_complete
-                    ready = (self._order and self._wakes != seen and self._ahead is not None) \
-                        if front or helping else (self._work and self.drafts.frames_complete)
+                    if front:  # (the other thread drafts the first screen)
+                        ready = bool(self._order) and self._wakes != seen \
+                            and self._ahead is False
+                    elif helping:
+                        ready = bool(self._order) and self._wakes != seen \
+                            and self._ahead is not None
+                    else:
+                        ready = self._work and self.drafts.frames_complete
                     if wait <= 0 and ready:
                         break
                     self._cv.wait(wait if wait > 0 else None)
@@ -160,15 +184,10 @@ class DraftWorker(QObject):
                 if pending:
                     self.drafted.emit(pending)
                     pending = []
+                self._first_screen_check()
                 with self._cv:
                     if front or helping:  # these rows are drafted, or wait for their frames
                         seen = self._wakes
-                        if front and self._ahead:  # the first screen is drafted
-                            self.drafts.forget_ahead()
-                            self._ahead = False
-                            self._wakes += 1
-                            self._cv.notify_all()
-                            self.first_screen_drafted.emit()
                         continue
                     self._work = self.drafts.next_missing(self._order) is not None
                     done = not self._work and not self.drafts.waiting
@@ -198,6 +217,8 @@ class DraftWorker(QObject):
                 self.drafted.emit(pending)
                 pending = []
                 last_emit = now
+            if helping:
+                self._first_screen_check()
             if since_save >= SAVE_EVERY:
                 self.drafts.save()
                 since_save = 0

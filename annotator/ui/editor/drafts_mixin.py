@@ -9,12 +9,16 @@ itself is the core's (annotator.drafts); it runs on ``DraftWorker``'s thread.
 
 from __future__ import annotations
 
+import contextlib
+
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from annotator.drafts import RecordingDrafts
+from annotator.drafts.drafter import load_ocr_engine
 from annotator.drafts.markers import step_markers
 from annotator.ui.editor.drafting import DraftWorker
+from annotator.ui.work import worker_thread
 
 # A step's markers show from its observation frame until this long after it ended.
 MARKER_AFTER_US = 400_000
@@ -27,7 +31,20 @@ CACHE_AFTER_S = 3.0
 class DraftsMixin:
     """Mixed into EditorWindow (which provides session, step_model, step_list, view...)."""
 
-    def _init_drafts(self) -> None:
+    def _load_ocr_early(self) -> None:
+        """The OCR engine the first screen's drafts read with, loaded on a thread from the
+        start (the drafting thread's warm-up then finds it loaded, or waits for it)."""
+        def load() -> None:
+            with contextlib.suppress(Exception):  # no OCR: the drafter says so, per step
+                load_ocr_engine()
+
+        worker_thread(load, "annotator-ocr-load")
+
+    def _open_drafts(self) -> None:
+        """Before the window is built: drafts that need no OCR at once, and the first
+        screenful's drafting started (its frames decoded, the OCR engine loaded) while the
+        widgets are made.  What the threads report arrives once the window is built (queued
+        signals, delivered by the event loop)."""
         from annotator.workspace import Workspace
 
         deny: list[str] = []
@@ -40,16 +57,19 @@ class DraftsMixin:
         self.drafts.update_steps(self.session.result.all_steps)
         self.drafts.quick()  # stored drafts, and every step that needs no OCR: at once
         self.session.set_drafts(self.drafts.texts())
-        self.step_model.drafts = self.drafts.drafts
-        self.step_model.frame_size = self.bundle.size
         self.draft_worker = DraftWorker(self.drafts)
         self.draft_worker.drafted.connect(self._on_drafted)
         self.draft_worker.finished.connect(self._on_drafts_finished)
-        self.draft_worker.thumbs_written.connect(self.step_model.thumbs_may_have_appeared)
-        # The first screenful is drafted from now on, while the window is still being built
-        # (the rows really on screen are known once it is laid out).
+        self.draft_worker.thumbs_written.connect(self._on_ahead_thumbs)
+        # The first screenful (the rows really on screen are known once the window is laid
+        # out: then they are asked for again).
         self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]])
         self.draft_worker.start()
+
+    def _init_drafts(self) -> None:
+        """Once the window is built: the step list shows the drafts."""
+        self.step_model.drafts = self.drafts.drafts
+        self.step_model.frame_size = self.bundle.size
         self._prefilled_draft: str | None = None
         self._return_pressed = False
         # The rows on screen change when the list scrolls or is resized (the window opens at
@@ -57,6 +77,9 @@ class DraftsMixin:
         bar = self.step_list.verticalScrollBar()
         bar.valueChanged.connect(lambda _v: self._prioritize_drafts())
         bar.rangeChanged.connect(lambda _lo, _hi: self._prioritize_drafts())
+
+    def _on_ahead_thumbs(self) -> None:
+        self.step_model.thumbs_may_have_appeared()
 
     def _build_drafts_bar(self) -> QWidget:
         """Above the step list: how far labelling is, and "Accept all drafts" as a button

@@ -89,6 +89,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
             self.notes.append("This recording had been cut off (a crash or a kill); it was "
                               "recovered up to its last saved fragment.")
         self.bundle = Bundle.open(self.folder)
+        self._load_ocr_early()  # (meanwhile: steps, edits, the window)
         opened = steps_for_editing(self.folder)
         self.doc, self._steps_to_write = opened.doc, opened.to_store
         if opened.note:
@@ -121,6 +122,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self._syncing_list = False  # the window itself is moving the list's current row
         self._selected_id: str | None = None
 
+        self._open_drafts()  # the first screen's drafting starts while the window is built
         self.setWindowTitle(f"annotator — {self.folder.name}")
         self.resize(1500, 900)
         self._build()
