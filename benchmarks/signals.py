@@ -44,7 +44,9 @@ def build_missing(corpus: Path, seeds: list[int], jobs: int) -> None:
     """Make the submissions not in the cache yet.  A replay or a duplicate of seed ``s`` copies
     a seed below ``s // 2``: rounds [0, 12), [12, 24), [24, 48)... each only copy earlier
     rounds, so a round's seeds are made in parallel."""
-    missing = [s for s in seeds if not (corpus / f"s{s:03d}" / "truth.json").is_file()]
+    from benchmarks.signals_corpus import is_current
+
+    missing = [s for s in seeds if not is_current(corpus / f"s{s:03d}")]
     if not missing:
         return
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
@@ -62,7 +64,7 @@ def build_missing(corpus: Path, seeds: list[int], jobs: int) -> None:
         for p in procs:
             if p.wait() != 0:
                 raise SystemExit(f"building the corpus failed (exit {p.returncode})")
-    seeds[:] = [s for s in seeds if (corpus / f"s{s:03d}" / "truth.json").is_file()]
+    seeds[:] = [s for s in seeds if is_current(corpus / f"s{s:03d}")]
 
 
 def recorded_minutes(sub: Path) -> float:
@@ -94,11 +96,12 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
                                           if t == truth["task"]], action_count(got.fingerprint))
         records = list(got.records["signals"]) + [s.as_json() for s in store]
         seen.append((seed, got.fingerprint, truth["task"], duration, truth["contributor"]))
+        truth["unscored"] = list(truth.get("unscored") or ())  # what a copy cannot show
         if truth.get("replay_of") is not None:
             # A recording played back with its input mimicked is also the same demonstration
             # as that recording (and as an earlier replay of it): whether it matches them as
             # a duplicate depends on the player's scale; not scored either way.
-            truth["unscored"] = ["duplicate"]
+            truth["unscored"].append("duplicate")
         if split != "all" and truth["split"] != split:
             continue
         if "constant_typing" in truth["truth"] and not any(

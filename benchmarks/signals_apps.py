@@ -137,8 +137,10 @@ class App(QWidget):
         return Element("filler", None, None)
 
     def inert_point(self, rng: np.random.Generator) -> tuple[str, QPoint]:
-        """A place that reacts to nothing: (a description, window pixels)."""
-        name, w = self.inert[int(rng.integers(len(self.inert)))]
+        """A place that reacts to nothing, on a widget shown (a label on a tab page not shown
+        is not there to click): (a description, window pixels)."""
+        shown = [(n, w) for n, w in self.inert if w.isVisible()] or self.inert
+        name, w = shown[int(rng.integers(len(shown)))]
         r = w.rect()
         p = QPoint(int(rng.integers(r.width() // 4, max(r.width() // 4 + 1, 3 * r.width() // 4))),
                    int(rng.integers(r.height() // 4, max(r.height() // 4 + 1,

@@ -36,6 +36,13 @@ written next to it, ``truth.json``):
 - ``duplicate``: an earlier submission's recording labelled again (other words, a trimmed
   start) and submitted by another account, or by the same one.
 
+A copy carries its source's defects, and its truth says so (``inherit``): a duplicate every
+defect of the recording and the label defects its new words keep, a replay the source's input
+and length.  What a copy has but cannot show (a click on a video changes nothing and names no
+control) is listed as ``unscored``.  A person clicks what is on screen: a control on a tab
+page not shown (a task done again after going to another tab) is reached through its tab, and
+the words name what the click hit.
+
 Seeds below ``DEV_SEEDS`` (of ``SEEDS``) are the development split (thresholds were looked at on them); the
 rest is the test split, reported on its own.
 """
@@ -53,7 +60,9 @@ from typing import Any
 import cv2
 import numpy as np
 
-CORPUS_VERSION = 2  # 2: check boxes clicked on their box or label
+CORPUS_VERSION = 3  # 2: check boxes clicked on their box or label; 3: copies inherit their
+# source's defects, a control on a tab page not shown is reached through its tab, and words
+# name what was clicked
 DEV_SEEDS = 90
 SEEDS = 360
 SCREEN_W, SCREEN_H = 1280, 800
@@ -678,6 +687,12 @@ def perform(d: Driver, ops: list[Op], rng: np.random.Generator) -> list[Done]:
         words = str(rng.choice(op.words)) if op.words else ""
         if op.kind in ("click", "again"):
             w = app.ctl[op.ctl]
+            page = hidden_tab(app, w)
+            if page is not None:
+                # On a page not shown (a task done again after going to another tab): a
+                # person first goes back to the page the control is on.
+                done.append(click_tab(d, page, rng))
+                d.think()
             if op.kind == "again" and last_click is not None:
                 x, y = last_click[0] + int(rng.integers(-3, 4)), last_click[1] + \
                     int(rng.integers(-3, 4))
@@ -687,13 +702,13 @@ def perform(d: Driver, ops: list[Op], rng: np.random.Generator) -> list[Done]:
             ids = d.click_at(x, y)
             last_click = (x, y)
             el = app.describe(x, y - PANEL_H)
+            planned = control_name(app, w)
+            if el.name and planned and norm_name(el.name) != norm_name(planned):
+                words = f'Click "{el.name}"'  # the words name what was clicked
             done.append(Done(op, ids, words, "repeated_steps" if op.kind == "again" else None,
                              el.name))
         elif op.kind == "tab":
-            bar = app.ctl["tabs"].tabBar()
-            i = [bar.tabText(k) for k in range(bar.count())].index(op.text)
-            x, y = d.point_in(bar, rect=bar.tabRect(i))
-            done.append(Done(op, d.click_at(x, y), words.format(t=op.text), None, op.text))
+            done.append(click_tab(d, op.text, rng, words.format(t=op.text)))
         elif op.kind == "item":
             lw = app.ctl["list"]
             item = next(lw.item(k) for k in range(lw.count())
@@ -701,7 +716,7 @@ def perform(d: Driver, ops: list[Op], rng: np.random.Generator) -> list[Done]:
             x, y = d.point_in(lw.viewport(), rect=lw.visualItemRect(item))
             done.append(Done(op, d.click_at(x, y), words.format(t=op.text), None, op.text))
         elif op.kind == "inert":
-            desc, p = app.inert_point(rng)
+            desc, p = app.inert_point(rng)  # on a widget shown: a person clicks what they see
             x, y = p.x(), p.y() + PANEL_H
             ids = d.click_at(x, y)
             el = app.describe(x, y - PANEL_H)
@@ -716,6 +731,41 @@ def perform(d: Driver, ops: list[Op], rng: np.random.Generator) -> list[Done]:
                                      vp.height() // 2 + int(rng.integers(-60, 60))))
             done.append(Done(op, d.scroll(p.x(), p.y() + PANEL_H, op.n), words))
     return done
+
+
+def hidden_tab(app: Any, w: Any) -> str | None:
+    """The name of the tab page ``w`` is on, when that page is not the one shown."""
+    tabs = app.ctl.get("tabs")
+    if tabs is None or w.isVisible():
+        return None
+    for k in range(tabs.count()):
+        if tabs.widget(k).isAncestorOf(w):
+            return None if k == tabs.currentIndex() else str(tabs.tabText(k))
+    return None
+
+
+def click_tab(d: Driver, name: str, rng: np.random.Generator, words: str | None = None
+              ) -> Done:
+    bar = d.app.ctl["tabs"].tabBar()
+    i = [bar.tabText(k) for k in range(bar.count())].index(name)
+    x, y = d.point_in(bar, rect=bar.tabRect(i))
+    return Done(Op("tab", text=name), d.click_at(x, y),
+                words or f'Go back to the "{name}" tab', None, name)
+
+
+def control_name(app: Any, w: Any) -> str | None:
+    """The name a control shows (a field's label, a button's text), or None (an icon)."""
+    from PyQt6.QtWidgets import QCheckBox, QPushButton
+
+    if w in app.labels:
+        return str(app.labels[w])
+    if isinstance(w, QPushButton | QCheckBox) and w.text():
+        return str(w.text())
+    return None
+
+
+def norm_name(name: str) -> str:
+    return " ".join(name.replace("…", "").replace("★", "").casefold().split())
 
 
 def named_controls(app: Any) -> list[str]:
@@ -739,8 +789,8 @@ OTHER_TEXT = ["Initech", "Contoso Ltd", "hello world", "42", "sales@initech.exam
 # -- labelling, as a contributor does it in the editor --------------------------------------------
 def label(folder: Path, plan: Plan, done: list[Done] | None, rng: np.random.Generator,
           names: list[str], *, goal: str, outcome: str = "success",
-          words_of: list[str] | None = None, trim_in_us: int | None = None
-          ) -> dict[str, Any]:
+          words_of: list[str] | None = None, trim_in_us: int | None = None,
+          kept_out: list[tuple[str, str, str]] | None = None) -> dict[str, Any]:
     """Instructions, goal, outcome and redactions through the edit session and the drafter;
     the planted label and redaction defects.  Returns the truth of the defects planted here,
     by kind: the ids of the steps that carry them (or True)."""
@@ -820,6 +870,8 @@ def label(folder: Path, plan: Plan, done: list[Done] | None, rng: np.random.Gene
                     session.accept_draft(s.id)
                 else:
                     session.set_instruction(s.id, words[s.id])
+            if kept_out is not None:  # (step id, type, instruction) of the steps kept
+                kept_out.extend((s.id, s.type, words[s.id]) for s in kept)
             session.set_goal(goal)
             session.set_outcome(outcome)
             dur = session.timeline.result_duration_us
@@ -909,9 +961,11 @@ def make_submission(plan: Plan, root: Path, ws: Any, task_ids: dict[str, int]) -
         src = root / f"s{plan.replay_of:03d}"
         words = make_replay(plan, src / "recording", rec, rng)
         src_truth = json.loads((src / "truth.json").read_text())
+        kept: list[tuple[str, str, str]] = []
         truth = label(rec, plan, None, rng, [], goal=TASKS[src_truth["task"]][1],
-                      words_of=words)
+                      words_of=words, kept_out=kept)
         task = src_truth["task"]
+        unscored = inherit(truth, src, kept, offset=1, replay=True)
     elif plan.duplicate_of is not None:
         src = root / f"s{plan.duplicate_of:03d}"
         rec.mkdir()
@@ -926,9 +980,12 @@ def make_submission(plan: Plan, root: Path, ws: Any, task_ids: dict[str, int]) -
         alt = [w if rng.random() < 0.5 else (w.replace("Click", "Press", 1)
                                              if w.startswith("Click") else w) for w in performed]
         trim = int(rng.uniform(0.2, 0.9) * 1e6) if rng.random() < 0.5 else None
+        kept = []
         truth = label(rec, plan, None, rng, [], goal=TASKS[task][1], words_of=alt,
-                      trim_in_us=trim)
+                      trim_in_us=trim, kept_out=kept)
+        unscored = inherit(truth, src, kept, offset=0, replay=False)
     else:
+        unscored = []
         done, names = make_recording(plan, rec)
         outcome = "abandoned" if "length_outlier" in plan.defects and \
             len([x for x in done]) <= 3 else "success"
@@ -938,8 +995,77 @@ def make_submission(plan: Plan, root: Path, ws: Any, task_ids: dict[str, int]) -
         kept_words = [s.label.instruction for s in session.result.steps]
     (out / "performed.json").write_text(json.dumps(kept_words))
     prepare(rec, out / "package", ws, task_ids.get(task))
-    write_truth(out, plan, truth)
+    write_truth(out, plan, truth, unscored=unscored)
     return out
+
+
+# What a copy of a submission carries of its source's defects.  A duplicate is the same
+# recording labelled again: every defect of the recording (input, effects, time, a video
+# played back) is in it, and the label defects its new words keep.  A replay shows the
+# source's screen with the source's input mimicked (as a person or a mouse, not XTEST): the
+# way the pointer and the keys moved and the length are the source's; clicks on a video
+# change nothing by nature (not judged on a replay), and a click on a video names no control.
+RECORDING_KINDS = ("synthetic_input", "pointer_teleport", "straight_moves", "constant_typing",
+                   "idle", "length_outlier", "replayed_video", "no_effect", "repeated_steps")
+REPLAY_KINDS = ("pointer_teleport", "straight_moves", "constant_typing", "length_outlier")
+LABEL_KINDS = ("instruction_mismatch", "same_instruction", "weak_draft")
+
+
+def inherit(truth: dict[str, Any], src: Path, kept: list[tuple[str, str, str]], *,
+            offset: int, replay: bool) -> list[str]:
+    """Add to ``truth`` the defects of submission ``src`` that its copy (``kept``: the copy's
+    steps, the source's step n being the copy's n + ``offset``) carries; returns the kinds
+    the copy has but cannot show (not scored)."""
+    src_truth = json.loads((src / "truth.json").read_text())["truth"]
+    src_steps = [s["id"] for s in json.loads((src / "package" / "steps.json").read_text())
+                 ["steps"] if s["type"] != "terminate"]  # the end mark is no step kept
+    src_words = json.loads((src / "performed.json").read_text())
+    aligned = len(kept) == len(src_steps) + offset and len(src_words) == len(src_steps)
+    unscored: list[str] = []
+
+    def step_of(src_id: str) -> tuple[str, str, str] | None:
+        if not aligned or src_id not in src_steps:
+            return None
+        return kept[src_steps.index(src_id) + offset]
+
+    for k, v in src_truth.items():
+        if k in LABEL_KINDS:
+            continue
+        if replay and k not in REPLAY_KINDS:
+            if k not in ("synthetic_input", "duplicate", "large_redaction", "accepted_leak"):
+                unscored.append(k)  # idle, effects: not judged on a video played back
+            continue
+        if k not in RECORDING_KINDS:
+            continue
+        if isinstance(v, list):
+            ids = [c[0] for c in map(step_of, v) if c is not None]
+            if ids:
+                truth[k] = sorted(set(truth.get(k, [])) | set(ids))
+            elif v:
+                unscored.append(k)
+        else:
+            truth[k] = True
+    for k in LABEL_KINDS:
+        ids = []
+        for src_id in src_truth.get(k) or ():
+            c = step_of(src_id)
+            if c is None:
+                continue
+            same_words = c[2] == src_words[src_steps.index(src_id)]
+            if k == "weak_draft" and (replay or not same_words):
+                continue  # typed in again, or reworded: no longer the draft left as it was
+            if k == "instruction_mismatch" and replay and c[1] != "type":
+                unscored.append(k)  # a click on a video: no control to compare the words to
+                continue
+            ids.append(c[0])
+        if k == "same_instruction":
+            by_words: dict[str, list[str]] = {}
+            for i in ids:
+                by_words.setdefault(next(w for x, _t, w in kept if x == i), []).append(i)
+            ids = [i for group in by_words.values() if len(group) >= 3 for i in group]
+        if ids:
+            truth[k] = sorted(set(truth.get(k, [])) | set(ids))
+    return sorted(set(unscored) - set(truth))
 
 
 # -- a video played back: another submission's recording on screen --------------------------------
@@ -1113,6 +1239,15 @@ def make_replay(plan: Plan, src: Path, out: Path, rng: np.random.Generator) -> l
     return ["Click the play button", *words]
 
 
+def is_current(out: Path) -> bool:
+    """Whether submission folder ``out`` was made, by this version of the corpus."""
+    try:
+        return json.loads((out / "truth.json").read_text()).get("corpus_version") == \
+            CORPUS_VERSION
+    except (OSError, ValueError):
+        return False
+
+
 def task_ids() -> dict[str, int]:
     """The store's task ids: the tasks are published in this order into a new store."""
     return {name: i + 1 for i, name in enumerate(sorted(TASKS))}
@@ -1125,7 +1260,7 @@ def build(root: Path, seeds: list[int]) -> None:
     ws = Workspace.open(root / "_workspace")
     for seed in seeds:
         out = root / f"s{seed:03d}"
-        if (out / "truth.json").is_file():
+        if is_current(out):
             continue
         try:
             make_submission(plan_for(seed), root, ws, task_ids())
