@@ -95,3 +95,42 @@ def test_kappa_by_hand():
     po, pe = 0.7, 0.6 * 0.5 + 0.4 * 0.5
     assert cohen_kappa(pairs, ("y", "n")) == pytest.approx((po - pe) / (1 - pe))
     assert cohen_kappa([("y", "y")], ("y", "n")) is None  # too few pairs
+
+
+def test_a_blind_reviews_original_is_hidden_from_its_reviewer_until_decided(svc, tmp_path):
+    # A reviewer who searched the decided submissions for a blind review's goal found the
+    # original and its decision.  Until they decide, it (and its lineage) is not there for
+    # them: not in a search, not by its number, not its files or signals.
+    from annotator.workflow.contract import QueueFilter
+    from annotator.workflow.errors import NotFound
+    from annotator.workflow.states import State
+
+    w = build_world(svc, tmp_path)
+    goal = "File the quarterly report"
+    gold, other = (w.submit(w.ana, goal=goal), w.submit(w.bob, goal=goal))
+    for sub in (gold, other):
+        svc.claim(actor=w.admin2, submission_id=sub.id)
+        svc.approve(actor=w.admin2, submission_id=sub.id, quality=4)
+    svc.mark_gold(actor=w.admin, submission_id=gold.id, decision="approve", quality=4)
+    svc.set_review_mix(actor=w.admin, gold_rate=1.0, second_rate=0.0)
+    search = QueueFilter(states=(State.APPROVED,), text="quarterly")
+
+    def found(actor):
+        return {q.id for q in svc.list_queue(actor=actor, filters=search)}
+
+    assert found(w.rev) == {gold.id, other.id}
+    blind = svc.next_blind_review(actor=w.rev)
+    assert blind is not None and blind.submission_id is None
+    assert found(w.rev) == {other.id}
+    path = svc.get_submission(actor=w.admin, submission_id=gold.id).files[0].path
+    for read in (lambda: svc.get_submission(actor=w.rev, submission_id=gold.id),
+                 lambda: svc.history(actor=w.rev, submission_id=gold.id),
+                 lambda: svc.open_file(actor=w.rev, submission_id=gold.id, path=path),
+                 lambda: svc.submission_signals(actor=w.rev, submission_id=gold.id)):
+        with pytest.raises(NotFound):
+            read()
+    assert found(w.rita) == {gold.id, other.id}  # another reviewer is not affected
+    assert found(w.admin) == {gold.id, other.id}
+    svc.decide_blind_review(actor=w.rev, review_id=blind.id, decision="approve", quality=4)
+    assert found(w.rev) == {gold.id, other.id}
+    assert svc.get_submission(actor=w.rev, submission_id=gold.id).info.id == gold.id

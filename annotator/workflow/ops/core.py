@@ -204,10 +204,31 @@ class ServiceCore:
                            c.body, c.step_index, c.step_id, c.t_start_us, c.t_end_us,
                            c.created_at, c.signal_key)
 
+    def _blind_subjects(self, view: sm.ActorView) -> sa.Select[int] | None:
+        """The submissions of the reviewer's undecided blind reviews, with every version of
+        their lineage (a version's history shows the others' decisions): hidden from them
+        until they decided, or a search by goal would show the original and its decision.
+        Admins are told which submission a blind review is anyway."""
+        if view.role is Role.ADMIN:
+            return None
+        B, S = m.BlindReview, m.Submission
+        lineages = sa.select(S.lineage).join(B, B.submission_id == S.id).where(
+            B.reviewer_id == view.user_id, B.decision.is_(None))
+        return sa.select(S.id).where(S.lineage.in_(lineages))
+
+    def _hidden_as_blind(self, s: Session | sa.Connection, view: sm.ActorView,
+                         submission_id: int) -> bool:
+        q = self._blind_subjects(view)
+        return q is not None and s.execute(
+            q.where(m.Submission.id == submission_id).limit(1)).first() is not None
+
     def _filtered(self, q: sa.Select[*tuple[Any, ...]], f: QueueFilter,
                   view: sm.ActorView, *, skip_states: bool = False
                   ) -> sa.Select[*tuple[Any, ...]]:
         t = _S.c
+        blind = self._blind_subjects(view)
+        if blind is not None:
+            q = q.where(t.id.not_in(blind))
         if not skip_states:
             # Only what was submitted (never a draft) and is not withdrawn is in the queue.
             states = [State(x).value for x in f.states

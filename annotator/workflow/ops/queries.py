@@ -43,7 +43,8 @@ class QueryOps(ServiceCore):
             view = self._view(s, actor)
             sub = s.get(m.Submission, submission_id)
             if sub is None or not sm.may_see(view.role, state=sub.state,
-                                             is_author=sub.contributor_id == view.user_id):
+                                             is_author=sub.contributor_id == view.user_id) \
+                    or self._hidden_as_blind(s, view, submission_id):
                 raise NotFound(f"There is no submission #{submission_id} that you can see.",
                                "List yours with `annotator submissions`.")
             info = self._info(s, sub.id)
@@ -90,7 +91,8 @@ class QueryOps(ServiceCore):
             view = self._view(s, actor)
             sub = s.get(m.Submission, submission_id)
             if sub is None or not sm.may_see(view.role, state=sub.state,
-                                             is_author=sub.contributor_id == view.user_id):
+                                             is_author=sub.contributor_id == view.user_id) \
+                    or self._hidden_as_blind(s, view, submission_id):
                 raise NotFound(f"There is no submission #{submission_id} that you can see.")
             if sub.state == State.WITHDRAWN.value:
                 raise NotFound(f"Submission #{submission_id} was withdrawn: its content is gone.")

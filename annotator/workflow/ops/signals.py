@@ -91,7 +91,8 @@ class SignalOps(ServiceCore):
     def _visible(self, s: Any, actor: Actor, submission_id: int) -> tuple[m.Submission, Any]:
         view = self._view(s, actor)
         sub = s.get(m.Submission, submission_id)
-        if sub is None or (view.role is Role.CONTRIBUTOR and sub.contributor_id != view.user_id):
+        if sub is None or (view.role is Role.CONTRIBUTOR and sub.contributor_id != view.user_id) \
+                or self._hidden_as_blind(s, view, submission_id):
             raise NotFound(f"There is no submission #{submission_id} that you can see.",
                            "List yours with `annotator submissions`.")
         if sub.state == State.WITHDRAWN.value:
