@@ -72,6 +72,7 @@ class InputEventsMixin(RecorderParts):
             raw["x"] = raw["x"] - self.region.x
             raw["y"] = raw["y"] - self.region.y
         self._last_input_ns = t_ns  # the capture thread makes the grab before it a frame
+        self._waker.wake(t_ns)
         eid = self._write_event(raw, t_ns)
         if self._a11y is not None:
             if kind == "mouse_down" and root_xy is not None:
@@ -250,6 +251,7 @@ class InputEventsMixin(RecorderParts):
         """On the a11y worker's thread: keyboard focus moved (None: to nowhere known)."""
         if not self._a11y_info.get("available") or self._state != "recording":
             return  # nothing is read into the bundle while paused
+        self._waker.wake(t_ns)  # a password field's mask may come or go
         if el is None:
             reason = "focus unknown" if resumed else "focus left the accessible element"
             rec: dict[str, Any] = {"source": "none", "reason": reason}

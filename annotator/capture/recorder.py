@@ -8,7 +8,8 @@ Threads, and why:
 - encode: PyAV/x264 encodes queued frames into the fragmented MP4.
 - monitor: 10 times a second polls the focused and visible windows (focus changes, the
   deny-list), writes held events (annotator/capture/input_events.py), flushes the bundle's
-  streams, and checks health (input listeners alive, frames arriving, disk space).
+  streams, and checks health (input listeners alive, frames arriving, disk space); 4 times
+  a second while no input arrives.
 - pynput's own listener threads: their callbacks only stamp, convert and queue.
 - devices (annotator/capture/x11_devices.py): XInput2 raw events, which tell the class of
   device each event came from.
@@ -68,12 +69,22 @@ from annotator.capture.screen_capture import (
     SMALL_CLOSE_S,
     SMALL_GAP_S,
     CaptureMixin,
+    Waker,
 )
 from annotator.errors import AnnotatorError, OutputFolderError
 
 FIRST_GRAB_WAIT_S = 3.0
-# A focused window's title and box are re-read this often (its focus ten times a second).
+# The monitor looks at focus this often while input arrives (within INPUT_ACTIVE_S), and a
+# focused window's title and box are re-read this often (eight X round trips each time).
+MONITOR_INTERVAL_S = 0.1
 WINDOW_INFO_MAX_AGE_S = 0.5
+# With no input for INPUT_ACTIVE_S (reading, thinking: an hour of it costs CPU too), focus
+# is looked at every MONITOR_IDLE_INTERVAL_S and titles every WINDOW_INFO_IDLE_AGE_S: what
+# changes then is the rare window that takes focus or renames itself on its own (frames
+# stay safe: the capture thread masks deny-listed windows at every grab that reads).
+INPUT_ACTIVE_S = 2.0
+MONITOR_IDLE_INTERVAL_S = 0.25
+WINDOW_INFO_IDLE_AGE_S = 2.0
 
 
 class Recorder(InputEventsMixin, CaptureMixin):
@@ -169,6 +180,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
         self._suppressed_keys: set[str] = set()
         self._suppressed_buttons: set[str] = set()
         self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=8)
+        self._waker = Waker()  # the capture thread's quiet sleep ends on input, pause, stop
         self._threads: list[threading.Thread] = []
         self._writer: Any = None
         self._manifest: dict[str, Any] = {}
@@ -281,6 +293,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
             now = time.monotonic_ns()
             self._pause_started_ns = now
             self._write_event({"kind": "pause", "reason": reason}, now)
+        self._waker.wake(now, stops=True)
 
     def resume(self) -> None:
         with self._lock:
@@ -292,6 +305,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
             self._pause_reason = None
             self._auto_paused = False
             self._write_event({"kind": "resume"}, now)
+        self._waker.wake(now)
         if self._a11y is not None:
             # Focus changes while paused were not written: say where focus is now.
             self._on_a11y_focus(now, self._a11y.timeline.current_focus(), resumed=True)
@@ -320,6 +334,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
             if self._state == "paused" and self._pause_started_ns is not None:
                 self._close_pause(self._stop_ns)  # stays paused: nothing more is captured
             self._stop_event.set()
+        self._waker.wake(self._stop_ns, stops=True)
         self._finalize()
         return self._manifest
 
@@ -392,12 +407,15 @@ class Recorder(InputEventsMixin, CaptureMixin):
             self._problem(f"Window titles are not captured: {exc}")
         last_focus: tuple[Any, ...] | None = None
         last_flush = last_fsync = 0.0
-        while not self._stop_event.wait(0.1):
+        while not self._stop_event.wait(self._monitor_interval()[0]):
             now_ns = time.monotonic_ns()
             self._commit_pending()
             # Own windows: masked and their clicks dropped.
             try:
-                self._own_rects = list(self.own_windows())
+                own = list(self.own_windows())
+                if own != self._own_rects:
+                    self._own_rects = own
+                    self._waker.wake()  # the masks changed: a frame with the new ones
             except Exception:
                 pass
             if windows is not None:
@@ -445,7 +463,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
 
     def _poll_windows(self, windows: Any, now_ns: int, last: tuple[Any, ...] | None
                       ) -> tuple[Any, ...] | None:
-        focused = windows.focused(max_age_s=WINDOW_INFO_MAX_AGE_S)
+        focused = windows.focused(max_age_s=self._monitor_interval()[1])
         own = self._own_rects
         is_own = focused is not None and focused.rect is not None and focused.rect in own
         key = None if focused is None else (focused.window_id, focused.title, focused.app)
@@ -475,6 +493,12 @@ class Recorder(InputEventsMixin, CaptureMixin):
             return last
         return key if self._state == "recording" else last
 
+    def _monitor_interval(self) -> tuple[float, float]:
+        """(seconds between looks at focus, the longest a window's title is kept)."""
+        if time.monotonic_ns() - self._last_input_ns < INPUT_ACTIVE_S * 1e9:
+            return MONITOR_INTERVAL_S, WINDOW_INFO_MAX_AGE_S
+        return MONITOR_IDLE_INTERVAL_S, WINDOW_INFO_IDLE_AGE_S
+
     # stopping ------------------------------------------------------------------------
     def _request_stop(self, reason: str) -> None:
         with self._lock:
@@ -483,6 +507,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
             if self._stop_ns is None:
                 self._stop_ns = time.monotonic_ns()
         self._stop_event.set()
+        self._waker.wake(self._stop_ns, stops=True)
 
     def _free_reserve(self) -> None:
         try:
@@ -502,10 +527,12 @@ class Recorder(InputEventsMixin, CaptureMixin):
             return
         with self._lock:
             self._state = "stopped"
+        self._waker.wake(stops=True)
         self._input.stop()
         for th in self._threads:
             if th is not threading.current_thread():
                 th.join(timeout=30)
+        self._waker.close()
         self._finish_a11y()
         self._finish_devices()
         enc_error = None

@@ -50,6 +50,8 @@ class RecorderParts:
     _encoder_dropped: int
     _last_grab_ns: int
     _last_input_ns: int
+    _waker: Any  # screen_capture.Waker
+    _pause_started_ns: int | None
 
     if TYPE_CHECKING:
         def _us(self, t_ns: int) -> int: ...

@@ -14,11 +14,22 @@ Per tick (``1/fps``, deadline-paced):
    queued for the encoder; an unchanged one is still a grab of the frame index.
 A safety grab that finds a change DAMAGE never reported (twice in a row: once could be a
 drawing between the poll and the grab) switches the recording to full grabs and says so.
+
+A quiet screen does not wake the thread 30 times a second: after a tick that read nothing
+(no damage, none the tick before), the thread sleeps on the DAMAGE connection until a
+notification arrives, input or a pause, stop or mask change wakes it (``Waker``), or the
+next tick that would do more than note an unchanged grab is due (a safety grab, a
+keep-alive repeat, a small change's frame), at most ``QUIET_MAX_S``.  The ticks it slept
+through are then written as the unchanged grabs they were, at their scheduled times, through
+the same bookkeeping as a live tick: the frame index is the same, a grab at every tick.
 """
 
 from __future__ import annotations
 
+import os
 import queue
+import select
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +52,9 @@ SMALL_GAP_S = 1.0  # ...to be stored at least this long after the last frame
 # blinking caret's next frame closes it first, for free); under 2 s, the crash bound.
 SMALL_CLOSE_S = 1.45
 FULL_AREA_SHARE = 0.45  # damage over this share of the region: read it whole at once
+# The longest quiet sleep: the ticks slept through are written when it ends, so this (plus
+# the 0.5 s between flushes) is what a crash can lose of them; under the 2 s crash bound.
+QUIET_MAX_S = 0.5
 
 METHOD_DAMAGE = "damage"
 METHOD_FULL = "full grabs"
@@ -71,7 +85,8 @@ class ScreenMirror:
     fallback_reason: str | None = None
     dirty: tuple[int, int] | None = None  # rows changed since ``take_dirty`` (y0, y1)
     stats: dict[str, int] = field(default_factory=lambda: {
-        "ticks_without_damage": 0, "partial_grabs": 0, "full_grabs": 0, "pixels_read": 0})
+        "ticks_without_damage": 0, "partial_grabs": 0, "full_grabs": 0, "pixels_read": 0,
+        "quiet_waits": 0, "ticks_slept": 0})
 
     @property
     def method(self) -> str:
@@ -92,12 +107,14 @@ class ScreenMirror:
         full = self.mirror is None or self.damage is None
         safety = not full and now - self.last_safety >= SAFETY_INTERVAL_S
         rects: list[Rect] = []
+        reread = False
         if self.damage is not None:
             rects = self.damage.poll()
             if self.suspect is not None:
                 self._confirm(rects)
             # The last tick's damage is read once more when none came: a drawing can reach
             # the screen before its notification reaches us (animation would lose frames).
+            reread = not rects and bool(self.last_rects)
             rects, self.last_rects = rects or self.last_rects, rects
         area = sum(r.width * r.height for r in rects)
         if full or safety or area > FULL_AREA_SHARE * self.width * self.height:
@@ -121,7 +138,9 @@ class ScreenMirror:
                 view[...] = img
             self.stats["pixels_read"] += r.width * r.height
         self.stats["partial_grabs"] += 1
-        new_masks = tuple(masks(True))
+        # Deny-listed windows are located again where drawing was reported (a window that
+        # moves or appears draws); a re-read of the same area keeps the tick-old masks.
+        new_masks = tuple(masks(not reread))
         if box is not None:
             self._touch(box[1], box[3])
         if box is not None or new_masks != self.masks:
@@ -318,6 +337,8 @@ class CaptureMixin(RecorderParts):
                     self._capture_info["fallback"] = screen.fallback_reason
                     self._problem(f"Screen capture: {screen.fallback_reason}.")
                 self._record_grab(t_ns, res, keep, screen, wait)
+                if res.flags == 0 and screen.damage is not None and screen.suspect is None:
+                    next_ns = self._quiet_wait(next_ns, interval_ns, screen, keep, wait, masks)
             self._release_held(wait, keep, screen, store=not moved)
         except Exception as exc:  # an X error, out of memory...
             self._problem(f"Screen capture stopped: {exc}")
@@ -335,15 +356,76 @@ class CaptureMixin(RecorderParts):
                 masker.close()
             self._queue.put(None)
 
+    def _quiet_wait(self, next_ns: int, interval_ns: int, screen: ScreenMirror,
+                    keep: _KeepAlive, wait: _SmallChanges, masks: Any) -> int:
+        """After a tick that read nothing: sleep through the ticks at which nothing can
+        happen but an unchanged grab, then write them.  Returns the next tick to run."""
+        waker = self._waker
+        damage = screen.damage
+        now = time.monotonic_ns()
+        due = min(self._quiet_due(screen, keep, wait), now + int(QUIET_MAX_S * 1e9))
+        if now >= next_ns or due - next_ns < 2 * interval_ns:
+            return next_ns  # late, or fewer than two ticks to sleep through
+        waker.arm()
+        try:
+            # What came before arming did not wake it: looked at once armed (and then the
+            # ticks are left to run live).
+            quiet = (self._last_input_ns == wait.seen_input_ns and self._state == "recording"
+                     and self._stop_ns is None and not damage.queued()
+                     and tuple(masks(False)) == screen.masks)
+            if quiet:
+                timeout = (due - time.monotonic_ns()) / 1e9
+                if timeout > 0:
+                    select.select([damage.fileno(), waker.fileno()], [], [], timeout)
+        finally:
+            now = time.monotonic_ns()
+            paused_at = waker.disarm()
+        if not quiet:
+            return next_ns
+        # The ticks slept through were quiet (input is seen from the next tick on, as when
+        # ticking live), but none after a pause or stop began, and none from ``due`` on.
+        limit = min(now, due)
+        if paused_at:
+            limit = min(limit, paused_at)
+        if self._state != "recording" and self._pause_started_ns is not None:
+            limit = min(limit, self._pause_started_ns)
+        if self._stop_ns is not None:
+            limit = min(limit, self._stop_ns + 1)
+        idle = TickResult(False, 0)
+        n = 0
+        while next_ns < limit:
+            self._record_grab(next_ns, idle, keep, screen, wait, input_ns=wait.seen_input_ns)
+            next_ns += interval_ns
+            n += 1
+        screen.stats["quiet_waits"] += 1
+        screen.stats["ticks_slept"] += n
+        screen.stats["ticks_without_damage"] += n
+        return next_ns
+
+    @staticmethod
+    def _quiet_due(screen: ScreenMirror, keep: _KeepAlive, wait: _SmallChanges) -> int:
+        """When the next tick that does more than note an unchanged grab is due."""
+        due = int((screen.last_safety + SAFETY_INTERVAL_S) * 1e9)  # a safety grab
+        if not keep.closed and keep.last_yuv is not None:  # the keep-alive repeat
+            due = min(due, keep.last_stored_ns + keep.close_after_ns)
+        if wait.since_ns:  # a waiting small change's frame
+            due = min(due, keep.last_stored_ns + int(SMALL_GAP_S * 1e9))
+        return due
+
     def _record_grab(self, t_ns: int, res: TickResult, keep: _KeepAlive,
-                     screen: ScreenMirror, wait: _SmallChanges) -> None:
+                     screen: ScreenMirror, wait: _SmallChanges,
+                     input_ns: int | None = None) -> None:
+        """Write the grab at ``t_ns``; ``input_ns``: the last input before it (default:
+        the last input so far)."""
         if self._first_grab_ns is None:
             self._first_grab_ns = t_ns
         self._last_grab_ns = t_ns
-        if self._last_input_ns != wait.seen_input_ns and not res.changed:
+        if input_ns is None:
+            input_ns = self._last_input_ns
+        if input_ns != wait.seen_input_ns and not res.changed:
             # Input during this grab, which read nothing new: the mirror still shows the
             # held grab, the last before the input.
-            wait.seen_input_ns = self._last_input_ns
+            wait.seen_input_ns = input_ns
             self._release_held(wait, keep, screen, store=True)
         self._release_held(wait, keep, screen, store=False)  # superseded by this grab
         if res.changed and not res.small:
@@ -420,6 +502,69 @@ class CaptureMixin(RecorderParts):
             if hit is not None:
                 out.append(Rect(hit.x - region.x, hit.y - region.y, hit.width, hit.height))
         return out
+
+
+class Waker:
+    """Wakes the capture thread out of a quiet sleep (input, masks moved, pause, stop), and
+    says when the first pause or stop came.  ``wake`` costs a flag test while the thread
+    ticks."""
+
+    def __init__(self) -> None:
+        self._r = self._w = -1  # the pipe, made on the first sleep
+        self._lock = threading.Lock()
+        self._armed = False
+        self._signalled = False
+        self._stop_ns = 0
+
+    def fileno(self) -> int:
+        return self._r
+
+    def arm(self) -> None:
+        with self._lock:
+            if self._r < 0:
+                self._r, self._w = os.pipe()
+                os.set_blocking(self._r, False)
+                os.set_blocking(self._w, False)
+            self._armed = True
+            self._signalled = False
+            self._stop_ns = 0
+
+    def wake(self, t_ns: int | None = None, *, stops: bool = False) -> None:
+        """From any thread.  ``stops``: nothing is captured from ``t_ns`` on (a pause or
+        stop at that time; default now)."""
+        if not self._armed:
+            return
+        with self._lock:
+            if not self._armed:
+                return
+            if stops and not self._stop_ns:
+                self._stop_ns = t_ns if t_ns is not None else time.monotonic_ns()
+            if not self._signalled:
+                self._signalled = True
+                try:
+                    os.write(self._w, b"!")
+                except BlockingIOError:
+                    pass
+
+    def disarm(self) -> int:
+        """End a sleep: when the first pause or stop since ``arm`` came (0: none)."""
+        with self._lock:
+            self._armed = False
+            first = self._stop_ns
+        try:
+            while os.read(self._r, 64):
+                pass
+        except BlockingIOError:
+            pass
+        return first
+
+    def close(self) -> None:
+        with self._lock:
+            self._armed = False
+            fds, self._r, self._w = (self._r, self._w), -1, -1
+        for fd in fds:
+            if fd >= 0:
+                os.close(fd)
 
 
 @dataclass

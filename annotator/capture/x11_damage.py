@@ -76,6 +76,14 @@ class DamageWatcher:
             d.flush()
         return merge_rects(out)
 
+    def fileno(self) -> int:
+        """The connection's socket: readable when a notification may have arrived."""
+        return int(self._sock)
+
+    def queued(self) -> bool:
+        """Whether notifications already wait in Xlib's queue (the socket will not say)."""
+        return bool(self._d.display.event_queue)
+
     def close(self) -> None:
         try:
             self._d.close()
