@@ -83,6 +83,8 @@ import make_long_recording  # noqa: E402
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 
+from annotator.bundle import schema  # noqa: E402
+
 OPEN_TARGET_S = 1.5
 SEEK_P95_TARGET_MS = 80.0
 RSS_TARGET_MB = 600.0
@@ -156,6 +158,11 @@ def maybe_profile(enabled: bool, name: str, stamp: str, sink: dict[str, str]):
         print("\n".join(buf.getvalue().splitlines()[:60]))
 
 
+# What the recorder writes besides the video (version 2's binary frame index among them; a
+# copy without it has no frames to show); derived files (steps.json, edits, cache/) are not.
+RECORDED = {schema.MANIFEST, schema.FRAME_INDEX, schema.FRAMES}
+
+
 def prepare_work_copy(src: Path) -> Path:
     """A fresh bundle beside the cached one: recorded files only, video hard-linked."""
     work = OUT / "editor_open_seek-work" / src.name
@@ -167,8 +174,7 @@ def prepare_work_copy(src: Path) -> Path:
                 os.link(f, work / f.name)
             except OSError:
                 shutil.copy2(f, work / f.name)
-        elif f.is_file() and f.name.endswith((".json", ".jsonl")) and f.name != "steps.json" \
-                and not f.name.startswith("edits"):
+        elif f.is_file() and (f.name in RECORDED or f.name.endswith(".jsonl")):
             shutil.copy2(f, work / f.name)
     return work
 
@@ -375,7 +381,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"recording: {args.minutes:g} min, {args.steps} steps, 1920x1080 "
           "(generated on first use, then cached)", flush=True)
     t0 = time.perf_counter()
-    src = make_long_recording.ensure_recording(args.minutes, args.steps, args.seed)
+    if args.bundle is not None:
+        src = args.bundle.resolve()
+    else:
+        src = make_long_recording.ensure_recording(args.minutes, args.steps, args.seed)
     gen_s = time.perf_counter() - t0
     info = json.loads(make_long_recording.info_path(src).read_text())
     work = prepare_work_copy(src)
@@ -544,6 +553,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeks", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--profile", action="store_true", help="cProfile the opens and seeks")
+    ap.add_argument("--bundle", type=Path,
+                    help="instead of generating: a recording made by make_long_recording.py "
+                    "(its .json beside it), e.g. one of an earlier generator version")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     res = run(args)

@@ -257,6 +257,8 @@ class Run:
         if self.workload == "full":
             res["counters"] = analyze_counters(video, paint_log, self.args.fps)
             res["fps_decoded"] = res["counters"]["fps_decoded"]
+            res["counters"]["why_missing"] = explain_missing(
+                self.out, paint_log, res["counters"].get("missing_long_list", []))
         if self.quality:
             res["ssim"] = ssim_ours(video, self.dump)
 
@@ -393,10 +395,59 @@ def analyze_counters(video: Path, paint_log: Path, fps: float) -> dict[str, Any]
         missing=len(missing), missing_long=len(long_missing),
         missing_short=len(missing) - len(long_missing),
         missing_examples=[(c, round(shown_ms.get(c, float("nan")), 1)) for c in missing[:12]],
+        missing_long_list=long_missing,
         duplicates=dups, backwards=backwards, span_s=span,
         fps_decoded=len(counters) / span, fps_distinct=len(seen) / span,
         app_fps=(last - first) / app_span if app_span else None,
     )
+    return out
+
+
+def explain_missing(bundle: Path, paint_log: Path, counters: list[int]) -> list[dict[str, Any]]:
+    """Why our video lacks each of ``counters`` (counters the app kept on screen for at least
+    1.1 capture intervals by its own log): our grabs between the app handing the counter to
+    the X server and handing it the next one, each with its frame index bits (READ: pixels
+    were read at that tick) and the counter its frame shows.  The verdict:
+    - ``tick read nothing``: a tick in that time read no pixels (no damage notification had
+      come): the recorder's miss;
+    - ``not drawn yet``: every grab in that time read the screen and found an older counter:
+      the X server drew the counter later than the app handed it over, and the next one
+      within the same capture interval (it was on screen for less than an interval);
+    - ``no grab``: no grab fell in that time (a late tick)."""
+    import numpy as np
+
+    from annotator.bundle.frameindex import READ, STORED, read_records
+
+    if not counters:
+        return []
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    t0 = manifest["clock"]["start_monotonic_ns"]
+    t_us, flags = read_records(bundle / "frames.idx")
+    t_ns = t_us * 1000 + t0
+    shown = {int(pts): full_motion.read_counter(y)
+             for pts, _t, y in harness.decode_frames(bundle / "video.mp4")}
+    last_stored = np.maximum.accumulate(np.where(flags & STORED, np.arange(len(flags)), -1))
+    logc, logt = full_motion.read_log(paint_log)
+    when = {int(c): int(t) for c, t in zip(logc, logt, strict=True)}
+    out = []
+    for c in counters:
+        a, b = when.get(c), when.get(c + 1)
+        if a is None or b is None:
+            continue
+        rows = []
+        for i in np.flatnonzero((t_ns > a) & (t_ns < b)):
+            k = int(last_stored[i])
+            rows.append({"after_ms": round((int(t_ns[i]) - a) / 1e6, 1),
+                         "read": bool(flags[i] & READ), "stored": bool(flags[i] & STORED),
+                         "shows": shown.get(int(t_us[k])) if k >= 0 else None})
+        if not rows:
+            verdict = "no grab"
+        elif not all(r["read"] for r in rows):
+            verdict = "tick read nothing"
+        else:
+            verdict = "not drawn yet"
+        out.append({"counter": c, "app_shown_ms": round((b - a) / 1e6, 1), "verdict": verdict,
+                    "grabs": rows})
     return out
 
 
@@ -467,6 +518,11 @@ def _run_line(r: dict[str, Any]) -> str:
     if c and "missing" in c:
         s += (f"; counters {c['distinct']}/{c['expected']} seen, missing {c['missing']} "
               f"(on screen >= 1.1 intervals: {c['missing_long']}), unreadable {c['unreadable']}")
+        for w in c.get("why_missing", []):
+            s += (f"\n      counter {w['counter']} (app: {w['app_shown_ms']} ms): {w['verdict']}; "
+                  "grabs " + ", ".join(f"+{g['after_ms']} ms {'read' if g['read'] else 'unread'}"
+                                       f"{' stored' if g['stored'] else ''} shows {g['shows']}"
+                                       for g in w["grabs"]))
     if r.get("notes"):
         s += "; NOTE: " + "; ".join(r["notes"])
     return s
