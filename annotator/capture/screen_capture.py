@@ -155,7 +155,7 @@ class ScreenMirror:
         self.stats["pixels_read"] += self.width * self.height
         small = False
         if self.mirror is None:
-            self.mirror = img.copy()
+            self.mirror = img  # (a new buffer at every grab: kept, not copied)
             changed = True
             self._touch(0, self.height)
         else:
@@ -172,7 +172,7 @@ class ScreenMirror:
             elif changed:
                 self._touch(0, self.height)
             if changed:
-                self.mirror[...] = img
+                self.mirror = img
         if damaged is not None:
             self.last_safety = now
         if changed or new_masks != self.masks:

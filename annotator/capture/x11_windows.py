@@ -167,17 +167,22 @@ class X11DenyMasker:
     Cheap enough per frame (two round trips when nothing changed): a new, mapped or raised
     window changes the root's child list and triggers a full re-check at once, and known
     deny-listed windows have their geometry re-read each time, so a frame is never grabbed
-    with a stale mask.  Titles are re-checked in full every ``full_every`` calls.
+    with a stale mask.  Titles (a window renamed into the deny-list) are re-checked in full
+    every ``full_every`` calls, but not more often than every ``full_min_s``: a full check
+    costs about six round trips per top-level window, three times a second under full
+    motion before this bound.
     """
 
     def __init__(self, match: Callable[[WindowInfo], bool], display_name: str | None = None,
-                 full_every: int = 10) -> None:
+                 full_every: int = 10, full_min_s: float = 1.0) -> None:
         self._w = X11Windows(display_name)
         self._match = match
         self._children: tuple[int, ...] | None = None
         self._denied: list[Any] = []
         self._calls = 0
         self._full_every = full_every
+        self._full_min_s = full_min_s
+        self._last_full = -full_min_s
 
     def close(self) -> None:
         self._w.close()
@@ -190,8 +195,12 @@ class X11DenyMasker:
         except error.XError:
             return []
         ids = tuple(c.id for c in children)
-        if ids != self._children or self._calls % self._full_every == 0:
+        now = time.monotonic()
+        if ids != self._children or (self._calls >= self._full_every
+                                     and now - self._last_full >= self._full_min_s):
             self._children = ids
+            self._calls = 0
+            self._last_full = now
             denied = []
             for c in children:
                 try:
