@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from annotator.drafts import phrasing as ph
 from annotator.drafts import screen as sc
-from annotator.drafts.frames import FrameSource
+from annotator.drafts.frames import FrameNotReady, FrameSource
 from annotator.drafts.inputs import MOUSE_CLICKS, BundleContext, StepInput
 from annotator.drafts.model import (
     DRAFTER_VERSION,
@@ -157,6 +158,7 @@ class Drafter:
         self._named: dict[str, _Named | None] = {}
         self._boxes: dict[tuple[int, int, int], sc.Box | None] = {}
         self._cache_lock = threading.Lock()
+        self._local = threading.local()  # without_screen() on this thread
         self.engine = "ocr" if self.ocr else "no-ocr"
         if self.ocr:
             try:
@@ -212,8 +214,8 @@ class Drafter:
             self.ocr_error = exc.message
 
     def frames_needed(self, s: StepInput) -> list[int]:
-        """The frames drafting ``s`` reads (none if it needs no screen)."""
-        if not self.ocr or not self.needs_screen(s):
+        """The frames drafting ``s`` may read (none without OCR)."""
+        if not self.ocr:
             return []
         out = []
         for p in s.parts or [s]:
@@ -665,9 +667,22 @@ class Drafter:
         return None, [], Target(None, ph.FIELD, None, box, SOURCE_NONE)
 
     # -- frames and OCR ---------------------------------------------------------------------
+    @contextmanager
+    def without_screen(self) -> Iterator[None]:
+        """Drafts made meanwhile on this thread never read a frame: one that would (its
+        target's name is not usable after all, a neighbour's must be read) raises
+        FrameNotReady instead (the UI thread drafts what needs no OCR this way)."""
+        self._local.no_screen = True
+        try:
+            yield
+        finally:
+            self._local.no_screen = False
+
     def _frame(self, pts: int | None) -> np.ndarray | None:
         if pts is None or self.frames is None:
             return None
+        if getattr(self._local, "no_screen", False) and self.ocr:
+            raise FrameNotReady(int(pts))
         return self.frames.get(int(pts))
 
     def _control_box(self, pts: int | None, frame: np.ndarray, x: int, y: int

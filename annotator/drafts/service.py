@@ -119,8 +119,9 @@ class RecordingDrafts:
             return [s.id for s in self.inputs if s.id not in self.drafts]
 
     def quick(self) -> list[str]:
-        """Reuse stored drafts with the same key, and draft every step that needs no OCR.
-        Returns the ids drafted or reused."""
+        """Reuse stored drafts with the same key, and draft every step that needs no OCR
+        (never reading a frame: fit for the UI thread).  Returns the ids drafted or
+        reused."""
         done = []
         with self._lock:
             for i, s in enumerate(self.inputs):
@@ -131,7 +132,11 @@ class RecordingDrafts:
                     self.drafts[s.id] = stored
                     done.append(s.id)
                 elif not self.drafter.needs_screen(s) or not self.drafter.ocr:
-                    d = self.drafter.draft(self.inputs, i)
+                    try:
+                        with self.drafter.without_screen():
+                            d = self.drafter.draft(self.inputs, i)
+                    except FrameNotReady:
+                        continue  # it reads the screen after all: ``run`` drafts it
                     d.remember(self._older.get(s.id) or stored)
                     self.drafts[s.id] = d
                     done.append(s.id)

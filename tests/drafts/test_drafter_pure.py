@@ -116,3 +116,36 @@ def test_the_key_changes_exactly_when_a_redaction_concerns_the_step():
     assert d.key(steps, 0) != d2.key(steps, 0)  # the box is there during step 0
     assert d.key(steps, 1) == d2.key(steps, 1)  # ...not during step 1
     assert d.draft(steps, 0).text == d.draft(steps, 0).text  # deterministic
+
+
+def test_drafting_without_the_screen_never_reads_a_frame():
+    """What the UI thread drafts at opening (steps that need no OCR) never reads a frame:
+    a step that turns out to need one after all (here a name too long to be a label, so
+    the text under the pointer is read) raises FrameNotReady and is left to the threads."""
+    import numpy as np
+    import pytest
+
+    from annotator.drafts.frames import FrameNotReady
+
+    class Counting:
+        def __init__(self) -> None:
+            self.asked: list[int] = []
+
+        def get(self, pts: int):
+            self.asked.append(pts)
+            return np.full((800, 1280, 3), 255, np.uint8)
+
+    frames = Counting()
+    d = Drafter(Guard(), frames)
+    if not d.ocr:
+        pytest.skip(d.ocr_error or "no OCR")
+    long_name = el("push button", "A paragraph of text much longer than any label would be "
+                   "on a button")
+    s = click(0, long_name)
+    s.obs_pts = 800_000
+    assert not d.needs_screen(s)
+    with d.without_screen(), pytest.raises(FrameNotReady):
+        d.draft([s], 0)
+    assert frames.asked == []
+    d.draft([s], 0)  # elsewhere it reads the frame
+    assert frames.asked == [800_000]
