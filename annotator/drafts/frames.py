@@ -7,8 +7,9 @@ the tests').
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -59,6 +60,9 @@ class BundleFrames:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+AHEAD_WAIT_S = 20.0  # the longest a thread waits for a frame being decoded ahead
 
 
 class FrameNotReady(Exception):
@@ -113,15 +117,17 @@ class ThreadFrames:
             self._coming.update(want)
         return want
 
-    def decode_ahead(self, pts_list: Iterable[int],
-                     cancel: threading.Event | None = None) -> int:
+    def decode_ahead(self, pts_list: Iterable[int], cancel: threading.Event | None = None,
+                     wanted: Callable[[], Collection[int]] | None = None) -> int:
         """Decode these frames now, in one forward pass of a decoder of the caller's own
         (frames far apart are reached by a seek to the keyframe before each), and keep them
         in memory until ``forget_ahead`` (the first screen's frames, when a recording is
         opened: its drafts need not wait for the frame cache), and write their step-list
         thumbnails.  Each frame is handed over as soon as it is decoded, so that drafting
         the first rows overlaps decoding the next ones' frames.  Frames the cache already
-        has are read from it when wanted.  Returns how many were decoded."""
+        has are read from it when wanted.  ``wanted``: the frames still wanted, asked before
+        each one (the rows on screen change as the window is laid out).  Returns how many
+        were decoded."""
         from annotator.media.framecache import write_thumb
         from annotator.media.video import VideoReader
 
@@ -133,6 +139,11 @@ class ThreadFrames:
                     for p in want:
                         if (cancel is not None and cancel.is_set()) or self._ahead_over:
                             break
+                        if wanted is not None and p not in wanted():
+                            with self._lock:
+                                self._coming.discard(p)
+                                self._lock.notify_all()
+                            continue
                         f = reader.frame_at(p)
                         if f is None:
                             continue
@@ -152,6 +163,12 @@ class ThreadFrames:
                 self._lock.notify_all()
         return n
 
+    def cancel_expected(self) -> None:
+        """The frames announced by ``expect`` will not be decoded: nobody waits for them."""
+        with self._lock:
+            self._coming.clear()
+            self._lock.notify_all()
+
     def forget_ahead(self) -> None:
         with self._lock:
             self._ahead_over = True
@@ -161,6 +178,7 @@ class ThreadFrames:
 
     def get(self, pts: int) -> np.ndarray | None:
         pts = int(pts)
+        give_up = time.monotonic() + AHEAD_WAIT_S
         with self._lock:
             while True:
                 rgb = self._offered.get(pts)
@@ -168,7 +186,10 @@ class ThreadFrames:
                     rgb = self._early.get(pts)
                 if rgb is not None or pts not in self._coming:
                     break
-                self._lock.wait(1.0)  # decode_ahead always takes it off ``_coming``
+                left = give_up - time.monotonic()
+                if left <= 0:  # (decode_ahead takes every frame off ``_coming`` when done)
+                    break
+                self._lock.wait(min(left, 1.0))
         if rgb is not None:
             return rgb
         if not getattr(self._local, "decode", True) and not self.decode_everywhere:

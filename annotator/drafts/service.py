@@ -172,14 +172,21 @@ class RecordingDrafts:
             return 0
         return len(self._frames.expect(self._frames_of(step_ids)))
 
-    def decode_ahead(self, step_ids: Iterable[str]) -> int:
+    def decode_ahead(self, step_ids: Iterable[str],
+                     wanted: Callable[[], Iterable[str]] | None = None) -> int:
         """Decode the frames these steps' drafts read now (the first screen's, at opening),
         rather than wait for the frame cache; each is handed to the drafting threads as it
-        is decoded.  Returns how many frames were decoded."""
-        pts = self._frames_of(step_ids)
-        if self._frames is None or not pts:
+        is decoded.  ``wanted``: the steps whose frames are still wanted, asked before each
+        frame (a step drafted meanwhile, or no longer on screen, needs none).  Returns how
+        many frames were decoded."""
+        if self._frames is None:
             return 0
-        return self._frames.decode_ahead(pts, self.cancel)
+        try:
+            pts = self._frames_of(step_ids)
+            still = None if wanted is None else (lambda: set(self._frames_of(wanted())))
+            return self._frames.decode_ahead(pts, self.cancel, still) if pts else 0
+        finally:
+            self._frames.cancel_expected()  # whatever happened, nobody waits any more
 
     def drafting_left(self, step_ids: Iterable[str]) -> bool:
         """Whether some of these steps still have no draft and are not waiting for the

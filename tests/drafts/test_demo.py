@@ -157,6 +157,13 @@ def test_a_frame_being_decoded_ahead_is_waited_for(demo):
         t.join(60)
         assert all(d is not None for d in made) and len(made) == len(need)
         assert rd.waiting == 0 and rd.drafts[need[0]].text == EXPECTED[0]
+        # frames of rows no longer wanted (scrolled away, drafted) are not decoded, and
+        # nobody waits for them: the step waits for the frame cache instead
+        later = [st.id for st in s.result.all_steps[6:] if st.id not in rd.drafts]
+        assert rd.expect_ahead(later) > 0
+        assert rd.decode_ahead(later, lambda: []) == 0
+        rd.allow_decode(False)
+        assert rd.draft_one(later[0]) is None and rd.waiting == 1
         rd.close()
 
 

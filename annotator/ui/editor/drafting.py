@@ -142,7 +142,7 @@ class DraftWorker(QObject):
             if coming:
                 decoded = 0
                 with contextlib.suppress(Exception):
-                    decoded = self.drafts.decode_ahead(order)
+                    decoded = self.drafts.decode_ahead(order, lambda: self._order)
                 if decoded:
                     self.thumbs_written.emit()
                 self._first_screen_check()
