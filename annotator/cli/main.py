@@ -310,11 +310,12 @@ def main(argv: list[str] | None = None) -> int:
         None: cmd_app,
     }
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    # Opening the app needs none of the command modules: loading them (the store, the
-    # export formats...) would only delay the window.
+    # Opening the app, or a command defined here (record above all: its start-up CPU is
+    # part of every recording's cost), needs none of the command modules: loading them (the
+    # store, the export formats...) would only delay it.
     command = _command_token(argv)
     unavailable: dict[str, AnnotatorError] = {}
-    if command is not None:
+    if command is not None and command not in handlers:
         for name in COMMAND_MODULES:
             _add_command_module(sub, name, handlers, unavailable)
     if command in unavailable:
