@@ -86,6 +86,7 @@ _DESCRIBE = {
     "private_key": "a private key", "secret": "a random-looking secret",
     "credential": "a credential after a key word", "url_credentials": "a URL with a password",
     "url_token": "a URL with a token", "deny_list": "an entry of your deny-list",
+    "unread_value": "text shaped like a number, address or key that OCR could not name",
     REDACTED: "text you redacted",
 }
 

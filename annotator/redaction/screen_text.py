@@ -29,6 +29,7 @@ from annotator.redaction.ocr import (
     ocr_batch,
     ocr_image,
 )
+from annotator.redaction.spans import UNREAD_VALUE
 
 PAD_PX = 3  # suggested boxes are padded by this much on every side
 
@@ -131,6 +132,15 @@ class Hit:
     rows: tuple[int, int] | None = None  # the OCR line's rows (top, bottom)
 
 
+@dataclass(frozen=True)
+class Region:
+    """A run of value-like words that no detector claimed (see ``_reread_regions``)."""
+
+    rect: tuple[int, int, int, int]  # where to read it again: widened, clamped to the image
+    rows: tuple[int, int]  # the OCR line's rows (top, bottom)
+    words: tuple[Word, ...]  # as the first reading read them
+
+
 def box_iou(a: Sequence[int], b: Sequence[int]) -> float:
     ax1, ay1, bx1, by1 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
     iw = min(ax1, bx1) - max(a[0], b[0])
@@ -177,7 +187,7 @@ def hits_from_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD
 
 def analyze_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_PX,
                   size: tuple[int, int] | None = None
-                  ) -> tuple[list[Hit], list[tuple[int, int, int, int]]]:
+                  ) -> tuple[list[Hit], list[Region]]:
     """The hits of ``words`` (see ``hits_from_words``) and the regions worth reading again:
     groups of digit-bearing words that no detector claimed and that are not an obviously
     harmless format (see ``_reread_regions``)."""
@@ -256,10 +266,20 @@ _BENIGN = re.compile(
     r"|-?\d{1,6}[.,]\d{2}(?: ?[a-z]{3})?"
     r"|v?\d+(?:\.\d+){1,2}(?:[-+.][a-z0-9.]+)*"
     r"|(?:[a-z]{2,5}[- ]?)?#?\d{3,12}|[a-z]{2,5}-\d{4}-\d{4,8}"
-    r"|(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}"
+    r"|(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}|(?:sha(?:1|224|256|384|512)|md5):[0-9a-f]{7,128}"
+    r"|\d{1,5} ?[x×] ?\d{1,5}"
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|\d+(?:\.\d+)? ?(?:%|[kmgt]i?b|ms|s|px)"
     r")")
+
+
+# Shaped like an IPv4 address as OCR misreads one ("433.223.211.161", "203..0.113.221",
+# "158, 149.33,113"): four groups of digits, never a harmless number however it parses.
+_IP_LIKE = re.compile(r"\d{1,3}(?:[.,]{1,2} ?\d{1,4}){3}[.,]?")
+
+
+def _benign(chunk: str) -> bool:
+    return bool(_BENIGN.fullmatch(chunk)) and not _IP_LIKE.fullmatch(chunk)
 
 
 def _value_like(word: str) -> bool:
@@ -273,7 +293,7 @@ def _worth_rereading(chunk: str) -> bool:
     """Whether an unclaimed run of value-like words may be a value OCR misread: at least
     6 digits, an "@" between word characters, a scheme, or a mixed run of 12+ letters and
     digits; never a harmless format (date, amount, version, order number, hash)."""
-    if not chunk or len(chunk) > 64 or _BENIGN.fullmatch(chunk):
+    if not chunk or len(chunk) > 64 or _benign(chunk):
         return False
     if sum(c.isdigit() for c in chunk) >= 6 or "://" in chunk or re.search(r"\w@\w", chunk):
         return True
@@ -282,8 +302,7 @@ def _worth_rereading(chunk: str) -> bool:
 
 
 def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int, int, int]],
-                    spans: Sequence[Span], size: tuple[int, int] | None
-                    ) -> list[tuple[int, int, int, int]]:
+                    spans: Sequence[Span], size: tuple[int, int] | None) -> list[Region]:
     """Regions to read a second time, differently: OCR misreads characters (a dropped first
     digit, 8 for B, a field's edge glued to the first glyph, a space for a dot) and a value
     that no longer fits its pattern or checksum is missed; a reading of the region's crop,
@@ -292,8 +311,9 @@ def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int
     that may be a garbled value (``_worth_rereading``), widened by a character or two on
     each side (where a dropped first digit would be)."""
     claimed = [(s.start, s.end) for s in spans]
-    out: list[tuple[int, int, int, int]] = []
+    out: list[Region] = []
     group: list[tuple[int, int, Word]] = []
+    line_of: list[int] = []
 
     def close() -> None:
         if not group:
@@ -303,25 +323,38 @@ def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int
         if _worth_rereading(chunk) and not any(a < g1 and g0 < b for a, b in claimed):
             ws = [w for _, _, w in group]
             hgt = max(w.h for w in ws)
-            x0 = min(w.x for w in ws) - int(1.5 * hgt)
-            x1 = max(w.x + w.w for w in ws) + int(1.5 * hgt)
-            y0 = min(w.y for w in ws) - hgt // 2 - 2
-            y1 = max(w.y + w.h for w in ws) + hgt // 2 + 2
-            out.append(_clamp(x0, y0, x1, y1, size))
+            rect = _clamp(min(w.x for w in ws) - int(1.5 * hgt),
+                          min(w.y for w in ws) - hgt // 2 - 2,
+                          max(w.x + w.w for w in ws) + int(1.5 * hgt),
+                          max(w.y + w.h for w in ws) + hgt // 2 + 2, size)
+            line = lines[line_of[0]]
+            if rect[2] > 0 and rect[3] > 0:
+                out.append(Region(rect, (line.top, line.bottom), tuple(ws)))
         group.clear()
+        line_of.clear()
 
     prev_line = -1
+    before: tuple[int, int, Word] | None = None  # the word before, on this line and column
     for s, e, li, wi in index:
         w = lines[li].words[wi]
         if li != prev_line or (s > 0 and text[s - 1] == "\t"):
             close()
+            before = None
         prev_line = li
-        if _value_like(w.text) or (group and len(w.text) <= 3):
+        if _value_like(w.text) or (group and (len(w.text) <= 3 or _GROUP.fullmatch(w.text))):
+            # Two capitals just before are the value's own (a national insurance number's
+            # or an IBAN's letters read as a word of their own); so are groups of capitals
+            # and digits after ("... 59VY 9NI7 TZEU M53").
+            if not group and before is not None and _PREFIX.fullmatch(before[2].text):
+                group.append(before)
+                line_of.append(li)
             group.append((s, e, w))
+            line_of.append(li)
         else:
             close()
+        before = (s, e, w)
     close()
-    return [r for r in out if r[2] > 0 and r[3] > 0]
+    return out
 
 
 def follow_ink(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, tuple[int, int]]]
@@ -364,6 +397,112 @@ def merge_reread(hits: list[Hit], more: Iterable[Hit]) -> list[Hit]:
     return out
 
 
+_STRIP = ".,;:()[]<>'\"|{}"
+_PREFIX = re.compile(r"[A-Z]{2}")
+# A group of a longer value: a few digits (with a separator: "14.75", "(0)89"), or capitals
+# and digits ("59VY", "D").
+_GROUP = re.compile(r"[+(]?(?:(?=(?:\D*\d){1,5}\D*$)[\d.,:()]{1,7}|[A-Z0-9]{1,5})[).:,;-]?")
+_EMAIL_LIKE = re.compile(r"[^\s@]@+[\w-]+(?:[.,][\w-]+)*[.,]\w{2,}")
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://\S{3,}")
+
+
+def _unread_runs(words: Sequence[Word]) -> list[list[Word]]:
+    """The runs of ``words`` that a harmless word (a date, a version, a price, a hash...:
+    ``_harmless``) or a plain word does not interrupt; short groups ("4031", "9NI7", "(0)89")
+    and bare digit strings join their neighbours (a value read in groups)."""
+    if _IP_LIKE.fullmatch(" ".join(w.text for w in words).strip(_STRIP)):
+        return [list(words)]  # one address, whatever its groups look like alone
+    runs: list[list[Word]] = [[]]
+    for w in words:
+        core = w.text.strip(_STRIP)
+        bare_digits = core.isdigit()
+        groups = bool(_GROUP.fullmatch(w.text))
+        if core and (bare_digits or groups or (_value_like(w.text)
+                                               and not _harmless(w.text))):
+            runs[-1].append(w)
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if r]
+
+
+_JUNK = "#~|_-—–'\"“”‘’<>§©*«»"
+_KEY_PREFIX = re.compile(r"^[A-Za-z_][\w.-]{0,23}={1,2}|^\d\w{0,3}=")
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.,ZO ]*)?")  # a timestamp, digits misread
+
+
+def _harmless(chunk: str) -> bool:
+    """Whether a run is a harmless format (``_BENIGN``) as OCR misreads one at small sizes:
+    stray marks at its ends, a "key=" before it, "," or ";" read for ".", a letter read for
+    a version's "v", a timestamp's time garbled, or a hash or UUID with a few characters
+    misread (nearly all of its letters still hexadecimal: a random key's are not)."""
+    core = _KEY_PREFIX.sub("", chunk.strip(_STRIP + _JUNK + " ")).strip(_STRIP + _JUNK + " ")
+    if not core:
+        return True
+    ascii_ = re.sub(r"[^\x20-\x7e]", "", re.sub(r"[—–]", "-", core))
+    dotted = re.sub(r"[.,;]{2,}", ".", re.sub(r"(?<=\d)[,;](?=\d)", ".", ascii_))
+    for v in {core, ascii_, dotted, re.sub(r"^[a-uw-z](?=\d+\.\d)", "v", dotted),
+              re.sub(r"[-+]{2,}", "+", dotted)}:
+        if _benign(v) or _STAMP.fullmatch(v):
+            return True
+    alnum = re.sub(r"[^0-9a-z]", "", ascii_.lower())
+    if len(alnum) >= 16 and re.fullmatch(r"[\w.;~ -]+", ascii_):  # colons: an IPv6 address
+        return (sum(c.isalpha() for c in alnum) >= 4  # a number is no hash
+                and sum(c in "0123456789abcdef" for c in alnum) >= 0.85 * len(alnum))
+    return False
+
+
+def _looks_like_a_value(chunk: str) -> bool:
+    """Whether an unclaimed run that OCR read may be a value it misread: shaped like an
+    e-mail address (with a domain) or a URL; a token of 12+ letters and digits; or 6+
+    digits that make up at least half of its characters (a card, an account, a phone or
+    an id number read with a wrong character: a sentence's numbers are not that dense).
+    An IPv6 address's hex letters count as digits.  Never a harmless format."""
+    if not chunk or _harmless(chunk):
+        return False
+    if _EMAIL_LIKE.search(chunk) or _SCHEME.search(chunk):
+        return True
+    if any(len(t) >= 12 and sum(c.isdigit() for c in t) >= 2 and sum(c.isalpha() for c in t) >= 2
+           for t in (x.strip(_STRIP) for x in chunk.split())):
+        return True
+    dense = chunk.replace(" ", "")
+    hexy = "::" in dense or dense.count(":") >= 3
+    digits = sum(c.isdigit() or (hexy and c.lower() in "abcdef") for c in dense)
+    return sum(c.isdigit() for c in dense) >= 6 and digits >= 0.5 * len(dense)
+
+
+def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = PAD_PX,
+                  size: tuple[int, int] | None = None) -> list[Hit]:
+    """Hits for what neither reading claimed in the regions read twice, where it still
+    looks like a value (``_looks_like_a_value``): OCR misread a character and the value no
+    longer fits its pattern or checksum ("6011" read "4031" breaks a card's Luhn digit,
+    "231 -69-4174" an SSN's pattern).  A value is hidden only when all of it is: text shaped
+    like a value is suggested even when its kind cannot be named.  A run counts as claimed
+    when hits on its line cover 90 % of its width."""
+    out: list[Hit] = []
+    for r in regions:
+        for run in _unread_runs(r.words):
+            chunk = " ".join(w.text for w in run).strip(_STRIP)
+            if not _looks_like_a_value(chunk):
+                continue
+            x0, x1 = min(w.x for w in run), max(w.x + w.w for w in run)
+            y0, y1 = min(w.y for w in run), max(w.y + w.h for w in run)
+            if x1 <= x0 or y1 <= y0:
+                continue
+            cols = np.zeros(x1 - x0, bool)
+            for hit in hits:
+                hx, hy, hw, hh = hit.rect
+                if hy < y1 and y0 < hy + hh:
+                    cols[max(0, hx - x0):max(0, hx + hw - x0)] = True
+            if cols.mean() >= 0.9:
+                continue
+            rect = _clamp(x0 - pad, y0 - pad, x1 + pad, y1 + pad, size)
+            out.append(Hit(rect, UNREAD_VALUE, 0.5, chunk,
+                           "shaped like a value, but no detector recognised it (OCR may "
+                           "have misread a character)",
+                           seed=_clamp(x0, y0, x1, y1, size), rows=r.rows))
+    return out
+
+
 def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
                       options: OcrOptions | None = None, detector: Detector | None = None,
                       pad: int = PAD_PX, reread: bool = True, ink_boxes: bool = True
@@ -376,7 +515,9 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
     words = ocr_image(img, options)
     hits, regions = analyze_words(words, detector, pad=pad, size=size)
     if reread and regions:
-        crops, offs = crop_regions(img, regions)
+        crops, offs = crop_regions(img, [r.rect for r in regions])
         for ws in ocr_batch(crops, reread_options(options), offs):
             hits = merge_reread(hits, analyze_words(ws, detector, pad=pad, size=size)[0])
+    if UNREAD_VALUE in detector.kinds:
+        hits += unread_values(regions, hits, pad=pad, size=size)
     return follow_ink(hits, [(img, (0, 0))]) if ink_boxes else hits

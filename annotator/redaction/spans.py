@@ -19,9 +19,12 @@ CREDENTIAL = "credential"
 URL_CREDENTIALS = "url_credentials"
 URL_TOKEN = "url_token"
 DENY_LIST = "deny_list"
+# Shaped like a value (digits, an "@", a scheme, a long mix of letters and digits) and no
+# harmless format, but no detector recognised it (OCR misread it): named by screen_text.
+UNREAD_VALUE = "unread_value"
 
 KINDS = (EMAIL, PHONE, CARD, IBAN, IPV4, IPV6, NATIONAL_ID, API_KEY, JWT, PRIVATE_KEY, SECRET,
-         CREDENTIAL, URL_CREDENTIALS, URL_TOKEN, DENY_LIST)
+         CREDENTIAL, URL_CREDENTIALS, URL_TOKEN, DENY_LIST, UNREAD_VALUE)
 
 
 @dataclass(frozen=True, slots=True)

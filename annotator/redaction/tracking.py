@@ -46,12 +46,15 @@ from annotator.redaction.ocr import (
 from annotator.redaction.screen_text import (
     PAD_PX,
     Hit,
+    Region,
     analyze_words,
     box_iou,
     follow_ink,
     merge_reread,
     reread_options,
+    unread_values,
 )
+from annotator.redaction.spans import UNREAD_VALUE
 
 BLOCK = 8  # px: the grid of the change detection
 DIFF_THRESHOLD = 24  # grey levels: less is compression noise, not a change
@@ -243,15 +246,17 @@ class FrameTracker:
         again: list[np.ndarray] = []
         again_off: list[tuple[int, int]] = []
         owner: list[int] = []
+        unclaimed: list[list[Region]] = []
         for ri, r in enumerate(self.queue):
             r.words = [w for ws in results[k:k + len(r.crops)] for w in ws]
             k += len(r.crops)
             r.hits, regions = analyze_words(r.words, self.detector, pad=self.pad, size=size)
+            unclaimed.append(regions)
             pieces = list(zip(r.crops, r.offsets, strict=True))
             r.hits = follow_ink(r.hits, pieces)
             # The second reading of digit-heavy regions no detector claimed (see
             # ``_reread_regions``), cut from the bands read.
-            for x, y, w, h in regions:
+            for x, y, w, h in (g.rect for g in regions):
                 for crop, (ox, oy) in zip(r.crops, r.offsets, strict=True):
                     ch, cw = crop.shape[:2]
                     y0, y1 = max(y, oy), min(y + h, oy + ch)
@@ -268,6 +273,10 @@ class FrameTracker:
                 extra = analyze_words(ws, self.detector, pad=self.pad, size=size)[0]
                 pieces = list(zip(r.crops, r.offsets, strict=True))
                 r.hits = merge_reread(r.hits, follow_ink(extra, pieces))
+        if UNREAD_VALUE in self.detector.kinds:
+            for r, regions in zip(self.queue, unclaimed, strict=True):
+                unread = unread_values(regions, r.hits, pad=self.pad, size=size)
+                r.hits += follow_ink(unread, list(zip(r.crops, r.offsets, strict=True)))
         for r in self.queue:
             r.crops = []
         self.ocr_s += time.perf_counter() - t0

@@ -104,6 +104,87 @@ def test_a_value_wrapped_onto_the_next_line_is_found_on_both() -> None:
     assert analyze_words(indented, Detector(), pad=0)[0] == []
 
 
+def _words(y: int, x: int, *texts: str) -> list:
+    """OCR words as Tesseract returns them: 8 px a character, a space of 6 px, one line."""
+    from annotator.redaction.ocr import Word
+
+    out = []
+    for t in texts:
+        out.append(Word(t, x, y, 8 * len(t), 14, 90.0, y, 1, 1))
+        x += 8 * len(t) + 6
+    return out
+
+
+def test_text_shaped_like_a_value_is_suggested_when_no_detector_names_it() -> None:
+    from annotator.redaction.screen_text import Hit, analyze_words, unread_values
+    from annotator.redaction.spans import UNREAD_VALUE
+
+    card = _words(10, 10, "Card", "4031", "5370", "5223", "2712")  # "6011" misread: Luhn fails
+    ssn = _words(40, 10, "SSN", "231", "-69-4174")  # split at its hyphen
+    mail = _words(70, 10, "Reply", "to", "nora+work@acme_corp.i0")
+    ipv6 = _words(400, 10, "via", "2a02:95", "1971", "1ba:ab1", "c::ba46:chdb")  # hex, misread
+    nino = _words(430, 10, "Number:", "GL", "14.75", "98", "D.")  # its letters a word apart
+    ips = (_words(460, 10, "seen", "433.223.211.161")  # an octet over 255: "no address"...
+           + _words(490, 10, "token:", "158,", "149.33,113"))  # ...nor a number
+    harmless = (_words(100, 10, "Build", "2.13.99-rc1", "on", "2024-01-05T10:45:06Z", "(23E224)")
+                + _words(130, 10, "ttl=64", "time=0.412", "ms")
+                + _words(160, 10, "Order", "ORD-2024-118842", "ships", "2024-03-01")
+                + _words(190, 10, "Screen", "1920x1080", "digest",
+                         "sha256:0fd42b3f73c448b34940b339f87d07ad")
+                + _words(220, 10, "Total", "$32,538.75", "of", "1,204,330")
+                + _words(250, 10, "pip", "install", "django==15.23.28", "requests==9.0.116")
+                # harmless formats as OCR misreads them at 12 px
+                + _words(280, 10, "v4.8,38-+build.17", "11.17,.14.post1", "€9358;26")
+                + _words(310, 10, "#d435a6cdd786300dEF204ee7CZeF942d3e903482")
+                + _words(340, 10, "id=53612447-c3d1~4153-a518-—2f0d33d21794")
+                + _words(370, 10, "ts=2020-08-14T10", ":45:062"))
+    words = card + ssn + mail + ipv6 + nino + ips + harmless
+    hits, regions = analyze_words(words, Detector(), pad=0)
+    assert hits == []  # no detector recognises the misread values...
+    found = unread_values(regions, hits, pad=0)
+    # ...but what is shaped like a value is suggested, all of it, and nothing harmless.
+    assert sorted(h.text for h in found) == sorted([
+        "158, 149.33,113", "231 -69-4174", "2a02:95 1971 1ba:ab1 c::ba46:chdb",
+        "433.223.211.161", "4031 5370 5223 2712", "GL 14.75 98 D", "nora+work@acme_corp.i0"])
+    assert {h.kind for h in found} == {UNREAD_VALUE}
+    by_text = {h.text: h.rect for h in found}
+    first, last = card[1], card[-1]
+    assert by_text["4031 5370 5223 2712"] == (first.x, first.y, last.x + last.w - first.x, 14)
+    assert by_text["231 -69-4174"][0] == ssn[1].x
+    # A run that a hit already covers is not suggested twice; one it covers half of is.
+    x, y, w, h = by_text["4031 5370 5223 2712"]
+    whole = Hit((x - 2, y, w + 4, h), "card", 0.9, "", "")
+    half = Hit((x, y, w // 2, h), "card", 0.9, "", "")
+    assert [h.text for h in unread_values(regions, [whole], pad=0)
+            if h.text.startswith("4031")] == []
+    assert [h.text for h in unread_values(regions, [half], pad=0)
+            if h.text.startswith("4031")] == ["4031 5370 5223 2712"]
+    # A detector restricted to other kinds suggests none of them.
+    assert UNREAD_VALUE not in Detector(kinds=["email"]).kinds
+
+
+@pytest.mark.tesseract
+def test_a_value_that_fails_its_check_is_hidden_on_images_and_across_frames(qapp,
+                                                                            tmp_path) -> None:
+    # As OCR leaves a card number when it misreads one digit: its Luhn check fails.
+    items = [(20, 20, "Card number: 4111 1111 1111 1112", 16),
+             (20, 70, "Order ORD-2024-118842 of 2024-03-01", 16)]
+    img, placed = render((640, 120), items)
+    hits = suggest_for_image(img)
+    assert [h.kind for h in hits] == ["unread_value"], hits
+    rects = [list(h.rect) for h in hits]
+    label = render((640, 120), [(20, 20, "Card number:", 16)])[1][0]
+    assert covered(placed[1].box, rects) == 0 and covered(label.box, rects) == 0
+    x0 = label.box[0] + label.box[2]
+    x, y, w, h = placed[0].box
+    assert covered((x0 + 8, y, x + w - x0 - 8, h), rects) == 1.0, (rects, placed)
+    # The same in a recording: the tracker reading its frames suggests it too.
+    bundle = write_bundle(tmp_path / "b", [(100_000, img)], duration_us=1_000_000)
+    sugg = [s for s in suggest_for_bundle(bundle, steps=[]) if s.source == SOURCE_OCR]
+    assert [s.kind for s in sugg] == ["unread_value"]
+    assert covered((x0 + 8, y, x + w - x0 - 8, h), [sugg[0].rect]) == 1.0
+
+
 def test_a_box_follows_its_text_across_frames(qapp, tmp_path) -> None:
     email = "alice.smith@example.org"
     order = [(40, 200, "Order", 18), (200, 200, "ORD-2024-118842", 18)]
