@@ -39,7 +39,9 @@ from annotator.store.server_models import Job
 from annotator.workflow.states import Role, State
 
 CHECK_KIND = "ocr"
-CHECK_VERSION = 2  # 1: OCR of the step frames; 2: and pieces next to the video's fills
+# 1: OCR of the step frames; 2: and pieces next to the video's fills; 3: the frames' words
+# read as lines, as the suggestions read them, text shaped like a value included
+CHECK_VERSION = 3
 MAX_TIMES = 10
 
 
@@ -83,6 +85,7 @@ def _frame_findings(svc: Any, frames: Sequence[tuple[str, str]]) -> dict[str, An
 
     from annotator.redaction.detect import Detector
     from annotator.redaction.ocr import OcrOptions, ocr_batch
+    from annotator.redaction.screen_text import analyze_words, unread_values
 
     images, unreadable = [], []
     for path, sha in frames:
@@ -101,8 +104,11 @@ def _frame_findings(svc: Any, frames: Sequence[tuple[str, str]]) -> dict[str, An
     det = Detector()
     findings = []
     for (path, _img), ws in zip(images, words, strict=True):
-        for span in det.detect(" ".join(w.text for w in ws), ocr=True):
-            findings.append({"path": path, "kind": span.kind, "score": round(span.score, 2)})
+        # As the suggestions read a frame (lines, columns, values OCR misread), so a value
+        # the editor would have suggested is found here too.
+        hits, regions = analyze_words(ws, det)
+        for hit in hits + unread_values(regions, hits):
+            findings.append({"path": path, "kind": hit.kind, "score": round(hit.score, 2)})
     return {"frames": len(frames), "read": len(images), "unreadable": unreadable,
             "findings": findings}
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from annotator.store import open_store
 from annotator.submission import leak_rescan
 from annotator.workflow import package as P
@@ -86,3 +88,28 @@ def test_old_packages_are_checked_again_and_reported(qapp, tmp_path):
     assert f"#{other.id} ({world.bob.pseudonym}, submitted): FLAGGED" in got.stdout
     assert "video.mp4 cannot be decoded" in got.stdout
     assert "box 1, right edge, from 0:00.10" in got.stdout and str(exports) in got.stdout
+
+
+@pytest.mark.tesseract
+def test_a_stored_step_frame_is_read_as_the_suggestions_read_it(qapp):
+    # A card number whose Luhn check fails (as OCR leaves one it misread) is found in a
+    # stored step frame as the editor would have suggested it; harmless text is not.
+    import cv2
+
+    from .helpers import render
+
+    img, _ = render((640, 100), [(20, 20, "Card number: 4111 1111 1111 1112", 16),
+                                 (20, 60, "Order ORD-2024-118842 of 2024-03-01", 16)])
+    png = cv2.imencode(".png", img[:, :, ::-1])[1].tobytes()
+
+    class Blobs:
+        def get(self, sha):
+            assert sha == "f0"
+            return png
+
+    svc = type("Svc", (), {"blobs": Blobs()})()
+    got = leak_rescan._frame_findings(svc, [("frames/0001.png", "f0")])
+    assert got["read"] == 1 and got["unreadable"] == []
+    assert [(f["path"], f["kind"]) for f in got["findings"]] == [
+        ("frames/0001.png", "unread_value")]
+
