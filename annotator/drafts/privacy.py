@@ -4,7 +4,10 @@ Every string a draft could quote passes through here first, whatever it came fro
 
 - text read off the screen (an accessibility name, OCR): the redaction detectors (e-mail,
   phone, card, IBAN, keys and tokens, the contributor's deny-list...) must find nothing in
-  it, and no box redaction may cover where it was read, at any time of the step;
+  it, and no box redaction may cover where it was read, at any time of the step; text OCR
+  read must not be shaped like a value either (dense digits, an address, a long token),
+  which the redaction suggests hiding even when no detector can name it (OCR may have
+  misread a character of a card or account number);
 - typed text: the contributor's text masks replace their characters, a password field's
   keys were never recorded, and detector hits are described (``an e-mail address``), never
   quoted;
@@ -26,13 +29,15 @@ from typing import Any
 from annotator.edits.redactions import ANY_DETECTOR, PLACEHOLDER
 from annotator.redaction.detect import Detector, Span
 from annotator.redaction.leakscan import describe_kind, fold
+from annotator.redaction.screen_text import _looks_like_a_value as looks_like_a_value
+from annotator.redaction.spans import DENY_LIST, UNREAD_VALUE
 
 Box = tuple[int, int, int, int]
 
 
 
 def kind_words(kind: str) -> str:
-    return "private text" if kind == "deny_list" else describe_kind(kind)
+    return {DENY_LIST: "private text", UNREAD_VALUE: "a value"}.get(kind) or describe_kind(kind)
 
 
 def _intersects(a: Sequence[int], b: Sequence[int]) -> bool:
@@ -112,6 +117,8 @@ class Guard:
         spans = self.findings(text, ocr=ocr)
         if spans:
             return kind_words(spans[0].kind)
+        if ocr and looks_like_a_value(text):
+            return kind_words(UNREAD_VALUE)
         if any(fold(t) and fold(t) in fold(text) for t in self.titles if len(fold(t)) >= 4):
             return "redacted"
         return None
