@@ -170,7 +170,8 @@ class Session(QObject):
         self.actor: Actor | None = None
         self.error: BaseException | None = None
         self._opening: Job | None = None
-        self._sending: Job | None = None
+        self._sending: Job | None = None  # the outbox's send, until its outcome arrived
+        self._send_waiters: list[tuple[Any, Any]] = []  # (on_done, on_error) of its askers
 
     @property
     def where(self) -> str:
@@ -269,24 +270,35 @@ class Session(QObject):
     def send_pending(self,
                      on_done: Callable[[list[SubmissionInfo | Exception]], None] | None = None,
                      on_error: Callable[[BaseException], None] | None = None) -> Job | None:
-        """Send what waits in the outbox (on a worker thread); one send at a time."""
+        """Send what waits in the outbox (on a worker thread); one send at a time.  Asked
+        while a send runs (the 30 s retry, then a click on "Send pending"), the caller gets
+        that send's outcome too: the click is answered, not dropped."""
         svc = self.team_services()
         if svc is None:
             return None
-        if self._sending is not None and not self._sending.finished_event.is_set():
+        self._send_waiters.append((on_done, on_error))
+        if self._sending is not None:  # until its outcome was delivered
             return self._sending
 
-        def done(results: list[SubmissionInfo | Exception]) -> None:
+        def finish() -> list[tuple[Callable[[list[SubmissionInfo | Exception]], None] | None,
+                                   Callable[[BaseException], None] | None]]:
+            self._sending = None
+            waiters, self._send_waiters = self._send_waiters, []
             self.pending_changed.emit(self.pending_count())
+            return waiters
+
+        def done(results: list[SubmissionInfo | Exception]) -> None:
+            waiters = finish()
             if results:
                 self.data_changed.emit()
-            if on_done is not None:
-                on_done(results)
+            for ok, _ in waiters:
+                if ok is not None:
+                    ok(results)
 
         def failed(exc: BaseException) -> None:
-            self.pending_changed.emit(self.pending_count())
-            if on_error is not None:
-                on_error(exc)
+            for _, bad in finish():
+                if bad is not None:
+                    bad(exc)
 
         from annotator.submission.local import send_pending
 
