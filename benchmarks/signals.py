@@ -13,8 +13,12 @@ every earlier submission, the task's usual length against the earlier ones of it
 submission order, as a store receiving them would.  Scoring is per submission and kind: a
 kind is *found* when the set has a record of it, *planted* when the truth says so.  Step-level
 kinds are also scored per step (the record names the planted step).  A typing defect planted
-on a task where nothing is typed is not counted (there is nothing to find); whether a replay
-matches its source as a duplicate is not scored (it is the same demonstration, played back).
+on a task where nothing is typed is not counted (there is nothing to find), nor are straight
+moves planted with teleports (a pointer that jumps makes no moves); whether a replay matches
+its source as a duplicate is not scored (it is the same demonstration, played back), nor what
+the corpus lists as ``unscored`` for a copy (a click on a video names no control).  The
+client-declared input summary is made again from each recording by this code, as the
+contributor's computer makes it (its time is counted).
 
     .venv/bin/python -m benchmarks.signals [--seeds 240] [--jobs 2] [--split test|dev|all]
 
@@ -27,6 +31,7 @@ precision on real physical input is not measured on this machine (Xvfb has only 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import subprocess
@@ -67,6 +72,14 @@ def build_missing(corpus: Path, seeds: list[int], jobs: int) -> None:
     seeds[:] = [s for s in seeds if is_current(corpus / f"s{s:03d}")]
 
 
+def declared_of(recording: Path) -> dict[str, Any]:
+    from annotator.bundle.reader import Bundle
+    from annotator.submission.builder import load_edited
+    from annotator.submission.signals import declared_input
+
+    return declared_input(Bundle.open(recording), load_edited(recording).result)
+
+
 def recorded_minutes(sub: Path) -> float:
     m = json.loads((sub / "recording" / "manifest.json").read_text())
     return max(1e-6, int(m.get("duration_us") or 0) / 60e6)
@@ -78,24 +91,29 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
     from annotator.quality.package import load_package
     from annotator.quality.records import KINDS
 
-    seen: list[tuple[int, dict[str, Any], str, int, int]] = []  # seed, fp, task, length, who
+    seen: list[tuple[int, dict[str, Any], int | None, int, int]] = []  # seed, fp, task, length, who
     rows = []
     cpu = minutes = 0.0
     for seed in seeds:
         sub = corpus / f"s{seed:03d}"
         truth = json.loads((sub / "truth.json").read_text())
         t0 = time.process_time()
-        got = compute(load_package(sub / "package"))
+        # The input summary as the contributor's computer makes it from the raw recording
+        # (by this code, not the one that made the cached package's signals.json).
+        ev = dataclasses.replace(load_package(sub / "package"),
+                                 declared=declared_of(sub / "recording"))
+        got = compute(ev)
         cpu += time.process_time() - t0
         minutes += recorded_minutes(sub)
         doc = json.loads((sub / "package" / "steps.json").read_text())
         duration = int(doc.get("duration_us") or 0)
         others = [Other(s, str(s), c == truth["contributor"], fp) for s, fp, _t, _d, c in seen]
         store = duplicate_signals(got.fingerprint, str(seed), others)
+        # The task's others as the store groups them: by the package's task.
         store += length_signal(duration, [(d, action_count(fp)) for _s, fp, t, d, _c in seen
-                                          if t == truth["task"]], action_count(got.fingerprint))
+                                          if t == ev.task_id], action_count(got.fingerprint))
         records = list(got.records["signals"]) + [s.as_json() for s in store]
-        seen.append((seed, got.fingerprint, truth["task"], duration, truth["contributor"]))
+        seen.append((seed, got.fingerprint, ev.task_id, duration, truth["contributor"]))
         truth["unscored"] = list(truth.get("unscored") or ())  # what a copy cannot show
         if truth.get("replay_of") is not None:
             # A recording played back with its input mimicked is also the same demonstration
@@ -108,6 +126,10 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
                 st.get("type") == "type" for st in doc.get("steps") or ()):
             # Planted on a task with nothing typed: there is no typing to be even.
             truth["truth"].pop("constant_typing")
+        if "straight_moves" in truth["truth"] and "pointer_teleport" in truth["truth"]:
+            # A pointer that jumps to every click makes no movement to be straight.
+            truth["truth"].pop("straight_moves")
+            truth["unscored"].append("straight_moves")
         rows.append({"seed": seed, "truth": truth, "records": records})
     return score(rows, list(KINDS), cpu, minutes)
 

@@ -965,6 +965,7 @@ def make_submission(plan: Plan, root: Path, ws: Any, task_ids: dict[str, int]) -
         truth = label(rec, plan, None, rng, [], goal=TASKS[src_truth["task"]][1],
                       words_of=words, kept_out=kept)
         task = src_truth["task"]
+        plan.task = task
         unscored = inherit(truth, src, kept, offset=1, replay=True)
     elif plan.duplicate_of is not None:
         src = root / f"s{plan.duplicate_of:03d}"

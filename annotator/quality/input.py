@@ -11,9 +11,12 @@ no pointer path and no typed character is in it.
   (the X server's XTEST devices, a pointer warp, a uinput device, the demo's scripted input).
   On-screen keyboards and remote-desktop tools inject through XTEST too: a warning, not a
   verdict.
-- ``pointer_teleport``: the pointer reached a click without a path (it was far away and no
-  movement came before the press), or jumped ``TELEPORT_PX`` or more between two readings
-  ``TELEPORT_DT_US`` apart.  Absolute devices (touchscreens, pens) jump by nature: skipped.
+- ``pointer_teleport``: the pointer reached a click without a path: its last hop onto the
+  press (from the reading before it, or from where it was when no movement came) was
+  ``NO_PATH_PX`` or more, where a hand's path ends in a few pixels; or it jumped
+  ``TELEPORT_PX`` or more between two readings ``TELEPORT_DT_US`` apart.  A pause of the
+  recording forgets where the pointer was (it moved unrecorded).  Absolute devices
+  (touchscreens, pens) jump by nature: skipped.
 - ``straight_moves``: pointer movements that are straight lines (deviating at most
   ``STRAIGHT_MAX`` of their length) at an even speed (coefficient of variation at most
   ``EVEN_SPEED_CV``): hands curve and speed up and slow down.
@@ -46,6 +49,7 @@ MODIFIERS = frozenset({"shift", "ctrl", "alt", "altgr", "cmd", "caps_lock"})
 TELEPORT_PX = 300
 TELEPORT_DT_US = 40_000
 NO_PATH_PX = 120
+REST_PX = 2
 SEGMENT_GAP_US = 120_000
 MIN_SEGMENT_POINTS = 6
 MIN_SEGMENT_PX = 100
@@ -82,7 +86,9 @@ def _moves_before(events: Sequence[Mapping[str, Any]], start: int, t_from: int, 
     while i < len(events) and int(events[i].get("t", 0)) < t_to:
         e = events[i]
         t = int(e.get("t", 0))
-        if "x" in e and "y" in e and isinstance(e.get("x"), int | float):
+        if e.get("kind") in ("pause", "resume"):
+            last, moves = None, []  # the pointer may have moved while nothing was recorded
+        elif "x" in e and "y" in e and isinstance(e.get("x"), int | float):
             if t <= t_from:
                 last = (float(e["x"]), float(e["y"]))
             elif e.get("kind") == "mouse_move":
@@ -226,8 +232,16 @@ def _teleported(moves: Sequence[Mapping[str, Any]], last: tuple[float, float] | 
         if t0 is not None and t1 is not None and t1 - t0 <= TELEPORT_DT_US and \
                 math.hypot(x1 - x0, y1 - y0) >= TELEPORT_PX:
             return True
-    if press is not None and last is not None and not moves:
-        return math.hypot(float(press["x"]) - last[0], float(press["y"]) - last[1]) >= NO_PATH_PX
+    if press is None or "x" not in press:
+        return False
+    # The arrival: the last hop that moved, from the press back (a hand rests on the target
+    # a moment before pressing: hops of a pixel or two do not count).
+    pts.append((float(press["x"]), float(press["y"]), int(press.get("t", 0))))
+    for (x0, y0, _t0), (x1, y1, _t1) in zip(reversed(pts[:-1]), reversed(pts[1:]),
+                                             strict=True):
+        hop = math.hypot(x1 - x0, y1 - y0)
+        if hop > REST_PX:
+            return hop >= NO_PATH_PX
     return False
 
 

@@ -132,7 +132,7 @@ def test_length_is_judged_on_steps_with_the_time_agreeing():
     # The others' steps unknown: on time alone.
     timed = [(d, None) for d, _n in peers]
     assert [s.kind for s in length_signal(45_000_000, timed, 5)] == ["length_outlier"]
-    assert length_signal(45_000_000, peers[:4], 20) == []  # too few others
+    assert length_signal(45_000_000, peers[:2], 20) == []  # too few others
 
 
 def test_the_same_words_on_a_task_done_again_are_not_a_copied_label():
@@ -161,3 +161,30 @@ def test_a_video_played_back_is_not_judged_click_by_click():
     pictures = [played_back(p, 0.85) for p in (screen(), screen(), screen())]
     got = compute(clicks([LABEL, APPLY], pictures))
     assert [r["kind"] for r in got.records["signals"]] == ["replayed_video"]
+
+
+def test_a_pointer_arriving_in_one_hop_teleported_and_a_hand_or_a_pause_did_not():
+    from annotator.quality.input import RawStep, analyse
+
+    def clicked(approach: list[dict]) -> list[str]:
+        events = [{"id": 1, "t": 0, "kind": "mouse_down", "x": 100, "y": 100, "button": "left"},
+                  {"id": 2, "t": 50_000, "kind": "mouse_up", "x": 100, "y": 100,
+                   "button": "left"}]
+        events += [{"id": 3 + n, **e} for n, e in enumerate(approach)]
+        press = {"id": 99, "t": 5_000_000, "kind": "mouse_down", "x": 600, "y": 400,
+                 "button": "left"}
+        steps = [RawStep(0, "a", "click", (1, 2), 0, 50_000),
+                 RawStep(1, "b", "click", (99,), 5_000_000, 5_050_000)]
+        got = analyse([*events, press], steps, device_source="xinput2")
+        return [f["kind"] for f in got["findings"]]
+
+    hand = [{"t": 3_000_000 + k * 16_667, "kind": "mouse_move",
+             "x": round(100 + 500 * (k / 30) ** 2 * (3 - 2 * k / 30)),
+             "y": round(100 + 300 * (k / 30) ** 2 * (3 - 2 * k / 30))} for k in range(1, 31)]
+    assert clicked(hand) == []
+    # After two seconds at rest, one reading 580 px away, on the target: no path.
+    assert clicked([{"t": 4_900_000, "kind": "mouse_move", "x": 600, "y": 400}]) == \
+        ["pointer_teleport"]
+    assert clicked([]) == ["pointer_teleport"]  # pressed far from where it was, no move
+    # The recording was paused meanwhile: where the pointer was is not known.
+    assert clicked([{"t": 2_000_000, "kind": "pause"}, {"t": 4_000_000, "kind": "resume"}]) == []
