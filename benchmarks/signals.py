@@ -14,7 +14,8 @@ submission order, as a store receiving them would.  Scoring is per submission an
 kind is *found* when the set has a record of it, *planted* when the truth says so.  Step-level
 kinds are also scored per step (the record names the planted step).  A typing defect planted
 on a task where nothing is typed is not counted (there is nothing to find), nor are straight
-moves planted with teleports (a pointer that jumps makes no moves); whether a replay matches
+moves planted with teleports (a pointer that jumps makes no moves), nor the same words
+planted on fewer than ``MIN_SAME`` steps (a demonstration cut to two); whether a replay matches
 its source as a duplicate is not scored (it is the same demonstration, played back), nor what
 the corpus lists as ``unscored`` for a copy (a click on a video names no control).  The
 client-declared input summary is made again from each recording by this code, as the
@@ -51,8 +52,9 @@ def build_missing(corpus: Path, seeds: list[int], jobs: int) -> None:
     rounds, so a round's seeds are made in parallel."""
     from benchmarks.signals_corpus import is_current
 
-    missing = [s for s in seeds if not is_current(corpus / f"s{s:03d}")]
+    missing = [s for s in seeds if not is_current(corpus / f"s{s:03d}", or_skipped=True)]
     if not missing:
+        seeds[:] = [s for s in seeds if is_current(corpus / f"s{s:03d}")]
         return
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
                ANNOTATOR_HOME=str(corpus / "_home"))
@@ -88,6 +90,7 @@ def recorded_minutes(sub: Path) -> float:
 def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
     from annotator.quality.compute import compute
     from annotator.quality.duplicates import Other, action_count, duplicate_signals, length_signal
+    from annotator.quality.labels import MIN_SAME
     from annotator.quality.package import load_package
     from annotator.quality.records import KINDS
 
@@ -126,6 +129,12 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
                 st.get("type") == "type" for st in doc.get("steps") or ()):
             # Planted on a task with nothing typed: there is no typing to be even.
             truth["truth"].pop("constant_typing")
+        same = truth["truth"].get("same_instruction")
+        if isinstance(same, list) and len(same) < MIN_SAME:
+            # The words were copied onto fewer steps than "many" (the demonstration had only
+            # two): not the defect the rule is for.
+            truth["truth"].pop("same_instruction")
+            truth["unscored"].append("same_instruction")
         if "straight_moves" in truth["truth"] and "pointer_teleport" in truth["truth"]:
             # A pointer that jumps to every click makes no movement to be straight.
             truth["truth"].pop("straight_moves")

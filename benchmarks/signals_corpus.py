@@ -1240,13 +1240,19 @@ def make_replay(plan: Plan, src: Path, out: Path, rng: np.random.Generator) -> l
     return ["Click the play button", *words]
 
 
-def is_current(out: Path) -> bool:
-    """Whether submission folder ``out`` was made, by this version of the corpus."""
-    try:
-        return json.loads((out / "truth.json").read_text()).get("corpus_version") == \
-            CORPUS_VERSION
-    except (OSError, ValueError):
-        return False
+SKIPPED = "skipped.json"
+
+
+def is_current(out: Path, *, or_skipped: bool = False) -> bool:
+    """Whether submission folder ``out`` was made by this version of the corpus (or, with
+    ``or_skipped``, found not to fit its app by it)."""
+    for name in ("truth.json", SKIPPED) if or_skipped else ("truth.json",):
+        try:
+            if json.loads((out / name).read_text()).get("corpus_version") == CORPUS_VERSION:
+                return True
+        except (OSError, ValueError):
+            continue
+    return False
 
 
 def task_ids() -> dict[str, int]:
@@ -1267,6 +1273,8 @@ def build(root: Path, seeds: list[int]) -> None:
             make_submission(plan_for(seed), root, ws, task_ids())
         except StopIteration:  # the plan asked for a list item the app does not show
             shutil.rmtree(out, ignore_errors=True)
+            out.mkdir(parents=True)  # remembered, so that the next run does not try again
+            (out / SKIPPED).write_text(json.dumps({"corpus_version": CORPUS_VERSION}))
             print(f"skipped s{seed:03d}: its plan does not fit its app", flush=True)
             continue
         print(f"made s{seed:03d}", flush=True)

@@ -97,7 +97,9 @@ def pointer_mismatch(ev: Evidence, s: StepView, known: Iterable[str]) -> str | N
     if named:
         return named[0]
     for other in known:
-        if not same_name(other, target) and _mentions(ins, other):
+        # A name that is also a common word ("Next") is only a name when quoted or called a
+        # control (above): "Do the next step" names no control.
+        if norm(other) not in _STOP and not same_name(other, target) and _mentions(ins, other):
             return other
     return None
 

@@ -4,6 +4,8 @@ the rules on one)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -188,3 +190,14 @@ def test_a_pointer_arriving_in_one_hop_teleported_and_a_hand_or_a_pause_did_not(
     assert clicked([]) == ["pointer_teleport"]  # pressed far from where it was, no move
     # The recording was paused meanwhile: where the pointer was is not known.
     assert clicked([{"t": 2_000_000, "kind": "pause"}, {"t": 4_000_000, "kind": "resume"}]) == []
+
+
+def test_a_common_word_that_is_also_a_control_name_is_not_naming_it():
+    from annotator.quality.labels import pointer_mismatch
+
+    ev = clicks([APPLY, {"role_name": "push button", "name": "Next", "box": [10, 10, 40, 20]}],
+                [screen()] * 3)
+    s = ev.steps[0]
+    known = ["Apply", "Next"]
+    assert pointer_mismatch(ev, replace(s, instruction="Do the next step"), known) is None
+    assert pointer_mismatch(ev, replace(s, instruction='Click "Next"'), known) == "Next"
