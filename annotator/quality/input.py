@@ -81,7 +81,7 @@ def _moves_before(events: Sequence[Mapping[str, Any]], start: int, t_from: int, 
     """Moves in (t_from, t_to) and the last known pointer position before them; ``start`` is
     the first event index to look at; returns the next start."""
     last = None
-    moves = []
+    moves: list[Mapping[str, Any]] = []
     i = start
     while i < len(events) and int(events[i].get("t", 0)) < t_to:
         e = events[i]
