@@ -379,12 +379,17 @@ class AtspiWorker:
                 timeout=self.connect_timeout)
         except (CallTimeout, RuntimeError):
             pass
-        try:  # the registry's first answer may take a while on a busy machine: the start's
-            # timeout, not a hot-path call's
-            self._call_msg(self._msg((_REGISTRY, _ROOT_PATH), "Accessible", "GetChildren"),
-                           timeout=self.connect_timeout)
-        except Exception as exc:
-            return unavailable(f"the accessibility registry does not answer ({exc})")
+        # The registry's first answer may take a while on a busy machine (the start's timeout,
+        # not a hot-path call's).  One that left holding the call (an error reply: replaced
+        # as it started) is asked once more, and the bus starts the registry again.
+        for again in (True, False):
+            try:
+                self._call_msg(self._msg((_REGISTRY, _ROOT_PATH), "Accessible", "GetChildren"),
+                               timeout=self.connect_timeout)
+                break
+            except Exception as exc:
+                if not (again and isinstance(exc, RuntimeError)):
+                    return unavailable(f"the accessibility registry does not answer ({exc})")
         try:
             from annotator.capture.x11_windows import X11Windows
 

@@ -344,3 +344,51 @@ def test_lost_connection_is_reported_and_keys_still_decided(a11y_env, monkeypatc
         assert got and got[0].source == "none"
     finally:
         w.stop()
+
+
+def test_a_registry_that_leaves_holding_the_first_call_is_asked_again(a11y_env, monkeypatch):
+    """A registry that goes away with the start's call unanswered (the bus answers "recipient
+    disconnected without replying": a registry replaced as it started, seen on a loaded
+    machine) does not turn accessibility off for the recording: the bus starts it again."""
+    import threading
+
+    from jeepney import DBusAddress, HeaderFields, MessageType, new_method_call, new_method_return
+    from jeepney.bus_messages import message_bus
+    from jeepney.io.blocking import open_dbus_connection
+
+    for k in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"):
+        monkeypatch.setenv(k, a11y_env[k])
+    with open_dbus_connection(a11y_env["DBUS_SESSION_BUS_ADDRESS"]) as sess:
+        reply = sess.send_and_get_reply(new_method_call(
+            DBusAddress("/org/a11y/bus", "org.a11y.Bus", "org.a11y.Bus"), "GetAddress"),
+            timeout=5)
+    # The registry's name is taken first by one that answers nothing but RegisterEvent and
+    # disconnects on GetChildren.
+    impostor = open_dbus_connection(reply.body[0])
+    got = impostor.send_and_get_reply(new_method_call(
+        message_bus, "RequestName", "su", ("org.a11y.atspi.Registry", 4)), timeout=5)
+    assert got.body[0] == 1, "the real registry was already running"
+    asked: list[str] = []
+
+    def serve() -> None:
+        while True:
+            msg = impostor.receive(timeout=30)
+            if msg.header.message_type is not MessageType.method_call:
+                continue
+            member = msg.header.fields.get(HeaderFields.member)
+            asked.append(member)
+            if member == "GetChildren":
+                impostor.close()
+                return
+            impostor.send(new_method_return(msg))
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    w = AtspiWorker()
+    try:
+        status = w.start()
+        assert "GetChildren" in asked  # the impostor was asked and left without answering
+        assert status.available, status.reason
+    finally:
+        w.stop()
+        t.join(5)
