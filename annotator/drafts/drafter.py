@@ -29,6 +29,7 @@ import numpy as np
 
 from annotator.drafts import phrasing as ph
 from annotator.drafts import screen as sc
+from annotator.drafts.elements import box4, box_of, menu_bar_entry, relation, role_name_of
 from annotator.drafts.frames import FrameNotReady, FrameSource
 from annotator.drafts.inputs import MOUSE_CLICKS, BundleContext, StepInput
 from annotator.drafts.model import (
@@ -59,61 +60,6 @@ class _Named:
     quoted: list[dict[str, Any]] = field(default_factory=list)
     weak: str = ""  # why the target is weakly named ("" if it is not)
     hidden: str = ""  # the name exists but must not be said (``an e-mail address``)
-
-
-def _box(v: Any) -> list[int] | None:
-    if isinstance(v, list | tuple) and len(v) == 4:
-        try:
-            b = [int(x) for x in v]
-        except (TypeError, ValueError):
-            return None
-        return b if b[2] > 0 and b[3] > 0 else None
-    return None
-
-
-def _box4(box: Sequence[int]) -> sc.Box:
-    """A box given as a list (JSON) or tuple, as the (x, y, w, h) tuple the screen code takes."""
-    x, y, w, h = (int(v) for v in box)
-    return x, y, w, h
-
-
-def _relation(el: dict[str, Any], *names: str) -> dict[str, Any] | None:
-    """A relation of an element record (``labelled_by``, ``parent``), in any of the shapes a
-    recorder may store it: a record, or a list of records (first one)."""
-    relations = el.get("relations")
-    rel: dict[str, Any] = relations if isinstance(relations, dict) else {}
-    for n in names:
-        v = el.get(n, rel.get(n))
-        if isinstance(v, list) and v:
-            v = v[0]
-        if isinstance(v, dict):
-            return v
-    return None
-
-
-def _menu_bar_entry(el: dict[str, Any], box: list[int] | None,
-                    window: list[int] | None) -> bool:
-    """A "menu item" that is an entry of the window's menu bar: its parent says so, or
-    (without relations) it sits in the window's top strip, where popup menus never are."""
-    parent = _relation(el, "parent")
-    if parent is not None:
-        return (_role_name(parent) or "").lower() == "menu bar"
-    return box is not None and window is not None and \
-        window[1] - 2 <= box[1] and box[1] + box[3] <= window[1] + 48
-
-
-def _role_name(rec: dict[str, Any] | None) -> str | None:
-    if not rec:
-        return None
-    rn = rec.get("role_name")
-    if isinstance(rn, str) and rn:
-        return rn
-    role = rec.get("role")
-    if isinstance(role, int):
-        from annotator.capture.a11y_model import role_name
-
-        return role_name(role)
-    return role if isinstance(role, str) else None
 
 
 def read_options(options: OcrOptions) -> OcrOptions:
@@ -258,7 +204,7 @@ class Drafter:
         if s.type in MOUSE_CLICKS or s.type == "drag":
             el = s.element or {}
             name = ph.clean_name(el.get("name"))
-            kind = ph.role_kind(_role_name(el))
+            kind = ph.role_kind(role_name_of(el))
             return not name or kind in FIELD_KINDS or s.type == "drag" or bool(el.get("stale"))
         if s.type == "type":
             f = s.focus or {}
@@ -334,8 +280,8 @@ class Drafter:
         box = s.window_box
         window = self.guard.title(s.window_title)
         x, y = int(s.x or 0), int(s.y or 0)
-        if box is not None and sc.contains(_box4(box), x, y):
-            where = ph.position_words(x, y, _box4(box))
+        if box is not None and sc.contains(box4(box), x, y):
+            where = ph.position_words(x, y, box4(box))
             return ph.weak_click_phrase(s.type, what, where,
                                         ph.quote(ph.shorten(window, 40)) if window else None)
         size = self.context.bundle.size if self.context is not None else None
@@ -344,14 +290,14 @@ class Drafter:
 
     def _context(self, s: StepInput) -> str | None:
         """Where the control is, when the recording says: its toolbar, menu or dialog."""
-        parent = _relation(s.element or {}, "parent")
+        parent = relation(s.element or {}, "parent")
         if not parent:
             return None
-        role = (_role_name(parent) or "").lower()
+        role = (role_name_of(parent) or "").lower()
         name = ph.clean_name(parent.get("name"))
         if not name or len(name) > 40:
             return None
-        if self.guard.screen_text(name, _box(parent.get("box")), s.t0, s.t1) is not None:
+        if self.guard.screen_text(name, box_of(parent.get("box")), s.t0, s.t1) is not None:
             return None
         if role == "tool bar":
             return f"the {name} toolbar"
@@ -383,9 +329,9 @@ class Drafter:
         el = element or {}
         if el.get("stale") and not self._seen_on_screen(s, el):
             el = {}  # read after the screen changed, and not what the frame shows there
-        role = _role_name(el) if el else None
+        role = role_name_of(el) if el else None
         kind = ph.role_kind(role)
-        box = _box(el.get("box"))
+        box = box_of(el.get("box"))
         hidden = ""
         if el:
             named, kind, role, box, hidden = self._name_from_element(s, el, kind, role, box,
@@ -406,10 +352,10 @@ class Drafter:
         with the kind, role and box the screen reading goes on from when there is none,
         and why a name the guard hid was hidden."""
         hidden = ""
-        parent = _relation(el, "parent")
+        parent = relation(el, "parent")
         pcand = None
         if parent:
-            prole = _role_name(parent)
+            prole = role_name_of(parent)
             pkind = ph.role_kind(prole)
             if pkind not in (None, ph.LIST, ph.TABLE) and (prole or "").lower() \
                     not in ph.CONTAINER_ROLES:
@@ -418,14 +364,14 @@ class Drafter:
                 if kind in (None, ph.TEXT, ph.ICON):
                     kind, role = pkind, prole
                 pcand = (SOURCE_A11Y_PARENT, parent.get("name"),
-                         _box(parent.get("box")) or box, kind, role or "")
-        if kind == ph.MENU_ITEM and _menu_bar_entry(el, box, s.window_box):
+                         box_of(parent.get("box")) or box, kind, role or "")
+        if kind == ph.MENU_ITEM and menu_bar_entry(el, box, s.window_box):
             kind = ph.MENU  # a menu bar's entries are "menu item"s too: they open menus
         cands: list[tuple[str, Any, list[int] | None, str | None, str]] = [
             (SOURCE_A11Y, el.get("name"), box, kind, role or "")]
-        lab = _relation(el, "labelled_by", "labelled-by", "label")
+        lab = relation(el, "labelled_by", "labelled-by", "label")
         if lab:
-            cands.append((SOURCE_A11Y_LABEL, lab.get("name"), _box(lab.get("box")) or box,
+            cands.append((SOURCE_A11Y_LABEL, lab.get("name"), box_of(lab.get("box")) or box,
                           kind, role or ""))
         if pcand is not None:
             cands.append(pcand)
@@ -505,7 +451,7 @@ class Drafter:
         """An element read after the screen changed is trusted only if its name can be read
         in its box on the frame the contributor saw (a name-less one never is)."""
         name = ph.clean_name(el.get("name"))
-        box = _box(el.get("box"))
+        box = box_of(el.get("box"))
         frame = self._frame(s.obs_pts) if self.ocr else None
         if not name or box is None or frame is None or box[3] > 120 or box[2] > 1000:
             return False
@@ -516,7 +462,7 @@ class Drafter:
 
     def _field_label(self, s: StepInput, frame: np.ndarray, box: list[int] | None, x: int,
                      y: int, t0: int, t1: int, role: str | None) -> _Named | None:
-        fbox = _box4(box) if box else (x - 4, y - 12, 8, 24)
+        fbox = box4(box) if box else (x - 4, y - 12, 8, 24)
         region = _label_region(frame, fbox)
         words = self._read(s.obs_pts, frame, region, exclude=tuple(fbox))
         ps = sc.split_at_edges(sc.phrases(words), words, frame)
@@ -565,8 +511,8 @@ class Drafter:
 
     def _where(self, s: StepInput, x: Any, y: Any) -> str:
         box = s.window_box
-        if box is not None and sc.contains(_box4(box), int(x), int(y)):
-            return ph.position_words(int(x), int(y), _box4(box)) + " of the window"
+        if box is not None and sc.contains(box4(box), int(x), int(y)):
+            return ph.position_words(int(x), int(y), box4(box)) + " of the window"
         return "screen"
 
     def _scroll(self, s: StepInput) -> Draft:
@@ -585,14 +531,14 @@ class Drafter:
         hits = self.context.hits_containing(int(s.x or 0), int(s.y or 0))
         best = None
         for h in sorted(hits, key=lambda h: (h["box"][2] * h["box"][3], h.get("t", 0))):
-            kind = ph.role_kind(_role_name(h))
+            kind = ph.role_kind(role_name_of(h))
             if kind in (ph.CELL, ph.ROW):
                 best = best or "the table"
             elif kind == ph.ITEM:
                 best = best or "the list"
             elif kind in (ph.LIST, ph.TABLE, ph.FIELD):
                 name = ph.clean_name(h.get("name"))
-                if name and self.guard.screen_text(name, _box(h.get("box")), s.t0, s.t1) is None:
+                if name and self.guard.screen_text(name, box_of(h.get("box")), s.t0, s.t1) is None:
                     return f"the {name} {kind if kind != ph.FIELD else 'field'}"
                 best = best or f"the {kind}"
         return best
@@ -602,7 +548,7 @@ class Drafter:
         s = steps[i]
         text = s.text or ""
         described: str | None
-        password = (_role_name(s.focus) or "").lower() == "password text"
+        password = (role_name_of(s.focus) or "").lower() == "password text"
         if s.masked or password:  # a password field's text is never shown, even unmasked
             shown, described = "", "the password"
         else:
@@ -620,19 +566,19 @@ class Drafter:
         t0, t1 = s.t0, s.t1
         f = s.focus or {}
         if f:
-            kind = ph.role_kind(_role_name(f))
+            kind = ph.role_kind(role_name_of(f))
             name = ph.clean_name(f.get("name"))
-            box = _box(f.get("box"))
+            box = box_of(f.get("box"))
             if kind in FIELD_KINDS and name and len(name) <= MAX_NAME \
                     and self.guard.screen_text(name, box, t0, t1) is None:
                 return name, [{"text": name, "box": box, "via": SOURCE_A11Y}], \
-                    Target(name, ph.FIELD, _role_name(f), box, SOURCE_A11Y)
-            lab = _relation(f, "labelled_by", "labelled-by", "label")
+                    Target(name, ph.FIELD, role_name_of(f), box, SOURCE_A11Y)
+            lab = relation(f, "labelled_by", "labelled-by", "label")
             if kind in FIELD_KINDS and lab:
                 name = ph.clean_name(lab.get("name"))
-                if name and self.guard.screen_text(name, _box(lab.get("box")), t0, t1) is None:
+                if name and self.guard.screen_text(name, box_of(lab.get("box")), t0, t1) is None:
                     return name, [{"text": name, "box": box, "via": SOURCE_A11Y_LABEL}], \
-                        Target(name, ph.FIELD, _role_name(f), box, SOURCE_A11Y_LABEL)
+                        Target(name, ph.FIELD, role_name_of(f), box, SOURCE_A11Y_LABEL)
         prev = steps[i - 1] if i > 0 else (outer[oi - 1] if oi > 0 and steps is outer else None)
         if prev is not None and prev.type in MOUSE_CLICKS and prev.type != "right_click" \
                 and prev.window_title == s.window_title:
@@ -659,7 +605,7 @@ class Drafter:
             return None, [], None
         cx, cy = changed[0] + min(changed[2], 40) // 2, changed[1] + changed[3] // 2
         box = self._control_box(s.obs_pts, before, cx, cy)
-        if box is None or not sc.inside(changed, _box4(box), slack=12):
+        if box is None or not sc.inside(changed, box4(box), slack=12):
             box = list(changed)
         found = self._field_label(s, before, box, cx, cy, min(s.obs_t or t0, t0), t1, None)
         if found is not None and found.target.name:
@@ -704,7 +650,7 @@ class Drafter:
         # one (a panel, a list) is read in a band around the point, like no outline.
         if box is not None and 8 <= box[3] <= 64 and box[2] <= 1000:
             attempts.append((_clip(frame, (box[0] + 2, box[1] + 2, box[2] - 4, box[3] - 4)),
-                             _box4(box)))
+                             box4(box)))
         small = box is not None and box[2] <= 140 and box[3] <= 64
         if not trusted:
             attempts.append((_clip(frame, (x - 260, y - 22, 520, 44)), None))

@@ -119,12 +119,9 @@ class DraftWorker(QObject):
         self.drafts.forget_ahead()
         self.first_screen_drafted.emit()
 
-    def _run(self, front: bool) -> None:
-        # Neither thread decodes frames of its own while the frame cache is being built (two
-        # decoders would slow the cache and every seek): the rows on screen are drafted as
-        # the cache writes their frames (or from the frame the view shows), everything else
-        # once the cache is complete.
-        self.drafts.allow_decode(False)
+    def _begin(self, front: bool) -> None:
+        """What each thread does first: the front one decodes the first screen's frames,
+        the other loads its OCR engine meanwhile."""
         if front:
             # The first screen: its frames are decoded now, in one pass (the frame cache
             # starts only once it is drafted), and handed one by one to the other thread,
@@ -151,6 +148,14 @@ class DraftWorker(QObject):
         else:
             with contextlib.suppress(Exception):
                 self.drafts.drafter.warm_up()  # while the first screen's frames decode
+
+    def _run(self, front: bool) -> None:
+        # Neither thread decodes frames of its own while the frame cache is being built (two
+        # decoders would slow the cache and every seek): the rows on screen are drafted as
+        # the cache writes their frames (or from the frame the view shows), everything else
+        # once the cache is complete.
+        self.drafts.allow_decode(False)
+        self._begin(front)
         lowered = False
         pending: list[str] = []
         last_emit = time.monotonic()
