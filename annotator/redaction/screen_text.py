@@ -269,7 +269,8 @@ _BENIGN = re.compile(
     r"|(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}|(?:sha(?:1|224|256|384|512)|md5):[0-9a-f]{7,128}"
     r"|\d{1,5} ?[x×] ?\d{1,5}"
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    r"|\d+(?:\.\d+)? ?(?:%|[kmgt]i?b|ms|s|px)"
+    r"|\d+(?:\.\d+)? ?(?:%|[kmgtp]i?b?|ms|s|px)"
+    r"|[\w.-]*[a-z][\w.-]*\.(?:[a-z]{2,4}|tar\.gz)"  # a file name: budget_2024.xlsx
     r")")
 
 
@@ -402,6 +403,7 @@ _PREFIX = re.compile(r"[A-Z]{2}")
 # A group of a longer value: a few digits (with a separator: "14.75", "(0)89"), or capitals
 # and digits ("59VY", "D").
 _GROUP = re.compile(r"[+(]?(?:(?=(?:\D*\d){1,5}\D*$)[\d.,:()]{1,7}|[A-Z0-9]{1,5})[).:,;-]?")
+_KEY_CHARS = re.compile(r"[A-Za-z0-9+/=_.{}|-]{12,}")  # a key's characters (no "@", "~", "$")
 _EMAIL_LIKE = re.compile(r"[^\s@]@+[\w-]+(?:[.,][\w-]+)*[.,]\w{2,}")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://\S{3,}")
 
@@ -461,7 +463,8 @@ def _looks_like_a_value(chunk: str) -> bool:
         return False
     if _EMAIL_LIKE.search(chunk) or _SCHEME.search(chunk):
         return True
-    if any(len(t) >= 12 and sum(c.isdigit() for c in t) >= 2 and sum(c.isalpha() for c in t) >= 2
+    if any(_KEY_CHARS.fullmatch(t) and sum(c.isdigit() for c in t) >= 2
+           and sum(c.isalpha() for c in t) >= 2 and not _benign(t)
            for t in (x.strip(_STRIP) for x in chunk.split())):
         return True
     dense = chunk.replace(" ", "")
