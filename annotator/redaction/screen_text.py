@@ -400,6 +400,8 @@ def merge_reread(hits: list[Hit], more: Iterable[Hit]) -> list[Hit]:
 
 _STRIP = ".,;:()[]<>'\"|{}"
 _PREFIX = re.compile(r"[A-Z]{2}")
+_DAY = re.compile(r"\d{1,2},")
+_YEAR = re.compile(r"(?:19|20)\d{2}[.,;]?")
 # A group of a longer value: a few digits (with a separator: "14.75", "(0)89"), or capitals
 # and digits ("59VY", "D").
 _GROUP = re.compile(r"[+(]?(?:(?=(?:\D*\d){1,5}\D*$)[\d.,:()]{1,7}|[A-Z0-9]{1,5})[).:,;-]?")
@@ -414,8 +416,17 @@ def _unread_runs(words: Sequence[Word]) -> list[list[Word]]:
     and bare digit strings join their neighbours (a value read in groups)."""
     if _IP_LIKE.fullmatch(" ".join(w.text for w in words).strip(_STRIP)):
         return [list(words)]  # one address, whatever its groups look like alone
+    # A date's day and year read as words of their own ("Dec 26, 2024": the month is no
+    # value-like word) are harmless too.
+    dated = {j for i in range(len(words) - 1)
+             if _DAY.fullmatch(words[i].text) and _YEAR.fullmatch(words[i + 1].text)
+             for j in (i, i + 1)}
     runs: list[list[Word]] = [[]]
-    for w in words:
+    for i, w in enumerate(words):
+        if i in dated:
+            if runs[-1]:
+                runs.append([])
+            continue
         core = w.text.strip(_STRIP)
         bare_digits = core.isdigit()
         groups = bool(_GROUP.fullmatch(w.text))

@@ -138,7 +138,8 @@ def test_text_shaped_like_a_value_is_suggested_when_no_detector_names_it() -> No
                 + _words(310, 10, "#d435a6cdd786300dEF204ee7CZeF942d3e903482")
                 + _words(340, 10, "id=53612447-c3d1~4153-a518-—2f0d33d21794")
                 + _words(370, 10, "ts=2020-08-14T10", ":45:062")
-                + _words(520, 10, "dev@build-01:~/app$", "ls", "budget_2024.xlsx", "1.6G"))
+                + _words(520, 10, "dev@build-01:~/app$", "ls", "budget_2024.xlsx", "1.6G")
+                + _words(550, 10, "Shipped", "Dec", "26,", "2024", "and", "May", "2,", "2022."))
     words = card + ssn + mail + ipv6 + nino + ips + harmless
     hits, regions = analyze_words(words, Detector(), pad=0)
     assert hits == []  # no detector recognises the misread values...
