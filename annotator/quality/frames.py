@@ -138,10 +138,11 @@ def frame_facts(ev: Evidence) -> FrameFacts:
     return facts
 
 
-def redaction_switches(ev: Evidence, shape: tuple[int, int], t0: int, t1: int
-                       ) -> np.ndarray | None:
+def redaction_switches(ev: Evidence, shape: tuple[int, int], t0: int, t1: int, *,
+                       steady: bool = False) -> np.ndarray | None:
     """Where a redaction box is drawn in one of the pictures at ``t0`` and ``t1`` but not in
-    the other (its fill appearing or going is no effect of a step), or None."""
+    the other (its fill appearing or going is no effect of a step), or None; ``steady``:
+    where one is drawn in both."""
     out: np.ndarray | None = None
     for b in ev.boxes:
         rect = b.get("fill_rect") or []
@@ -150,7 +151,7 @@ def redaction_switches(ev: Evidence, shape: tuple[int, int], t0: int, t1: int
         ivs = [iv for iv in b.get("intervals_us") or () if len(iv) == 2]
         on0 = any(int(a) <= t0 < int(z) for a, z in ivs)
         on1 = any(int(a) <= t1 < int(z) for a, z in ivs)
-        if on0 == on1:
+        if not ((on0 and on1) if steady else on0 != on1):
             continue
         if out is None:
             out = np.zeros(shape, bool)
@@ -171,7 +172,12 @@ def _change(ev: Evidence, step: StepView, before: np.ndarray | None,
     region = region_of(step, w, h) if step.type in POINTER else None
     total = int(np.count_nonzero(mask))
     if region is None:
-        if switched is not None and np.count_nonzero(switched) * 2 >= switched.size:
+        # Keys are judged on the whole screen: where boxes hide most of it, before or after
+        # or in both pictures, where the keys went may not show.
+        steady = redaction_switches(ev, mask.shape, *times, steady=True)
+        hidden = switched if steady is None else steady if switched is None else \
+            switched | steady
+        if hidden is not None and np.count_nonzero(hidden) * 2 >= hidden.size:
             return None
         return Change(-1, 0, total, mask.size, None)
     x, y, rw, rh = region

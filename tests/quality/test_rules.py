@@ -201,3 +201,18 @@ def test_a_common_word_that_is_also_a_control_name_is_not_naming_it():
     known = ["Apply", "Next"]
     assert pointer_mismatch(ev, replace(s, instruction="Do the next step"), known) is None
     assert pointer_mismatch(ev, replace(s, instruction='Click "Next"'), known) == "Next"
+
+
+def test_keys_under_a_box_over_most_of_the_screen_are_not_judged():
+    def typed(boxes: list) -> dict[str, list[int]]:
+        ev = clicks([APPLY], [screen(), screen()], boxes=boxes)
+        ev.steps[0] = replace(ev.steps[0], type="type", text="3128", x=None, y=None,
+                              target=None)
+        return kinds(ev)
+
+    assert typed([]) == {"no_effect": [0]}
+    # The same box before and after over most of the screen: the typing may be under it.
+    assert typed([{"fill_rect": [0, 0, 300, 150], "intervals_us": [[0, 5_000_000]]}]) == {}
+    # A small one hides little: typing that changed nothing anywhere else did nothing.
+    assert typed([{"fill_rect": [0, 0, 60, 20], "intervals_us": [[0, 5_000_000]]}]) == \
+        {"no_effect": [0]}
