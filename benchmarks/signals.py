@@ -22,6 +22,7 @@ client-declared input summary is made again from each recording by this code, as
 contributor's computer makes it (its time is counted).
 
     .venv/bin/python -m benchmarks.signals [--seeds 240] [--jobs 2] [--split test|dev|all]
+    .venv/bin/python -m benchmarks.signals --first 240 --seeds 480   # a fresh held-out set
 
 Seeds below ``DEV_SEEDS`` are the development split (thresholds were looked at on them);
 the test split is reported on its own.  Every input here is scripted: the device classes of
@@ -212,11 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--seeds", type=int, default=240, help="submissions 0..N-1 (default 240)")
+    ap.add_argument("--first", type=int, default=0,
+                    help="start at this submission instead (--first 240 --seeds 480: a fresh "
+                         "test split no threshold was looked at on)")
     ap.add_argument("--jobs", type=int, default=2, help="corpus builders in parallel")
     ap.add_argument("--split", choices=("test", "dev", "all"), default="all")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
-    seeds = list(range(args.seeds))
+    seeds = list(range(args.first, args.seeds))
+    if not seeds:
+        ap.error(f"--first {args.first} leaves no submissions below --seeds {args.seeds}")
     args.corpus.mkdir(parents=True, exist_ok=True)
     build_missing(args.corpus, seeds, args.jobs)
     res = run(args.corpus, seeds, args.split)
