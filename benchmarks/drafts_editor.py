@@ -16,8 +16,9 @@ steps.json, no drafts, no frame cache), as a contributor opening it for the firs
   the figure that does not depend on how busy the machine is), the time until every
   step has one, the frame cache's build time, and the latency of ``--seeks`` seeks to random
   steps made while both run (select the row, until the frame is shown);
-- ``no drafts``: the same with background drafting switched off (drafts that need no OCR
-  are still made at once): the reference for the frame cache and the seeks.
+- ``no drafts``: the same with background drafting switched off (its threads are never
+  started; drafts that need no OCR are still made at once): the reference for the frame
+  cache and the seeks.
 
 The two alternate (``--rounds``, default 2).  A last session reopens a drafted recording
 (drafts.json kept): its first screen's drafts are there at once.
@@ -71,8 +72,12 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int) -> dict[str, Any
 
     from annotator.ui.editor.window import EditorWindow
 
-    if not drafting:
-        EditorWindow._start_drafting = lambda self: None  # background drafting off
+    if not drafting:  # background drafting off: its threads never start, and the frame
+        # cache starts as soon as the window lets it (it waits for no first screen)
+        from annotator.ui.editor.drafting import DraftWorker
+
+        DraftWorker.start = lambda self: None  # type: ignore[method-assign]
+        DraftWorker.first_screen_done = property(lambda self: True)  # type: ignore[assignment]
     app = QApplication.instance() or QApplication([])
     work = Path(work_s)
 
