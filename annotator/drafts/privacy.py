@@ -29,7 +29,7 @@ from typing import Any
 from annotator.edits.redactions import ANY_DETECTOR, PLACEHOLDER
 from annotator.redaction.detect import Detector, Span
 from annotator.redaction.leakscan import describe_kind, fold
-from annotator.redaction.screen_text import _looks_like_a_value as looks_like_a_value
+from annotator.redaction.screen_text import looks_like_a_value
 from annotator.redaction.spans import DENY_LIST, UNREAD_VALUE
 
 Box = tuple[int, int, int, int]

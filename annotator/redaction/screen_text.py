@@ -464,7 +464,7 @@ def _harmless(chunk: str) -> bool:
     return False
 
 
-def _looks_like_a_value(chunk: str) -> bool:
+def looks_like_a_value(chunk: str) -> bool:
     """Whether an unclaimed run that OCR read may be a value it misread: shaped like an
     e-mail address (with a domain) or a URL; a token of 12+ letters and digits; or 6+
     digits that make up at least half of its characters (a card, an account, a phone or
@@ -487,7 +487,7 @@ def _looks_like_a_value(chunk: str) -> bool:
 def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = PAD_PX,
                   size: tuple[int, int] | None = None) -> list[Hit]:
     """Hits for what neither reading claimed in the regions read twice, where it still
-    looks like a value (``_looks_like_a_value``): OCR misread a character and the value no
+    looks like a value (``looks_like_a_value``): OCR misread a character and the value no
     longer fits its pattern or checksum ("6011" read "4031" breaks a card's Luhn digit,
     "231 -69-4174" an SSN's pattern).  A value is hidden only when all of it is: text shaped
     like a value is suggested even when its kind cannot be named.  A run counts as claimed
@@ -496,7 +496,7 @@ def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = 
     for r in regions:
         for run in _unread_runs(r.words):
             chunk = " ".join(w.text for w in run).strip(_STRIP)
-            if not _looks_like_a_value(chunk):
+            if not looks_like_a_value(chunk):
                 continue
             x0, x1 = min(w.x for w in run), max(w.x + w.w for w in run)
             y0, y1 = min(w.y for w in run), max(w.y + w.h for w in run)
