@@ -88,7 +88,9 @@ def recorded_minutes(sub: Path) -> float:
     return max(1e-6, int(m.get("duration_us") or 0) / 60e6)
 
 
-def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
+def run(corpus: Path, seeds: list[int], split: str, score_from: int = 0) -> dict[str, Any]:
+    """Signals of every seed, in order, as a store receives them; scored from ``score_from``
+    on (the earlier ones are in the store: the originals of duplicates, a task's others)."""
     from annotator.quality.compute import compute
     from annotator.quality.duplicates import Other, action_count, duplicate_signals, length_signal
     from annotator.quality.labels import MIN_SAME
@@ -124,7 +126,7 @@ def run(corpus: Path, seeds: list[int], split: str) -> dict[str, Any]:
             # as that recording (and as an earlier replay of it): whether it matches them as
             # a duplicate depends on the player's scale; not scored either way.
             truth["unscored"].append("duplicate")
-        if split != "all" and truth["split"] != split:
+        if seed < score_from or (split != "all" and truth["split"] != split):
             continue
         if "constant_typing" in truth["truth"] and not any(
                 st.get("type") == "type" for st in doc.get("steps") or ()):
@@ -214,18 +216,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--seeds", type=int, default=240, help="submissions 0..N-1 (default 240)")
     ap.add_argument("--first", type=int, default=0,
-                    help="start at this submission instead (--first 240 --seeds 480: a fresh "
-                         "test split no threshold was looked at on)")
+                    help="score from this submission on; the earlier ones are still in the "
+                         "store (--first 240 --seeds 480: a fresh test split no threshold "
+                         "was looked at on)")
     ap.add_argument("--jobs", type=int, default=2, help="corpus builders in parallel")
     ap.add_argument("--split", choices=("test", "dev", "all"), default="all")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     args = ap.parse_args(argv)
-    seeds = list(range(args.first, args.seeds))
-    if not seeds:
+    seeds = list(range(args.seeds))
+    if args.first >= args.seeds:
         ap.error(f"--first {args.first} leaves no submissions below --seeds {args.seeds}")
     args.corpus.mkdir(parents=True, exist_ok=True)
     build_missing(args.corpus, seeds, args.jobs)
-    res = run(args.corpus, seeds, args.split)
+    res = run(args.corpus, seeds, args.split, args.first)
     print(report(res, os.getloadavg()))
     if args.json:
         args.json.write_text(json.dumps(res, indent=1))
