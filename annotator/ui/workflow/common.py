@@ -145,6 +145,11 @@ class SessionView:
             return None
 
 
+# Who asked for a send of the outbox: (on_done, on_error), either may be None.
+_SendWaiter = tuple[Callable[[list[SubmissionInfo | Exception]], None] | None,
+                    Callable[[BaseException], None] | None]
+
+
 class Session(QObject):
     """The store, its services and the signed-in user, shared by every view of one window.
 
@@ -171,7 +176,7 @@ class Session(QObject):
         self.error: BaseException | None = None
         self._opening: Job | None = None
         self._sending: Job | None = None  # the outbox's send, until its outcome arrived
-        self._send_waiters: list[tuple[Any, Any]] = []  # (on_done, on_error) of its askers
+        self._send_waiters: list[_SendWaiter] = []  # (on_done, on_error) of its askers
 
     @property
     def where(self) -> str:
@@ -280,8 +285,7 @@ class Session(QObject):
         if self._sending is not None:  # until its outcome was delivered
             return self._sending
 
-        def finish() -> list[tuple[Callable[[list[SubmissionInfo | Exception]], None] | None,
-                                   Callable[[BaseException], None] | None]]:
+        def finish() -> list[_SendWaiter]:
             self._sending = None
             waiters, self._send_waiters = self._send_waiters, []
             self.pending_changed.emit(self.pending_count())
