@@ -1,5 +1,5 @@
 """Where the drafter gets a step's picture: decoded from the recording's video when asked
-(``BundleFrames``), offered by the editor and decoded ahead on a thread of its own
+(``BundleFrames``), offered by the editor or handed over by its frame cache as decoded
 (``ThreadFrames``, which says ``FrameNotReady`` rather than wait), or given (``ArrayFrames``,
 the tests').
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -62,7 +62,8 @@ class BundleFrames:
             self._reader = None
 
 
-AHEAD_WAIT_S = 20.0  # the longest a thread waits for a frame being decoded ahead
+AHEAD_WAIT_S = 20.0  # the longest a thread waits for an expected frame
+POLL_S = 0.25  # how often a waiting thread looks whether the frame was cached meanwhile
 
 
 class FrameNotReady(Exception):
@@ -72,12 +73,12 @@ class FrameNotReady(Exception):
 
 class ThreadFrames:
     """Frames for several drafting threads sharing one Drafter: frames offered by the
-    caller (the editor's view shows a step's frame: the same pixels), frames decoded ahead
-    (the first screen's), then the frame cache, then a decoder of each thread's own (one
-    decoder is used by one thread only).  A thread that may not decode (``allow_decode(False)``:
-    the editor's background threads, which must not compete with the frame cache's own
-    decoding) gets FrameNotReady instead, except for a frame that is being decoded ahead:
-    it waits for that one."""
+    caller (the editor's view shows a step's frame: the same pixels), expected frames
+    handed over as the frame cache decodes them (the first screen's), then the frame
+    cache's files, then a decoder of each thread's own (one decoder is used by one thread
+    only).  A thread that may not decode (``allow_decode(False)``: the editor's background
+    threads, which must not compete with the frame cache's own decoding) gets FrameNotReady
+    instead, except for an expected frame: it waits for that one."""
 
     OFFERED = 8
 
@@ -86,11 +87,11 @@ class ThreadFrames:
         self.video = video
         self._local = threading.local()
         self._all: list[BundleFrames] = []
-        self._lock = threading.Condition()  # notified as frames decoded ahead arrive
+        self._lock = threading.Condition()  # notified as expected frames arrive
         self._offered: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._early: dict[int, np.ndarray] = {}  # decoded ahead for the first screen
-        self._coming: set[int] = set()  # to be decoded ahead, not yet there
-        self._ahead_over = False  # forget_ahead was called: decoding ahead stops
+        self._early: dict[int, np.ndarray] = {}  # expected frames that arrived
+        self._coming: set[int] = set()  # expected, not arrived yet
+        self._ahead_over = False  # forget_ahead was called: nothing more is kept
         self.decode_everywhere = False  # the frame cache is complete (or failed)
 
     def allow_decode(self, allowed: bool) -> None:
@@ -105,8 +106,9 @@ class ThreadFrames:
                 self._offered.popitem(last=False)
 
     def expect(self, pts_list: Iterable[int]) -> list[int]:
-        """Announce frames ``decode_ahead`` will decode: from now on a thread asking for one
-        of them waits for it.  Returns those to decode (not at hand, not in the cache)."""
+        """Announce frames that will be handed over by ``arrived`` (the frame cache decodes
+        them): from now on a thread asking for one of them waits for it, and it is kept in
+        memory until ``forget_ahead``.  Returns those expected (not at hand, not cached)."""
         from annotator.media.framecache import cached
 
         with self._lock:
@@ -117,54 +119,19 @@ class ThreadFrames:
             self._coming.update(want)
         return want
 
-    def decode_ahead(self, pts_list: Iterable[int], cancel: threading.Event | None = None,
-                     wanted: Callable[[], Collection[int]] | None = None) -> int:
-        """Decode these frames now, in one forward pass of a decoder of the caller's own
-        (frames far apart are reached by a seek to the keyframe before each), and keep them
-        in memory until ``forget_ahead`` (the first screen's frames, when a recording is
-        opened: its drafts need not wait for the frame cache), and write their step-list
-        thumbnails.  Each frame is handed over as soon as it is decoded, so that drafting
-        the first rows overlaps decoding the next ones' frames.  Frames the cache already
-        has are read from it when wanted.  ``wanted``: the frames still wanted, asked before
-        each one (the rows on screen change as the window is laid out).  Returns how many
-        were decoded."""
-        from annotator.media.framecache import write_thumb
-        from annotator.media.video import VideoReader
-
-        want = self.expect(pts_list)
-        n = 0
-        try:
-            if want:
-                with VideoReader(self.video, threads=1) as reader:
-                    for p in want:
-                        if (cancel is not None and cancel.is_set()) or self._ahead_over:
-                            break
-                        if wanted is not None and p not in wanted():
-                            with self._lock:
-                                self._coming.discard(p)
-                                self._lock.notify_all()
-                            continue
-                        f = reader.frame_at(p)
-                        if f is None:
-                            continue
-                        with self._lock:
-                            if self._ahead_over:
-                                break
-                            self._early[p] = f.rgb
-                            self._coming.discard(p)
-                            self._lock.notify_all()
-                        write_thumb(self.folder, int(f.pts), f.rgb)  # the rows show it now
-                        n += 1
-        except Exception:  # noqa: BLE001 - no frames ahead: drafts wait for the cache
-            pass
-        finally:
-            with self._lock:  # (all expected: the frames of steps drafted meanwhile too)
-                self._coming.clear()
+    def arrived(self, pts: int, rgb: np.ndarray) -> bool:
+        """A frame was decoded (by the frame cache, on its thread): kept if expected.
+        Returns whether more frames are expected."""
+        pts = int(pts)
+        with self._lock:
+            if pts in self._coming and not self._ahead_over:
+                self._early[pts] = rgb
+                self._coming.discard(pts)
                 self._lock.notify_all()
-        return n
+            return bool(self._coming)
 
     def cancel_expected(self) -> None:
-        """The frames announced by ``expect`` will not be decoded: nobody waits for them."""
+        """The frames announced by ``expect`` will not arrive: nobody waits for them."""
         with self._lock:
             self._coming.clear()
             self._lock.notify_all()
@@ -187,9 +154,11 @@ class ThreadFrames:
                 if rgb is not None or pts not in self._coming:
                     break
                 left = give_up - time.monotonic()
-                if left <= 0:  # (decode_ahead takes every frame off ``_coming`` when done)
+                if left <= 0:
                     break
-                self._lock.wait(min(left, 1.0))
+                self._lock.wait(min(left, POLL_S))
+                if self._cached(pts):  # written before it was expected (a late ``expect``)
+                    break
         if rgb is not None:
             return rgb
         if not getattr(self._local, "decode", True) and not self.decode_everywhere:
@@ -205,6 +174,11 @@ class ThreadFrames:
             with self._lock:
                 self._all.append(fr)
         return fr.get(pts)
+
+    def _cached(self, pts: int) -> bool:
+        from annotator.media.framecache import cached
+
+        return cached(self.folder, pts)
 
     def close(self) -> None:
         with self._lock:

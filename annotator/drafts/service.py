@@ -164,29 +164,20 @@ class RecordingDrafts:
             drafter = self.drafter
         return [p for s in steps for p in drafter.frames_needed(s)]
 
-    def expect_ahead(self, step_ids: Iterable[str]) -> int:
-        """Announce ``decode_ahead(step_ids)``: drafting one of these steps from now on
-        waits for its frames rather than say they are not ready.  Returns how many frames
-        will be decoded."""
+    def expect_frames(self, step_ids: Iterable[str]) -> int:
+        """Announce that the frames these steps' drafts read (the first screen's, at
+        opening) will be handed over by ``frame_decoded`` as the frame cache decodes them:
+        drafting one of these steps from now on waits for its frames rather than say they
+        are not ready, and they are kept in memory until ``forget_ahead``.  Returns how
+        many frames are expected."""
         if self._frames is None:
             return 0
         return len(self._frames.expect(self._frames_of(step_ids)))
 
-    def decode_ahead(self, step_ids: Iterable[str],
-                     wanted: Callable[[], Iterable[str]] | None = None) -> int:
-        """Decode the frames these steps' drafts read now (the first screen's, at opening),
-        rather than wait for the frame cache; each is handed to the drafting threads as it
-        is decoded.  ``wanted``: the steps whose frames are still wanted, asked before each
-        frame (a step drafted meanwhile, or no longer on screen, needs none).  Returns how
-        many frames were decoded."""
-        if self._frames is None:
-            return 0
-        try:
-            pts = self._frames_of(step_ids)
-            still = None if wanted is None else (lambda: set(self._frames_of(wanted())))
-            return self._frames.decode_ahead(pts, self.cancel, still) if pts else 0
-        finally:
-            self._frames.cancel_expected()  # whatever happened, nobody waits any more
+    def frame_decoded(self, pts: int, rgb: Any) -> bool:
+        """The frame cache decoded this frame (called on its thread).  Returns whether
+        more expected frames are to come (the cache then puts off writing its files)."""
+        return self._frames is not None and self._frames.arrived(pts, rgb)
 
     def drafting_left(self, step_ids: Iterable[str]) -> bool:
         """Whether some of these steps still have no draft and are not waiting for the
@@ -206,6 +197,7 @@ class RecordingDrafts:
             self._waiting.clear()
             if complete and self._frames is not None:
                 self._frames.decode_everywhere = True
+                self._frames.cancel_expected()  # what did not arrive will not
 
     def offer_frame(self, pts: int, rgb: Any) -> None:
         """A frame the caller has decoded anyway (the editor shows it)."""

@@ -132,11 +132,14 @@ def test_warming_up_loads_the_engine_the_drafter_reads_with():
     assert drafter.ocr and ocr._POOL.get(key)
 
 
-def test_a_frame_being_decoded_ahead_is_waited_for(demo):
-    """A drafting thread that may not decode waits for a frame announced as decoded ahead
-    (drafting the first rows overlaps decoding the next ones' frames), instead of putting
-    the step off until the frame cache has it."""
+def test_the_first_screen_is_drafted_from_frames_as_the_frame_cache_decodes_them(
+        demo, tmp_path):
+    """At opening the first rows' frames are expected: a drafting thread that may not decode
+    waits for each one, handed over as the frame cache decodes it (one decoder for both),
+    instead of putting the step off until the cache has written it."""
     import threading
+
+    from annotator.media.framecache import build_frame_cache, cached
 
     doc = load_or_derive(demo)
     with EditSession.open(demo, steps=doc.steps, lock=False) as s:
@@ -144,52 +147,64 @@ def test_a_frame_being_decoded_ahead_is_waited_for(demo):
         rd.update_steps(s.result.all_steps)
         rd.quick()
         need = [st.id for st in s.result.all_steps[:6] if st.id not in rd.drafts]
-        assert need and rd.expect_ahead(need) > 0
+        assert need and not any(cached(demo, int(st.obs_pts)) for st in doc.steps)
+        assert rd.expect_frames(need) > 0
         made = []
 
         def draft() -> None:
-            rd.allow_decode(False)
+            rd.allow_decode(False)  # as the editor's drafting threads: no decoder of their own
             made.extend(rd.draft_one(i) for i in need)
 
         t = threading.Thread(target=draft)
         t.start()  # (it asks for the first frame before it is decoded, mostly)
-        assert rd.decode_ahead(need) > 0
+        # The cache writes elsewhere: the drafts can only have the frames handed over.
+        other = tmp_path / "elsewhere"
+        other.mkdir()
+        handed = []
+        build_frame_cache(other, demo / "video.mp4", [int(st.obs_pts) for st in doc.steps],
+                          on_frame=lambda p, rgb: handed.append(p) or rd.frame_decoded(p, rgb))
         t.join(60)
+        assert len(handed) == len({int(st.obs_pts) for st in doc.steps})
         assert all(d is not None for d in made) and len(made) == len(need)
         assert rd.waiting == 0 and rd.drafts[need[0]].text == EXPECTED[0]
-        # frames of rows no longer wanted (scrolled away, drafted) are not decoded, and
-        # nobody waits for them: the step waits for the frame cache instead
-        later = [st.id for st in s.result.all_steps[6:] if st.id not in rd.drafts]
-        assert rd.expect_ahead(later) > 0
-        assert rd.decode_ahead(later, lambda: []) == 0
+        # Once the first screen is drafted, its frames are forgotten: a later step waits
+        # for the frame cache.
+        rd.forget_ahead()
         rd.allow_decode(False)
+        later = [st.id for st in s.result.all_steps[6:] if st.id not in rd.drafts
+                 and rd.drafter.needs_screen(rd.inputs[rd._index[st.id]])]
         assert rd.draft_one(later[0]) is None and rd.waiting == 1
         rd.close()
 
 
-def test_the_first_screen_is_drafted_from_frames_decoded_ahead(demo):
-    """At opening the first rows' frames are decoded in one pass (their thumbnails written
-    too), so that a thread that may not decode drafts them before the frame cache exists."""
-    from annotator.media.framecache import cached, thumb_path
+def test_an_expected_frame_written_by_the_cache_is_not_waited_for(demo, monkeypatch):
+    """A frame expected but written by the frame cache without being handed over (it was
+    decoded before it was expected) is read from the cache: nobody waits out the limit."""
+    import threading
+    import time
 
+    import annotator.drafts.frames as frames
+    from annotator.media.framecache import build_frame_cache
+
+    monkeypatch.setattr(frames, "AHEAD_WAIT_S", 120.0)
     doc = load_or_derive(demo)
     with EditSession.open(demo, steps=doc.steps, lock=False) as s:
         rd = RecordingDrafts.open(demo, edits=s.edits)
         rd.update_steps(s.result.all_steps)
         rd.quick()
-        first = [st.id for st in s.result.all_steps[:3]]
-        need = [i for i in first if i not in rd.drafts]
-        assert need and not any(cached(demo, int(st.obs_pts)) for st in doc.steps)
-        assert rd.decode_ahead(first) > 0
-        for st in doc.steps[:3]:
-            if st.id in need:
-                assert thumb_path(demo, int(st.obs_pts)).is_file()
-        rd.allow_decode(False)  # as the editor's drafting threads: no decoder of their own
-        for i in need:
-            assert rd.draft_one(i) is not None
-        assert rd.drafts[need[0]].text == EXPECTED[0]
-        rd.forget_ahead()
-        later = next(st.id for st in s.result.all_steps[5:] if st.id not in rd.drafts
-                     and rd.drafter.needs_screen(rd.inputs[rd._index[st.id]]))
-        assert rd.draft_one(later) is None and rd.waiting == 1  # waits for the frame cache
+        sid = next(st.id for st in s.result.all_steps if st.id not in rd.drafts)
+        assert rd.expect_frames([sid]) > 0
+        out = []
+
+        def draft() -> None:
+            rd.allow_decode(False)
+            t0 = time.monotonic()
+            out.append(rd.draft_one(sid))
+            out.append(time.monotonic() - t0)
+
+        t = threading.Thread(target=draft)
+        t.start()
+        build_frame_cache(demo, demo / "video.mp4", [int(st.obs_pts) for st in doc.steps])
+        t.join(150)
+        assert out and out[0] is not None and out[1] < 60  # not the 120 s limit
         rd.close()

@@ -1,12 +1,14 @@
 """Drafts made in the background while the editor is open.
 
-Two threads ask the core (``annotator.drafts.RecordingDrafts``) for one step at a time: one
-drafts only the rows on screen (and the selected step), at normal priority, so that what the
-contributor looks at is drafted at once; the other drafts everything else in order at a
-lower CPU priority (nice 10, for that thread only), so that the frame the contributor asked
-for and the frame cache come first.  Both wait while the window waits for a video frame; the
-window never waits on them.  Batches of finished drafts come back through one queued
-signal.
+Two threads ask the core (``annotator.drafts.RecordingDrafts``) for one step at a time.  At
+opening, one of them drafts the first screen's rows at normal priority from their frames as
+the frame cache decodes them (which starts with the window's first frame, as without
+drafts).  After that, one drafts only the rows on screen (and the selected step) at a
+lower CPU priority (nice 5, for that thread only), the other everything else, in order, once
+the frame cache is complete (nice 10): the frame the contributor asked for and the frame
+cache come first.  Neither starts a draft while the window seeks, until seeking pauses
+(``hold``/``release``); the window never waits on them.  Batches of finished drafts come
+back through one queued signal.
 
 Its two threads are started by the UI's runner (``annotator.ui.work.worker_thread``).
 """
@@ -27,7 +29,7 @@ from annotator.ui.work import worker_thread
 
 NICE = 10
 FRONT_NICE = 5
-HOLD_MAX_S = 0.5  # never wait longer than this for a frame that does not come
+HOLD_MAX_S = 1.5  # never wait longer than this for a frame that does not come
 EMIT_EVERY_S = 0.15
 SAVE_EVERY = 25  # drafts between two saves of drafts.json
 
@@ -36,7 +38,6 @@ class DraftWorker(QObject):
     drafted = pyqtSignal(list)  # ids of steps with a new draft
     finished = pyqtSignal()  # every step has a draft (until the steps change again)
     first_screen_drafted = pyqtSignal()  # the rows first asked for are drafted (or waiting)
-    thumbs_written = pyqtSignal()  # the first screen's frames were decoded (thumbnails too)
 
     def __init__(self, drafts: RecordingDrafts) -> None:
         super().__init__()
@@ -46,18 +47,15 @@ class DraftWorker(QObject):
         self._stop = False
         self._hold_until = 0.0
         self._work = True
-        # The first screen's frames: None until the front thread knows whether it decodes
-        # any, True while the back thread drafts those rows from them, False after.
+        # The first screen's frames: None until the front thread knows whether any are
+        # expected from the frame cache, True while the back thread drafts those rows from
+        # them, False after.
         self._ahead: bool | None = None
         self._wakes = 0  # counts prioritize() and wake() calls
         self._threads: list[threading.Thread] = []
         self._emit_lock = threading.Lock()
         self.busy_s = 0.0  # time spent drafting (measured by the benchmark)
         self.made = 0
-
-    @property
-    def first_screen_done(self) -> bool:
-        return self._ahead is False
 
     # -- called on the UI thread ----------------------------------------------------------
     def start(self) -> None:
@@ -81,6 +79,8 @@ class DraftWorker(QObject):
             self._cv.notify_all()
 
     def hold(self) -> None:
+        """The window is seeking: no new draft starts until ``release`` (the window calls
+        it once seeking pauses), except the first screen's."""
         with self._cv:
             self._hold_until = time.monotonic() + HOLD_MAX_S
 
@@ -108,8 +108,8 @@ class DraftWorker(QObject):
                            FRONT_NICE if front else NICE)
 
     def _first_screen_check(self) -> None:
-        """The first screen's rows are drafted (or wait for the frame cache): its frames
-        decoded ahead are dropped, and both threads go on at their lower priorities."""
+        """The first screen's rows are drafted (or wait for the frame cache): the frames
+        kept for them are dropped, and both threads go on at their lower priorities."""
         with self._cv:
             if self._ahead is not True or self.drafts.drafting_left(self._order):
                 return
@@ -120,34 +120,28 @@ class DraftWorker(QObject):
         self.first_screen_drafted.emit()
 
     def _begin(self, front: bool) -> None:
-        """What each thread does first: the front one decodes the first screen's frames,
+        """What each thread does first: the front one announces the first screen's frames,
         the other loads its OCR engine meanwhile."""
         if front:
-            # The first screen: its frames are decoded now, in one pass (the frame cache
-            # starts only once it is drafted), and handed one by one to the other thread,
-            # which drafts those rows with the OCR engine it loads meanwhile.  One engine,
-            # not two: a second would cost more than the few rows it would read.
+            # The first screen: its frames are handed over as the frame cache decodes them
+            # (it starts with the window's first frame and decodes in time order: the first
+            # rows' frames come first; one decoder for both), and the other thread drafts
+            # those rows with the OCR engine it loads meanwhile.  One engine, not two: a
+            # second would cost more than the few rows it would read.
             with self._cv:
                 order = list(self._order)
             coming = 0
             with contextlib.suppress(Exception):
-                coming = self.drafts.expect_ahead(order)
+                coming = self.drafts.expect_frames(order)
             with self._cv:
                 self._ahead = coming > 0
                 self._wakes += 1
                 self._cv.notify_all()
-            if coming:
-                decoded = 0
-                with contextlib.suppress(Exception):
-                    decoded = self.drafts.decode_ahead(order, lambda: self._order)
-                if decoded:
-                    self.thumbs_written.emit()
-                self._first_screen_check()
-            else:
+            if not coming:
                 self.first_screen_drafted.emit()
         else:
             with contextlib.suppress(Exception):
-                self.drafts.drafter.warm_up()  # while the first screen's frames decode
+                self.drafts.drafter.warm_up()  # while the first frames decode
 
     def _run(self, front: bool) -> None:
         # Neither thread decodes frames of its own while the frame cache is being built (two
@@ -178,7 +172,7 @@ class DraftWorker(QObject):
                             and self._ahead is not None
                     else:
                         ready = self._work and self.drafts.frames_complete
-                    if wait <= 0 and ready:
+                    if (wait <= 0 or helping) and ready:  # (the first screen is not held)
                         break
                     self._cv.wait(wait if wait > 0 else None)
                 if self._stop:

@@ -24,8 +24,9 @@ from annotator.ui.work import worker_thread
 MARKER_AFTER_US = 400_000
 # Rows drafted first when the window is not laid out yet (about a screenful at 1080p).
 FIRST_ROWS = 12
-# The frame cache starts once the first screen is drafted, or this long after it could.
-CACHE_AFTER_S = 3.0
+# Drafting waits while the contributor seeks: it goes on this long after the last frame shown
+# (stepping through steps with the arrow keys is a seek every 0.1-0.3 s).
+SEEK_PAUSE_MS = 400
 
 
 class DraftsMixin:
@@ -60,7 +61,7 @@ class DraftsMixin:
         self.draft_worker = DraftWorker(self.drafts)
         self.draft_worker.drafted.connect(self._on_drafted)
         self.draft_worker.finished.connect(self._on_drafts_finished)
-        self.draft_worker.thumbs_written.connect(self._on_ahead_thumbs)
+        self.draft_worker.first_screen_drafted.connect(self._on_first_screen_drafted)
         # The first screenful (the rows really on screen are known once the window is laid
         # out: then they are asked for again).
         self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]])
@@ -72,13 +73,19 @@ class DraftsMixin:
         self.step_model.frame_size = self.bundle.size
         self._prefilled_draft: str | None = None
         self._return_pressed = False
+        self._drafts_timer = QTimer(self)  # restarted by every frame shown (seeking)
+        self._drafts_timer.setSingleShot(True)
+        self._drafts_timer.setInterval(SEEK_PAUSE_MS)
+        self._drafts_timer.timeout.connect(self.draft_worker.release)
         # The rows on screen change when the list scrolls or is resized (the window opens at
         # its final size only after this: the rows first asked for are then too few).
         bar = self.step_list.verticalScrollBar()
         bar.valueChanged.connect(lambda _v: self._prioritize_drafts())
         bar.rangeChanged.connect(lambda _lo, _hi: self._prioritize_drafts())
 
-    def _on_ahead_thumbs(self) -> None:
+    def _on_first_screen_drafted(self) -> None:
+        """The frame cache wrote the first rows' frames (and thumbnails) as it decoded
+        them for their drafts: the rows show them now, not at its next progress report."""
         self.step_model.thumbs_may_have_appeared()
 
     def _build_drafts_bar(self) -> QWidget:
@@ -139,23 +146,6 @@ class DraftsMixin:
         self.accept_all_btn.setEnabled(strong > 0)
         self.accept_all_btn.setText(f"Accept {strong} drafts" if strong > 1
                                     else "Accept all drafts")
-
-    def _after_first_drafts(self, fn) -> None:
-        """Call ``fn`` (on the UI thread) once the first screen's drafts are made, at the
-        latest CACHE_AFTER_S from now."""
-        called = False
-
-        def once() -> None:
-            nonlocal called
-            if not called:
-                called = True
-                fn()
-
-        if self.draft_worker.first_screen_done:
-            once()
-            return
-        self.draft_worker.first_screen_drafted.connect(once)
-        QTimer.singleShot(int(CACHE_AFTER_S * 1000), once)
 
     def _title_guard(self):
         """What row titles may quote: the drafts' rules (None until drafts are set up)."""

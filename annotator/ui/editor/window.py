@@ -140,7 +140,6 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self._thumbs_timer.setInterval(120)
         self._thumbs_timer.timeout.connect(self.step_model.loader.release)
         self._init_drafts()
-        self._thumbs_timer.timeout.connect(self.draft_worker.release)
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(33)
         self._play_timer.timeout.connect(self._tick)
@@ -152,12 +151,14 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self._steps_job: Job | None = None
         self._cache_job: Job | None = None
         self._cache_pts: list[int] = []
+        # The frame cache starts now, beside the first frame: its first frames are the
+        # first screen's, whose drafts read them as it decodes them.
         self._start_cache()
         # Drafts of the rows on screen are wanted now (the rest waits at low priority).
         self._start_drafting()
-        # Background work (the frame cache, writing steps.json, reading the frame index if it
-        # was not kept) starts once the first frame is shown, so that it does not slow the
-        # opening; at the latest after a second.
+        # Other background work (writing steps.json, reading the frame index if it was not
+        # kept) starts once the first frame is shown, so that it does not slow the opening;
+        # at the latest after a second.
         QTimer.singleShot(1000 if self.video_ok else 100, self._start_background)
         if self.session.read_only:
             self.notes.append("This recording's folder is read-only: you can look, but "
@@ -173,11 +174,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         if self._index_pending:
             run_job(read_stored_pts, self.folder, owner=self, name="annotator-frame-index",
                     on_done=self._on_frame_index, on_error=self._on_frame_index)
-        if self._cache_pts:
-            # Once the first screen is drafted (from its frames decoded ahead: the cache's
-            # decoding would only slow it), at the latest a few seconds from now.
-            self._after_first_drafts(self._start_frame_cache)
-        else:  # no frame cache to wait for (no usable video or frame index): drafts go on
+        if not self._cache_pts:  # no frame cache to wait for (no usable video): drafts go on
             self._frames_for_drafts(complete=True)
         self._write_steps_later()
 
@@ -186,7 +183,8 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
             return
         self._cache_job = run_job(
             build_frame_cache, self.folder, self.bundle.video_path, self._cache_pts,
-            owner=self, name="annotator-cache", on_progress=self._on_cache_progress,
+            on_frame=self.drafts.frame_decoded, owner=self, name="annotator-cache",
+            on_progress=self._on_cache_progress,
             on_done=self._on_cache_done, on_error=self._on_cache_done,
             on_cancel=self._on_cache_done)
         self.cancel_btn.clicked.connect(self._cache_job.cancel)
@@ -619,12 +617,12 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         if not self.video_ok:
             return
         pts = step_frames(self.steps)
-        # Built by _start_background, once the window shows its first frame.  A failure is
-        # not reported: the cache is an optimization, seeking works without it.
+        # A failure is not reported: the cache is an optimization, seeking works without it.
         self._cache_pts = pts
         if pts:
             self.progress.show()
             self.cancel_btn.show()
+            self._start_frame_cache()
 
     def _on_cache_progress(self, done: int, total: int, _message: str = "") -> None:
         self.progress.setMaximum(max(total, 1))
@@ -645,14 +643,8 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
 
     def wait_for_cache(self, timeout: float = 60) -> None:
         """Wait until the background frame cache is built (tests, benchmarks)."""
-        if not self._cache_pts:
-            return
-        end = time.monotonic() + timeout
-        while self._cache_job is None and time.monotonic() < end and self.isVisible():
-            QApplication.processEvents()  # the first frame and the first drafts start it
-            time.sleep(0.005)
-        if self._cache_job is not None:  # started (not if the window closed first)
-            self._cache_job.wait(max(0.0, end - time.monotonic()))
+        if self._cache_job is not None:
+            self._cache_job.wait(timeout)
 
     # -- help and closing --------------------------------------------------------------------------
     def show_shortcuts(self) -> None:
