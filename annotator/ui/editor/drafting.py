@@ -51,6 +51,7 @@ class DraftWorker(QObject):
         # expected from the frame cache, True while the back thread drafts those rows from
         # them, False after.
         self._ahead: bool | None = None
+        self._first: list[str] = []  # the first screen's rows
         self._wakes = 0  # counts prioritize() and wake() calls
         self._threads: list[threading.Thread] = []
         self._emit_lock = threading.Lock()
@@ -64,10 +65,14 @@ class DraftWorker(QObject):
                                 ("annotator-drafts-back", False)):
                 self._threads.append(worker_thread(functools.partial(self._run, front), name))
 
-    def prioritize(self, step_ids: list[str]) -> None:
-        """Draft these first (the rows on screen, the selected step)."""
+    def prioritize(self, step_ids: list[str], navigating: bool = False) -> None:
+        """Draft these first (the rows on screen, the selected step).  Until the contributor
+        selects a step (``navigating``), these rows are the first screen: they are drafted
+        at once, even while the window seeks."""
         with self._cv:
             self._order = list(step_ids)
+            if not navigating and self._ahead is not False:
+                self._first = list(step_ids)
             self._wakes += 1
             self._cv.notify_all()
 
@@ -87,6 +92,7 @@ class DraftWorker(QObject):
     def release(self) -> None:
         with self._cv:
             self._hold_until = 0.0
+            self._wakes += 1  # (rows put off while held are wanted now)
             self._cv.notify_all()
 
     def close(self) -> None:
@@ -111,7 +117,7 @@ class DraftWorker(QObject):
         """The first screen's rows are drafted (or wait for the frame cache): the frames
         kept for them are dropped, and both threads go on at their lower priorities."""
         with self._cv:
-            if self._ahead is not True or self.drafts.drafting_left(self._order):
+            if self._ahead is not True or self.drafts.drafting_left(self._first):
                 return
             self._ahead = False
             self._wakes += 1
@@ -168,7 +174,7 @@ class DraftWorker(QObject):
                         ready = bool(self._order) and self._wakes != seen \
                             and self._ahead is False
                     elif helping:
-                        ready = bool(self._order) and self._wakes != seen \
+                        ready = bool(self._order or self._first) and self._wakes != seen \
                             and self._ahead is not None
                     else:
                         ready = self._work and self.drafts.frames_complete
@@ -177,7 +183,9 @@ class DraftWorker(QObject):
                     self._cv.wait(wait if wait > 0 else None)
                 if self._stop:
                     break
-                order = list(self._order)
+                order = list(self._order) if wait <= 0 else []
+                if helping:  # the first screen's rows, even while the window seeks
+                    order += [i for i in self._first if i not in order]
             sid = self.drafts.next_missing(order, only=front or helping)
             if sid is None:
                 if pending:
@@ -216,7 +224,7 @@ class DraftWorker(QObject):
                 self.drafted.emit(pending)
                 pending = []
                 last_emit = now
-            if helping:
+            if self._ahead is True:
                 self._first_screen_check()
             if since_save >= SAVE_EVERY:
                 self.drafts.save()

@@ -169,7 +169,7 @@ class DraftsMixin:
         ids = [self.step_model.steps[r].id for r in range(top, min(n, bottom + 2))]
         if self._selected_id is not None:
             ids.insert(0, self._selected_id)
-        self.draft_worker.prioritize(ids)
+        self.draft_worker.prioritize(ids, navigating=self._selected_id is not None)
 
     def _on_drafted(self, ids: list) -> None:
         self.session.set_drafts(self.drafts.texts())
