@@ -76,6 +76,10 @@ class Item:
     # boolean array whose top-left pixel is at ``glyph_at`` (x, y) of the screen.
     glyph: np.ndarray | None = field(default=None, repr=False)
     glyph_at: tuple[int, int] = (0, 0)
+    # A clean word drawn against a planted value with no space between ("/24" after an
+    # address, "API_TOKEN=" before a key): one text run with it, which a box that follows
+    # the ink must cover.
+    glued: bool = False
 
 
 @dataclass
@@ -223,6 +227,7 @@ class Canvas:
         full = "".join(p[0] for p in parts)
         self.p.drawText(QPointF(x, base), full)
         px = font.pixelSize()
+        planted = [c in ("pii", "deny") for text, c, _k in parts for _ in text]
         pos = 0
         for text, category, kind in parts:
             if not score or category == "none":
@@ -249,7 +254,11 @@ class Canvas:
                 box = (bx, by, math.ceil(r.right()) - bx, math.ceil(r.bottom()) - by)
                 if box[0] < 0 or box[1] < 0 or box[0] + box[2] > W or box[1] + box[3] > H:
                     continue  # clipped: not scored
-                item = Item(word, box, px, category, kind)
+                end = start + len(word)
+                glued = ((start > 0 and planted[start - 1] and not full[start - 1].isspace())
+                         or (end < len(full) and planted[end] and not full[end].isspace()))
+                item = Item(word, box, px, category, kind, glued=glued and category not in (
+                    "pii", "deny"))
                 if category in ("pii", "deny"):
                     item.glyph_at, item.glyph = self.glyph_pixels(
                         x, base, full, start, start + len(word), font)

@@ -130,12 +130,12 @@ _SSN_LABELLED = re.compile(r"(?i)\b(?:ssn|social security(?: n(?:o|umber)\.?)?|i
 _NINO = re.compile(r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?"
                    r"(\d{2})\s?([A-D])(?![A-Za-z0-9])")
 _NINO_NOISY = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9|\])]{2}) ?((?:[0-9OoIlSZBG] ?){6,7})"
-                         r"([A-Da-d])(?![A-Za-z0-9])")
+                         r"([A-Da-d€¢©])(?![A-Za-z0-9])")  # € ¢ ©: a C misread
 # The suffix letter read as a look-alike ("4" for A, "8" for B, "€" for C) or lost: only in
 # the spaced form "AB 12 34 56", where the digits cannot be read otherwise.
 _NINO_TAIL = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z\])]|[|\]][A-Za-z]) (\d\d) ?(\d\d) ?(\d\d)[ .]?"
-                        r"(?:([48€])|(?=[\t\n]|$))(?![A-Za-z0-9€])")
-_NINO_SUFFIX = {"4": "A", "8": "B", "€": "C"}
+                        r"(?:([48€¢©])[a-d]?['’]?|(?=[\t\n]|$))(?![A-Za-z0-9€])")
+_NINO_SUFFIX = {"4": "A", "8": "B", "€": "C", "¢": "C", "©": "C"}
 _NINO_BAD_PREFIX = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ"}
 _SIN = re.compile(r"(?<![\w\-])(\d{3})([\- ])(\d{3})\2(\d{3})(?![\w\-])")
 _SIN_CONTEXT = re.compile(r"(?i)\b(?:sin|social insurance)\b[^\n]{0,20}$")
@@ -145,7 +145,7 @@ _CODICE_FISCALE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[ABCDEHLMPRST]\d{2}[
 
 _TOKENS: list[tuple[re.Pattern[str], str, float]] = [
     (re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)"
-                r"[A-Z0-9]{14,18}(?![A-Za-z0-9])"), "AWS access key id", 0.95),
+                r"[A-Z0-9|l]{14,18}(?![A-Za-z0-9])"), "AWS access key id", 0.95),  # | l: OCR's I
     (re.compile(r"(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{30,40}(?![A-Za-z0-9])"),
      "GitHub token", 0.98),
     (re.compile(r"(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{20,100}"), "GitHub token", 0.98),
@@ -459,7 +459,8 @@ class Detector:
                 continue
             tries = [digits] if len(digits) == 6 else [digits[:k] + digits[k + 1:]
                                                        for k in range(len(digits))]
-            if not any(_NINO.fullmatch(pre + d + m.group(3).upper()) for d in tries):
+            suffix = _NINO_SUFFIX.get(m.group(3), m.group(3).upper())
+            if not any(_NINO.fullmatch(pre + d + suffix) for d in tries):
                 continue
             out.append(Span(m.start(), m.end(), NATIONAL_ID, 0.7, m.group(),
                             "UK National Insurance number (OCR)"))
@@ -559,9 +560,12 @@ class Detector:
                 continue
             if len(value) < 6:
                 continue
-            if "\n" in text[m.end() - len(m.group(0)):m.start("value")] and value.isalpha() \
-                    and len(value) < 12:
-                continue  # a word on the next line (the next field's label), not a secret
+            between = text[m.end() - len(m.group(0)):m.start("value")]
+            if value.isalpha() and len(value) < 12 and (
+                    "\n" in between or ("\t" in between and value.istitle())):
+                # A word on the next line, or a capitalised word across a column gap: the
+                # next field's label ("client_secret:<tab>National Insurance"), no secret.
+                continue
             s = m.start("value")
             out.append(Span(s, s + len(value), CREDENTIAL, 0.7, value,
                             "value after a password/key/token label"))

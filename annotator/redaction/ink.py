@@ -191,6 +191,19 @@ def _make_line(img: np.ndarray, top: int, bottom: int, bg: int, thr: int, x0: in
     return Line(top2, bottom2, bg, thr, _space(cols, hgt), x0, x1, a, ink, walls, top, bottom)
 
 
+def _main_band(profile: np.ndarray) -> tuple[int, int] | None:
+    """The rows [a, b) of the band of ink rows (between blank rows) that holds the most ink:
+    a box from OCR may reach into the next line of tightly set text (a terminal at 12 px),
+    and its line must not be taken as two lines' height (its space would be too wide)."""
+    has = np.concatenate(([0], (profile > 0).astype(np.int8), [0]))
+    edges = np.diff(has)
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if starts.size == 0:
+        return None
+    k = int(np.argmax([int(profile[a:b].sum()) for a, b in zip(starts, ends, strict=True)]))
+    return int(starts[k]), int(ends[k])
+
+
 def line_at(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
             whole: bool = False) -> Line | None:
     """The line of text under ``rect`` (grey picture): its ink rows (``rows`` if known,
@@ -214,9 +227,9 @@ def line_at(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
         return None
     thr = max(MIN_CONTRAST // 2, int(0.35 * contrast))
     if rows is None:  # the ink rows under the box, not the box's own margins
-        ink_rows = np.flatnonzero(_without_rules(d > thr, hgt).any(axis=1))
-        if ink_rows.size:
-            top, bottom = top + int(ink_rows[0]), top + int(ink_rows[-1]) + 1
+        band = _main_band(_without_rules(d > thr, hgt).sum(axis=1))
+        if band is not None:
+            top, bottom = top + band[0], top + band[1]
     wx0, wx1 = (0, W) if whole else _window(W, x0, x1, bottom - top)
     return _make_line(img, top, bottom, bg, thr, wx0, wx1)
 

@@ -123,6 +123,7 @@ _URL_AT_MISREAD = re.compile(r"(?i)(?<![A-Za-z0-9])[a-z][a-z0-9+.\-]{1,20}://[^\
 _TLD_COMMA = re.compile(  # "kenji@globex.com,au": a comma for the dot before a country code
     r"(?<=@)[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.(?:com|net|org|co|ac|gov|edu|or|ne)"
     r",(?=[a-z]{2}(?![\w.@-]))")
+_SCHEME_SPACED = re.compile(r"(?i)(?<![A-Za-z0-9])[a-z][a-z0-9+.\-]{1,20}( ?):( ?)//")
 _SCHEME = re.compile(r"(?i)(?<![A-Za-z0-9])[a-z][a-z0-9+.\-]{1,20}: ?/ ?/?")
 _URL_JOIN_CHARS = "/.:?&=@#%"
 
@@ -187,6 +188,8 @@ def normalize_ocr(text: str) -> tuple[str, list[int]]:
             if m.start() > 0 and text[m.start() - 1] == "\n":
                 continue
             drop.update(range(m.start(), m.end()))
+    for m in _SCHEME_SPACED.finditer(text):  # "redis : //admin": spaces around the colon
+        drop.update(i for i in (m.start(1), m.start(2)) if m.group(1 if i == m.start(1) else 2))
     for m in _DOMAIN_SPLIT.finditer(text):  # "jo@northwind. fr": a space after the dot
         drop.add(m.start(1))
     for m in _CARD_SPLIT.finditer(text):  # "4248-3351 -5689-6981": four groups of four
@@ -220,7 +223,10 @@ def normalize_ocr(text: str) -> tuple[str, list[int]]:
     norm = _TLD_COMMA.sub(lambda m: m.group()[:-1] + ".", norm)
     norm = _TLD_HYPHEN.sub(lambda m: m.group()[:-len(m.group(1)) - 1] + "." + m.group(1), norm)
     norm = _URL_AT_MISREAD.sub(lambda m: m.group()[:-1] + "@", norm)
-    norm = _AT_AS_ZERO.sub("0", norm)
+    # Not a URL's "user:password@host" (a host without a dot: "redis://u:pw@cache:6379").
+    norm = _AT_AS_ZERO.sub(
+        lambda m: "@" if "://" in norm[norm.rfind(" ", 0, m.start()) + 1:m.start()] else "0",
+        norm)
     norm = _SLASH_IN_LOCAL.sub("7", norm)
     norm = _QUERY_DASH.sub(lambda m: m.group()[:-1] + "=", norm)
     norm = _IPV4_COMMA.sub(_fix_ipv4_commas, norm)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -259,14 +260,17 @@ def _wrapped_spans(lines: Sequence[Line], text: str, index: list[tuple[int, int,
 _BENIGN = re.compile(
     r"(?i)(?:"
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?Z?)?"
-    r"|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}(?::\d{2})?"
+    r"|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|(?:[012]?\d|3[01])[/.-](?:[012]?\d|3[01])[/.-](?:\d{4}|\d{2})|\d{1,2}:\d{2}(?::\d{2})?"
     r"|[a-z]{3,9}\.? \d{1,2},? \d{4}"
     r"|[$€£¥] ?-?\d[\d,.' ]*"
     r"|-?\d{1,3}(?:[,.' ]\d{3})*(?:[.,]\d{1,2})?(?: ?[a-z]{3})?"
     r"|-?\d{1,6}[.,]\d{2}(?: ?[a-z]{3})?"
     r"|v?\d+(?:\.\d+){1,2}(?:[-+.][a-z0-9.]+)*"
+    r"|v?\d+(?:\.\d+){1,2}[. ]?\(?\d{1,2}[a-z]\d{1,4}[a-z]?\)?"  # and a build: 14.4.1 (23E224)
+    r"|[a-z][\w+.-]*/v?\d+(?:\.\d+)+"  # a product and its version: nginx/1.24.0
+    r"|\d{3}-\d{7}-\d{7}"  # an online shop's order number (3-7-7 digits)
     r"|(?:[a-z]{2,5}[- ]?)?#?\d{3,12}|[a-z]{2,5}-\d{4}-\d{4,8}"
-    r"|(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}|(?:sha(?:1|224|256|384|512)|md5):[0-9a-f]{7,128}"
+    r"|(?-i:(?![A-Z]{2}\d{2}))(?=[0-9a-f]*[a-f])[0-9a-f]{7,64}|(?:sha(?:1|224|256|384|512)|md5):[0-9a-f]{7,128}"
     r"|\d{1,5} ?[x×] ?\d{1,5}"
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     r"|\d+(?:\.\d+)? ?(?:%|[kmgtp]i?b?|ms|s|px)"
@@ -280,7 +284,16 @@ _IP_LIKE = re.compile(r"\d{1,3}(?:[.,]{1,2} ?\d{1,4}){3}[.,]?")
 
 
 def _benign(chunk: str) -> bool:
-    return bool(_BENIGN.fullmatch(chunk)) and not _IP_LIKE.fullmatch(chunk)
+    return (bool(_BENIGN.fullmatch(chunk)) and not _IP_LIKE.fullmatch(chunk)
+            and not _digits_as_hex(chunk))
+
+
+def _digits_as_hex(chunk: str) -> bool:
+    """Hexadecimal by its characters but nearly all digits: a number with a letter or two
+    (an IBAN, a field's edge read as "1": "1DE55780939469324583457"), no hash (a random hex
+    string of 12 or more has letters in 3 of 8 characters, seldom under 1 in 7)."""
+    return (len(chunk) >= 12 and re.fullmatch(r"[0-9a-fA-F]+", chunk) is not None
+            and sum(c.isalpha() for c in chunk) < len(chunk) / 7)
 
 
 def _value_like(word: str) -> bool:
@@ -292,11 +305,12 @@ def _value_like(word: str) -> bool:
 
 def _worth_rereading(chunk: str) -> bool:
     """Whether an unclaimed run of value-like words may be a value OCR misread: at least
-    6 digits, an "@" between word characters, a scheme, or a mixed run of 12+ letters and
-    digits; never a harmless format (date, amount, version, order number, hash)."""
+    6 digits, an "@" with a word character after it, a scheme, or a mixed run of 12+
+    letters and digits; never a harmless format (date, amount, version, order number,
+    hash)."""
     if not chunk or len(chunk) > 64 or _benign(chunk):
         return False
-    if sum(c.isdigit() for c in chunk) >= 6 or "://" in chunk or re.search(r"\w@\w", chunk):
+    if sum(c.isdigit() for c in chunk) >= 6 or "://" in chunk or re.search(r"[^\s@]@\w", chunk):
         return True
     return any(len(t) >= 12 and any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
                for t in chunk.split())
@@ -317,22 +331,34 @@ def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int
     line_of: list[int] = []
 
     def close() -> None:
-        if not group:
-            return
-        g0, g1 = group[0][0], group[-1][1]
+        # The words of the group that no span claimed, in runs (a value next to another
+        # value that a detector found: "2a02:7be::8e76 walsh.l!@contoso.co.uk").
+        runs: list[list[tuple[int, int, Word]]] = [[]]
+        for item in group:
+            if any(a < item[1] and item[0] < b for a, b in claimed):
+                runs.append([])
+            else:
+                runs[-1].append(item)
+        li = line_of[0] if line_of else 0
+        for run in runs:
+            if run:
+                region(run, li)
+        group.clear()
+        line_of.clear()
+
+    def region(run: list[tuple[int, int, Word]], li: int) -> None:
+        g0, g1 = run[0][0], run[-1][1]
         chunk = text[g0:g1].strip(".,;:()[]<>'\"")
-        if _worth_rereading(chunk) and not any(a < g1 and g0 < b for a, b in claimed):
-            ws = [w for _, _, w in group]
+        if _worth_rereading(chunk):
+            ws = [w for _, _, w in run]
             hgt = max(w.h for w in ws)
             rect = _clamp(min(w.x for w in ws) - int(1.5 * hgt),
                           min(w.y for w in ws) - hgt // 2 - 2,
                           max(w.x + w.w for w in ws) + int(1.5 * hgt),
                           max(w.y + w.h for w in ws) + hgt // 2 + 2, size)
-            line = lines[line_of[0]]
+            line = lines[li]
             if rect[2] > 0 and rect[3] > 0:
                 out.append(Region(rect, (line.top, line.bottom), tuple(ws)))
-        group.clear()
-        line_of.clear()
 
     prev_line = -1
     before: tuple[int, int, Word] | None = None  # the word before, on this line and column
@@ -346,7 +372,8 @@ def _reread_regions(lines: Sequence[Line], text: str, index: list[tuple[int, int
             # Two capitals just before are the value's own (a national insurance number's
             # or an IBAN's letters read as a word of their own); so are groups of capitals
             # and digits after ("... 59VY 9NI7 TZEU M53").
-            if not group and before is not None and _PREFIX.fullmatch(before[2].text):
+            if not group and before is not None and _PREFIX.fullmatch(
+                    before[2].text.strip(_STRIP)):
                 group.append(before)
                 line_of.append(li)
             group.append((s, e, w))
@@ -399,14 +426,20 @@ def merge_reread(hits: list[Hit], more: Iterable[Hit]) -> list[Hit]:
 
 
 _STRIP = ".,;:()[]<>'\"|{}"
-_PREFIX = re.compile(r"[A-Z]{2}")
+# Two capitals (a national insurance number's letters), or an IBAN's country and check
+# digits as OCR misreads digits ("FROS" for "FR05").
+_PREFIX = re.compile(r"[A-Z]{2}(?:[0-9OSIlZB]{2})?")
 _DAY = re.compile(r"\d{1,2},")
 _YEAR = re.compile(r"(?:19|20)\d{2}[.,;]?")
 # A group of a longer value: a few digits (with a separator: "14.75", "(0)89"), or capitals
 # and digits ("59VY", "D").
 _GROUP = re.compile(r"[+(]?(?:(?=(?:\D*\d){1,5}\D*$)[\d.,:()]{1,7}|[A-Z0-9]{1,5})[).:,;-]?")
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9OSIlZB]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")
+_UPS_TRACKING = re.compile(r"1Z[A-Z0-9]{16}")  # a parcel's number, no key
+_CAPS_KEY = re.compile(r"(?=[A-Z]*\d)[A-Z0-9]{16,}")
+_GROUPS_DOTTED = re.compile(r"\d{3,4}[.,]\d{3,4}")
 _KEY_CHARS = re.compile(r"[A-Za-z0-9+/=_.{}|-]{12,}")  # a key's characters (no "@", "~", "$")
-_EMAIL_LIKE = re.compile(r"[^\s@]@+[\w-]+(?:[.,][\w-]+)*[.,]\w{2,}")
+_EMAIL_LIKE = re.compile(r"[^\s@]@+[\w~-]+(?:[.,][\w~-]+)*[.,]\w{2,}")  # ~: a misread -
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://\S{3,}")
 
 
@@ -428,8 +461,10 @@ def _unread_runs(words: Sequence[Word]) -> list[list[Word]]:
                 runs.append([])
             continue
         core = w.text.strip(_STRIP)
-        bare_digits = core.isdigit()
-        groups = bool(_GROUP.fullmatch(w.text))
+        # Two groups of a card or a phone number with the space between read as a dot
+        # ("3532.3145 5950 9977") are digits of the run, not a version.
+        bare_digits = core.isdigit() or _GROUPS_DOTTED.fullmatch(core) is not None
+        groups = bool(_GROUP.fullmatch(w.text) or _GROUP.fullmatch(core))
         if core and (bare_digits or groups or (_value_like(w.text)
                                                and not _harmless(w.text))):
             runs[-1].append(w)
@@ -458,9 +493,15 @@ def _harmless(chunk: str) -> bool:
         if _benign(v) or _STAMP.fullmatch(v):
             return True
     alnum = re.sub(r"[^0-9a-z]", "", ascii_.lower())
-    if len(alnum) >= 16 and re.fullmatch(r"[\w.;~ -]+", ascii_):  # colons: an IPv6 address
-        return (sum(c.isalpha() for c in alnum) >= 4  # a number is no hash
-                and sum(c in "0123456789abcdef" for c in alnum) >= 0.85 * len(alnum))
+    # Colons: an IPv6 address.  "+", "=", "~": a UUID's hyphens misread.  Two capitals and
+    # two digits first: an IBAN's country and check digits (a hash shows no such start).
+    if (len(alnum) >= 16 and re.fullmatch(r"[\w.;~+= -]+", ascii_)
+            and not re.match(r"[A-Z]{2}\d{2}", ascii_)):
+        letters = sum(c.isalpha() for c in alnum)
+        odd = sum(c.isalpha() and c not in "abcdef" for c in alnum)
+        # A number is no hash; a few letters beyond "f" are misread digits, not a third of
+        # them (an IBAN's or a key's letters are mostly beyond "f").
+        return letters >= 4 and odd <= 0.15 * len(alnum) and odd < letters / 3
     return False
 
 
@@ -478,10 +519,26 @@ def looks_like_a_value(chunk: str) -> bool:
            and sum(c.isalpha() for c in t) >= 2 and not _benign(t)
            for t in (x.strip(_STRIP) for x in chunk.split())):
         return True
+    # A key of capitals and digits whose digits OCR read as letters ("AKEAPISEPABNRV7NQHMF"
+    # for "AKIAPI5EP4BNRV7NQHMF"): 16 or more, no word has that many capitals in a row.
+    if any(_CAPS_KEY.fullmatch(t) and not _UPS_TRACKING.fullmatch(t)
+           for t in (_KEY_PREFIX.sub("", x.strip(_STRIP)) for x in chunk.split())):
+        return True
+    if _IBAN_SHAPE.fullmatch(chunk.strip(_STRIP)):  # its groups have letters: few digits
+        return True
     dense = chunk.replace(" ", "")
     hexy = "::" in dense or dense.count(":") >= 3
     digits = sum(c.isdigit() or (hexy and c.lower() in "abcdef") for c in dense)
     return sum(c.isdigit() for c in dense) >= 6 and digits >= 0.5 * len(dense)
+
+
+def _indexed(run: Sequence[Word]) -> bool:
+    """A row's or a list item's number (1-99, read as a word of its own) before a harmless
+    reference with letters or hyphens ("11 PO 7218922343", "20 452-0040789-2583346"); not
+    before bare digits ("12 345678" may be one number in groups)."""
+    rest = " ".join(w.text for w in run[1:])
+    return (len(run) >= 2 and re.fullmatch(r"[1-9]\d?", run[0].text) is not None
+            and re.search(r"[A-Za-z-]", rest) is not None and _harmless(rest))
 
 
 def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = PAD_PX,
@@ -496,7 +553,7 @@ def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = 
     for r in regions:
         for run in _unread_runs(r.words):
             chunk = " ".join(w.text for w in run).strip(_STRIP)
-            if not looks_like_a_value(chunk):
+            if not looks_like_a_value(chunk) or _indexed(run):
                 continue
             x0, x1 = min(w.x for w in run), max(w.x + w.w for w in run)
             y0, y1 = min(w.y for w in run), max(w.y + w.h for w in run)
@@ -522,16 +579,22 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
                       pad: int = PAD_PX, reread: bool = True, ink_boxes: bool = True
                       ) -> list[Hit]:
     """OCR one frame (RGB) and return the boxes to redact, grown over the text they belong
-    to (``ink_boxes=False``: OCR's word boxes padded by ``pad``, as before)."""
+    to (``ink_boxes=False``: OCR's word boxes padded by ``pad``, as before).  The first
+    reading's boxes are grown while the second reading runs (Tesseract releases the GIL)."""
     detector = detector or Detector(deny_list)
     options = options or OcrOptions()
     size = (img.shape[1], img.shape[0])
     words = ocr_image(img, options)
     hits, regions = analyze_words(words, detector, pad=pad, size=size)
-    if reread and regions:
-        crops, offs = crop_regions(img, [r.rect for r in regions])
-        for ws in ocr_batch(crops, reread_options(options), offs):
-            hits = merge_reread(hits, analyze_words(ws, detector, pad=pad, size=size)[0])
+    grow = (lambda hs: follow_ink(hs, [(img, (0, 0))])) if ink_boxes else list
+    crops, offs = crop_regions(img, [r.rect for r in regions]) if reread else ([], [])
+    with ThreadPoolExecutor(max_workers=1) as second:
+        again = second.submit(ocr_batch, crops, reread_options(options), offs) if crops else None
+        grown = grow(hits)
+        more = again.result() if again is not None else []
+    found = list(hits)
+    for ws in more:
+        found = merge_reread(found, analyze_words(ws, detector, pad=pad, size=size)[0])
     if UNREAD_VALUE in detector.kinds:
-        hits += unread_values(regions, hits, pad=pad, size=size)
-    return follow_ink(hits, [(img, (0, 0))]) if ink_boxes else hits
+        found += unread_values(regions, found, pad=pad, size=size)
+    return grown + grow(found[len(hits):])

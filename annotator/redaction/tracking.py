@@ -30,6 +30,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -247,13 +248,14 @@ class FrameTracker:
         again_off: list[tuple[int, int]] = []
         owner: list[int] = []
         unclaimed: list[list[Region]] = []
-        for ri, r in enumerate(self.queue):
+        first: list[list[Hit]] = []
+        for r in self.queue:
             r.words = [w for ws in results[k:k + len(r.crops)] for w in ws]
             k += len(r.crops)
-            r.hits, regions = analyze_words(r.words, self.detector, pad=self.pad, size=size)
+            hits, regions = analyze_words(r.words, self.detector, pad=self.pad, size=size)
+            first.append(hits)
             unclaimed.append(regions)
-            pieces = list(zip(r.crops, r.offsets, strict=True))
-            r.hits = follow_ink(r.hits, pieces)
+        for ri, (r, regions) in enumerate(zip(self.queue, unclaimed, strict=True)):
             # The second reading of digit-heavy regions no detector claimed (see
             # ``_reread_regions``), cut from the bands read.
             for x, y, w, h in (g.rect for g in regions):
@@ -266,17 +268,23 @@ class FrameTracker:
                         again_off.append((x0, y0))
                         owner.append(ri)
                         break
-        if again:
-            more = ocr_batch(again, reread_options(self.options), again_off, cancel=cancel)
-            for ri, ws in zip(owner, more, strict=True):
-                r = self.queue[ri]
-                extra = analyze_words(ws, self.detector, pad=self.pad, size=size)[0]
-                pieces = list(zip(r.crops, r.offsets, strict=True))
-                r.hits = merge_reread(r.hits, follow_ink(extra, pieces))
-        if UNREAD_VALUE in self.detector.kinds:
-            for r, regions in zip(self.queue, unclaimed, strict=True):
-                unread = unread_values(regions, r.hits, pad=self.pad, size=size)
-                r.hits += follow_ink(unread, list(zip(r.crops, r.offsets, strict=True)))
+        # The first reading's boxes are grown over their ink while the second reading runs
+        # (Tesseract releases the GIL).
+        with ThreadPoolExecutor(max_workers=1) as second:
+            later = (second.submit(ocr_batch, again, reread_options(self.options), again_off,
+                                   cancel=cancel) if again else None)
+            for r, hits in zip(self.queue, first, strict=True):
+                r.hits = follow_ink(hits, list(zip(r.crops, r.offsets, strict=True)))
+            more = later.result() if later is not None else []
+        found = [list(hits) for hits in first]
+        for ri, ws in zip(owner, more, strict=True):
+            extra = analyze_words(ws, self.detector, pad=self.pad, size=size)[0]
+            found[ri] = merge_reread(found[ri], extra)
+        for r, hits, regions, n in zip(self.queue, found, unclaimed,
+                                       (len(f) for f in first), strict=True):
+            if UNREAD_VALUE in self.detector.kinds:
+                hits += unread_values(regions, hits, pad=self.pad, size=size)
+            r.hits += follow_ink(hits[n:], list(zip(r.crops, r.offsets, strict=True)))
         for r in self.queue:
             r.crops = []
         self.ocr_s += time.perf_counter() - t0

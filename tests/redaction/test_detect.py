@@ -144,6 +144,14 @@ def test_a_label_on_the_next_line_is_no_credential() -> None:
     assert detect("API key:\nBilling e-mail:", ocr=True) == []
     assert [s.text for s in detect("API key:\nhunter2secret9", ocr=True)] == ["hunter2secret9"]
     assert [s.text for s in detect("password: Billing", ocr=True)] == ["Billing"]
+    # Labels above their fields, two columns: the next column's label on the same row.
+    assert detect("client_secret:\tNational Insurance", ocr=True) == []
+    assert [s.text for s in detect("Password:\thunter22", ocr=True)] == ["hunter22"]
+
+
+def test_an_aws_key_id_with_its_i_read_as_a_bar_or_l() -> None:
+    for text in ("AKIARFGEQUHXBVX|XBGOX", "AKIARFGEQUHXBVXlXBGOX"):
+        assert [s.text for s in detect(text, ocr=True)] == [text]
 
 
 def test_an_iban_after_its_label_is_found_with_unreadable_check_digits() -> None:
@@ -188,8 +196,11 @@ def test_deny_list_is_case_and_whitespace_tolerant() -> None:
     ("https: //hooks.example.io/v1/export ?page=2&apikey=KQY98eSPoiN488WxXBKo9wFvBkcB",
      d.URL_TOKEN),
     ("mongodb: //deploy: LLCfjG6IpxB@git .example.org:27017/admin", d.URL_CREDENTIALS),
+    ("redis : //admin:Hg4aDLRkL@cache:6379/0", d.URL_CREDENTIALS),  # a host without a dot
     ("inet6 2001:0db8:b1f9:283£:578a:d0dc: 6de1:b5b1/64", d.IPV6),
     ("Tax ID BO5-62-4627", d.NATIONAL_ID),  # B/O read for 8/0
+    ("Bearer GL 13 43 39 ¢c'", d.NATIONAL_ID),  # an NI number's C read as ¢
+    ("form is MK172915€.", d.NATIONAL_ID),  # ... and as €
     ("sk-proj—k2KH4T7GnfS3NCxM82 7cvEGjeD2KEWSUzgtiHk", d.API_KEY),  # em dash, split
 ])
 def test_ocr_noise(ocr_text: str, kind: str) -> None:

@@ -175,3 +175,18 @@ def test_value_ink_of_a_short_box_shows_the_rest_of_the_value(qapp):
     x, y, w, h = runs[0].rect
     assert x <= card[0] + 1 and x + w >= card[0] + card[2] - 1
     assert not overlaps(words["expires"], runs[0].rect)
+
+
+def test_an_ocr_box_reaching_into_the_next_line_keeps_its_own_line(qapp):
+    # A terminal at 12 px, lines close together: OCR's box of a token reaches into the top
+    # of the next line.  The token's line (not two lines' height) sets the space, so the
+    # box does not spread over the words before it.
+    img, words = draw([(10, 20, "curl -H Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"),
+                       (10, 34, "ERROR: permission denied while opening the log file")],
+                      px=12, family="DejaVu Sans Mono")
+    token = words["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"]
+    x, y, w, h = token
+    tall = (x, y - 2, w, words["ERROR:"][1] + 4 - (y - 2))  # down into the next line
+    got = ink.grow(img, tall)
+    assert inside(token, got)
+    assert not overlaps(words["Bearer"], got)

@@ -265,3 +265,21 @@ def test_a_glyph_flush_against_a_short_box_side_is_kept_and_the_side_removed() -
     out = remove_rules(g, 60, 40)
     assert out[55, 21] == 255 and out[55, 138] == 255  # the sides are gone
     assert out[55, 24] == 0 and out[49, 30] == 0  # the glyph is not
+
+
+def test_a_frame_preprocessed_in_pieces_is_the_frame_preprocessed_whole() -> None:
+    from annotator.redaction.ocr import OcrOptions, _pieces, preprocess, preprocess_all
+
+    rng = np.random.default_rng(3)
+    g = np.full((1080, 640), 235, np.uint8)
+    for y in range(30, 1050, 22):  # text-like strokes on panels of two shades
+        g[y:y + 11, 20:600:5] = rng.integers(20, 90)
+    g[500:700, 300:640] = 60
+    g[560:571, 320:620:4] = 230
+    rgb = np.dstack([g, g, g])
+    opts = OcrOptions(workers=2)
+    whole, pieces = preprocess(rgb, opts), preprocess_all([rgb, rgb[:100]], opts)
+    assert pieces[0].shape == whole.shape and pieces[1].shape == preprocess(rgb[:100], opts).shape
+    assert (pieces[0] != whole).mean() < 1e-4
+    assert _pieces(1080, 2) == [(0, 600, 0, 536), (472, 1080, 536, 1080)]
+    assert _pieces(300, 2) == [(0, 300, 0, 300)]

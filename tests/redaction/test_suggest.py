@@ -165,6 +165,61 @@ def test_text_shaped_like_a_value_is_suggested_when_no_detector_names_it() -> No
     assert UNREAD_VALUE not in Detector(kinds=["email"]).kinds
 
 
+def test_misread_values_are_not_taken_for_harmless_formats_and_formats_stay_harmless() -> None:
+    from annotator.redaction.screen_text import _harmless, looks_like_a_value
+
+    # An IBAN with a letter misread fails mod 97 and is no hash (its letters are mostly
+    # beyond "f"; it starts with a country and check digits).
+    # An IBAN in groups whose first one was misread ("FROS" for "FR05"), a key of capitals
+    # whose digits were read as letters.
+    for value in ("[IE76ATBK71359072914880]", "DE44500105175407324931", "norat+work@acme~corp.io",
+                  "1DE55780939469324583457",
+                  "FROS 8141 6271 37MT ZCIG 9RVQ E78", "owner=AKEAPISEPABNRV7NQHMF"):
+        assert looks_like_a_value(value), value
+    for text in ("CONFIGURATION", "AWS_SECRET_ACCESS_KEY", "ABCDEFGHIJKLMNOPQ"):
+        assert not looks_like_a_value(text), text
+    # Hashes and UUIDs with characters misread, order numbers of online shops, a product
+    # and its version, an OS version and its build, dates with mixed separators.
+    for text in ("b6692ea5df920cad691c20319a6fffd7a4a766b8", "058de112-87d6-4485+827a~e93b5b091led2",
+                 "861-1322873-2943370", "nginx/1.24.0", "14.4.1 (23E224)", "14.4.1.(23E224",
+                 "18-01.2023", "31-12-2023"):
+        assert _harmless(text) and not looks_like_a_value(text), text
+    assert looks_like_a_value("12-34-5678")  # no date
+
+
+def test_a_value_next_to_a_found_value_is_read_again() -> None:
+    from annotator.redaction.screen_text import analyze_words, unread_values
+
+    # One OCR line over two table cells: an address a detector found, then a misread e-mail
+    # address ("!" for "l") and a phone number glued to it by a misread "/".
+    line = _words(10, 10, "2001:db8:9a2f:afe7::8e76:532d", "walsh.l!@contoso.co.uk")
+    phone = _words(40, 10, "020", "7946", "0934/2001:0db8:2dd0:ee77:b4f2:641c:3196:81c6")
+    hits, regions = analyze_words(line + phone, Detector(), pad=0)
+    assert {h.kind for h in hits} == {"ipv6"}
+    assert sorted(" ".join(w.text for w in r.words) for r in regions) == [
+        "020 7946", "walsh.l!@contoso.co.uk"]
+    assert sorted(h.text for h in unread_values(regions, hits, pad=0)) == [
+        "020 7946", "walsh.l!@contoso.co.uk"]
+    # A card whose first space was read as a dot: all of it, not from the dot on.
+    card = _words(70, 10, "Card", "3532.3145", "5950", "9977")
+    hits, regions = analyze_words(card, Detector(), pad=0)
+    assert [h.text for h in unread_values(regions, hits, pad=0)] == ["3532.3145 5950 9977"]
+    # An IBAN whose first group was misread, in brackets: from its first group on.
+    iban = _words(100, 10, "peer", "[FROS", "8141", "6271", "37MT", "ZCIG", "9RVQ", "E78]")
+    hits, regions = analyze_words(iban, Detector(), pad=0)
+    assert [h.text for h in unread_values(regions, hits, pad=0)] == [
+        "FROS 8141 6271 37MT ZCIG 9RVQ E78"]
+
+
+def test_a_row_number_before_a_harmless_reference_is_not_suggested() -> None:
+    from annotator.redaction.screen_text import analyze_words, unread_values
+
+    words = (_words(10, 10, "11", "PO", "7218922343") + _words(40, 10, "20", "452-0040789-2583346")
+             + _words(70, 10, "Ref", "12", "345678"))  # one number in groups, maybe
+    hits, regions = analyze_words(words, Detector(), pad=0)
+    assert [h.text for h in unread_values(regions, hits, pad=0)] == ["12 345678"]
+
+
 @pytest.mark.tesseract
 def test_a_value_that_fails_its_check_is_hidden_on_images_and_across_frames(qapp,
                                                                             tmp_path) -> None:
