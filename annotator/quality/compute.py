@@ -18,7 +18,7 @@ from annotator.quality.frames import frame_facts
 from annotator.quality.input import declared_signals
 from annotator.quality.records import Signal, canonical, sha256, signal_set
 
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2  # 2: the action steps that changed nothing, and their time
 
 
 @dataclass(frozen=True)
@@ -35,18 +35,38 @@ class Computed:
         return sha256(self.canonical)
 
 
-def fingerprint(ev: Evidence, dhashes: list[str | None]) -> dict[str, Any]:
+def fingerprint(ev: Evidence, dhashes: list[str | None], unchanged: frozenset[str] = frozenset()
+                ) -> dict[str, Any]:
     """Per action step: kind, place, keys, a hash of the typed text and the duration in
-    milliseconds, and the perceptual hash of its picture."""
+    milliseconds, and the perceptual hash of its picture; and how many of the steps changed
+    nothing on screen, with the time spent on them (from the step before), so that a task's
+    usual length is what its demonstrations did."""
     actions = []
     frames = []
+    spent_us = 0
+    prev_end = 0
     for s in ev.actions:
         text = hashlib.sha256((s.text or "").encode("utf-8")).hexdigest()[:12] if s.text else ""
         actions.append([s.type, s.x, s.y, "+".join(s.keys), text,
                         (s.t_end_us - s.t_start_us) // 1000])
         frames.append(dhashes[s.index] if 0 <= s.index < len(dhashes) else None)
+        if s.id in unchanged:
+            spent_us += max(0, s.t_end_us - prev_end)
+        prev_end = max(prev_end, s.t_end_us)
     return {"version": FINGERPRINT_VERSION, "actions": actions, "frames": frames,
-            "duration_ms": ev.duration_us // 1000}
+            "duration_ms": ev.duration_us // 1000,
+            "unchanged": len(unchanged), "unchanged_ms": spent_us // 1000}
+
+
+def unchanged_steps(signals: list[Signal]) -> frozenset[str]:
+    """Action steps that changed nothing: the ones with no visible effect and the repeats."""
+    ids: set[str] = set()
+    for s in signals:
+        if s.kind == "no_effect":
+            ids.update(r.id for r in s.steps)
+        elif s.kind == "repeated_steps":
+            ids.update(r.id for r in s.steps[1:])
+    return frozenset(ids)
 
 
 def compute(ev: Evidence, *, source: str = "package") -> Computed:
@@ -55,10 +75,11 @@ def compute(ev: Evidence, *, source: str = "package") -> Computed:
     replayed = replay.detect(ev, facts)
     if not replayed:  # on a video played back, a click changing nothing says nothing more
         signals += effects.detect(ev, facts)
+    unchanged = unchanged_steps(signals)
     signals += timing.detect(ev)
     signals += labels.detect(ev)
     signals += replayed
     signals += redaction.detect(ev)
     signals += declared_signals(ev.declared, {s.id: s.index for s in ev.steps})
     return Computed(signal_set(signals, source=source, subject=ev.subject),
-                    fingerprint(ev, facts.dhash))
+                    fingerprint(ev, facts.dhash, unchanged))

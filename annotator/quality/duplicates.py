@@ -6,9 +6,14 @@ place, keys, a hash of the typed text, its duration in ms) and a perceptual hash
 picture.  Two submissions are the same demonstration when most of one's step pictures have a
 near twin among the other's (``FRAME_BITS`` of 256 bits at most apart) and their action
 sequences mostly agree (``ACTIONS_MIN``) to the pixel and the millisecond: labelled again in
-other words, trimmed differently, or prepared twice.  Two people doing the same task click
-the same controls on the same screens, but never at the same pixels with the same timing.  Versions of one lineage (a
+other words, trimmed differently, or prepared twice; a demonstration of two steps only when
+both are the same.  Two people doing the same task click the same controls on the same
+screens, but never at the same pixels with the same timing.  Versions of one lineage (a
 resubmission after changes were requested) are the same work by design and never compared.
+
+A task's usual length is counted in the steps that changed something on screen (the
+fingerprint says how many did not): a click that did nothing, or a repeat, is reported as
+such, and does not make a demonstration do more.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ FRAME_BITS = 24
 FRAMES_MIN = 0.7
 ACTIONS_MIN = 0.6
 MIN_ACTIONS = 3
+# Shorter demonstrations (two steps) match only when every action is the same, to the pixel
+# and the millisecond: two people's two clicks never are.
+MIN_EXACT_ACTIONS = 2
 # The task's usual length needs this many other submissions: their median stays usual with
 # one odd one among them.
 LENGTH_PEERS = 3
@@ -34,10 +42,21 @@ STEPS_FACTOR = 2.0
 TIME_AGREES = 1.5
 
 
-def action_count(fingerprint: Mapping[str, Any] | None) -> int | None:
-    """The number of action steps a fingerprint holds, or None."""
-    actions = fingerprint.get("actions") if isinstance(fingerprint, Mapping) else None
-    return len(actions) if isinstance(actions, list) else None
+def _count(v: Any) -> int:
+    return v if isinstance(v, int) and not isinstance(v, bool) and v > 0 else 0
+
+
+def length_of(duration_us: int, fingerprint: Mapping[str, Any] | None) -> tuple[int, int | None]:
+    """What a demonstration did: its time and its number of action steps (None if not known),
+    without the steps that changed nothing on screen and the time spent on them (a click
+    that did nothing, or a repeat, is reported as such and does not make it do more)."""
+    if not isinstance(fingerprint, Mapping):
+        return duration_us, None
+    actions = fingerprint.get("actions")
+    if not isinstance(actions, list):
+        return duration_us, None
+    spent = min(_count(fingerprint.get("unchanged_ms")) * 1000, duration_us)
+    return duration_us - spent, max(0, len(actions) - _count(fingerprint.get("unchanged")))
 
 
 @dataclass(frozen=True)
@@ -76,13 +95,16 @@ def action_ratio(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]]) -> floa
 def same_demonstration(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[float, float] | None:
     """(frame share, action ratio) when ``a`` and ``b`` are the same demonstration."""
     acts_a, acts_b = a.get("actions") or [], b.get("actions") or []
-    if len(acts_a) < MIN_ACTIONS or len(acts_b) < MIN_ACTIONS:
+    shortest = min(len(acts_a), len(acts_b))
+    if shortest < MIN_EXACT_ACTIONS:
         return None
     fs = min(frame_share(a.get("frames") or [], b.get("frames") or []),
              frame_share(b.get("frames") or [], a.get("frames") or []))
     if fs < FRAMES_MIN:
         return None
     ar = action_ratio(acts_a, acts_b)
+    if shortest < MIN_ACTIONS:
+        return (fs, ar) if ar == 1.0 else None
     return (fs, ar) if ar >= ACTIONS_MIN else None
 
 
@@ -109,8 +131,9 @@ def duplicate_signals(fp: Mapping[str, Any], lineage: str, others: Iterable[Othe
 
 def length_signal(duration_us: int, peers: Sequence[tuple[int, int | None]],
                   actions: int | None = None) -> list[Signal]:
-    """A demonstration much shorter or longer than the task's other submissions: ``peers``
-    are their (duration, number of action steps or None).  Judged on the number of steps
+    """A demonstration much shorter or longer than the task's other submissions, each
+    measured by ``length_of``: ``peers`` are their (duration, number of action steps or
+    None).  Judged on the number of steps
     when enough of the others have one (a long pause makes a demonstration last longer, not
     do more: the idle signal says so), the time agreeing; on time alone otherwise."""
     durations = [d for d, _n in peers]
@@ -131,9 +154,9 @@ def length_signal(duration_us: int, peers: Sequence[tuple[int, int | None]],
             return []
         evidence.update(steps=actions, usual_steps=usual_steps)
         how = "fewer" if shorter else "more"
-        detail = (f"has {actions} steps, far {how} than the task's usual {usual_steps:g}, "
-                  f"and lasts {seconds(duration_us)} (usually {seconds(int(usual))}; the "
-                  f"median of {len(peers)} others)")
+        detail = (f"has {actions} steps that changed something on screen, far {how} than "
+                  f"the task's usual {usual_steps:g}, and they take {seconds(duration_us)} "
+                  f"(usually {seconds(int(usual))}; the median of {len(peers)} others)")
     else:
         if 1 / LENGTH_FACTOR < ratio < LENGTH_FACTOR:
             return []

@@ -13,10 +13,12 @@ It cannot be judged, and is not reported, when the next picture was taken before
 ended (the next step followed too quickly), when a cut lies between the two pictures, or
 when a picture cannot be read.
 
-A click on a control that an earlier click already changed the screen with is not reported either: what it sets is already shown (a second "Apply" after
-more changes, "Save" again after editing) and a person would not call it a click that did
-nothing.  In a run of the same action done again in a row, the repeats are judged as
-repeats: one that changed nothing where it acted and no more than a line of text elsewhere
+A click on a control that an earlier click already changed the screen with (or may have,
+where that could not be seen), when the screen changed since, is not reported either: what it sets is already shown (a second
+"Apply" after more changes, "Save" again after editing) and a person would not call it a
+click that did nothing.  The same action (the same place, or the same control) done again,
+in a row or with only steps that changed nothing in between, is a run of repeats: a repeat
+that changed nothing where it acted and no more than a line of text elsewhere
 (``REPEAT_GLOBAL_MAX``) did nothing more.
 """
 
@@ -108,6 +110,26 @@ def same_action(a: StepView, b: StepView) -> bool:
     return abs(a.x - b.x) <= SAME_PLACE_PX and abs(a.y - b.y) <= SAME_PLACE_PX
 
 
+def repeat_run(ev: Evidence, facts: FrameFacts, dead: Mapping[int, Change], i: int
+               ) -> list[int]:
+    """Step ``i`` and its repeats: the same action done again after it that did nothing
+    more, in a row or with only steps that changed nothing in between (a click on a label,
+    then the same button again)."""
+    run = [i]
+    first = ev.steps[i]
+    controls = controls_of(first, ev.placeholder)
+    for k in range(i + 1, len(ev.steps)):
+        s = ev.steps[k]
+        if same_action(first, s) or (s.type == first.type and controls_of(s, ev.placeholder)
+                                     & controls):
+            if not nothing_more(ev, facts, k):
+                break
+            run.append(k)
+        elif s.is_action and k not in dead:
+            break
+    return run
+
+
 def detect(ev: Evidence, facts: FrameFacts) -> list[Signal]:
     out: list[Signal] = []
     n = len(ev.steps)
@@ -117,31 +139,33 @@ def detect(ev: Evidence, facts: FrameFacts) -> list[Signal]:
         if c is not None and no_visible_effect(c):
             dead[i] = c
     in_run: set[int] = set()
-    i = 0
-    while i < n:
-        j = i
-        while j + 1 < n and same_action(ev.steps[i], ev.steps[j + 1]):
-            j += 1
-        repeats = [k for k in range(i + 1, j + 1) if nothing_more(ev, facts, k)]
-        # When the first did nothing either, each is a step with no effect, not a repeat.
-        if j > i and repeats and i not in dead:
-            run = ev.steps[i:j + 1]
-            refs = tuple(StepRef(s.index, s.id) for s in run)
-            out.append(Signal(
-                "repeated_steps",
-                f"{describe(run[0]).capitalize()} was done {len(run)} times in a row "
-                f"({step_list(refs)}) and the repeats changed nothing on screen. Keep one "
-                "and delete the others, unless each was needed.",
-                steps=refs, evidence={"count": len(run)}))
-            in_run.update(range(i, j + 1))
-        i = j + 1
-    shown: set[tuple[str, ...]] = set()  # controls an earlier click visibly acted on
+    for i in range(n):
+        if i in in_run or i in dead:
+            # When the first did nothing either, each is a step with no effect, not a repeat.
+            continue
+        run = repeat_run(ev, facts, dead, i)
+        if len(run) < 2:
+            continue
+        steps = [ev.steps[k] for k in run]
+        refs = tuple(StepRef(st.index, st.id) for st in steps)
+        how = "in a row" if run[-1] - run[0] == len(run) - 1 else \
+            "with nothing changing on screen in between"
+        out.append(Signal(
+            "repeated_steps",
+            f"{describe(steps[0]).capitalize()} was done {len(run)} times {how} "
+            f"({step_list(refs)}) and the repeats changed nothing on screen. Keep one "
+            "and delete the others, unless each was needed.",
+            steps=refs, evidence={"count": len(run)}))
+        in_run.update(run)
+    # Controls an earlier click acted on: visibly, or where it could not be seen (hidden
+    # by a box, or followed too quickly), given the benefit of the doubt.
+    shown: set[tuple[str, ...]] = set()
     for i in range(n):
         controls = controls_of(ev.steps[i], ev.placeholder)
         if i in dead:
             if i not in in_run and not controls & shown:
                 out.append(_no_effect(ev.steps[i], dead[i]))
-        elif judged(ev, facts, i) is not None:
+        else:
             shown |= controls
     return out
 

@@ -10,7 +10,10 @@ most of the place a step acted on (or of the screen, for keys), the change is no
 
 Pixels count as changed when their grey level moved by more than ``CHANGE_LEVEL``: two
 pictures of the same screen decoded from the submission's video differ by a few levels at
-most, a caret or a pressed button by far more.
+most, a caret or a pressed button by far more.  A change one pixel thick (a straight line of
+changed pixels one pixel wide or tall) is no effect outside the target the step acted on: a
+text caret blinking in another field, or the encoder redrawing the colour bleeding along a
+saturated edge (a focus frame's one-pixel halo) between two pictures of the same screen.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ MAX_TARGET_SHARE = 0.4  # a "target" larger than this share of the screen is not
 HASH_W, HASH_H = 16, 16  # 256-bit difference hash
 EDGE_ANY, EDGE_STRONG = 24, 96
 RAMP_LO = 7  # a grey step from here to EDGE_ANY is part of an edge spread over pixels
+# Above this many changed pixels a step clearly changed the screen, thin lines or not.
+THIN_CHECKED_UP_TO = 20_000
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,24 @@ def changed_mask(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return cv2.absdiff(a, b) > CHANGE_LEVEL
 
 
+def drop_thin(mask: np.ndarray, keep: tuple[int, int, int, int] | None = None) -> None:
+    """Clear, in place, the changes one pixel thick (a caret blinking, an encoder's halo
+    along an edge) except those touching ``keep`` (x, y, w, h: the target acted on)."""
+    x0, y0, bw, bh = cv2.boundingRect(mask.view(np.uint8))
+    if bw == 0:
+        return
+    sub = mask[y0:y0 + bh, x0:x0 + bw]
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(sub.view(np.uint8), connectivity=8)
+    x, y, w, h = (stats[1:, k] for k in range(4))
+    thin = (w == 1) | (h == 1)
+    if keep is not None:
+        kx, ky, kw, kh = keep
+        ax, ay = x + x0, y + y0
+        thin &= (ax >= kx + kw) | (ax + w <= kx) | (ay >= ky + kh) | (ay + h <= ky)
+    if thin.any():
+        sub[np.concatenate(([False], thin))[labels]] = False
+
+
 def frame_facts(ev: Evidence) -> FrameFacts:
     """Read each step's picture once, in order."""
     facts = FrameFacts()
@@ -171,17 +194,20 @@ def _change(ev: Evidence, step: StepView, before: np.ndarray | None,
     h, w = mask.shape
     region = region_of(step, w, h) if step.type in POINTER else None
     total = int(np.count_nonzero(mask))
+    if total <= THIN_CHECKED_UP_TO:
+        drop_thin(mask, step.target_box if region is not None else None)
+        total = int(np.count_nonzero(mask))
+    # Where boxes hide the place acted on (for keys: most of the screen), in one picture or
+    # in both, whatever the step did there may not show.
+    steady = redaction_switches(ev, mask.shape, *times, steady=True)
+    hidden = switched if steady is None else steady if switched is None else \
+        switched | steady
     if region is None:
-        # Keys are judged on the whole screen: where boxes hide most of it, before or after
-        # or in both pictures, where the keys went may not show.
-        steady = redaction_switches(ev, mask.shape, *times, steady=True)
-        hidden = switched if steady is None else steady if switched is None else \
-            switched | steady
         if hidden is not None and np.count_nonzero(hidden) * 2 >= hidden.size:
             return None
         return Change(-1, 0, total, mask.size, None)
     x, y, rw, rh = region
-    if switched is not None and np.count_nonzero(switched[y:y + rh, x:x + rw]) * 2 >= rw * rh:
-        return None  # the place it acted on is hidden in one of the pictures
+    if hidden is not None and np.count_nonzero(hidden[y:y + rh, x:x + rw]) * 2 >= rw * rh:
+        return None
     local = int(np.count_nonzero(mask[y:y + rh, x:x + rw]))
     return Change(local, rw * rh, total, mask.size, region)

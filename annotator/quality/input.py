@@ -19,11 +19,17 @@ no pointer path and no typed character is in it.
   (touchscreens, pens) jump by nature: skipped.
 - ``straight_moves``: pointer movements that are straight lines (deviating at most
   ``STRAIGHT_MAX`` of their length) at an even speed (coefficient of variation at most
-  ``EVEN_SPEED_CV``): hands curve and speed up and slow down.
+  ``EVEN_SPEED_CV``): hands curve and speed up and slow down.  Reported when at least
+  ``MIN_STRAIGHT_SEGMENTS`` and ``STRAIGHT_SHARE`` of the movements are, or every one (a
+  short demonstration may make a single long movement).
 - ``constant_typing``: typing bursts of at least ``MIN_KEYS`` keys whose intervals vary by at
   most ``EVEN_TYPING_CV`` (coefficient of variation) or of which at least ``EVEN_SHARE`` lie
   within ``EVEN_NEAR`` of their median (a script's fixed pace, give or take a shifted key),
-  or whose median interval is under ``FASTEST_HUMAN_US`` (faster than anyone types).
+  or whose median interval is under ``FASTEST_HUMAN_US`` (faster than anyone types); and
+  bursts of ``MIN_SHORT_KEYS`` or more whose keys were released after a median of less than
+  ``SHORTEST_HOLD_US`` (a finger holds a key down for tens of milliseconds; a program
+  presses and releases at once), or, under ``MIN_KEYS`` keys, whose intervals and holds are
+  all within ``EVEN_NEAR`` of their medians (a few keys at a fixed pace, each held alike).
 """
 
 from __future__ import annotations
@@ -56,7 +62,10 @@ MIN_SEGMENT_PX = 100
 STRAIGHT_MAX = 0.01
 EVEN_SPEED_CV = 0.12
 MIN_STRAIGHT_SEGMENTS = 2
+STRAIGHT_SHARE = 0.3
 MIN_KEYS = 5
+MIN_SHORT_KEYS = 3
+SHORTEST_HOLD_US = 25_000
 EVEN_TYPING_CV = 0.08
 EVEN_NEAR = 0.05
 EVEN_SHARE = 0.8
@@ -160,7 +169,7 @@ def analyse(events: Sequence[Mapping[str, Any]], steps: Sequence[RawStep], *,
     teleports: list[RawStep] = []
     straight: list[RawStep] = []
     judged_moves = 0
-    even_typing: list[tuple[RawStep, float, bool]] = []
+    even_typing: list[tuple[RawStep, float, bool, bool]] = []
     cursor = 0
     prev_end = 0
     for s in steps:
@@ -180,24 +189,26 @@ def analyse(events: Sequence[Mapping[str, Any]], steps: Sequence[RawStep], *,
                 if got[0] <= STRAIGHT_MAX and got[1] <= EVEN_SPEED_CV:
                     straight.append(s)
         if s.type == "type":
-            downs = _key_downs(own)
-            got = typing_rhythm(downs)
-            if got is not None and (got[0] <= EVEN_TYPING_CV or got[1] < FASTEST_HUMAN_US):
-                even_typing.append((s, got[0], got[1] < FASTEST_HUMAN_US))
+            typed = machine_typing(*_key_presses(own))
+            if typed is not None:
+                even_typing.append((s, *typed))
         prev_end = max(prev_end, s.t_end_us)
     if teleports:
         findings.append({"kind": "pointer_teleport", "steps": _refs(teleports),
                          "evidence": {"steps": len(teleports)}})
     distinct = list(dict.fromkeys(straight))
-    if len(straight) >= MIN_STRAIGHT_SEGMENTS and judged_moves and \
-            len(straight) / judged_moves >= 0.3:
+    if straight and (len(straight) == judged_moves or (
+            len(straight) >= MIN_STRAIGHT_SEGMENTS and
+            len(straight) / judged_moves >= STRAIGHT_SHARE)):
         findings.append({"kind": "straight_moves", "steps": _refs(distinct),
                          "evidence": {"movements": judged_moves, "straight": len(straight)}})
     if even_typing:
-        findings.append({"kind": "constant_typing", "steps": _refs([s for s, _, _ in even_typing]),
+        findings.append({"kind": "constant_typing",
+                         "steps": _refs([s for s, _, _, _ in even_typing]),
                          "evidence": {"bursts": len(even_typing),
-                                      "cv": round(min(cv for _, cv, _ in even_typing), 2),
-                                      "too_fast": any(f for _, _, f in even_typing)}})
+                                      "cv": round(min(cv for _, cv, _, _ in even_typing), 2),
+                                      "too_fast": any(f for _, _, f, _ in even_typing),
+                                      "short_holds": any(h for _, _, _, h in even_typing)}})
     return {"format": DECLARED_FORMAT, "format_version": DECLARED_VERSION,
             "algorithm_version": ALGORITHM_VERSION, "declared_by": "client",
             "device_source": device_source, "steps": out_steps, "findings": findings}
@@ -207,21 +218,53 @@ def _refs(steps: Iterable[RawStep]) -> list[dict[str, Any]]:
     return [{"index": s.index, "id": s.id} for s in dict.fromkeys(steps)]
 
 
-def _key_downs(own: Sequence[Mapping[str, Any]]) -> list[int]:
+def _key_presses(own: Sequence[Mapping[str, Any]]) -> tuple[list[int], list[int]]:
+    """The times keys went down (modifiers and a held key's autorepeat left out) and how long
+    each was held (for those released within the step)."""
     downs = []
-    held: str | None = None
+    holds = []
+    pressed: dict[str, int] = {}
+    last: str | None = None
     for e in own:
         kind = e.get("kind")
         key = e.get("key")
-        if kind == "key_up" and key == held:
-            held = None
-        if kind != "key_down" or key in MODIFIERS:
+        if not isinstance(key, str) or key in MODIFIERS:
             continue
-        if key == held:
-            continue  # autorepeat of a held key: the keyboard's own even rhythm
-        held = key
-        downs.append(int(e["t"]))
-    return downs
+        if kind == "key_up" and key in pressed:
+            holds.append(int(e["t"]) - pressed.pop(key))
+        elif kind == "key_down" and not (key in pressed and key == last):
+            # (the last key pressed, down again before its release: autorepeat, the
+            # keyboard's own even rhythm)
+            pressed[key] = int(e["t"])
+            downs.append(int(e["t"]))
+            last = key
+    return downs, holds
+
+
+def _all_near(v: np.ndarray) -> bool:
+    med = float(np.median(v))
+    return med > 0 and bool(np.all(np.abs(v - med) <= EVEN_NEAR * med))
+
+
+def machine_typing(downs: Sequence[int], holds: Sequence[int]
+                   ) -> tuple[float, bool, bool] | None:
+    """(evenness, too fast, keys released at once) when a burst was typed as a program
+    types, else None."""
+    if len(downs) < MIN_SHORT_KEYS:
+        return None
+    short = len(holds) >= MIN_SHORT_KEYS and float(np.median(holds)) < SHORTEST_HOLD_US
+    got = typing_rhythm(downs)
+    if got is not None:
+        cv, med = got
+        if cv <= EVEN_TYPING_CV or med < FASTEST_HUMAN_US or short:
+            return cv, med < FASTEST_HUMAN_US, short
+        return None
+    iv = np.diff(np.array(downs, dtype=np.float64))
+    if short:
+        return float(np.std(iv) / np.mean(iv)) if np.mean(iv) > 0 else 0.0, False, True
+    if len(holds) >= MIN_SHORT_KEYS and _all_near(iv) and _all_near(np.array(holds, float)):
+        return 0.0, False, False
+    return None
 
 
 def _teleported(moves: Sequence[Mapping[str, Any]], last: tuple[float, float] | None,

@@ -21,8 +21,8 @@ from annotator.errors import AnnotatorError
 from annotator.quality.compute import compute
 from annotator.quality.duplicates import (
     Other,
-    action_count,
     duplicate_signals,
+    length_of,
     length_signal,
 )
 from annotator.quality.package import load_package
@@ -92,14 +92,15 @@ def compute_stored(store: Store, submission_id: int, *, work_dir: str | None = N
                              m.SignalSet.fingerprint.is_not(None),
                              m.Submission.state != State.WITHDRAWN.value))
                   if isinstance(r.fingerprint, dict)]
-        peers = [] if task_id is None else [(int(d), action_count(fp)) for d, fp in s.execute(
+        peers = [] if task_id is None else [length_of(int(d), fp) for d, fp in s.execute(
             sa.select(m.Submission.duration_us, m.SignalSet.fingerprint)
             .outerjoin(m.SignalSet, m.SignalSet.submission_id == m.Submission.id).where(
                 m.Submission.task_id == task_id, m.Submission.id != submission_id,
                 m.Submission.state.in_((State.SUBMITTED.value, State.IN_REVIEW.value,
                                         State.APPROVED.value))))]
+    own_time, own_steps = length_of(duration, got.fingerprint)
     store_sigs = duplicate_signals(got.fingerprint, lineage, others) + \
-        length_signal(duration, peers, action_count(got.fingerprint))
+        length_signal(own_time, peers, own_steps)
     store_recs = sorted((x.as_json() for x in store_sigs), key=order_key)
     every = list(got.records["signals"]) + store_recs
     worst = max_severity(every)

@@ -216,3 +216,95 @@ def test_keys_under_a_box_over_most_of_the_screen_are_not_judged():
     # A small one hides little: typing that changed nothing anywhere else did nothing.
     assert typed([{"fill_rect": [0, 0, 60, 20], "intervals_us": [[0, 5_000_000]]}]) == \
         {"no_effect": [0]}
+
+
+def test_a_caret_blinking_elsewhere_or_an_edge_halo_is_no_effect():
+    # A label click; meanwhile a caret in another field blinks and the encoder redraws the
+    # one-pixel halo under a focus frame: neither is the click's doing.
+    after = screen()
+    after[58:72, 150] = 0
+    after[135, 5:300] = 120
+    assert kinds(clicks([LABEL], [screen(), after])) == {"no_effect": [0]}
+    # The same line inside the clicked target is what the click did (a caret placed there).
+    field = {"role_name": "text", "name": "Search", "box": [20, 80, 150, 16]}
+    after = screen()
+    after[82:95, 120] = 0
+    assert kinds(clicks([field], [screen(), after])) == {}
+
+
+def test_a_click_hidden_under_a_box_in_both_pictures_is_not_judged():
+    box = {"fill_rect": [0, 30, 200, 130], "intervals_us": [[0, 5_000_000]]}
+    hidden = screen()
+    hidden[30:130, 0:200] = 0
+    assert kinds(clicks([BOX], [hidden, hidden.copy()], boxes=[box])) == {}
+
+
+def test_the_same_button_again_after_clicks_that_did_nothing_is_a_repeat():
+    star = {"role_name": "push button", "name": "", "box": [200, 10, 30, 24]}
+    marked = screen("Marked", item="* Maria Lopez")
+    ev = clicks([star, LABEL, LABEL, star, star], [screen()] + [marked] * 5)
+    assert kinds(ev) == {"repeated_steps": [0, 3, 4], "no_effect": [1, 2]}
+    # Something changed in between: a second click on it sets what is shown (no signal).
+    ev = clicks([APPLY, BOX, APPLY], [screen(), screen("Settings applied"),
+                                      screen("Settings applied", ticked=True),
+                                      screen("Settings applied", ticked=True)])
+    assert kinds(ev) == {}
+
+
+def test_steps_that_changed_nothing_do_not_count_in_a_tasks_length():
+    from annotator.quality.duplicates import length_of, length_signal
+
+    fp = {"actions": [["click"]] * 6, "unchanged": 3, "unchanged_ms": 4000}
+    assert length_of(10_000_000, fp) == (6_000_000, 3)
+    assert length_of(10_000_000, None) == (10_000_000, None)
+    peers = [length_of(10_000_000 + k * 400_000, {"actions": [["click"]] * 4}) for k in range(5)]
+    # Four junk clicks on a four-step task: not twice the work.
+    junk = {"actions": [["click"]] * 8, "unchanged": 4, "unchanged_ms": 8000}
+    assert length_signal(*length_of(19_000_000, junk)[:1], peers, 4) == []
+    # Cut off after two steps, padded with two clicks that did nothing: half the work.
+    cut = {"actions": [["click"]] * 4, "unchanged": 2, "unchanged_ms": 4500}
+    own = length_of(9_500_000, cut)
+    assert [s.kind for s in length_signal(own[0], peers, own[1])] == ["length_outlier"]
+
+
+def test_a_two_step_demonstration_matches_only_when_every_action_is_the_same():
+    from annotator.quality.duplicates import same_demonstration
+
+    a = {"actions": [["click", 10, 20, "", "", 72], ["click", 80, 90, "", "", 113]],
+         "frames": ["0f" * 32, "f0" * 32]}
+    assert same_demonstration(a, dict(a)) is not None
+    b = {**a, "actions": [["click", 10, 20, "", "", 72], ["click", 80, 90, "", "", 114]]}
+    assert same_demonstration(a, b) is None
+    assert same_demonstration({**a, "actions": a["actions"][:1]}, a) is None
+
+
+def test_a_few_keys_typed_as_a_program_types_and_one_straight_move():
+    from annotator.quality.input import RawStep, analyse
+
+    def typed(times: list[tuple[int, int]]) -> list[str]:
+        events = []
+        for n, (down, hold) in enumerate(times):
+            events += [{"id": 2 * n + 1, "t": down, "kind": "key_down", "key": "abc"[n]},
+                       {"id": 2 * n + 2, "t": down + hold, "kind": "key_up", "key": "abc"[n]}]
+        steps = [RawStep(0, "a", "type", tuple(e["id"] for e in events), 0, 1_000_000)]
+        return [f["kind"] for f in analyse(events, steps, device_source="xinput2")["findings"]]
+
+    # Three keys, each released 5 ms after it went down: no finger does that.
+    assert typed([(0, 5000), (153_000, 5000), (290_000, 5000)]) == ["constant_typing"]
+    # A fixed pace with each key held alike: a program's; a person's varies.
+    assert typed([(0, 60_000), (110_000, 60_000), (220_000, 60_000)]) == ["constant_typing"]
+    assert typed([(0, 62_000), (131_000, 95_000), (307_000, 71_000)]) == []
+
+    def moved(path: list[tuple[int, int]]) -> list[str]:
+        events = [{"id": 1 + k, "t": 1_000_000 + k * 16_667, "kind": "mouse_move", "x": x,
+                   "y": y} for k, (x, y) in enumerate(path)]
+        x, y = path[-1]
+        events.append({"id": 99, "t": 2_000_000, "kind": "mouse_down", "x": x, "y": y})
+        steps = [RawStep(0, "a", "click", (99,), 2_000_000, 2_050_000)]
+        return [f["kind"] for f in analyse(events, steps, device_source="xinput2")["findings"]]
+
+    # The only movement of a short demonstration: straight, at an even speed.
+    assert moved([(100 + 20 * k, 100 + 10 * k) for k in range(16)]) == ["straight_moves"]
+    bow = [(100 + 20 * k, round(100 + 10 * k + 40 * (k / 15) * (1 - k / 15) * 4))
+           for k in range(16)]
+    assert moved(bow) == []
