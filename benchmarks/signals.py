@@ -92,7 +92,7 @@ def run(corpus: Path, seeds: list[int], split: str, score_from: int = 0) -> dict
     """Signals of every seed, in order, as a store receives them; scored from ``score_from``
     on (the earlier ones are in the store: the originals of duplicates, a task's others)."""
     from annotator.quality.compute import compute
-    from annotator.quality.duplicates import Other, action_count, duplicate_signals, length_signal
+    from annotator.quality.duplicates import Other, duplicate_signals, length_of, length_signal
     from annotator.quality.labels import MIN_SAME
     from annotator.quality.package import load_package
     from annotator.quality.records import KINDS
@@ -116,8 +116,9 @@ def run(corpus: Path, seeds: list[int], split: str, score_from: int = 0) -> dict
         others = [Other(s, str(s), c == truth["contributor"], fp) for s, fp, _t, _d, c in seen]
         store = duplicate_signals(got.fingerprint, str(seed), others)
         # The task's others as the store groups them: by the package's task.
-        store += length_signal(duration, [(d, action_count(fp)) for _s, fp, t, d, _c in seen
-                                          if t == ev.task_id], action_count(got.fingerprint))
+        own_time, own_steps = length_of(duration, got.fingerprint)
+        store += length_signal(own_time, [length_of(d, fp) for _s, fp, t, d, _c in seen
+                                          if t == ev.task_id], own_steps)
         records = list(got.records["signals"]) + [s.as_json() for s in store]
         seen.append((seed, got.fingerprint, ev.task_id, duration, truth["contributor"]))
         truth["unscored"] = list(truth.get("unscored") or ())  # what a copy cannot show
@@ -138,12 +139,48 @@ def run(corpus: Path, seeds: list[int], split: str, score_from: int = 0) -> dict
             # two): not the defect the rule is for.
             truth["truth"].pop("same_instruction")
             truth["unscored"].append("same_instruction")
+        hidden_truth(truth, doc, json.loads((sub / "package" / "redactions.json").read_text()))
         if "straight_moves" in truth["truth"] and "pointer_teleport" in truth["truth"]:
             # A pointer that jumps to every click makes no movement to be straight.
             truth["truth"].pop("straight_moves")
             truth["unscored"].append("straight_moves")
         rows.append({"seed": seed, "truth": truth, "records": records})
     return score(rows, list(KINDS), cpu, minutes)
+
+
+def hidden_steps(doc: dict[str, Any], red: dict[str, Any]) -> set[str]:
+    """Steps whose place is under a redaction box in their picture or in the next one: the
+    package shows a solid box there before or after, whatever the step did."""
+    steps = doc.get("steps") or []
+    out = set()
+    for s, nxt in zip(steps, steps[1:], strict=False):
+        x, y = s.get("x"), s.get("y")
+        times = [(st.get("observation") or {}).get("t_us") for st in (s, nxt)]
+        if x is None or y is None or None in times:
+            continue
+        for b in red.get("boxes") or ():
+            x0, y0, x1, y1 = b.get("fill_rect") or (0, 0, 0, 0)
+            ivs = b.get("result_intervals_us") or ()
+            if x0 <= x < x1 and y0 <= y < y1 and any(
+                    any(a <= t < z for a, z in ivs) for t in times):
+                out.add(str(s.get("id")))
+    return out
+
+
+def hidden_truth(truth: dict[str, Any], doc: dict[str, Any], red: dict[str, Any]) -> None:
+    """A click that changed nothing, or a repeat, planted under a box over the screen cannot
+    be told from one that did something: not scored."""
+    hidden = hidden_steps(doc, red)
+    for kind in ("no_effect", "repeated_steps"):
+        planted = truth["truth"].get(kind)
+        if not isinstance(planted, list) or not set(planted) & hidden:
+            continue
+        left = [i for i in planted if i not in hidden]
+        if kind == "no_effect" and left:
+            truth["truth"][kind] = left
+        else:
+            truth["truth"].pop(kind)
+            truth["unscored"].append(kind)
 
 
 def score(rows: list[dict[str, Any]], kinds: list[str], cpu: float, minutes: float
