@@ -65,13 +65,13 @@ class DraftWorker(QObject):
                                 ("annotator-drafts-back", False)):
                 self._threads.append(worker_thread(functools.partial(self._run, front), name))
 
-    def prioritize(self, step_ids: list[str], navigating: bool = False) -> None:
-        """Draft these first (the rows on screen, the selected step).  Until the contributor
-        selects a step (``navigating``), these rows are the first screen: they are drafted
-        at once, even while the window seeks."""
+    def prioritize(self, step_ids: list[str], first_screen: bool = False) -> None:
+        """Draft these first (the rows on screen, the selected step).  ``first_screen``:
+        these are the rows on screen at opening, drafted at once, even while the window
+        seeks (the contributor may select a step before they are drafted)."""
         with self._cv:
             self._order = list(step_ids)
-            if not navigating and self._ahead is not False:
+            if first_screen and self._ahead is not False:
                 self._first = list(step_ids)
             self._wakes += 1
             self._cv.notify_all()

@@ -64,7 +64,8 @@ class DraftsMixin:
         self.draft_worker.first_screen_drafted.connect(self._on_first_screen_drafted)
         # The first screenful (the rows really on screen are known once the window is laid
         # out: then they are asked for again).
-        self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]])
+        self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]],
+                                     first_screen=True)
         self.draft_worker.start()
 
     def _init_drafts(self) -> None:
@@ -81,7 +82,8 @@ class DraftsMixin:
         # its final size only after this: the rows first asked for are then too few).
         bar = self.step_list.verticalScrollBar()
         bar.valueChanged.connect(lambda _v: self._prioritize_drafts())
-        bar.rangeChanged.connect(lambda _lo, _hi: self._prioritize_drafts())
+        bar.rangeChanged.connect(  # (the window being laid out, at opening)
+            lambda _lo, _hi: self._prioritize_drafts(first_screen=self._selected_id is None))
 
     def _on_first_screen_drafted(self) -> None:
         """The frame cache wrote the first rows' frames (and thumbnails) as it decoded
@@ -153,11 +155,11 @@ class DraftsMixin:
         return drafts.guard if drafts is not None else None
 
     def _start_drafting(self) -> None:
-        self._prioritize_drafts()
+        self._prioritize_drafts(first_screen=True)
         self.draft_worker.start()
 
-    def _prioritize_drafts(self) -> None:
-        """The rows on screen and the selected step first."""
+    def _prioritize_drafts(self, first_screen: bool = False) -> None:
+        """The rows on screen and the selected step first (``first_screen``: at opening)."""
         view = self.step_list
         top = view.indexAt(view.viewport().rect().topLeft()).row()
         bottom = view.indexAt(view.viewport().rect().bottomLeft()).row()
@@ -169,7 +171,7 @@ class DraftsMixin:
         ids = [self.step_model.steps[r].id for r in range(top, min(n, bottom + 2))]
         if self._selected_id is not None:
             ids.insert(0, self._selected_id)
-        self.draft_worker.prioritize(ids, navigating=self._selected_id is not None)
+        self.draft_worker.prioritize(ids, first_screen=first_screen)
 
     def _on_drafted(self, ids: list) -> None:
         self.session.set_drafts(self.drafts.texts())

@@ -80,15 +80,20 @@ class PlaybackMixin:
         if hasattr(self, "draft_worker"):
             self._update_markers()
         if self.video_ok:
-            self.step_model.loader.hold()  # the frame first, thumbnails after
-            self.draft_worker.hold()  # ...and drafts, until seeking pauses
+            # The frame first; thumbnails and drafts after, once seeking pauses (the
+            # previous frame's timers must not release them while this one decodes).
+            self._thumbs_timer.stop()
+            self._drafts_timer.stop()
+            self.step_model.loader.hold()
+            self.draft_worker.hold()
             self.loader.request(t_us)
 
     def _on_frame(self, requested: int, pts: int, rgb) -> None:
         self.view.show_frame(pts, rgb)
         self.drafts.offer_frame(pts, rgb)  # a step's frame, decoded once for both
-        self._thumbs_timer.start()  # thumbnails load once seeking pauses
-        self._drafts_timer.start()  # ...and drafting goes on a little later
+        if requested == self.playhead:  # (not a frame an earlier seek asked for)
+            self._thumbs_timer.start()  # thumbnails load once seeking pauses
+            self._drafts_timer.start()  # ...and drafting goes on a little later
         if not self._background_started:
             self._start_background()
         # The exact frame recorded for this time is the last stored one at or before it; if

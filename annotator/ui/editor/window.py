@@ -170,7 +170,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         if self._background_started:
             return
         self._background_started = True
-        self._prioritize_drafts()  # the window is laid out now: the rows really on screen
+        self._prioritize_drafts(first_screen=True)  # laid out now: the rows really on screen
         if self._index_pending:
             run_job(read_stored_pts, self.folder, owner=self, name="annotator-frame-index",
                     on_done=self._on_frame_index, on_error=self._on_frame_index)
