@@ -66,6 +66,9 @@ KEYS: tuple[Key, ...] = (
     Key("ANNOTATOR_BENCH_SOURCE_DUMP", "bench_source_dump", "none",
         "Benchmarks only (`benchmarks/record_overhead.py --quality`): a folder where the "
         "recorder also saves every 10th frame it encodes, to measure SSIM against it."),
+    Key("ANNOTATOR_BENCH_TICK_TRACE", "bench_tick_trace", "none",
+        "Benchmarks only (`benchmarks/record_overhead.py --trace`): a file where the "
+        "recorder writes the timeline of its threads, to tell why a capture tick ran late."),
 )
 
 
@@ -87,6 +90,7 @@ class Settings:
     session_type: str | None = None
     dbus_address: str | None = None
     bench_source_dump: Path | None = None
+    bench_tick_trace: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -113,7 +117,7 @@ class Settings:
         return bool(self.s3_endpoint and self.database_url)
 
 
-_PATHS = {"home", "redaction_key_file", "bench_source_dump"}
+_PATHS = {"home", "redaction_key_file", "bench_source_dump", "bench_tick_trace"}
 _BY_NAME = {k.name: k for k in KEYS}
 assert {k.attr for k in KEYS} == {f.name for f in fields(Settings)}
 

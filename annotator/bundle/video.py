@@ -96,6 +96,9 @@ class VideoEncoder:
             "g": str(gop),
             "x264-params": X264_PARAMS,
         }
+        # x264 opened (its threads and buffers made) and the header written now, not at the
+        # first frame: the recorder's capture clock is not running yet.
+        self._out.start_encoding()
         self.frames = 0
         self.bytes_hint = 0
         self._last_pts = -1

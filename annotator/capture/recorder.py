@@ -25,6 +25,7 @@ are microseconds since the start.  Every file is written through the bundle writ
 from __future__ import annotations
 
 import errno
+import gc
 import queue
 import shutil
 import threading
@@ -153,6 +154,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
         self._devices: Any = None
         self._devices_info: dict[str, Any] = {}
         self._capture_info: dict[str, Any] = {}
+        self._trace = _tick_trace()  # benchmarks only: the threads' timeline
 
         self.out = config.out_dir
         self._lock = threading.RLock()
@@ -171,16 +173,16 @@ class Recorder(InputEventsMixin, CaptureMixin):
         self._paused_ns = 0
         self._pause_started_ns: int | None = None
         self._event_id = 0
-        self._dropped_deadlines = 0
-        self._encoder_dropped = 0
-        self._last_grab_ns = 0
-        self._last_input_ns = 0
+        self._dropped_deadlines = self._encoder_dropped = 0
+        self._last_grab_ns = self._last_input_ns = 0
         self._masks: list[Rect] = []
         self._own_rects: list[Rect] = []
         self._suppressed_keys: set[str] = set()
         self._suppressed_buttons: set[str] = set()
         self._queue: queue.Queue[tuple[np.ndarray, int] | None] = queue.Queue(maxsize=8)
         self._waker = Waker()  # the capture thread's quiet sleep ends on input, pause, stop
+        # The capture thread warmed up; the rest of the start-up done (its clock may start).
+        self._capture_ready, self._clock_go = threading.Event(), threading.Event()
         self._threads: list[threading.Thread] = []
         self._writer: Any = None
         self._manifest: dict[str, Any] = {}
@@ -229,10 +231,19 @@ class Recorder(InputEventsMixin, CaptureMixin):
             raise
         # Frames and input first: the manifest says "recording" once both are captured, so
         # what a contributor does after the recorder says it started is in the recording.
+        # The capture clock starts once the rest of the start-up is done: a tick due while
+        # the input listener started, x264 made its first frame and the garbage of start-up
+        # was collected would be missed (it was, by 16-70 ms, on an idle machine).
         self._state = "recording"
         self._start_thread("annotator-encode", self._encode_loop)
         self._start_thread("annotator-capture", self._capture_loop)
+        started = self._trace.span_start() if self._trace is not None else None
         self._input.start(self._on_input)
+        if started is not None:
+            self._trace.span("input start", started)
+        self._capture_ready.wait(FIRST_GRAB_WAIT_S)
+        _freeze_garbage_collector()
+        self._clock_go.set()
         deadline = time.monotonic() + FIRST_GRAB_WAIT_S
         while (self._first_grab_ns is None and not self._stop_event.is_set()
                and time.monotonic() < deadline):
@@ -244,6 +255,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
             self._finalize()
             raise
         self._manifest = self._writer.manifest
+        if started is not None:
+            self._trace.span("start", started)
         if not self._input.alive():
             self._problem("The input listener did not start: mouse and keyboard are not captured.")
         self._start_thread("annotator-monitor", self._monitor_loop)
@@ -377,6 +390,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
     # encode thread -------------------------------------------------------------------
     def _encode_loop(self) -> None:
         writer = self._writer
+        trace = self._trace
         while True:
             item = self._queue.get()
             if item is None:
@@ -385,6 +399,11 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 continue
             yuv, pts = item
             try:
+                if trace is not None:
+                    started = trace.span_start()
+                    writer.encode(yuv, pts)
+                    trace.span("encode", started)
+                    continue
                 writer.encode(yuv, pts)
             except Exception as exc:
                 self._encoder_failed = True
@@ -407,8 +426,10 @@ class Recorder(InputEventsMixin, CaptureMixin):
             self._problem(f"Window titles are not captured: {exc}")
         last_focus: tuple[Any, ...] | None = None
         last_flush = last_fsync = 0.0
+        trace = self._trace
         while not self._stop_event.wait(self._monitor_interval()[0]):
             now_ns = time.monotonic_ns()
+            started = trace.span_start() if trace is not None else None
             self._commit_pending()
             # Own windows: masked and their clicks dropped.
             try:
@@ -438,7 +459,10 @@ class Recorder(InputEventsMixin, CaptureMixin):
                     # To the OS every 0.5 s (what a killed recorder keeps), to the disk
                     # every FSYNC_INTERVAL_S (what a power cut keeps).
                     sync = last_flush - last_fsync >= FSYNC_INTERVAL_S
+                    flushing = trace.span_start() if trace is not None else None
                     self._writer.flush(fsync=sync)
+                    if flushing is not None:
+                        trace.span("fsync" if sync else "flush", flushing)
                     if sync:
                         last_fsync = last_flush
                     free = shutil.disk_usage(self.out).free
@@ -458,6 +482,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
                     else:
                         self._problem(f"Writing the recording failed: {exc}")
                         self._request_stop("write error")
+            if started is not None:
+                trace.span("monitor", started)
         if windows is not None:
             windows.close()
 
@@ -533,6 +559,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
             if th is not threading.current_thread():
                 th.join(timeout=30)
         self._waker.close()
+        if self._clock_go.is_set():
+            _thaw_garbage_collector()
         self._finish_a11y()
         self._finish_devices()
         enc_error = None
@@ -551,6 +579,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
         try:
             self._write_final_manifest()
         finally:
+            if self._trace is not None:
+                self._trace.close()
             self._done.set()
 
     def _write_final_manifest(self) -> None:
@@ -586,6 +616,43 @@ def _source_dump_dir() -> Path | None:
     from annotator import settings
 
     return settings.current().bench_source_dump
+
+
+# Recordings under way in this process that froze the garbage collector's objects.
+_frozen = [0]
+_frozen_lock = threading.Lock()
+
+
+def _freeze_garbage_collector() -> None:
+    """Collect the garbage of start-up (a full collection of an app's objects holds the GIL
+    for 30 ms and more: the capture thread waits that long), then leave every object alive
+    now out of later collections (``gc.freeze``): while recording, a full collection looks
+    only at what the recording made.  Undone when the last recording of the process ends."""
+    with _frozen_lock:
+        if _frozen[0] == 0:
+            gc.collect()
+            gc.freeze()
+        _frozen[0] += 1
+
+
+def _thaw_garbage_collector() -> None:
+    with _frozen_lock:
+        _frozen[0] -= 1
+        if _frozen[0] == 0:
+            gc.unfreeze()
+
+
+def _tick_trace() -> Any:
+    """ANNOTATOR_BENCH_TICK_TRACE: a file where benchmarks/record_overhead.py --trace has
+    the recorder write the timeline of its threads (annotator/capture/tick_trace.py)."""
+    from annotator import settings
+
+    path = settings.current().bench_tick_trace
+    if path is None:
+        return None
+    from annotator.capture.tick_trace import TickTrace
+
+    return TickTrace(path)
 
 
 def _is_disk_full(exc: BaseException) -> bool:

@@ -52,6 +52,9 @@ class RecorderParts:
     _last_input_ns: int
     _waker: Any  # screen_capture.Waker
     _pause_started_ns: int | None
+    _capture_ready: threading.Event
+    _clock_go: threading.Event
+    _trace: Any  # tick_trace.TickTrace in benchmarks, else None
 
     if TYPE_CHECKING:
         def _us(self, t_ns: int) -> int: ...

@@ -291,9 +291,21 @@ class CaptureMixin(RecorderParts):
     def _capture_loop(self) -> None:
         opened = self._open_capture()
         if opened is None:
+            self._capture_ready.set()
             self._queue.put(None)
             return
         grabber, masker, screen = opened
+        try:
+            _warm_up(grabber, masker)
+        except Exception:
+            pass  # the first tick meets the same error and reports it
+        self._capture_ready.set()
+        while not self._clock_go.wait(0.05):
+            if self._stop_event.is_set():
+                break
+        trace = self._trace
+        if trace is not None:
+            grabber = trace.grabber(grabber)
         interval_ns = int(1e9 / self.config.fps)
         next_ns = time.monotonic_ns()
         keep = _KeepAlive()
@@ -310,10 +322,14 @@ class CaptureMixin(RecorderParts):
                 now = time.monotonic_ns()
                 if now < next_ns:
                     time.sleep((next_ns - now) / 1e9)
+                    if trace is not None:
+                        trace.slept(next_ns, time.monotonic_ns())
                     continue
                 missed = (now - next_ns) // interval_ns
                 self._dropped_deadlines += int(missed)
+                due_ns = next_ns + missed * interval_ns
                 next_ns += (missed + 1) * interval_ns
+                started = trace.tick_start() if trace is not None else None
                 if self._state != "recording":
                     self._release_held(wait, keep, screen, store=True)
                     screen.mirror = None  # the screen after a pause is new content
@@ -337,6 +353,8 @@ class CaptureMixin(RecorderParts):
                     self._capture_info["fallback"] = screen.fallback_reason
                     self._problem(f"Screen capture: {screen.fallback_reason}.")
                 self._record_grab(t_ns, res, keep, screen, wait)
+                if started is not None:
+                    trace.tick(due_ns, now, t_ns, int(missed), self._queue.qsize(), started)
                 if res.flags == 0 and screen.damage is not None and screen.suspect is None:
                     next_ns = self._quiet_wait(next_ns, interval_ns, screen, keep, wait, masks)
             self._release_held(wait, keep, screen, store=not moved)
@@ -348,6 +366,8 @@ class CaptureMixin(RecorderParts):
             except Exception:
                 pass  # the index is written; only this grab's row is lost
         finally:
+            if trace is not None:
+                trace.thread_done()
             self._capture_info["stats"] = {**screen.stats, **wait.stats}
             self._capture_info["method_at_end"] = screen.method
             screen.close()
@@ -502,6 +522,16 @@ class CaptureMixin(RecorderParts):
             if hit is not None:
                 out.append(Rect(hit.x - region.x, hit.y - region.y, hit.width, hit.height))
         return out
+
+
+def _warm_up(grabber: Any, masker: Any) -> None:
+    """What the first ticks would do once, done before the clock starts: the X server's
+    shared-memory image and the first frame buffers (page faults on 8 MB), OpenCV's colour
+    conversion, the deny-list's window lookup."""
+    _raw, img = grabber.grab()
+    cv2.cvtColor(img, cv2.COLOR_BGRA2YUV_I420)
+    if masker is not None:
+        masker.rects()
 
 
 class Waker:
