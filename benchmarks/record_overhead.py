@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+import tick_report
 from harness import PYTHON, ROOT, Harness, TreeSampler, fmt, median, print_table
 from workloads import full_motion, kinds, typical_ui
 
@@ -184,6 +185,8 @@ class Run:
                "--out", str(self.out), "--fps", f"{a.fps:g}", "--preset", self.preset,
                "--crf", str(a.crf)]
         extra = {"ANNOTATOR_HOME": str(self.home)}
+        if self.args.trace:
+            extra["ANNOTATOR_BENCH_TICK_TRACE"] = str(self.dir / "trace.json")
         if self.quality:
             self.dump = self.dir / "source"
             self.dump.mkdir()
@@ -268,6 +271,8 @@ class Run:
             res["fps_read"] = read_rate(self.out, rec_s)
         if self.quality:
             res["ssim"] = ssim_ours(video, self.dump)
+        if self.args.trace and (self.dir / "trace.json").is_file():
+            res["ticks"] = tick_report.summarize(json.loads((self.dir / "trace.json").read_text()))
 
     def _analyze_ffmpeg(self, paint_log: Path) -> None:
         res = self.result
@@ -549,6 +554,22 @@ def _run_line(r: dict[str, Any]) -> str:
                   + "; ".join(", ".join(f"{g['after_ms']:+} ms {'read' if g['read'] else 'unread'}"
                                         f"{' stored' if g['stored'] else ''} shows {g['shows']}"
                                         for g in w[k]) or "none" for k in ("grabs", "around")))
+    t = r.get("ticks")
+    if t:
+        s += (f"\n      ticks: {t['ticks']}, began late p50 {t['late_ms']['p50']:.2f} ms, p99 "
+              f"{t['late_ms']['p99']:.2f}, max {t['late_ms']['max']:.1f} "
+              f"[{t['late_ms']['histogram']}]; work p99 {t['work_ms']['p99']:.1f} ms, max "
+              f"{t['work_ms']['max']:.1f}; encoder queue max {t['queue_max']}; capture thread "
+              f"waited for a core {t['runq_ms_total'] / 1e3:.2f} s; "
+              + ", ".join(f"{k} {v['n']} x max {v['max_ms']:.1f} ms"
+                          for k, v in t["spans"].items() if k.startswith("gc") or k == "encode"))
+        for b in t["bad_ticks"]:
+            s += (f"\n      late tick {b['tick']}: began {b['late_ms']} ms late (missed "
+                  f"{b['missed']}; waited for a core {b['runq_before_ms']} ms before, "
+                  f"{b['runq_ms']} during), X requests {b['x_ms']} ms, work {b['work_ms']} "
+                  f"ms; steal {b['steal_ticks']}; overlapping: "
+                  + (", ".join(f"{k} {d} ms" for k, _a, d, _c, _r in b["overlapping"]
+                               if k != "gc0") or "nothing traced"))
     if r.get("notes"):
         s += "; NOTE: " + "; ".join(r["notes"])
     return s
@@ -734,6 +755,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--quality-seconds", type=float, default=30.0)
     ap.add_argument("--compositor", choices=("xcompmgr", "picom"),
                     help="run this compositing manager on the Xvfb for the whole benchmark")
+    ap.add_argument("--trace", action="store_true",
+                    help="our recorder writes its threads' timeline (ANNOTATOR_BENCH_TICK_TRACE):"
+                    " per run, how late each capture tick began and why the late ones were "
+                    "(benchmarks/tick_report.py)")
     ap.add_argument("--no-baseline", action="store_true",
                     help="skip the no-recorder runs (no X server extra CPU then)")
     ap.add_argument("--minutes", type=float,

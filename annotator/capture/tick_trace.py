@@ -95,6 +95,10 @@ class TickTrace:
         self.ticks.append((due_ns, woke_ns, grabbed_ns, done, missed, queued, cpu,
                            runq_before, runq_work, g0, g1, g_runq))
         self.steal.append((done, _steal_ticks()))
+        if len(self.ticks) == 30:  # every thread is up by now: their names
+            for th in threading.enumerate():
+                if th.native_id is not None:
+                    self.names.setdefault(th.native_id, th.name)
 
     def grabber(self, grabber: Any) -> Any:
         """``grabber`` with the wall time and run-queue wait of each tick's X requests
