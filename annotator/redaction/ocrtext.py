@@ -44,8 +44,9 @@ import ipaddress
 import re
 
 _SPACE_FIXES = [
-    re.compile(r"(?<=[A-Za-z0-9._%+-])\s(?=@[A-Za-z0-9])"),  # "jane.doe @example.com"
+    re.compile(r"(?<=[A-Za-z0-9._%+-])\s(?=@ ?[A-Za-z0-9])"),  # "jane.doe @example.com"
     re.compile(r"(?<=[A-Za-z0-9._%+-]@)\s(?=[A-Za-z0-9])"),  # "jane.doe@ example.com"
+    re.compile(r"(?<=[A-Za-z0-9._%+-] @)\s(?=[A-Za-z0-9])"),  # "jane.doe @ example.com"
     re.compile(r"(?<=[A-Za-z]:)\s(?=//)"),  # "https: //host"
     re.compile(r"(?i)(?<=\bhttps)\s(?=:\s?//)|(?<=\bhttp)\s(?=:\s?//)"),  # "https ://host"
     re.compile(r"(?<=://)\s(?=\S)"),  # "https:// host"

@@ -31,6 +31,7 @@ from annotator.redaction.ocr import (
     ocr_image,
 )
 from annotator.redaction.spans import UNREAD_VALUE
+from annotator.redaction.validators import looks_random
 
 PAD_PX = 3  # suggested boxes are padded by this much on every side
 
@@ -438,7 +439,8 @@ _IBAN_SHAPE = re.compile(r"[A-Z]{2}[0-9OSIlZB]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z
 _UPS_TRACKING = re.compile(r"1Z[A-Z0-9]{16}")  # a parcel's number, no key
 _CAPS_KEY = re.compile(r"(?=[A-Z]*\d)[A-Z0-9]{16,}")
 _GROUPS_DOTTED = re.compile(r"\d{3,4}[.,]\d{3,4}")
-_KEY_CHARS = re.compile(r"[A-Za-z0-9+/=_.{}|-]{12,}")  # a key's characters (no "@", "~", "$")
+# A key's characters (no "@", "~", "$"), and brackets or "!" OCR reads for a letter.
+_KEY_CHARS = re.compile(r"[A-Za-z0-9+/=_.{}|()\[\]!-]{12,}")
 _EMAIL_LIKE = re.compile(r"[^\s@]@+[\w~-]+(?:[.,][\w~-]+)*[.,]\w{2,}")  # ~: a misread -
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://\S{3,}")
 
@@ -525,6 +527,11 @@ def looks_like_a_value(chunk: str) -> bool:
            for t in (_KEY_PREFIX.sub("", x.strip(_STRIP)) for x in chunk.split())):
         return True
     if _IBAN_SHAPE.fullmatch(chunk.strip(_STRIP)):  # its groups have letters: few digits
+        return True
+    # A random key that OCR split with spaces and misread into marks ("Dx7?teCjévs7
+    # lRowO8X2 ci"): its letters and digits joined look random (the detectors' rule).
+    joined = re.sub(r"[^A-Za-z0-9]", "", chunk)
+    if looks_random(joined):
         return True
     dense = chunk.replace(" ", "")
     hexy = "::" in dense or dense.count(":") >= 3

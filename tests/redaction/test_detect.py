@@ -193,6 +193,7 @@ def test_deny_list_is_case_and_whitespace_tolerant() -> None:
     ("card 4111 1111 1111 11l1", d.CARD),  # l for 1, checked by Luhn
     ("IBAN 1E29 AIBK 9311 5212 3456 78", d.IBAN),  # 1 for I in the country code
     ("jane.doe @example.com", d.EMAIL),  # space inserted around @
+    ("Email: chloe1989 @ mail.example.com", d.EMAIL),  # on both sides
     ("https: //hooks.example.io/v1/export ?page=2&apikey=KQY98eSPoiN488WxXBKo9wFvBkcB",
      d.URL_TOKEN),
     ("mongodb: //deploy: LLCfjG6IpxB@git .example.org:27017/admin", d.URL_CREDENTIALS),

@@ -174,9 +174,11 @@ def test_misread_values_are_not_taken_for_harmless_formats_and_formats_stay_harm
     # whose digits were read as letters.
     for value in ("[IE76ATBK71359072914880]", "DE44500105175407324931", "norat+work@acme~corp.io",
                   "1DE55780939469324583457",
-                  "FROS 8141 6271 37MT ZCIG 9RVQ E78", "owner=AKEAPISEPABNRV7NQHMF"):
+                  "FROS 8141 6271 37MT ZCIG 9RVQ E78", "owner=AKEAPISEPABNRV7NQHMF",
+                  "ASIAPY23)/TVLYTAVDKM.", "Dx7?teCjévs7 lRowO8X2 ci"):
         assert looks_like_a_value(value), value
-    for text in ("CONFIGURATION", "AWS_SECRET_ACCESS_KEY", "ABCDEFGHIJKLMNOPQ"):
+    for text in ("CONFIGURATION", "AWS_SECRET_ACCESS_KEY", "ABCDEFGHIJKLMNOPQ",
+                 "print(hello_world)", "handleOnClickListener2 getUserName"):
         assert not looks_like_a_value(text), text
     # Hashes and UUIDs with characters misread, order numbers of online shops, a product
     # and its version, an OS version and its build, dates with mixed separators.
