@@ -309,7 +309,7 @@ def _worth_rereading(chunk: str) -> bool:
     6 digits, an "@" with a word character after it, a scheme, or a mixed run of 12+
     letters and digits; never a harmless format (date, amount, version, order number,
     hash)."""
-    if not chunk or len(chunk) > 64 or _benign(chunk):
+    if not chunk or len(chunk) > 100 or _benign(chunk):  # a Slack token is 56+
         return False
     if sum(c.isdigit() for c in chunk) >= 6 or "://" in chunk or re.search(r"[^\s@]@\w", chunk):
         return True
@@ -462,7 +462,8 @@ def _unread_runs(words: Sequence[Word]) -> list[list[Word]]:
             if runs[-1]:
                 runs.append([])
             continue
-        core = w.text.strip(_STRIP)
+        # A key's name glued before the first group ("owner=5302 6331 ...") is the run's.
+        core = _KEY_PREFIX.sub("", w.text.strip(_STRIP))
         # Two groups of a card or a phone number with the space between read as a dot
         # ("3532.3145 5950 9977") are digits of the run, not a version.
         bare_digits = core.isdigit() or _GROUPS_DOTTED.fullmatch(core) is not None
@@ -555,7 +556,7 @@ def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = 
     longer fits its pattern or checksum ("6011" read "4031" breaks a card's Luhn digit,
     "231 -69-4174" an SSN's pattern).  A value is hidden only when all of it is: text shaped
     like a value is suggested even when its kind cannot be named.  A run counts as claimed
-    when hits on its line cover 90 % of its width."""
+    when hits over half of its height cover 90 % of its width."""
     out: list[Hit] = []
     for r in regions:
         for run in _unread_runs(r.words):
@@ -569,7 +570,9 @@ def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = 
             cols = np.zeros(x1 - x0, bool)
             for hit in hits:
                 hx, hy, hw, hh = hit.rect
-                if hy < y1 and y0 < hy + hh:
+                # On its line: a hit of the line above or below that reaches into its
+                # rows (tall OCR boxes of tightly set text) claims nothing of it.
+                if min(y1, hy + hh) - max(y0, hy) >= 0.5 * (y1 - y0):
                     cols[max(0, hx - x0):max(0, hx + hw - x0)] = True
             if cols.mean() >= 0.9:
                 continue

@@ -190,7 +190,7 @@ def test_misread_values_are_not_taken_for_harmless_formats_and_formats_stay_harm
 
 
 def test_a_value_next_to_a_found_value_is_read_again() -> None:
-    from annotator.redaction.screen_text import analyze_words, unread_values
+    from annotator.redaction.screen_text import Hit, analyze_words, unread_values
 
     # One OCR line over two table cells: an address a detector found, then a misread e-mail
     # address ("!" for "l") and a phone number glued to it by a misread "/".
@@ -206,6 +206,13 @@ def test_a_value_next_to_a_found_value_is_read_again() -> None:
     card = _words(70, 10, "Card", "3532.3145", "5950", "9977")
     hits, regions = analyze_words(card, Detector(), pad=0)
     assert [h.text for h in unread_values(regions, hits, pad=0)] == ["3532.3145 5950 9977"]
+    # A card after a key's name (its first group glued to it), a line below a hit whose
+    # box reaches into its rows.
+    owner = _words(130, 10, "Owner=5302", "6331", "9915", "9501", "status=ok")
+    above = Hit((0, 120, 400, 16), "national_id", 0.8, "", "")
+    hits, regions = analyze_words(owner, Detector(), pad=0)
+    assert [h.text for h in unread_values(regions, hits + [above], pad=0)] == [
+        "Owner=5302 6331 9915 9501"]
     # An IBAN whose first group was misread, in brackets: from its first group on.
     iban = _words(100, 10, "peer", "[FROS", "8141", "6271", "37MT", "ZCIG", "9RVQ", "E78]")
     hits, regions = analyze_words(iban, Detector(), pad=0)
