@@ -168,7 +168,10 @@ class DraftsMixin:
             top = 0
         if bottom < 0 or not view.isVisible():  # not laid out yet: a screenful's worth
             bottom = min(n - 1, top + FIRST_ROWS)
-        ids = [self.step_model.steps[r].id for r in range(top, min(n, bottom + 2))]
+        # (and the row after them, unless these are the first screen: drafted even while
+        # the window seeks, they are the rows really seen, no more)
+        last = bottom + (1 if first_screen else 2)
+        ids = [self.step_model.steps[r].id for r in range(top, min(n, last))]
         if self._selected_id is not None:
             ids.insert(0, self._selected_id)
         self.draft_worker.prioritize(ids, first_screen=first_screen)
