@@ -234,6 +234,34 @@ def line_at(img: np.ndarray, rect: Rect, rows: tuple[int, int] | None = None, *,
     return _make_line(img, top, bottom, bg, thr, wx0, wx1)
 
 
+def _own_columns(line: Line) -> np.ndarray:
+    """The columns of the line's band that hold its own ink: without the glyph tails of the
+    lines above and below that reach into its rows (tightly set text, a terminal at 12 px:
+    their descenders and ascenders would fill its word spaces and join its words into one
+    run).  Those are the pieces of ink that do not touch the line's core rows and go on
+    past the band's first or last row."""
+    band = line.band()
+    if not band.any():
+        return np.zeros(band.shape[1], bool)
+    n, lab = cv2.connectedComponents(band.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return np.asarray(band.any(axis=0), bool)
+    own = np.zeros(n, bool)
+    own[np.unique(lab[max(0, line.core_top - line.top):line.core_bottom - line.top])] = True
+    beyond = np.zeros(n, bool)
+    first, last = line.top - line.ink_top, line.bottom - line.ink_top
+    for edge, outside in ((0, first - 1), (band.shape[0] - 1, last)):
+        if 0 <= outside < line.ink.shape[0]:
+            row = line.ink[outside].astype(np.uint8)[None, :]
+            out = cv2.dilate(row, np.ones((1, 3), np.uint8))[0].astype(bool)
+        else:  # the band reaches as far as tails are looked for: what touches it goes on
+            out = np.ones(band.shape[1], bool)
+        beyond[lab[edge][(lab[edge] > 0) & out]] = True
+    drop = beyond & ~own
+    drop[0] = False
+    return np.asarray((band & ~drop[lab]).any(axis=0), bool)
+
+
 def _runs(line: Line) -> list[tuple[int, int]]:
     """The line's runs.  Next to a narrow piece of ink (a colon, a dot, a hyphen: at most a
     quarter of the text height wide) with a gap as wide on its other side, a gap up to half
@@ -241,7 +269,7 @@ def _runs(line: Line) -> list[tuple[int, int]]:
     side bearings around punctuation, so "2001:0db8" or "10.0.0.1" have wider gaps there
     than between letters, yet no space, and OCR often splits a value exactly there.  A
     label's colon or a comma has a space after it and none before: it still ends a run."""
-    ink = line.band().any(axis=0) & ~line.walls
+    ink = _own_columns(line) & ~line.walls
     idx = np.flatnonzero(ink)
     if idx.size == 0:
         return []

@@ -190,3 +190,23 @@ def test_an_ocr_box_reaching_into_the_next_line_keeps_its_own_line(qapp):
     got = ink.grow(img, tall)
     assert inside(token, got)
     assert not overlaps(words["Bearer"], got)
+
+
+def test_the_next_line_reaching_into_a_line_does_not_join_its_words():
+    # Tightly set lines (a terminal at 12 px drawn without spacing, after H.264): the band
+    # of a line, stretched over its glyph tails, takes in the tops of the next line's tall
+    # glyphs, right under its word spaces.  Its own tails and underscores stay its own.
+    band = np.zeros((16, 120), bool)
+    for x0 in (0, 40, 80):  # three words of four 5 px glyphs, 2 px apart
+        for c in range(4):
+            band[0:11, x0 + c * 7:x0 + c * 7 + 5] = True
+    band[11:13, 7:12] = True  # a descender of the first word (below its core rows)
+    band[12, 47:52] = True  # an underscore under the second word, on its own
+    band[13:16, 28:40] = band[13:16, 68:80] = True  # the next line's glyphs, under the spaces
+    ink_rows = np.zeros((20, 120), bool)
+    ink_rows[:16] = band
+    ink_rows[16:20, 28:40] = ink_rows[16:20, 68:80] = True  # ...which go on below the band
+    line = ink.Line(top=10, bottom=26, background=255, threshold=40, space=6.0, x0=0, x1=120,
+                    ink_top=10, ink=ink_rows, walls=np.zeros(120, bool), core_top=10,
+                    core_bottom=21)
+    assert ink._runs(line) == [(0, 26), (40, 66), (80, 106)]
