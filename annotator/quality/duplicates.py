@@ -4,16 +4,18 @@ usual one.
 A package's *fingerprint* (``compute.fingerprint``) holds, per action step, the action (kind,
 place, keys, a hash of the typed text, its duration in ms) and a perceptual hash of its
 picture.  Two submissions are the same demonstration when most of one's step pictures have a
-near twin among the other's (``FRAME_BITS`` of 256 bits at most apart) and their action
+near twin among the other's (``FRAME_BITS`` of 256 bits at most apart; a picture mostly
+under a redaction box is not compared) and their action
 sequences mostly agree (``ACTIONS_MIN``) to the pixel and the millisecond: labelled again in
 other words, trimmed differently, or prepared twice; a demonstration of two steps only when
 both are the same.  Two people doing the same task click the same controls on the same
 screens, but never at the same pixels with the same timing.  Versions of one lineage (a
 resubmission after changes were requested) are the same work by design and never compared.
 
-A task's usual length is counted in the steps that changed something on screen (the
-fingerprint says how many did not): a click that did nothing, or a repeat, is reported as
-such, and does not make a demonstration do more.
+A task's usual length is counted in the steps that changed something on screen and the time
+spent on them (the fingerprint says how many did not, and the time spent doing nothing): a
+click that did nothing, a repeat or an idle stretch is reported as such, and does not make
+a demonstration do more.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ MIN_EXACT_ACTIONS = 2
 # one odd one among them.
 LENGTH_PEERS = 3
 LENGTH_FACTOR = 3.0  # on time alone (when the others' steps are not known)
-# On steps and time: twice or half the usual number of steps, and a time that agrees.
+# On steps and time: twice or half the usual number of steps, and a time that agrees (a
+# third longer or a quarter shorter at least: a demonstration cut to half its steps keeps its
+# start and its end).
 STEPS_FACTOR = 2.0
-TIME_AGREES = 1.5
+TIME_AGREES = 4 / 3
 
 
 def _count(v: Any) -> int:
@@ -48,8 +52,9 @@ def _count(v: Any) -> int:
 
 def length_of(duration_us: int, fingerprint: Mapping[str, Any] | None) -> tuple[int, int | None]:
     """What a demonstration did: its time and its number of action steps (None if not known),
-    without the steps that changed nothing on screen and the time spent on them (a click
-    that did nothing, or a repeat, is reported as such and does not make it do more)."""
+    without the steps that changed nothing on screen and the time spent on them or in idle
+    stretches (a click that did nothing, a repeat or a pause is reported as such and does
+    not make it do more)."""
     if not isinstance(fingerprint, Mapping):
         return duration_us, None
     actions = fingerprint.get("actions")
@@ -77,14 +82,26 @@ def _bits(h: str) -> int:
     return int(h, 16)
 
 
-def frame_share(a: Sequence[str | None], b: Sequence[str | None]) -> float:
-    """The share of ``a``'s pictures with a near twin in ``b``."""
-    ha = [_bits(h) for h in a if h]
+def _indices(v: Any) -> frozenset[int]:
+    return frozenset(i for i in v if isinstance(i, int)) if isinstance(v, list) else frozenset()
+
+
+def frame_share(a: Sequence[str | None], b: Sequence[str | None],
+                hidden_a: Iterable[int] = (), hidden_b: Iterable[int] = ()) -> float:
+    """The share of ``a``'s pictures with a near twin in ``b``.  Pictures mostly under a
+    redaction box (``hidden_*``, indices) cannot be compared: ``a``'s are left out, and each
+    of ``b``'s may be the twin of one of ``a``'s that has none (the same recording redacted
+    differently)."""
+    skip = set(hidden_a)
+    ha = [_bits(h) for i, h in enumerate(a) if h and i not in skip]
     hb = [_bits(h) for h in b if h]
     if not ha or not hb:
         return 0.0
     near = sum(1 for x in ha if min((x ^ y).bit_count() for y in hb) <= FRAME_BITS)
-    return near / len(ha)
+    if not near:
+        return 0.0
+    wild = sum(1 for i in set(hidden_b) if 0 <= i < len(b) and b[i])
+    return (near + min(len(ha) - near, wild)) / len(ha)
 
 
 def action_ratio(a: Sequence[Sequence[Any]], b: Sequence[Sequence[Any]]) -> float:
@@ -98,8 +115,9 @@ def same_demonstration(a: Mapping[str, Any], b: Mapping[str, Any]) -> tuple[floa
     shortest = min(len(acts_a), len(acts_b))
     if shortest < MIN_EXACT_ACTIONS:
         return None
-    fs = min(frame_share(a.get("frames") or [], b.get("frames") or []),
-             frame_share(b.get("frames") or [], a.get("frames") or []))
+    fa, fb = a.get("frames") or [], b.get("frames") or []
+    ca, cb = _indices(a.get("hidden")), _indices(b.get("hidden"))
+    fs = min(frame_share(fa, fb, ca, cb), frame_share(fb, fa, cb, ca))
     if fs < FRAMES_MIN:
         return None
     ar = action_ratio(acts_a, acts_b)

@@ -4,7 +4,8 @@ An *idle stretch* is at least ``IDLE_US`` with no step and no real change on scr
 steps say when the contributor acted; the video says when the screen changed (a picture is
 stored only then).  A change counts only if at least ``MIN_CHANGED_PX`` pixels moved between
 two pictures: a blinking caret or a ticking clock does not make a stretch busy, a progress
-bar or a page loading does (waiting for the computer is not idleness).  The pictures are
+bar or a page loading does (waiting for the computer is not idleness), a redaction box
+coming or going does not.  The pictures are
 decoded only inside the stretches the steps leave open, so a busy demonstration costs
 nothing here.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from annotator.quality.evidence import Evidence
-from annotator.quality.frames import changed_mask
+from annotator.quality.frames import changed_mask, redaction_switches
 from annotator.quality.records import Moment, Signal, seconds
 
 IDLE_US = 20_000_000
@@ -36,15 +37,21 @@ def _busy_times(ev: Evidence, a: int, b: int) -> list[int]:
     if not inside or ev.picture_at is None:
         return inside
     busy = []
-    prev = ev.picture_at(a)
+    prev, prev_t = ev.picture_at(a), a
     for t in inside:
         g = ev.picture_at(t)
         if g is None:
             continue
-        if prev is None or prev.shape != g.shape or \
-                int(np.count_nonzero(changed_mask(prev, g))) >= MIN_CHANGED_PX:
+        if prev is None or prev.shape != g.shape:
             busy.append(t)
-        prev = g
+        else:
+            mask = changed_mask(prev, g)
+            switched = redaction_switches(ev, mask.shape, prev_t, t)
+            if switched is not None:
+                mask &= ~switched  # a redaction box coming or going is nobody's doing
+            if int(np.count_nonzero(mask)) >= MIN_CHANGED_PX:
+                busy.append(t)
+        prev, prev_t = g, t
     return busy
 
 

@@ -308,3 +308,35 @@ def test_a_few_keys_typed_as_a_program_types_and_one_straight_move():
     bow = [(100 + 20 * k, round(100 + 10 * k + 40 * (k / 15) * (1 - k / 15) * 4))
            for k in range(16)]
     assert moved(bow) == []
+
+
+def test_a_box_coming_and_going_does_not_break_an_idle_stretch():
+    from annotator.quality import timing
+
+    box = {"fill_rect": [0, 0, 300, 180], "intervals_us": [[10_000_000, 20_000_000]]}
+    plain, boxed = cv2.cvtColor(screen(), cv2.COLOR_RGB2GRAY), None
+    boxed = plain.copy()
+    boxed[0:180, 0:300] = 0
+    ev = replace(clicks([APPLY], [screen(), screen()]), duration_us=35_000_000,
+                 changes_us=np.array([10_000_000, 20_000_000], np.int64), boxes=[box],
+                 picture_at=lambda t: boxed if 10_000_000 <= t < 20_000_000 else plain)
+    assert [s.kind for s in timing.detect(ev)] == ["idle"]
+    # The same changes drawn by the desktop (no box): the screen was busy.
+    assert timing.detect(replace(ev, boxes=[])) == []
+
+
+def test_the_same_recording_redacted_differently_is_the_same_demonstration():
+    from annotator.quality.compute import compute
+    from annotator.quality.duplicates import same_demonstration
+
+    pictures = [screen(), screen("Settings applied"), screen("Settings applied", ticked=True),
+                screen("Saved", ticked=True)]
+    plain = compute(clicks([APPLY, BOX, APPLY], pictures)).fingerprint
+    box = {"fill_rect": [0, 0, 300, 190], "intervals_us": [[900_000, 2_500_000]]}
+    hidden = [p.copy() for p in pictures]
+    for p in hidden[1:3]:
+        p[0:190, 0:300] = 0
+    boxed = compute(clicks([APPLY, BOX, APPLY], hidden, boxes=[box])).fingerprint
+    assert boxed["hidden"] == [1, 2] and plain["hidden"] == []
+    assert same_demonstration(boxed, plain) is not None
+    assert same_demonstration({**boxed, "hidden": []}, plain) is None
