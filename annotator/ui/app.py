@@ -373,7 +373,7 @@ class LibraryWindow(QMainWindow):
             if not quiet:
                 self.banner.show_error(exc, "The waiting packages could not be sent yet.")
 
-        return s.send_pending(on_done=done, on_error=failed)
+        return s.send_pending(on_done=done, on_error=failed, owner=self)
 
     def _retry_team(self) -> None:
         """Every 30 s in team mode: reconnect if the server was down, then send what

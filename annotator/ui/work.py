@@ -103,17 +103,18 @@ def run_job(fn: Callable[..., Any], *args: Any, owner: QObject | None = None,
     once ``owner`` (the widget they update) was deleted: a window closed while its job runs
     must not get a late call on a dead widget."""
     job = Job(fn, *args, **kwargs)
-
-    def guard(cb: Callable[..., None]) -> Callable[..., None]:
-        if owner is None:
-            return cb
-        return lambda *a: None if sip.isdeleted(owner) else cb(*a)
-
     for signal, cb in ((job.done, on_done), (job.failed, on_error),
                        (job.progress, on_progress), (job.cancelled, on_cancel)):
         if cb is not None:
-            signal.connect(guard(cb))
+            signal.connect(bound_to(owner, cb))
     return job.start()
+
+
+def bound_to(owner: QObject | None, cb: Callable[..., None]) -> Callable[..., None]:
+    """``cb``, or nothing once ``owner`` (the widget it updates) was deleted."""
+    if owner is None:
+        return cb
+    return lambda *a: None if sip.isdeleted(owner) else cb(*a)
 
 
 def worker_thread(loop: Callable[[], None], name: str) -> threading.Thread:

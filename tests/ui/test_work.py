@@ -59,3 +59,31 @@ def test_no_outcome_reaches_a_deleted_owner(qtbot):
     sip.delete(owner)  # the window closed before the UI thread got to the result
     qtbot.waitUntil(lambda: not Job._running, timeout=5000)
     assert got == []
+
+
+def test_an_outbox_send_answers_no_window_that_was_deleted(qtbot, tmp_path):
+    """The session outlives its windows: a window closed while the outbox's send ran gets no
+    call (its banner is gone), and a window still open that joined the same send gets one.
+    Under load the old session called a closed window's banner and raised."""
+    from PyQt6 import sip
+    from PyQt6.QtWidgets import QWidget
+
+    from annotator.remote.client import RemoteServices
+    from annotator.remote.teamsettings import TeamSettings
+    from annotator.ui.workflow.common import Session
+    from annotator.workspace import Workspace
+
+    server = "http://127.0.0.1:9"  # never reached: the outbox is empty
+    svc = RemoteServices(server, token="ann_unused", outbox=tmp_path / "outbox")
+    session = Session(Workspace.open(tmp_path / "ws"), services=svc,
+                      team=TeamSettings(server=server, user="c"))
+    closed, still_open = QWidget(), QWidget()
+    qtbot.addWidget(still_open)
+    for_closed: list[object] = []
+    for_open: list[object] = []
+    assert session.send_pending(on_done=for_closed.append, owner=closed) is not None
+    session.send_pending(on_done=for_open.append, owner=still_open)  # joins the running send
+    sip.delete(closed)  # before the UI thread got to the send's outcome
+    qtbot.waitUntil(lambda: session._sending is None, timeout=30_000)
+    assert for_open == [[]] and for_closed == []
+    svc.close()

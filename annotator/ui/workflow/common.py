@@ -25,7 +25,7 @@ from PyQt6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
-from annotator.ui.work import Job, run_job
+from annotator.ui.work import Job, bound_to, run_job
 from annotator.workflow.contract import Actor, SubmissionInfo, TeamServices, WorkflowServices
 
 if TYPE_CHECKING:
@@ -274,14 +274,17 @@ class Session(QObject):
 
     def send_pending(self,
                      on_done: Callable[[list[SubmissionInfo | Exception]], None] | None = None,
-                     on_error: Callable[[BaseException], None] | None = None) -> Job | None:
+                     on_error: Callable[[BaseException], None] | None = None, *,
+                     owner: QObject | None = None) -> Job | None:
         """Send what waits in the outbox (on a worker thread); one send at a time.  Asked
         while a send runs (the 30 s retry, then a click on "Send pending"), the caller gets
-        that send's outcome too: the click is answered, not dropped."""
+        that send's outcome too: the click is answered, not dropped.  The callbacks are not
+        called once ``owner`` (the window that asked) was deleted: the session outlives it."""
         svc = self.team_services()
         if svc is None:
             return None
-        self._send_waiters.append((on_done, on_error))
+        self._send_waiters.append((None if on_done is None else bound_to(owner, on_done),
+                                   None if on_error is None else bound_to(owner, on_error)))
         if self._sending is not None:  # until its outcome was delivered
             return self._sending
 
