@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Body
+from sqlalchemy.orm import Session
 
+from annotator.errors import AnnotatorError
 from annotator.server import authz
-from annotator.server.deps import _SHA, MAX_PARTS, S3_MIN_PART, C, Me, log, plain_dict
+from annotator.server.deps import _SHA, MAX_PARTS, S3_MIN_PART, C, Ctx, Me, log, plain_dict
 from annotator.server.jobs import QueueUnavailable, record_job
 from annotator.server.lifecycles import (
     OPEN_UPLOAD_STATES,
@@ -18,7 +20,9 @@ from annotator.server.lifecycles import (
     move_upload,
 )
 from annotator.server.objects import incoming_key
+from annotator.server.tokens import Principal
 from annotator.store import models as m
+from annotator.store.errors import BlobMissing
 from annotator.store.server_models import Job, Upload, UploadTransition
 from annotator.workflow import errors as we
 from annotator.workflow.states import Role
@@ -61,34 +65,71 @@ def create_upload(me: Me, c: C, size: Annotated[int, Body(ge=1, le=1 << 62)],
     part = max(c.cfg.part_size, -(-size // MAX_PARTS), S3_MIN_PART)
     count = max(1, -(-size // part))
     now = c.svc.now()
-    open_states = [x.value for x in OPEN_UPLOAD_STATES]
-    with c.store.write() as s:
-        # One user's uploads are created one at a time (their bytes are counted).
-        s.execute(sa.select(m.User.id).where(m.User.id == me.actor.user_id).with_for_update())
-        existing = s.execute(sa.select(Upload).where(
-            Upload.user_id == me.actor.user_id, Upload.manifest_sha256 == manifest_sha256,
-            Upload.state == UploadState.UPLOADING.value, Upload.size == size)
-            .order_by(Upload.created_at)).scalars().first()
+    with c.store.read() as s:
+        existing = _in_progress(s, me, manifest_sha256, size)
         if existing is not None:
             return _upload_view(existing)
-        held = s.execute(sa.select(sa.func.coalesce(sa.func.sum(Upload.size), 0)).where(
-            Upload.user_id == me.actor.user_id, Upload.state.in_(open_states))).scalar_one()
-        if held + size > c.cfg.max_open_upload_bytes:
-            raise we.InvalidInput(
-                f"You have {held / 2**20:.0f} MiB in uploads not yet verified; with this "
-                f"one it would be more than the {c.cfg.max_open_upload_bytes / 2**20:.0f} MiB "
-                "this server holds for one person.",
-                "Let those finish (or abort them with DELETE /v1/uploads/{id}), then send "
-                "this one.")
-        upload_id = uuid.uuid4().hex
-        key = incoming_key(me.actor.user_id, upload_id)
-        s3_id = c.objects.create_multipart(key)
-        up = Upload(id=upload_id, user_id=me.actor.user_id, object_key=key,
-                    s3_upload_id=s3_id, size=size, part_size=part, part_count=count,
-                    manifest_sha256=manifest_sha256, previous_id=previous_id, submit=submit,
-                    created_at=now)
-        move_upload(s, up, UploadAction.CREATE, now=now, actor_id=me.actor.user_id)
-        return _upload_view(up)
+        _check_room(s, me, c, size)
+    # The object store is called outside any transaction (a slow store must not hold the
+    # user's row lock, nor SQLite's write lock): the multipart upload is made first and
+    # given up when the transaction does not record it; the reaper aborts what a crash left.
+    upload_id = uuid.uuid4().hex
+    key = incoming_key(me.actor.user_id, upload_id)
+    s3_id = c.objects.create_multipart(key)
+    recorded = False
+    try:
+        with c.store.write() as s:
+            # One user's uploads are created one at a time (their bytes are counted).
+            s.execute(sa.select(m.User.id).where(m.User.id == me.actor.user_id)
+                      .with_for_update())
+            existing = _in_progress(s, me, manifest_sha256, size)
+            if existing is not None:
+                return _upload_view(existing)
+            _check_room(s, me, c, size)
+            up = Upload(id=upload_id, user_id=me.actor.user_id, object_key=key,
+                        s3_upload_id=s3_id, size=size, part_size=part, part_count=count,
+                        manifest_sha256=manifest_sha256, previous_id=previous_id,
+                        submit=submit, created_at=now)
+            move_upload(s, up, UploadAction.CREATE, now=now, actor_id=me.actor.user_id)
+            view = _upload_view(up)
+        recorded = True
+        return view
+    finally:
+        if not recorded:
+            _give_up(c, key, s3_id)
+
+
+def _in_progress(s: Session, me: Principal, manifest_sha256: str, size: int) -> Upload | None:
+    """The user's upload of this manifest still being sent, if any (asking again resumes)."""
+    return s.execute(sa.select(Upload).where(
+        Upload.user_id == me.actor.user_id, Upload.manifest_sha256 == manifest_sha256,
+        Upload.state == UploadState.UPLOADING.value, Upload.size == size)
+        .order_by(Upload.created_at)).scalars().first()
+
+
+def _check_room(s: Session, me: Principal, c: Ctx, size: int) -> None:
+    open_states = [x.value for x in OPEN_UPLOAD_STATES]
+    held = s.execute(sa.select(sa.func.coalesce(sa.func.sum(Upload.size), 0)).where(
+        Upload.user_id == me.actor.user_id, Upload.state.in_(open_states))).scalar_one()
+    if held + size > c.cfg.max_open_upload_bytes:
+        raise we.InvalidInput(
+            f"You have {held / 2**20:.0f} MiB in uploads not yet verified; with this "
+            f"one it would be more than the {c.cfg.max_open_upload_bytes / 2**20:.0f} MiB "
+            "this server holds for one person.",
+            "Let those finish (or abort them with DELETE /v1/uploads/{id}), then send "
+            "this one.")
+
+
+def _give_up(c: Ctx, key: str, s3_id: str | None) -> None:
+    """Abort a multipart upload no row records, or delete an object none keeps, at once;
+    if the store fails now, the reaper does it later (neither belongs to a live upload)."""
+    try:
+        if s3_id is None:
+            c.objects.delete(key)
+        else:
+            c.objects.abort_multipart(key, s3_id)
+    except AnnotatorError as exc:
+        log.warning("left for the reaper: %s (%s)", key, exc.message)
 
 
 @router.get("/v1/uploads", tags=["uploads"])
@@ -174,18 +215,28 @@ def list_parts(upload_id: str, me: Me, c: C) -> dict[str, Any]:
 def complete(upload_id: str, me: Me, c: C) -> dict[str, Any]:
     """Every part arrived: assemble the archive and queue its verification."""
     now = c.svc.now()
+    with c.store.read() as s:
+        up = authz.own_upload(s, me, upload_id)
+    _not_completed_yet(up)
+    # The parts are assembled outside any transaction (it can take a while for a big
+    # package); the state changes below only if no other request changed it meanwhile.
+    got = c.objects.head_size(up.object_key)  # not None: assembled by a complete cut short
+    if got is None:
+        try:
+            parts = c.objects.list_parts(up.object_key, _multipart(up))
+            _check_parts(up, parts)
+            c.objects.complete_multipart(up.object_key, _multipart(up), parts)
+        except BlobMissing:  # another complete or an abort got there first
+            with c.store.read() as s:
+                _not_completed_yet(authz.own_upload(s, me, upload_id))
+            raise we.Conflict(f"The parts of upload {upload_id} are gone from the store.",
+                              "Start the upload again (POST /v1/uploads).") from None
+        got = c.objects.head_size(up.object_key)
     refused = None
     with c.store.write() as s:
         up = authz.own_upload(s, me, upload_id, lock=True)
-        if up.state != UploadState.UPLOADING:
-            raise we.Conflict(f"Upload {upload_id} was completed already ({up.state}).",
-                              "Follow its state with GET /v1/uploads/{id}.")
-        parts = c.objects.list_parts(up.object_key, _multipart(up))
-        _check_parts(up, parts)
-        c.objects.complete_multipart(up.object_key, _multipart(up), parts)
-        got = c.objects.head_size(up.object_key)
+        _not_completed_yet(up)
         if got != up.size:  # cannot happen if the parts added up; never trust it
-            c.objects.delete(up.object_key)
             refused = f"The upload assembled to {got} bytes, not {up.size}."
             move_upload(s, up, UploadAction.REJECT, now=now, actor_id=me.actor.user_id,
                         reason=refused)
@@ -195,12 +246,19 @@ def complete(upload_id: str, me: Me, c: C) -> dict[str, Any]:
             record_job(s, job_id=f"verify-{up.id}", kind="verify", ref=up.id, now=now)
         view = _upload_view(up)
     if refused:
+        _give_up(c, up.object_key, None)
         raise we.InvalidInput(refused, "Upload the package again.")
     try:
         c.queue.enqueue(f"verify-{upload_id}", "verify")
     except QueueUnavailable as exc:  # recorded: the reconciler queues it later
         log.warning("%s", exc.message)
     return view
+
+
+def _not_completed_yet(up: Upload) -> None:
+    if up.state != UploadState.UPLOADING:
+        raise we.Conflict(f"Upload {up.id} was completed already ({up.state}).",
+                          "Follow its state with GET /v1/uploads/{id}.")
 
 
 def _check_parts(up: Upload, parts: list[Any]) -> None:
@@ -231,10 +289,12 @@ def abort_upload(upload_id: str, me: Me, c: C) -> dict[str, Any]:
     with c.store.write() as s:
         up = authz.own_upload(s, me, upload_id, lock=True)
         _uploading(up)
-        c.objects.abort_multipart(up.object_key, _multipart(up))
         move_upload(s, up, UploadAction.ABORT, now=c.svc.now(), actor_id=me.actor.user_id,
                     reason="aborted by the contributor")
-        return _upload_view(up)
+        view = _upload_view(up)
+    # After the commit: a complete running now finds the upload aborted.
+    _give_up(c, up.object_key, up.s3_upload_id)
+    return view
 
 
 @router.post("/v1/submissions/{sid}/submit", tags=["submissions"])
