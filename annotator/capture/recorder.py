@@ -95,6 +95,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
     blacked out of frames and clicks on them are not recorded.
     """
 
+    _input_started = False  # start() found the input listener live
+
     def __init__(
         self,
         config: RecordConfig,
@@ -257,8 +259,11 @@ class Recorder(InputEventsMixin, CaptureMixin):
         self._manifest = self._writer.manifest
         if started is not None:
             self._trace.span("start", started)
-        if not self._input.alive():
-            self._problem("The input listener did not start: mouse and keyboard are not captured.")
+        self._input_started = self._input.alive()
+        if not self._input_started:
+            why = getattr(self._input, "problem", None)
+            self._problem("The input listener did not start" + (f" ({why})" if why else "")
+                          + ": mouse and keyboard are not captured.")
         self._start_thread("annotator-monitor", self._monitor_loop)
 
     def _start_thread(self, name: str, target: Callable[[], None]) -> None:
@@ -446,7 +451,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
                     self._problem(f"Window tracking failed: {exc}")
             # Health.
             if self._state == "recording":
-                if not self._input.alive():
+                if self._input_started and not self._input.alive():
                     self._problem("The input listener stopped: mouse and keyboard are no "
                                   "longer captured.")
                 if self._last_grab_ns and now_ns - self._last_grab_ns > FRAMES_STALL_S * 1e9:

@@ -2,6 +2,10 @@
 
 Callbacks run on pynput's threads and must stay cheap (a slow callback makes the pointer
 sluggish, a peer's known fault): they stamp the time, build a small dict, and hand it on.
+
+pynput marks a listener ready before it asks the X server to enable its RECORD context, and
+input until the server has enabled it is lost (3 of 20 clicks made right after start on an
+idle machine): ``start`` returns once the server says both contexts are enabled.
 """
 
 from __future__ import annotations
@@ -67,6 +71,33 @@ def mask_key_event(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+LIVE_WAIT_S = 10.0  # how long start() waits for the X server to enable input recording
+
+
+def record_context_enabled(display: Any, context: int) -> bool:
+    """Whether the X server has enabled RECORD context ``context`` (any client's).
+    python-xlib's GetContext reply skips the ``enabled`` byte, so the reply is parsed here."""
+    from Xlib.ext import record
+    from Xlib.protocol import rq
+
+    class GetContext(rq.ReplyRequest):  # type: ignore[misc]
+        _request = record.GetContext._request
+        _reply = rq.Struct(
+            rq.ReplyCode(),
+            rq.Card8("enabled"),
+            rq.Card16("sequence_number"),
+            rq.ReplyLength(),
+            rq.Card8("element_header"),
+            rq.Pad(3),
+            rq.Card32("clients"),
+            rq.Pad(16))  # then the clients' ranges: not needed, not parsed
+
+    reply = GetContext(display=display.display,
+                       opcode=display.display.get_extension_major(record.extname),
+                       context=context)
+    return bool(reply.enabled)
+
+
 # Keypad keysyms that pynput reports without a character.
 _KEYPAD = {65456 + i: str(i) for i in range(10)}
 _KEYPAD.update({65450: "*", 65451: "+", 65453: "-", 65454: ".", 65455: "/"})
@@ -115,6 +146,8 @@ class PynputInput:
         self._pending_move: tuple[int, int, int] | None = None
         self._mods: set[str] = set()
         self._pressed_buttons: set[str] = set()
+        self._live = False  # the X server enabled both listeners' RECORD contexts
+        self.problem: str | None = None  # why input is not captured, when it is not
 
     def start(self, on_event: Callable[[dict[str, Any]], None]) -> None:
         from pynput import keyboard, mouse
@@ -188,10 +221,44 @@ class PynputInput:
         self._keyboard.start()
         self._mouse.wait()
         self._keyboard.wait()
+        self._wait_until_live(LIVE_WAIT_S)
+
+    def _wait_until_live(self, timeout_s: float) -> None:
+        """Until the X server has enabled both listeners' RECORD contexts (asked on a
+        connection of our own), at most ``timeout_s``; else ``problem`` says why not."""
+        from Xlib import display
+
+        listeners = {"mouse": self._mouse, "keyboard": self._keyboard}
+        deadline = time.monotonic() + timeout_s
+        try:
+            conn = display.Display()
+        except Exception as exc:
+            self.problem = f"could not ask the X server whether input is recorded: {exc}"
+            return
+        try:
+            while True:
+                waiting = [name for name, li in listeners.items()
+                           if getattr(li, "_context", None) is None
+                           or not record_context_enabled(conn, li._context)]
+                if not waiting:
+                    self._live = True
+                    return
+                dead = [name for name, li in listeners.items() if not li.is_alive()]
+                if dead or time.monotonic() > deadline:
+                    self.problem = (f"the {' and '.join(dead)} listener stopped" if dead else
+                                    f"the X server did not start recording the "
+                                    f"{' and '.join(waiting)} within {timeout_s:g} s")
+                    return
+                time.sleep(0.005)
+        except Exception as exc:
+            self.problem = f"could not ask the X server whether input is recorded: {exc}"
+        finally:
+            conn.close()
 
     def alive(self) -> bool:
         return bool(
-            self._mouse is not None
+            self._live
+            and self._mouse is not None
             and self._keyboard is not None
             and self._mouse.is_alive()
             and self._keyboard.is_alive()

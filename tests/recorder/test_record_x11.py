@@ -52,8 +52,9 @@ def start_recording(xserver, tmp_path: Path, out: Path, procs: list[subprocess.P
     proc = start_annotator(["record", "--no-control", "--yes", "--out", str(out), *extra],
                            record_env(xserver, tmp_path))
     procs.append(proc)
+    # The recorder writes its manifest once the first frame is grabbed and the X server
+    # records input (annotator/capture/x11_input.py): no sleep needed after it.
     wait_for_manifest(proc, out / "manifest.json")
-    time.sleep(0.8)  # listeners up, first frames grabbed
     return proc
 
 
@@ -97,50 +98,86 @@ def test_scripted_input_is_captured_exactly_once(xserver, start_app, tmp_path, r
     xserver.xdotool("mousemove", *map(str, scroll_at), "click", "5", "click", "5", "click", "5",
                     "click", "4", "click", "4")
     time.sleep(0.5)
-    stop_recording(proc)
+    err = stop_recording(proc)
     app.close()
 
     b = Bundle.open(out)
-    assert b.status == "complete"
+    assert b.status == "complete", f"bundle status {b.status!r}; stderr: {err}"
     ev = b.events
+    seen = _describe(ev)
     downs = [e for e in ev if e["kind"] == "mouse_down"]
     ups = [e for e in ev if e["kind"] == "mouse_up"]
     expected = [(x, y, name) for x, y, _, name in clicks] + [(400, APP_Y + PAD_H + 20, "left")]
-    assert [(e["x"], e["y"], e["button"]) for e in downs] == expected
-    assert [(e["x"], e["y"], e["button"]) for e in ups] == expected
+    for kind, got in (("presses", downs), ("releases", ups)):
+        got_xyb = [(e["x"], e["y"], e["button"]) for e in got]
+        assert got_xyb == expected, (
+            f"button {kind}: missing {_missing(expected, got_xyb)}, unexpected "
+            f"{_missing(got_xyb, expected)}; recorded: {seen}")
     # Each down precedes its up.
     for d, u in zip(downs, ups, strict=True):
-        assert d["t"] <= u["t"] and d["id"] < u["id"]
+        assert d["t"] <= u["t"] and d["id"] < u["id"], f"release before press: {d}, {u}"
 
     key_downs = [e for e in ev if e["kind"] == "key_down"]
     typed = "".join(e["char"] for e in key_downs if e["char"] and not (set(e["mods"]) & {"ctrl"}))
-    assert typed == "Quarterly Report!"
+    assert typed == "Quarterly Report!", f"typed {typed!r}; recorded: {seen}"
     names = [e["key"] for e in key_downs if e["key"] in ("backspace", "enter")]
-    assert names == ["backspace", "enter"]
+    assert names == ["backspace", "enter"], f"keys {names}; recorded: {seen}"
     ctrl_s = [e for e in key_downs if e["key"] == "s" and e["mods"] == ["ctrl"]]
-    assert len(ctrl_s) == 1
+    assert len(ctrl_s) == 1, f"{len(ctrl_s)} ctrl+s; recorded: {seen}"
     # Every key down has exactly one key up.
-    assert len([e for e in ev if e["kind"] == "key_up"]) == len(key_downs)
+    key_ups = [e for e in ev if e["kind"] == "key_up"]
+    assert len(key_ups) == len(key_downs), (
+        f"{len(key_downs)} key presses, {len(key_ups)} releases: presses without a release "
+        f"{_missing([e['key'] for e in key_downs], [e['key'] for e in key_ups])}, releases "
+        f"without a press {_missing([e['key'] for e in key_ups], [e['key'] for e in key_downs])}")
 
     scrolls = [e for e in ev if e["kind"] == "scroll"]
-    assert [e["dy"] for e in scrolls] == [1, 1, 1, -1, -1]  # dy > 0 means down
-    assert all((e["x"], e["y"]) == scroll_at and e["dx"] == 0 for e in scrolls)
+    assert [e["dy"] for e in scrolls] == [1, 1, 1, -1, -1], (  # dy > 0 means down
+        f"scrolls {[(e['dy'], e['x'], e['y']) for e in scrolls]}; recorded: {seen}")
+    assert all((e["x"], e["y"]) == scroll_at and e["dx"] == 0 for e in scrolls), scrolls
 
     # Every input event says which kind of device it came from: on Xvfb all input is
     # injected (xdotool: XTEST presses, pointer moves by XWarpPointer), so synthetic.
-    assert b.manifest["input_devices"]["source"] == "xinput2"
-    assert "xtest" in b.manifest["input_devices"]["classes_present"]
+    devices = b.manifest["input_devices"]
+    assert devices["source"] == "xinput2", devices
+    assert "xtest" in devices["classes_present"], devices
     inputs = [e for e in ev if e["kind"] not in ("pause", "resume")]
-    assert {e["device"] for e in inputs if e["kind"] != "mouse_move"} == {"xtest"}
-    assert {e["device"] for e in inputs if e["kind"] == "mouse_move"} <= {"xtest", "warp"}
-    assert all(e["synthetic"] is True for e in inputs)
+    not_xtest = [(e["kind"], e["device"]) for e in inputs
+                 if e["kind"] != "mouse_move" and e["device"] != "xtest"]
+    assert not not_xtest, f"events from other devices than XTEST: {not_xtest}"
+    moves = {e["device"] for e in inputs if e["kind"] == "mouse_move"}
+    assert moves <= {"xtest", "warp"}, f"pointer moves from {moves}"
+    assert all(e["synthetic"] is True for e in inputs), [e for e in inputs if not e["synthetic"]]
     # Window focus was recorded with the app's title.
-    assert any(w["title"] == "Click test" for w in b.windows)
+    titles = sorted({w["title"] for w in b.windows})
+    assert "Click test" in titles, f"window titles recorded: {titles}"
     report = inspect_bundle(out)
-    assert report["problems"] == []
-    assert report["fps_achieved"] > 20
+    assert report["problems"] == [], report["problems"]
+    assert report["fps_achieved"] > 20, f"{report['fps_achieved']:.1f} captures a second"
     # The app saw the same presses.
-    assert sum(1 for line in app.lines if line.startswith("press")) == len(expected)
+    presses = [line for line in app.lines if line.startswith("press")]
+    assert len(presses) == len(expected), f"the app saw {presses}, expected {expected}"
+
+
+def _missing(want: list, got: list) -> list:
+    """What ``want`` has that ``got`` lacks (as a multiset, in ``want``'s order)."""
+    rest = list(got)
+    out = []
+    for w in want:
+        if w in rest:
+            rest.remove(w)
+        else:
+            out.append(w)
+    return out
+
+
+def _describe(events: list[dict]) -> str:
+    """The recorded input in short, for failure messages: kind (and key or button) with
+    the time in s, moves left out."""
+    def one(e: dict) -> str:
+        what = e.get("key") or e.get("button") or e.get("dy") or ""
+        return f"{e['kind']} {what} @{e['t'] / 1e6:.2f}s"
+    return ", ".join(one(e) for e in events if e["kind"] != "mouse_move") or "nothing"
 
 
 def pad_colour(rgb: np.ndarray) -> int:
