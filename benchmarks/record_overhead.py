@@ -36,6 +36,10 @@ Measured per run:
 - MB per recorded minute (video file; for ours also the whole bundle), peak RSS of the
   recorder's process tree (max of wait4's ru_maxrss and of psutil samples of the tree).
   MB are 10^6 bytes throughout, as in `annotator inspect`.
+- with ``--quality`` (typical workloads): one more untimed round in which both recorders
+  record the same screen at once while a third process grabs it: SSIM of each against those
+  reference grabs at the same instants, and the paired difference with a 95% interval
+  (benchmarks/record_quality.py).
 
 Then a table per workload: medians per recorder, the ratio ours/ffmpeg per round (pair) and
 its median, and the targets of issue 2.  ``--minutes M`` instead records the typical workload
@@ -62,6 +66,7 @@ from pathlib import Path
 from typing import Any
 
 import harness
+import record_quality
 import tick_report
 from harness import PYTHON, ROOT, Harness, TreeSampler, fmt, median, print_table
 from workloads import full_motion, kinds, typical_ui
@@ -90,25 +95,16 @@ class Run:
         self.dir.mkdir(parents=True)
         self.home = workdir / "annotator-home"
         self.preset = args.full_preset if workload == "full" else args.typical_preset
-        self.quality = False  # a quality run: source frames saved, SSIM measured (not timed)
         self.rec_lines: list[str] = []
         self.result: dict[str, Any] = {"workload": workload, "recorder": recorder,
                                        "round": round_no, "preset": self.preset}
 
     # The measured part: workload app up, recorder up, drive for N s, recorder down.
     def execute(self, seconds: float) -> dict[str, Any]:
-        h, xs, args = self.h, self.xs, self.args
+        xs, args = self.xs, self.args
         res = self.result
         paint_log = self.dir / "paint.log"
-        layout = None
-        if self.workload == "typical":
-            app, layout = typical_ui.start(h, xs)
-        elif self.workload == "full":
-            app = full_motion.start(h, xs, log=paint_log)
-        else:
-            app = kinds.start(self.workload, h, xs, self.dir)
-        xdo = (harness.Xdo(h, xs) if self.workload not in ("full", "idle", "idle-term")
-               else None)
+        app, layout, xdo = self._start_app(paint_log)
         rec = None
         sampler = None
         try:
@@ -124,12 +120,7 @@ class Run:
             x0, a0 = xs.cpu_s(), harness.proc_cpu_s(app.pid)
             c0 = sampler.sample()[1] if sampler else 0.0
             w0 = time.monotonic()
-            if self.workload == "typical":
-                typical_ui.Driver(xdo.send, layout, seconds).run()
-            elif xdo is not None:
-                kinds.PlanDriver(xdo.send, kinds.plan(self.workload, seconds), seconds).run()
-            else:
-                _sleep_watching(seconds, rec)
+            self._drive(seconds, rec, xdo, layout)
             w1 = time.monotonic()
             c1 = sampler.sample()[1] if sampler else 0.0
             x1, a1 = xs.cpu_s(), harness.proc_cpu_s(app.pid)
@@ -178,6 +169,28 @@ class Run:
                     p.unlink()
         return res
 
+    def _start_app(self, paint_log: Path) -> tuple[harness.Child, Any, harness.Xdo | None]:
+        h, xs = self.h, self.xs
+        layout = None
+        if self.workload == "typical":
+            app, layout = typical_ui.start(h, xs)
+        elif self.workload == "full":
+            app = full_motion.start(h, xs, log=paint_log)
+        else:
+            app = kinds.start(self.workload, h, xs, self.dir)
+        xdo = (harness.Xdo(h, xs) if self.workload not in ("full", "idle", "idle-term")
+               else None)
+        return app, layout, xdo
+
+    def _drive(self, seconds: float, rec: harness.Child | None, xdo: harness.Xdo | None,
+               layout: Any) -> None:
+        if self.workload == "typical":
+            typical_ui.Driver(xdo.send, layout, seconds).run()
+        elif xdo is not None:
+            kinds.PlanDriver(xdo.send, kinds.plan(self.workload, seconds), seconds).run()
+        else:
+            _sleep_watching(seconds, rec)
+
     def _start_ours(self) -> harness.Child:
         a = self.args
         self.out = self.dir / "rec"
@@ -187,10 +200,6 @@ class Run:
         extra = {"ANNOTATOR_HOME": str(self.home)}
         if self.args.trace:
             extra["ANNOTATOR_BENCH_TICK_TRACE"] = str(self.dir / "trace.json")
-        if self.quality:
-            self.dump = self.dir / "source"
-            self.dump.mkdir()
-            extra["ANNOTATOR_BENCH_SOURCE_DUMP"] = str(self.dump)
         env = self.xs.env(**extra)
         rec = self.h.spawn("annotator record", cmd, env=env, cwd=ROOT, stderr=subprocess.PIPE,
                            stop_signal=signal.SIGTERM, grace_s=a.stop_timeout)
@@ -209,11 +218,6 @@ class Run:
             cmd += ["-draw_mouse", "0"]
         cmd += ["-i", self.xs.display, "-map", "0:v", "-c:v", "libx264", "-preset", self.preset,
                 "-crf", str(a.crf), "-g", str(a.gop), "-pix_fmt", "yuv420p", str(self.out)]
-        if self.quality:  # every SAMPLE-th source frame, as it went into the encoder
-            self.ref = self.dir / "source.yuv"
-            cmd += ["-map", "0:v", "-vf", f"select=not(mod(n\\,{QUALITY_EVERY}))",
-                    "-fps_mode", "passthrough", "-pix_fmt", "yuv420p", "-f", "rawvideo",
-                    str(self.ref)]
         rec = self.h.spawn("ffmpeg", cmd, env=self.xs.env(), stderr=subprocess.PIPE,
                            stop_signal=signal.SIGINT, grace_s=a.stop_timeout)
         rec.follow(rec.proc.stderr)
@@ -269,8 +273,6 @@ class Run:
             res["counters"]["missed_by_damage"] = sum(w["verdict"] == "tick read nothing"
                                                       for w in why)
             res["fps_read"] = read_rate(self.out, rec_s)
-        if self.quality:
-            res["ssim"] = ssim_ours(video, self.dump)
         if self.args.trace and (self.dir / "trace.json").is_file():
             res["ticks"] = tick_report.summarize(json.loads((self.dir / "trace.json").read_text()))
 
@@ -303,8 +305,6 @@ class Run:
         if self.workload == "full":
             res["counters"] = analyze_counters(self.out, paint_log, fps)
             res["fps_decoded"] = res["counters"]["fps_decoded"]
-        if self.quality:
-            res["ssim"] = ssim_ffmpeg(self.out, self.ref, self.xs.width, self.xs.height)
 
 
 def _sleep_watching(seconds: float, rec: harness.Child | None) -> None:
@@ -313,55 +313,6 @@ def _sleep_watching(seconds: float, rec: harness.Child | None) -> None:
         if rec is not None and not rec.running():
             return
         time.sleep(min(left, 0.2))
-
-
-# -- quality: SSIM against the source frames -----------------------------------------------
-QUALITY_EVERY = 10  # ffmpeg: every 10th frame; ours: every 10th encoded frame (writer.py)
-
-
-def ssim(a, b) -> float:
-    """Mean SSIM of two luma planes (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5)."""
-    import cv2
-    import numpy as np
-
-    x, y = a.astype(np.float32), b.astype(np.float32)
-    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
-
-    def blur(v):
-        return cv2.GaussianBlur(v, (11, 11), 1.5)
-
-    mx, my = blur(x), blur(y)
-    sxx, syy, sxy = blur(x * x) - mx * mx, blur(y * y) - my * my, blur(x * y) - mx * my
-    m = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx * mx + my * my + c1) * (sxx + syy + c2))
-    return float(m.mean())
-
-
-def ssim_ours(video: Path, dump: Path) -> dict[str, Any]:
-    import numpy as np
-
-    want = {int(p.stem): p for p in dump.glob("*.npy")}
-    scores = [ssim(np.load(want[pts]), y) for pts, _t, y in harness.decode_frames(video)
-              if pts in want]
-    return {"frames": len(scores), "mean": float(np.mean(scores)) if scores else None,
-            "min": float(np.min(scores)) if scores else None}
-
-
-def ssim_ffmpeg(video: Path, ref: Path, width: int, height: int) -> dict[str, Any]:
-    import numpy as np
-
-    size = width * height * 3 // 2
-    scores = []
-    with open(ref, "rb") as fh:
-        for n, (_pts, _t, y) in enumerate(harness.decode_frames(video)):
-            if n % QUALITY_EVERY:
-                continue
-            buf = fh.read(size)
-            if len(buf) < size:
-                break
-            scores.append(ssim(np.frombuffer(buf, np.uint8, width * height).reshape(height, width),
-                               y))
-    return {"frames": len(scores), "mean": float(np.mean(scores)) if scores else None,
-            "min": float(np.min(scores)) if scores else None}
 
 
 # -- frame counters ----------------------------------------------------------------------------
@@ -481,6 +432,61 @@ def explain_missing(bundle: Path, paint_log: Path, counters: list[int]
     return out
 
 
+# -- quality: both recorders against one reference grab stream (record_quality.py) -----------
+def run_quality(args: argparse.Namespace, h: Harness, xs: harness.XServer, workdir: Path,
+                workload: str) -> dict[str, Any]:
+    """One untimed round: ours and ffmpeg record the same screen at once while a third
+    process grabs it as the ground truth; SSIM of both at the same instants."""
+    ours = Run(args, h, xs, workdir, workload, "ours", 0)
+    ff = Run(args, h, xs, workdir, workload, "ffmpeg", 0)
+    ref_dir = workdir / f"{workload}-reference"
+    ref_dir.mkdir()
+    app, layout, xdo = ours._start_app(ours.dir / "paint.log")
+    grabber = rec_o = rec_f = None
+    try:
+        time.sleep(args.settle)
+        grabber = h.spawn("reference grabs", [PYTHON, str(Path(record_quality.__file__)),
+                                              str(ref_dir), f"{args.quality_period:g}"],
+                          env=xs.env(), stdout=subprocess.PIPE, grace_s=30)
+        grabber.follow(grabber.proc.stdout)
+        grabber.wait_for_line(lambda s: s.startswith("grabbing"), timeout=30)
+        rec_o, rec_f = ours._start_ours(), ff._start_ffmpeg()
+        w0 = time.monotonic_ns()
+        ours._drive(args.quality_seconds, rec_o, xdo, layout)
+        w1 = time.monotonic_ns()
+        for name, rec in (("ours", rec_o), ("ffmpeg", rec_f)):
+            if not rec.running():
+                raise RuntimeError(f"{name} exited early: " + " | ".join(rec.lines[-5:]))
+        for rec in (rec_o, rec_f, grabber):
+            h.stop(rec, timeout=args.stop_timeout)
+    finally:
+        for rec in (rec_o, rec_f, grabber):
+            if rec is not None and rec.running():
+                h.stop(rec)
+        if xdo is not None:
+            xdo.close()
+        h.stop(app)
+    manifest = json.loads((ours.out / "manifest.json").read_text())
+    res = record_quality.analyze(ref_dir, ours.out / "video.mp4",
+                                 manifest["clock"]["start_monotonic_ns"], ff.out,
+                                 list(rec_f.lines), (w0, w1))
+    res["seconds"] = args.quality_seconds
+    if not args.keep:
+        shutil.rmtree(ref_dir, ignore_errors=True)
+        for d in (ours.dir, ff.dir):
+            shutil.rmtree(d, ignore_errors=True)
+    return res
+
+
+def _quality_line(q: dict[str, Any]) -> str:
+    if not q.get("instants"):
+        return f"FAILED: {q.get('error')}"
+    lo, hi = q["diff_ci95"]
+    return (f"SSIM at {q['instants']} instants ({q['pictures']} pictures, "
+            f"{q['reference_grabs']} reference grabs): ours {q['ours']:.5f}, ffmpeg "
+            f"{q['ffmpeg']:.5f}, ours - ffmpeg {q['diff']:+.5f} [{lo:+.5f}, {hi:+.5f}]")
+
+
 # -- one workload ------------------------------------------------------------------------------
 def run_workload(args: argparse.Namespace, h: Harness, xs: harness.XServer, workdir: Path,
                  workload: str) -> dict[str, Any]:
@@ -504,20 +510,14 @@ def run_workload(args: argparse.Namespace, h: Harness, xs: harness.XServer, work
             else:
                 print(_run_line(res), flush=True)
             runs.append(res)
-    quality = []
-    if args.quality:  # one more pair, with source frames saved: SSIM (not timed)
-        for recorder in ("ours", "ffmpeg"):
-            run = Run(args, h, xs, workdir, workload, recorder, 0)
-            run.quality = True
-            print(f"  quality: {recorder:8s} ...", end=" ", flush=True)
-            try:
-                res = run.execute(args.quality_seconds)
-                print(f"SSIM {fmt(res['ssim']['mean'], 4)} over {res['ssim']['frames']} "
-                      f"frames, {res['video_mb_per_min']:.2f} MB/min", flush=True)
-            except Exception as exc:
-                res = {**run.result, "error": str(exc)}
-                print(f"FAILED: {exc}", flush=True)
-            quality.append(res)
+    quality: dict[str, Any] | None = None
+    if args.quality and workload != "full":  # full motion never holds still: no instants
+        print("  quality: both recorders at once, and reference grabs ...", end=" ", flush=True)
+        try:
+            quality = run_quality(args, h, xs, workdir, workload)
+        except Exception as exc:
+            quality = {"error": str(exc)}
+        print(_quality_line(quality), flush=True)
     failed = [r for r in runs if r.get("error")]
     runs_ok = [r for r in runs if not r.get("error")]
     base = median(r["xvfb_cpu_per_min"] for r in runs_ok if r["recorder"] == "baseline")
@@ -576,7 +576,7 @@ def _run_line(r: dict[str, Any]) -> str:
 
 
 def summarize(workload: str, preset: str, runs: list[dict[str, Any]], base: float,
-              args: argparse.Namespace, quality: list[dict[str, Any]] | None = None
+              args: argparse.Namespace, quality: dict[str, Any] | None = None
               ) -> dict[str, Any]:
     ours = [r for r in runs if r["recorder"] == "ours"]
     ff = [r for r in runs if r["recorder"] == "ffmpeg"]
@@ -650,14 +650,17 @@ def summarize(workload: str, preset: str, runs: list[dict[str, Any]], base: floa
         bundle_r = median([o["bundle_mb_per_min"] / f["video_mb_per_min"] for o, f in pairs])
         checks.append(("MB/min ratio (our whole bundle vs ffmpeg's file)", bundle_r,
                        f"<= {t['mb_ratio_max']}", bundle_r <= t["mb_ratio_max"]))
-        q = {r["recorder"]: (r.get("ssim") or {}).get("mean") for r in quality or []
-             if not r.get("error")}
-        if q.get("ours") is not None and q.get("ffmpeg") is not None:
-            summary["ssim"] = q
-            print(f"  SSIM against the source frames: ours {q['ours']:.4f}, "
-                  f"ffmpeg {q['ffmpeg']:.4f}")
-            checks.append(("SSIM ours - ffmpeg's", q["ours"] - q["ffmpeg"], ">= 0",
-                           q["ours"] >= q["ffmpeg"]))
+        if quality and quality.get("instants"):
+            summary["ssim"] = quality
+            lo, hi = quality["diff_ci95"]
+            print(f"  SSIM against the same reference grabs at the same "
+                  f"{quality['instants']} instants: ours {quality['ours']:.5f}, ffmpeg "
+                  f"{quality['ffmpeg']:.5f}, ours - ffmpeg {quality['diff']:+.5f} "
+                  f"(95% interval {lo:+.5f} .. {hi:+.5f})")
+            # Met when ours is not lower beyond the sampling error: equal counts as equal.
+            checks.append(("SSIM ours - ffmpeg's at the same instants", f"{quality['diff']:+.5f}",
+                           f">= 0, or 0 inside its 95% interval [{lo:+.5f}, {hi:+.5f}]",
+                           hi >= 0))
         if "cpu_s_per_min_max" in t:
             # Steady state: what an hour on an idle screen costs a minute.  The start-up
             # (imports, X and encoder set-up: a few CPU s once) is in the row above.
@@ -750,9 +753,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="let ffmpeg draw the pointer (x11grab's default; ours never draws "
                     "it, so by default ffmpeg gets -draw_mouse 0: the same pictures)")
     ap.add_argument("--quality", action="store_true",
-                    help="per workload, one more (untimed) pair that saves source frames: "
-                    "SSIM of both recorders against what they were given")
+                    help="per workload (but full motion), one more untimed round: both "
+                    "recorders at once and reference grabs of the same screen; SSIM of both "
+                    "at the same instants (benchmarks/record_quality.py)")
     ap.add_argument("--quality-seconds", type=float, default=30.0)
+    ap.add_argument("--quality-period", type=float, default=0.1,
+                    help="s between reference grabs (default 0.1)")
     ap.add_argument("--compositor", choices=("xcompmgr", "picom"),
                     help="run this compositing manager on the Xvfb for the whole benchmark")
     ap.add_argument("--trace", action="store_true",
