@@ -15,7 +15,8 @@ steps.json, no drafts, no frame cache), as a contributor opening it for the firs
   step list's first screen has a draft (wall, and the process's CPU over all its threads:
   the figure that does not depend on how busy the machine is), the time until every
   step has one, the frame cache's build time, and the latency of ``--seeks`` seeks to random
-  steps made while both run (select the row, until the frame is shown), the first one a
+  steps (each step once before any twice, on short recordings) made while both run (select
+  the row, until the frame is shown), the first one a
   second after opening in both sessions (the first screen's target; the first frame if
   later), so that both seek against the same stretch of the frame cache's work;
 - ``no drafts``: the same with background drafting switched off (its threads are never
@@ -23,16 +24,21 @@ steps.json, no drafts, no frame cache), as a contributor opening it for the firs
   cache and the seeks.
 
 The two alternate (``--rounds``, default 2).  A last session reopens a drafted recording
-(drafts.json kept): its first screen's drafts are there at once.
+(drafts.json kept): its first screen's drafts are there at once.  The tolerance for "not
+slowed" is the reference's own spread in the same run: its sessions split in two halves
+every way, the median over the splits of one half's figure against the other's.
+``--profile`` also says where each seek's time goes (benchmarks/seek_profile.py: the UI
+thread's handlers and paints, the frame's reading, its delivery, the events delivered).
 
 Run:   .venv/bin/python benchmarks/drafts_editor.py [--minutes 10] [--steps 330]
-           [--seeks 30] [--rounds 2] [--bundle DIR]
+           [--seeks 30] [--rounds 2] [--bundle DIR] [--profile]
 Results: a table on stdout, JSON in benchmarks/out/.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
 import shutil
@@ -68,7 +74,8 @@ def work_copy(src: Path, name: str) -> Path:
     return work
 
 
-def session(work_s: str, drafting: bool, seeks: int, seed: int) -> dict[str, Any]:
+def session(work_s: str, drafting: bool, seeks: int, seed: int,
+            profile: bool = False) -> dict[str, Any]:
     """One editor session in a fresh process."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PyQt6.QtWidgets import QApplication
@@ -81,6 +88,12 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int) -> dict[str, Any
         DraftWorker.start = lambda self: None  # type: ignore[method-assign]
     app = QApplication.instance() or QApplication([])
     work = Path(work_s)
+    prof = None
+    if profile:  # where each seek's time goes (benchmarks/seek_profile.py)
+        from benchmarks.seek_profile import SeekProfile
+
+        prof = SeekProfile()
+        prof.install()
 
     first: list[str] = []  # the first screen's rows, once the window shows a frame
     res: dict[str, Any] = {"drafting": drafting}
@@ -124,16 +137,23 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int) -> dict[str, Any
     steps = win.session.result.all_steps
     rng = random.Random(seed)
     lat = []
-    for s in rng.sample(steps, min(seeks, len(steps))):
+    times = []
+    order: list = []
+    while len(order) < seeks:  # every step once before any twice (short recordings)
+        order += rng.sample(steps, len(steps))
+    for s in order[:seeks]:
         want = win._obs_pts(s)
         t1 = time.perf_counter()
         win.select_step(s.id)
-        wait(lambda w=want: win.view.pts == w, "a seek", 60)
-        lat.append(time.perf_counter() - t1)
+        t2 = wait(lambda w=want: win.view.pts == w, "a seek", 60)
+        lat.append(t2 - t1)
         for _ in range(20):  # a contributor looks at the frame for a moment
             app.processEvents()
             time.sleep(0.005)
+        times.append((t1, t2, time.perf_counter()))
     res["seek_ms"] = [round(x * 1000, 1) for x in lat]
+    if prof is not None:
+        res["seek_profile"] = [prof.per_seek(*t) for t in times]
     wait(lambda: not win._cache_pts or (win._cache_job is not None
                                          and win._cache_job.finished_event.is_set()),
          "the frame cache")
@@ -186,6 +206,8 @@ def main() -> int:
     ap.add_argument("--seeks", type=int, default=30)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--bundle", type=Path, help="use this recording instead")
+    ap.add_argument("--profile", action="store_true",
+                    help="also time where each seek's time goes (benchmarks/seek_profile.py)")
     args = ap.parse_args()
     if args.bundle:
         src = args.bundle
@@ -198,7 +220,8 @@ def main() -> int:
     for r in range(args.rounds):
         for drafting in ((True, False) if r % 2 == 0 else (False, True)):
             work = work_copy(src, f"{'drafts' if drafting else 'nodrafts'}-{r}")
-            res = in_child(session, str(work), drafting, args.seeks, args.seed + r)
+            res = in_child(session, str(work), drafting, args.seeks, args.seed + r,
+                           args.profile)
             res["round"] = r
             runs.append(res)
             load.append(os.getloadavg()[0])
@@ -225,15 +248,20 @@ def main() -> int:
     seeks_off = [x for r in off for x in r["seek_ms"]]
 
     def self_ratio(fig) -> float:
-        """The reference against itself (even rounds' sessions against odd rounds'): how
-        far apart two measurements of the same thing fall in this run.  A ratio with
-        drafting within this is within the run's noise."""
-        a = [r for r in off if r["round"] % 2 == 0]
-        b = [r for r in off if r["round"] % 2 == 1]
-        if not a or not b:
+        """The reference against itself: its sessions split in two halves, every way (not
+        one arbitrary split), each half's figure against the other's (the larger over the
+        smaller); the median over the splits.  How far apart two measurements of the same
+        thing fall in this run: a ratio with drafting within this is within its noise."""
+        n = len(off)
+        if n < 2:
             return float("nan")
-        x, y = fig(a), fig(b)
-        return max(x / y, y / x)
+        ratios = []
+        for half in itertools.combinations(range(1, n), n // 2 - 1):
+            a = [off[0]] + [off[i] for i in half]
+            b = [off[i] for i in range(1, n) if i not in half]
+            x, y = fig(a), fig(b)
+            ratios.append(max(x / y, y / x))
+        return statistics.median(ratios)
 
     def seeks(rs: list[dict[str, Any]]) -> list[float]:
         return [x for r in rs for x in r["seek_ms"]]
@@ -278,10 +306,17 @@ def main() -> int:
          f"{summary['seek_p95_with'] / summary['seek_p95_without']:.2f}",
          f"{summary['noise_seek_p95']:.2f}"],
     ])
+    if args.profile:
+        from benchmarks.seek_profile import summarize
+
+        print("\nWhere a seek's time goes (ms per seek, median / mean over every session's "
+              "seeks):")
+        print_table(["part", "with drafts", "without"], summarize(runs))
     path = write_result("drafts_editor", {"summary": summary, "runs": runs, "warm": warm,
                                           "machine": machine_info()})
-    print("\nReference vs itself: its sessions of even rounds against those of odd rounds "
-          "(the larger over the smaller): the run's noise, the tolerance for the ratios.")
+    print("\nReference vs itself: its sessions split in two halves every way, one half "
+          "against the other (the larger over the smaller), the median over the splits: the "
+          "run's noise, the tolerance for the ratios.")
     print(f"Load average (1 min) during the run: {min(load):.2f}-{max(load):.2f}. "
           f"Results: {path}")
     return 0
