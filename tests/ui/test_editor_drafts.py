@@ -100,3 +100,45 @@ def test_the_reviewer_sees_each_instruction_origin_and_the_markers():
     from annotator.drafts.markers import step_markers
 
     assert [m.kind for m in step_markers(rows[0].raw)] == [BOX, CLICK]
+
+
+def test_selecting_steps_and_drafts_arriving_move_no_widget(qtbot, demo):
+    """The draft line under the instruction, its Accept button and the labelling bar
+    change with every step selected and every draft arriving: nothing else may move or be
+    resized (a wrapped label growing a line resized the step list on a seek, and laid out
+    and repainted all of it)."""
+    import dataclasses
+
+    from PyQt6.QtWidgets import QWidget
+
+    win = open_drafted(qtbot, demo)
+    steps = win.session.result.steps
+    qtbot.waitUntil(lambda: bool(win.step_model.thumbs), timeout=30_000)
+    # The variety a contributor meets: weak drafts with a long reason, a step still being
+    # drafted, an accepted one (no Accept button), plain drafts.
+    d = win.drafts.drafts
+    d[steps[1].id] = dataclasses.replace(
+        d[steps[1].id], weak=True,
+        why="the element under the pointer has no name, and the screen around it has no "
+            "text either: check where the click went and write what it did")
+    win.session.accept_draft(steps[2].id)
+    del d[steps[3].id]
+    win.step_model.drafting = True
+    win._on_drafted([steps[1].id])
+    tab = win.step_list.parentWidget()
+    widgets = [w for w in tab.findChildren(QWidget) if w.isVisibleTo(win)]
+
+    def geometry() -> dict:
+        return {w: (w.geometry(), w.isVisibleTo(win)) for w in widgets}
+
+    win.select_step(steps[0].id)
+    qtbot.wait(50)
+    before = geometry()
+    for st in steps[:5] + steps[:5]:
+        win.select_step(st.id)
+        win._on_drafted([st.id])  # (a draft arriving repaints its row and the bar)
+        qtbot.wait(20)
+        after = geometry()
+        moved = [(w.objectName() or type(w).__name__, before[w], after[w])
+                 for w in widgets if before[w][0] != after[w][0]]
+        assert not moved, (win.origin_label.text(), moved)

@@ -70,9 +70,15 @@ class DraftWorker(QObject):
         these are the rows on screen at opening, drafted at once, even while the window
         seeks (the contributor may select a step before they are drafted)."""
         with self._cv:
+            same = list(step_ids) == self._order
             self._order = list(step_ids)
             if first_screen and self._ahead is not False:
                 self._first = list(step_ids)
+            elif same or time.monotonic() < self._hold_until:
+                # Nothing new for the threads, or they are held (the window seeks: every
+                # seek asks, and ``release`` wakes them): not woken, no GIL taken from
+                # the seek.
+                return
             self._wakes += 1
             self._cv.notify_all()
 

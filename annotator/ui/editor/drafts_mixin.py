@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 
 from PyQt6.QtCore import QTimer
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from annotator.drafts import RecordingDrafts
 from annotator.drafts.drafter import load_ocr_engine
 from annotator.drafts.markers import step_markers
 from annotator.ui.editor.drafting import DraftWorker
+from annotator.ui.editor.fixed_lines import FixedLine, LineWithButton, fixed_button
 from annotator.ui.work import worker_thread
 
 # A step's markers show from its observation frame until this long after it ended.
@@ -92,13 +93,14 @@ class DraftsMixin:
 
     def _build_drafts_bar(self) -> QWidget:
         """Above the step list: how far labelling is, and "Accept all drafts" as a button
-        (Shift+A), so that the one-key flow is found without the shortcut list."""
+        (Shift+A), so that the one-key flow is found without the shortcut list.  Updated as
+        drafts arrive: its line and button never change size (fixed_lines)."""
         bar = QWidget()
         h = QHBoxLayout(bar)
         h.setContentsMargins(0, 0, 0, 0)
-        self.labelling_label = QLabel()
+        self.labelling_label = FixedLine(1)
         self.labelling_label.setObjectName("labelling")
-        self.accept_all_btn = QPushButton("Accept all drafts")
+        self.accept_all_btn = fixed_button("Accept all drafts", "Accept 00000 drafts")
         self.accept_all_btn.setObjectName("acceptAllDrafts")
         self.accept_all_btn.setToolTip("Shift+A: every draft that is not weak becomes its "
                                        "step's instruction (Ctrl+Z undoes it). Weak drafts "
@@ -112,20 +114,17 @@ class DraftsMixin:
 
     def _build_draft_row(self) -> QWidget:
         """Under the instruction: where it comes from (a draft, accepted, written) and, for
-        a draft, an "Accept draft" button (A)."""
-        row = QWidget()
-        h = QHBoxLayout(row)
-        h.setContentsMargins(0, 0, 0, 0)
+        a draft, an "Accept draft" button (A).  It changes with every step selected and
+        every draft arriving, and moves nothing (fixed_lines): two lines, always."""
+        self.origin_label = FixedLine(2)
+        self.origin_label.setObjectName("origin")
         self.accept_btn = QPushButton("Accept draft (A)")
         self.accept_btn.setObjectName("acceptDraft")
         self.accept_btn.setToolTip("The draft becomes this step's instruction; then the next "
                                    "step without one is selected")
         self.accept_btn.clicked.connect(self.accept_draft)
         self.accept_btn.hide()
-        self.origin_label.setWordWrap(True)
-        h.addWidget(self.origin_label, 1)
-        h.addWidget(self.accept_btn)
-        return row
+        return LineWithButton(self.origin_label, self.accept_btn)
 
     def _update_drafts_bar(self) -> None:
         drafts = getattr(self, "drafts", None)

@@ -24,7 +24,7 @@ from PyQt6.QtCore import (
     Qt,
     pyqtSignal,
 )
-from PyQt6.QtGui import QColor, QFont, QImage, QPainter, QPalette, QPixmap
+from PyQt6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette, QPixmap
 from PyQt6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from annotator.drafts.markers import step_markers
@@ -134,6 +134,11 @@ class StepListModel(QAbstractListModel):
         self._text: dict[int, str] = {}
         self._rows_of_pts: dict[int, list[int]] = {}
         self.thumbs: OrderedDict[int, QPixmap] = OrderedDict()
+        # Thumbnails with their step's markers drawn on, made once per frame and markers:
+        # a row repainted (every seek scrolls the list) then costs one copy, with markers
+        # and a draft's target box or without.
+        self._marked: OrderedDict[tuple, QPixmap] = OrderedDict()
+        self._markers: dict[str, tuple] = {}  # step id -> its markers, until it changes
         self.drafts: dict = {}  # step id -> annotator.drafts.Draft (proposals, not labels)
         self.drafting = True  # the drafter has steps left to do
         self.frame_size: tuple[int, int] | None = None  # for markers on thumbnails
@@ -148,6 +153,7 @@ class StepListModel(QAbstractListModel):
         ids = [s.id for s in steps]
         same = len(ids) == len(self.steps) and all(
             a == b.id for a, b in zip(ids, self.steps, strict=True))
+        self._markers.clear()
         if same:
             self.steps = list(steps)
             self._sources = sources
@@ -168,13 +174,40 @@ class StepListModel(QAbstractListModel):
         self.endResetModel()
         return True
 
-    def markers_of(self, s) -> list:
+    def markers_of(self, s) -> tuple:
         """Markers of a row's step over its thumbnail (its draft's target box if known)."""
-        d = self.drafts.get(s.id)
-        box = d.target.box if d is not None and d.target is not None else None
-        out = []
-        for src in s.sources:
-            out.extend(step_markers(src, box))
+        out = self._markers.get(s.id)
+        if out is None:
+            d = self.drafts.get(s.id)
+            box = d.target.box if d is not None and d.target is not None else None
+            out = self._markers[s.id] = tuple(m for src in s.sources
+                                              for m in step_markers(src, box))
+        return out
+
+    def row_thumb(self, s) -> QPixmap | None:
+        """The row's thumbnail as painted: with its markers on it (made once)."""
+        pts = self._obs(s)
+        pm = self.thumb(pts)
+        if pm is None or pm.isNull() or not self.show_markers or not self.frame_size:
+            return pm
+        markers = self.markers_of(s)
+        if not markers:
+            return pm
+        key = (pts, markers)
+        out = self._marked.get(key)
+        if out is not None:
+            self._marked.move_to_end(key)
+            return out
+        size = pm.size().scaled(QSize(THUMB_W, THUMB_H), Qt.AspectRatioMode.KeepAspectRatio)
+        out = QPixmap(size)
+        p = QPainter(out)
+        p.drawPixmap(out.rect(), pm)
+        paint_markers(p, markers, QPointF(0, 0), size.width() / self.frame_size[0],
+                      small=True)
+        p.end()
+        self._marked[key] = out
+        while len(self._marked) > self.MAX_THUMBS // 2:
+            self._marked.popitem(last=False)
         return out
 
     def drafts_changed(self, ids: list[str]) -> None:
@@ -183,6 +216,7 @@ class StepListModel(QAbstractListModel):
             list(range(len(self.steps)))
         for r in rows:
             self._text.pop(r, None)
+            self._markers.pop(self.steps[r].id, None)
         if rows:
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
 
@@ -297,6 +331,7 @@ class StepDelegate(QStyledItemDelegate):
         self._fonts: tuple[str, QFont, QFont, QFont, QFont] | None = None
         # Elided lines per (font, width, text): eliding is much of a row's painting cost.
         self._elided: dict[tuple[str, int, str], str] = {}
+        self._pills: dict[tuple[str, str, float], QPixmap] = {}
 
     def sizeHint(self, option, index) -> QSize:  # noqa: N802 (Qt API)
         return QSize(THUMB_W + 200, ROW_H)
@@ -340,16 +375,12 @@ class StepDelegate(QStyledItemDelegate):
         if not s.kept and not selected:
             fg = QColor(Qt.GlobalColor.gray)
         thumb_rect = QRect(r.left() + 4, r.top() + 4, THUMB_W, THUMB_H)
-        pm = model.thumb(model._obs(s))
+        pm = model.row_thumb(s)  # (its markers drawn on it)
         if pm is not None and not pm.isNull():
             sz = pm.size().scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio)
             drawn = QRect(thumb_rect.left(), thumb_rect.top() + (THUMB_H - sz.height()) // 2,
                           sz.width(), sz.height())
             p.drawPixmap(drawn, pm)
-            markers = model.markers_of(s) if model.show_markers else []
-            if markers and model.frame_size:
-                paint_markers(p, markers, QPointF(drawn.topLeft()),
-                              drawn.width() / model.frame_size[0], small=True)
         else:
             p.fillRect(thumb_rect, QColor(60, 62, 68))
         x = thumb_rect.right() + 10
@@ -384,20 +415,32 @@ class StepDelegate(QStyledItemDelegate):
                 "No instruction yet (Enter to write one)"
         p.drawText(QRect(x, y, w, line_h), Qt.AlignmentFlag.AlignLeft, self._elide(p, line, w))
         y += line_h + 4
-        flags = tags + StepListModel.flags_of(s)
-        if flags:
-            p.setFont(small)
-            fm = p.fontMetrics()
-            for flag in flags:
-                tw = fm.horizontalAdvance(flag) + 10
-                tag = QRect(x, y, tw, fm.height() + 2)
-                p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(self.FLAG_COLOURS.get(flag, QColor(120, 120, 120)))
-                p.drawRoundedRect(tag, 3, 3)
-                p.setPen(QColor(255, 255, 255))
-                p.drawText(tag, Qt.AlignmentFlag.AlignCenter, flag)
-                x += tw + 4
+        for flag in tags + StepListModel.flags_of(s):
+            pill = self._pill(flag, small, p.device().devicePixelRatioF())
+            p.drawPixmap(x, y, pill)
+            x += pill.width() + 4
         p.restore()
+
+    def _pill(self, flag: str, font: QFont, dpr: float) -> QPixmap:
+        """A flag's tag, drawn once per font: a draft's tag costs a row one copy."""
+        key = (font.key(), flag, dpr)
+        pill = self._pills.get(key)
+        if pill is None:
+            fm = QFontMetrics(font)
+            rect = QRect(0, 0, fm.horizontalAdvance(flag) + 10, fm.height() + 2)
+            pill = QPixmap(rect.size() * dpr)
+            pill.setDevicePixelRatio(dpr)
+            pill.fill(Qt.GlobalColor.transparent)
+            p = QPainter(pill)
+            p.setFont(font)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(self.FLAG_COLOURS.get(flag, QColor(120, 120, 120)))
+            p.drawRoundedRect(rect, 3, 3)
+            p.setPen(QColor(255, 255, 255))
+            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, flag)
+            p.end()
+            self._pills[key] = pill
+        return pill
 
 
 class StepListView(QListView):

@@ -243,8 +243,6 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self.instruction.setPlaceholderText("What this step does, in your words")
         self.instruction.editingFinished.connect(self._commit_instruction)
         self.instruction.returnPressed.connect(self._instruction_return)
-        self.origin_label = QLabel()
-        self.origin_label.setObjectName("origin")
         self.thought = QPlainTextEdit()
         self.thought.setObjectName("thought")
         self.thought.setPlaceholderText("Why (optional)")
