@@ -79,6 +79,15 @@ _EMAIL = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
     r"\.[A-Za-z]{2,24}(?![\w-])")
+# An e-mail address as OCR garbles one at 12-19 px: a space, a stray mark or a misread
+# character where a dot was ("acme-cor>.io", "initech dev!", "mail:example.com",
+# "acme-corp-io"), a space beside the "@".  The shape that stays is a local part, "@", a
+# domain and a further piece after a separator; a shell prompt's "dev@build-01:~/app$"
+# (a host, then ":~") is not it.
+_EMAIL_OCR = re.compile(
+    r"(?<![\w.%+])[\w|-][\w.%+|~-]{0,63}(?: ?[.+] ?[\w.%+|~-]+)* ?@ ?(?:"
+    r"[A-Za-z0-9][\w-]*(?: [A-Za-z]{2,4}(?!\w)|(?:(?: ?[.,] ?|[:;>?!|]{1,2}\.?)[A-Za-z0-9][\w-]*)+)"
+    r"|[A-Za-z0-9][\w-]*-[A-Za-z]{2,4}(?![\w-]))")
 
 # Phone numbers.  International: "+" and 8-15 digits in groups.  North American: area code
 # and exchange starting with 2-9, separators required.  Other national numbers: a trunk "0"
@@ -192,6 +201,32 @@ def _phone_digits(s: str) -> int:
     return sum(c.isdigit() for c in s)
 
 
+_SPACED_TLD = re.compile(r"@ ?[\w-]+ [A-Za-z]{2,4}$")
+
+
+def _emails_misread(text: str, found: Sequence[Span]) -> list[Span]:
+    """E-mail addresses as OCR garbled them (``_EMAIL_OCR``), on the text as read (the
+    normalisation reads an "@" with no dot after it as a zero), where no e-mail address
+    was found."""
+    mails = [s for s in found if s.kind == EMAIL]
+    return [Span(m.start(), m.end(), EMAIL, 0.8, m.group(), "e-mail address (as OCR misread it)")
+            for m in _EMAIL_OCR.finditer(text)
+            if not any(s.start < m.end() and m.start() < s.end for s in mails)
+            and not _prose(m.group())]
+
+
+def _prose(match: str) -> bool:
+    """Prose around an "@", not an address: a space on both sides of its pieces ("see
+    @mention here"), or a sentence going on after a dot ("at bob@x. then": after a space
+    an address goes on with a dotted name or a short top-level domain)."""
+    if " @" in match and _SPACED_TLD.search(match):
+        return True
+    if ". " in match or " ." in match:
+        last = match.rsplit(" ", 1)[-1]
+        return "." not in last.strip(".") and len(last.strip(".")) > 3
+    return False
+
+
 class Detector:
     """All recognizers, configured once (deny-list, kinds) and run on any number of texts."""
 
@@ -234,6 +269,8 @@ class Detector:
         if index is not None:
             spans = [Span(index[s.start], index[s.end - 1] + 1, s.kind, s.score,
                           text[index[s.start]:index[s.end - 1] + 1], s.reason) for s in spans]
+        if ocr and EMAIL in self.kinds:
+            spans += _emails_misread(text, spans)
         return resolve(spans)
 
     # -- implementation -------------------------------------------------------------------

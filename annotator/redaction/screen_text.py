@@ -8,7 +8,10 @@ line it covers.  Value-like runs that no detector claimed and that are no harmle
 (date, amount, version, order number, hash): 6+ digits, an e-mail-like "@", a scheme, a
 long mix of letters and digits, are read a second time on their crop at 3x, widened by a
 character on each side: OCR misreads single characters at small sizes and next to field
-edges, and a reading of the crop misreads other characters than the frame's.
+edges, and a reading of the crop misreads other characters than the frame's.  Runs of
+text-like ink that no word of the first reading claims (OCR returned nothing usable for
+them) are read again as they are, without the flattening (``unread_ink``); what that
+reading finds is judged like any other text.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from annotator.redaction import ink
+from annotator.redaction import columns, ink, unread_ink
 from annotator.redaction.detect import Detector, Span
 from annotator.redaction.ocr import (
     OcrOptions,
@@ -95,9 +98,21 @@ def _pitch(words: Sequence[Word]) -> float | None:
     return mean if spread <= 0.08 * mean else None
 
 
-def join_lines(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int, int, int]]]:
+def _monospaced(line: Line) -> bool:
+    """A line of a terminal or an editor (its words line up on the character grid: no
+    table columns are read from them), judged on its plain words (a proportional font's
+    digits are all one width too, and so, on average, are a random key's characters)."""
+    return _pitch([w for w in line.words if _PLAIN_WORD.fullmatch(w.text)]) is not None
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z]?[a-z]{2,}[.,:;]?")
+
+
+def join_lines(lines: Sequence[Line], starts: Sequence[int] = ()
+               ) -> tuple[str, list[tuple[int, int, int, int]]]:
     """The text of the lines (words joined by a space, or a tab across a wide gap such as
-    between table columns; lines by newlines) and, per word, (start, end, line, word)."""
+    between table columns, or before a word that starts a column: ``columns``; lines by
+    newlines) and, per word, (start, end, line, word)."""
     parts: list[str] = []
     index: list[tuple[int, int, int, int]] = []
     pos = 0
@@ -106,12 +121,14 @@ def join_lines(lines: Sequence[Line]) -> tuple[str, list[tuple[int, int, int, in
             parts.append("\n")
             pos += 1
         hgt = sorted(w.h for w in line.words)[len(line.words) // 2]
-        column_gap = max(0.9 * hgt, 8, 1.7 * (_pitch(line.words) or 0))
+        pitch = _pitch(line.words)
+        column_gap = max(0.9 * hgt, 8, 1.7 * (pitch or 0))
+        cells = () if _monospaced(line) else starts
         prev: Word | None = None
         for wi, w in enumerate(line.words):
             if prev is not None:
                 gap = w.x - (prev.x + prev.w)
-                sep = "\t" if gap > column_gap else " "
+                sep = "\t" if gap > column_gap or columns.starts_column(w, cells) else " "
                 parts.append(sep)
                 pos += 1
             parts.append(w.text)
@@ -187,14 +204,29 @@ def hits_from_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD
     return analyze_words(words, detector, pad=pad, size=size)[0]
 
 
+def table_columns(words: Sequence[Word]) -> list[int]:
+    """Where the table columns of a reading start (``columns.column_starts``), judged on its
+    lines of proportional text."""
+    return columns.column_starts([[] if _monospaced(ln) else ln.words
+                                  for ln in group_lines(words)])
+
+
 def analyze_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_PX,
-                  size: tuple[int, int] | None = None
+                  size: tuple[int, int] | None = None, starts: Sequence[int] | None = None
                   ) -> tuple[list[Hit], list[Region]]:
     """The hits of ``words`` (see ``hits_from_words``) and the regions worth reading again:
     groups of digit-bearing words that no detector claimed and that are not an obviously
-    harmless format (see ``_reread_regions``)."""
+    harmless format (see ``_reread_regions``).  Table cells that OCR read as one line, or
+    one word, across their border are told apart at the column starts (``starts``: of the
+    frame's first reading, when these words are a second reading of a part of it; else
+    found in ``words``)."""
     lines = group_lines(words)
-    text, index = join_lines(lines)
+    if starts is None:
+        starts = columns.column_starts([[] if _monospaced(ln) else ln.words for ln in lines])
+    if starts:
+        lines = [ln if _monospaced(ln) else Line(columns.split_at_columns(ln.words, starts))
+                 for ln in lines]
+    text, index = join_lines(lines, starts)
     hits: list[Hit] = []
     if not text:
         return hits, []
@@ -280,8 +312,9 @@ _BENIGN = re.compile(
 
 
 # Shaped like an IPv4 address as OCR misreads one ("433.223.211.161", "203..0.113.221",
-# "158, 149.33,113"): four groups of digits, never a harmless number however it parses.
-_IP_LIKE = re.compile(r"\d{1,3}(?:[.,]{1,2} ?\d{1,4}){3}[.,]?")
+# "158, 149.33,113", "125.9.227 34", "170,204,187 .37"): four groups of digits (the last
+# dot may be read as a space), never a harmless number however it parses.
+_IP_LIKE = re.compile(r"\d{1,3}(?: ?[.,]{1,2} ?\d{1,4}){2}(?: ?[.,]{1,2} ?| )\d{1,4}[.,]?")
 
 
 def _benign(chunk: str) -> bool:
@@ -584,6 +617,42 @@ def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = 
     return out
 
 
+def unread_pieces(pieces: Sequence[tuple[np.ndarray, tuple[int, int]]], words: Sequence[Word]
+                  ) -> tuple[list[np.ndarray], list[tuple[int, int]],
+                             list[tuple[int, int, int, int]]]:
+    """The runs of text-like ink on pieces of a frame (an image and its offset: the frame,
+    or the bands read) that no word of the first reading claims (``unread_ink.unclaimed``):
+    their crops, offsets and rectangles in frame pixels."""
+    crops: list[np.ndarray] = []
+    offs: list[tuple[int, int]] = []
+    rects: list[tuple[int, int, int, int]] = []
+    for img, (ox, oy) in pieces:
+        local = [replace(w, x=w.x - ox, y=w.y - oy) for w in words]
+        for x, y, w, h in unread_ink.unclaimed(ink.gray(img), local):
+            crops.append(img[y:y + h, x:x + w].copy())
+            offs.append((x + ox, y + oy))
+            rects.append((x + ox, y + oy, w, h))
+    return crops, offs, rects
+
+
+def read_unclaimed(rects: Sequence[tuple[int, int, int, int]], readings: Sequence[list[Word]],
+                   hits: list[Hit], detector: Detector, *, pad: int = PAD_PX,
+                   size: tuple[int, int] | None = None, starts: Sequence[int] = ()
+                   ) -> tuple[list[Hit], list[Region]]:
+    """``hits`` with what the detectors find in the readings of the unclaimed runs
+    (``unread_pieces``; each reading's words on its own run only), and those words as
+    regions, line by line, for ``unread_values`` (what only that reading saw is judged by
+    its shape too)."""
+    regions: list[Region] = []
+    for rect, ws in zip(rects, readings, strict=True):
+        own = unread_ink.own_words(rect, ws)
+        hits = merge_reread(hits, analyze_words(own, detector, pad=pad, size=size,
+                                                starts=starts)[0])
+        regions += [Region((ln.words[0].x, ln.top, 1, 1), (ln.top, ln.bottom), tuple(ln.words))
+                    for ln in group_lines(own)]
+    return hits, regions
+
+
 def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
                       options: OcrOptions | None = None, detector: Detector | None = None,
                       pad: int = PAD_PX, reread: bool = True, ink_boxes: bool = True
@@ -598,13 +667,25 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
     hits, regions = analyze_words(words, detector, pad=pad, size=size)
     grow = (lambda hs: follow_ink(hs, [(img, (0, 0))])) if ink_boxes else list
     crops, offs = crop_regions(img, [r.rect for r in regions]) if reread else ([], [])
-    with ThreadPoolExecutor(max_workers=1) as second:
-        again = second.submit(ocr_batch, crops, reread_options(options), offs) if crops else None
+    # Text that the first reading left unread (no word, or none of any confidence) is
+    # read again too, differently (``unread_ink``).
+    blind, blind_offs, runs = unread_pieces([(img, (0, 0))], words) if reread else ([], [], [])
+    with ThreadPoolExecutor(max_workers=2) as second:
+        again = (second.submit(ocr_batch, crops, reread_options(options), offs)
+                 if crops else None)
+        plain = (second.submit(ocr_batch, blind, unread_ink.reading(options), blind_offs)
+                 if blind else None)
         grown = grow(hits)
         more = again.result() if again is not None else []
+        more_blind = plain.result() if plain is not None else []
     found = list(hits)
+    starts = table_columns(words)
     for ws in more:
-        found = merge_reread(found, analyze_words(ws, detector, pad=pad, size=size)[0])
+        found = merge_reread(found, analyze_words(ws, detector, pad=pad, size=size,
+                                                  starts=starts)[0])
+    found, seen = read_unclaimed(runs, more_blind, found, detector, pad=pad, size=size,
+                                 starts=starts)
+    regions = regions + seen
     if UNREAD_VALUE in detector.kinds:
         found += unread_values(regions, found, pad=pad, size=size)
     return grown + grow(found[len(hits):])

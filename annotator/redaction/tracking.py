@@ -37,6 +37,7 @@ import cv2
 import numpy as np
 
 from annotator.jobs import Progress
+from annotator.redaction import unread_ink
 from annotator.redaction.detect import Detector
 from annotator.redaction.ocr import (
     OcrOptions,
@@ -52,7 +53,10 @@ from annotator.redaction.screen_text import (
     box_iou,
     follow_ink,
     merge_reread,
+    read_unclaimed,
     reread_options,
+    table_columns,
+    unread_pieces,
     unread_values,
 )
 from annotator.redaction.spans import UNREAD_VALUE
@@ -268,18 +272,36 @@ class FrameTracker:
                         again_off.append((x0, y0))
                         owner.append(ri)
                         break
+        # Text-like ink that no word of the first reading claims is read again too
+        # (``unread_ink``), on a thread of its own.
+        blind = [unread_pieces(list(zip(r.crops, r.offsets, strict=True)), r.words)
+                 for r in self.queue]
+        blind_crops = [c for b in blind for c in b[0]]
         # The first reading's boxes are grown over their ink while the second reading runs
         # (Tesseract releases the GIL).
-        with ThreadPoolExecutor(max_workers=1) as second:
+        with ThreadPoolExecutor(max_workers=2) as second:
             later = (second.submit(ocr_batch, again, reread_options(self.options), again_off,
                                    cancel=cancel) if again else None)
+            plain = (second.submit(ocr_batch, blind_crops, unread_ink.reading(self.options),
+                                   [o for b in blind for o in b[1]], cancel=cancel)
+                     if blind_crops else None)
             for r, hits in zip(self.queue, first, strict=True):
                 r.hits = follow_ink(hits, list(zip(r.crops, r.offsets, strict=True)))
             more = later.result() if later is not None else []
+            seen_blind = plain.result() if plain is not None else []
         found = [list(hits) for hits in first]
+        cols = [table_columns(r.words) for r in self.queue]
         for ri, ws in zip(owner, more, strict=True):
-            extra = analyze_words(ws, self.detector, pad=self.pad, size=size)[0]
+            extra = analyze_words(ws, self.detector, pad=self.pad, size=size,
+                                  starts=cols[ri])[0]
             found[ri] = merge_reread(found[ri], extra)
+        k = 0
+        for ri, (_, _, rects) in enumerate(blind):
+            found[ri], seen = read_unclaimed(rects, seen_blind[k:k + len(rects)], found[ri],
+                                             self.detector, pad=self.pad, size=size,
+                                             starts=cols[ri])
+            unclaimed[ri] = unclaimed[ri] + seen
+            k += len(rects)
         for r, hits, regions, n in zip(self.queue, found, unclaimed,
                                        (len(f) for f in first), strict=True):
             if UNREAD_VALUE in self.detector.kinds:

@@ -372,3 +372,25 @@ def test_tesseract_5_5_fixes_leave_look_alikes(ocr_text: str) -> None:
                  "666 123456"):
         if word in ocr_text:
             assert word not in covered, spans
+
+
+@pytest.mark.parametrize(("ocr_text", "covers"), [
+    ("To: costa.i@ mail:example.com", "costa.i@ mail:example.com"),  # ":" for a dot
+    ("nora+work@acme-cor?.io done", "nora+work@acme-cor?.io"),  # a mark for the "p"
+    ("en-nova @acme-cor>.io", "en-nova @acme-cor>.io"),
+    ("[ben-~novak@acme-corp-io]", "ben-~novak@acme-corp-io"),  # the TLD's dot read "-"
+    ("Email ivan jensen@northwind ft $90.77", "jensen@northwind ft"),  # ".fr" read " ft"
+    ("Bearer kowalski.f@initech dev!", "kowalski.f@initech dev"),
+    ("fischer .i@post .example.ch", "fischer .i@post .example.ch"),
+])
+def test_an_email_garbled_by_ocr_is_still_an_email(ocr_text: str, covers: str) -> None:
+    spans = [s for s in detect(ocr_text, ocr=True) if s.kind == d.EMAIL]
+    assert [ocr_text[s.start:s.end] for s in spans] == [covers]
+
+
+@pytest.mark.parametrize("ocr_text", [
+    "dev@build-01:~/app$ git status", "ops@web-3: /srv/app", "ops@web-3: srv/app",
+    "alex@laptop:~/app$ make", "see @mention here", "@Override public void run()",
+])
+def test_prompts_and_mentions_are_no_garbled_email(ocr_text: str) -> None:
+    assert [s for s in detect(ocr_text, ocr=True) if s.kind == d.EMAIL] == []
