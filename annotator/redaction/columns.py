@@ -7,8 +7,9 @@ line and sometimes as one word across the cell border ("103/514-73-2410",
 next, and a box found on one cell's text stops where the other begins.  The cells' left
 edges are in the words themselves: in a table the words of consecutive rows start at the
 same x.  A column start is an x where words of at least ``MIN_LINES`` lines start within
-``TOL`` pixels, and more lines start a word there than run a word across it (proportional
-text: a terminal's words line up on its character grid anyway).  Words are cut at a column start they cross when a separator was read there
+``TOL`` pixels, more lines start a word there than run a word across it (proportional
+text: a terminal's words line up on its character grid anyway), and the words close
+before them start at different places (other cells' text, not a value's first group).  Words are cut at a column start they cross when a separator was read there
 (the border or the gap read as "/", ",", ":", ";", "|" or "'"), and the joined text of a line
 has a column break (a tab) before a word that starts a column.
 """
@@ -41,9 +42,26 @@ def column_starts(rows: Sequence[Sequence[Word]]) -> list[int]:
             continue
         across = sum(any(w.x + TOL < x < w.x + w.w - TOL for w in row)
                      and not any(abs(x - w.x) <= TOL for w in row) for row in rows)
-        if n >= SHARE * (n + across):
+        if n >= SHARE * (n + across) and _cells_before(rows, x):
             found.append(x)
     return found
+
+
+def _cells_before(rows: Sequence[Sequence[Word]], x: int) -> bool:
+    """Whether the words that come a space or less before the words starting at ``x`` are
+    other cells' text: they start at different places (right-aligned, or of different
+    lengths).  When they all start at one x too, the words at ``x`` are the second group of
+    values set in one column ("+44 7700 900250", "+61 2 3965 5023"): no column of their
+    own (and without words close before, there is nothing to tell apart)."""
+    lefts: list[int] = []
+    for row in rows:
+        for a, b in zip(row, row[1:], strict=False):
+            if abs(b.x - x) <= TOL and b.x - (a.x + a.w) <= max(a.h, b.h):
+                lefts.append(a.x)
+    if len(lefts) < 2:
+        return False
+    most = max(sum(abs(v - u) <= TOL for u in lefts) for v in lefts)
+    return most < 0.5 * len(lefts)
 
 
 def starts_column(w: Word, starts: Sequence[int]) -> bool:

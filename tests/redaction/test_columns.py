@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from annotator.redaction.detect import Detector
 from annotator.redaction.ocr import Word
-from annotator.redaction.screen_text import analyze_words, group_lines, join_lines, table_columns
+from annotator.redaction.screen_text import analyze_words, table_columns
 
 
 def _row(y: int, cells: list[tuple[int, str]]) -> list[Word]:
@@ -50,3 +50,19 @@ def test_prose_words_that_line_up_by_chance_are_no_column() -> None:
     assert not any(abs(x - 178) <= 2 for x in table_columns(words))
     assert len([h for h in analyze_words(words, Detector(), pad=0)[0]
                 if h.kind == "phone"]) == 10
+
+
+def test_the_second_group_of_values_in_one_column_is_no_column() -> None:
+    # Phone numbers left-aligned in a column: every second group starts at one x.
+    words: list[Word] = []
+    for i, number in enumerate(["+44 7700 900250", "+61 2 3965 5023", "+81 3-3789-0583",
+                                "+49 30 8580337", "+44 20 7946 0347"]):
+        cells = [(20, "Phone")]
+        x = 300
+        for group in number.split():
+            cells.append((x, group))
+            x += 10 * len(group) + 8
+        words += _row(10 + 30 * i, cells)
+    assert not any(abs(x - 338) <= 2 for x in table_columns(words))
+    assert len([h for h in analyze_words(words, Detector(), pad=0)[0]
+                if h.kind == "phone"]) == 5
