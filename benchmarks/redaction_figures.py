@@ -2,9 +2,9 @@
 
 1. ``pii_recall.py --screens 32`` (the screens the code was developed on, seed 7), with a
    timing again under load (``--load 2``);
-2. ``pii_recall.py --heldout --screens 32`` (other themes, fonts and sizes, seed 1007; its
-   errors have been looked at since), and the same on fresh screens (seed 2024) that no rule
-   was looked at on;
+2. ``pii_recall.py --heldout --screens 32`` (other themes, fonts and sizes, seed 1007), and
+   the same on further held-out sets: seeds 2024 and 3031 (fresh when first measured; their
+   errors have been looked at since), 4177 and 5281 (measured once, after the last tuning);
 3. ``redaction_real_apps.py`` (real applications recorded with the real recorder; needs
    Xvfb, xdotool and xterm);
 4. ``leakscan_cost.py`` (the leak check's time per recorded minute; its input recording is
@@ -17,7 +17,7 @@ machine (the time per frame is meant to be read idle; the load is written beside
 
     .venv/bin/python benchmarks/redaction_figures.py [--screens 32] [--skip real_apps,...]
 
-About 15-25 minutes on 2 idle cores.
+About 20-30 minutes on 2 idle cores.
 """
 
 from __future__ import annotations
@@ -42,6 +42,13 @@ def steps(screens: int) -> dict[str, list[str]]:
         "recall_heldout": ["pii_recall.py", "--heldout", "--screens", str(screens)],
         "recall_fresh": ["pii_recall.py", "--heldout", "--seed", "2024", "--screens",
                          str(screens)],
+        "recall_fresh2": ["pii_recall.py", "--heldout", "--seed", "3031", "--screens",
+                          str(screens)],
+        # measured once each after the last tuning (never looked at before)
+        "recall_final": ["pii_recall.py", "--heldout", "--seed", "4177", "--screens",
+                         str(screens)],
+        "recall_final2": ["pii_recall.py", "--heldout", "--seed", "5281", "--screens",
+                          str(screens)],
         "real_apps": ["redaction_real_apps.py"],
         # leakscan_cost reads the render benchmark's recording; made once if missing
         **({} if LEAKSCAN_INPUT.exists() else

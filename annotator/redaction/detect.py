@@ -133,7 +133,9 @@ _IPV6_LOOSE = re.compile(r"(?<![\w:.])[0-9A-Za-z@£¢€]{1,5}[?!]?"
 _AWS_NOISY = re.compile(r"(?<![A-Za-z0-9])A(?:[KS]A?[IT1lL]{1,2}A|[KS]1A)(?: ?[A-Z0-9)\]|]){14,18}"
                         r"[a-z]?(?![A-Za-z0-9])")  # "AKAIA...", "...B6OXx": a doubled glyph
 _SSN = re.compile(r"(?<![\w\-])(\d{3})([\- ])(\d{2})\2(\d{4})(?![\w\-]|[.,]\d)")
-_SSN_JOINED = re.compile(r"(?<![\w\-.,/])\d{3} \d{6}(?![\w\-]|[.,/]\d)")
+# A spaced SSN as OCR reads it: one space lost ("191 145391"), or the second space read as
+# a dot or a comma, a colon after the first group ("100 33.8768", "672: 65.4292").
+_SSN_JOINED = re.compile(r"(?<![\w\-.,/])\d{3}(?: \d{6}|:? \d{2}[.,]\d{4})(?![\w\-]|[.,/]\d)")
 _SSN_LABELLED = re.compile(r"(?i)\b(?:ssn|social security(?: n(?:o|umber)\.?)?|itin|tin)\b"
                            r"[^\n\d]{0,10}(\d{9})\b")
 _NINO = re.compile(r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?"
@@ -504,11 +506,11 @@ class Detector:
         return out
 
     def _ssn_joined(self, text: str) -> list[Span]:
-        """US SSNs in the spaced form with one space lost by OCR ("191 145391"), valid area,
-        group and serial."""
+        """US SSNs in the spaced form with one space lost by OCR ("191 145391") or read as a
+        dot ("100 33.8768"), valid area, group and serial."""
         out = []
         for m in _SSN_JOINED.finditer(text):
-            digits = m.group().replace(" ", "")
+            digits = re.sub(r"\D", "", m.group())
             area, group, serial = int(digits[:3]), int(digits[3:5]), int(digits[5:])
             if area in (0, 666) or area >= 900 or group == 0 or serial == 0 or \
                     digits in _SSN_INVALID:

@@ -248,6 +248,8 @@ def test_kinds_can_be_restricted() -> None:
     ("oscar_jensen/5@fabrikam.de", d.EMAIL),
     ("https; //api.example.com/callback?page=2&apikey=GkMaIGhvF", d.URL_TOKEN),
     ("cCYSbuXNRgTYbXEXYOgqhap84196q6we", d.SECRET),
+    ("SSN 582 94.2655", d.NATIONAL_ID),  # a spaced SSN's second space read as a dot
+    ("No. 672: 65.4292", d.NATIONAL_ID),
 ])
 def test_more_ocr_misreadings(ocr_text: str, kind: str) -> None:
     assert kind in [s.kind for s in detect(ocr_text, ocr=True)]
