@@ -667,12 +667,13 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
     hits, regions = analyze_words(words, detector, pad=pad, size=size)
     grow = (lambda hs: follow_ink(hs, [(img, (0, 0))])) if ink_boxes else list
     crops, offs = crop_regions(img, [r.rect for r in regions]) if reread else ([], [])
-    # Text that the first reading left unread (no word, or none of any confidence) is
-    # read again too, differently (``unread_ink``).
-    blind, blind_offs, runs = unread_pieces([(img, (0, 0))], words) if reread else ([], [], [])
     with ThreadPoolExecutor(max_workers=2) as second:
         again = (second.submit(ocr_batch, crops, reread_options(options), offs)
                  if crops else None)
+        # Text that the first reading left unread (no word, or none of any confidence) is
+        # read again too, differently (``unread_ink``), beside the second reading.
+        blind, blind_offs, runs = (unread_pieces([(img, (0, 0))], words) if reread
+                                   else ([], [], []))
         plain = (second.submit(ocr_batch, blind, unread_ink.reading(options), blind_offs)
                  if blind else None)
         grown = grow(hits)
