@@ -469,7 +469,7 @@ def run_quality(args: argparse.Namespace, h: Harness, xs: harness.XServer, workd
     manifest = json.loads((ours.out / "manifest.json").read_text())
     res = record_quality.analyze(ref_dir, ours.out / "video.mp4",
                                  manifest["clock"]["start_monotonic_ns"], ff.out,
-                                 list(rec_f.lines), (w0, w1))
+                                 list(rec_f.lines), (w0, w1), args.quality_max_gap)
     res["seconds"] = args.quality_seconds
     if not args.keep:
         shutil.rmtree(ref_dir, ignore_errors=True)
@@ -759,6 +759,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--quality-seconds", type=float, default=30.0)
     ap.add_argument("--quality-period", type=float, default=0.1,
                     help="s between reference grabs (default 0.1)")
+    ap.add_argument("--quality-max-gap", type=float, default=record_quality.MAX_GAP_S,
+                    help="an instant is used when the reference grabs before and after it, "
+                    "at most this many s away, show the same picture (default "
+                    f"{record_quality.MAX_GAP_S:g})")
     ap.add_argument("--compositor", choices=("xcompmgr", "picom"),
                     help="run this compositing manager on the Xvfb for the whole benchmark")
     ap.add_argument("--trace", action="store_true",

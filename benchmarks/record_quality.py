@@ -7,10 +7,12 @@ keeps each distinct picture once (BGRA, named by its hash) with the grab's monot
 
 The reference grabs are the ground truth.  A reference instant is used when the screen held
 still around it: the grabs just before and after showed the same picture, each at most
-``MAX_GAP_S`` away.  Then the frame each recorder shows at that instant (its last frame
-stamped at or before it: ours from the frame index's clock, ffmpeg's from x11grab's start
-time plus the frame's time) was captured while the screen showed that picture, whatever the
-phase of its clock, so a difference in SSIM is the encoder's and the capture's, not timing.
+``max_gap_s`` away (``--quality-max-gap``; on a screen that never holds still that long, a
+shorter gap with a shorter ``--quality-period``).  Then the frame each recorder shows at
+that instant (its last frame stamped at or before it: ours from the frame index's clock,
+ffmpeg's from x11grab's start time plus the frame's time) was captured while the screen
+showed that picture, whatever the phase of its clock, so a difference in SSIM is the
+encoder's and the capture's, not timing.
 Each is compared with the reference picture converted to luma as that recorder converts it
 (ours: OpenCV's BGRA->I420; ffmpeg: its own swscale, by running ffmpeg on the picture).
 
@@ -84,11 +86,11 @@ def read_grabs(folder: Path) -> tuple[np.ndarray, list[str]]:
     return np.array(t, dtype=np.int64), hs
 
 
-def still_instants(t: np.ndarray, hs: list[str], lo_ns: int, hi_ns: int
-                   ) -> list[tuple[int, str]]:
-    """Reference grabs in [lo_ns, hi_ns] whose neighbours, at most MAX_GAP_S away, showed the
-    same picture."""
-    gap = MAX_GAP_S * 1e9
+def still_instants(t: np.ndarray, hs: list[str], lo_ns: int, hi_ns: int,
+                   max_gap_s: float = MAX_GAP_S) -> list[tuple[int, str]]:
+    """Reference grabs in [lo_ns, hi_ns] whose neighbours, at most ``max_gap_s`` away,
+    showed the same picture."""
+    gap = max_gap_s * 1e9
     return [(int(t[k]), hs[k]) for k in range(1, len(hs) - 1)
             if hs[k - 1] == hs[k] == hs[k + 1] and t[k] - t[k - 1] <= gap
             and t[k + 1] - t[k] <= gap and lo_ns <= t[k] <= hi_ns]
@@ -201,7 +203,8 @@ def compare(instants: list[tuple[int, str]], ours: list[float], ffmpeg: list[flo
 
 
 def analyze(ref_dir: Path, ours_video: Path, ours_zero_ns: int, ffmpeg_video: Path,
-            ffmpeg_lines: list[str], window_ns: tuple[int, int]) -> dict[str, Any]:
+            ffmpeg_lines: list[str], window_ns: tuple[int, int],
+            max_gap_s: float = MAX_GAP_S) -> dict[str, Any]:
     """Both recordings against the reference grabs in ``ref_dir`` over ``window_ns``."""
     t, hs = read_grabs(ref_dir)
     ours_t = frame_times_ns(ours_video, ours_zero_ns)
@@ -209,10 +212,19 @@ def analyze(ref_dir: Path, ours_video: Path, ours_zero_ns: int, ffmpeg_video: Pa
     if not len(ours_t) or not len(ff_t):
         return {"instants": 0, "error": "a recording has no frames"}
     lo = max(window_ns[0], int(ours_t[0]), int(ff_t[0]))
-    instants = still_instants(t, hs, lo, window_ns[1])
-    res = compare(instants, score_video(ours_video, ours_t, instants, ref_dir, luma_opencv),
-                  score_video(ffmpeg_video, ff_t, instants, ref_dir, luma_ffmpeg))
+    instants = still_instants(t, hs, lo, window_ns[1], max_gap_s)
+    so = score_video(ours_video, ours_t, instants, ref_dir, luma_opencv)
+    sf = score_video(ffmpeg_video, ff_t, instants, ref_dir, luma_ffmpeg)
+    res = compare(instants, so, sf)
+    # Per instant: its time (ms from the first), both scores, and how old the frame each
+    # showed then was (ms since it was captured).
+    res["per_instant"] = [
+        (round((t_k - instants[0][0]) / 1e6), round(a, 5), round(b, 5),
+         round((t_k - int(ours_t[np.searchsorted(ours_t, t_k, "right") - 1])) / 1e6),
+         round((t_k - int(ff_t[np.searchsorted(ff_t, t_k, "right") - 1])) / 1e6))
+        for (t_k, _h), a, b in zip(instants, so, sf, strict=True)]
     res["reference_grabs"] = len(hs)
+    res["max_gap_s"] = max_gap_s
     res["reference_pictures"] = len(set(hs))
     return res
 
