@@ -80,9 +80,11 @@ def record_context_enabled(display: Any, context: int) -> bool:
     from Xlib.ext import record
     from Xlib.protocol import rq
 
-    class GetContext(rq.ReplyRequest):  # type: ignore[misc]
-        _request = record.GetContext._request
-        _reply = rq.Struct(
+    # Made with type(): python-xlib is untyped, and a class statement over its classes
+    # would need a checker exception.
+    get_context = type("GetContext", (rq.ReplyRequest,), {
+        "_request": record.GetContext._request,
+        "_reply": rq.Struct(
             rq.ReplyCode(),
             rq.Card8("enabled"),
             rq.Card16("sequence_number"),
@@ -90,9 +92,9 @@ def record_context_enabled(display: Any, context: int) -> bool:
             rq.Card8("element_header"),
             rq.Pad(3),
             rq.Card32("clients"),
-            rq.Pad(16))  # then the clients' ranges: not needed, not parsed
+            rq.Pad(16))})  # then the clients' ranges: not needed, not parsed
 
-    reply = GetContext(display=display.display,
+    reply = get_context(display=display.display,
                        opcode=display.display.get_extension_major(record.extname),
                        context=context)
     return bool(reply.enabled)
