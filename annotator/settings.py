@@ -63,9 +63,6 @@ KEYS: tuple[Key, ...] = (
         "`wayland` in a Wayland session (as above)."),
     Key("DBUS_SESSION_BUS_ADDRESS", "dbus_address", "none",
         "The session bus, through which the accessibility bus (AT-SPI) is found."),
-    Key("ANNOTATOR_BENCH_SOURCE_DUMP", "bench_source_dump", "none",
-        "Benchmarks only (`benchmarks/record_overhead.py --quality`): a folder where the "
-        "recorder also saves every 10th frame it encodes, to measure SSIM against it."),
     Key("ANNOTATOR_BENCH_TICK_TRACE", "bench_tick_trace", "none",
         "Benchmarks only (`benchmarks/record_overhead.py --trace`): a file where the "
         "recorder writes the timeline of its threads, to tell why a capture tick ran late."),
@@ -89,7 +86,6 @@ class Settings:
     wayland_display: str | None = None
     session_type: str | None = None
     dbus_address: str | None = None
-    bench_source_dump: Path | None = None
     bench_tick_trace: Path | None = None
 
     @classmethod
@@ -117,7 +113,7 @@ class Settings:
         return bool(self.s3_endpoint and self.database_url)
 
 
-_PATHS = {"home", "redaction_key_file", "bench_source_dump", "bench_tick_trace"}
+_PATHS = {"home", "redaction_key_file", "bench_tick_trace"}
 _BY_NAME = {k.name: k for k in KEYS}
 assert {k.attr for k in KEYS} == {f.name for f in fields(Settings)}
 

@@ -29,7 +29,6 @@ from annotator.fsutil import write_json_atomic
 
 FLUSH_INTERVAL_S = 0.5
 FSYNC_INTERVAL_S = 2.0
-SOURCE_DUMP_EVERY = 10
 
 # Every file a bundle may hold: a forced re-recording into a folder deletes exactly these.
 BUNDLE_FILES = (schema.MANIFEST, schema.VIDEO, schema.FRAME_INDEX, schema.FRAMES,
@@ -79,12 +78,8 @@ class BundleWriter:
     whether an accessibility stream (elements.jsonl) is written."""
 
     def __init__(self, folder: Path, width: int, height: int, *, video: dict[str, Any],
-                 elements: bool = False, source_dump: Path | None = None) -> None:
+                 elements: bool = False) -> None:
         self.folder = folder
-        # Benchmarks only (record_overhead.py --quality): every SOURCE_DUMP_EVERY-th encoded
-        # frame is also saved as it went into the encoder, to measure SSIM against it.
-        self._dump = source_dump
-        self._encoded = 0
         self.encoder = VideoEncoder(folder / schema.VIDEO, width, height, **video)
         self.index = FrameIndexWriter(folder / schema.FRAME_INDEX)
         self.events = JsonlWriter(folder / schema.EVENTS)
@@ -136,9 +131,6 @@ class BundleWriter:
     def encode(self, yuv: np.ndarray, pts_us: int) -> None:
         """Encode one I420 frame shown from ``pts_us`` (call from one thread)."""
         self.encoder.encode_i420(yuv, pts_us)
-        if self._dump is not None and self._encoded % SOURCE_DUMP_EVERY == 0:
-            np.save(self._dump / f"{pts_us}.npy", yuv[:self.encoder.height])  # the Y plane
-        self._encoded += 1
 
     def grab(self, t_us: int, *, stored: bool, changed: bool, extra_flags: int = 0) -> None:
         """One row of the frame index: a grab at ``t_us``, encoded or not."""

@@ -32,7 +32,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -224,8 +223,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 self.out, self.region.width, self.region.height,
                 video={"fps": self.config.fps, "preset": self.config.preset,
                        "crf": self.config.crf, "gop": self.config.gop},
-                elements=bool(self._a11y_info.get("available")),
-                source_dump=_source_dump_dir())
+                elements=bool(self._a11y_info.get("available")))
         except BaseException:
             self._stop_a11y()
             if self._devices is not None:
@@ -613,14 +611,6 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 f"The recording in {self.out} could not be finalized: {exc}.",
                 f"Free some disk space, then run `annotator recover {self.out}`.",
             ) from exc
-
-
-def _source_dump_dir() -> Path | None:
-    """ANNOTATOR_BENCH_SOURCE_DUMP: a folder where benchmarks/record_overhead.py --quality
-    has the recorder save sampled source frames (never set in normal use)."""
-    from annotator import settings
-
-    return settings.current().bench_source_dump
 
 
 # Recordings under way in this process that froze the garbage collector's objects.
