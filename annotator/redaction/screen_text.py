@@ -524,7 +524,10 @@ def _harmless(chunk: str) -> bool:
         return True
     ascii_ = re.sub(r"[^\x20-\x7e]", "", re.sub(r"[—–]", "-", core))
     dotted = re.sub(r"[.,;]{2,}", ".", re.sub(r"(?<=\d)[,;](?=\d)", ".", ascii_))
-    for v in {core, ascii_, dotted, re.sub(r"^[a-uw-z](?=\d+\.\d)", "v", dotted),
+    # A digit read as a letter beside a digit ("1l 360.00" for an amount of 11 360.00).
+    digits = re.sub(r"(?<=\d)[lI|]|[lI|](?=\d)", "1",
+                    re.sub(r"(?<=\d)[oO]|[oO](?=\d)", "0", dotted))
+    for v in {core, ascii_, dotted, digits, re.sub(r"^[a-uw-z](?=\d+\.\d)", "v", dotted),
               re.sub(r"[-+]{2,}", "+", dotted)}:
         if _benign(v) or _STAMP.fullmatch(v):
             return True

@@ -187,7 +187,9 @@ def test_misread_values_are_not_taken_for_harmless_formats_and_formats_stay_harm
     # and its version, an OS version and its build, dates with mixed separators.
     for text in ("b6692ea5df920cad691c20319a6fffd7a4a766b8", "058de112-87d6-4485+827a~e93b5b091led2",
                  "861-1322873-2943370", "nginx/1.24.0", "14.4.1 (23E224)", "14.4.1.(23E224",
-                 "18-01.2023", "31-12-2023"):
+                 "18-01.2023", "31-12-2023",
+                 # an amount, a date and a version with a digit read as a letter
+                 "1l 360.00", "2O24-01-15", "v3.l2.0"):
         assert _harmless(text) and not looks_like_a_value(text), text
     assert looks_like_a_value("12-34-5678")  # no date
 
