@@ -150,8 +150,10 @@ class FrameTracker:
     def __init__(self, size: tuple[int, int], detector: Detector, options: OcrOptions, *,
                  obs_pts: Iterable[int] = (), stable_us: int = 500_000,
                  interval_us: int = 1_000_000, pad: int = PAD_PX,
-                 progress: Progress | None = None, batch_frames: float = 6.0) -> None:
+                 progress: Progress | None = None, batch_frames: float = 6.0,
+                 unclaimed: bool = True) -> None:
         self.w, self.h = size
+        self.unclaimed = unclaimed  # read again the ink no word claims (``unread_ink``)
         self.detector, self.options, self.pad = detector, options, pad
         self.obs = set(int(p) for p in obs_pts)
         self.stable_us, self.interval_us = stable_us, interval_us
@@ -275,7 +277,7 @@ class FrameTracker:
         # Text-like ink that no word of the first reading claims is read again too
         # (``unread_ink``), on a thread of its own.
         blind = [unread_pieces(list(zip(r.crops, r.offsets, strict=True)), r.words)
-                 for r in self.queue]
+                 if self.unclaimed else ([], [], []) for r in self.queue]
         blind_crops = [c for b in blind for c in b[0]]
         # The first reading's boxes are grown over their ink while the second reading runs
         # (Tesseract releases the GIL).
