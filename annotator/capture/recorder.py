@@ -63,7 +63,10 @@ from annotator.capture.record_setup import (  # noqa: F401  (the recorder's publ
     resolve_region,
 )
 from annotator.capture.screen_capture import (
+    FULL_AREA_SHARE,
     QUIET_S,
+    REFINE_AFTER_S,
+    REFINE_REPEATS,
     SAFETY_INTERVAL_S,
     SMALL_CHANGE_PX,
     SMALL_CLOSE_S,
@@ -291,6 +294,8 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 "safety_interval_s": SAFETY_INTERVAL_S,
                 "small_changes": {"max_px": SMALL_CHANGE_PX, "quiet_s": QUIET_S,
                                   "gap_s": SMALL_GAP_S, "close_s": SMALL_CLOSE_S},
+                "refine": {"area_share": FULL_AREA_SHARE, "after_s": REFINE_AFTER_S,
+                           "repeats": REFINE_REPEATS},
             },
             acknowledgement=self.config.acknowledgement,
             deny_list=list(self.config.deny.all),

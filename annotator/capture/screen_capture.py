@@ -48,6 +48,13 @@ SAFETY_INTERVAL_S = 2.0
 SMALL_CHANGE_PX = 64
 QUIET_S = 1.0  # no input and no larger change for this long: small changes wait
 SMALL_GAP_S = 1.0  # ...to be stored at least this long after the last frame
+# A large repaint's frame (DAMAGE over FULL_AREA_SHARE: a scrolled page) is encoded again
+# REFINE_REPEATS times, this far apart, while the screen then holds still: x264 coded the
+# change as a difference from the frame before, and each repeat refines it (a scrolled page
+# was at 0.994-0.997 SSIM until the fragment's repeat, where ffmpeg, coding every tick, was
+# at 0.998 within 0.1 s).  Smaller changes come out as well as ffmpeg's without them.
+REFINE_AFTER_S = 0.1
+REFINE_REPEATS = 3  # each one refines it further (a P-frame's residual is coded at the CRF)
 # The repeat that closes the fragment of a frame stored for small changes comes this late (a
 # blinking caret's next frame closes it first, for free); under 2 s, the crash bound.
 SMALL_CLOSE_S = 1.45
@@ -66,6 +73,7 @@ class TickResult:
     flags: int  # READ / FULL bits of the frame index
     image: np.ndarray | None = None  # masked BGRA frame, when changed
     small: bool = False  # the change fits in a SMALL_CHANGE_PX square, masks unchanged
+    large: bool = False  # DAMAGE reported drawing over FULL_AREA_SHARE of the region
 
 
 @dataclass
@@ -117,8 +125,11 @@ class ScreenMirror:
             reread = not rects and bool(self.last_rects)
             rects, self.last_rects = rects or self.last_rects, rects
         area = sum(r.width * r.height for r in rects)
-        if full or safety or area > FULL_AREA_SHARE * self.width * self.height:
-            return self._full(grabber, masks, now, rects if safety else None)
+        large = area > FULL_AREA_SHARE * self.width * self.height
+        if full or safety or large:
+            res = self._full(grabber, masks, now, rects if safety else None)
+            res.large = large and res.changed
+            return res
         if not rects:
             # Nothing drawn; masks may still have moved (a password field got focus): the
             # deny-listed windows are not re-read (a window appearing draws, so damages).
@@ -368,7 +379,8 @@ class CaptureMixin(RecorderParts):
         finally:
             if trace is not None:
                 trace.thread_done()
-            self._capture_info["stats"] = {**screen.stats, **wait.stats}
+            self._capture_info["stats"] = {**screen.stats, **wait.stats,
+                                           "refine_frames": keep.refined}
             self._capture_info["method_at_end"] = screen.method
             screen.close()
             grabber.close()
@@ -428,6 +440,8 @@ class CaptureMixin(RecorderParts):
         due = int((screen.last_safety + SAFETY_INTERVAL_S) * 1e9)  # a safety grab
         if not keep.closed and keep.last_yuv is not None:  # the keep-alive repeat
             due = min(due, keep.last_stored_ns + keep.close_after_ns)
+            if keep.refine_at_ns:  # the refining repeat
+                due = min(due, keep.refine_at_ns)
         if wait.since_ns:  # a waiting small change's frame
             due = min(due, keep.last_stored_ns + int(SMALL_GAP_S * 1e9))
         return due
@@ -468,7 +482,8 @@ class CaptureMixin(RecorderParts):
         yuv = None
         if res.changed and res.image is not None:
             yuv = keep.i420.convert(res.image, screen.take_dirty())
-        store, yuv = keep.decide(t_ns, res.changed, yuv)
+        refine = int(REFINE_AFTER_S * 1e9) if res.large else 0
+        store, yuv = keep.decide(t_ns, res.changed, yuv, refine_after_ns=refine)
         if store and yuv is not None:  # (what decide stores is always a frame)
             store = self._enqueue(yuv, pts, screen, keep, wait, forget=res.changed)
         self._writer.grab(pts, stored=store, changed=res.changed, extra_flags=res.flags)
@@ -619,28 +634,42 @@ class _KeepAlive:
     """Which grabs are encoded: every changed one, and one repeat of the last frame
     ``FRAGMENT_CLOSE_US`` after it when nothing changed since, which closes the fragment that
     holds it (the encoder has no delay), so that a crash cannot lose a change that is older
-    than that.  Also the I420 picture of the last frame, converted where rows changed."""
+    than that; after a large repaint also ``REFINE_REPEATS`` every ``REFINE_AFTER_S`` after it,
+    which refine its picture.  Also the I420 picture of the last frame, converted where rows changed."""
 
     def __init__(self) -> None:
         self.last_yuv: np.ndarray | None = None
         self.last_stored_ns = 0
         self.closed = True
         self.close_after_ns = FRAGMENT_CLOSE_US * 1000
+        self.refine_at_ns = 0  # when the next refining repeat is due (0: none)
+        self.refine_every_ns = 0
+        self.refines_left = 0
+        self.refined = 0  # refining repeats stored
         self.i420 = _I420()
 
     def decide(self, t_ns: int, changed: bool, yuv: np.ndarray | None, *,
-               close_after_ns: int = FRAGMENT_CLOSE_US * 1000
+               close_after_ns: int = FRAGMENT_CLOSE_US * 1000, refine_after_ns: int = 0
                ) -> tuple[bool, np.ndarray | None]:
         if changed:
             self.last_yuv = yuv
             self.last_stored_ns = t_ns
             self.closed = False
             self.close_after_ns = close_after_ns
+            self.refine_at_ns = t_ns + refine_after_ns if refine_after_ns else 0
+            self.refine_every_ns = refine_after_ns
+            self.refines_left = REFINE_REPEATS if refine_after_ns else 0
             return True, yuv
         if self.closed or self.last_yuv is None:
             return False, None
         if t_ns - self.last_stored_ns >= self.close_after_ns:
             self.closed = True
+            self.refine_at_ns = 0
+            return True, self.last_yuv
+        if self.refine_at_ns and t_ns >= self.refine_at_ns:
+            self.refines_left -= 1
+            self.refined += 1
+            self.refine_at_ns = t_ns + self.refine_every_ns if self.refines_left else 0
             return True, self.last_yuv
         return False, None
 
