@@ -11,9 +11,10 @@ from __future__ import annotations
 import bisect
 import time
 
-from PyQt6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from annotator.display import duration
+from annotator.ui.editor.fixed_lines import FixedLine
 from annotator.ui.editor.redaction_view import RedactionVideoView
 from annotator.ui.editor.timeline import TimelineWidget
 
@@ -38,8 +39,13 @@ class PlaybackMixin:
         self.play_btn = QPushButton("▶ Play")
         self.play_btn.setObjectName("play")
         self.play_btn.clicked.connect(self.toggle_play)
-        self.time_label = QLabel()
+        # Its text changes at every frame shown: a FixedLine repaints itself and moves
+        # nothing (a QLabel laid the whole window out again at every seek).
+        self.time_label = FixedLine(1)
         self.time_label.setObjectName("time")
+        widest = f"{fmt_time(10 * 3600 * 10**6 - 1)} / {fmt_time(10 * 3600 * 10**6 - 1)} " \
+            "(as submitted)"
+        self.time_label.setFixedWidth(self.time_label.fontMetrics().horizontalAdvance(widest) + 8)
         self.in_btn = QPushButton("Set in (I)")
         self.out_btn = QPushButton("Set out (O)")
         self.clear_trim_btn = QPushButton("Clear trim")
