@@ -418,7 +418,7 @@ class StepDelegate(QStyledItemDelegate):
         for flag in tags + StepListModel.flags_of(s):
             pill = self._pill(flag, small, p.device().devicePixelRatioF())
             p.drawPixmap(x, y, pill)
-            x += pill.width() + 4
+            x += round(pill.deviceIndependentSize().width()) + 4  # (HiDPI: not pixels)
         p.restore()
 
     def _pill(self, flag: str, font: QFont, dpr: float) -> QPixmap:
