@@ -65,16 +65,22 @@ def raw_upload(team, token: str, data: bytes, manifest_sha: str | None = None,
         r = h.post("/v1/uploads", json={"size": len(data), "manifest_sha256": manifest_sha})
         assert r.status_code == 201, r.text
         up = r.json()
-        parts = list(range(1, up["part_count"] + 1))
-        urls = h.post(f"/v1/uploads/{up['id']}/part-urls", json={"parts": parts}).json()["urls"]
-        ps = up["part_size"]
-        for n in parts:
-            r = httpx.put(urls[str(n)], content=data[(n - 1) * ps:n * ps], timeout=60)
-            assert r.status_code == 200, r.text
+        send_parts(h, up, data)
         if complete:
             r = h.post(f"/v1/uploads/{up['id']}/complete")
             assert r.status_code == 202, r.text
     return up
+
+
+def send_parts(h, up: dict, data: bytes) -> None:
+    """PUT every part of ``data`` to the presigned URLs the API (client ``h``, signed in as
+    the upload's owner) gives for upload ``up``."""
+    parts = list(range(1, up["part_count"] + 1))
+    urls = h.post(f"/v1/uploads/{up['id']}/part-urls", json={"parts": parts}).json()["urls"]
+    ps = up["part_size"]
+    for n in parts:
+        r = httpx.put(urls[str(n)], content=data[(n - 1) * ps:n * ps], timeout=60)
+        assert r.status_code == 200, r.text
 
 
 def wait_upload(team, token: str, upload_id: str, timeout: float = 90) -> dict:

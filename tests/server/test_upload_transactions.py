@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import os
 
-import httpx
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -19,6 +18,7 @@ from annotator.server import jobs
 from annotator.server.app import create_app
 from annotator.server.objects import ObjectStore
 from annotator.store import models as m
+from tests.server.helpers import send_parts
 
 _CALLS = ("create_multipart", "list_parts", "complete_multipart", "abort_multipart",
           "head_size", "delete")
@@ -80,15 +80,6 @@ def _user_id(team, name: str) -> int:
         return s.execute(sa.select(m.User.id).where(m.User.name == name)).scalar_one()
 
 
-def _send_parts(c: TestClient, up: dict, data: bytes) -> None:
-    parts = list(range(1, up["part_count"] + 1))
-    urls = c.post(f"/v1/uploads/{up['id']}/part-urls", json={"parts": parts}).json()["urls"]
-    ps = up["part_size"]
-    for n in parts:
-        r = httpx.put(urls[str(n)], content=data[(n - 1) * ps:n * ps], timeout=60)
-        assert r.status_code == 200, r.text
-
-
 def test_no_row_is_locked_while_the_object_store_works(team) -> None:
     name, _p, token = team.new_user("contributor")
     c, probe = _client(team, _user_id(team, name), token)
@@ -100,7 +91,7 @@ def test_no_row_is_locked_while_the_object_store_works(team) -> None:
         other = c.post("/v1/uploads", json={"size": 10, "manifest_sha256": "2" * 64})
         assert other.status_code == 201, other.text
         assert c.delete(f"/v1/uploads/{other.json()['id']}").json()["state"] == "aborted"
-        _send_parts(c, up.json(), data)
+        send_parts(c, up.json(), data)
         done = c.post(f"/v1/uploads/{up.json()['id']}/complete")
         assert done.status_code == 202, done.text
     called = {n for n, _ in probe.calls}
@@ -118,7 +109,7 @@ def test_an_abort_while_the_parts_are_assembled_wins_and_the_reaper_clears_the_r
         up = c.post("/v1/uploads", json={"size": len(data),
                                          "manifest_sha256": hashlib.sha256(data).hexdigest()})
         up = up.json()
-        _send_parts(c, up, data)
+        send_parts(c, up, data)
         aborted = {}
 
         def abort_elsewhere() -> None:  # another request, through the API's own process
