@@ -28,6 +28,7 @@ from PyQt6.QtWidgets import (
 from annotator.bundle.inspect import format_report, inspect_bundle
 from annotator.display import duration, when
 from annotator.errors import AnnotatorError
+from annotator.ui.fit import fit_to_screen
 from annotator.workspace import Workspace
 
 
@@ -57,7 +58,6 @@ class LibraryWindow(QMainWindow):
             team = signed_in_team(ws.root)  # the workspace works against a team server
         self.session = Session(ws, services=services, database_url=database_url, team=team)
         self.setWindowTitle("annotator — library")
-        self.resize(1280, 800)
         self.record_btn = QPushButton("● Record")
         self.record_btn.setObjectName("record")
         self.record_btn.setStyleSheet("QPushButton { font-weight: bold; color: #b00000; }")
@@ -112,6 +112,7 @@ class LibraryWindow(QMainWindow):
         self.table.itemDoubleClicked.connect(lambda _item: self.open_selected())
         self._control = None
         self._next_task = None
+        fit_to_screen(self, 1280, 800)
         self.refresh()
         self._session_changed()
         if open_store:

@@ -87,6 +87,9 @@ def test_record_consent_review_resubmit_approve_pay_withdraw(qtbot, demo, tmp_pa
     assert "failed" in dlg.summary.text()
     assert _error(dlg) and "Consent is blocked" in dlg.banner.text()
     assert "leak check" in dlg.banner.text()
+    # The line under the checklist agrees with the ✗ in it (it said "Everything needed is
+    # there": the checks made before preparing had passed).
+    assert "Consent is blocked" in dlg.check_state.text()
     assert not dlg.consent.isEnabled() and not dlg.submit_btn.isEnabled()
     dlg.consent.setChecked(True)  # even if ticked by other means, Submit stays off
     assert not dlg.submit_btn.isEnabled()
@@ -101,6 +104,7 @@ def test_record_consent_review_resubmit_approve_pay_withdraw(qtbot, demo, tmp_pa
     for want in ("Leak check</b>: <span", "passed", "Steps</b>: 3", "Typed text</b>: not",
                  "Window titles</b>", "Redactions</b>: 3", "0:06.0"):
         assert want in summary, want
+    assert dlg.check_state.text() == "Everything needed is there."
     assert dlg.player.pts and dlg.player.loader is not None  # the rendered result plays
     qtbot.waitUntil(lambda: dlg.player.view.rgb is not None, timeout=10_000)
     assert "Terms version 1" in dlg.terms_text.toPlainText()

@@ -57,18 +57,24 @@ class PlaybackMixin:
         self.clear_trim_btn.clicked.connect(lambda: self._do(self.session.clear_trim))
         self.cut_btn.clicked.connect(self.cut_mark)
         self.preview_box.toggled.connect(self.set_preview)
+        # Two rows: in one, the buttons and the time (wide enough for ten hours) made the
+        # editor wider than a 1280-pixel screen.
         transport = QHBoxLayout()
         for w in (self.play_btn, self.time_label):
             transport.addWidget(w)
         transport.addStretch(1)
-        for w in (self.in_btn, self.out_btn, self.clear_trim_btn, self.cut_btn, self.preview_box):
-            transport.addWidget(w)
+        transport.addWidget(self.preview_box)
+        trim = QHBoxLayout()
+        for w in (self.in_btn, self.out_btn, self.clear_trim_btn, self.cut_btn):
+            trim.addWidget(w)
+        trim.addStretch(1)
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
         lv.addWidget(self.view, 1)
         lv.addWidget(self.timeline)
         lv.addLayout(transport)
+        lv.addLayout(trim)
         return left
 
     def seek(self, t_us: int) -> None:

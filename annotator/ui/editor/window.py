@@ -52,6 +52,7 @@ from annotator.ui.editor.playback_mixin import PlaybackMixin, fmt_time
 from annotator.ui.editor.redaction_mixin import RedactionMixin
 from annotator.ui.editor.step_list import StepListModel, StepListView
 from annotator.ui.editor.task_mixin import TaskPanelMixin
+from annotator.ui.fit import fit_to_screen, scrollable
 from annotator.ui.work import Job, run_job
 
 SHORTCUTS = [
@@ -124,10 +125,10 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
 
         self._open_drafts()  # the first screen's drafting starts while the window is built
         self.setWindowTitle(f"annotator — {self.folder.name}")
-        self.resize(1500, 900)
         self._build()
         self._build_menus()
         self._build_shortcuts()
+        fit_to_screen(self, 1500, 900)
 
         self.loader = FrameLoader(self.folder, self.bundle.video_path)
         self.loader.frame_ready.connect(self._on_frame)
@@ -215,8 +216,9 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tabs")
         self.tabs.addTab(steps_tab, "Steps")
-        self.tabs.addTab(self._build_redaction_ui(), "Redactions")
-        self.tabs.addTab(task_tab, "Task")
+        # Their least heights must not set the window's (tests/ui/test_small_screen.py).
+        self.tabs.addTab(scrollable(self._build_redaction_ui()), "Redactions")
+        self.tabs.addTab(scrollable(task_tab), "Task")
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(self.tabs)

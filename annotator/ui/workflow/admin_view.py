@@ -46,6 +46,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.display import money, split_list, when
 from annotator.optional import lazy_module
+from annotator.ui.fit import scrollable
 from annotator.ui.workflow.common import (
     Banner,
     Session,
@@ -109,7 +110,7 @@ class AdminView(SessionView, QWidget):
         self.setObjectName("adminView")
         self.banner = Banner()
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._overview(), "Overview")
+        self.tabs.addTab(scrollable(self._overview()), "Overview")  # charts keep their size
         self.tabs.addTab(self._payouts(), "Payouts")
         self.tabs.addTab(self._rates(), "Rates")
         self.tabs.addTab(self._users(), "Users")
@@ -192,13 +193,16 @@ class AdminView(SessionView, QWidget):
         every = stats.minutes_every_week(self.weeks.value(), self.svc.now())
         for week, minutes in every:
             bars.append(minutes)
-            cats.append(f"{week.day}/{week.month}")  # short: 12 weeks fit without eliding
+            cats.append(f"{week.day}/{week.month}")
         series = QBarSeries()
         series.append(bars)
         series.setLabelsVisible(True)
         chart.addSeries(series)
         ax = QBarCategoryAxis()
         ax.append(cats or ["no approvals yet"])
+        small = ax.labelsFont()
+        small.setPointSizeF(small.pointSizeF() * 0.8)
+        ax.setLabelsFont(small)  # "12/10" was elided to "12/..." at 12 weeks
         ax.setTitleText("week starting (day/month, UTC)")
         ay = _count_axis(max([m for _w, m in every] + [1.0]), "minutes")
         chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)

@@ -41,6 +41,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.errors import AnnotatorError
 from annotator.submission.local import remember_submission
+from annotator.ui.fit import fit_to_screen
 from annotator.ui.work import run_job
 from annotator.ui.workflow.common import Banner, Session, error_text
 from annotator.ui.workflow.player import Player
@@ -101,8 +102,8 @@ class ConsentDialog(QDialog):
         self.setObjectName("consentDialog")
         self.setWindowTitle("Submit this demonstration"
                             + (f" (new version of #{resubmit_of})" if resubmit_of else ""))
-        self.resize(1180, 820)
         self._build()
+        fit_to_screen(self, 1180, 820)
         self.check()
         if auto_prepare and self.checklist_ok:
             self.prepare()
@@ -361,6 +362,12 @@ class ConsentDialog(QDialog):
         self.progress.setValue(1)
         self.progress_label.setText("Package ready.")
         self._show_items(prepared.checklist)
+        # The line under the list speaks for the prepared package's checks now (the leak
+        # check among them), not for the checks made before preparing.
+        self.check_state.setText(
+            "Everything needed is there." if prepared.ready else
+            "<b>Consent is blocked</b> until the items marked ✗ are fixed in the editor; "
+            "then press “Prepare again”.")
         if pts:
             self.player.load(prepared.video, pts, prepared.duration_us)
         else:

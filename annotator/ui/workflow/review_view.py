@@ -36,6 +36,7 @@ from PyQt6.QtWidgets import (
 
 from annotator.display import duration, when
 from annotator.quality.records import HIGH, LOW, MEDIUM, SEVERITY_RANK
+from annotator.ui.fit import scrollable
 from annotator.ui.workflow.common import (
     Banner,
     Session,
@@ -107,12 +108,18 @@ class ReviewView(SessionView, QWidget):
     def _build(self) -> None:
         queue = self._build_queue()
         self._build_playback()
+        boxes = QWidget()
+        bl = QVBoxLayout(boxes)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(self._build_signals_box(), 2)
+        bl.addWidget(self._build_steps_box(), 3)
+        bl.addWidget(self._build_comments_box(), 2)
         side = QWidget()
         sdl = QVBoxLayout(side)
         sdl.setContentsMargins(0, 0, 0, 0)
-        sdl.addWidget(self._build_signals_box(), 2)
-        sdl.addWidget(self._build_steps_box(), 3)
-        sdl.addWidget(self._build_comments_box(), 2)
+        # The boxes scroll on a short screen (their heights must not set the window's); the
+        # decision stays in view.
+        sdl.addWidget(scrollable(boxes), 1)
         sdl.addWidget(self._build_decision_box())
         centre = QSplitter(Qt.Orientation.Horizontal)
         centre.addWidget(self.playback.player)
