@@ -48,6 +48,7 @@ def test_the_library_fits_with_every_tab_an_admin_sees(qtbot, world):
         ["What this means for you, at the length of the real notices."] * 3))
         for key in ("accessibility", "keyring")])
     assert checks.notice.isVisibleTo(win)
+    win.review_view.banner.show_message("You hold #12 until 16:30.", "ok")  # the tab's own
     _fits(win)
 
 
@@ -96,3 +97,16 @@ def test_a_window_opens_no_larger_than_its_screen(avail):
     assert got.width() >= 900 and got.height() >= 500
     if avail.width() >= 1920:
         assert got == preferred  # a large screen gets the size the window prefers
+
+
+def test_a_confirmation_gives_its_room_back_and_a_later_message_stays(qtbot):
+    from annotator.ui.workflow.common import Banner
+
+    banner = Banner()
+    qtbot.addWidget(banner)
+    banner.show_message("Signed in as ana (contributor).", "ok", hide_after_ms=50)
+    qtbot.waitUntil(lambda: banner.isHidden(), timeout=2000)
+    banner.show_message("Signed in as ana (contributor).", "ok", hide_after_ms=50)
+    banner.show_message("The server refused the sign-in.", "error")  # replaces it in time
+    qtbot.wait(200)
+    assert not banner.isHidden() and banner.kind == "error"

@@ -211,6 +211,12 @@ def test_reviewer_rejects_with_a_reason_and_never_sees_own_work(qtbot, world):
     view.reject_btn.click()
     info = world.get(sub.id)
     assert str(info.state) == "rejected" and info.decision_reason.startswith("Off task")
+    # Only the admin's own submission waits: Claim next says why it takes nothing (it said
+    # "Nothing is waiting for review." beside "Queue: waiting for review 1").
+    view.next_btn.click()
+    assert view.current is None or view.current.info.id != own.id
+    assert "None of the 1 waiting submission(s) is for you to review" in view.banner.text()
+    assert "your own" in view.banner.text()
 
 
 def test_claim_next_mixes_in_blind_reviews_that_tell_nothing(qtbot, world):

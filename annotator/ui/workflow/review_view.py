@@ -558,6 +558,21 @@ class ReviewView(SessionView, QWidget):
             self.show_submission(sid, reload_video=False)
         return None
 
+    def _nothing_to_claim(self, task_filtered: bool) -> str:
+        """Why Claim next found nothing, when the queue's counts show submissions waiting
+        (they count every one; the table and the claim leave out the reviewer's own)."""
+        from annotator.workflow.states import State
+
+        counts = self._call(self.svc.queue_counts, actor=self.actor) or {}
+        waiting = counts.get(State.SUBMITTED.value, 0)
+        if not waiting:
+            return "Nothing is waiting for review."
+        why = ["your own submissions are reviewed by someone else"]
+        if task_filtered:
+            why.append("the Task filter leaves out the others")
+        return (f"None of the {waiting} waiting submission(s) is for you to review: "
+                + " and ".join(why) + ".")
+
     def claim_next(self) -> None:
         """The next blind review when one is due (at the rate the admins set), else the
         oldest waiting submission."""
@@ -574,7 +589,7 @@ class ReviewView(SessionView, QWidget):
         info = self._call(self.svc.claim_next, actor=self.actor, filters=f)
         if info is None:
             if not self.banner.isVisible() or self.banner.kind != "error":
-                self.banner.show_message("Nothing is waiting for review.", "info")
+                self.banner.show_message(self._nothing_to_claim(f.task_id is not None), "info")
             return
         self.banner.show_message(f"You hold #{info.id} until {when(info.lock_expires_at)}.",
                                  "ok")
