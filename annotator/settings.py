@@ -21,6 +21,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+# Set, not read: numpy and OpenCV each load their own OpenBLAS, which starts a worker per
+# core that spins for about 0.08 CPU s as it loads (0.16 of the recorder's 0.55 CPU s of
+# start-up on 2 cores); nothing in annotator uses BLAS.  Commands import this module first.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 
 @dataclass(frozen=True)
 class Key:
