@@ -68,10 +68,10 @@ class ScreenGrabber(Protocol):
 
     def displays(self) -> list[Display]: ...
 
-    def grab(self) -> tuple[bytearray, Any]:
-        """Raw BGRA bytes and a writable (H, W, 4) uint8 view of them, in a new buffer at
-        every call: the caller may keep it (the capture thread keeps it as its mirror of
-        the screen instead of copying 8 MB a grab)."""
+    def grab(self) -> tuple[bytearray | memoryview, Any]:
+        """Raw BGRA bytes and a writable (H, W, 4) uint8 view of them, in a buffer left as
+        it is until the next-but-one call: the caller may keep the last grab (the capture
+        thread keeps it as its mirror of the screen instead of copying 8 MB a grab)."""
         ...
 
     def close(self) -> None: ...
