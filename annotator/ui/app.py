@@ -310,12 +310,9 @@ class LibraryWindow(QMainWindow):
             self.session.set_actor(dlg.actor)
         role = self.session.role
         where = f" on {dlg.team.server}" if dlg.team is not None else ""
-        # The confirmation goes after a while (on a small screen its room is wanted); a
-        # warning about where the sign-in was kept stays until closed.
         self.banner.show_message(f"Signed in as {dlg.actor.name} ({role}, "
                                  f"{dlg.actor.pseudonym}){where}."
-                                 + (f"\n{dlg.warning}" if dlg.warning else ""), "ok",
-                                 hide_after_ms=None if dlg.warning else 8000)
+                                 + (f"\n{dlg.warning}" if dlg.warning else ""), "ok")
         self.show_tab({"admin": "Admin", "reviewer": "Review"}.get(role, "My submissions"))
         then, self._after_sign_in = self._after_sign_in, None
         if then is not None:

@@ -49,5 +49,9 @@ def scrollable(content: QWidget) -> QScrollArea:
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     area.setWidget(content)
+    # Layouts take a set least height over the hint: the scroll bar's arrows and a line of
+    # content, no more (the hint, 68 pixels, kept the review's side column taller than its
+    # player on a 720-pixel screen).
+    area.setMinimumHeight(40)
     return area
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QObject, Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -75,22 +75,13 @@ class Banner(QFrame):
         self.close_btn.setToolTip("Hide this message")
         self.close_btn.clicked.connect(self.hide)
         self._lay.addWidget(self.close_btn)
-        self._hide_timer = QTimer(self)
-        self._hide_timer.setSingleShot(True)
-        self._hide_timer.timeout.connect(self.hide)
         self.hide()
 
     def text(self) -> str:
         return self.label.text()
 
     def show_message(self, text: str, kind: str = "info",
-                     actions: list[tuple[str, Callable[[], None]]] | None = None,
-                     hide_after_ms: int | None = None) -> None:
-        """Show ``text``; with ``hide_after_ms``, hide it then unless another message has
-        replaced it (a confirmation that needs no answer need not keep its room)."""
-        self._hide_timer.stop()
-        if hide_after_ms:
-            self._hide_timer.start(hide_after_ms)
+                     actions: list[tuple[str, Callable[[], None]]] | None = None) -> None:
         self.kind = kind
         self.setStyleSheet(f"QFrame#banner {{{self.STYLES.get(kind, '')} border-radius:4px;}}")
         self.label.setText(text)

@@ -49,7 +49,7 @@ class Player(QWidget):
         super().__init__(parent)
         self.view = VideoView()
         self.view.message = "No video loaded"
-        self.view.setMinimumSize(320, 180)  # 16:9; a short screen also holds the queue above
+        self.view.setMinimumSize(288, 162)  # 16:9; a short screen also holds the queue above
         self.play_btn = QPushButton("▶")
         self.play_btn.setObjectName("play")
         self.play_btn.setFixedWidth(40)

@@ -437,12 +437,14 @@ class ReviewView(SessionView, QWidget):
         lock = ""
         if info.claimed_by:
             lock = f" — claimed by <b>{info.claimed_by}</b> until {when(info.lock_expires_at)}"
+        # Two lines: who and what state, then the goal (a third cost the player its room on
+        # a 720-pixel screen).
         self.header.setText(
-            f"<b>#{info.id}</b> version {info.version} by {info.contributor}, {task}<br>"
-            f"Goal: <i>{(info.goal or '').replace('<', '&lt;')}</i><br>"
+            f"<b>#{info.id}</b> version {info.version} by {info.contributor}, {task} · "
             f"{state_label(str(info.state))}{lock}; "
             f"{duration(info.duration_us)}, {info.step_count} steps, "
-            f"submitted {when(info.submitted_at)}")
+            f"submitted {when(info.submitted_at)}<br>"
+            f"Goal: <i>{(info.goal or '').replace('<', '&lt;')}</i>")
         self._show_comments()
         self._show_signals(sid)
         if reload_video:
@@ -552,11 +554,14 @@ class ReviewView(SessionView, QWidget):
             return self.banner.show_error("Select a submission in the queue first.")
         info = self._call(self.svc.claim, actor=self.actor, submission_id=sid)
         if info is not None:
-            self.banner.show_message(f"You hold #{sid} until {when(info.lock_expires_at)}.",
-                                     "ok")
+            self._held(info)
             self.session.touched()
             self.show_submission(sid, reload_video=False)
         return None
+
+    def _held(self, info: Any) -> None:
+        self.banner.show_message(f"You hold #{info.id} until {when(info.lock_expires_at)}.",
+                                 "ok")
 
     def _nothing_to_claim(self, task_filtered: bool) -> str:
         """Why Claim next found nothing, when the queue's counts show submissions waiting
@@ -591,8 +596,7 @@ class ReviewView(SessionView, QWidget):
             if not self.banner.isVisible() or self.banner.kind != "error":
                 self.banner.show_message(self._nothing_to_claim(f.task_id is not None), "info")
             return
-        self.banner.show_message(f"You hold #{info.id} until {when(info.lock_expires_at)}.",
-                                 "ok")
+        self._held(info)
         self.current = None
         self.session.touched()
         self.show_submission(info.id)
