@@ -48,12 +48,14 @@ KEY_BYTES = 32
 # What a recording captures, shown to the contributor before the first recording.
 CAPTURE_DISCLOSURE = (
     "While you record, annotator captures:\n"
-    "  - the screen (or the screen or region you choose), as video;\n"
+    "  - the screen (or the monitor or region you choose), as video;\n"
     "  - mouse movements, clicks and scrolling;\n"
     "  - every key you press, including the characters typed;\n"
     "  - the title and application of the window that has focus.\n"
-    "Nothing is captured while recording is paused or stopped, windows on your deny-list\n"
-    "are blacked out, and nothing leaves this computer until you review, redact and\n"
+    # One line: a window or a terminal wraps it to its own width (broken at 88 characters,
+    # the recorder's dialog left "deny-list" alone on a line).
+    "Nothing is captured while recording is paused or stopped, windows on your deny-list "
+    "are blacked out, and nothing leaves this computer until you review, redact and "
     "consent to submit a recording."
 )
 
