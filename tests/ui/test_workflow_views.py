@@ -336,6 +336,13 @@ def test_admin_charts_payouts_rates_and_tasks(qtbot, world, tmp_path):
     assert [v for v in values if v] == [1.5, 1.5, 1.5] and values[-1] == 0
     (line,) = view.queue_chart.series()
     assert line.count() >= 20 and max(line.at(i).y() for i in range(line.count())) >= 1
+    # The queue's line spans the period the bars span: from 12 weeks ago, empty then (the
+    # first submission came later), to now, where bob's submission waits.
+    now_ms = svc.now().timestamp() * 1000
+    assert line.at(0).x() == now_ms - 12 * 7 * 86_400_000 and line.at(0).y() == 0
+    assert line.at(line.count() - 1).x() == now_ms and line.at(line.count() - 1).y() == 1
+    (axis,) = view.queue_chart.axes(Qt.Orientation.Horizontal)
+    assert axis.max().toMSecsSinceEpoch() == now_ms
     (reasons,) = view.reasons_chart.series()
     assert reasons.barSets()[0].at(0) == 1
     assert "4.5</b> approved minutes in <b>3</b>" in view.figures.text()

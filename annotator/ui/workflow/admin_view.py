@@ -211,29 +211,36 @@ class AdminView(SessionView, QWidget):
         series.attachAxis(ay)
 
     def _line_queue(self, daily: pd.DataFrame) -> None:
+        """The queue at each day's end over the chosen period, as the bars beside it: from
+        its first day (at the size it had then, 0 before the first submission) to now (it
+        spanned only the days with data, and a single day reached into tomorrow)."""
         chart = self.queue_chart
         _reset(chart)
         series = QLineSeries()
         series.setColor(QColor("#b26a00"))
-        top = 1
+        end_ms = int(self.svc.now().timestamp() * 1000)
+        start_ms = end_ms - self.weeks.value() * 7 * 86_400_000
+        size, points = 0, []
         for row in daily.itertuples():
             ms = int(pd.Timestamp(row.day).timestamp() * 1000)
-            series.append(float(ms), float(row.waiting))
-            top = max(top, int(row.waiting))
-        if series.count() == 1:  # one day: draw a flat segment across it
-            p = series.at(0)
-            series.append(p.x() + 86_400_000, p.y())
+            if ms <= start_ms:
+                size = int(row.waiting)  # the size the period starts with
+            elif ms <= end_ms:
+                points.append((ms, int(row.waiting)))
+        points = [(start_ms, size)] + points
+        points.append((end_ms, points[-1][1]))  # today so far
+        previous = size
+        for ms, waiting in points:  # steps: a size holds until the day it changed
+            if waiting != previous:
+                series.append(float(ms), float(previous))
+            series.append(float(ms), float(waiting))
+            previous = waiting
         chart.addSeries(series)
         ax = QDateTimeAxis()
         ax.setFormat("dd MMM")
-        ax.setTickCount(min(7, max(2, series.count())))
-        if series.count():
-            ax.setRange(QDateTime.fromMSecsSinceEpoch(int(series.at(0).x())),
-                        QDateTime.fromMSecsSinceEpoch(int(series.at(series.count() - 1).x())))
-        else:  # nothing yet: the chosen period
-            now = QDateTime.fromMSecsSinceEpoch(int(self.svc.now().timestamp() * 1000))
-            ax.setRange(now.addDays(-7 * self.weeks.value()), now)
-        ay = _count_axis(top, "submissions")
+        ax.setTickCount(7)
+        ax.setRange(QDateTime.fromMSecsSinceEpoch(start_ms), QDateTime.fromMSecsSinceEpoch(end_ms))
+        ay = _count_axis(max([1] + [w for _ms, w in points]), "submissions")
         chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(ax)
