@@ -266,6 +266,12 @@ def _small(box: _Box | None) -> bool:
             and box[3] - box[1] <= SMALL_CHANGE_PX)
 
 
+def _same_picture(a: np.ndarray, b: np.ndarray | None) -> bool:
+    """Whether two I420 pictures are the same (a memcmp)."""
+    return (b is not None and a.shape == b.shape and a.flags.c_contiguous
+            and b.flags.c_contiguous and _memcmp(a.ctypes.data, b.ctypes.data, a.nbytes) == 0)
+
+
 def _same(raw: bytearray | memoryview, view: np.ndarray) -> bool:
     """Whether grabbed bytes equal a part of the mirror: a memcmp when the part is
     contiguous (whole rows: bands and the whole region), else numpy's comparison."""
@@ -455,7 +461,7 @@ class CaptureMixin(RecorderParts):
             if keep.refine_at_ns:  # the refining repeat
                 due = min(due, keep.refine_at_ns)
         if wait.since_ns:  # a waiting small change's frame
-            due = min(due, keep.last_stored_ns + int(SMALL_GAP_S * 1e9))
+            due = min(due, wait.shown_since(keep) + int(SMALL_GAP_S * 1e9))
         return due
 
     def _record_grab(self, t_ns: int, res: TickResult, keep: _KeepAlive,
@@ -484,10 +490,10 @@ class CaptureMixin(RecorderParts):
             if res.changed:
                 wait.stats["small_changes_held"] += 1
             wait.since_ns = wait.since_ns or t_ns
-            if t_ns - keep.last_stored_ns < SMALL_GAP_S * 1e9:
+            if t_ns - wait.shown_since(keep) < SMALL_GAP_S * 1e9:
                 wait.held = (t_ns, res.flags, res.changed)
                 return
-            self._store_waiting(t_ns, res.flags, keep, screen, wait)
+            self._store_waiting(t_ns, res.flags, keep, screen, wait, changed=res.changed)
             return
         wait.since_ns = 0
         pts = self._us(t_ns)
@@ -509,20 +515,28 @@ class CaptureMixin(RecorderParts):
         t_ns, flags, changed = wait.held
         wait.held = None
         if store:
-            self._store_waiting(t_ns, flags, keep, screen, wait)
+            self._store_waiting(t_ns, flags, keep, screen, wait, changed=changed)
         else:
             self._writer.grab(self._us(t_ns), stored=False, changed=changed, extra_flags=flags)
 
     def _store_waiting(self, t_ns: int, flags: int, keep: _KeepAlive, screen: ScreenMirror,
-                       wait: _SmallChanges) -> None:
+                       wait: _SmallChanges, *, changed: bool) -> None:
         """Store the grab at ``t_ns`` (the mirror's picture) that ends a wait: it is marked
         changed, being the first frame to show the waiting change.  Its repeat comes
         SMALL_CLOSE_S after it: a change this small is not worth an encode to close its
-        fragment early."""
+        fragment early.  A picture that is the video's last frame again (a caret that
+        blinks in step with the wait: it was back on when the wait ended) is not encoded
+        again; its grab (``changed``: from the grab before) is shown by that frame, and the
+        next wait counts from it."""
         wait.since_ns = 0
-        wait.stats["small_change_frames"] += 1
         pts = self._us(t_ns)
         yuv = keep.i420.convert(screen.image(), screen.take_dirty())
+        if _same_picture(yuv, keep.last_yuv):
+            wait.matched_ns = t_ns
+            wait.stats["small_changes_undone"] += 1
+            self._writer.grab(pts, stored=False, changed=changed, extra_flags=flags)
+            return
+        wait.stats["small_change_frames"] += 1
         keep.decide(t_ns, True, yuv, close_after_ns=int(SMALL_CLOSE_S * 1e9))
         store = self._enqueue(yuv, pts, screen, keep, wait, forget=True)
         self._writer.grab(pts, stored=store, changed=True, extra_flags=flags)
@@ -656,8 +670,14 @@ class _SmallChanges:
     last_big_ns: int = 0  # the last change that was not small (animation: nothing waits)
     since_ns: int = 0
     held: tuple[int, int, bool] | None = None  # t_ns, flags, changed
+    matched_ns: int = 0  # the last wait that ended with the screen as the video shows it
     stats: dict[str, int] = field(default_factory=lambda: {
-        "small_changes_held": 0, "small_change_frames": 0})
+        "small_changes_held": 0, "small_change_frames": 0, "small_changes_undone": 0})
+
+    def shown_since(self, keep: _KeepAlive) -> int:
+        """Since when the video is known to show the screen: the last frame, or a later
+        wait that found the screen back as that frame shows it."""
+        return max(keep.last_stored_ns, self.matched_ns)
 
     def reset(self) -> None:
         self.since_ns = 0

@@ -332,7 +332,9 @@ def test_small_changes_wait_but_every_input_has_its_frame(xdisplay, start_app, t
     from annotator.bundle.recover import video_pts
     from annotator.capture.recorder import RecordConfig, Recorder
 
-    start_app("tests.apps.blink_app", "--geometry", "100,100,300,200")
+    # A new colour at every change: the screen never comes back to a frame's picture (where
+    # it does, the grab that ends a wait is not encoded again: the next test).
+    start_app("tests.apps.blink_app", "--geometry", "100,100,300,200", "--colours", "0")
     rec = Recorder(RecordConfig(out_dir=tmp_path / "r", a11y=False))
     rec.start()
     try:
@@ -365,6 +367,39 @@ def test_small_changes_wait_but_every_input_has_its_frame(xdisplay, start_app, t
         assert len(held) == 0 or raced, (
             f"input at {e['t']} µs: grabs {(held + last + 1).tolist()} changed the screen "
             f"after the last frame ({int(t[last])} µs) and none was stored")
+
+
+BLINK_COLOURS = [(220, 40, 40), (40, 180, 40)]  # tests/apps/blink_app.py's first two
+
+
+def test_a_wait_that_ends_on_the_last_frame_is_not_encoded_again(xdisplay, start_app,
+                                                                   tmp_path):
+    """A caret blinking once a second (on 0.5 s, off 0.5 s) ends each 1 s wait as the last
+    frame showed it: that grab is shown by the frame (its pts), not encoded again."""
+    from annotator.bundle.recover import video_pts
+    from annotator.capture.recorder import RecordConfig, Recorder
+
+    start_app("tests.apps.blink_app", "--geometry", "100,100,300,200", "--every", "500",
+              "--colours", "2")
+    rec = Recorder(RecordConfig(out_dir=tmp_path / "r", a11y=False))
+    rec.start()
+    try:
+        time.sleep(7)
+    finally:
+        manifest = rec.stop()
+    stats = manifest["capture"]["stats"]
+    b = Bundle.open(tmp_path / "r")
+    f = b.frames
+    assert set(f.t[f.stored].tolist()) == set(video_pts(b.video_path))
+    # About 12 changes after the first second; before, a frame for each 1 s wait (5 or 6).
+    assert stats["small_changes_held"] >= 8, stats
+    assert stats["small_changes_undone"] >= 3, stats
+    assert stats["small_change_frames"] <= 2, stats
+    # Every frame shows the square in one of the caret's two colours (it is at 120,120).
+    for pts, patch in decode_all(b.video_path, lambda rgb: rgb[122:130, 122:130].mean((0, 1))
+                                 ).items():
+        d = min(float(np.sum((patch - np.array(c)) ** 2)) for c in BLINK_COLOURS)
+        assert d < 3 * 20 ** 2, (pts, patch)
 
 
 def test_the_capture_clock_starts_after_the_start_up(xdisplay, tmp_path):
