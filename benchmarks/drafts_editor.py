@@ -74,8 +74,48 @@ def work_copy(src: Path, name: str) -> Path:
     return work
 
 
+def thread_times() -> dict[int, tuple[str, int, int]]:
+    """Every thread of this process: its name (Python's, else the kernel's: FFmpeg's decoder
+    threads), nanoseconds on a CPU and waiting for one (the run queue)."""
+    import threading
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            on_cpu, run_queue, _n = (task / "schedstat").read_text().split()
+            comm = (task / "comm").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        tid = int(task.name)
+        out[tid] = (names.get(tid, comm), int(on_cpu), int(run_queue))
+    return out
+
+
+def thread_use(before: dict, after: dict, wall: float) -> dict[str, Any]:
+    """What each thread did while the frame cache was built (``--profile``): CPU seconds
+    and seconds waiting for a CPU, summed by name; the cache's own thread also says how long
+    it was blocked (neither running nor runnable: the GIL, its decoder threads, I/O)."""
+    import threading
+
+    me = threading.get_native_id()
+    use: dict[str, list[float]] = {}
+    for tid, (name, cpu, rq) in after.items():
+        _n, cpu0, rq0 = before.get(tid, (name, 0, 0))
+        key = "frame cache" if tid == me else name
+        u = use.setdefault(key, [0.0, 0.0])
+        u[0] += (cpu - cpu0) / 1e9
+        u[1] += (rq - rq0) / 1e9
+    out: dict[str, Any] = {k: {"cpu_s": round(v[0], 4), "run_queue_s": round(v[1], 4)}
+                           for k, v in use.items() if v[0] + v[1] > 0.0005}
+    mine = out.setdefault("frame cache", {"cpu_s": 0.0, "run_queue_s": 0.0})
+    mine["wall_s"] = round(wall, 4)
+    mine["blocked_s"] = round(wall - mine["cpu_s"] - mine["run_queue_s"], 4)
+    return out
+
+
 def session(work_s: str, drafting: bool, seeks: int, seed: int,
-            profile: bool = False) -> dict[str, Any]:
+            profile: bool = False, prestart: bool = False) -> dict[str, Any]:
     """One editor session in a fresh process."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PyQt6.QtWidgets import QApplication
@@ -88,11 +128,18 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
     cache_end: list[float] = []
     build = window_mod.build_frame_cache
 
+    threads_during_cache: dict[str, Any] = {}
+
     def timed_build(*a, **kw):
+        before = thread_times() if profile else {}
+        t1 = time.perf_counter()
         try:
             return build(*a, **kw)
         finally:
             cache_end.append(time.perf_counter())
+            if profile:
+                threads_during_cache.update(
+                    thread_use(before, thread_times(), time.perf_counter() - t1))
 
     window_mod.build_frame_cache = timed_build  # type: ignore[assignment]
     if not drafting:  # background drafting off: its threads never start
@@ -108,6 +155,10 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
         prof = SeekProfile()
         prof.install()
 
+    if drafting and prestart:  # as the app does at its start, before any recording opens
+        from annotator.drafts.worker import DraftProcess
+
+        DraftProcess.prestart().ready(60)
     first: list[str] = []  # the first screen's rows, once the window shows a frame
     res: dict[str, Any] = {"drafting": drafting}
 
@@ -116,7 +167,8 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
         if drafting and first and "first_screen_s" not in res \
                 and all(i in win.drafts.drafts for i in first):
             res["first_screen_s"] = time.perf_counter() - t0
-            res["first_screen_cpu_s"] = time.process_time() - c0
+            # (the drafting process's CPU too: its imports, its OCR)
+            res["first_screen_cpu_s"] = time.process_time() - c0 + win.draft_worker.cpu_s
 
     def wait(cond, what: str, timeout: float = WAIT_S) -> float:
         end = time.perf_counter() + timeout
@@ -167,6 +219,7 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
     res["seek_ms"] = [round(x * 1000, 1) for x in lat]
     if prof is not None:
         res["seek_profile"] = [prof.per_seek(*t) for t in times]
+    res["threads_during_cache"] = threads_during_cache
     wait(lambda: not win._cache_pts or (win._cache_job is not None
                                          and win._cache_job.finished_event.is_set()),
          "the frame cache")
@@ -177,6 +230,7 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
         wait(lambda: "first_screen_s" in res, "the first screen")
         res["drafting_busy_s"] = win.draft_worker.busy_s
         res["drafts_made"] = win.draft_worker.made
+        res["drafting_cpu_s"] = win.draft_worker.cpu_s
         res["weak"] = sum(1 for d in win.drafts.drafts.values() if d.weak)
     res["steps"] = total
     res["duration_s"] = win.duration_us / 1e6
@@ -211,6 +265,22 @@ def reopen(work_s: str) -> dict[str, Any]:
     return out
 
 
+def cache_threads(on: list[dict[str, Any]], off: list[dict[str, Any]]) -> list[list[str]]:
+    def cell(rs: list[dict[str, Any]], name: str) -> str:
+        got = [r["threads_during_cache"].get(name) for r in rs if r["threads_during_cache"]]
+        if not got:
+            return "-"
+        got = [g or {"cpu_s": 0.0, "run_queue_s": 0.0} for g in got]
+        keys = ["cpu_s", "run_queue_s"] + (["wall_s", "blocked_s"] if name == "frame cache"
+                                           else [])
+        return " / ".join(f"{statistics.median(g.get(k, 0.0) for g in got):.3f}"
+                          for k in keys)
+
+    names = sorted({n for r in on + off for n in r["threads_during_cache"]},
+                   key=lambda n: (n != "frame cache", n))
+    return [[n, cell(on, n), cell(off, n)] for n in names]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--minutes", type=float, default=10)
@@ -221,6 +291,9 @@ def main() -> int:
     ap.add_argument("--bundle", type=Path, help="use this recording instead")
     ap.add_argument("--profile", action="store_true",
                     help="also time where each seek's time goes (benchmarks/seek_profile.py)")
+    ap.add_argument("--prestart", action="store_true",
+                    help="start the drafting process before opening, as the app does at its "
+                         "start (else it starts as the editor opens: `annotator edit DIR`)")
     args = ap.parse_args()
     if args.bundle:
         src = args.bundle
@@ -234,7 +307,7 @@ def main() -> int:
         for drafting in ((True, False) if r % 2 == 0 else (False, True)):
             work = work_copy(src, f"{'drafts' if drafting else 'nodrafts'}-{r}")
             res = in_child(session, str(work), drafting, args.seeks, args.seed + r,
-                           args.profile)
+                           args.profile, args.prestart)
             res["round"] = r
             runs.append(res)
             load.append(os.getloadavg()[0])
@@ -325,6 +398,9 @@ def main() -> int:
         print("\nWhere a seek's time goes (ms per seek, median / mean over every session's "
               "seeks):")
         print_table(["part", "with drafts", "without"], summarize(runs))
+        print("\nWhile the frame cache was built, per thread (s, median over the sessions: "
+              "CPU / waiting for a CPU; the cache's thread: wall, blocked):")
+        print_table(["thread", "with drafts", "without"], cache_threads(on, off))
     path = write_result("drafts_editor", {"summary": summary, "runs": runs, "warm": warm,
                                           "machine": machine_info()})
     print("\nReference vs itself: its sessions split in two halves every way, one half "

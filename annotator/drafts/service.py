@@ -43,7 +43,8 @@ class RecordingDrafts:
         self.options = options or OcrOptions(workers=1)
         self.cancel = threading.Event()
         self._frames: ThreadFrames | None = None
-        self.guard = Guard(redactions, deny_list=self.deny_list)
+        self.redactions = [dict(r) for r in redactions]
+        self.guard = Guard(self.redactions, deny_list=self.deny_list)
         self.drafter = self._new_drafter()
         self.stored = read_drafts(folder)
         self.drafts: dict[str, Draft] = {}
@@ -82,8 +83,13 @@ class RecordingDrafts:
     def update_steps(self, result_steps: Sequence[Any]) -> None:
         """The edited steps (``ApplyResult.all_steps``) to draft; drafts whose inputs did
         not change are kept."""
+        self.set_inputs(result_inputs(result_steps, self.context))
+
+    def set_inputs(self, inputs: Sequence[StepInput]) -> None:
+        """The steps to draft as the drafter reads them (``update_steps`` makes them; the
+        drafting process is sent them)."""
         with self._lock:
-            self.inputs = result_inputs(result_steps, self.context)
+            self.inputs = list(inputs)
             self._index = {s.id: i for i, s in enumerate(self.inputs)}
             fps: dict[int, str] = {}
             self._keys = {s.id: self.drafter.key(self.inputs, i, fps)
@@ -99,7 +105,8 @@ class RecordingDrafts:
         """New redactions: every draft whose key changed is dropped (and made again by
         ``quick``/``run``).  Returns the ids of the steps concerned."""
         with self._lock:
-            self.guard = Guard(redactions, deny_list=self.deny_list)
+            self.redactions = [dict(r) for r in redactions]
+            self.guard = Guard(self.redactions, deny_list=self.deny_list)
             old = self.drafter
             self.drafter = self._new_drafter()
             self.drafter.share_cache(old)
@@ -164,32 +171,6 @@ class RecordingDrafts:
             drafter = self.drafter
         return [p for s in steps for p in drafter.frames_needed(s)]
 
-    def expect_frames(self, step_ids: Iterable[str]) -> int:
-        """Announce that the frames these steps' drafts read (the first screen's, at
-        opening) will be handed over by ``frame_decoded`` as the frame cache decodes them:
-        drafting one of these steps from now on waits for its frames rather than say they
-        are not ready, and they are kept in memory until ``forget_ahead``.  Returns how
-        many frames are expected."""
-        if self._frames is None:
-            return 0
-        return len(self._frames.expect(self._frames_of(step_ids)))
-
-    def frame_decoded(self, pts: int, rgb: Any) -> bool:
-        """The frame cache decoded this frame (called on its thread).  Returns whether
-        more expected frames are to come (the cache then puts off writing its files)."""
-        return self._frames is not None and self._frames.arrived(pts, rgb)
-
-    def drafting_left(self, step_ids: Iterable[str]) -> bool:
-        """Whether some of these steps still have no draft and are not waiting for the
-        frame cache (being drafted counts as left)."""
-        with self._lock:
-            return any(i in self._index and i not in self.drafts and i not in self._waiting
-                       for i in step_ids)
-
-    def forget_ahead(self) -> None:
-        if self._frames is not None:
-            self._frames.forget_ahead()
-
     def frames_arrived(self, complete: bool = False) -> None:
         """The frame cache wrote more frames (``complete``: all it will): steps that were
         waiting for one may be drafted now."""
@@ -197,12 +178,6 @@ class RecordingDrafts:
             self._waiting.clear()
             if complete and self._frames is not None:
                 self._frames.decode_everywhere = True
-                self._frames.cancel_expected()  # what did not arrive will not
-
-    def offer_frame(self, pts: int, rgb: Any) -> None:
-        """A frame the caller has decoded anyway (the editor shows it)."""
-        if self._frames is not None:
-            self._frames.offer(pts, rgb)
 
     @property
     def frames_complete(self) -> bool:
@@ -244,6 +219,28 @@ class RecordingDrafts:
             d.remember(self._older.get(sid) or self.stored.get(sid))
             self.drafts[sid] = d
         return d
+
+    def accept(self, d: Draft) -> bool:
+        """A draft made elsewhere (the drafting process): kept if it was made from the
+        steps and redactions as they are now (its key), else refused."""
+        with self._lock:
+            if d.step_id not in self._index or self._keys.get(d.step_id) != d.key:
+                return False
+            d.remember(self._older.get(d.step_id) or self.stored.get(d.step_id))
+            self.drafts[d.step_id] = d
+            return True
+
+    def ready_again(self, step_ids: Iterable[str]) -> None:
+        """Those of these steps waiting for frames that the frame cache has written since
+        may be drafted now."""
+        from annotator.media.framecache import cached
+
+        with self._lock:
+            waiting = [i for i in step_ids if i in self._waiting]
+        for sid in waiting:
+            if all(cached(self.folder, p) for p in self._frames_of([sid])):
+                with self._lock:
+                    self._waiting.discard(sid)
 
     def mark_failed(self, sid: str) -> None:
         """The drafter raised on this step: it gets an empty weak draft, not another try

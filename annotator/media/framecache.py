@@ -15,7 +15,7 @@ editor steps through frame by frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -92,27 +92,11 @@ def _write_png(target: Path, rgb: np.ndarray, *, mkdir: bool = False) -> bool:
     return True
 
 
-def write_thumb(bundle: Path, pts: int, rgb: np.ndarray) -> bool:
-    """A frame decoded elsewhere (drafting decodes the first screen's frames ahead of the
-    cache): its step-list thumbnail, unless it is there already."""
-    target = thumb_path(bundle, pts)
-    return target.exists() or _write_png(target, make_thumb(rgb), mkdir=True)
-
-
-HOLD_MAX = 30  # frames whose writing ``on_frame`` may put off (6 MB each at 1080p)
-
-
 def build_frame_cache(bundle: Path, video: Path, pts_list: list[int],
-                      progress: Progress | None = None,
-                      on_frame: Callable[[int, np.ndarray], bool] | None = None) -> int:
+                      progress: Progress | None = None) -> int:
     """Decode and store every frame in ``pts_list`` not cached yet (frame or thumbnail).
     Returns how many frames were written.  Cancellable through ``progress``; a cancelled
-    build leaves only whole files.
-
-    ``on_frame(pts, rgb)`` is given each decoded frame first (the editor's drafts of the
-    first rows read them as they come: one decoder for both).  While it returns True (more
-    frames are wanted soon) the frames' files are written later, their thumbnails at once:
-    the next frame is decoded without waiting for a full-size PNG."""
+    build leaves only whole files."""
     progress = progress or Progress()
     folder = bundle / CACHE_DIR
     folder.mkdir(parents=True, exist_ok=True)
@@ -124,30 +108,16 @@ def build_frame_cache(bundle: Path, video: Path, pts_list: list[int],
     if not todo:
         progress.report(0, 0, "frame cache ready")
         return 0
-    later: list[tuple[int, np.ndarray]] = []
-
-    def write(pts: int, rgb: np.ndarray) -> None:
-        nonlocal written
-        target = cache_path(bundle, pts)
-        if not target.exists() and _write_png(target, rgb):
-            written += 1
-
     with VideoReader(video) as reader:
         for i, frame in enumerate(reader.frames_at(todo, cancel=progress.event)):
             pts = int(frame.pts)
-            hurry = on_frame is not None and on_frame(pts, frame.rgb)
             thumb = thumb_path(bundle, pts)
             if not thumb.exists():
                 _write_png(thumb, make_thumb(frame.rgb))
-            later.append((pts, frame.rgb))
-            if not hurry or len(later) >= HOLD_MAX:
-                for p, rgb in later:
-                    write(p, rgb)
-                later.clear()
+            target = cache_path(bundle, pts)
+            if not target.exists() and _write_png(target, frame.rgb):
+                written += 1
             progress.report(i + 1, total, "caching step frames")
-    if not progress.event.is_set():
-        for p, rgb in later:
-            write(p, rgb)
     return written
 
 

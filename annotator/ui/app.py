@@ -609,7 +609,19 @@ def _library(ws: Workspace) -> LibraryWindow:
     return win
 
 
+def _drafting_ahead() -> None:
+    """The editor's drafting process, started with the app: its imports and OCR engine load
+    while the app starts, not while a recording opens (annotator.drafts.worker)."""
+    from annotator.drafts.worker import DraftProcess
+
+    try:
+        DraftProcess.prestart()
+    except OSError:  # started when a recording opens instead
+        pass
+
+
 def run_app(workspace: str | None) -> int:
+    _drafting_ahead()
     ws = _open_workspace(workspace)
     app = _app()
     _library(ws)
@@ -617,6 +629,7 @@ def run_app(workspace: str | None) -> int:
 
 
 def run_editor(workspace: str | None, folder: Path) -> int:
+    _drafting_ahead()
     from annotator.ui.editor.window import EditorWindow
 
     app = _app()
@@ -649,6 +662,7 @@ def run_editor(workspace: str | None, folder: Path) -> int:
 
 
 def run_demo(workspace: str | None) -> int:
+    _drafting_ahead()
     ws = _open_workspace(workspace)
     app = _app()
     lib = _library(ws)

@@ -5,6 +5,8 @@ use, and what later redactions change."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -132,79 +134,103 @@ def test_warming_up_loads_the_engine_the_drafter_reads_with():
     assert drafter.ocr and ocr._POOL.get(key)
 
 
-def test_the_first_screen_is_drafted_from_frames_as_the_frame_cache_decodes_them(
-        demo, tmp_path):
-    """At opening the first rows' frames are expected: a drafting thread that may not decode
-    waits for each one, handed over as the frame cache decodes it (one decoder for both),
-    instead of putting the step off until the cache has written it."""
-    import threading
+def _drafts_from(proc, want: int, timeout: float = 120.0) -> dict:
+    """The drafts the drafting process sends until it has sent ``want`` of them."""
+    import time
 
+    from annotator.drafts import Draft
+
+    got: dict = {}
+    end = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < end:
+        msg = proc.receive(0.5)
+        if msg is not None and msg[0] == "drafted":
+            d = Draft.from_dict(msg[1]["draft"])
+            got[d.step_id] = d
+    return got
+
+
+def test_the_drafting_process_drafts_as_the_cli_does_at_the_lowest_priority(demo, tmp_path):
+    """The editor drafts in a process of its own (it must not share the frame cache's
+    interpreter or compete with it for a CPU): the same drafts as in-process drafting, sent
+    back as plain data and taken in by their key; scheduled SCHED_IDLE; it waits for the
+    frame cache's files rather than decode video while the cache is built, and drafts the
+    rows asked for first as their frames are written."""
+    import shutil
+
+    from annotator.drafts.worker import DraftProcess
     from annotator.media.framecache import build_frame_cache, cached
 
     doc = load_or_derive(demo)
+    other = tmp_path / "same"
+    shutil.copytree(demo, other)
     with EditSession.open(demo, steps=doc.steps, lock=False) as s:
         rd = RecordingDrafts.open(demo, edits=s.edits)
         rd.update_steps(s.result.all_steps)
         rd.quick()
-        need = [st.id for st in s.result.all_steps[:6] if st.id not in rd.drafts]
+        need = rd.missing()
         assert need and not any(cached(demo, int(st.obs_pts)) for st in doc.steps)
-        assert rd.expect_frames(need) > 0
-        made = []
+        proc = DraftProcess()
+        try:
+            assert proc.priority == "idle"
+            sched = Path(f"/proc/{proc.process.pid}/sched").read_text()
+            assert re.search(r"^policy\s+:\s+5$", sched, re.M)  # SCHED_IDLE
+            proc.open(demo, rd.redactions, rd.deny_list, rd.inputs)
+            proc.order(need[:2])
+            assert not _drafts_from(proc, 1, timeout=3)  # no frame cached: it waits
+            build_frame_cache(demo, demo / "video.mp4", [int(st.obs_pts) for st in doc.steps])
+            first = _drafts_from(proc, 2)  # polled for: no message from the editor needed
+            assert set(first) >= set(need[:2])
+            proc.frames(complete=True)
+            got = {**first, **_drafts_from(proc, len(need) - len(first))}
+            assert set(got) == set(need)
+            assert all(rd.accept(d) for d in got.values())
+        finally:
+            proc.close()
+        assert proc.process.returncode == 0  # it stopped when asked, saving its drafts
+        assert set(read_drafts(demo)) >= set(need)
+        texts = [rd.drafts[st.id].text for st in s.result.all_steps]
+    # The same as the core drafts in-process (``annotator label``), on a copy
+    with EditSession.open(other, steps=doc.steps, lock=False) as s2:
+        here = RecordingDrafts.open(other, edits=s2.edits)
+        here.update_steps(s2.result.all_steps)
+        made = here.draft_all()
+        assert [made[st.id].text for st in s2.result.all_steps] == texts
+        here.close()
+    for got_text, want in zip(texts, EXPECTED, strict=True):
+        if want is not None:
+            assert got_text == want
 
-        def draft() -> None:
-            rd.allow_decode(False)  # as the editor's drafting threads: no decoder of their own
-            made.extend(rd.draft_one(i) for i in need)
 
-        t = threading.Thread(target=draft)
-        t.start()  # (it asks for the first frame before it is decoded, mostly)
-        # The cache writes elsewhere: the drafts can only have the frames handed over.
-        other = tmp_path / "elsewhere"
-        other.mkdir()
-        handed = []
-        build_frame_cache(other, demo / "video.mp4", [int(st.obs_pts) for st in doc.steps],
-                          on_frame=lambda p, rgb: handed.append(p) or rd.frame_decoded(p, rgb))
-        t.join(60)
-        assert len(handed) == len({int(st.obs_pts) for st in doc.steps})
-        assert all(d is not None for d in made) and len(made) == len(need)
-        assert rd.waiting == 0 and rd.drafts[need[0]].text == EXPECTED[0]
-        # Once the first screen is drafted, its frames are forgotten: a later step waits
-        # for the frame cache.
-        rd.forget_ahead()
-        rd.allow_decode(False)
-        later = [st.id for st in s.result.all_steps[6:] if st.id not in rd.drafts
-                 and rd.drafter.needs_screen(rd.inputs[rd._index[st.id]])]
-        assert rd.draft_one(later[0]) is None and rd.waiting == 1
-        rd.close()
-
-
-def test_an_expected_frame_written_by_the_cache_is_not_waited_for(demo, monkeypatch):
-    """A frame expected but written by the frame cache without being handed over (it was
-    decoded before it was expected) is read from the cache: nobody waits out the limit."""
-    import threading
-    import time
-
-    import annotator.drafts.frames as frames
-    from annotator.media.framecache import build_frame_cache
-
-    monkeypatch.setattr(frames, "AHEAD_WAIT_S", 120.0)
+def test_a_draft_made_from_old_steps_or_redactions_is_refused(demo):
     doc = load_or_derive(demo)
     with EditSession.open(demo, steps=doc.steps, lock=False) as s:
         rd = RecordingDrafts.open(demo, edits=s.edits)
         rd.update_steps(s.result.all_steps)
         rd.quick()
-        sid = next(st.id for st in s.result.all_steps if st.id not in rd.drafts)
-        assert rd.expect_frames([sid]) > 0
-        out = []
-
-        def draft() -> None:
-            rd.allow_decode(False)
-            t0 = time.monotonic()
-            out.append(rd.draft_one(sid))
-            out.append(time.monotonic() - t0)
-
-        t = threading.Thread(target=draft)
-        t.start()
-        build_frame_cache(demo, demo / "video.mp4", [int(st.obs_pts) for st in doc.steps])
-        t.join(150)
-        assert out and out[0] is not None and out[1] < 60  # not the 120 s limit
+        sid = rd.missing()[0]
+        made = RecordingDrafts.open(demo, edits=s.edits)
+        made.update_steps(s.result.all_steps)
+        d = made.draft_one(sid)
+        assert d is not None
+        # A box over the step's frame since: its key changed, the old draft is not kept
+        i = rd._index[sid]
+        box = {"id": "r1", "kind": "box", "t_start_us": 0, "t_end_us": 10**12,
+               "rect": [0, 0, 4000, 3000]}
+        rd.update_redactions([box])
+        assert rd._keys[sid] != d.key and not rd.accept(d) and sid not in rd.drafts
+        rd.update_redactions([])
+        assert rd.accept(d) and rd.drafts[sid].text == d.text and rd.inputs[i].id == sid
+        made.close()
         rd.close()
+
+
+def test_closing_a_drafting_process_that_is_still_loading_does_not_wait_for_it():
+    import time
+
+    from annotator.drafts.worker import DraftProcess
+
+    proc = DraftProcess()
+    t0 = time.monotonic()
+    proc.close()
+    assert time.monotonic() - t0 < 0.5 and proc.process.returncode is not None

@@ -4,22 +4,18 @@ Drafts are proposals: the step list shows them apart from what the contributor w
 (A) accepts the selected step's draft and moves on, Shift+A accepts every draft that is not
 weak (one undoable edit), Enter opens the instruction with the draft in it, selected, so that
 typing replaces it.  Markers of the actions shown are drawn over the video.  The drafting
-itself is the core's (annotator.drafts); it runs on ``DraftWorker``'s thread.
+itself is the core's (annotator.drafts); it runs in ``DraftWorker``'s process.
 """
 
 from __future__ import annotations
-
-import contextlib
 
 from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from annotator.drafts import RecordingDrafts
-from annotator.drafts.drafter import load_ocr_engine
 from annotator.drafts.markers import step_markers
 from annotator.ui.editor.drafting import DraftWorker
 from annotator.ui.editor.fixed_lines import FixedLine, LineWithButton, fixed_button
-from annotator.ui.work import worker_thread
 
 # A step's markers show from its observation frame until this long after it ended.
 MARKER_AFTER_US = 400_000
@@ -33,20 +29,11 @@ SEEK_PAUSE_MS = 400
 class DraftsMixin:
     """Mixed into EditorWindow (which provides session, step_model, step_list, view...)."""
 
-    def _load_ocr_early(self) -> None:
-        """The OCR engine the first screen's drafts read with, loaded on a thread from the
-        start (the drafting thread's warm-up then finds it loaded, or waits for it)."""
-        def load() -> None:
-            with contextlib.suppress(Exception):  # no OCR: the drafter says so, per step
-                load_ocr_engine()
-
-        worker_thread(load, "annotator-ocr-load")
-
     def _open_drafts(self) -> None:
-        """Before the window is built: drafts that need no OCR at once, and the first
-        screenful's drafting started (its frames decoded, the OCR engine loaded) while the
-        widgets are made.  What the threads report arrives once the window is built (queued
-        signals, delivered by the event loop)."""
+        """Before the window is built: drafts that need no OCR at once, and the drafting
+        process started (its imports and OCR engine loaded while the widgets are made; it
+        drafts the first screenful as the frame cache writes their frames).  What it sends
+        arrives once the window is built (queued signals, delivered by the event loop)."""
         from annotator.workspace import Workspace
 
         deny: list[str] = []
@@ -62,7 +49,6 @@ class DraftsMixin:
         self.draft_worker = DraftWorker(self.drafts)
         self.draft_worker.drafted.connect(self._on_drafted)
         self.draft_worker.finished.connect(self._on_drafts_finished)
-        self.draft_worker.first_screen_drafted.connect(self._on_first_screen_drafted)
         # The first screenful (the rows really on screen are known once the window is laid
         # out: then they are asked for again).
         self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]],
@@ -85,11 +71,6 @@ class DraftsMixin:
         bar.valueChanged.connect(lambda _v: self._prioritize_drafts())
         bar.rangeChanged.connect(  # (the window being laid out, at opening)
             lambda _lo, _hi: self._prioritize_drafts(first_screen=self._selected_id is None))
-
-    def _on_first_screen_drafted(self) -> None:
-        """The frame cache wrote the first rows' frames (and thumbnails) as it decoded
-        them for their drafts: the rows show them now, not at its next progress report."""
-        self.step_model.thumbs_may_have_appeared()
 
     def _build_drafts_bar(self) -> QWidget:
         """Above the step list: how far labelling is, and "Accept all drafts" as a button
@@ -186,8 +167,7 @@ class DraftsMixin:
 
     def _frames_for_drafts(self, complete: bool = False) -> None:
         """The frame cache wrote frames (or finished): drafts waiting for them go on."""
-        self.drafts.frames_arrived(complete)
-        self.draft_worker.wake()
+        self.draft_worker.frames(complete)
 
     def _on_drafts_finished(self) -> None:
         self.step_model.drafting = False
@@ -196,16 +176,19 @@ class DraftsMixin:
 
     def _drafts_follow(self, change) -> None:
         """After an edit: new steps or redactions make some drafts again."""
+        redactions = None
         if change.steps_changed:
             self.drafts.update_steps(self.session.result.all_steps)
         if change.redactions_changed or change.action in ("undo", "redo"):
-            self.drafts.update_redactions(self.session.edits.redactions)
+            redactions = self.session.edits.redactions
+            self.drafts.update_redactions(redactions)
         if change.steps_changed or change.redactions_changed:
             self.drafts.quick()
             self.session.set_drafts(self.drafts.texts())
             self.step_model.drafts = self.drafts.drafts
             self.step_model.drafting = True
-            self.draft_worker.wake()
+        if change.steps_changed or redactions is not None:
+            self.draft_worker.follow(change.steps_changed, redactions)
 
     # -- accepting --------------------------------------------------------------------------
     def draft_of(self, step_id: str | None):

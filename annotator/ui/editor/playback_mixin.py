@@ -102,7 +102,6 @@ class PlaybackMixin:
 
     def _on_frame(self, requested: int, pts: int, rgb) -> None:
         self.view.show_frame(pts, rgb)
-        self.drafts.offer_frame(pts, rgb)  # a step's frame, decoded once for both
         if requested == self.playhead:  # (not a frame an earlier seek asked for)
             self._thumbs_timer.start()  # thumbnails load once seeking pauses
             self._drafts_timer.start()  # ...and drafting goes on a little later

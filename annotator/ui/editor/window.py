@@ -90,7 +90,6 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
             self.notes.append("This recording had been cut off (a crash or a kill); it was "
                               "recovered up to its last saved fragment.")
         self.bundle = Bundle.open(self.folder)
-        self._load_ocr_early()  # (meanwhile: steps, edits, the window)
         opened = steps_for_editing(self.folder)
         self.doc, self._steps_to_write = opened.doc, opened.to_store
         if opened.note:
@@ -123,7 +122,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self._syncing_list = False  # the window itself is moving the list's current row
         self._selected_id: str | None = None
 
-        self._open_drafts()  # the first screen's drafting starts while the window is built
+        self._open_drafts()  # the drafting process starts while the window is built
         self.setWindowTitle(f"annotator — {self.folder.name}")
         self._build()
         self._build_menus()
@@ -153,7 +152,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         self._cache_job: Job | None = None
         self._cache_pts: list[int] = []
         # The frame cache starts now, beside the first frame: its first frames are the
-        # first screen's, whose drafts read them as it decodes them.
+        # first screen's, whose drafts read them as it writes them.
         self._start_cache()
         # Drafts of the rows on screen are wanted now (the rest waits at low priority).
         self._start_drafting()
@@ -184,7 +183,7 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
             return
         self._cache_job = run_job(
             build_frame_cache, self.folder, self.bundle.video_path, self._cache_pts,
-            on_frame=self.drafts.frame_decoded, owner=self, name="annotator-cache",
+            owner=self, name="annotator-cache",
             on_progress=self._on_cache_progress,
             on_done=self._on_cache_done, on_error=self._on_cache_done,
             on_cancel=self._on_cache_done)
