@@ -167,8 +167,11 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
         if drafting and first and "first_screen_s" not in res \
                 and all(i in win.drafts.drafts for i in first):
             res["first_screen_s"] = time.perf_counter() - t0
-            # (the drafting process's CPU too: its imports, its OCR)
-            res["first_screen_cpu_s"] = time.process_time() - c0 + win.draft_worker.cpu_s
+            # (the drafting process's CPU too: its OCR, and its imports unless it was
+            # started ahead)
+            dw = win.draft_worker
+            res["first_screen_cpu_s"] = time.process_time() - c0 + dw.cpu_s - (
+                dw.cpu_ready_s if prestart else 0.0)
 
     def wait(cond, what: str, timeout: float = WAIT_S) -> float:
         end = time.perf_counter() + timeout

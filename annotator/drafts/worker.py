@@ -37,6 +37,11 @@ from typing import Any
 
 FROZEN_FLAG = "--drafts-worker"  # the packaged app's entry runs ``main`` on it
 POLL_S = 0.05  # how often the rows wanted first look for their frames in the cache
+# Work on the other (virtual) CPU slows the frame cache at any priority on 2-core machines:
+# a short recording's cache (0.3-0.5 s) is left to finish alone, a long one's is not
+# waited for beyond this, from the recording's opening (the first screen's drafts must
+# arrive within a second).
+CACHE_ALONE_S = 0.45
 SAVE_EVERY = 25  # drafts between two saves of drafts.json
 
 
@@ -160,6 +165,7 @@ class _Worker:
         self.rd: Any = None
         self.order: list[str] = []
         self.unsaved = 0
+        self.opened = 0.0
 
     def handle(self, msg: tuple[Any, ...]) -> bool:
         """One message from the editor; False: stop."""
@@ -173,6 +179,7 @@ class _Worker:
                                             ocr=ocr)
             rd.allow_decode(False)  # until the frame cache is complete
             rd.set_inputs(inputs)
+            self.opened = time.monotonic()
         elif rd is None:
             return True
         elif kind == "steps":
@@ -192,6 +199,12 @@ class _Worker:
             with contextlib.suppress(Exception):
                 self.rd.save()
             self.unsaved = 0
+
+    def cache_alone(self) -> float:
+        """How long the frame cache is still left to work alone (seconds)."""
+        if self.rd is None or self.rd.frames_complete:
+            return 0.0
+        return max(0.0, self.opened + CACHE_ALONE_S - time.monotonic())
 
     def draft_next(self) -> bool:
         """Draft one step (the ones asked for first); False when none can be drafted now."""
@@ -224,16 +237,17 @@ class _Worker:
             while self.conn.poll(0):
                 if not self.handle(self.conn.recv()):
                     return
-            if self.rd is not None and self.draft_next():
+            alone = self.cache_alone()
+            if self.rd is not None and not alone and self.draft_next():
                 continue
             self.save()
             # Nothing to draft now: wait for the editor; the rows it wants first look for
             # their frames in the cache meanwhile.
             waiting = self.rd is not None and self.rd.waiting
-            if self.conn.poll(POLL_S if waiting else None):
+            if self.conn.poll(alone or (POLL_S if waiting else None)):
                 if not self.handle(self.conn.recv()):
                     return
-            elif waiting:
+            elif waiting and not alone:
                 self.rd.ready_again(self.order)
 
 

@@ -44,6 +44,7 @@ class DraftWorker(QObject):
         self._thread: threading.Thread | None = None
         self.busy_s = 0.0  # time spent drafting, in the process (measured by the benchmark)
         self.cpu_s = 0.0  # the drafting process's CPU time so far
+        self.cpu_ready_s = 0.0  # of which loading (started ahead: before the recording opened)
         self.made = 0
 
     # -- called on the UI thread ----------------------------------------------------------
@@ -138,7 +139,7 @@ class DraftWorker(QObject):
             except EOFError:
                 break
             if msg is not None and msg[0] == "ready":
-                self.cpu_s = msg[1]["cpu_s"]
+                self.cpu_s = self.cpu_ready_s = msg[1]["cpu_s"]
             elif msg is not None and msg[0] == "drafted":
                 d = Draft.from_dict(msg[1]["draft"])
                 with self._lock:
