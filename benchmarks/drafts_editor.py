@@ -19,9 +19,14 @@ steps.json, no drafts, no frame cache), as a contributor opening it for the firs
   recordings) made while both run (select the row, until the frame is shown), the first one
   a second after opening in both sessions (the first screen's target; the first frame if
   later), so that both seek against the same stretch of the frame cache's work;
-- ``no drafts``: the same with background drafting switched off (its threads are never
+- ``no drafts``: the same with background drafting switched off (its process is never
   started; drafts that need no OCR are still made at once): the reference for the frame
   cache and the seeks.
+
+``--prestart`` starts the drafting process before the window opens, as the app does at its
+start (without it, it starts as the window opens).  The CPU until the first screen is
+drafted counts the editor's process and the drafting process's (its loading only when it
+was started as the window opened).
 
 The two alternate (``--rounds``, default 2).  A last session reopens a drafted recording
 (drafts.json kept): its first screen's drafts are there at once.  The tolerance for "not
@@ -31,7 +36,7 @@ every way, the median over the splits of one half's figure against the other's.
 thread's handlers and paints, the frame's reading, its delivery, the events delivered).
 
 Run:   .venv/bin/python benchmarks/drafts_editor.py [--minutes 10] [--steps 330]
-           [--seeks 30] [--rounds 2] [--bundle DIR] [--profile]
+           [--seeks 30] [--rounds 2] [--bundle DIR] [--prestart] [--profile]
 Results: a table on stdout, JSON in benchmarks/out/.
 """
 
@@ -142,7 +147,7 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
                     thread_use(before, thread_times(), time.perf_counter() - t1))
 
     window_mod.build_frame_cache = timed_build  # type: ignore[assignment]
-    if not drafting:  # background drafting off: its threads never start
+    if not drafting:  # background drafting off: its process never starts
         from annotator.ui.editor.drafting import DraftWorker
 
         DraftWorker.start = lambda self: None  # type: ignore[method-assign]
