@@ -20,7 +20,8 @@ The width of a space is measured on the line.  Monospaced text (glyph centres a 
 of cells apart) spaces letters by up to 0.45 em and words by 0.6 em and more: the space is
 0.87 of the cell.  Proportional text spaces letters by under 0.22 em and words by 0.35 em and
 more: the space is a pixel and a half more than the gap three in ten of the line's gaps stay
-under (letter gaps), within 0.25-0.38 of the text height.  A line
+under (letter gaps), within 0.25-0.38 of the text height; where letters touch (small serif
+text), the gaps seen are spaces: a pixel under their median.  A line
 with too few gaps to tell gets 0.3 of its height.
 
 Everything works on one frame (RGB or grey, uint8) in frame pixels; rectangles are
@@ -45,6 +46,9 @@ def as_rect(r: Sequence[int]) -> Rect:
 
 PAD_OF_HEIGHT = 0.15  # padding of a grown box, as a share of the text height (2 px at least)
 SPACE_MIN, SPACE_MAX, SPACE_DEFAULT = 0.25, 0.38, 0.3  # space width, share of text height
+# Gaps per text height of ink under which a line's letters touch (visible letter gaps come
+# about two a height; spaces alone, one in five or six letters, about 0.4)
+TOUCHING_GAPS = 0.8
 MIN_CONTRAST = 24  # levels: weaker differences from the background are no text
 REACH = 0.35  # glyph tails and walls are looked for this share of the height around a line
 BACKGROUND_SHARE = 0.4  # text sits on a plain background: at least this share of the band
@@ -107,7 +111,8 @@ def _space(cols: np.ndarray, height: int) -> float:
     """The space width of a line from its column ink (module docstring): 0.87 of the pitch
     for monospaced text; for proportional text a pixel and a half more than the gap that
     three gaps in ten stay under (letter gaps, even on a line of short words or a label and
-    a field), within 0.25-0.38 of the height; 0.3 of it with fewer than 8 gaps."""
+    a field), within 0.25-0.38 of the height; 0.3 of it with fewer than 8 gaps; where the
+    letters touch (few gaps for its ink), a pixel less than the median gap (a space)."""
     default = max(2.0, SPACE_DEFAULT * height)
     pitch = _pitch(cols, height)
     if pitch is not None:
@@ -115,6 +120,12 @@ def _space(cols: np.ndarray, height: int) -> float:
     idx = np.flatnonzero(cols)
     gaps = np.diff(idx) - 1 if idx.size > 1 else np.zeros(0, int)
     gaps = gaps[gaps >= 1]
+    if (idx.size >= 8 * height and gaps.size >= 3
+            and gaps.size < TOUCHING_GAPS * idx.size / height):
+        # Letters that touch (small serif text, antialiased: "You can reach me" shows
+        # gaps only between its words): the gaps seen are spaces, narrower than the
+        # share of the height a space has in other text.
+        return max(2.0, float(np.median(gaps)) - 1)
     if gaps.size < 8:
         return default
     letters = float(np.percentile(gaps, 30))
@@ -158,6 +169,19 @@ def _window(width: int, x0: int, x1: int, height: int) -> tuple[int, int]:
     return max(0, x0 - reach), min(width, x1 + reach)
 
 
+def _tails(rows: np.ndarray) -> int:
+    """How many of ``rows`` (ink counts, from the line outwards to the edge of reach) are
+    the line's glyph tails: all up to the last inked one, unless ink still reaches the
+    edge past an empty row: that is another line's ascenders or descenders (tightly set
+    text), and the tails end at the empty row.  An accent or an underscore apart from its
+    glyph ends before the edge."""
+    inked = np.flatnonzero(rows > 0)
+    empty = np.flatnonzero(rows == 0)
+    if rows[-1] > 0 and empty.size and empty[0] < inked[-1]:
+        return int(empty[0])
+    return int(inked[-1]) + 1
+
+
 def _make_line(img: np.ndarray, top: int, bottom: int, bg: int, thr: int, x0: int, x1: int
                ) -> Line:
     H = img.shape[0]
@@ -179,13 +203,13 @@ def _make_line(img: np.ndarray, top: int, bottom: int, bg: int, thr: int, x0: in
     if rise.size:
         u += int(np.argmin(below[:rise[0]])) if rise[0] > 0 else 0
     elif (below > 0).any():
-        u += int(np.flatnonzero(below > 0)[-1]) + 1
+        u += _tails(below)
     above = prof[:t][::-1]
     rise = np.flatnonzero(above >= level)
     if rise.size:
         t -= int(np.argmin(above[:rise[0]])) if rise[0] > 0 else 0
     elif (above > 0).any():
-        t -= int(np.flatnonzero(above > 0)[-1]) + 1
+        t -= _tails(above)
     top2, bottom2 = a + t, a + u
     cols = np.asarray(ink[t:u].any(axis=0) & ~walls, bool)
     return Line(top2, bottom2, bg, thr, _space(cols, hgt), x0, x1, a, ink, walls, top, bottom)
@@ -313,25 +337,32 @@ def runs_touching(img: np.ndarray, line: Line, x0: int, x1: int
 def _ink_rows(line: Line, x0: int, x1: int) -> tuple[int, int]:
     """The rows of ink in columns x0..x1 of the line: its rows, extended over the glyph
     tails there (ascenders, descenders, an underscore a row or two below the baseline)
-    while rows hold ink (two blank rows at most in between), within the line's reach."""
+    while rows hold ink (two blank rows at most in between), within the line's reach; not
+    past a blank row over ink that goes on to the edge of reach (the next line's
+    ascenders or the previous line's descenders, in tightly set text)."""
     has = np.asarray(line.ink[:, x0 - line.x0:x1 - line.x0].any(axis=1), bool)
-    a, b = line.ink_top, line.ink_top + line.ink.shape[0]
+    a = line.ink_top
     top, bottom = line.core_top, line.core_bottom
-    r, blank = top - 1, 0
-    while r >= a and blank <= 2:
-        if has[r - a]:
-            top, blank = r, 0
+    above = has[:max(0, top - a)][::-1]
+    below = has[max(0, bottom - a):]
+    return top - _outwards(above), bottom + _outwards(below)
+
+
+def _outwards(rows: np.ndarray) -> int:
+    """How many of ``rows`` (inked or not, from the line outwards) are the line's: see
+    ``_ink_rows``."""
+    taken, blank = 0, 0
+    for i, inked in enumerate(rows):
+        if blank > 2:
+            break
+        if inked:
+            taken, blank = i + 1, 0
         else:
             blank += 1
-        r -= 1
-    r, blank = bottom, 0
-    while r < b and blank <= 2:
-        if has[r - a]:
-            bottom, blank = r + 1, 0
-        else:
-            blank += 1
-        r += 1
-    return top, bottom
+    gaps = np.flatnonzero(~rows[:taken])
+    if taken == rows.size and gaps.size:
+        return int(gaps[0])
+    return taken
 
 
 def _clear(img: np.ndarray, line: Line, box: tuple[int, int, int, int], pad: int

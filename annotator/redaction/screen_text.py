@@ -11,7 +11,8 @@ character on each side: OCR misreads single characters at small sizes and next t
 edges, and a reading of the crop misreads other characters than the frame's.  Runs of
 text-like ink that no word of the first reading claims (OCR returned nothing usable for
 them) are read again as they are, without the flattening (``unread_ink``); what that
-reading finds is judged like any other text.
+reading finds is judged like any other text.  Last, the cells of a table column of values
+that no box covers whole are boxed too (``value_columns``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from annotator.redaction import columns, ink, unread_ink
+from annotator.redaction import columns, ink, unread_ink, value_columns
 from annotator.redaction.detect import Detector, Span
 from annotator.redaction.ocr import (
     OcrOptions,
@@ -37,6 +38,8 @@ from annotator.redaction.spans import UNREAD_VALUE
 from annotator.redaction.validators import looks_random
 
 PAD_PX = 3  # suggested boxes are padded by this much on every side
+_IN_COLUMN = ("in a table column whose other cells hold values (OCR may have misread this "
+              "one)")
 
 
 # -- OCR words -> lines -> hits ------------------------------------------------------------------
@@ -445,6 +448,23 @@ def follow_ink(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, tuple[int
     return out
 
 
+def fill_value_columns(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, tuple[int, int]]]
+                       ) -> list[Hit]:
+    """Hits for the cells of table columns of values that ``hits`` leave uncovered, whole
+    or in part (``value_columns``), on each piece of the frame (an image and its offset:
+    the frame, or a band that was read)."""
+    out: list[Hit] = []
+    for img, (ox, oy) in pieces:
+        ph, pw = img.shape[:2]
+        local = [((h.rect[0] - ox, h.rect[1] - oy, h.rect[2], h.rect[3]), h.kind) for h in hits
+                 if ox <= h.rect[0] and h.rect[0] + h.rect[2] <= ox + pw
+                 and oy <= h.rect[1] and h.rect[1] + h.rect[3] <= oy + ph]
+        for x, y, w, h in value_columns.fill_columns(img, local, UNREAD_VALUE):
+            rect = (x + ox, y + oy, w, h)
+            out.append(Hit(rect, UNREAD_VALUE, 0.4, "", _IN_COLUMN, seed=rect))
+    return out
+
+
 def reread_options(options: OcrOptions) -> OcrOptions:
     """The second reading: a larger scale and the crop read as one block of lines."""
     return replace(options, scale=max(3.0, 2 * options.scale), psm=6)
@@ -607,8 +627,10 @@ def unread_values(regions: Iterable[Region], hits: Sequence[Hit], *, pad: int = 
             for hit in hits:
                 hx, hy, hw, hh = hit.rect
                 # On its line: a hit of the line above or below that reaches into its
-                # rows (tall OCR boxes of tightly set text) claims nothing of it.
-                if min(y1, hy + hh) - max(y0, hy) >= 0.5 * (y1 - y0):
+                # rows (tall OCR boxes of tightly set text, a second reading's box over
+                # two lines) claims nothing of it.
+                overlap = min(y1, hy + hh) - max(y0, hy)
+                if overlap >= 0.5 * (y1 - y0) and overlap >= 0.4 * hh:
                     cols[max(0, hx - x0):max(0, hx + hw - x0)] = True
             if cols.mean() >= 0.9:
                 continue
@@ -692,4 +714,5 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
     regions = regions + seen
     if UNREAD_VALUE in detector.kinds:
         found += unread_values(regions, found, pad=pad, size=size)
-    return grown + grow(found[len(hits):])
+    out = grown + grow(found[len(hits):])
+    return out + fill_value_columns(out, [(img, (0, 0))]) if ink_boxes else out

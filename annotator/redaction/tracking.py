@@ -51,6 +51,7 @@ from annotator.redaction.screen_text import (
     Region,
     analyze_words,
     box_iou,
+    fill_value_columns,
     follow_ink,
     merge_reread,
     read_unclaimed,
@@ -308,7 +309,9 @@ class FrameTracker:
                                        (len(f) for f in first), strict=True):
             if UNREAD_VALUE in self.detector.kinds:
                 hits += unread_values(regions, hits, pad=self.pad, size=size)
-            r.hits += follow_ink(hits[n:], list(zip(r.crops, r.offsets, strict=True)))
+            pieces = list(zip(r.crops, r.offsets, strict=True))
+            r.hits += follow_ink(hits[n:], pieces)
+            r.hits += fill_value_columns(r.hits, pieces)
         for r in self.queue:
             r.crops = []
         self.ocr_s += time.perf_counter() - t0

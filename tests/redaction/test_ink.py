@@ -210,3 +210,34 @@ def test_the_next_line_reaching_into_a_line_does_not_join_its_words():
                     ink_top=10, ink=ink_rows, walls=np.zeros(120, bool), core_top=10,
                     core_bottom=21)
     assert ink._runs(line) == [(0, 26), (40, 66), (80, 106)]
+
+
+
+@pytest.mark.parametrize("px", [12, 13])
+def test_a_line_whose_letters_touch_ends_runs_at_its_narrow_spaces(qapp, px):
+    # Small serif text, light on dark and antialiased: its letters touch and only its
+    # word spaces show, narrower than the share of the height a space has in other text.
+    # A box over part of the address grows over the address only, not the sentence.
+    img, words = draw([(10, 40, "Then you can reach me on ivan_nguyen55@example.com until "
+                                "Friday at the desk")],
+                      px=px, family="C059", bg=(0, 43, 54), fg=(147, 161, 161))
+    x, y, w, h = words["ivan_nguyen55@example.com"]
+    got = ink.grow(img, (x + w // 3, y, w - w // 3, h))
+    assert inside((x, y, w, h), got)
+    assert not overlaps(words["on"], got)
+    assert not overlaps(words["until"], got)
+
+
+@pytest.mark.parametrize("px", [12, 13])
+def test_the_next_and_previous_lines_glyphs_are_no_tails_of_a_line(qapp, px):
+    # A terminal at 12-13 px, lines 14 px apart: the line above's descenders and the line
+    # below's capitals reach into where a line's glyph tails are looked for.  A box grown
+    # on the middle line covers it and stays off both.
+    img, words = draw([(10, 20, "[DEBUG] peer [J8Yp4THThgFGIPLGmmASuSyPugNefMcS3ekhoy3T]"),
+                       (10, 34, "user=gho_rlXHcAHFpGRGeP4Uf status=ok"),
+                       (10, 48, "GET /health 200 OK")], px=px, family="DejaVu Sans Mono")
+    value = words["user=gho_rlXHcAHFpGRGeP4Uf"]
+    got = ink.grow(img, value)
+    assert inside(value, got)
+    assert got[1] + got[3] <= min(words[k][1] for k in ("GET", "/health", "200", "OK"))
+    assert got[1] >= max(words[k][1] + words[k][3] for k in ("[DEBUG]", "peer"))
