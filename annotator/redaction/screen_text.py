@@ -185,19 +185,30 @@ def _part_of_word(w: Word, s: int, e: int, span: Span) -> tuple[float, float]:
     """The x range of the part of word ``w`` (characters s..e of the text) that ``span``
     covers.  A span that starts or ends three or more characters inside a word ("KEY=" +
     secret, an address + "/24") covers from one character before its start to one after
-    its end, at the word's average character width; otherwise the whole word."""
+    its end, at the word's average character width, unless that rest of the word looks like
+    more of the value (``_goes_on``); otherwise the whole word."""
     n = e - s
     x0, x1 = float(w.x), float(w.x + w.w)
     if n <= 0:
         return x0, x1
     cw = w.w / n
     lead = span.start - s
-    if lead >= 3:
+    if lead >= 3 and not _goes_on(w.text[:lead]):
         x0 = w.x + (lead - 1) * cw
     tail = e - span.end
-    if tail >= 3:
+    if tail >= 3 and not _goes_on(w.text[len(w.text) - tail:]):
         x1 = w.x + w.w - (tail - 1) * cw
     return x0, max(x1, x0 + cw)
+
+
+def _goes_on(rest: str) -> bool:
+    """Whether the rest of a word beside a span is more of the value, misread ("db/2:3146:
+    23a3" after an IPv6 address's "db" where OCR read 7 as /): four or more letters and
+    digits, a digit among them, and no "=" (a key's name), unlike a suffix ("/24", ":443")
+    or a label glued before it."""
+    core = rest.strip(_STRIP)
+    return ("=" not in core and sum(c.isalnum() for c in core) >= 4
+            and any(c.isdigit() for c in core))
 
 
 def hits_from_words(words: Sequence[Word], detector: Detector, *, pad: int = PAD_PX,

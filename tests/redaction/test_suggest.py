@@ -444,3 +444,19 @@ def test_pipeline_runs_with_no_network(demo_bundle) -> None:
     assert {(s["source"], s["kind"]) for s in got} >= {
         (SOURCE_OCR, EMAIL), (SOURCE_TYPED, EMAIL), (SOURCE_TYPED, DENY_LIST)}
     assert all("text" not in s for s in got)
+
+
+def test_a_span_ending_inside_a_word_takes_the_rest_of_the_value_but_not_a_suffix():
+    # OCR read an IPv6 address's "72" as "/2": the detector's span ends at "db", inside the
+    # word; the rest of the word is more of the value and is covered.  A CIDR suffix or a
+    # port after an address stays outside.
+    from annotator.redaction.ocr import Word
+    from annotator.redaction.screen_text import hits_from_words
+
+    det = Detector([])
+    word = Word("2001:0db8:59d2:cb2e:f266:db/2:3146:23a3", 100, 50, 390, 16, 90, 1, 1, 1)
+    (hit,) = [h for h in hits_from_words([word], det) if h.kind == "ipv6"]
+    assert hit.rect[0] + hit.rect[2] >= 490
+    cidr = Word("10.20.30.40/24", 100, 50, 140, 16, 90, 1, 1, 1)
+    (hit,) = [h for h in hits_from_words([cidr], det) if h.kind == "ipv4"]
+    assert hit.rect[0] + hit.rect[2] < 240
