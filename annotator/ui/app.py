@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PyQt6.QtCore import QSize, Qt
@@ -31,6 +32,9 @@ from annotator.errors import AnnotatorError
 from annotator.ui.fit import fit_to_screen
 from annotator.workspace import Workspace
 
+if TYPE_CHECKING:
+    from annotator.ui.recorder_control import RecorderControl
+
 
 def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;")
@@ -46,9 +50,9 @@ class LibraryWindow(QMainWindow):
         from annotator.ui.workflow.common import Banner, Session
 
         self.ws = ws
-        self.editors: list = []
-        self.dialogs: list = []
-        self.sign_in_dialog = None
+        self.editors: list[QWidget] = []
+        self.dialogs: list[QWidget] = []
+        self.sign_in_dialog: QWidget | None = None
         self.auto_sign_in = auto_sign_in
         self._after_sign_in = None
         team = None
@@ -110,7 +114,7 @@ class LibraryWindow(QMainWindow):
         self.refresh_btn.clicked.connect(self.refresh)
         self.table.itemSelectionChanged.connect(self._show_details)
         self.table.itemDoubleClicked.connect(lambda _item: self.open_selected())
-        self._control = None
+        self._control: RecorderControl | None = None
         self._next_task = None
         fit_to_screen(self, 1280, 800)
         self.refresh()
@@ -195,8 +199,9 @@ class LibraryWindow(QMainWindow):
 
     def tab(self, name: str) -> QWidget:
         for i in range(self.tabs.count()):
-            if self.tabs.tabText(i) == name:
-                return self.tabs.widget(i)
+            page = self.tabs.widget(i)
+            if self.tabs.tabText(i) == name and page is not None:
+                return page
         raise KeyError(name)
 
     def show_tab(self, name: str) -> None:
@@ -313,17 +318,18 @@ class LibraryWindow(QMainWindow):
         self.banner.show_message(f"Signed in as {dlg.actor.name} ({role}, "
                                  f"{dlg.actor.pseudonym}){where}."
                                  + (f"\n{dlg.warning}" if dlg.warning else ""), "ok")
-        self.show_tab({"admin": "Admin", "reviewer": "Review"}.get(role, "My submissions"))
+        self.show_tab({"admin": "Admin", "reviewer": "Review"}.get(role or "", "My submissions"))
         then, self._after_sign_in = self._after_sign_in, None
         if then is not None:
             then()
 
     def sign_out(self) -> None:
-        if self.session.team is not None and self.session.services is not None:
+        team = self.session.team_services()
+        if team is not None:
             from annotator.ui.work import run_job
 
             # Revoke the token on the server and forget it here (in the background).
-            run_job(self.session.services.sign_out, owner=self, on_error=lambda exc: (
+            run_job(team.sign_out, owner=self, on_error=lambda exc: (
                 self.banner.show_error(exc, "Signed out here; the server could not be told, "
                                             "so the token stays valid until it expires.")))
         self.session.sign_out()
@@ -396,8 +402,11 @@ class LibraryWindow(QMainWindow):
             return None
         dlg = SignInDialog(self.session.services, self, name=actor.name, actor=actor,
                            mode="change_own")
-        dlg.accepted.connect(lambda: (self.session.set_actor(dlg.actor),
-                                      self.banner.show_message("Passphrase changed.", "ok")))
+        def changed() -> None:
+            self.session.set_actor(dlg.actor)
+            self.banner.show_message("Passphrase changed.", "ok")
+
+        dlg.accepted.connect(changed)
         self.dialogs.append(dlg)
         dlg.open()
         return dlg
@@ -456,21 +465,21 @@ class LibraryWindow(QMainWindow):
         from annotator.media.framecache import recording_thumbnail  # (video: on demand)
         from annotator.submission.library import recording_summaries
 
-        rows = []
-        for r in recording_summaries(self.ws):
-            if r.problem is not None:
-                rows.append((r.folder, None, "", "", "", r.status))
+        rows: list[tuple[Path, np.ndarray | None, str, str, str, str]] = []
+        for rec in recording_summaries(self.ws):
+            if rec.problem is not None:
+                rows.append((rec.folder, None, "", "", "", rec.status))
                 continue
-            rows.append((r.folder, recording_thumbnail(r.folder),
-                         when(r.started) if r.started else "", duration(r.duration_us),
-                         str(r.steps), r.status))
+            rows.append((rec.folder, recording_thumbnail(rec.folder),
+                         when(rec.started) if rec.started else "", duration(rec.duration_us),
+                         str(rec.steps), rec.status))
         self.table.setRowCount(len(rows))
         for r, (path, thumb, *cells) in enumerate(rows):
             item = QTableWidgetItem(path.name)
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             if thumb is not None:
                 h, w, _ = thumb.shape
-                img = QImage(np.ascontiguousarray(thumb).data, w, h, 3 * w,
+                img = QImage(np.ascontiguousarray(thumb).tobytes(), w, h, 3 * w,
                              QImage.Format.Format_RGB888).copy()
                 item.setIcon(QIcon(QPixmap.fromImage(img)))
             self.table.setItem(r, 0, item)
@@ -539,11 +548,11 @@ class LibraryWindow(QMainWindow):
         if self._control is not None and self._control.isVisible():
             self._control.raise_()
             return
-        self._control = RecorderControl(self.ws)
-        self._control.finished.connect(self._recording_finished)
-        self._control.show()
-        geo = self._control.screen().availableGeometry()
-        self._control.move(geo.right() - self._control.width() - 20, geo.top() + 20)
+        control = self._control = RecorderControl(self.ws)
+        control.finished.connect(self._recording_finished)
+        control.show()
+        geo = control.screen().availableGeometry()
+        control.move(geo.right() - control.width() - 20, geo.top() + 20)
         self.showMinimized()
 
     def _recording_finished(self, manifest) -> None:

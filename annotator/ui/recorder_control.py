@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import threading
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QObject, QRect, Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -27,7 +28,10 @@ from annotator.capture.interfaces import Rect
 from annotator.capture.record_setup import RecordOptions
 from annotator.display import clock
 from annotator.errors import AnnotatorError
-from annotator.workspace import CAPTURE_DISCLOSURE, Workspace
+from annotator.workspace import CAPTURE_DISCLOSURE, RecorderLock, Workspace
+
+if TYPE_CHECKING:  # (the recorder's modules load when recording starts)
+    from annotator.capture.recorder import Recorder
 
 
 class AcknowledgeDialog(QDialog):
@@ -66,13 +70,13 @@ class RecorderControl(QWidget):
         self.setObjectName("recorderControl")
         self.ws = workspace
         self._opts = options or RecordOptions()
-        self.recorder = None
-        self._lock = None
+        self.recorder: Recorder | None = None
+        self._lock: RecorderLock | None = None
         self._own: list[Rect] = []
         self._own_lock = threading.Lock()
         self._bridge = _Bridge()
         self._bridge.hotkey.connect(self._on_hotkey)
-        self.manifest = None
+        self.manifest: dict[str, Any] | None = None
 
         self.indicator = QLabel("● READY")
         self.indicator.setObjectName("indicator")
@@ -86,7 +90,7 @@ class RecorderControl(QWidget):
         self.stop_btn.setObjectName("stop")
         self.pause_btn.setEnabled(False)
         self.stop_btn.setEnabled(False)
-        from annotator.capture.recorder import HOTKEY_PAUSE, HOTKEY_STOP, hotkey_label
+        from annotator.capture.record_setup import HOTKEY_PAUSE, HOTKEY_STOP, hotkey_label
 
         self.hotkeys = QLabel(f"Pause/resume: {hotkey_label(HOTKEY_PAUSE)}   "
                               f"Stop: {hotkey_label(HOTKEY_STOP)}")
@@ -206,7 +210,7 @@ class RecorderControl(QWidget):
         self.start_btn.setEnabled(True)
         self.start_btn.clicked.disconnect()
         self.start_btn.clicked.connect(self.close)
-        m = self.manifest or {}
+        m: dict[str, Any] = self.manifest or {}
         stats = m.get("stats", {})
         lines = [f"Saved {getattr(self, 'out', '')}: {m.get('duration_us', 0) / 1e6:.1f} s, "
                  f"{stats.get('events', 0)} events ({m.get('stop_reason')})."]

@@ -716,3 +716,9 @@ class TeamServices(WorkflowServices, Protocol):
     def outbox(self) -> PackageOutbox | None: ...
 
     def send_pending(self) -> list[SubmissionInfo | Exception]: ...
+
+    def sign_out(self) -> None:
+        """Revoke this sign-in's token on the server and forget it here."""
+
+    def close(self) -> None:
+        """Close the connection to the server."""

@@ -221,12 +221,12 @@ class AdminView(SessionView, QWidget):
         end_ms = int(self.svc.now().timestamp() * 1000)
         start_ms = end_ms - self.weeks.value() * 7 * 86_400_000
         size, points = 0, []
-        for row in daily.itertuples():
-            ms = int(pd.Timestamp(row.day).timestamp() * 1000)
+        for day, waiting in zip(daily["day"].tolist(), daily["waiting"].tolist(), strict=True):
+            ms = int(pd.Timestamp(day).timestamp() * 1000)
             if ms <= start_ms:
-                size = int(row.waiting)  # the size the period starts with
+                size = int(waiting)  # the size the period starts with
             elif ms <= end_ms:
-                points.append((ms, int(row.waiting)))
+                points.append((ms, int(waiting)))
         points = [(start_ms, size)] + points
         points.append((end_ms, points[-1][1]))  # today so far
         previous = size
@@ -252,9 +252,10 @@ class AdminView(SessionView, QWidget):
         bars = QBarSet("rejections")
         bars.setColor(QColor("#b00020"))
         cats = []
-        for row in reasons.head(8).iloc[::-1].itertuples():
-            bars.append(float(row.count))
-            reason = str(row.reason or "(no reason)")
+        top = reasons.head(8).iloc[::-1]
+        for reason_text, count in zip(top["reason"].tolist(), top["count"].tolist(), strict=True):
+            bars.append(float(count))
+            reason = str(reason_text or "(no reason)")
             cats.append(reason if len(reason) <= 40 else reason[:39] + "…")
         series = QHorizontalBarSeries()
         series.append(bars)

@@ -81,7 +81,7 @@ class Banner(QFrame):
         return self.label.text()
 
     def show_message(self, text: str, kind: str = "info",
-                     actions: list[tuple[str, Callable[[], None]]] | None = None) -> None:
+                     actions: list[tuple[str, Callable[[], object]]] | None = None) -> None:
         self.kind = kind
         self.setStyleSheet(f"QFrame#banner {{{self.STYLES.get(kind, '')} border-radius:4px;}}")
         self.label.setText(text)
@@ -103,6 +103,15 @@ class Banner(QFrame):
 
     def button(self, label: str) -> QPushButton | None:
         return next((b for b in self._buttons if b.text() == label), None)
+
+
+def selected_row_id(table: QTableWidget) -> int | None:
+    """The id a table's selected row carries in its first cell (Qt.UserRole)."""
+    model = table.selectionModel()
+    rows = model.selectedRows() if model is not None else []
+    item = table.item(rows[0].row(), 0) if rows else None
+    value = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+    return int(value) if value is not None else None
 
 
 def read_only_table(headers: list[str], stretch: int | None = None, *,
@@ -245,9 +254,10 @@ class Session(QObject):
         keyring until signed out there)."""
         from annotator.remote import team as team_mod
 
-        if self.services is not None and self.team is not None:
+        team = self.team_services()
+        if team is not None:
             try:
-                self.services.close()
+                team.close()
             except Exception:  # noqa: BLE001
                 pass
         self.services, self.actor, self.team, self.error = None, None, None, None

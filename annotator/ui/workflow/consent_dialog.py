@@ -395,9 +395,11 @@ class ConsentDialog(QDialog):
         self._update()
 
     def _task_name(self, prepared: Any) -> str:
+        svc, actor = self.session.services, self.session.actor
+        if svc is None or actor is None:
+            return f"#{prepared.task_id}"
         try:
-            tasks = self.session.services.list_tasks(actor=self.session.actor,
-                                                     include_closed=True)
+            tasks = svc.list_tasks(actor=actor, include_closed=True)
         except AnnotatorError:
             tasks = []
         title = next((t.title for t in tasks if t.id == prepared.task_id), None)

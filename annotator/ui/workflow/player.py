@@ -34,7 +34,7 @@ from annotator.submission.playback import (
 )
 from annotator.ui.editor.frames import FrameLoader
 from annotator.ui.editor.video_view import VideoView
-from annotator.ui.work import run_job
+from annotator.ui.work import Job, run_job
 from annotator.workflow.contract import Actor, SubmissionId, WorkflowServices
 
 MARKER_AFTER_US = 400_000  # a step's markers stay this long after it ended
@@ -172,7 +172,7 @@ class SubmissionPlayback(QWidget):
         self.rows: list[StepRow] = []
         self.result: dict[str, Any] | None = None
         self._folders = PlaybackFolders()
-        self._job = None
+        self._job: Job | None = None
         self._serial = 0
 
     def load(self, services: WorkflowServices, actor: Actor, submission_id: SubmissionId) -> None:
@@ -239,8 +239,9 @@ class SubmissionPlayback(QWidget):
         self.player.view.set_markers([x for x in shown if x[0]])
 
     def _step_selected(self, row: int) -> None:
-        if 0 <= row < len(self.rows) and self.rows[row].t_us is not None:
-            self.player.seek(self.rows[row].t_us)
+        t_us = self.rows[row].t_us if 0 <= row < len(self.rows) else None
+        if t_us is not None:
+            self.player.seek(t_us)
 
     def selected_step(self) -> StepRow | None:
         row = self.steps.currentRow()

@@ -42,8 +42,10 @@ from annotator.ui.workflow.common import (
     Session,
     SessionView,
     read_only_table,
+    selected_row_id,
 )
 from annotator.ui.workflow.player import SubmissionPlayback
+from annotator.workflow.contract import SubmissionId, TaskId
 from annotator.workflow.states import state_label
 
 SHORTCUTS = [
@@ -346,7 +348,7 @@ class ReviewView(SessionView, QWidget):
         states = STATE_FILTERS[max(0, self.state_filter.currentIndex())][1]
         task = self.task_filter.currentData()
         return QueueFilter(states=tuple(State(s) for s in states),
-                           task_id=task if isinstance(task, int) else None,
+                           task_id=TaskId(task) if isinstance(task, int) else None,
                            text=self.text_filter.text().strip() or None,
                            claimed_by="me" if self.mine.isChecked() else None,
                            signal=self.signal_filter.currentData(),
@@ -406,10 +408,7 @@ class ReviewView(SessionView, QWidget):
         self.task_filter.blockSignals(False)
 
     def selected_id(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return selected_row_id(self.table)
 
     def _selected(self) -> None:
         sid = self.selected_id()
@@ -447,9 +446,9 @@ class ReviewView(SessionView, QWidget):
             f"Goal: <i>{(info.goal or '').replace('<', '&lt;')}</i>")
         self._show_comments()
         self._show_signals(sid)
-        if reload_video:
+        if reload_video and self.svc is not None and self.actor is not None:
             self.task_box.setText("")
-            self.playback.load(self.svc, self.actor, sid)
+            self.playback.load(self.svc, self.actor, SubmissionId(sid))
         self._update_buttons()
 
     def _loaded(self, result: dict[str, Any]) -> None:
@@ -590,7 +589,7 @@ class ReviewView(SessionView, QWidget):
         task = self.task_filter.currentData()
         from annotator.workflow.service import QueueFilter
 
-        f = QueueFilter(task_id=task if isinstance(task, int) else None)
+        f = QueueFilter(task_id=TaskId(task) if isinstance(task, int) else None)
         info = self._call(self.svc.claim_next, actor=self.actor, filters=f)
         if info is None:
             if not self.banner.isVisible() or self.banner.kind != "error":
@@ -624,7 +623,8 @@ class ReviewView(SessionView, QWidget):
         self.signals.clear()
         self._list_signals(pkg.signals, {})
         self.task_box.setText("")
-        self.playback.load_blind(self.svc, self.actor, review_id)
+        if self.svc is not None and self.actor is not None:
+            self.playback.load_blind(self.svc, self.actor, review_id)
         self.banner.show_message("A blind review: decide it as you would any submission.",
                                  "info")
         self._update_buttons()

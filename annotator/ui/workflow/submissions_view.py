@@ -40,6 +40,7 @@ from annotator.ui.workflow.common import (
     Session,
     SessionView,
     read_only_table,
+    selected_row_id,
 )
 from annotator.workflow.mydata import default_folder
 from annotator.workflow.states import state_label
@@ -168,10 +169,7 @@ class SubmissionsView(SessionView, QWidget):
         self._apply_retention()
 
     def selected_id(self) -> int | None:
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        return self.table.item(rows[0].row(), 0).data(Qt.ItemDataRole.UserRole)
+        return selected_row_id(self.table)
 
     def select(self, sid: int) -> None:
         for r, it in enumerate(self.items):
@@ -250,7 +248,7 @@ class SubmissionsView(SessionView, QWidget):
         state = next((str(it.state) for it in self.items if it.id == sid), None)
         folder = local_submissions(self.session.ws).get(str(sid)) if sid else None
         self.withdraw_btn.setEnabled(state is not None and state != "withdrawn")
-        can_fix = state == "changes_requested" and bool(folder) and Path(folder).is_dir()
+        can_fix = state == "changes_requested" and folder is not None and Path(folder).is_dir()
         self.resubmit_btn.setEnabled(can_fix)
         self.fix_btn.setEnabled(can_fix)
         signed = self.actor is not None and self.svc is not None
@@ -348,12 +346,15 @@ class SubmissionsView(SessionView, QWidget):
         if review.errors:
             self.banner.show_error("\n".join(review.errors))
             return
-        if review.to_ask:
-            st = review.to_ask[0]
+        asked = [st for st in review.to_ask if st.folder is not None]
+        if asked:
+            st = asked[0]
+            folder = st.folder
+            assert folder is not None
             self.banner.show_message(
                 st.text, "info",
-                [("Delete it", lambda f=st.folder: self.delete_recording(f)),
-                 ("Keep it", lambda f=st.folder: self.keep_recording(f))])
+                [("Delete it", lambda: self.delete_recording(folder)),
+                 ("Keep it", lambda: self.keep_recording(folder))])
         elif review.deleted:
             self.banner.show_message(" ".join(r.message for r in review.deleted), "ok")
 
