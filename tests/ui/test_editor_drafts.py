@@ -142,3 +142,29 @@ def test_selecting_steps_and_drafts_arriving_move_no_widget(qtbot, demo):
         moved = [(w.objectName() or type(w).__name__, before[w], after[w])
                  for w in widgets if before[w][0] != after[w][0]]
         assert not moved, (win.origin_label.text(), moved)
+
+
+def test_a_drafting_process_that_ends_is_replaced_once_then_the_window_says_so(qtbot, demo):
+    """Killed (or out of memory), the drafting process is started again and drafts every
+    step; ended a second time, the window says drafting stopped and no row says "Drafting…"
+    any more (before, drafting stopped silently and the rows said so for ever)."""
+    import os
+    import signal
+
+    win = EditorWindow(demo)
+    qtbot.addWidget(win)
+    win.show()
+    worker = win.draft_worker
+    qtbot.waitUntil(lambda: worker.process is not None, timeout=10_000)
+    first = worker.process
+    assert first is not None
+    os.kill(first.process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: worker.process is not first, timeout=10_000)
+    total = len(win.session.result.all_steps)
+    qtbot.waitUntil(lambda: len(win.drafts.drafts) == total, timeout=120_000)
+    second = worker.process
+    assert second is not None and second is not first
+    os.kill(second.process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: "Drafting stopped" in win.banner.text(), timeout=10_000)
+    assert win.banner_box.isVisibleTo(win) and not win.step_model.drafting
+    win.close()

@@ -29,6 +29,7 @@ EMIT_EVERY_S = 0.15
 class DraftWorker(QObject):
     drafted = pyqtSignal(list)  # ids of steps with a new draft
     finished = pyqtSignal()  # every step has a draft (until the steps change again)
+    stopped = pyqtSignal(str)  # the drafting process ended on its own, twice: what to tell
 
     def __init__(self, drafts: RecordingDrafts) -> None:
         super().__init__()
@@ -46,17 +47,25 @@ class DraftWorker(QObject):
         self.cpu_s = 0.0  # the drafting process's CPU time so far
         self.cpu_ready_s = 0.0  # of which loading (started ahead: before the recording opened)
         self.made = 0
+        self._closing = False
+        self._restarted = False  # a process that ended on its own is replaced once
+        self._frames_complete = False
 
     # -- called on the UI thread ----------------------------------------------------------
     def start(self) -> None:
         if self.process is not None:
             return
-        rd = self.drafts
-        self.process = DraftProcess.take()
-        self.process.open(rd.folder, rd.redactions, rd.deny_list, rd.inputs,
-                          ocr=rd.ocr_wanted)
-        self.process.order(self._order)
+        self.process = self._new_process()
         self._thread = worker_thread(self._receive, "annotator-drafts")
+
+    def _new_process(self) -> DraftProcess:
+        """A drafting process told the recording as it is now (steps and redactions as
+        ``drafts`` knows them, the rows wanted first)."""
+        rd = self.drafts
+        process = DraftProcess.take()
+        process.open(rd.folder, rd.redactions, rd.deny_list, rd.inputs, ocr=rd.ocr_wanted)
+        process.order(self._order)
+        return process
 
     def _done_already(self) -> None:
         """Every step has its draft already (stored, or needing no OCR)."""
@@ -79,6 +88,7 @@ class DraftWorker(QObject):
 
     def frames(self, complete: bool = False) -> None:
         """The frame cache wrote more frames (``complete``: all it will)."""
+        self._frames_complete = self._frames_complete or complete
         if self.process is not None:
             self.process.frames(complete)
 
@@ -103,6 +113,7 @@ class DraftWorker(QObject):
         self._emit(force=True)
 
     def close(self) -> None:
+        self._closing = True
         if self.process is not None:
             self.process.close()
         if self._thread is not None:
@@ -137,6 +148,17 @@ class DraftWorker(QObject):
             try:
                 msg = self.process.receive(EMIT_EVERY_S if pending else None)
             except EOFError:
+                if self._closing:
+                    break
+                if not self._restarted:  # killed, or out of memory: start another once
+                    self._restarted = True
+                    self.process = self._new_process()
+                    self.process.frames(self._frames_complete)
+                    continue
+                self.stopped.emit(
+                    "Drafting stopped: its process ended twice. The steps drafted so far keep "
+                    "their drafts; write the others yourself, or open the recording again "
+                    "to draft them.")
                 break
             if msg is not None and msg[0] == "ready":
                 self.cpu_s = self.cpu_ready_s = msg[1]["cpu_s"]

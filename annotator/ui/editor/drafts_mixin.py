@@ -49,6 +49,7 @@ class DraftsMixin:
         self.draft_worker = DraftWorker(self.drafts)
         self.draft_worker.drafted.connect(self._on_drafted)
         self.draft_worker.finished.connect(self._on_drafts_finished)
+        self.draft_worker.stopped.connect(self._on_drafting_stopped)
         # The first screenful (the rows really on screen are known once the window is laid
         # out: then they are asked for again).
         self.draft_worker.prioritize([s.id for s in self.session.result.all_steps[:FIRST_ROWS]],
@@ -173,6 +174,14 @@ class DraftsMixin:
         self.step_model.drafting = False
         self.step_model.drafts_changed([])
         self._update_drafts_bar()
+
+    def _on_drafting_stopped(self, message: str) -> None:
+        """Said in the window's banner; the rows waiting for a draft no longer say
+        "Drafting…"."""
+        self.notes.append(message)
+        self.banner.setText("\n".join(f"• {n}" for n in self.notes))
+        self.banner_box.setVisible(True)
+        self._on_drafts_finished()
 
     def _drafts_follow(self, change) -> None:
         """After an edit: new steps or redactions make some drafts again."""
