@@ -153,6 +153,9 @@ class DraftWorker(QObject):
                 if not self._restarted:  # killed, or out of memory: start another once
                     self._restarted = True
                     self.process = self._new_process()
+                    if self._closing:  # the window closed meanwhile: close this one too
+                        self.process.close()
+                        break
                     self.process.frames(self._frames_complete)
                     continue
                 self.stopped.emit(
