@@ -19,8 +19,7 @@ from annotator.workflow.package import MANIFEST_NAME, write_manifest
 from annotator.workflow.states import State
 from tests.clirun import cli_runner
 from tests.ui.test_consent_flow import label
-from tests.ui.workflow_helpers import library, workspace_store
-from tests.workflow.helpers import build_world
+from tests.ui.workflow_helpers import library, workspace_world
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +54,7 @@ def _copy(prepared, ws, name: str):
 
 @pytest.fixture
 def world(tmp_path, tmp_path_factory):
-    ws, svc = workspace_store(tmp_path / "ws", tmp_path_factory.getbasetemp())
-    w = build_world(svc, tmp_path / "pkgs")
-    w.ws = ws
-    return w
+    return workspace_world(tmp_path, tmp_path_factory.getbasetemp())
 
 
 def _approve(world, sid: int) -> None:

@@ -14,8 +14,7 @@ import pytest
 from PyQt6.QtCore import QRect, QSize
 
 from annotator.ui.fit import FRAME_ALLOWANCE, SMALLEST_SCREEN, fitted_size
-from tests.ui.workflow_helpers import library, workspace_store
-from tests.workflow.helpers import build_world
+from tests.ui.workflow_helpers import library, workspace_world
 
 LARGEST = SMALLEST_SCREEN - FRAME_ALLOWANCE
 
@@ -40,10 +39,7 @@ def _fits(widget) -> None:
 
 @pytest.fixture
 def world(tmp_path, tmp_path_factory):
-    ws, svc = workspace_store(tmp_path / "ws", tmp_path_factory.getbasetemp())
-    w = build_world(svc, tmp_path / "pkgs")
-    w.ws = ws
-    return w
+    return workspace_world(tmp_path, tmp_path_factory.getbasetemp())
 
 
 def _with_notices(win, ws):

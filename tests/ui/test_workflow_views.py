@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QPushButton
 from annotator.workflow.errors import NotFound
 from annotator.workflow.states import State
 from tests.store.db_fixtures import Clock
-from tests.ui.workflow_helpers import library, workspace_store
+from tests.ui.workflow_helpers import library, workspace_store, workspace_world
 from tests.workflow.helpers import build_world
 
 
@@ -28,11 +28,7 @@ def wsvc(tmp_path, tmp_path_factory):
 @pytest.fixture
 def world(tmp_path, tmp_path_factory):
     clock = Clock(dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC))
-    ws, svc = workspace_store(tmp_path / "ws", tmp_path_factory.getbasetemp(), clock=clock)
-    w = build_world(svc, tmp_path / "pkgs")
-    w.ws = ws
-    w.clock = clock
-    return w
+    return workspace_world(tmp_path, tmp_path_factory.getbasetemp(), clock=clock)
 
 
 def _key(qtbot, view, key, mods=Qt.KeyboardModifier.NoModifier):
