@@ -71,6 +71,8 @@ import tick_report
 from harness import PYTHON, ROOT, Harness, TreeSampler, fmt, median, print_table
 from workloads import full_motion, kinds, typical_ui
 
+from annotator.capture.x11_screen import GRAB_IN_PLACE
+
 WORKLOADS = ("editor", "scroll", "spreadsheet", "idle", "typical", "full", "notes",
              "idle-term")
 TYPICAL = {"cpu_ratio_max": 0.35, "mb_ratio_max": 0.85}
@@ -254,6 +256,7 @@ class Run:
             status=ins.get("status"),
             gop_frames=manifest.get("video", {}).get("gop_frames"),
             stop_reason=manifest.get("stop_reason"),
+            grab_path=manifest.get("capture", {}).get("grab"),
         )
         res["cpu_per_min"] = res["cpu_total_s"] / (rec_s / 60)
         if res.get("returncode") != 0 or ins.get("status") != "complete":
@@ -544,6 +547,9 @@ def _run_line(r: dict[str, Any]) -> str:
          f" Xvfb {r['xvfb_cpu_per_min']:.1f} s/min, {r['fps_achieved']:.2f} fps,"
          f" dropped {r['dropped']}, {r['video_mb_per_min']:.2f} MB/min,"
          f" peak RSS {r['peak_rss_mb']:.0f} MB")
+    if r["recorder"] == "ours" and r.get("grab_path") != GRAB_IN_PLACE:
+        # mss's copies cost about 1.3 CPU s/min more: figures from such a run are not ours
+        s += f"\n      NOT THE USUAL GRAB PATH: {r.get('grab_path')}"
     c = r.get("counters")
     if c and "missing" in c:
         s += (f"; counters {c['distinct']}/{c['expected']} seen, missing {c['missing']} "

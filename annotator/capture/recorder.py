@@ -268,7 +268,11 @@ class Recorder(InputEventsMixin, CaptureMixin):
         self._start_thread("annotator-monitor", self._monitor_loop)
 
     def _start_thread(self, name: str, target: Callable[[], None]) -> None:
-        th = threading.Thread(target=target, name=name, daemon=True)
+        def run() -> None:
+            _name_os_thread(name)
+            target()
+
+        th = threading.Thread(target=run, name=name, daemon=True)
         th.start()
         self._threads.append(th)
 
@@ -291,6 +295,7 @@ class Recorder(InputEventsMixin, CaptureMixin):
                 "method": self._capture_info.get(
                     "method", "damage" if self._damage_reason is None else "full grabs"),
                 "method_reason": self._capture_info.get("method_reason", self._damage_reason),
+                "grab": self._capture_info.get("grab"),
                 "safety_interval_s": SAFETY_INTERVAL_S,
                 "small_changes": {"max_px": SMALL_CHANGE_PX, "quiet_s": QUIET_S,
                                   "gap_s": SMALL_GAP_S, "close_s": SMALL_CLOSE_S},
@@ -660,3 +665,16 @@ def _is_disk_full(exc: BaseException) -> bool:
         return True
     text = str(exc).lower()
     return "no space left" in text or "file too large" in text or "quota" in text
+
+
+def _name_os_thread(name: str) -> None:
+    """Give the calling thread ``name`` (``ann-capture``...) as the OS sees it, so that
+    per-thread CPU in ``top -H`` or /proc/PID/task/*/comm says which of the recorder's
+    threads spent it (Python 3.11 leaves them all named after the process)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.prctl(15, name.replace("annotator-", "ann-")[:15].encode(), 0, 0, 0)  # PR_SET_NAME
+    except (OSError, AttributeError):
+        pass  # (not Linux: names are for diagnosis only)

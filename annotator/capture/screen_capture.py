@@ -313,6 +313,8 @@ class CaptureMixin(RecorderParts):
                 reason = f"DAMAGE could not start ({exc})"
         screen = ScreenMirror(self.region.width, self.region.height, damage=damage)
         self._capture_info.update(method=screen.method, method_reason=reason)
+        if getattr(grabber, "grab_path", None):
+            self._capture_info["grab"] = grabber.grab_path  # (X11: in place or mss's copies)
         return grabber, masker, screen
 
     def _capture_loop(self) -> None:

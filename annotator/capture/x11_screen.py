@@ -4,7 +4,8 @@ Whole-region grabs go into two shared-memory segments of our own, used in turn, 
 read where the X server wrote them: mss copies every grab out of its one segment into a
 new buffer (8 MB, 0.7 ms of CPU at 1080p: 1.3 CPU s a minute under full motion), which
 ffmpeg's x11grab does not.  Where that is not possible (no MIT-SHM, another mss backend),
-grabs are mss's copies.
+grabs are mss's copies, and ``grab_path`` says so and why: the recording's manifest names
+the path that ran (``capture.grab``), since the copies cost about 1.3 CPU s a minute more.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ from annotator.capture.interfaces import Display, Rect
 from annotator.errors import PlatformNotSupported
 from annotator.settings import current as settings
 
+# The two values of ``MssGrabber.grab_path`` (the second with its reason after a colon).
+GRAB_IN_PLACE = "MIT-SHM, read in place"
+GRAB_COPIES = "mss copies"
 
-def open_mss() -> Any:
+
+def open_mss(backend: str = "default") -> Any:
     """An mss instance; a connection the X server refuses is retried briefly (a loaded
     server can turn a new client away for a moment) and then reported clearly."""
     import mss
@@ -29,7 +34,7 @@ def open_mss() -> Any:
 
     for attempt in range(4):
         try:
-            return mss.MSS()
+            return mss.MSS(backend=backend)
         except ScreenShotError as exc:
             last = exc
             time.sleep(0.25 * (attempt + 1))
@@ -60,16 +65,19 @@ class MssGrabber:
     """Grabs a fixed region; create and use it in one thread (Xlib is not thread-safe).
 
     ``grab()`` returns a buffer that stays as it is until the next-but-one call: the
-    caller may keep the last one (the capture thread's mirror of the screen)."""
+    caller may keep the last one (the capture thread's mirror of the screen).
+    ``backend``: mss's X11 backend (``"xgetimage"`` or ``"xlib"`` give mss's copies)."""
 
-    def __init__(self, region: Rect) -> None:
+    def __init__(self, region: Rect, backend: str = "default") -> None:
         self.region = region
-        self._sct = open_mss()
+        self._sct = open_mss(backend)
         self._pair: _ShmPair | None = None
         try:
             self._pair = _ShmPair(self._sct, region)
-        except Exception:
+            self.grab_path = GRAB_IN_PLACE
+        except Exception as exc:
             self._pair = None  # mss's copies instead
+            self.grab_path = f"{GRAB_COPIES}: {exc}"
         self._mon = {
             "left": region.x,
             "top": region.y,
@@ -118,8 +126,10 @@ class _ShmPair:
         from mss.linux.xshmgetimage import MSSImplXShmGetImage, ShmStatus
 
         impl = sct._impl
-        if not isinstance(impl, MSSImplXShmGetImage) or impl.shm_status is ShmStatus.UNAVAILABLE:
-            raise RuntimeError("MIT-SHM is not in use")
+        if not isinstance(impl, MSSImplXShmGetImage):
+            raise RuntimeError(f"mss uses {type(impl).__name__}, not MIT-SHM")
+        if impl.shm_status is ShmStatus.UNAVAILABLE:
+            raise RuntimeError("the X server has no usable MIT-SHM")
         # (XCB's bindings are mss's, typed for its own use: Any here)
         self._xcb: Any = xcb
         self._planes, self._impl = ALL_PLANES, impl

@@ -33,11 +33,12 @@ def _mss_grab(region: Rect) -> np.ndarray:
 @pytest.mark.parametrize("region", [Rect(0, 0, 1920, 1080), Rect(100, 50, 640, 480)])
 def test_a_kept_grab_survives_the_next_and_grabs_are_the_screen(xdisplay, region):
     from annotator.capture.screen_capture import _same
-    from annotator.capture.x11_screen import MssGrabber
+    from annotator.capture.x11_screen import GRAB_IN_PLACE, MssGrabber
 
     g = MssGrabber(region)
     try:
         assert g._pair is not None, "Xvfb has MIT-SHM: grabs should be read in place"
+        assert g.grab_path == GRAB_IN_PLACE
         _fill(xdisplay, 0x00FF00, (region.x + 10, region.y + 10, 40, 30))
         raw1, img1 = g.grab()
         kept = img1.copy()
@@ -52,5 +53,24 @@ def test_a_kept_grab_survives_the_next_and_grabs_are_the_screen(xdisplay, region
         # One bit in the last pixel is a difference too.
         img2[-1, -1, 0] ^= 1
         assert not _same(raw3, img2)
+    finally:
+        g.close()
+
+
+@pytest.mark.parametrize("backend", ["xgetimage", "xlib"])
+def test_without_mit_shm_grabs_are_copies_and_say_so(xdisplay, backend):
+    """mss without MIT-SHM: the grabber falls back to mss's copies, which are the screen
+    too, and ``grab_path`` (the manifest's ``capture.grab``) names that path and why."""
+    from annotator.capture.x11_screen import GRAB_COPIES, MssGrabber
+
+    region = Rect(100, 50, 640, 480)
+    g = MssGrabber(region, backend=backend)
+    try:
+        assert g._pair is None
+        assert g.grab_path.startswith(GRAB_COPIES + ": ") and "MIT-SHM" in g.grab_path, \
+            g.grab_path
+        _fill(xdisplay, 0xFF0000, (region.x + 5, region.y + 5, 20, 20))
+        _raw, img = g.grab()
+        assert np.array_equal(img, _mss_grab(region))
     finally:
         g.close()

@@ -17,6 +17,7 @@ import pytest
 
 from annotator.bundle import Bundle
 from annotator.bundle.inspect import inspect_bundle
+from annotator.capture.x11_screen import GRAB_IN_PLACE
 from tests.apps.click_app import COLOURS
 from tests.apps.marker_app import read_marker
 from tests.conftest import start_annotator
@@ -231,6 +232,8 @@ def check_alignment(xserver, start_app, tmp_path, recorders):
     # Only what DAMAGE reported was read, and it never missed a change (no fallback).
     capture = b.manifest["capture"]
     assert capture["method"] == "damage" and "fallback" not in capture, capture
+    # Xvfb has MIT-SHM: whole-region grabs were read in place, and the manifest says so.
+    assert capture["grab"] == GRAB_IN_PLACE, capture
     assert capture["stats"]["ticks_without_damage"] > 0
     assert capture["stats"]["partial_grabs"] > 0
     frames = b.frames
