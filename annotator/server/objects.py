@@ -35,7 +35,7 @@ from botocore.exceptions import (
 )
 
 from annotator.server.config import ServerConfig
-from annotator.store.blobs import CHUNK, StagedBlob, check_sha256
+from annotator.store.blobs import CHUNK, BlobStore, StagedBlob, check_sha256
 from annotator.store.errors import BlobError, BlobHashMismatch, BlobMissing, StoreUnavailable
 
 INCOMING = "incoming/"
@@ -246,7 +246,7 @@ class _HashingReader(io.RawIOBase):
         return len(data)
 
 
-class S3BlobStore:
+class S3BlobStore(BlobStore):
     """``BlobStore`` on an S3 bucket: ``staging/<uuid>`` then ``accepted/blobs/<sha256>``."""
 
     def __init__(self, objects: ObjectStore) -> None:
@@ -310,14 +310,6 @@ class S3BlobStore:
         if staged.key.startswith(STAGING):
             self._drop(staged.key)
 
-    def put(self, data: BinaryIO | bytes, *, expected_sha256: str | None = None) -> str:
-        staged = self.stage(data, expected_sha256=expected_sha256)
-        try:
-            self.promote(staged)
-        finally:
-            self.discard(staged)
-        return staged.sha256
-
     def open(self, sha256: str) -> BinaryIO:
         try:
             r = self.objects.call("reading a file", "get_object", Key=accepted_key(sha256))
@@ -326,13 +318,6 @@ class S3BlobStore:
                               "It was withdrawn or deleted.") from None
         body: BinaryIO = r["Body"]  # botocore's StreamingBody, a readable binary file
         return body
-
-    def get(self, sha256: str) -> bytes:
-        body = self.open(sha256)
-        try:
-            return body.read()
-        finally:
-            body.close()
 
     def exists(self, sha256: str) -> bool:
         return self.objects.head_size(accepted_key(sha256)) is not None

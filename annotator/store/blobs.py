@@ -93,11 +93,18 @@ class BlobStore(Protocol):
         ...
 
     def put(self, data: BinaryIO | bytes, *, expected_sha256: str | None = None) -> str:
-        """Stage, verify and promote in one call; returns the SHA-256."""
-        ...
+        """Stage, verify and promote in one call; returns the SHA-256. (Written once here,
+        over the primitives, for every store that subclasses the protocol.)"""
+        staged = self.stage(data, expected_sha256=expected_sha256)
+        try:
+            self.promote(staged)
+        finally:
+            self.discard(staged)
+        return staged.sha256
 
     def get(self, sha256: str) -> bytes:
-        ...
+        with self.open(sha256) as fh:
+            return fh.read()
 
     def open(self, sha256: str) -> BinaryIO:
         """A binary file object to read the blob; raises ``BlobMissing``."""
@@ -122,7 +129,7 @@ class BlobStore(Protocol):
         ...
 
 
-class LocalBlobStore:
+class LocalBlobStore(BlobStore):
     """Blobs as files in a folder: ``sha256/<2 hex>/<hash>`` plus ``staging/``.
 
     Files are mode 0600 and folders 0700 (the workspace is for the contributor's eyes only).
@@ -258,14 +265,6 @@ class LocalBlobStore:
         return n
 
     # -- blobs ---------------------------------------------------------------------------
-    def put(self, data: BinaryIO | bytes, *, expected_sha256: str | None = None) -> str:
-        staged = self.stage(data, expected_sha256=expected_sha256)
-        try:
-            self.promote(staged)
-        finally:
-            self.discard(staged)
-        return staged.sha256
-
     def open(self, sha256: str) -> BinaryIO:
         try:
             return open(self.path(sha256), "rb")  # noqa: SIM115 - the caller closes it
@@ -275,10 +274,6 @@ class LocalBlobStore:
                 "It was withdrawn or deleted; run `annotator db check` to list damaged "
                 "submissions.",
             ) from None
-
-    def get(self, sha256: str) -> bytes:
-        with self.open(sha256) as fh:
-            return fh.read()
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
