@@ -5,6 +5,7 @@ made before a withdrawal is never handed out again."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -49,7 +50,13 @@ def test_export_on_the_server_matches_a_local_export(team, tmp_path, capsys, mon
     with pytest.raises(PermissionDenied):  # only admins export
         ana.start_export(format="canonical")
 
-    # The server's training set is the same as one made from the same store here.
+    # The server's training set is the same as one made from the same store here, once
+    # the server's signal jobs are done (the signals are part of the manifest; an export
+    # made before then says "signals": null, and one made after would not match it).
+    deadline = time.monotonic() + 120
+    while any(ana.submission_signals(submission_id=s.id).state == "pending" for s in subs):
+        assert time.monotonic() < deadline, "the server's signal jobs did not finish"
+        time.sleep(0.3)
     export_id = admin.start_export(format="canonical", filter=only_mine, name="team-ds",
                                    image_format="webp")
     exp = admin.get_export(export_id, wait=180)
