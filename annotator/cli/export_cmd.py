@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator.cli import store_common as c
+from annotator.cli.argtypes import positive_int
 
 if TYPE_CHECKING:
     from annotator.export.run import ExportResult
@@ -34,16 +35,6 @@ if TYPE_CHECKING:
     from annotator.workflow.service import Services
 
 ENV_KEY = "ANNOTATOR_REDACTION_KEY_FILE"
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-    return v
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
@@ -66,20 +57,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     mode.add_argument("--convert", type=Path, metavar="DIR",
                       help="make --format (and --dialect) from the canonical export DIR "
                       "alone, into --out (no store needed)")
-    p.add_argument("--format", metavar="FORMAT", help=", ".join(FORMAT_NAMES))
-    p.add_argument("--dialect", metavar="D", help="chat-sft: " + ", ".join(DIALECTS))
-    p.add_argument("--filter", metavar="EXPR",
-                   help="e.g. \"application = firefox and quality >= 4\" (fields: task, "
-                   "application, date, contributor, reviewer, quality, tags)")
-    p.add_argument("--split", metavar="SPEC", help="by-contributor:TRAIN,VAL,TEST fractions")
+    add_training_set_options(p, image_format="default png; --convert: the source's")
     p.add_argument("--withdrawn", type=Path, metavar="FILE",
                    help="a newer list of withdrawn episodes to leave out (--refresh, "
                    "--convert): what --withdrawn-since --json prints, a newer manifest.json, "
                    "or one episode id a line")
-    p.add_argument("--image-format", default=None, metavar="png|webp|jpeg",
-                   help="observation image format (default png; --convert: the source's)")
-    p.add_argument("--max-side", type=_positive_int, metavar="PX",
-                   help="scale images down to at most PX on the long side")
     p.add_argument("--force", action="store_true", help="replace an existing export folder")
     p.add_argument("--skip-bad", action="store_true",
                    help="exit 0 even if unreadable submissions were skipped")
@@ -90,6 +72,26 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     c.add_json_option(p)
     c.add_user_option(p)
     return "export"
+
+
+def add_training_set_options(p: argparse.ArgumentParser, *, format_required: bool = False,
+                             image_format: str = "default png") -> None:
+    """What a training set is made of: the options `annotator export` and `annotator remote
+    export` share, so the two faces read them alike."""
+    from annotator.export.chatsft import DIALECTS
+    from annotator.export.run import FORMAT_NAMES
+
+    p.add_argument("--format", metavar="FORMAT", required=format_required,
+                   help=", ".join(FORMAT_NAMES))
+    p.add_argument("--dialect", metavar="D", help="chat-sft: " + ", ".join(DIALECTS))
+    p.add_argument("--filter", metavar="EXPR",
+                   help="e.g. \"application = firefox and quality >= 4\" (fields: task, "
+                   "application, date, contributor, reviewer, quality, tags)")
+    p.add_argument("--split", metavar="SPEC", help="by-contributor:TRAIN,VAL,TEST fractions")
+    p.add_argument("--image-format", default=None, metavar="png|webp|jpeg",
+                   help=f"observation image format ({image_format})")
+    p.add_argument("--max-side", type=positive_int, metavar="PX",
+                   help="scale images down to at most PX on the long side")
 
 
 def _key(args: argparse.Namespace) -> tuple[bytes | None, str]:

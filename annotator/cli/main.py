@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from annotator import __version__
+from annotator.cli import argtypes
 from annotator.errors import AnnotatorError
 from annotator.settings import reload as reload_settings
 
@@ -36,16 +37,6 @@ def _region(text: str) -> Rect:
     return Rect(x, y, w, h)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-    return v
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="annotator",
@@ -60,20 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("record", help="record the screen, mouse, keyboard and window titles")
     r.add_argument("--out", metavar="DIR", type=Path,
                    help="bundle folder to create (default: a new folder in the workspace)")
-    r.add_argument("--fps", type=_positive_float, default=30.0, help="capture rate (default 30)")
+    r.add_argument("--fps", type=argtypes.fps, default=30.0,
+                   help="capture rate, at most 60 (default 30)")
     g = r.add_mutually_exclusive_group()
     g.add_argument("--screen", type=int, metavar="N", help="record screen N (1 = first)")
     g.add_argument("--region", type=_region, metavar="X,Y,W,H", help="record this rectangle")
-    r.add_argument("--duration", type=_positive_float, metavar="S",
+    r.add_argument("--duration", type=argtypes.positive_seconds, metavar="S",
                    help="stop after S seconds of recording (pauses excluded)")
     r.add_argument("--no-control", action="store_true",
                    help="record without the control window, until --duration, Ctrl+C or SIGTERM")
     r.add_argument("--yes", action="store_true",
                    help="acknowledge what a recording captures (asked once per workspace)")
     r.add_argument("--force", action="store_true", help="record into a non-empty --out folder")
-    r.add_argument("--preset", default="veryfast",
+    r.add_argument("--preset", default="veryfast", choices=argtypes.X264_PRESETS,
                    help="x264 preset (default veryfast; ultrafast for full-motion content)")
-    r.add_argument("--crf", type=int, default=23, help="x264 quality, lower is better (default 23)")
+    r.add_argument("--crf", type=argtypes.crf, default=23,
+                   help="x264 quality from 0 to 51, lower is better (default 23)")
     r.add_argument("--deny", action="append", default=[], metavar="TEXT",
                    help="also black out and pause on windows whose title or app contains TEXT")
 

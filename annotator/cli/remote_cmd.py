@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 from annotator.cli import store_common as c
+from annotator.cli.argtypes import positive_seconds
+from annotator.cli.export_cmd import add_training_set_options
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
@@ -37,14 +39,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ex = sub.add_parser("export", help="make a training set on the server and fetch it "
                         "(admins; the options of `annotator export`)")
     ex.add_argument("--out", type=Path, required=True, help="the folder to unpack it into")
-    ex.add_argument("--format", required=True)
-    ex.add_argument("--dialect")
-    ex.add_argument("--filter")
-    ex.add_argument("--split")
-    ex.add_argument("--image-format", default="png")
-    ex.add_argument("--max-side", type=int)
+    add_training_set_options(ex, format_required=True)
     ex.add_argument("--force", action="store_true", help="replace --out if it exists")
-    ex.add_argument("--wait", type=float, default=3600, metavar="S",
+    ex.add_argument("--wait", type=positive_seconds, default=3600, metavar="S",
                     help="how long to wait for the server's job (default 3600 s)")
     return "remote"
 

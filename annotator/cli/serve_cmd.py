@@ -11,6 +11,8 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
+from annotator.cli import argtypes
+
 if TYPE_CHECKING:
     from annotator.server.objects import S3BlobStore
 
@@ -25,8 +27,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     a = sub.add_parser("api", help="the HTTP API under Uvicorn")
     a.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; put a TLS proxy in front)")
-    a.add_argument("--port", type=int, default=8080)
-    a.add_argument("--workers", type=int, default=2, help="Uvicorn worker processes")
+    a.add_argument("--port", type=argtypes.port, default=8080)
+    a.add_argument("--workers", type=argtypes.positive_int, default=2, help="Uvicorn worker processes")
     sub.add_parser("worker", help="an RQ worker for the verify, ocr and export queues")
     r = sub.add_parser("reconcile", help="re-enqueue stuck jobs and abort abandoned uploads")
     r.add_argument("--once", action="store_true", help="one round, then exit")

@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from annotator.cli import argtypes
+
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
     p = subparsers.add_parser(
@@ -17,10 +19,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "creates the first admin. Data and secrets are kept in --dir (files only you can "
         "read) and found again at the next start; Ctrl+C stops everything. For a real "
         "deployment see docs/server.md.")
-    p.add_argument("--port", type=int, default=8080, help="the API's port (default 8080)")
+    p.add_argument("--port", type=argtypes.port, default=8080, help="the API's port (default 8080)")
     p.add_argument("--admin", default="admin", help="the first admin's sign-in name")
-    p.add_argument("--workers", type=int, default=1, help="job workers (default 1)")
-    p.add_argument("--api-workers", type=int, default=2, help="API processes (default 2)")
+    p.add_argument("--workers", type=argtypes.positive_int, default=1, help="job workers (default 1)")
+    p.add_argument("--api-workers", type=argtypes.positive_int, default=2, help="API processes (default 2)")
     p.add_argument("--dir", metavar="DIR",
                    help="where the trial keeps its data and secrets (default: server-up in "
                    "the workspace folder)")

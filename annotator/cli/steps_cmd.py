@@ -12,20 +12,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from annotator.cli.argtypes import positive_seconds
 from annotator.steps import model as m
 
 if TYPE_CHECKING:
     from annotator.steps.store import StepsDocument
-
-
-def _seconds(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-    return v
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
@@ -39,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="print the steps document as JSON (keys in docs/steps-format.md)")
     p.add_argument("--outcome", choices=m.OUTCOMES,
                    help="the task's outcome: adds a final terminate step")
-    p.add_argument("--waits", type=_seconds, metavar="S",
+    p.add_argument("--waits", type=positive_seconds, metavar="S",
                    help="turn idle gaps of at least S seconds between steps into wait steps")
     p.add_argument("--no-write", action="store_true",
                    help="only print: do not store steps.json in the recording")
