@@ -112,6 +112,10 @@ class FrameIndexWriter:
             self._fh.close()
 
 
+class NotAFrameIndex(ValueError):
+    """The file does not start with a frame index's header (damaged after it was written)."""
+
+
 def read_frame_index(path: Path, report: JsonlReport | None = None
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(t, pts, stored, changed)`` arrays, one row per grab in capture order.
@@ -146,7 +150,7 @@ def _read_records(path: Path, report: JsonlReport) -> tuple[np.ndarray, np.ndarr
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     magic, version, size, _ = struct.unpack("<8sHHI", data[:HEADER_SIZE])
     if magic != MAGIC or size != RECORD_SIZE:
-        raise ValueError(f"{path.name} is not a frame index (bad header)")
+        raise NotAFrameIndex(f"{path.name} is not a frame index (bad header)")
     if version > FORMAT_VERSION:
         raise ValueError(f"{path.name} has frame index format {version}; this annotator "
                          f"reads up to {FORMAT_VERSION}")

@@ -22,7 +22,9 @@ import numpy as np
 from annotator.bundle import schema
 from annotator.bundle.frameindex import (
     CHANGED,
+    READ,
     STORED,
+    NotAFrameIndex,
     read_records,
     truncate_to_records,
     write_frame_index,
@@ -34,8 +36,18 @@ from annotator.errors import BundleError
 from annotator.fsutil import atomic_file, write_json_atomic
 
 
-def needs_recovery(manifest: dict[str, Any]) -> bool:
-    return manifest.get("status") == schema.STATUS_RECORDING
+def needs_recovery(manifest: dict[str, Any], folder: Path | None = None) -> bool:
+    """Still marked as recording (the recorder was cut off), or, given the folder, a frame
+    index whose header was damaged later (readers refuse it; recovery rebuilds it)."""
+    if manifest.get("status") == schema.STATUS_RECORDING:
+        return True
+    if folder is None or frame_index_name(manifest) != schema.FRAME_INDEX:
+        return False
+    try:
+        read_records(folder / schema.FRAME_INDEX)
+    except NotAFrameIndex:
+        return True
+    return False
 
 
 def video_pts(path: Path) -> list[int]:
@@ -75,8 +87,8 @@ def _recover_jsonl_index(folder: Path, pts_set: set[int], last_pts: int, load: A
     return [f["t"] for f in kept], sum(1 for f in kept if f.get("stored")), lost
 
 
-def _recover_index(folder: Path, pts_set: set[int], reports: dict[str, JsonlReport]
-                   ) -> tuple[list[int], int, int]:
+def _recover_index(folder: Path, pts_in_video: list[int], reports: dict[str, JsonlReport],
+                   problems: list[str]) -> tuple[list[int], int, int]:
     """Version 2: cut a half-written record, drop damaged ones, and end the index at the
     first *changed* grab whose frame did not reach the video (what came after it on screen
     is unknown).  A lost repeat of an unchanged screen (keep-alive) loses only its stored
@@ -85,12 +97,25 @@ def _recover_index(folder: Path, pts_set: set[int], reports: dict[str, JsonlRepo
     backup = path.with_name(path.name + ".before-recover")
     rep = JsonlReport(schema.FRAME_INDEX)
     t, flags = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    rebuilt = False
     if path.is_file():
         if not backup.exists():
             shutil.copy2(path, backup)
-        truncate_to_records(path)
-        t, flags = read_records(path, rep)
+        try:
+            truncate_to_records(path)
+            t, flags = read_records(path, rep)
+        except NotAFrameIndex:
+            # Only the video's frames say when grabs were stored; grabs that showed an
+            # unchanged screen between them are not known any more.
+            t = np.array(pts_in_video, np.int64)
+            flags = np.full(len(t), STORED | CHANGED | READ, np.int64)
+            rebuilt = True
+            problems.append(
+                f"The frame index could not be read (its header was damaged): it was rebuilt "
+                f"from the video's {len(t)} frames; the damaged file is kept as "
+                f"{backup.name}.")
     reports[schema.FRAME_INDEX] = rep
+    pts_set = set(pts_in_video)
     n = len(t)
     stored = (flags & STORED) != 0
     in_video = np.fromiter((int(x) in pts_set for x in t), bool, n)
@@ -99,7 +124,7 @@ def _recover_index(folder: Path, pts_set: set[int], reports: dict[str, JsonlRepo
     t, flags = t[:cut], flags[:cut].copy()
     lost_repeats = ((flags & STORED) != 0) & ~in_video[:cut]
     flags[lost_repeats] &= ~STORED
-    if cut < n or lost_repeats.any() or rep.bad_lines:
+    if cut < n or lost_repeats.any() or rep.bad_lines or rebuilt:
         write_frame_index(path, t, flags)
     elif not rep.truncated_tail:
         backup.unlink(missing_ok=True)  # nothing was changed
@@ -127,7 +152,7 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
     """Recover ``folder`` in place and return its new manifest."""
 
     manifest = schema.read_manifest(folder)
-    if not needs_recovery(manifest) and not force:
+    if not needs_recovery(manifest, folder) and not force:
         return manifest
     video = folder / manifest.get("video", {}).get("file", schema.VIDEO)
     if video.is_file():
@@ -154,8 +179,10 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
     load(schema.WINDOWS)
     if (folder / schema.ELEMENTS).exists():
         load(schema.ELEMENTS)
+    problems: list[str] = []
     if frame_index_name(manifest) == schema.FRAME_INDEX:
-        kept_t, kept_stored, frames_lost = _recover_index(folder, pts_set, reports)
+        kept_t, kept_stored, frames_lost = _recover_index(folder, pts_in_video, reports,
+                                                          problems)
     else:
         kept_t, kept_stored, frames_lost = _recover_jsonl_index(folder, pts_set, last_pts,
                                                                 load)
@@ -206,9 +233,10 @@ def recover(folder: Path, *, force: bool = False) -> dict[str, Any]:
     )
     manifest.setdefault("capture", {})["fps_achieved"] = manifest["stats"]["fps_achieved"]
     if not pts_in_video:
-        manifest.setdefault("problems", []).append(
-            "No video frame survived: the recording was cut off before its first fragment."
-        )
+        problems.append(
+            "No video frame survived: the recording was cut off before its first fragment.")
+    if problems:
+        manifest.setdefault("problems", []).extend(problems)
     try:
         write_json_atomic(folder / schema.MANIFEST, manifest)
     except OSError as exc:

@@ -41,6 +41,14 @@ EVENT_KINDS = frozenset(
 )
 
 
+# The manifest is only ever replaced whole (write_json_atomic), so a crash cannot leave it
+# half written, and `annotator recover` needs it to rebuild the rest: it was damaged later.
+_DAMAGED_MANIFEST = (
+    "It was changed after the recording was made (a disk or sync error, or an edit by "
+    "hand); the recorded streams beside it are untouched. Put manifest.json back from a "
+    "backup or a copy of the folder.")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """Read and validate a bundle's manifest, upgrading older schema versions in memory."""
     path = folder / MANIFEST
@@ -58,14 +66,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise BundleError(
-            f"The manifest {path} cannot be read: {exc}.",
-            "Run `annotator recover` on the folder to rebuild it from the recorded streams.",
-        ) from exc
+            f"The manifest {path} cannot be read: {exc}.", _DAMAGED_MANIFEST) from exc
     if not isinstance(data, dict) or "schema_version" not in data:
         raise BundleError(
-            f"The manifest {path} has no schema_version.",
-            "Run `annotator recover` on the folder to rebuild it.",
-        )
+            f"The manifest {path} has no schema_version.", _DAMAGED_MANIFEST)
     version = data["schema_version"]
     if not isinstance(version, int):
         raise BundleError(f"The manifest {path} has an invalid schema_version {version!r}.")

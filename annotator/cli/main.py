@@ -151,11 +151,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    from annotator.bundle.recover import recover
+    from annotator.bundle.recover import needs_recovery, recover
     from annotator.bundle.schema import read_manifest
 
     before = read_manifest(args.dir)
-    if before.get("status") != "recording":
+    if not needs_recovery(before, args.dir):
         print(f"{args.dir} was finalized ({before.get('status')}): nothing to recover.")
         return 0
     m = recover(args.dir)
@@ -166,6 +166,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
         f"last frame at {(rec.get('last_frame_us') or 0) / 1e6:.2f} s, "
         f"{rec.get('frames_lost')} grab(s) lost."
     )
+    for problem in m.get("problems", [])[len(before.get("problems", [])):]:
+        print(f"  - {problem}")
     return 0
 
 
