@@ -86,6 +86,21 @@ def test_lost_frame_index_still_drafts_every_step(qtbot, demo):
     win.close()
 
 
+def test_a_damaged_frame_index_header_is_rebuilt_on_opening(qtbot, demo):
+    """A finished recording whose frames.idx header was overwritten: the editor repairs it
+    (as `annotator recover` does) and says what it did, not that the recording was cut off."""
+    index = demo / "frames.idx"
+    with open(index, "r+b") as fh:
+        fh.write(b"\0" * 16)
+    win = EditorWindow(demo)
+    qtbot.addWidget(win)
+    notes = " ".join(win.notes)
+    assert "rebuilt from the video's" in notes and "cut off" not in notes
+    assert (demo / "frames.idx.before-recover").is_file()
+    assert len(win.bundle.frames) > 0 and win.video_ok
+    win.close()
+
+
 def test_truncated_video_shows_what_it_has_and_says_which_frame_is_missing(qtbot, demo):
     video = demo / "video.mp4"
     with VideoReader(video) as r:

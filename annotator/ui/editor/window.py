@@ -84,11 +84,15 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         super().__init__()
         self.folder = Path(folder)
         self.notes: list[str] = []
+        self._closed = False
         manifest = Bundle.open(self.folder).manifest  # clear error if not a bundle
-        if needs_recovery(manifest):
-            recover(self.folder)
-            self.notes.append("This recording had been cut off (a crash or a kill); it was "
-                              "recovered up to its last saved fragment.")
+        if needs_recovery(manifest, self.folder):
+            found = len(manifest.get("problems", []))
+            repaired = recover(self.folder)
+            if manifest.get("status") == "recording":
+                self.notes.append("This recording had been cut off (a crash or a kill); it "
+                                  "was recovered up to its last saved fragment.")
+            self.notes.extend(repaired.get("problems", [])[found:])
         self.bundle = Bundle.open(self.folder)
         opened = steps_for_editing(self.folder)
         self.doc, self._steps_to_write = opened.doc, opened.to_store
@@ -652,6 +656,10 @@ class EditorWindow(QMainWindow, PlaybackMixin, TaskPanelMixin, RedactionMixin, D
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     def closeEvent(self, ev) -> None:  # noqa: N802
+        if self._closed:  # a window closed twice (never shown, or closed by its owner)
+            super().closeEvent(ev)
+            return
+        self._closed = True
         self._commit_texts()
         self._play_timer.stop()
         if self._cache_job is not None:
