@@ -169,11 +169,7 @@ class AccountOps(ServiceCore):
         if passphrase is not None:
             self.verify_passphrase(actor=actor, passphrase=passphrase)
         with self.store.write() as s:
-            me = self._user(s, actor)
-            user = me
-            if name is not None and name != me.name:
-                self._require(s, actor, Role.ADMIN, doing="set other users' payee details")
-                user = self._by_name(s, name)
+            user = self._payee_owner(s, actor, name, doing="set other users' payee details")
             payee = s.get(m.Payee, user.id)
             if payee is None:
                 s.add(m.Payee(user_id=user.id, legal_name=legal_name,
@@ -183,13 +179,17 @@ class AccountOps(ServiceCore):
                 payee.payment_details = payment_details
                 payee.updated_at = self.now()
 
+    def _payee_owner(self, s: Session, actor: Actor, name: str | None, *, doing: str) -> m.User:
+        """The actor, or (admins only) the user named."""
+        me = self._user(s, actor)
+        if name is None or name == me.name:
+            return me
+        self._require(s, actor, Role.ADMIN, doing=doing)
+        return self._by_name(s, name)
+
     def get_payee(self, *, actor: Actor, name: str | None = None) -> dict[str, Any] | None:
         with self.store.read() as s:
-            me = self._user(s, actor)
-            user = me
-            if name is not None and name != me.name:
-                self._require(s, actor, Role.ADMIN, doing="read other users' payee details")
-                user = self._by_name(s, name)
+            user = self._payee_owner(s, actor, name, doing="read other users' payee details")
             payee = s.get(m.Payee, user.id)
             if payee is None:
                 return None
