@@ -23,8 +23,8 @@ from PyQt6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PyQt6.QtCore import QDateTime, Qt
-from PyQt6.QtGui import QColor, QPainter
+from PyQt6.QtCore import QDate, QDateTime, Qt, QTime
+from PyQt6.QtGui import QColor, QFont, QPainter
 from PyQt6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -77,6 +77,17 @@ def _chart(title: str) -> tuple[QChart, QChartView]:
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
     view.setMinimumSize(300, 220)
     return chart, view
+
+
+def _date_axis(ax: Any, title: str) -> None:
+    """The two charts' time axes alike: labels a size smaller, and a bold title in that size."""
+    small = ax.labelsFont()
+    small.setPointSizeF(small.pointSizeF() * 0.8)
+    ax.setLabelsFont(small)
+    bold = QFont(small)
+    bold.setBold(True)
+    ax.setTitleFont(bold)
+    ax.setTitleText(title)
 
 
 def _count_axis(top: float, title: str = "") -> QValueAxis:
@@ -200,10 +211,7 @@ class AdminView(SessionView, QWidget):
         chart.addSeries(series)
         ax = QBarCategoryAxis()
         ax.append(cats or ["no approvals yet"])
-        small = ax.labelsFont()
-        small.setPointSizeF(small.pointSizeF() * 0.8)
-        ax.setLabelsFont(small)  # "12/10" was elided to "12/..." at 12 weeks
-        ax.setTitleText("week starting (day/month, UTC)")
+        _date_axis(ax, "week starting (day/month, UTC)")  # "12/10" was elided at 12 weeks
         ay = _count_axis(max([m for _w, m in every] + [1.0]), "minutes")
         chart.addAxis(ax, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(ay, Qt.AlignmentFlag.AlignLeft)
@@ -222,7 +230,10 @@ class AdminView(SessionView, QWidget):
         start_ms = end_ms - self.weeks.value() * 7 * 86_400_000
         size, points = 0, []
         for day, waiting in zip(daily["day"].tolist(), daily["waiting"].tolist(), strict=True):
-            ms = int(pd.Timestamp(day).timestamp() * 1000)
+            # At the day's local midnight: the axis writes dates in local time, and a UTC
+            # midnight is the evening before west of Greenwich.
+            d = pd.Timestamp(day)
+            ms = QDateTime(QDate(d.year, d.month, d.day), QTime(0, 0)).toMSecsSinceEpoch()
             if ms <= start_ms:
                 size = int(waiting)  # the size the period starts with
             elif ms <= end_ms:
@@ -237,7 +248,8 @@ class AdminView(SessionView, QWidget):
             previous = waiting
         chart.addSeries(series)
         ax = QDateTimeAxis()
-        ax.setFormat("dd MMM")
+        ax.setFormat("d/M")
+        _date_axis(ax, "day (day/month)")  # as the weeks beside it
         ax.setTickCount(7)
         ax.setRange(QDateTime.fromMSecsSinceEpoch(start_ms), QDateTime.fromMSecsSinceEpoch(end_ms))
         ay = _count_axis(max([1] + [w for _ms, w in points]), "submissions")
