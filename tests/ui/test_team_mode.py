@@ -74,6 +74,8 @@ def test_two_desktops_submit_review_resubmit_approve_export(
         if w.sign_in_dialog is not None:  # the auto sign-in of the local store
             w.sign_in_dialog.reject()
         assert "This computer" in w.store_label.text()
+        # the store's file, as a contributor knows it, not a database URL
+        assert "annotator.db" in w.store_label.text() and "sqlite" not in w.store_label.text()
 
     # Bad input stays in the dialog: not a URL, then a server that is down.
     dlg = win_c.show_sign_in()

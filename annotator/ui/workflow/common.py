@@ -193,8 +193,12 @@ class Session(QObject):
         if self.team is not None:
             return self.team.server
         url = getattr(getattr(self.services, "store", None), "url", None)
+        if url is None:
+            return ""
+        if getattr(url, "drivername", "").startswith("sqlite") and url.database:
+            return str(url.database)  # the file, not "sqlite+pysqlite:////…"
         try:
-            return url.render_as_string(hide_password=True) if url is not None else ""
+            return str(url.render_as_string(hide_password=True))
         except Exception:  # noqa: BLE001 (display only)
             return str(url)
 
