@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from annotator.drafts import ink
 from annotator.drafts import phrasing as ph
 from annotator.drafts import screen as sc
 from annotator.drafts.elements import box4, box_of, menu_bar_entry, relation, role_name_of
@@ -652,25 +653,20 @@ class Drafter:
             attempts.append((_clip(frame, (box[0] + 2, box[1] + 2, box[2] - 4, box[3] - 4)),
                              box4(box)))
         small = box is not None and box[2] <= 140 and box[3] <= 64
-        if not trusted:
-            attempts.append((_clip(frame, (x - 260, y - 22, 520, 44)), None))
-            attempts.append((_clip(frame, (x - 520, y - 30, 1040, 60)), None))
-        if not trusted and not small and sc.colourful(frame, (x - 10, y - 10, 21, 21)):
+        if not trusted:  # bands around the point, without the lines their edges cut
+            for band in ((x - 260, y - 22, 520, 44), (x - 520, y - 30, 1040, 60)):
+                attempts.append((ink.fit_to_lines(frame, _clip(frame, band), y, x=x), None))
+        if not trusted and not small and sc.colourful(frame, (x - 10, y - 10, 21, 21)) \
+                and ink.icon_at(frame, x, y):
             # On an icon, with no outline of its own around it: the text around belongs to
             # other controls (a button's text under its icon has the button's outline).
+            # Coloured text (a link) and an indicator followed by its label are no icon.
             return None
         best: sc.Phrase | None = None
         for region, within in attempts:
             if within is None and small and best is None:
                 break  # a small outline with nothing readable in it: no text of its own
-            words = self._read(pts, frame, region, near=(x, y))
-            # Icons read as a letter or two are not text: never part of a name.
-            words = [w for w in words if not (len(w.text) <= 3 and sc.colourful(frame, w.rect))]
-            ps = sc.split_at_edges(sc.phrases(words), words, frame)
-            ps = [sc.drop_indicator(p, words) for p in ps]
-            ps = [p for p in ps if sc.is_readable(p, min_conf=0) and not sc.is_shortcut(p.text)]
-            p = sc.phrase_at(ps, x, y, within, blank=None if within is not None
-                             else (lambda a, b, yy: sc.blank_between(frame, a, b, yy)))
+            p = self._phrase_in(pts, frame, region, within, x, y)
             if p is None:
                 continue
             # Inside an outline the text fills its height: only a cut at a side counts.
@@ -679,7 +675,26 @@ class Drafter:
                 return p
             if best is None or (not cut and p.conf > best.conf):
                 best = p
+        if best is not None and not sc.is_readable(best, min_conf=MIN_OCR_CONF):
+            # Read unsure among other lines and controls: read once more on its own.
+            alone = _clip(frame, (best.x - 8, best.y - 5, best.w + 16, best.h + 10))
+            p = self._phrase_in(pts, frame, alone, alone, x, y)
+            if p is not None and sc.is_readable(p, min_conf=MIN_OCR_CONF):
+                return p
         return best
+
+    def _phrase_in(self, pts: int | None, frame: np.ndarray, region: tuple[int, int, int, int],
+                   within: sc.Box | None, x: int, y: int) -> sc.Phrase | None:
+        """The phrase at (x, y) read in ``region`` (inside the control's box ``within``)."""
+        words = self._read(pts, frame, region, near=(x, y))
+        # Icons read as a letter or two are not text: never part of a name.
+        words = [w for w in words if not (len(w.text) <= 3 and sc.colourful(frame, w.rect))]
+        ps = sc.split_at_edges(sc.phrases(words), words, frame)
+        ps = [sc.drop_indicator(p, words) for p in ps]
+        keys = [p.box for p in ps if sc.is_shortcut(p.text)]  # a menu row's, not its name
+        ps = [p for p in ps if sc.is_readable(p, min_conf=0) and not sc.is_shortcut(p.text)]
+        return sc.phrase_at(ps, x, y, within, blank=None if within is not None else (
+            lambda a, b, yy: sc.blank_between(frame, a, b, yy, skip=keys)))
 
     def _read(self, pts: int | None, frame: np.ndarray, region: tuple[int, int, int, int],
               near: tuple[int, int] | None = None,
@@ -713,6 +728,7 @@ class Drafter:
             bg = sc.dominant_colour(crop)
         scale = 3.0 if h <= 70 else 2.0
         pad = 20
+        crop = ink.paint_out_icons(crop, bg)
         img = remove_rules(sc.ink_image(crop, bg, scale=scale, pad=pad), int(40 * scale),
                            int(27 * scale))
         try:
@@ -726,8 +742,10 @@ class Drafter:
         for wd in raw:
             x0 = x + (wd.x - pad) / scale
             y0 = y + (wd.y - pad) / scale
-            words.append(replace(wd, x=int(x0), y=int(y0), w=max(1, round(wd.w / scale)),
-                                 h=max(1, round(wd.h / scale))))
+            word = replace(wd, x=int(x0), y=int(y0), w=max(1, round(wd.w / scale)),
+                           h=max(1, round(wd.h / scale)))
+            words.append(replace(word, text=ink.fix_first_capital(word.text, frame, word.rect,
+                                                                  bg)))
         with self._cache_lock:
             self._words[key] = words
             while len(self._words) > 256:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # Bump whenever a rule or a phrase changes what the drafter writes for the same input.
-DRAFTER_VERSION = 2
+DRAFTER_VERSION = 3
 DRAFTER_ID = f"annotator-drafter/{DRAFTER_VERSION}"
 
 # Where a target's name came from, most trusted first.

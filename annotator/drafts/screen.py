@@ -208,9 +208,16 @@ def phrase_at(ps: Sequence[Phrase], x: int, y: int, box: Box | None = None,
 
 
 def blank_between(rgb: np.ndarray, x0: int, x1: int, y: int, half: int = 5,
-                  level: int = 40) -> bool:
+                  level: int = 40, skip: Sequence[Box] = ()) -> bool:
     """Nothing but background from ``x0`` to ``x1`` around row ``y`` (a row's empty end):
-    no ink, no border, no other control."""
+    no ink, no border, no other control.  The ``skip`` boxes on the row do not count (a
+    menu item's shortcut belongs to its row)."""
+    for i, (bx, by, bw, bh) in enumerate(skip):
+        if bx < x1 and bx + bw > x0 and by - half <= y <= by + bh + half:
+            rest = tuple(skip[:i]) + tuple(skip[i + 1:])
+            return ((bx - 3 <= x0 or blank_between(rgb, x0, bx - 3, y, half, level, rest))
+                    and (bx + bw + 3 >= x1
+                         or blank_between(rgb, bx + bw + 3, x1, y, half, level, rest)))
     H, W = rgb.shape[:2]
     a, b = max(0, int(x0) + 3), min(W, int(x1) - 3)
     if b <= a:
@@ -350,15 +357,24 @@ def drop_indicator(p: Phrase, words: Sequence[Word]) -> Phrase:
     if len(t) <= 2 and (not t.isalnum() or first.h >= 1.25 * second.h
                         or gap >= 0.9 * second.h):
         return _phrase(ws[1:])
+    # ... or set apart by clearly more than the phrase's own word spaces (``B Select All``,
+    # ``J Save/Restore Session``: a menu's icon column, then its text column).
+    spaces = [b.x - (a.x + a.w) for a, b in zip(ws[1:], ws[2:], strict=False)]
+    if len(t) <= 2 and spaces and gap >= 0.4 * second.h \
+            and gap >= 1.4 * sorted(spaces)[len(spaces) // 2]:
+        return _phrase(ws[1:])
     return p
 
 
-_SHORTCUT = re.compile(r"((ctrl|shift|alt|altgr|meta|super|cmd|⌘|⇧)\s*\+\s*)+\S{1,9}|f\d{1,2}",
-                       re.IGNORECASE)
+# The modifiers as OCR reads them in small menu text too: ``Ctri``, ``Ctril``, ``ttri``,
+# ``CtrI``, ``Shft``; the key after the last ``+`` may be lost (``Ctrl+``).
+_MODIFIER = r"([ct]?t?r[il1|!]{1,2}|c?trl?|shi?ft|alt|altgr|meta|super|cmd|⌘|⇧)"
+_SHORTCUT = re.compile(rf"({_MODIFIER}\s*\+\s*)+\S{{0,9}}|f\d{{1,2}}", re.IGNORECASE)
 
 
 def is_shortcut(text: str) -> bool:
-    """A keyboard shortcut shown beside a menu item (``Ctrl+J``, ``F5``): never a name."""
+    """A keyboard shortcut shown beside a menu item (``Ctrl+J``, ``F5``), as read or misread
+    (``Ctri+t``): never a name, and never the name of the row it is on."""
     return bool(_SHORTCUT.fullmatch(text.strip()))
 
 
