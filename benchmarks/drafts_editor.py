@@ -119,6 +119,19 @@ def thread_use(before: dict, after: dict, wall: float) -> dict[str, Any]:
     return out
 
 
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's peak resident memory (VmHWM) and its resident memory now (VmRSS), MB."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                out["peak" if key == "VmHWM" else "now"] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
 def session(work_s: str, drafting: bool, seeks: int, seed: int,
             profile: bool = False, prestart: bool = False) -> dict[str, Any]:
     """One editor session in a fresh process."""
@@ -240,6 +253,10 @@ def session(work_s: str, drafting: bool, seeks: int, seed: int,
         res["drafts_made"] = win.draft_worker.made
         res["drafting_cpu_s"] = win.draft_worker.cpu_s
         res["weak"] = sum(1 for d in win.drafts.drafts.values() if d.weak)
+        proc = win.draft_worker.process
+        if proc is not None:  # its memory, read before it stops: peak and now (MB)
+            res["drafting_rss_mb"] = memory_mb(proc.process.pid)
+    res["editor_rss_mb"] = memory_mb(os.getpid())
     res["steps"] = total
     res["duration_s"] = win.duration_us / 1e6
     res["cpu_s"] = time.process_time() - c0
@@ -376,6 +393,10 @@ def main() -> int:
         "noise_cache": self_ratio(lambda rs: med([r["cache_built_s"] for r in rs])),
         "noise_seek_p50": self_ratio(lambda rs: med(seeks(rs))),
         "noise_seek_p95": self_ratio(lambda rs: p95(seeks(rs))),
+        "drafting_peak_rss_mb": max((r.get("drafting_rss_mb", {}).get("peak", 0.0)
+                                     for r in on), default=float("nan")),
+        "editor_peak_rss_mb_with": med([r["editor_rss_mb"].get("peak", 0.0) for r in on]),
+        "editor_peak_rss_mb_without": med([r["editor_rss_mb"].get("peak", 0.0) for r in off]),
     }
     summary["all_drafted_fraction"] = summary["all_drafted_s"] / summary["duration_s"]
     print()
@@ -399,6 +420,10 @@ def main() -> int:
         ["seek p95 (ms)", f"{summary['seek_p95_with']:.0f}", f"{summary['seek_p95_without']:.0f}",
          f"{summary['seek_p95_with'] / summary['seek_p95_without']:.2f}",
          f"{summary['noise_seek_p95']:.2f}"],
+        ["drafting process, peak memory (MB, highest)",
+         f"{summary['drafting_peak_rss_mb']:.0f}", "-", "-", "-"],
+        ["editor process, peak memory (MB)", f"{summary['editor_peak_rss_mb_with']:.0f}",
+         f"{summary['editor_peak_rss_mb_without']:.0f}", "-", "-"],
     ])
     if args.profile:
         from benchmarks.seek_profile import summarize
