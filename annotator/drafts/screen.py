@@ -111,7 +111,7 @@ def split_at_edges(ps: list[Phrase], words: Sequence[Word], frame: np.ndarray,
                 cols = gray[y0:y1, x0:x1].astype(np.float32).mean(axis=0)
                 edge = float(np.abs(np.diff(cols)).max()) >= min_step
             if not edge and frame.ndim == 3:  # each on a fill of its own
-                ca, cb = _fill_of(frame, a), _fill_of(frame, b)
+                ca, cb = _fill_of(frame, a, y0, y1), _fill_of(frame, b, y0, y1)
                 edge = ca is not None and cb is not None and float(np.abs(ca - cb).max()) > 14
             if edge:
                 out.append(_phrase(group))
@@ -122,12 +122,13 @@ def split_at_edges(ps: list[Phrase], words: Sequence[Word], frame: np.ndarray,
     return out
 
 
-def _fill_of(frame: np.ndarray, w: Word) -> np.ndarray | None:
-    """The colour a word is written on: the median of thin strips just above and below it
-    (no ink there)."""
+def _fill_of(frame: np.ndarray, w: Word, y0: int, y1: int) -> np.ndarray | None:
+    """The colour a word is written on: the median of thin strips just above and below the
+    rows ``y0``-``y1`` (the line of both words compared, so that both are sampled on the same
+    rows: a word with a descender reached the next row's highlight in a tight list)."""
     H = frame.shape[0]
-    top = frame[max(0, w.y - 3):max(0, w.y - 1), max(0, w.x):w.x + w.w]
-    bot = frame[min(H, w.y + w.h + 1):min(H, w.y + w.h + 3), max(0, w.x):w.x + w.w]
+    top = frame[max(0, y0 - 3):max(0, y0 - 1), max(0, w.x):w.x + w.w]
+    bot = frame[min(H, y1 + 1):min(H, y1 + 3), max(0, w.x):w.x + w.w]
     px = np.concatenate([top.reshape(-1, 3), bot.reshape(-1, 3)])
     return np.median(px, axis=0) if len(px) else None
 
