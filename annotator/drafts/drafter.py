@@ -676,10 +676,12 @@ class Drafter:
             if best is None or (not cut and p.conf > best.conf):
                 best = p
         if best is not None and not sc.is_readable(best, min_conf=MIN_OCR_CONF):
-            # Read unsure among other lines and controls: read once more on its own.
+            # Read unsure among other lines and controls: read once more on its own, and
+            # taken when it reads the same, surely (not a new reading: an icon's noise).
             alone = _clip(frame, (best.x - 8, best.y - 5, best.w + 16, best.h + 10))
             p = self._phrase_in(pts, frame, alone, alone, x, y)
-            if p is not None and sc.is_readable(p, min_conf=MIN_OCR_CONF):
+            if p is not None and sc.is_readable(p, min_conf=MIN_OCR_CONF) \
+                    and similar(p.text, best.text):
                 return p
         return best
 

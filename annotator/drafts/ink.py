@@ -111,6 +111,15 @@ def is_icon(rgb: np.ndarray, box: tuple[int, int, int, int], min_side: int = 10)
     return w >= min_side and h >= min_side and 0.6 <= w / h <= 1.7
 
 
+def _text_after(crop: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Text starts right after ``box`` on its rows: ink that is not coloured, within a gap
+    of about the box's height (a check box's label after its indicator)."""
+    bx, by, bw, bh = box
+    reach = slice(bx + bw, bx + bw + int(1.2 * bh) + 2)
+    after = mask[by:by + bh, reach]
+    return bool(after.sum() >= 6 and not _saturated(crop[by:by + bh, reach], after))
+
+
 def icon_at(frame: np.ndarray, x: int, y: int, reach: int = 12) -> bool:
     """The pointer is on an icon with no text of its own: coloured ink near it forms an
     icon-shaped blob, and no text starts right after it on its line (a check box's or
@@ -134,20 +143,15 @@ def icon_at(frame: np.ndarray, x: int, y: int, reach: int = 12) -> bool:
             best = (d, (bx, by, bw, bh))
     if best is None:
         return False
-    bx, by, bw, bh = best[1]
-    # Text right after it on its line: ink that is not coloured, starting within a gap of
-    # about the icon's height.
-    after = mask[by:by + bh, bx + bw:bx + bw + int(1.2 * bh) + 2]
-    tail = crop[by:by + bh, bx + bw:bx + bw + int(1.2 * bh) + 2]
-    if after.sum() >= 6 and not _saturated(tail, after):
-        return False
-    return True
+    return not _text_after(crop, mask, best[1])
 
 
 def paint_out_icons(crop: np.ndarray, background: np.ndarray) -> np.ndarray:
-    """``crop`` with every coloured icon-shaped blob painted in the background colour (a
-    check box's blue indicator, an application icon): OCR reads them as ``@``, ``©`` or a
-    letter glued to the next word.  Returns ``crop`` itself when there is none."""
+    """``crop`` with every coloured icon-shaped blob that text follows painted in the
+    background colour (a check box's blue indicator, an icon before a list item's name):
+    OCR reads them as ``@``, ``©`` or a letter glued to the next word.  An icon alone is
+    left (painting part of it left strokes that read as a word).  Returns ``crop`` itself
+    when there is none."""
     if crop.ndim != 3 or crop.size == 0:
         return crop
     mask = ink_mask(crop, background)
@@ -158,7 +162,7 @@ def paint_out_icons(crop: np.ndarray, background: np.ndarray) -> np.ndarray:
         if not is_icon(crop, (bx, by, bw, bh), min_side=11):
             continue
         where = labels == i
-        if not _saturated(crop, where):
+        if not _saturated(crop, where) or not _text_after(crop, mask, (bx, by, bw, bh)):
             continue
         if out is crop:
             out = crop.copy()
