@@ -18,7 +18,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -30,12 +30,17 @@ if TYPE_CHECKING:
     from annotator.store.db import Store
 
 
-@dataclass(frozen=True)
-class FileRef:
-    path: str
-    sha256: str
-    size: int
-    role: str
+class FileRef(Protocol):
+    """A file of a submission, as a package lists it (``workflow.package`` entries are one)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def role(self) -> str: ...
 
 
 @dataclass(frozen=True)

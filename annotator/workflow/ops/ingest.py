@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from annotator.store import models as m
 from annotator.store.blobs import StagedBlob, sha256_file
 from annotator.store.errors import BlobHashMismatch
-from annotator.store.refs import FileRef, add_refs
+from annotator.store.refs import add_refs
 from annotator.workflow import states as sm
 from annotator.workflow.contract import Actor, SubmissionInfo
 from annotator.workflow.errors import (
@@ -241,8 +241,7 @@ class IngestOps(ServiceCore):
         s.flush()
         self._log(s, sub.id, "ingest", None, State.DRAFT, view.user_id, now,
                   f"package {pkg.package_id}, consent {c.record_id}")
-        add_refs(s, submission_id=sub.id, now=now, files=[
-            FileRef(e.path, e.sha256, e.size, e.role) for e in pkg.files])
+        add_refs(s, submission_id=sub.id, now=now, files=pkg.files)
         # Bytes: promote what was staged; anything that was already stored must still be there
         # now that its row is locked (a concurrent withdrawal may have deleted it).
         for e in pkg.files:
