@@ -241,3 +241,21 @@ def test_the_next_and_previous_lines_glyphs_are_no_tails_of_a_line(qapp, px):
     assert inside(value, got)
     assert got[1] + got[3] <= min(words[k][1] for k in ("GET", "/health", "200", "OK"))
     assert got[1] >= max(words[k][1] + words[k][3] for k in ("[DEBUG]", "peer"))
+
+
+@pytest.mark.parametrize("px", [14, 15, 16])
+def test_courier_like_monospace_pitch_is_found_and_colons_do_not_end_an_address(qapp, px):
+    """A monospaced font whose digits are short for its pitch (Nimbus Mono, Courier: the
+    pitch is about the digits' height): the pitch is found above 0.95 of the ink height, so
+    "::" and ":6" inside an IPv6 address are letter gaps, not spaces (before, a box grown
+    from its start stopped at a colon)."""
+    img, words = draw([(20, 40, "wlan0 UP 10.218.51.216/24 2001:db8:cd41:4f4d:b004::6cc9/64 up"),
+                       (20, 90, "wlan1 UP 2001:0db8:b1f9:283f:578a:d0dc:6de1:b5b1/64")],
+                      px=px, family="Nimbus Mono PS")
+    for value in ("2001:db8:cd41:4f4d:b004::6cc9/64",
+                  "2001:0db8:b1f9:283f:578a:d0dc:6de1:b5b1/64"):
+        box = words[value]
+        grown = ink.grow(img, part(box, 0.0, 0.4))
+        assert inside(box, grown), (px, value)
+    grown = ink.grow(img, part(words["2001:db8:cd41:4f4d:b004::6cc9/64"], 0.0, 0.4))
+    assert not overlaps(words["10.218.51.216/24"], grown) and not overlaps(words["up"], grown)
