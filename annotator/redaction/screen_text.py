@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from annotator.redaction import columns, ink, unread_ink, value_columns
+from annotator.redaction import columns, continued, ink, unread_ink, value_columns
 from annotator.redaction.detect import Detector, Span
 from annotator.redaction.ocr import (
     OcrOptions,
@@ -726,4 +726,7 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
     if UNREAD_VALUE in detector.kinds:
         found += unread_values(regions, found, pad=pad, size=size)
     out = grown + grow(found[len(hits):])
-    return out + fill_value_columns(out, [(img, (0, 0))]) if ink_boxes else out
+    if not ink_boxes:
+        return out
+    out = continued.continue_hits(out, words, [(img, (0, 0))])
+    return out + fill_value_columns(out, [(img, (0, 0))])

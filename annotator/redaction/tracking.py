@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from annotator.jobs import Progress
-from annotator.redaction import unread_ink
+from annotator.redaction import continued, unread_ink
 from annotator.redaction.detect import Detector
 from annotator.redaction.ocr import (
     OcrOptions,
@@ -311,6 +311,7 @@ class FrameTracker:
                 hits += unread_values(regions, hits, pad=self.pad, size=size)
             pieces = list(zip(r.crops, r.offsets, strict=True))
             r.hits += follow_ink(hits[n:], pieces)
+            r.hits = continued.continue_hits(r.hits, r.words, pieces)
             r.hits += fill_value_columns(r.hits, pieces)
         for r in self.queue:
             r.crops = []
