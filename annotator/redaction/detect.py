@@ -22,6 +22,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 
+from annotator.redaction.deny_misread import entries_words, near_matches
 from annotator.redaction.ocrtext import fix_digits, normalize_ocr
 from annotator.redaction.pieces import (
     continue_grouped,
@@ -133,14 +134,16 @@ _IPV6_LOOSE = re.compile(r"(?<![\w:.])[0-9A-Za-z@£¢€]{1,5}[?!]?"
 _AWS_NOISY = re.compile(r"(?<![A-Za-z0-9])A(?:[KS]A?[IT1lL]{1,2}A|[KS]1A)(?: ?[A-Z0-9)\]|]){14,18}"
                         r"[a-z]?(?![A-Za-z0-9])")  # "AKAIA...", "...B6OXx": a doubled glyph
 _SSN = re.compile(r"(?<![\w\-])(\d{3})([\- ])(\d{2})\2(\d{4})(?![\w\-]|[.,]\d)")
-# A spaced SSN as OCR reads it: one space lost ("191 145391"), or the second space read as
-# a dot or a comma, a colon after the first group ("100 33.8768", "672: 65.4292").
-_SSN_JOINED = re.compile(r"(?<![\w\-.,/])\d{3}(?: \d{6}|:? \d{2}[.,]\d{4})(?![\w\-]|[.,/]\d)")
+# A spaced SSN as OCR reads it: one space lost ("191 145391"), or either space read as a
+# dot or a comma, a colon after the first group ("100 33.8768", "672: 65.4292", "045.51 9924").
+_SSN_JOINED = re.compile(r"(?<![\w\-.,/])\d{3}(?: \d{6}|:? \d{2}[.,]\d{4}|[.,]\d{2} \d{4})"
+                         r"(?![\w\-]|[.,/]\d)")
 _SSN_LABELLED = re.compile(r"(?i)\b(?:ssn|social security(?: n(?:o|umber)\.?)?|itin|tin)\b"
                            r"[^\n\d]{0,10}(\d{9})\b")
 _NINO = re.compile(r"(?<![A-Za-z0-9])([A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z])\s?(\d{2})\s?(\d{2})\s?"
                    r"(\d{2})\s?([A-D])(?![A-Za-z0-9])")
-_NINO_NOISY = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9|\])]{2}) ?((?:[0-9OoIlSZBG] ?){6,7})"
+# A space between its groups read as a dot or a comma ("TH 5215.48 C").
+_NINO_NOISY = re.compile(r"(?<![A-Za-z0-9])([A-Za-z0-9|\])]{2}) ?((?:[0-9OoIlSZBG][ .,]?){6,7})"
                          r"([A-Da-d€¢©])(?![A-Za-z0-9])")  # € ¢ ©: a C misread
 # The suffix letter read as a look-alike ("4" for A, "8" for B, "€" for C) or lost: only in
 # the spaced form "AB 12 34 56", where the digits cannot be read otherwise.
@@ -247,6 +250,7 @@ class Detector:
                 entries += [p for p in parts if len(p) >= 8]
         self.deny_patterns = [p for p in (_deny_pattern(e) for e in dict.fromkeys(entries))
                               if p is not None]
+        self.deny_words = entries_words(entries)
 
     # -- entry points ---------------------------------------------------------------------
     def detect(self, text: str, *, ocr: bool = False) -> list[Span]:
@@ -281,6 +285,10 @@ class Detector:
         k = self.kinds
         if DENY_LIST in k:
             out += self._deny(text)
+            if ocr:
+                out += [Span(a, b, DENY_LIST, 0.9, text[a:b], "on your deny-list (OCR "
+                             "misread a word)") for a, b in near_matches(text, self.deny_words)
+                        if not any(x.start <= a and b <= x.end for x in out)]
         if EMAIL in k:
             out += [Span(m.start(), m.end(), EMAIL, 0.95, m.group(), "e-mail address")
                     for m in _EMAIL.finditer(text)]
@@ -487,14 +495,15 @@ class Detector:
         out = []
         for m in _NINO_NOISY.finditer(text):
             pre = nino_prefix(m.group(1))
-            digits = "".join(AS_NUMBER.get(c.upper(), c) for c in m.group(2).replace(" ", ""))
+            run = re.sub(r"[ .,]", "", m.group(2))
+            digits = "".join(AS_NUMBER.get(c.upper(), c) for c in run)
             if not (pre.isalpha() and digits.isdigit()) or pre in _NINO_BAD_PREFIX:
                 continue
             # Seven: OCR read a character twice or a gap as one ("AB 05 99 334A",
             # "JWOO72Z17A"); the rest must still be a valid number.
             # (A clean run of seven digits, "AB1234567C", is some other code: not taken.)
-            if len(digits) == 7 and m.group(2).replace(" ", "").isdigit() and \
-                    " " not in m.group(2).strip():
+            if len(digits) == 7 and run.isdigit() and \
+                    not re.search(r"[ .,]", m.group(2).strip(" .,")):
                 continue
             tries = [digits] if len(digits) == 6 else [digits[:k] + digits[k + 1:]
                                                        for k in range(len(digits))]

@@ -189,8 +189,31 @@ def test_deny_list_is_case_and_whitespace_tolerant() -> None:
     assert det.detect("MargueriteOkonkwoX") == []
 
 
+@pytest.mark.parametrize(("ocr_text", "found"), [
+    ("Address Marguente Okonkwo\tNINO JW", "Marguente Okonkwo"),  # "ri" read "n"
+    ("Regards, 14 Larkspur Crescent, Aberdeen AB10 6AT", "14 Larkspur Crescent, Aberdeen AB10 6AT"),
+    ("Name 14. Larkspur Crescent, Aberdeen AB10 5AT", "14. Larkspur Crescent, Aberdeen AB10 5AT"),
+])
+def test_deny_list_entry_with_one_word_misread_by_ocr_is_found_whole(ocr_text, found) -> None:
+    """A name or an address read with one word misread (the others exact) is the entry:
+    before, only the parts read exactly were found (half an address) or nothing (a name)."""
+    det = Detector(["Marguerite Okonkwo", "14 Larkspur Crescent, Aberdeen AB10 6RT"])
+    got = [s.text for s in det.detect(ocr_text, ocr=True) if s.kind == d.DENY_LIST]
+    assert found in got
+
+
+@pytest.mark.parametrize("ocr_text", ["Marguerite Smith wrote", "Dear Okonkwo family",
+                                      "14 Larkspur Road", "Marguente Okonkwa"])
+def test_deny_list_entry_needs_all_words_but_one_exact(ocr_text) -> None:
+    det = Detector(["Marguerite Okonkwo", "14 Larkspur Crescent, Aberdeen AB10 6RT"])
+    assert [s for s in det.detect(ocr_text, ocr=True) if s.kind == d.DENY_LIST] == []
+
+
 @pytest.mark.parametrize(("ocr_text", "kind"), [
     ("card 4111 1111 1111 11l1", d.CARD),  # l for 1, checked by Luhn
+    ("NINO: TH 5215.48 C", d.NATIONAL_ID),  # a space read as a dot
+    ("CK 30.49 OBA", d.NATIONAL_ID),  # a dot, and "08 A" read "OBA"
+    ("SSN on the application: 045.51 9924.", d.NATIONAL_ID),  # the first space a dot
     ("IBAN 1E29 AIBK 9311 5212 3456 78", d.IBAN),  # 1 for I in the country code
     ("jane.doe @example.com", d.EMAIL),  # space inserted around @
     ("Email: chloe1989 @ mail.example.com", d.EMAIL),  # on both sides
@@ -257,6 +280,7 @@ def test_more_ocr_misreadings(ocr_text: str, kind: str) -> None:
 
 @pytest.mark.parametrize("ocr_text", [
     "Order AB1234567C", "at bob@x. then", "AbstractSingletonProxyFactoryBean",
+    "total 123.45 6789 due", "Price 12.50 34.99 A", "v1.2 3.4 5.6 B",
 ])
 def test_ocr_tolerance_keeps_hard_negatives_clean(ocr_text: str) -> None:
     assert detect(ocr_text, ocr=True) == []
