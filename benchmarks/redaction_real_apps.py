@@ -43,7 +43,16 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import PYTHON, ROOT, Harness, Xdo, die, require_tools, start_xvfb  # noqa: E402
+from harness import (  # noqa: E402
+    PYTHON,
+    ROOT,
+    Harness,
+    Xdo,
+    XServer,
+    die,
+    require_tools,
+    start_xvfb,
+)
 
 OUT = Path(__file__).resolve().parent / "out"
 TERM_COLS, TERM_ROWS, BORDER = 110, 30, 2
@@ -127,13 +136,30 @@ def covered(values: list[dict[str, Any]], gray: np.ndarray, fills: list[tuple[in
     return rows
 
 
-def record_apps(workdir: Path) -> tuple[Path, list[dict[str, Any]]]:
-    """Record the four applications; returns the recording and the planted values."""
+def xvfb_at(h: Harness, display: str) -> XServer:
+    """Xvfb at a given display number (a shared machine's own range), 1920x1080."""
+    num = display.lstrip(":")
+    sock = Path(f"/tmp/.X11-unix/X{num}")
+    if sock.exists():
+        die(f"display {display} is in use; give another with --display")
+    child = h.spawn("Xvfb", ["Xvfb", display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp",
+                             "+extension", "RECORD", "-noreset"], grace_s=5)
+    deadline = time.monotonic() + 20
+    while not sock.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not sock.exists():
+        die(f"Xvfb did not start at {display}")
+    return XServer(display, child, 1920, 1080)
+
+
+def record_apps(workdir: Path, display: str | None = None) -> tuple[Path, list[dict[str, Any]]]:
+    """Record the four applications (on a private Xvfb, at ``display`` if given); returns
+    the recording and the planted values."""
     require_tools("Xvfb", "xdotool", "xterm")
     env_file = workdir / "env.txt"
     env_file.write_text("".join(line + "\n" for line, _v, _k in ENV))
     with Harness() as h:
-        xs = start_xvfb(h)
+        xs = xvfb_at(h, display) if display else start_xvfb(h)
         env = xs.env(ANNOTATOR_HOME=str(workdir / "ws"))
         h.spawn("xterm", ["xterm", "-fa", "DejaVu Sans Mono", "-fs", "11", "-geometry",
                           f"{TERM_COLS}x{TERM_ROWS}+0+0", "-bg", "white", "-fg", "black",
@@ -242,12 +268,14 @@ def shortened_box_check(folder: Path, env: dict[str, str], workdir: Path) -> dic
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--keep", type=Path, help="keep the recording and outputs here")
+    ap.add_argument("--display", help="the Xvfb's display number (e.g. :110; default: the "
+                                      "first free one)")
     args = ap.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="redaction-real-apps-"))
     try:
         t0 = time.perf_counter()
-        folder, values = record_apps(workdir)
+        folder, values = record_apps(workdir, args.display)
         env = dict(os.environ, ANNOTATOR_HOME=str(workdir / "ws"), QT_QPA_PLATFORM="offscreen")
         t1 = time.perf_counter()
         res = run(["redact", str(folder), "--suggest", "--accept-all"], env)
