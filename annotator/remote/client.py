@@ -545,9 +545,15 @@ def download_dataset(export: dict[str, Any], out: str | os.PathLike[str], *,
     from annotator.export.errors import ExportError
 
     ds = export.get("dataset")
-    if export.get("state") != "done":
-        raise ExportError(f"The export is {export.get('state')}: {export.get('error') or ''}"
-                          .rstrip(": "), "Wait for it, or start a new one.")
+    state = export.get("state")
+    if state == "failed":  # the job's own error, with its own "What to do"
+        message, _, hint = str(export.get("error") or "The export failed.").partition(
+            "\n  What to do: ")
+        raise ExportError(f"The export failed on the server: {message}",
+                          hint or "Check the server's worker log, then start it again.")
+    if state != "done":
+        raise ExportError(f"The export is still {state} on the server.",
+                          "It goes on there; start it again with a longer --wait.")
     if not ds or "url" not in ds:
         raise ExportError((ds or {}).get("message") or "This export has no training set.",
                           "Start an export with a format: `annotator remote export "

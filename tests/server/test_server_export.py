@@ -79,9 +79,15 @@ def test_export_on_the_server_matches_a_local_export(team, tmp_path, capsys, mon
                            wait=120)
     assert bad["state"] == "failed" and "matches the filter" in (bad["error"] or "")
     assert "Loosen --filter" in bad["error"]
-    with pytest.raises(ExportError, match="failed"):
+    with pytest.raises(ExportError, match="failed") as err:
         download_dataset(bad, tmp_path / "nothing")
     assert not (tmp_path / "nothing").exists()
+    # said once, with the job's own "What to do" (it was "The export is failed: ...",
+    # its hint inside the message and "Wait for it" after it)
+    assert "What to do" not in err.value.message and "Loosen --filter" in err.value.hint
+    with pytest.raises(ExportError, match="still running") as err:
+        download_dataset({"state": "running", "error": None}, tmp_path / "nothing")
+    assert "--wait" in err.value.hint
 
     # The same from the command line, signed in as an admin.
     keyring_backend("file")
