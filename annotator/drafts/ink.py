@@ -13,16 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from annotator.drafts.screen import dominant_colour
+from annotator.drafts.screen import dominant_colour, ink_mask, saturated
 
 Region = tuple[int, int, int, int]  # x, y, w, h in frame pixels
-INK = 40  # a channel this far from the background is ink
-
-
-def ink_mask(rgb: np.ndarray, background: np.ndarray, level: int = INK) -> np.ndarray:
-    img = rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, axis=2)
-    d = np.abs(img[..., :3].astype(np.int16) - background.astype(np.int16)).max(axis=2)
-    return np.asarray(d > level)
 
 
 def fit_to_lines(frame: np.ndarray, region: Region, y: int, keep: int = 3,
@@ -98,11 +91,6 @@ def _components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
-def _saturated(rgb: np.ndarray, where: np.ndarray) -> bool:
-    px = rgb[where].astype(np.int16)
-    return bool(len(px) >= 6 and (px.max(axis=1) - px.min(axis=1)).mean() > 70)
-
-
 def is_icon(rgb: np.ndarray, box: tuple[int, int, int, int], min_side: int = 10) -> bool:
     """A component box of coloured ink shaped like an icon or an indicator: at least
     ``min_side`` pixels both ways and about square (a letter of a coloured word is smaller
@@ -117,7 +105,7 @@ def _text_after(crop: np.ndarray, mask: np.ndarray, box: tuple[int, int, int, in
     bx, by, bw, bh = box
     reach = slice(bx + bw, bx + bw + int(1.2 * bh) + 2)
     after = mask[by:by + bh, reach]
-    return bool(after.sum() >= 6 and not _saturated(crop[by:by + bh, reach], after))
+    return bool(after.sum() >= 6 and not saturated(crop[by:by + bh, reach], after))
 
 
 def icon_at(frame: np.ndarray, x: int, y: int, reach: int = 12) -> bool:
@@ -138,7 +126,7 @@ def icon_at(frame: np.ndarray, x: int, y: int, reach: int = 12) -> bool:
     for i in range(1, n):
         bx, by, bw, bh, _a = (int(v) for v in stats[i])
         d = max(bx - px, 0, px - (bx + bw)) + max(by - py, 0, py - (by + bh))
-        if d <= reach and is_icon(crop, (bx, by, bw, bh)) and _saturated(crop, labels == i) \
+        if d <= reach and is_icon(crop, (bx, by, bw, bh)) and saturated(crop, labels == i) \
                 and (best is None or d < best[0]):
             best = (d, (bx, by, bw, bh))
     if best is None:
@@ -162,7 +150,7 @@ def paint_out_icons(crop: np.ndarray, background: np.ndarray) -> np.ndarray:
         if not is_icon(crop, (bx, by, bw, bh), min_side=11):
             continue
         where = labels == i
-        if not _saturated(crop, where) or not _text_after(crop, mask, (bx, by, bw, bh)):
+        if not saturated(crop, where) or not _text_after(crop, mask, (bx, by, bw, bh)):
             continue
         if out is crop:
             out = crop.copy()

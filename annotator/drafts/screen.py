@@ -226,9 +226,7 @@ def blank_between(rgb: np.ndarray, x0: int, x1: int, y: int, half: int = 5,
     strip = rgb[max(0, y - half):min(H, y + half + 1), a:b]
     if strip.size == 0:
         return True
-    bg = dominant_colour(strip)
-    d = np.abs(strip.astype(np.int16) - bg.astype(np.int16)).max(axis=-1)
-    return bool((d > level).sum() <= 2)
+    return bool(ink_mask(strip, dominant_colour(strip), level).sum() <= 2)
 
 
 def label_of_field(ps: Sequence[Phrase], field: Box, *, max_left: int = 420,
@@ -320,6 +318,19 @@ def dominant_colour(rgb: np.ndarray) -> np.ndarray:
     return np.asarray(px[keys == k, :3].mean(axis=0))
 
 
+def ink_mask(rgb: np.ndarray, background: np.ndarray, level: int = 40) -> np.ndarray:
+    """Pixels whose colour is more than ``level`` from the background in some channel."""
+    img = rgb if rgb.ndim == 3 else np.repeat(rgb[..., None], 3, axis=2)
+    d = np.abs(img[..., :3].astype(np.int16) - background.astype(np.int16)).max(axis=2)
+    return np.asarray(d > level)
+
+
+def saturated(rgb: np.ndarray, where: np.ndarray) -> bool:
+    """The pixels ``where`` are strongly coloured (UI text is black, white or grey)."""
+    px = rgb[where].astype(np.int16)
+    return bool(len(px) >= 6 and (px.max(axis=1) - px.min(axis=1)).mean() > 70)
+
+
 def ink_image(rgb: np.ndarray, background: np.ndarray, scale: float = 3.0, pad: int = 20
               ) -> np.ndarray:
     """Text as black on white for Tesseract, whatever its colours: each pixel's distance from
@@ -392,13 +403,7 @@ def colourful(rgb: np.ndarray, box: Sequence[int], background: np.ndarray | None
         edge = np.concatenate([ring[:2].reshape(-1, 3), ring[-2:].reshape(-1, 3),
                                ring[:, :2].reshape(-1, 3), ring[:, -2:].reshape(-1, 3)])
         background = np.median(edge, axis=0)
-    bg = background
-    ink = np.abs(crop.astype(np.int16) - bg.astype(np.int16)).max(axis=2) > 60
-    if ink.sum() < 6:
-        return False
-    px = crop[ink].astype(np.int16)
-    sat = (px.max(axis=1) - px.min(axis=1)).mean()
-    return bool(sat > 70)
+    return saturated(crop, ink_mask(crop, background, 60))
 
 
 def is_readable(p: Phrase, *, min_conf: float = 45.0) -> bool:
