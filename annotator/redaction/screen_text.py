@@ -476,6 +476,15 @@ def fill_value_columns(hits: Sequence[Hit], pieces: Sequence[tuple[np.ndarray, t
     return out
 
 
+def complete_values(hits: Sequence[Hit], words: Sequence[Word],
+                    pieces: Sequence[tuple[np.ndarray, tuple[int, int]]]) -> list[Hit]:
+    """The last step of a frame's boxes, for a single image and a tracked recording alike:
+    each value's box continued over the words of its characters beside it (``continued``),
+    then the uncovered cells of table columns of values boxed (``fill_value_columns``)."""
+    out = continued.continue_hits(hits, words, pieces)
+    return out + fill_value_columns(out, pieces)
+
+
 def reread_options(options: OcrOptions) -> OcrOptions:
     """The second reading: a larger scale and the crop read as one block of lines."""
     return replace(options, scale=max(3.0, 2 * options.scale), psm=6)
@@ -728,5 +737,4 @@ def suggest_for_image(img: np.ndarray, deny_list: Iterable[str] = (), *,
     out = grown + grow(found[len(hits):])
     if not ink_boxes:
         return out
-    out = continued.continue_hits(out, words, [(img, (0, 0))])
-    return out + fill_value_columns(out, [(img, (0, 0))])
+    return complete_values(out, words, [(img, (0, 0))])

@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from annotator.jobs import Progress
-from annotator.redaction import continued, unread_ink
+from annotator.redaction import unread_ink
 from annotator.redaction.detect import Detector
 from annotator.redaction.ocr import (
     OcrOptions,
@@ -51,7 +51,7 @@ from annotator.redaction.screen_text import (
     Region,
     analyze_words,
     box_iou,
-    fill_value_columns,
+    complete_values,
     follow_ink,
     merge_reread,
     read_unclaimed,
@@ -311,8 +311,7 @@ class FrameTracker:
                 hits += unread_values(regions, hits, pad=self.pad, size=size)
             pieces = list(zip(r.crops, r.offsets, strict=True))
             r.hits += follow_ink(hits[n:], pieces)
-            r.hits = continued.continue_hits(r.hits, r.words, pieces)
-            r.hits += fill_value_columns(r.hits, pieces)
+            r.hits = complete_values(r.hits, r.words, pieces)
         for r in self.queue:
             r.crops = []
         self.ocr_s += time.perf_counter() - t0
