@@ -161,66 +161,115 @@ class X11Windows:
         return out
 
 
-class X11DenyMasker:
-    """Rectangles of visible deny-listed windows, checked on every frame by the capture thread.
+# What a deny-list match reads of a window; a change to another property (_NET_WM_USER_TIME,
+# set at every key press) does not call for a check.
+_CHECK_EVENTS = (X.CreateNotify, X.DestroyNotify, X.MapNotify, X.UnmapNotify, X.ReparentNotify)
+_GEOMETRY_EVENTS = (X.ConfigureNotify, X.GravityNotify, X.CirculateNotify)
+_WATCH = X.SubstructureNotifyMask | X.PropertyChangeMask
+SAFETY_CHECK_S = 5.0
 
-    Cheap enough per frame (two round trips when nothing changed): a new, mapped or raised
-    window changes the root's child list and triggers a full re-check at once, and known
-    deny-listed windows have their geometry re-read each time, so a frame is never grabbed
-    with a stale mask.  Titles (a window renamed into the deny-list) are re-checked in full
-    every ``full_every`` calls, but not more often than every ``full_min_s``: a full check
-    costs about six round trips per top-level window, three times a second under full
-    motion before this bound.
+
+def _ignore(*_args: Any) -> None:
+    """A window gone before our request reached the server: nothing to watch."""
+
+
+class X11DenyMasker:
+    """Rectangles of visible deny-listed windows, asked for before every grab by the capture
+    thread.
+
+    Driven by X events, so that an unchanged desktop costs one round trip a grab (a window
+    tree query before every grab was a quarter of the capture thread): the root's
+    SubstructureNotify reports every top-level window created, mapped, unmapped, reparented,
+    moved or resized; every window looked at for a title reports its own property changes
+    and its children's structure (a client mapped inside a window manager's frame).  The
+    round trip before each answer guarantees that every event the server made before it has
+    arrived: a window mapped, raised, moved or renamed before the grab is masked in it.
+    The windows are checked again in full when such an event came (a title, class or
+    process property; a window made, mapped, unmapped or reparented), their boxes re-read
+    when one moved, and in full every ``safety_s`` all the same.
     """
 
     def __init__(self, match: Callable[[WindowInfo], bool], display_name: str | None = None,
-                 full_every: int = 10, full_min_s: float = 1.0) -> None:
-        self._w = X11Windows(display_name)
+                 safety_s: float = SAFETY_CHECK_S) -> None:
+        self._w = w = X11Windows(display_name)
         self._match = match
-        self._children: tuple[int, ...] | None = None
+        self._atoms = {Xatom.WM_NAME, Xatom.WM_CLASS, w._NET_WM_NAME, w._NET_WM_PID}
         self._denied: list[Any] = []
-        self._calls = 0
-        self._full_every = full_every
-        self._full_min_s = full_min_s
-        self._last_full = -full_min_s
+        self._rects: list[Rect] = []
+        self._safety_s = safety_s
+        self._last_check: float | None = None  # none yet
+        self.stats = {"checks": 0, "geometry": 0}
+        # Selected before the first check: whatever changes after it is reported.
+        w._root.change_attributes(event_mask=X.SubstructureNotifyMask)
 
     def close(self) -> None:
         self._w.close()
 
     def rects(self) -> list[Rect]:
+        d = self._w._d
+        d.get_input_focus()  # the round trip: every event made before it is now queued
+        check = geometry = False
+        while d.pending_events():
+            e = d.next_event()
+            if e.type == X.PropertyNotify:
+                check = check or e.atom in self._atoms
+            elif e.type in _CHECK_EVENTS:
+                check = True
+            elif e.type in _GEOMETRY_EVENTS:
+                geometry = True
+        now = time.monotonic()
+        if check or self._last_check is None or now - self._last_check >= self._safety_s:
+            self._check(now)
+        elif geometry:
+            self._boxes()
+        return list(self._rects)
+
+    def _check(self, now: float) -> None:
         w = self._w
-        self._calls += 1
+        self.stats["checks"] += 1
+        self._last_check = now
+        self._denied = []
         try:
             children = w._root.query_tree().children
         except error.XError:
-            return []
-        ids = tuple(c.id for c in children)
-        now = time.monotonic()
-        if ids != self._children or (self._calls >= self._full_every
-                                     and now - self._last_full >= self._full_min_s):
-            self._children = ids
-            self._calls = 0
-            self._last_full = now
-            denied = []
-            for c in children:
-                try:
-                    attrs = c.get_attributes()
-                except error.XError:
-                    continue
-                if attrs.map_state != X.IsViewable or attrs.win_class == X.InputOnly:
-                    continue
-                info = w._info(c)
-                if info is not None and self._match(info):
-                    denied.append(c)
-            self._denied = denied
-        out = []
-        for c in self._denied:
+            children = []
+        for c in children:
             try:
-                if c.get_attributes().map_state != X.IsViewable:
-                    continue
+                attrs = c.get_attributes()
             except error.XError:
                 continue
-            r = w._rect(c)
+            if attrs.map_state != X.IsViewable or attrs.win_class == X.InputOnly:
+                continue
+            client = self._client(c)
+            if client is None:
+                continue
+            info = WindowInfo(client.id, w._title(client), w._app(client), w._rect(c),
+                              w._pid(client))
+            if self._match(info):
+                self._denied.append(c)
+        self._boxes()
+
+    def _client(self, win: Any) -> Any:
+        """X11Windows._client, watching every window it looks at (a title set later, a
+        client mapped into a frame later, are reported)."""
+        w = self._w
+        win.change_attributes(event_mask=_WATCH, onerror=_ignore)  # before it is read
+        if w._title(win) or w._app(win):
+            return win
+        try:
+            for child in win.query_tree().children:
+                found = self._client(child)
+                if found is not None:
+                    return found
+        except error.XError:
+            pass
+        return None
+
+    def _boxes(self) -> None:
+        self.stats["geometry"] += 1
+        out = []
+        for c in self._denied:
+            r = self._w._rect(c)
             if r is not None:
                 out.append(r)
-        return out
+        self._rects = out
