@@ -637,6 +637,27 @@ def summarize(workload: str, preset: str, runs: list[dict[str, Any]], base: floa
           f"{fmt(base, 1)} CPU s/min) --")
     print_table(["metric", "ours", "ffmpeg", "ours/ffmpeg per pair", "median ratio"], table)
 
+    # The machine's speed moves by 20-50% between quarter hours here: the workload app does
+    # the same work in every run, so its CPU (in the no-recorder baseline of the round, and
+    # during each recording) says how fast the machine was when each ratio was measured.
+    bases = {r["round"]: r for r in runs if r["recorder"] == "baseline"}
+    summary["pairs"] = []
+    print("  per pair: CPU ratio with X; the workload app's CPU s/min (a machine-speed "
+          "indicator) in the round's baseline / during ours / during ffmpeg:")
+    for o, f in pairs:
+        b = bases.get(o["round"], {})
+        p = {"round": o["round"], "cpu_ratio_with_x":
+             o["cpu_with_x_per_min"] / f["cpu_with_x_per_min"],
+             "baseline_app_cpu_per_min": b.get("app_cpu_per_min"),
+             "baseline_xvfb_cpu_per_min": b.get("xvfb_cpu_per_min"),
+             "app_cpu_per_min_ours": o.get("app_cpu_per_min"),
+             "app_cpu_per_min_ffmpeg": f.get("app_cpu_per_min")}
+        summary["pairs"].append(p)
+        print(f"    round {o['round']}: {p['cpu_ratio_with_x']:.3f}  app "
+              f"{fmt(p['baseline_app_cpu_per_min'], 2)} / {fmt(p['app_cpu_per_min_ours'], 2)} / "
+              f"{fmt(p['app_cpu_per_min_ffmpeg'], 2)}  (ours {o['cpu_with_x_per_min']:.2f}, "
+              f"ffmpeg {f['cpu_with_x_per_min']:.2f} CPU s/min with X)")
+
     for o, f in pairs:
         slow = [(name, r["fps_achieved"]) for name, r in (("ours", o), ("ffmpeg", f))
                 if r.get("fps_achieved", 0) < 0.95 * args.fps]
@@ -745,7 +766,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=60, help="length of each run (default 60)")
-    ap.add_argument("--runs", type=int, default=3, help="rounds per workload (default 3)")
+    ap.add_argument("--runs", type=int, default=4, help="rounds per workload (default 4)")
     ap.add_argument("--workloads", default=",".join(WORKLOADS),
                     help="comma-separated, from: " + ", ".join(WORKLOADS) + " (default all)")
     ap.add_argument("--fps", type=float, default=30.0)
