@@ -88,12 +88,12 @@ def group_lines(words: Sequence[Word]) -> list[Line]:
     return lines
 
 
-def _pitch(words: Sequence[Word]) -> float | None:
+def _pitch(words: Sequence[Word], shortest: int = 4) -> float | None:
     """The character width of a line set in a monospaced font (terminals, editors), from its
-    words' widths per character (nearly constant when it is monospaced), or None.  A
-    single space there is about as wide as a capital is tall: it must not read as a column
-    gap."""
-    per = [w.w / len(w.text) for w in words if len(w.text) >= 4]
+    words' widths per character (nearly constant when it is monospaced) of ``shortest``
+    characters or more, or None.  A single space there is about as wide as a capital is
+    tall: it must not read as a column gap."""
+    per = [w.w / len(w.text) for w in words if len(w.text) >= shortest]
     if len(per) < 3:
         return None
     mean = sum(per) / len(per)
@@ -124,7 +124,10 @@ def join_lines(lines: Sequence[Line], starts: Sequence[int] = ()
             parts.append("\n")
             pos += 1
         hgt = sorted(w.h for w in line.words)[len(line.words) // 2]
-        pitch = _pitch(line.words)
+        # A line of short words (an id in groups after a label: "user: 568 78 2889") shows
+        # its pitch in words of two and three characters too; without it, a monospaced
+        # space at 17 px and more is wider than 0.9 of the text height and split the id.
+        pitch = _pitch(line.words) or _pitch(line.words, shortest=2)
         column_gap = max(0.9 * hgt, 8, 1.7 * (pitch or 0))
         cells = () if _monospaced(line) else starts
         prev: Word | None = None

@@ -88,3 +88,49 @@ def test_keys_and_emails_are_not_continued(qapp):
              word("2024", boxes["2024"])]
     h = hit("email", "jane.doe@example.com", boxes["jane.doe@example.com"])
     assert continued.continue_hit(img[:, :, 0].copy(), h, words) is h
+
+
+def _iban_case(qapp, parts, ocr, read_from, read_to, kind="unread_value", after=()):
+    """An IBAN's groups drawn after "Account:" (and ``after``), OCR's words as ``ocr``,
+    and a hit over parts[read_from:read_to]."""
+    img, boxes = draw(spaced(["Account:", *parts, *after], 20, 40, 8), family="URW Gothic",
+                      px=21)
+    words = [word(o, boxes[p]) for p, o in zip(parts, ocr, strict=True)]
+    words += [word(t, boxes[t]) for t in ("Account:", *after)]
+    found = [boxes[p] for p in parts[read_from:read_to]]
+    x0, x1 = min(b[0] for b in found), max(b[0] + b[2] for b in found)
+    y0, y1 = min(b[1] for b in found), max(b[1] + b[3] for b in found)
+    text = " ".join(ocr[read_from:read_to])
+    return img, boxes, continued.continue_hit(img[:, :, 0].copy(),
+                                              hit(kind, text, (x0, y0, x1 - x0, y1 - y0)),
+                                              words)
+
+
+@pytest.mark.parametrize(("ocr", "read_from", "read_to"), [
+    # A group read with no digit ("NF6M" as "NF&M"): before, the box stopped before it and
+    # the last two groups stayed readable (seed 4177).
+    (["FR43", "0345", "5749", "583)", "MD28", "NF&M", "897"], 0, 5),
+    # The country and bank read as "E45" and "BOF]": the box began at the digits (9371).
+    (["E45", "BOF]", "8355", "8200", "1912", "08"], 2, 6),
+])
+def test_an_iban_is_continued_over_groups_shaped_like_its_own_without_digits(qapp, ocr,
+                                                                             read_from,
+                                                                             read_to):
+    parts = (["FR43", "0345", "5749", "583J", "MD28", "NF6M", "897"] if len(ocr) == 7 else
+             ["IE45", "BOFI", "8355", "8200", "1912", "08"])
+    _img, boxes, out = _iban_case(qapp, parts, ocr, read_from, read_to)
+    for p in parts:
+        assert inside(boxes[p], out.rect), p
+    assert not overlaps(boxes["Account:"], out.rect)
+
+
+@pytest.mark.parametrize(("kind", "parts", "after"), [
+    # A whole IBAN (its country's length reached) is not continued over a currency.
+    ("iban", ["FR76", "3000", "6000", "0112", "3456", "7890", "189"], ["EUR"]),
+    # Nor is one for a value with no capitals (a card's groups).
+    ("card", ["4111", "1111", "1111", "1111"], ["VISA"]),
+])
+def test_capitals_after_a_value_that_are_no_group_of_it_end_the_box(qapp, kind, parts, after):
+    _img, boxes, out = _iban_case(qapp, parts, parts, 0, len(parts), kind=kind, after=after)
+    assert inside(boxes[parts[-1]], out.rect)
+    assert not overlaps(boxes[after[0]], out.rect)

@@ -462,3 +462,23 @@ def test_a_span_ending_inside_a_word_takes_the_rest_of_the_value_but_not_a_suffi
     cidr = Word("10.20.30.40/24", 100, 50, 140, 16, 90, 1, 1, 1)
     (hit,) = [h for h in hits_from_words([cidr], det) if h.kind == "ipv4"]
     assert hit.rect[0] + hit.rect[2] < 240
+
+
+@pytest.mark.tesseract
+@pytest.mark.parametrize("family", ["Nimbus Mono PS", "DejaVu Sans Mono"])
+@pytest.mark.parametrize("px", [17, 19, 21])
+def test_an_id_in_groups_in_a_large_monospaced_terminal_is_one_value(qapp, family, px) -> None:
+    """In a terminal at 17 px and more, a space is a whole character cell, wider than 0.9 of
+    the text height: on a line of short words (a label and an SSN in groups), where the
+    character pitch was judged from words of four characters or more only, the groups were
+    taken for table cells and the SSN was not found (Nimbus Mono at 17-21 px, DejaVu Sans
+    Mono at 19 px)."""
+    from .test_ink import draw, inside
+
+    img, boxes = draw([(20, 40, "user: 568 78 2889")], px=px, family=family,
+                      bg=(0, 43, 54), fg=(131, 148, 150))
+    hits = [h for h in suggest_for_image(img) if h.kind == "national_id"]
+    assert hits, "the SSN was not found"
+    for g in ("568", "78", "2889"):
+        assert any(inside(boxes[g], h.rect) for h in hits), g
+    assert not any(inside(boxes["user:"], h.rect) for h in hits)
