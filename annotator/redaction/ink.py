@@ -102,12 +102,14 @@ def _pitch(cols: np.ndarray, height: int) -> float | None:
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     if starts.size < 16:
         return None  # too few glyphs to tell
-    centres = (starts + ends) / 2.0
+    centres = ((starts + ends) / 2.0).astype(np.float32)
     for lo, hi, n in ((0.35, 0.95, 241), (0.95, 1.15, 81)):
         pitches = np.linspace(lo * height, hi * height, n)
-        angles = 2 * np.pi * 2 * centres[None, :] / pitches[:, None]
-        # |mean of e^(i angle)|, without complex arrays (faster: grown boxes look at
-        # hundreds of lines a frame)
+        angles = (4 * np.pi / pitches).astype(np.float32)[:, None] * centres[None, :]
+        # |mean of e^(i angle)|, without complex arrays, in single precision (numpy's
+        # vectorised float32 sine and cosine: a tenth of the time of float64; the angles,
+        # under 10^4 rad, stay within 10^-3 rad): grown boxes look at hundreds of lines a
+        # frame, and this was a tenth of a frame's CPU time
         fit = np.hypot(np.cos(angles).mean(axis=1), np.sin(angles).mean(axis=1))
         k = int(np.argmax(fit))
         if fit[k] >= 0.8:

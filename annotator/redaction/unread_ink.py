@@ -74,13 +74,15 @@ def unclaimed(gray: np.ndarray, words: Sequence[Word], *, limit: int = MAX_RUNS
     side, clamped to the picture; the widest ``limit`` of them."""
     H, W = gray.shape[:2]
     out = []
+    # The confident words as arrays: hundreds of runs a frame, each against every word.
+    sure = [wd for wd in words if wd.conf >= CLAIM_CONF]
+    wx, wy, ww, wh = (np.array([getattr(wd, a) for wd in sure], int).reshape(-1)
+                      for a in ("x", "y", "w", "h"))
     for x, y, w, h in text_runs(gray):
         cols = np.zeros(w, bool)
-        for wd in words:
-            if wd.conf < CLAIM_CONF:
-                continue
-            if min(y + h, wd.y + wd.h) - max(y, wd.y) >= 0.5 * min(h, wd.h):
-                cols[max(0, wd.x - x):max(0, wd.x + wd.w - x)] = True
+        on = (np.minimum(y + h, wy + wh) - np.maximum(y, wy)) >= 0.5 * np.minimum(h, wh)
+        for i in np.flatnonzero(on & (wx < x + w) & (wx + ww > x)):
+            cols[max(0, wx[i] - x):max(0, wx[i] + ww[i] - x)] = True
         if cols.mean() >= CLAIMED:
             continue
         v = _margin(h)
