@@ -286,11 +286,21 @@ class _Deriver:
         x, y, bw, bh = box
         return bool(x >= self.w or y >= self.h or x + bw <= 0 or y + bh <= 0)
 
+    def _same_window(self, i: int) -> bool:
+        """Whether focus record ``i`` names the window the one before it named."""
+        if i == 0:
+            return False
+        wid = self.windows[i].get("window_id")
+        return isinstance(wid, int) and wid == self.windows[i - 1].get("window_id")
+
     def _advance_focus(self, t: int) -> None:
         n = len(self.win_t)
         changed_at = None
         while self.focus_i < n and self.win_t[self.focus_i] <= t:
-            changed_at = self.win_t[self.focus_i]
+            # The same window under a new title ("*Untitled" once typed into) is not a
+            # focus change: the typing goes on in it.
+            if not self._same_window(self.focus_i):
+                changed_at = self.win_t[self.focus_i]
             self.focus_i += 1
         # A focus change ends typing, unless it is the late record of the click that
         # already ended it (focus is polled, so it lands up to focus_lag after the click).

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Bump whenever a rule or threshold change can change the steps derived from the same input.
-DERIVATION_VERSION = 2  # 2: masked keys as placeholder characters, targets of mouse steps
+DERIVATION_VERSION = 3  # 2: masked keys as placeholder characters, targets of mouse steps;
+# 3: a window's title changing (not focus moving) no longer ends typing
 
 CLICK = "click"
 DOUBLE_CLICK = "double_click"

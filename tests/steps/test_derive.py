@@ -309,3 +309,23 @@ def test_masked_keys_become_placeholders_and_pair_their_releases():
     typed = der.steps[1]
     assert typed.text == MASK_CHAR * 4 and typed.masked
     assert sorted(typed.raw_event_ids) == list(range(3, 11))
+
+
+def test_a_title_change_of_the_focused_window_does_not_end_typing(derive):
+    # An editor marks its title modified ("*Untitled") once typed into; the recorder
+    # writes that as a focus record of the same window. Typing goes on.
+    s = S().type("Meeting ")
+    t = s.t + 20_000
+    s.type("notes")
+    windows = [
+        {"t": 0, "kind": "focus", "title": "Untitled", "app": "ed", "window_id": 7,
+         "box": [0, 0, 800, 600]},
+        {"t": t, "kind": "focus", "title": "*Untitled", "app": "ed", "window_id": 7,
+         "box": [0, 0, 800, 600]},
+    ]
+    doc = derive(s, windows=windows)
+    assert [(x.text, x.window_title) for x in doc.steps] == [("Meeting notes", "Untitled")]
+    # Another window under the same title is a focus change.
+    windows[1]["window_id"] = 8
+    doc = derive(s, windows=windows)
+    assert [x.text for x in doc.steps] == ["Meeting ", "notes"]
