@@ -7,6 +7,7 @@ server, where `export --max-side -5` was refused.)"""
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -113,3 +114,50 @@ def test_numbers_left_to_the_core_are_refused_there(argv, said, monkeypatch, cap
     assert code == 0, err
     code, out, err = run(*argv.split())
     assert code != 0 and said in err, (code, out, err)
+
+
+def all_commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+                 ) -> Iterator[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield (*path, name), child
+                yield from all_commands(child, (*path, name))
+
+
+def test_a_word_a_command_does_not_take_is_refused_with_that_commands_usage(capsys):
+    # `users add carol --role contributor --name x` printed the top-level usage (every
+    # command listed) instead of `users add`'s, which says what it takes.
+    commands = list(all_commands(full_parser()))
+    assert len(commands) > 60
+    for path, parser in commands:
+        if any(isinstance(a, argparse._SubParsersAction) for a in parser._actions):
+            continue  # a group: its own words are the commands under it
+        required = [a for a in parser._actions
+                    if a.required or (not a.option_strings and a.nargs not in ("?", "*"))]
+        required += [g._group_actions[0] for g in parser._mutually_exclusive_groups
+                     if g.required]
+        argv = [*path]
+        for action in required:  # a value of the right kind for every required argument
+            if action.option_strings:
+                argv.append(action.option_strings[0])
+            if action.nargs != 0:
+                argv.append(str(next(iter(action.choices))) if action.choices else "1")
+        with pytest.raises(SystemExit) as stop:
+            cli_main.main([*argv, "--no-such-option"])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert f"usage: annotator {' '.join(path)}" in err, (path, err)
+        assert "unrecognized arguments: --no-such-option" in err, (path, err)
+
+
+def test_users_setup_takes_the_name_as_every_users_command_does(tmp_path):
+    env = {**os.environ, "ANNOTATOR_PASSPHRASE": "correct-horse-battery-1"}
+    done = run_annotator(["--workspace", str(tmp_path / "one"), "users", "setup", "boss"], env)
+    assert done.returncode == 0 and "Admin boss" in done.stdout, done.stderr
+    done = run_annotator(["--workspace", str(tmp_path / "two"), "users", "setup"], env)
+    assert done.returncode == 2 and "annotator users setup NAME" in done.stderr
+    done = run_annotator(["--workspace", str(tmp_path / "two"), "users", "setup", "a",
+                          "--name", "b"], env)
+    assert done.returncode == 2 and "Two names were given" in done.stderr
+    assert not (tmp_path / "two").exists() or not any((tmp_path / "two").iterdir())

@@ -289,6 +289,18 @@ def _add_command_module(sub: argparse._SubParsersAction[argparse.ArgumentParser]
         unavailable[command] = err
 
 
+def _innermost_parser(parser: argparse.ArgumentParser,
+                      args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command's own parser, so that a word it does not take is refused with its
+    usage (``annotator users add``'s), not the top-level one's."""
+    while True:
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        chosen = getattr(args, subs[0].dest, None) if subs else None
+        if not isinstance(chosen, str) or chosen not in subs[0].choices:
+            return parser
+        parser = subs[0].choices[chosen]
+
+
 def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # everything annotator writes is for the contributor's eyes only
     reload_settings()  # the environment, read once for this command
@@ -316,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     if command in unavailable:
         print(f"annotator: error: {unavailable[command]}", file=sys.stderr)
         return unavailable[command].exit_code
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _innermost_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return handlers[args.command](args)
     except AnnotatorError as exc:

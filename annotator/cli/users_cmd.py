@@ -17,7 +17,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     sub = p.add_subparsers(dest="users_command", required=True, metavar="COMMAND")
     s = sub.add_parser("setup", help="create the first admin of an empty store (and publish "
                        "the default terms)")
-    s.add_argument("--name", required=True, help="the admin's sign-in name")
+    # A positional name, as every other users command takes it; --name as first written.
+    s.add_argument("name", nargs="?", help="the admin's sign-in name")
+    s.add_argument("--name", dest="name_option", metavar="NAME", help=argparse.SUPPRESS)
     a = sub.add_parser("add", help="invite a user: prints a passphrase to hand over once")
     a.add_argument("name", help="sign-in name (a handle, not an e-mail address)")
     a.add_argument("--role", required=True, choices=("contributor", "reviewer", "admin"))
@@ -50,6 +52,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _setup(args: argparse.Namespace) -> int:
+    from annotator.errors import AnnotatorError
+
+    if args.name and args.name_option and args.name != args.name_option:
+        raise AnnotatorError(f"Two names were given: {args.name!r} and --name "
+                             f"{args.name_option!r}.", "Give the admin's name once.")
+    args.name = args.name or args.name_option
+    if not args.name:
+        raise AnnotatorError("users setup needs the first admin's sign-in name.",
+                             "Run: annotator users setup NAME")
     svc = c.local_services(args, "users setup")
     with svc.store:
         secret = c.prompt_secret(f"Passphrase for {args.name}: ", env=c.ENV_PASSPHRASE,

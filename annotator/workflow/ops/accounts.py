@@ -63,7 +63,7 @@ class AccountOps(ServiceCore):
             if user is None and not s.execute(sa.select(m.User.id).limit(1)).first():
                 raise SetupError(
                     "Nobody can sign in yet: this store has no users.",
-                    "Create the first admin: annotator users setup --name NAME",
+                    "Create the first admin: annotator users setup NAME",
                 )
         stored = user.passphrase_hash if user is not None else None
         ok = self.passphrases.verify(stored, passphrase)
