@@ -177,9 +177,17 @@ def _checklist(loaded: _Loaded, leak_check: LeakCheckResult | None) -> list[Chec
     drafts = read_drafts(loaded.folder) if missing else {}
     for s in missing:
         n = (s.index or 0) + 1
-        text = (f"Step {n} has only a drafted instruction: accept it (A in the editor, or "
-                "`annotator label DIR --accept-drafts`) or write one."
-                if s.id in drafts else f"Step {n} has no instruction.")
+        draft = drafts.get(s.id)
+        if draft is None:
+            text = f"Step {n} has no instruction."
+        elif draft.weak:  # --accept-drafts leaves weak drafts alone: name what takes one
+            why = f" ({draft.why})" if draft.why else ""
+            text = (f"Step {n} has only a weak drafted instruction{why}: check it, then "
+                    f"accept it (A in the editor, or `annotator label DIR --accept {n}`) "
+                    "or write one.")
+        else:
+            text = (f"Step {n} has only a drafted instruction: accept it (A in the editor, or "
+                    "`annotator label DIR --accept-drafts`) or write one.")
         items.append(ChecklistItem("instruction", False, text, step_id=s.id,
                                    step_index=s.index))
     if kept and not missing:

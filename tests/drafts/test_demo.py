@@ -234,3 +234,22 @@ def test_closing_a_drafting_process_that_is_still_loading_does_not_wait_for_it()
     t0 = time.monotonic()
     proc.close()
     assert time.monotonic() - t0 < 0.5 and proc.process.returncode is not None
+
+
+def test_a_weak_draft_left_by_accept_drafts_is_named_with_the_command_that_takes_it(
+        demo, capsys):
+    label([demo, "--show"], capsys)  # drafts made and stored
+    path = Path(demo) / "drafts.json"
+    data = json.loads(path.read_text("utf-8"))
+    first = load_or_derive(demo).steps[0].id
+    data["drafts"][first].update(weak=True, why="no label found beside the field")
+    path.write_text(json.dumps(data), "utf-8")
+    code, out, _ = label([demo, "--accept-drafts", "--goal", "Bill Acme",
+                          "--outcome", "success"], capsys)
+    assert "13 draft(s) accepted" in out
+    # It said "accept it (... --accept-drafts)", which had just left it alone.
+    assert ("Step 1 has only a weak drafted instruction (no label found beside the field): "
+            "check it, then accept it (A in the editor, or `annotator label DIR --accept 1`)"
+            in out), out
+    code, out, _ = label([demo, "--accept", "1"], capsys)
+    assert code == 0 and "Ready to submit" in out
