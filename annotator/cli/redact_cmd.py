@@ -21,7 +21,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> str:
                    "it touches on every frame of its time range: one undoable edit")
     p.add_argument("--no-ocr", action="store_true", help="only typed text and window titles")
     p.add_argument("--accept-all", action="store_true",
-                   help="accept every suggestion as a redaction (one undoable edit)")
+                   help="accept every suggestion as a redaction (one undoable edit); "
+                   "without --suggest, the ones found before")
     p.add_argument("--deny", action="append", default=[], metavar="TEXT",
                    help="also look for this text (your name, e-mail, address...)")
     p.add_argument("--json", action="store_true")
@@ -59,7 +60,8 @@ def grow_boxes(folder: Path, ids: list[str]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     from annotator.edits import EditSession
-    from annotator.redaction.stored import save_suggestions
+    from annotator.errors import AnnotatorError
+    from annotator.redaction.stored import SUGGESTIONS_FILE, load_suggestions, save_suggestions
     from annotator.redaction.suggest import suggest_for_bundle
     from annotator.steps import load_or_derive
     from annotator.workspace import Workspace
@@ -67,21 +69,26 @@ def run(args: argparse.Namespace) -> int:
     if args.grow:
         for line in grow_boxes(args.dir, args.grow):
             print(line)
-        if not args.suggest:
+        if not args.suggest and not args.accept_all:
             return 0
-    elif not args.suggest:
-        print("annotator redact: give --suggest (find suggestions) or --grow BOX.",
-              file=sys.stderr)
+    elif not args.suggest and not args.accept_all:
+        print("annotator redact: give --suggest (find suggestions), --accept-all (accept "
+              "the ones found) or --grow BOX.", file=sys.stderr)
         return 2
-    ws = Workspace.open(args.workspace)
-    deny = [*ws.personal_deny_list(), *args.deny]
     doc = load_or_derive(args.dir)
-
-    with c.terminal_progress() as progress:
-        found = suggest_for_bundle(args.dir, steps=doc, deny_list=deny, progress=progress,
-                                   ocr=not args.no_ocr)
-    # The matched text stays out of the file: the editor shows kind and place.
-    save_suggestions(args.dir, found)
+    if args.suggest:
+        ws = Workspace.open(args.workspace)
+        deny = [*ws.personal_deny_list(), *args.deny]
+        with c.terminal_progress() as progress:
+            found = suggest_for_bundle(args.dir, steps=doc, deny_list=deny, progress=progress,
+                                       ocr=not args.no_ocr)
+        # The matched text stays out of the file: the editor shows kind and place.
+        save_suggestions(args.dir, found)
+    else:  # --accept-all alone: the suggestions found before, without reading it again
+        found = load_suggestions(args.dir)
+        if not found and not (args.dir / SUGGESTIONS_FILE).is_file():
+            raise AnnotatorError(f"No suggestions were looked for in {args.dir} yet.",
+                                 f"Run: annotator redact {args.dir} --suggest --accept-all")
     accepted = 0
     if args.accept_all and found:
         with EditSession.open(args.dir, steps=doc.steps) as session:
@@ -103,4 +110,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {n:4d}  {k}")
     if accepted:
         print(f"Accepted {accepted} as redactions (undo in the editor if needed).")
+    elif args.accept_all and found:
+        print("None left to accept: each was accepted or rejected before.")
     return 0

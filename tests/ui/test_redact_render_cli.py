@@ -40,3 +40,23 @@ def test_suggest_accept_render_and_leak_check(demo, tmp_path):
     # A render into the recording's own folder is refused, with nothing written there.
     res = run_annotator(["render", str(demo), "--out", str(demo / "video.mp4")], env)
     assert res.returncode == 2 and "What to do" in res.stderr
+
+
+def test_accept_all_takes_the_suggestions_found_before(demo, tmp_path):
+    # `redact --suggest` then `redact --accept-all` was refused ("give --suggest"): the
+    # contributor had to read every frame again to accept what they had just looked at.
+    env = dict(os.environ, ANNOTATOR_HOME=str(tmp_path / "ws"))
+    before = (demo / "edits.json").read_bytes() if (demo / "edits.json").exists() else None
+    res = run_annotator(["redact", str(demo), "--accept-all"], env)
+    assert res.returncode == 2 and "No suggestions were looked for" in res.stderr
+    assert f"annotator redact {demo} --suggest --accept-all" in res.stderr
+    after = (demo / "edits.json").read_bytes() if (demo / "edits.json").exists() else None
+    assert after == before
+    res = run_annotator(["redact", str(demo), "--suggest", "--no-ocr"], env)
+    assert res.returncode == 0 and "email (typed_text)" in res.stdout, res.stderr
+    res = run_annotator(["redact", str(demo), "--accept-all"], env)
+    assert res.returncode == 0 and "email (typed_text)" in res.stdout, res.stderr
+    n = len(json.loads((demo / "suggestions.json").read_text())["suggestions"])
+    assert f"Accepted {n} as redactions" in res.stdout
+    res = run_annotator(["redact", str(demo), "--accept-all"], env)
+    assert res.returncode == 0 and "None left to accept" in res.stdout
