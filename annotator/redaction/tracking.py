@@ -350,7 +350,12 @@ class FrameTracker:
                     tr.hit = h
                 still.append(tr)
             else:
-                tr.t_end = max(tr.last_seen, pts - 1)
+                # Gone from this reading. It ends where the picture under it became what was
+                # read (a dialog opened over the value), not at this reading, which can come
+                # a second later: a frame showing the dialog under the box then made the
+                # fragment check take the dialog's text for part of the value.
+                tr.t_end = max(tr.last_seen,
+                               self._same_since(tr.rect, pts, pts, after=tr.last_seen) - 1)
                 self.done.append(tr)
         self.active = still
         for i, h in enumerate(hits):
@@ -371,10 +376,12 @@ class FrameTracker:
         ys, xs = self._blocks(rect)
         return bool(mask[ys, xs].any())
 
-    def _same_since(self, rect: Sequence[int], pts: int, t: int) -> int:
-        """``t``, or an earlier state of the screen from which the picture under ``rect``
-        was already what it is at ``pts`` (OCR missed the text on an earlier, blurrier
-        reading: the box must still start when the text did)."""
+    def _same_since(self, rect: Sequence[int], pts: int, t: int, *,
+                    after: int | None = None) -> int:
+        """``t``, or an earlier state of the screen (later than ``after``) from which the
+        picture under ``rect`` was already what it is at ``pts``: OCR missed the text on an
+        earlier, blurrier reading, so the box must still start when the text did; or the
+        text is gone at ``pts``, and was gone from the state that looks like it."""
         x, y, w, h = rect
         ys = slice(max(0, y // 4), max(1, -(-(y + h) // 4)))
         xs = slice(max(0, x // 4), max(1, -(-(x + w) // 4)))
@@ -386,6 +393,8 @@ class FrameTracker:
         for p, small in reversed(states):
             if p >= t:
                 continue
+            if after is not None and p <= after:
+                break
             if ref.size == 0 or float(np.abs(small[ys, xs] - ref).mean()) > SAME_MEAN_LEVELS:
                 break
             t = p

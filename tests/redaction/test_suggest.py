@@ -482,3 +482,23 @@ def test_an_id_in_groups_in_a_large_monospaced_terminal_is_one_value(qapp, famil
     for g in ("568", "78", "2889"):
         assert any(inside(boxes[g], h.rect) for h in hits), g
     assert not any(inside(boxes["user:"], h.rect) for h in hits)
+
+def test_a_box_ends_when_the_picture_under_it_changed_not_at_the_next_reading(
+        qapp, tmp_path) -> None:
+    # A dialog opened over the value at 1.0 s while something else kept changing, so the
+    # screen was read again only at 2.0 s: the box lasted to 2.0 s over the dialog, and the
+    # fragment check then took the dialog's text under it for part of the value.
+    email = "alice.smith@example.org"
+    shown, boxes = _frame([(40, 100, "Contact:", 18), (200, 100, email, 18)])
+    covered_up = shown.copy()
+    covered_up[80:140, 150:700] = 235  # a lighter panel over the value
+    frames = [(100_000, shown)]
+    for i, t in enumerate(range(1_000_000, 2_600_000, 200_000)):
+        img = covered_up.copy()
+        img[400:430, 40:40 + 40 * (i + 1)] = 90  # a growing bar further down: changes
+        frames.append((t, img))
+    bundle = write_bundle(tmp_path / "b", frames, duration_us=3_000_000)
+    sugg = [s for s in suggest_for_bundle(bundle, steps=[]) if s.source == SOURCE_OCR]
+    assert [s.kind for s in sugg] == [EMAIL], sugg
+    assert covered(boxes[email], [sugg[0].rect]) >= 0.98
+    assert sugg[0].t_start_us == 100_000 and sugg[0].t_end_us == 999_999
