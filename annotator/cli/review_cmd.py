@@ -40,22 +40,45 @@ def _comment_options(p: argparse.ArgumentParser, *, required: bool = False) -> N
     g.add_argument("--comment", action="append", default=[], metavar="TEXT",
                    help="a comment on the whole submission")
     g.add_argument("--on-step", action="append", default=[], nargs=2, metavar=("N", "TEXT"),
-                   help="a comment pinned to step N (0 = first)")
+                   help="a comment pinned to step N (1 = first, as `review show` numbers them)")
     g.add_argument("--on-range", action="append", default=[], nargs=2,
                    metavar=("START-END", "TEXT"),
                    help="a comment pinned to a time range of the video, in seconds or M:SS")
 
 
-def _comments(args: argparse.Namespace) -> list[CommentIn]:
+def _package_steps(svc: WorkflowServices, actor: Actor, submission_id: int) -> list[Any]:
+    """The kept steps of a submission's package (``playback.StepRow``), as its reviewer sees
+    them; none when the package has no steps file."""
+    import json
+
+    from annotator.submission.playback import parse_steps
+
+    d = svc.get_submission(actor=actor, submission_id=submission_id)
+    if not any(f.path == "steps.json" for f in d.files):
+        return []
+    with svc.open_file(actor=actor, submission_id=submission_id, path="steps.json") as fh:
+        return parse_steps(json.loads(fh.read().decode("utf-8")))
+
+
+def _comments(args: argparse.Namespace, steps: list[Any]) -> list[CommentIn]:
     from annotator.errors import AnnotatorError
     from annotator.workflow.service import CommentIn
 
     out = [CommentIn(body=t) for t in args.comment]
     for n, text in args.on_step:
-        try:
-            out.append(CommentIn(body=text, step_index=int(n)))
-        except ValueError:
-            raise AnnotatorError(f"--on-step {n!r}: not a step number.") from None
+        # Steps are numbered from 1 for people, as `review show`, the signals, the desktop
+        # and the contributor's `label --show` number them; the store keeps the index.
+        if not n.lstrip("#").isdigit() or int(n.lstrip("#")) < 1:
+            raise AnnotatorError(f"--on-step {n!r}: not a step number.",
+                                 "Give the step's number as `review show` lists it (1 = "
+                                 "the first step).")
+        i = int(n.lstrip("#")) - 1
+        if steps and i >= len(steps):
+            raise AnnotatorError(f"Submission #{args.id} has {len(steps)} step(s); there is "
+                                 f"no step {i + 1}.", "See them with `annotator review show "
+                                 f"{args.id}`.")
+        out.append(CommentIn(body=text, step_index=i,
+                             step_id=steps[i].id if i < len(steps) else None))
     for rng, text in args.on_range:
         try:
             start, end = _range(rng)
@@ -384,12 +407,17 @@ def _decision_commands(svc: WorkflowServices, actor: Actor, args: argparse.Names
         from annotator.cli.submissions_cmd import format_detail
 
         d = svc.get_submission(actor=actor, submission_id=args.id)
+        steps = _package_steps(svc, actor, args.id)
         if args.json:
-            c.print_json(d)
+            c.print_json({**c.plain(d), "steps": [r.raw for r in steps]})
         else:
             print(format_detail(d))
+            if steps:
+                print("  steps:")
+                for r in steps:
+                    print("    " + r.line())
     elif cmd == "comment":
-        comments = _comments(args)
+        comments = _comments(args, _package_steps(svc, actor, args.id))
         if not comments:
             from annotator.errors import AnnotatorError
 
@@ -403,7 +431,7 @@ def _decision_commands(svc: WorkflowServices, actor: Actor, args: argparse.Names
                     note=args.note)
         print(f"Submission #{args.id} approved (quality {args.quality}).")
     elif cmd == "request-changes":
-        comments = _comments(args)
+        comments = _comments(args, _package_steps(svc, actor, args.id))
         svc.request_changes(actor=actor, submission_id=args.id, comments=comments,
                             reason=args.reason)
         print(f"Submission #{args.id} sent back to its author with {len(comments)} "

@@ -209,7 +209,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _plain(o: Any) -> Any:
+def plain(o: Any) -> Any:
+    """A dataclass or named tuple as a dict, for JSON (anything else as it is)."""
     if hasattr(o, "_asdict"):  # named tuples
         return o._asdict()
     if is_dataclass(o) and not isinstance(o, type):
@@ -230,5 +231,5 @@ def _default(o: Any) -> Any:
 
 
 def print_json(data: Any) -> None:
-    data = [_plain(d) for d in data] if isinstance(data, list) else _plain(data)
+    data = [plain(d) for d in data] if isinstance(data, list) else plain(data)
     print(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=_default))

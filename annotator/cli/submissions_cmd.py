@@ -66,7 +66,7 @@ def format_detail(d: SubmissionDetail) -> str:
     if d.comments:
         lines.append("  comments:")
         for cm in d.comments:
-            pin = ("" if cm.step_index is None else f"step {cm.step_index} ") + (
+            pin = ("" if cm.step_index is None else f"step {cm.step_index + 1} ") + (
                 "" if cm.t_start_us is None else
                 f"{duration(cm.t_start_us)}-{duration(cm.t_end_us)} ")
             lines.append(f"    v{cm.version} {pin or 'general '}({cm.author}): {cm.body}")

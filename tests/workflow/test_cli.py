@@ -123,10 +123,23 @@ def test_the_whole_flow(cli, tmp_path, monkeypatch) -> None:
     assert "Only reviewers and admins see the review queue" in out
     assert f"#{sid}" in cli("review", "claim", "--next", "--submitted-after", "2000-01-01",
                             user="rev", pw=rev_pw)
+    # Steps are numbered from 1, as `review show` lists them (and the signals, the desktop
+    # and `label --show`): `--on-step 1` was the second step, and the contributor read
+    # "step 1" of it.
+    listed_steps = cli("review", "show", str(sid), user="rev", pw=rev_pw)
+    assert "  steps:\n    1. " in listed_steps
+    out = cli("review", "comment", str(sid), "--on-step", "0", "x", user="rev", pw=rev_pw,
+              expect=2)
+    assert "not a step number" in out and "1 = the first step" in out
     cli("review", "request-changes", str(sid), "--on-step", "1", "Label is wrong",
         "--on-range", "0:01-0:02.5", "Cut this pause", user="rev", pw=rev_pw)
     shown = cli("submissions", "show", str(sid), user="ana", pw=ana_pw)
-    assert "changes_requested" in shown and "step 1" in shown and "Cut this pause" in shown
+    assert "changes_requested" in shown and "step 1 " in shown and "Cut this pause" in shown
+    pinned, _ = json.JSONDecoder().raw_decode(cli("review", "show", str(sid), "--json",
+                                                  user="rev", pw=rev_pw))
+    first = pinned["steps"][0]
+    assert [(cm["step_index"], cm["step_id"]) for cm in pinned["comments"]
+            if cm["body"] == "Label is wrong"] == [(0, first.get("id"))]
 
     package(tmp_path / "p2", contributor=ana, seed="2")
     out = cli("submit", str(tmp_path / "p2"), "--resubmit-of", str(sid), user="ana", pw=ana_pw)

@@ -170,9 +170,10 @@ class ReviewOps(ServiceCore):
         if not body:
             raise InvalidInput("A comment needs some text.")
         if c.step_index is not None and not (0 <= c.step_index < max(sub.step_count, 0)):
-            raise InvalidInput(
-                f"Submission #{sub.id} has steps 0 to {sub.step_count - 1}; there is no step "
-                f"{c.step_index}.", "Pin the comment to an existing step.")
+            raise InvalidInput(  # people count steps from 1; the stored index from 0
+                f"Submission #{sub.id} has {sub.step_count} step(s) (step_index 0 to "
+                f"{sub.step_count - 1}); there is no step {c.step_index + 1} (step_index "
+                f"{c.step_index}).", "Pin the comment to an existing step.")
         if (c.t_start_us is None) != (c.t_end_us is None) and c.t_end_us is not None:
             raise InvalidInput("A time range needs a start.")
         if c.t_start_us is not None:
