@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         CommentIn,
         QueueFilter,
         QueueItem,
+        SubmissionId,
         WorkflowServices,
     )
 
@@ -46,7 +47,8 @@ def _comment_options(p: argparse.ArgumentParser, *, required: bool = False) -> N
                    help="a comment pinned to a time range of the video, in seconds or M:SS")
 
 
-def _package_steps(svc: WorkflowServices, actor: Actor, submission_id: int) -> list[Any]:
+def _package_steps(svc: WorkflowServices, actor: Actor, submission_id: SubmissionId
+                   ) -> list[Any]:
     """The kept steps of a submission's package (``playback.StepRow``), as its reviewer sees
     them; none when the package has no steps file."""
     import json
