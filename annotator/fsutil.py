@@ -195,3 +195,14 @@ def publish_folder(tmp: str | os.PathLike[str], out: str | os.PathLike[str], *,
         else:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+def remove_folder(folder: str | os.PathLike[str]) -> None:
+    """Delete ``folder`` so that it is gone under its name in one rename: a crash midway
+    leaves a hidden sibling (``leftover_temps``), never a half-deleted folder that still
+    looks whole."""
+    src = Path(folder)
+    aside = temp_sibling(src, suffix="")
+    os.rename(src, aside)
+    fsync_dir(src.parent)
+    shutil.rmtree(aside)

@@ -249,23 +249,36 @@ def run(args: argparse.Namespace) -> int:
 
     key, _where = _key(args)
     if args.refresh is not None:
+        refreshed: ExportResult | None
         if newer is not None:  # the files alone: no store, no sign-in
             from annotator.export.convert import prune_export
 
-            result, removed = prune_export(args.refresh, newer, redaction_key=key)
+            refreshed, removed = prune_export(args.refresh, newer, redaction_key=key)
         else:
             svc = c.local_services(args, "export")
             with svc.store:
                 _admin(svc, args)
-                result, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
-                                                 skip_bad=args.skip_bad,
-                                                 progress=_progress(), warn=warn)
-        print(f"Refreshed {result.out}: {result.episodes} episode(s), {result.steps} step(s); "
-              f"removed {len(removed)} withdrawn episode(s).")
-        for r in removed:
+                refreshed, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
+                                                    skip_bad=args.skip_bad,
+                                                    progress=_progress(), warn=warn)
+        if refreshed is None and args.json:
+            print(json.dumps({"out": str(args.refresh), "deleted": True, "removed": removed},
+                             indent=2))
+            return 0
+        if refreshed is None:  # every episode withdrawn: the folder was deleted
+            print(f"Every episode of {args.refresh} was withdrawn: the export is deleted "
+                  f"(removed {len(removed)} episode(s)).")
+        elif not args.json:
+            print(f"Refreshed {refreshed.out}: {refreshed.episodes} episode(s), "
+                  f"{refreshed.steps} step(s); removed {len(removed)} withdrawn episode(s).")
+        for r in removed if not args.json else ():
             print(f"  removed {r['episode_id']} (submission #{r['submission_id']}, {r['why']}"
                   + (f" at {r['withdrawn_at']}" if r.get("withdrawn_at") else "") + ")")
-        return _finish(result, args)
+        if refreshed is None:
+            print("Whoever holds a copy must delete it too: send them the list of "
+                  "`annotator export --withdrawn-since DATE`.")
+            return 0
+        return _finish(refreshed, args)
 
     if args.format is None:
         raise AnnotatorError("--out needs a --format.",

@@ -33,6 +33,7 @@ from annotator.export import checks
 from annotator.export.base import Context
 from annotator.export.errors import ExportError
 from annotator.export.images import ImageError, encode_frame
+from annotator.fsutil import remove_folder
 from annotator.export.run import (
     MANIFEST,
     WRITERS,
@@ -199,21 +200,22 @@ def _image(row: dict[str, Any], fmt: str, max_side: int | None,
 def prune_export(folder: Path, withdrawn: list[dict[str, Any]], *,
                  redaction_key: bytes | None = None,
                  now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
-                 ) -> tuple[ExportResult, list[dict[str, Any]]]:
+                 ) -> tuple[ExportResult | None, list[dict[str, Any]]]:
     """Rewrite ``folder`` without the episodes the withdrawal lists name (its own and
-    ``withdrawn``); returns the result and what was removed."""
+    ``withdrawn``); returns the result and what was removed (the result is None when every
+    episode was withdrawn, and the folder was deleted)."""
     m = read_export_manifest(folder)
     listed = merge_withdrawn(m.get("withdrawn"), withdrawn)
     when = {w["episode_id"]: w.get("withdrawn_at") for w in listed}
     gone = {e["episode_id"] for e in m["episodes"]} & set(when)
     entries = [e for e in m["episodes"] if e["episode_id"] not in gone]
-    if not entries:
-        raise ExportError(f"Every episode of {folder} is withdrawn: there is nothing left.",
-                          f"Delete {folder} and every copy of it.")
     removed = [{"episode_id": e["episode_id"], "submission_id": e.get("submission_id"),
                 "consent_record_id": e.get("consent_record_id"),
                 "withdrawn_at": when[e["episode_id"]], "why": "withdrawn"}
                for e in m["episodes"] if e["episode_id"] in gone]
+    if not entries:  # nothing may be kept: the whole export goes
+        remove_folder(folder)
+        return None, removed
     opts = m.get("export") or {}
     tmp = temp_sibling(folder)
     if tmp.exists():

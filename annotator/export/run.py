@@ -48,7 +48,7 @@ from annotator.export.source import BlobReader, SourceEpisode, approved_episodes
 from annotator.export.splits import assign, parse_split
 from annotator.export.steps import canonical_steps, episode_row, scale_step
 from annotator.export.wds import WebDatasetWriter
-from annotator.fsutil import publish_folder
+from annotator.fsutil import publish_folder, remove_folder
 from annotator.jobs import Progress
 from annotator.store import Store
 
@@ -578,10 +578,11 @@ def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = 
                    withdrawn: list[dict[str, Any]] | None = None,
                    warn: Callable[[str], None] = lambda s: None,
                    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
-                   ) -> tuple[ExportResult, list[dict[str, Any]]]:
+                   ) -> tuple[ExportResult | None, list[dict[str, Any]]]:
     """Rewrite an export from the store without the submissions withdrawn (or no longer
     exportable) since it was made, with the same options and splits; ``withdrawn`` (a newer
-    list) is applied too.  Returns the result and what was removed."""
+    list) is applied too.  Returns the result and what was removed; the result is None when
+    nothing was left, and the export folder was deleted."""
     old = read_export_manifest(folder)
     opts = old.get("export") or {}
     if "converted_from" in (old.get("source") or {}):
@@ -601,10 +602,9 @@ def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = 
                 "why": "withdrawn" if e["submission_id"] in when or e["episode_id"] in listed
                 else "no longer approved with valid consent"}
                for e in episodes if int(e["submission_id"]) not in still]
-    if not still:
-        raise ExportError(f"Every episode of {folder} was withdrawn or is no longer "
-                          "exportable: there is nothing left to export.",
-                          f"Delete {folder} and every copy of it.")
+    if not still:  # nothing may be kept: the whole export goes
+        remove_folder(folder)
+        return None, removed
     history = list(old.get("refreshes") or [])
     history.append({"at": at.isoformat(timespec="seconds"), "removed": removed})
     req = ExportRequest(

@@ -91,6 +91,20 @@ def test_withdrawal_lists_reach_converted_copies(golden_exports, tmp_path, monke
     import mlcroissant as mlc
 
     assert len(list(mlc.Dataset(jsonld=str(can / "croissant.json")).records("episodes"))) == 1
+    # The last episode withdrawn too: nothing may be kept, so the copy is deleted. (It was
+    # refused with "delete it yourself", every withdrawn episode left in place.)
+    last = m["episodes"][0]["episode_id"]
+    listing.write_text(f"{failed}\n{gone}\n{last}\n")
+    code, out, err = cli("--refresh", str(copy), "--withdrawn", str(listing))
+    assert code == 0, err
+    assert f"Every episode of {copy} was withdrawn: the export is deleted" in out
+    assert f"removed {last}" in out and "--withdrawn-since" in out
+    assert not copy.exists() and not list(copy.parent.glob(f".{copy.name}*"))
+    code, out, err = cli("--refresh", str(can), "--withdrawn", str(listing), "--json")
+    assert code == 0, err
+    said = json.loads(out)
+    assert said["deleted"] and [r["episode_id"] for r in said["removed"]] == [last]
+    assert not can.exists()
 
 
 def test_convert_refuses_what_it_cannot_use(golden_exports, tmp_path):

@@ -85,6 +85,17 @@ def test_withdrawal_reaches_the_export(world, tmp_path, monkeypatch, capsys):
     assert check_export(out, key=KEY).ok
     assert not list(out.parent.glob(".oc.*"))  # no temporary or old folder left
 
+    # Every episode withdrawn: nothing may be kept, so the export is deleted (it was refused
+    # with "delete it yourself", the withdrawn content left in place).
+    for e in after["episodes"]:
+        owner = next(c for c in world.contributors if c.pseudonym == e["contributor"])
+        world.svc.withdraw(actor=owner, submission_id=e["submission_id"])
+    code, stdout, _ = cli(world, "export", "--user", "admin", "--refresh", str(out),
+                          monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0, stdout
+    assert "was withdrawn: the export is deleted (removed 5 episode(s))" in stdout
+    assert not out.exists() and not list(out.parent.glob(".oc*"))
+
 
 def _canonical(base_world, tmp_path) -> Path:
     from annotator.export.run import ExportRequest, run_export
