@@ -33,7 +33,6 @@ from annotator.export import checks
 from annotator.export.base import Context
 from annotator.export.errors import ExportError
 from annotator.export.images import ImageError, encode_frame
-from annotator.fsutil import remove_folder
 from annotator.export.run import (
     MANIFEST,
     WRITERS,
@@ -49,6 +48,7 @@ from annotator.export.run import (
     write_export,
 )
 from annotator.export.schema import EPISODES_HF
+from annotator.fsutil import remove_folder
 from annotator.jobs import Progress
 
 
