@@ -23,12 +23,14 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from annotator.cli import store_common as c
 from annotator.cli.argtypes import positive_int
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from annotator.export.run import ExportResult
     from annotator.jobs import Progress
     from annotator.workflow.contract import Actor
@@ -195,7 +197,7 @@ def _mode(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from annotator.errors import AnnotatorError
     from annotator.export import check_export
-    from annotator.export.run import ExportRequest, refresh_export, run_export
+    from annotator.export.run import ExportRequest, run_export
 
     mode = _mode(args)
     newer = None
@@ -249,36 +251,7 @@ def run(args: argparse.Namespace) -> int:
 
     key, _where = _key(args)
     if args.refresh is not None:
-        refreshed: ExportResult | None
-        if newer is not None:  # the files alone: no store, no sign-in
-            from annotator.export.convert import prune_export
-
-            refreshed, removed = prune_export(args.refresh, newer, redaction_key=key)
-        else:
-            svc = c.local_services(args, "export")
-            with svc.store:
-                _admin(svc, args)
-                refreshed, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
-                                                    skip_bad=args.skip_bad,
-                                                    progress=_progress(), warn=warn)
-        if refreshed is None and args.json:
-            print(json.dumps({"out": str(args.refresh), "deleted": True, "removed": removed},
-                             indent=2))
-            return 0
-        if refreshed is None:  # every episode withdrawn: the folder was deleted
-            print(f"Every episode of {args.refresh} was withdrawn: the export is deleted "
-                  f"(removed {len(removed)} episode(s)).")
-        elif not args.json:
-            print(f"Refreshed {refreshed.out}: {refreshed.episodes} episode(s), "
-                  f"{refreshed.steps} step(s); removed {len(removed)} withdrawn episode(s).")
-        for r in removed if not args.json else ():
-            print(f"  removed {r['episode_id']} (submission #{r['submission_id']}, {r['why']}"
-                  + (f" at {r['withdrawn_at']}" if r.get("withdrawn_at") else "") + ")")
-        if refreshed is None:
-            print("Whoever holds a copy must delete it too: send them the list of "
-                  "`annotator export --withdrawn-since DATE`.")
-            return 0
-        return _finish(refreshed, args)
+        return _refresh(args, newer, key, warn)
 
     if args.format is None:
         raise AnnotatorError("--out needs a --format.",
@@ -296,6 +269,43 @@ def run(args: argparse.Namespace) -> int:
         _admin(svc, args)
         result = run_export(svc.store, req, progress=_progress(), warn=warn)
     return _finish(result, args)
+
+
+def _refresh(args: argparse.Namespace, newer: list[dict[str, Any]] | None, key: bytes | None,
+             warn: Callable[[str], None]) -> int:
+    """--refresh DIR: from the store, or with a newer withdrawal list from the files alone."""
+    from annotator.export.run import refresh_export
+
+    refreshed: ExportResult | None
+    if newer is not None:  # the files alone: no store, no sign-in
+        from annotator.export.convert import prune_export
+
+        refreshed, removed = prune_export(args.refresh, newer, redaction_key=key)
+    else:
+        svc = c.local_services(args, "export")
+        with svc.store:
+            _admin(svc, args)
+            refreshed, removed = refresh_export(svc.store, args.refresh, redaction_key=key,
+                                                skip_bad=args.skip_bad,
+                                                progress=_progress(), warn=warn)
+    if refreshed is None and args.json:
+        print(json.dumps({"out": str(args.refresh), "deleted": True, "removed": removed},
+                         indent=2))
+        return 0
+    if refreshed is None:  # every episode withdrawn: the folder was deleted
+        print(f"Every episode of {args.refresh} was withdrawn: the export is deleted "
+              f"(removed {len(removed)} episode(s)).")
+    elif not args.json:
+        print(f"Refreshed {refreshed.out}: {refreshed.episodes} episode(s), "
+              f"{refreshed.steps} step(s); removed {len(removed)} withdrawn episode(s).")
+    for r in removed if not args.json else ():
+        print(f"  removed {r['episode_id']} (submission #{r['submission_id']}, {r['why']}"
+              + (f" at {r['withdrawn_at']}" if r.get("withdrawn_at") else "") + ")")
+    if refreshed is None:
+        print("Whoever holds a copy must delete it too: send them the list of "
+              "`annotator export --withdrawn-since DATE`.")
+        return 0
+    return _finish(refreshed, args)
 
 
 def _finish(result: ExportResult, args: argparse.Namespace) -> int:
