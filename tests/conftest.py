@@ -72,7 +72,9 @@ def start_xvfb(width: int = 1920, height: int = 1080) -> XServer:
     r, w = os.pipe()
     proc = subprocess.Popen(
         ["Xvfb", "-displayfd", str(w), "-screen", "0", f"{width}x{height}x24",
-         "-nolisten", "tcp", "+extension", "RECORD"],
+         # -noreset: by default Xvfb resets when its last client leaves, and a test
+         # connecting during that reset is refused ("Connection reset by peer").
+         "-nolisten", "tcp", "-noreset", "+extension", "RECORD"],
         pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     os.close(w)

@@ -111,7 +111,7 @@ def format_steps(doc: StepsDocument, path: Path | str) -> str:
         y = "" if s.y is None else str(s.y)
         flags = f"  [{', '.join(s.flags)}]" if s.flags else ""
         lines.append(
-            f"{s.index:>4}  {s.type:<13}{s.t_start_us / 1e6:>9.3f}{s.t_end_us / 1e6:>9.3f}"
+            f"{s.index + 1:>4}  {s.type:<13}{s.t_start_us / 1e6:>9.3f}{s.t_end_us / 1e6:>9.3f}"
             f"{x:>6}{y:>6}  {_clip(_details(s), 33):<34}{_clip(window, 40)}{flags}"
         )
     by_type = doc.counts.get("by_type", {})
