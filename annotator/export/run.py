@@ -44,7 +44,13 @@ from annotator.export.images import (
 )
 from annotator.export.opencua import OpenCUAWriter
 from annotator.export.schema import SCHEMA_VERSION
-from annotator.export.source import BlobReader, SourceEpisode, approved_episodes, withdrawn_since
+from annotator.export.source import (
+    BlobReader,
+    SourceEpisode,
+    approved_episodes,
+    package_hashes,
+    withdrawn_since,
+)
 from annotator.export.splits import assign, parse_split
 from annotator.export.steps import canonical_steps, episode_row, scale_step
 from annotator.export.wds import WebDatasetWriter
@@ -573,6 +579,24 @@ def read_export_manifest(folder: Path) -> dict[str, Any]:
     return m
 
 
+def _check_made_from(store: Store, folder: Path, episodes: list[dict[str, Any]],
+                     ids: set[int]) -> None:
+    """Refuse an export another store made: its submission numbers mean other submissions
+    here (or none), and refreshing would delete it as "no longer exportable" or fill it with
+    this store's work."""
+    held = package_hashes(store, ids)
+    for e in episodes:
+        sid, sha = int(e["submission_id"]), e.get("manifest_sha256")
+        if sid not in held or (sha is not None and held[sid] != sha):
+            raise ExportError(
+                f"{folder} was not made from this store: its episode {e['episode_id']} is "
+                f"submission #{sid}, which this store does not hold"
+                + ("" if sid not in held else f" (its #{sid} is another package)") + ".",
+                "Refresh it against the store it was made from (a team server's: load "
+                "server.env first, see docs/server.md), or leave out withdrawn episodes with "
+                "--withdrawn FILE (the list of `annotator export --withdrawn-since DATE`).")
+
+
 def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = None,
                    skip_bad: bool = False, progress: Progress | None = None,
                    withdrawn: list[dict[str, Any]] | None = None,
@@ -591,6 +615,7 @@ def refresh_export(store: Store, folder: Path, *, redaction_key: bytes | None = 
                           "withdrawn episodes), or convert the refreshed canonical export.")
     episodes = old.get("episodes") or []
     ids = {int(e["submission_id"]) for e in episodes}
+    _check_made_from(store, folder, episodes, ids)
     still = {ep.submission_id for ep in approved_episodes(store, only_ids=ids)}
     listed = {w["episode_id"]: w.get("withdrawn_at") for w in withdrawn or ()}
     still -= {int(e["submission_id"]) for e in episodes if e["episode_id"] in listed}

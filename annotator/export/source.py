@@ -198,6 +198,15 @@ class BlobReader:
         ep.redactions_doc = self.json(ep, ep.file_of_role("redactions"))
 
 
+def package_hashes(store: Store, ids: set[int]) -> dict[int, str]:
+    """The package manifest hash of each of these submissions this store holds, withdrawn
+    or not (a withdrawn submission keeps its row and hashes, not its content)."""
+    with store.read() as s:
+        return {sid: sha for sid, sha in s.execute(
+            sa.select(m.Submission.id, m.Submission.manifest_sha256)
+            .where(m.Submission.id.in_(sorted(ids))))}
+
+
 def withdrawn_since(store: Store, since: dt.datetime | None) -> list[dict[str, Any]]:
     """Tombstones (withdrawn submissions) since a time, oldest first."""
     q = sa.select(m.Tombstone).order_by(m.Tombstone.withdrawn_at, m.Tombstone.id)

@@ -325,3 +325,25 @@ def test_the_manifest_carries_quality_signals_and_the_filter_selects_by_them(wor
     assert all(every[i] is None for i in ids[1:])
     assert list(export("flagged", "signal = accepted_leak")) == [ids[0]]
     assert sorted(export("clean", "signal != accepted_leak")) == sorted(ids[1:])
+
+
+def test_refresh_refuses_an_export_another_store_made(world, tmp_path, monkeypatch, capsys):
+    # Refreshed against a store that does not hold its submissions (another workspace, or
+    # a team server's export refreshed without the team's store), an export was emptied as
+    # "no longer exportable", or filled with this store's submissions of the same numbers.
+    out = tmp_path / "exports" / "oc"
+    code, _, err = cli(world, "export", "--user", "admin", "--out", str(out), "--format",
+                       "opencua", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0, err
+    manifest = json.loads((out / "manifest.json").read_text())
+    for change, said in ((lambda e: e.update(submission_id=987654), "does not hold"),
+                         (lambda e: e.update(manifest_sha256="0" * 64), "another package")):
+        changed = json.loads(json.dumps(manifest))
+        change(changed["episodes"][2])
+        (out / "manifest.json").write_text(json.dumps(changed))
+        before = tree(out)
+        code, _, err = cli(world, "export", "--user", "admin", "--refresh", str(out),
+                           monkeypatch=monkeypatch, capsys=capsys)
+        assert code == 2 and "was not made from this store" in err and said in err, err
+        assert changed["episodes"][2]["episode_id"] in err and "--withdrawn FILE" in err
+        assert tree(out) == before  # untouched
