@@ -47,6 +47,7 @@ class StepView:
     target: Mapping[str, Any] | None = None
     flags: tuple[str, ...] = ()
     window_title: str | None = None
+    window_app: str | None = None  # the window's WM_CLASS class, as the recorder read it
 
     @property
     def is_action(self) -> bool:
@@ -156,6 +157,7 @@ def step_from_json(d: Mapping[str, Any], n: int) -> StepView:
         target=d.get("target") if isinstance(d.get("target"), Mapping) else None,
         flags=tuple(str(f) for f in as_list(d.get("flags")) if isinstance(f, str)),
         window_title=d.get("window_title") if isinstance(d.get("window_title"), str) else None,
+        window_app=d.get("window_app") if isinstance(d.get("window_app"), str) else None,
     )
 
 

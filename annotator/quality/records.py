@@ -23,7 +23,7 @@ SIGNALS_FORMAT = "annotator-signals"
 SIGNALS_FORMAT_VERSION = 1
 # Bump whenever a rule or threshold changes what the same input gives: stored sets made by
 # an older version are computed again (the store keeps the version of each set).
-ALGORITHM_VERSION = 5
+ALGORITHM_VERSION = 6  # 6: ramps count as played back only in a video player's window
 
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 SEVERITIES = (HIGH, MEDIUM, LOW)
