@@ -76,14 +76,17 @@ class X11Windows:
         except error.XError:
             return None
 
-    def _client(self, w: Any) -> Any:
+    def _client(self, w: Any, watch: Callable[[Any], None] | None = None) -> Any:
         """The window carrying the title: ``w`` itself or, under a reparenting window
-        manager, its first titled descendant."""
+        manager, its first titled descendant.  ``watch`` is called on every window before
+        it is read."""
+        if watch is not None:
+            watch(w)
         if self._title(w) or self._app(w):
             return w
         try:
             for child in w.query_tree().children:
-                found = self._client(child)
+                found = self._client(child, watch)
                 if found is not None:
                     return found
         except error.XError:
@@ -240,7 +243,7 @@ class X11DenyMasker:
                 continue
             if attrs.map_state != X.IsViewable or attrs.win_class == X.InputOnly:
                 continue
-            client = self._client(c)
+            client = w._client(c, self._watch)
             if client is None:
                 continue
             info = WindowInfo(client.id, w._title(client), w._app(client), w._rect(c),
@@ -249,21 +252,11 @@ class X11DenyMasker:
                 self._denied.append(c)
         self._boxes()
 
-    def _client(self, win: Any) -> Any:
-        """X11Windows._client, watching every window it looks at (a title set later, a
-        client mapped into a frame later, are reported)."""
-        w = self._w
-        win.change_attributes(event_mask=_WATCH, onerror=_ignore)  # before it is read
-        if w._title(win) or w._app(win):
-            return win
-        try:
-            for child in win.query_tree().children:
-                found = self._client(child)
-                if found is not None:
-                    return found
-        except error.XError:
-            pass
-        return None
+    @staticmethod
+    def _watch(win: Any) -> None:
+        """Report what later changes in ``win`` (a title set later, a client mapped into a
+        frame later): selected before it is read."""
+        win.change_attributes(event_mask=_WATCH, onerror=_ignore)
 
     def _boxes(self) -> None:
         self.stats["geometry"] += 1
