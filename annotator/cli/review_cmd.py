@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         CommentIn,
         QueueFilter,
         QueueItem,
+        SubmissionDetail,
         SubmissionId,
         WorkflowServices,
     )
@@ -47,15 +48,15 @@ def _comment_options(p: argparse.ArgumentParser, *, required: bool = False) -> N
                    help="a comment pinned to a time range of the video, in seconds or M:SS")
 
 
-def _package_steps(svc: WorkflowServices, actor: Actor, submission_id: SubmissionId
-                   ) -> list[Any]:
+def _package_steps(svc: WorkflowServices, actor: Actor, submission_id: SubmissionId,
+                   detail: SubmissionDetail | None = None) -> list[Any]:
     """The kept steps of a submission's package (``playback.StepRow``), as its reviewer sees
-    them; none when the package has no steps file."""
+    them; none when the package has no steps file.  ``detail``: the submission, if read."""
     import json
 
     from annotator.submission.playback import parse_steps
 
-    d = svc.get_submission(actor=actor, submission_id=submission_id)
+    d = detail or svc.get_submission(actor=actor, submission_id=submission_id)
     if not any(f.path == "steps.json" for f in d.files):
         return []
     with svc.open_file(actor=actor, submission_id=submission_id, path="steps.json") as fh:
@@ -409,7 +410,7 @@ def _decision_commands(svc: WorkflowServices, actor: Actor, args: argparse.Names
         from annotator.cli.submissions_cmd import format_detail
 
         d = svc.get_submission(actor=actor, submission_id=args.id)
-        steps = _package_steps(svc, actor, args.id)
+        steps = _package_steps(svc, actor, args.id, d)
         if args.json:
             c.print_json({**c.plain(d), "steps": [r.raw for r in steps]})
         else:
