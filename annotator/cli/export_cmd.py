@@ -292,16 +292,15 @@ def _refresh(args: argparse.Namespace, newer: list[dict[str, Any]] | None, key: 
         print(json.dumps({"out": str(args.refresh), "deleted": True, "removed": removed},
                          indent=2))
         return 0
-    if refreshed is None:  # every episode withdrawn: the folder was deleted
+    if not args.json:
         print(f"Every episode of {args.refresh} was withdrawn: the export is deleted "
-              f"(removed {len(removed)} episode(s)).")
-    elif not args.json:
-        print(f"Refreshed {refreshed.out}: {refreshed.episodes} episode(s), "
+              f"(removed {len(removed)} episode(s))." if refreshed is None else
+              f"Refreshed {refreshed.out}: {refreshed.episodes} episode(s), "
               f"{refreshed.steps} step(s); removed {len(removed)} withdrawn episode(s).")
-    for r in removed if not args.json else ():
-        print(f"  removed {r['episode_id']} (submission #{r['submission_id']}, {r['why']}"
-              + (f" at {r['withdrawn_at']}" if r.get("withdrawn_at") else "") + ")")
-    if refreshed is None:
+        for r in removed:
+            print(f"  removed {r['episode_id']} (submission #{r['submission_id']}, {r['why']}"
+                  + (f" at {r['withdrawn_at']}" if r.get("withdrawn_at") else "") + ")")
+    if refreshed is None:  # every episode withdrawn: the folder was deleted
         print("Whoever holds a copy must delete it too: send them the list of "
               "`annotator export --withdrawn-since DATE`.")
         return 0

@@ -63,10 +63,13 @@ def _package_steps(svc: WorkflowServices, actor: Actor, submission_id: Submissio
         return parse_steps(json.loads(fh.read().decode("utf-8")))
 
 
-def _comments(args: argparse.Namespace, steps: list[Any]) -> list[CommentIn]:
+def _comments(args: argparse.Namespace, svc: WorkflowServices, actor: Actor
+              ) -> list[CommentIn]:
     from annotator.errors import AnnotatorError
     from annotator.workflow.service import CommentIn
 
+    # The package's steps, to check a pin's number and give it the step's id.
+    steps = _package_steps(svc, actor, args.id) if args.on_step else []
     out = [CommentIn(body=t) for t in args.comment]
     for n, text in args.on_step:
         # Steps are numbered from 1 for people, as `review show`, the signals, the desktop
@@ -420,7 +423,7 @@ def _decision_commands(svc: WorkflowServices, actor: Actor, args: argparse.Names
                 for r in steps:
                     print("    " + r.line())
     elif cmd == "comment":
-        comments = _comments(args, _package_steps(svc, actor, args.id))
+        comments = _comments(args, svc, actor)
         if not comments:
             from annotator.errors import AnnotatorError
 
@@ -434,7 +437,7 @@ def _decision_commands(svc: WorkflowServices, actor: Actor, args: argparse.Names
                     note=args.note)
         print(f"Submission #{args.id} approved (quality {args.quality}).")
     elif cmd == "request-changes":
-        comments = _comments(args, _package_steps(svc, actor, args.id))
+        comments = _comments(args, svc, actor)
         svc.request_changes(actor=actor, submission_id=args.id, comments=comments,
                             reason=args.reason)
         print(f"Submission #{args.id} sent back to its author with {len(comments)} "
